@@ -1,0 +1,107 @@
+"""The topic catalogue: every topic of the platform, its key, and who consumes it.
+
+Topic creation (local stack, tests, production manifests) is generated from this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    name: str
+    key: str
+    producer: str
+    consumers: tuple[str, ...] = field(default=())
+    partitions: int = 3
+    description: str = ""
+
+    def dlq(self, consumer: str) -> str:
+        """The dead-letter topic of one consumer of this topic."""
+        return f"{self.name}.{consumer}.dlq"
+
+
+IDENTITY_AFFILIATE = Topic(
+    "identity.affiliate",
+    key="affiliate id",
+    producer="identity",
+    consumers=("mandates", "cotisations", "notifications"),
+    description="Affiliates registry: registered, updated, radiated (event-carried state).",
+)
+IDENTITY_ACCOUNT = Topic(
+    "identity.account",
+    key="account id",
+    producer="identity",
+    consumers=("notifications",),
+    description="Assuré and cabinet user accounts: registration, activation, e-mail, password.",
+)
+IDENTITY_CABINET = Topic(
+    "identity.cabinet",
+    key="cabinet id",
+    producer="identity",
+    consumers=("mandates", "cotisations", "notifications"),
+    description="Accountant firms and their users.",
+)
+MANDATES_MANDATE = Topic(
+    "mandates.mandate",
+    key="affiliate id",
+    producer="mandates",
+    consumers=("cotisations", "identity", "notifications"),
+    description="Mandate lifecycle: requested, key_issued, activated, locked, ended, deleted, moved.",
+)
+MANDATES_PORTFOLIO = Topic(
+    "mandates.portfolio",
+    key="cabinet id",
+    producer="mandates",
+    consumers=("cotisations", "notifications"),
+    description="Portfolios and their subscribers.",
+)
+COTISATIONS_ACCOUNT = Topic(
+    "cotisations.account",
+    key="affiliate id",
+    producer="cotisations",
+    consumers=("notifications",),
+    description="Contribution accounts: opened, estimate_applied, schedule_revised, ...",
+)
+NOTIFICATIONS_DELIVERY = Topic(
+    "notifications.delivery",
+    key="message id",
+    producer="notifications",
+    consumers=("mandates",),
+    description="Deliveries of mails and letters: sent, failed, letter status.",
+)
+PARTNERS_REGISTRY_AFFILIATION = Topic(
+    "partners.registry.affiliation",
+    key="SIREN",
+    producer="partners",
+    consumers=("identity",),
+    description="Inbound feed from the business registry.",
+)
+
+CATALOGUE: tuple[Topic, ...] = (
+    IDENTITY_AFFILIATE,
+    IDENTITY_ACCOUNT,
+    IDENTITY_CABINET,
+    MANDATES_MANDATE,
+    MANDATES_PORTFOLIO,
+    COTISATIONS_ACCOUNT,
+    NOTIFICATIONS_DELIVERY,
+    PARTNERS_REGISTRY_AFFILIATION,
+)
+
+
+def all_topic_names() -> list[str]:
+    """Every topic to create: the catalogue and one DLQ per (topic, consumer)."""
+    names: list[str] = []
+    for topic in CATALOGUE:
+        names.append(topic.name)
+        names.extend(topic.dlq(consumer) for consumer in topic.consumers)
+    return names
+
+
+def by_name(name: str) -> Topic:
+    for topic in CATALOGUE:
+        if topic.name == name:
+            return topic
+    raise KeyError(name)
