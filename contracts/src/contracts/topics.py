@@ -48,7 +48,7 @@ MANDATES_MANDATE = Topic(
     key="affiliate id",
     producer="mandates",
     consumers=("cotisations", "identity", "notifications"),
-    description="Mandate lifecycle: requested, key_issued, activated, locked, ended, deleted, moved.",
+    description="Mandate lifecycle: requested, key issued, activated, locked, ended, deleted.",
 )
 MANDATES_PORTFOLIO = Topic(
     "mandates.portfolio",
