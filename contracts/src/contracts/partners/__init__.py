@@ -1,0 +1,1 @@
+"""Inbound feeds published by partner systems."""

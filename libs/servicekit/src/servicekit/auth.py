@@ -1,0 +1,137 @@
+"""Access tokens: verification against identity's JWKS, and the principal they carry.
+
+identity signs short-lived JWTs (EdDSA); every service verifies them itself. The JWKS is
+cached and fetched again when a token names a key id the cache does not know (key rotation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from servicekit.clock import Clock, SystemClock
+from servicekit.problems import Unauthorized
+
+ActorKind = Literal["assure", "cabinet_user", "agent"]
+Right = Literal["admin", "clients", "declare", "pay", "read"]
+ALGORITHMS = ["EdDSA", "ES256"]
+
+
+class Principal(BaseModel):
+    """Who is calling, as the access token says."""
+
+    model_config = ConfigDict(frozen=True)
+
+    subject: str
+    actor: ActorKind
+    affiliate_id: str | None = None
+    cabinet_id: str | None = None
+    rights: frozenset[Right] = frozenset()
+    category: str | None = None
+
+    def has_right(self, right: Right) -> bool:
+        return right in self.rights
+
+
+JwksFetcher = Callable[[], Awaitable[dict[str, Any]]]
+
+
+def http_jwks_fetcher(url: str) -> JwksFetcher:
+    async def fetch() -> dict[str, Any]:
+        import httpx
+
+        async with httpx.AsyncClient(timeout=5) as client:
+            resp = await client.get(url)
+            resp.raise_for_status()
+            body: dict[str, Any] = resp.json()
+            return body
+
+    return fetch
+
+
+class TokenVerifier:
+    """Verifies access tokens; caches the JWKS for ``ttl_s`` and refreshes on an unknown kid."""
+
+    def __init__(
+        self,
+        fetch_jwks: JwksFetcher,
+        *,
+        issuer: str = "mon-compte-identity",
+        audience: str = "mon-compte",
+        ttl_s: float = 300.0,
+        min_refresh_interval_s: float = 5.0,
+        clock: Clock | None = None,
+    ) -> None:
+        self._fetch = fetch_jwks
+        self._issuer = issuer
+        self._audience = audience
+        self._ttl_s = ttl_s
+        self._min_refresh_s = min_refresh_interval_s
+        self._clock = clock or SystemClock()
+        self._keys: KeySet | None = None
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _key_set(self, *, force: bool = False) -> KeySet:
+        async with self._lock:
+            age = time.monotonic() - self._fetched_at
+            stale = self._keys is None or age > self._ttl_s
+            if stale or (force and age > self._min_refresh_s):
+                self._keys = KeySet.import_key_set(await self._fetch())  # type: ignore[arg-type]
+                self._fetched_at = time.monotonic()
+            assert self._keys is not None
+            return self._keys
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = _unverified_header(token)
+        except ValueError as exc:
+            raise Unauthorized("Jeton d'accès illisible.") from exc
+        kid = header.get("kid")
+        keys = await self._key_set()
+        if kid not in {k.kid for k in keys.keys}:
+            keys = await self._key_set(force=True)
+        if kid not in {k.kid for k in keys.keys}:
+            raise Unauthorized("Jeton d'accès signé par une clé inconnue.")
+        try:
+            decoded = jwt.decode(token, keys, algorithms=ALGORITHMS)
+        except (JoseError, ValueError) as exc:
+            raise Unauthorized("Signature du jeton d'accès invalide.") from exc
+        claims = decoded.claims
+        now = int(self._clock.now().timestamp())
+        if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
+            raise Unauthorized("Jeton d'accès expiré.")
+        if claims.get("iss") != self._issuer or claims.get("aud") != self._audience:
+            raise Unauthorized("Jeton d'accès émis pour un autre usage.")
+        try:
+            return Principal(
+                subject=claims["sub"],
+                actor=claims["act"],
+                affiliate_id=claims.get("aff"),
+                cabinet_id=claims.get("cab"),
+                rights=frozenset(claims.get("rights", [])),
+                category=claims.get("cat"),
+            )
+        except (KeyError, ValidationError) as exc:
+            raise Unauthorized("Jeton d'accès incomplet.") from exc
+
+
+def _unverified_header(token: str) -> dict[str, Any]:
+    import base64
+    import json
+
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise ValueError("not a compact JWS")
+    padded = parts[0] + "=" * (-len(parts[0]) % 4)
+    header = json.loads(base64.urlsafe_b64decode(padded))
+    if not isinstance(header, dict):
+        raise ValueError("header is not an object")  # noqa: TRY004 - caught as ValueError
+    return header

@@ -1,0 +1,149 @@
+"""The FastAPI application shape shared by every service's api process.
+
+Problem documents for every error, a body-size limit (413), per-request metrics and a server
+span continuing the caller's trace, health routes and ``/metrics``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from opentelemetry import trace
+from prometheus_client import make_asgi_app
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from servicekit.health import ReadinessCheck, health_router
+from servicekit.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from servicekit.problems import PROBLEM_JSON, PayloadTooLarge, install_problem_handlers
+from servicekit.tracing import context_from_headers, tracer
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+class BodySizeLimit:
+    """Refuses bodies over ``max_bytes`` with a 413 problem, before the route reads them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLargeError
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLargeError:
+            await self._refuse(scope, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        import json
+
+        problem = PayloadTooLarge(
+            f"Le corps de la requête dépasse la taille maximale de {self.max_bytes} octets."
+        )
+        body = json.dumps(problem.body(instance=scope.get("path"))).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+class Observability:
+    """A server span per request (continuing ``traceparent``) and Prometheus metrics."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode(): v.decode() for k, v in scope.get("headers") or []}
+        method = scope["method"]
+        status = 500
+        started = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        with tracer("servicekit.http").start_as_current_span(
+            f"{method} {scope['path']}",
+            context=context_from_headers(headers),
+            kind=trace.SpanKind.SERVER,
+        ) as span:
+            try:
+                await self.app(scope, receive, send_wrapper)
+            finally:
+                route = scope.get("route")
+                path = getattr(route, "path", "unmatched")
+                span.set_attribute("http.route", path)
+                span.set_attribute("http.response.status_code", status)
+                HTTP_REQUESTS.labels(self.service, method, path, str(status)).inc()
+                HTTP_LATENCY.labels(self.service, method, path).observe(
+                    time.perf_counter() - started
+                )
+
+
+def create_http_app(
+    *,
+    service: str,
+    title: str,
+    description: str,
+    version: str = "1.0.0",
+    routers: Sequence[APIRouter],
+    checks: Sequence[ReadinessCheck],
+    lifespan: Lifespan | None = None,
+    max_body_bytes: int = 1_048_576,
+    openapi_tags: list[dict[str, Any]] | None = None,
+) -> FastAPI:
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        openapi_tags=openapi_tags,
+    )
+    install_problem_handlers(app)
+    for router in routers:
+        app.include_router(router)
+    app.include_router(health_router(checks))
+    app.mount("/metrics", make_asgi_app())
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(Observability, service=service)
+    return app

@@ -1,0 +1,34 @@
+"""Inbox: a consumer records each processed ``ce_id`` in the transaction of its effect."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.clock import Clock
+
+
+class Inbox:
+    def __init__(self, session: AsyncSession, table: Table, clock: Clock) -> None:
+        self._session = session
+        self._table = table
+        self._clock = clock
+
+    async def seen(self, consumer: str, event_id: str) -> bool:
+        row = await self._session.execute(
+            select(self._table.c.event_id).where(
+                self._table.c.consumer == consumer, self._table.c.event_id == event_id
+            )
+        )
+        return row.first() is not None
+
+    async def record(self, consumer: str, event_id: str, event_type: str) -> None:
+        """Record the event; a concurrent duplicate fails the commit on the primary key."""
+        await self._session.execute(
+            insert(self._table).values(
+                consumer=consumer,
+                event_id=event_id,
+                event_type=event_type,
+                processed_at=self._clock.now(),
+            )
+        )

@@ -1,0 +1,92 @@
+"""Transactional outbox: the writer used inside a unit of work.
+
+The state change and its outgoing events commit in one transaction; :mod:`servicekit.relay`
+publishes the committed rows.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from contracts.base import EventPayload
+from contracts.envelope import Envelope
+from sqlalchemy import Table, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.clock import Clock
+from servicekit.context import current_correlation_id
+from servicekit.tables import OUTBOX_PENDING
+from servicekit.tracing import current_trace_headers
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingEvent:
+    """One event ready to be stored: its envelope and its JSON data."""
+
+    topic: str
+    envelope: Envelope
+    data: str
+
+    @classmethod
+    def build(
+        cls,
+        payload: EventPayload,
+        *,
+        subject: str,
+        source: str,
+        time: datetime,
+        event_id: str | None = None,
+    ) -> OutgoingEvent:
+        trace_headers = current_trace_headers()
+        envelope = Envelope(
+            id=event_id or str(uuid.uuid4()),
+            type=payload.event_type,
+            source=source,
+            time=time,
+            subject=subject,
+            traceparent=trace_headers.get("traceparent"),
+            tracestate=trace_headers.get("tracestate"),
+            correlation_id=current_correlation_id.get(),
+        )
+        return cls(topic=payload.topic, envelope=envelope, data=payload.model_dump_json())
+
+
+class OutboxWriter:
+    """Adds outgoing events to the session's transaction."""
+
+    def __init__(self, session: AsyncSession, table: Table, source: str, clock: Clock) -> None:
+        self._session = session
+        self._table = table
+        self._source = source
+        self._clock = clock
+        self.added: list[OutgoingEvent] = []
+
+    async def add(
+        self, payload: EventPayload, *, subject: str, event_id: str | None = None
+    ) -> OutgoingEvent:
+        event = OutgoingEvent.build(
+            payload,
+            subject=subject,
+            source=self._source,
+            time=self._clock.now(),
+            event_id=event_id,
+        )
+        headers = {name: value.decode() for name, value in event.envelope.to_headers()}
+        await self._session.execute(
+            insert(self._table).values(
+                event_id=event.envelope.id,
+                topic=event.topic,
+                key=subject,
+                event_type=event.envelope.type,
+                headers=json.dumps(headers),
+                payload=event.data,
+                state=OUTBOX_PENDING,
+                attempts=0,
+                created_at=event.envelope.time,
+            )
+        )
+        self.added.append(event)
+        return event
