@@ -35,7 +35,7 @@ _log = get_logger(__name__)
 P = TypeVar("P", bound=EventPayload)
 
 
-class PoisonMessage(Exception):  # noqa: N818 - it names the message, not an error kind
+class PoisonMessage(Exception):
     """A message that can never be processed: sent to the DLQ without retries."""
 
 

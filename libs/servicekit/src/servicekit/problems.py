@@ -22,7 +22,7 @@ PROBLEM_JSON = "application/problem+json"
 _log = get_logger(__name__)
 
 
-class Problem(Exception):  # noqa: N818 - named after the RFC's term
+class Problem(Exception):
     """An error answered as a problem document."""
 
     status: int = 400

@@ -1,0 +1,1 @@
+"""identity: affiliates registry, accounts, accountant firms and their users, authentication."""

@@ -1,0 +1,96 @@
+"""In-memory fakes of the outbox, the inbox and the unit of work."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Self
+
+from contracts.base import EventPayload
+
+
+@dataclass
+class StoredEvent:
+    payload: EventPayload
+    subject: str
+    event_id: str
+
+
+@dataclass
+class FakeOutbox:
+    events: list[StoredEvent] = field(default_factory=list)
+    _pending: list[StoredEvent] = field(default_factory=list)
+
+    async def add(
+        self, payload: EventPayload, *, subject: str, event_id: str | None = None
+    ) -> StoredEvent:
+        stored = StoredEvent(payload, subject, event_id or str(uuid.uuid4()))
+        self._pending.append(stored)
+        return stored
+
+    def commit(self) -> None:
+        self.events.extend(self._pending)
+        self._pending.clear()
+
+    def rollback(self) -> None:
+        self._pending.clear()
+
+    def of_type(self, cls: type[EventPayload]) -> list[EventPayload]:
+        return [e.payload for e in self.events if isinstance(e.payload, cls)]
+
+
+@dataclass
+class FakeInbox:
+    processed: set[tuple[str, str]] = field(default_factory=set)
+    _pending: set[tuple[str, str]] = field(default_factory=set)
+
+    async def seen(self, consumer: str, event_id: str) -> bool:
+        return (consumer, event_id) in self.processed or (consumer, event_id) in self._pending
+
+    async def record(self, consumer: str, event_id: str, event_type: str) -> None:
+        self._pending.add((consumer, event_id))
+
+    def commit(self) -> None:
+        self.processed |= self._pending
+        self._pending.clear()
+
+    def rollback(self) -> None:
+        self._pending.clear()
+
+
+class FakeUnitOfWorkBase:
+    """Base of a service's fake unit of work: commit and rollback reach outbox and inbox."""
+
+    def __init__(self) -> None:
+        self.outbox = FakeOutbox()
+        self.inbox = FakeInbox()
+        self.commits = 0
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.rollback()
+
+    async def commit(self) -> None:
+        self.outbox.commit()
+        self.inbox.commit()
+        self._commit_state()
+        self.commits += 1
+
+    async def rollback(self) -> None:
+        self.outbox.rollback()
+        self.inbox.rollback()
+        self._rollback_state()
+
+    def _commit_state(self) -> None:
+        """Subclasses keep their repositories' pending changes until commit."""
+
+    def _rollback_state(self) -> None:
+        """Subclasses drop their repositories' pending changes."""

@@ -1,0 +1,107 @@
+"""The unit of work: one transaction that owns the repositories, the outbox and the inbox.
+
+A service subclasses :class:`SqlAlchemyUnitOfWork` and builds its repositories in
+:meth:`_open`. A use case is: load, call the domain, write the outgoing events to the outbox,
+commit. A consumer also records the event id in the inbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol, Self
+
+from contracts.base import EventPayload
+from sqlalchemy import Table
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from servicekit.clock import Clock
+from servicekit.inbox import Inbox
+from servicekit.outbox import OutboxWriter
+
+
+class OutboxPort(Protocol):
+    async def add(
+        self, payload: EventPayload, *, subject: str, event_id: str | None = None
+    ) -> object: ...
+
+
+class InboxPort(Protocol):
+    async def seen(self, consumer: str, event_id: str) -> bool: ...
+    async def record(self, consumer: str, event_id: str, event_type: str) -> None: ...
+
+
+class AbstractUnitOfWork(Protocol):
+    outbox: OutboxPort
+    inbox: InboxPort
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+
+
+class DuplicateEvent(Exception):
+    """Another copy of the consumer recorded the same event first."""
+
+
+class SqlAlchemyUnitOfWork:
+    outbox: OutboxWriter
+    inbox: Inbox
+    session: AsyncSession
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        outbox_table: Table,
+        inbox_table: Table,
+        source: str,
+        clock: Clock,
+    ) -> None:
+        self._sessions = sessions
+        self._outbox_table = outbox_table
+        self._inbox_table = inbox_table
+        self._source = source
+        self.clock = clock
+        self.committed = False
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessions()
+        self.outbox = OutboxWriter(self.session, self._outbox_table, self._source, self.clock)
+        self.inbox = Inbox(self.session, self._inbox_table, self.clock)
+        self.committed = False
+        self._open()
+        return self
+
+    def _open(self) -> None:
+        """Build the service's repositories on ``self.session``."""
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if not self.committed:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        try:
+            await self.session.commit()
+        except IntegrityError as exc:
+            if "inbox" in str(exc.orig).lower() or "pk_inbox" in str(exc.orig).lower():
+                raise DuplicateEvent(str(exc.orig)) from exc
+            raise
+        self.committed = True
+
+    async def rollback(self) -> None:
+        await self.session.rollback()

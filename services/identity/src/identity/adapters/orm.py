@@ -1,0 +1,45 @@
+"""identity's tables (its own database), plus the outbox and inbox of servicekit."""
+
+from __future__ import annotations
+
+from servicekit.tables import add_messaging_tables
+from sqlalchemy import Column, DateTime, ForeignKey, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+cabinets = Table(
+    "cabinets",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("raison_sociale", String(200), nullable=False),
+    Column("siret", String(14), nullable=False, unique=True),
+    Column("address", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("cabinet_id", String(36), ForeignKey("cabinets.id"), nullable=True),
+    Column("rights", String(100), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("activated_at", DateTime(timezone=True), nullable=True),
+)
+
+activation_tokens = Table(
+    "activation_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", String(36), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("purpose", String(40), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+)
+
+outbox, inbox = add_messaging_tables(metadata)

@@ -1,0 +1,143 @@
+"""SQLAlchemy repositories: rows in, aggregates out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import exists, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identity.adapters.orm import accounts, activation_tokens, cabinets
+from identity.domain.model import Account, ActivationToken, Cabinet
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes: every instant we store is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+class SqlAlchemyCabinetRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, cabinet: Cabinet) -> None:
+        await self._session.execute(
+            insert(cabinets).values(
+                id=cabinet.id,
+                raison_sociale=cabinet.raison_sociale,
+                siret=cabinet.siret,
+                address=cabinet.address,
+                created_at=cabinet.created_at,
+            )
+        )
+
+    async def get(self, cabinet_id: str) -> Cabinet | None:
+        row = (
+            await self._session.execute(select(cabinets).where(cabinets.c.id == cabinet_id))
+        ).first()
+        if row is None:
+            return None
+        return Cabinet(
+            row.id,
+            row.raison_sociale,
+            row.siret,
+            row.address,
+            _aware(row.created_at),  # type: ignore[arg-type]
+        )
+
+    async def siret_exists(self, siret: str) -> bool:
+        return bool(await self._session.scalar(select(exists().where(cabinets.c.siret == siret))))
+
+
+def _account_values(account: Account) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "kind": account.kind,
+        "email": account.email,
+        "display_name": account.display_name,
+        "password_hash": account.password_hash,
+        "status": account.status,
+        "cabinet_id": account.cabinet_id,
+        "rights": ",".join(sorted(account.rights)),
+        "created_at": account.created_at,
+        "activated_at": account.activated_at,
+    }
+
+
+class SqlAlchemyAccountRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, account: Account) -> None:
+        await self._session.execute(insert(accounts).values(**_account_values(account)))
+
+    async def save(self, account: Account) -> None:
+        values = _account_values(account)
+        values.pop("id")
+        await self._session.execute(
+            update(accounts).where(accounts.c.id == account.id).values(**values)
+        )
+
+    async def get(self, account_id: str) -> Account | None:
+        row = (
+            await self._session.execute(select(accounts).where(accounts.c.id == account_id))
+        ).first()
+        if row is None:
+            return None
+        return Account(
+            id=row.id,
+            kind=row.kind,
+            email=row.email,
+            display_name=row.display_name,
+            password_hash=row.password_hash,
+            status=row.status,
+            created_at=_aware(row.created_at),  # type: ignore[arg-type]
+            cabinet_id=row.cabinet_id,
+            rights=frozenset(r for r in row.rights.split(",") if r),
+            activated_at=_aware(row.activated_at),
+        )
+
+    async def email_exists(self, email: str) -> bool:
+        return bool(await self._session.scalar(select(exists().where(accounts.c.email == email))))
+
+
+class SqlAlchemyActivationTokenRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, token: ActivationToken) -> None:
+        await self._session.execute(
+            insert(activation_tokens).values(
+                token_hash=token.token_hash,
+                account_id=token.account_id,
+                purpose=token.purpose,
+                expires_at=token.expires_at,
+                used_at=token.used_at,
+            )
+        )
+
+    async def get(self, token_hash: str) -> ActivationToken | None:
+        row = (
+            await self._session.execute(
+                select(activation_tokens).where(activation_tokens.c.token_hash == token_hash)
+            )
+        ).first()
+        if row is None:
+            return None
+        return ActivationToken(
+            row.token_hash,
+            row.account_id,
+            row.purpose,
+            _aware(row.expires_at),  # type: ignore[arg-type]
+            _aware(row.used_at),
+        )
+
+    async def save(self, token: ActivationToken) -> None:
+        await self._session.execute(
+            update(activation_tokens)
+            .where(activation_tokens.c.token_hash == token.token_hash)
+            .values(used_at=token.used_at)
+        )

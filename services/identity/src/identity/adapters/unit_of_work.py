@@ -1,0 +1,22 @@
+"""identity's unit of work: one transaction over its repositories, outbox and inbox."""
+
+from __future__ import annotations
+
+from servicekit.uow import SqlAlchemyUnitOfWork
+
+from identity.adapters.repository import (
+    SqlAlchemyAccountRepository,
+    SqlAlchemyActivationTokenRepository,
+    SqlAlchemyCabinetRepository,
+)
+
+
+class IdentitySqlUnitOfWork(SqlAlchemyUnitOfWork):
+    cabinets: SqlAlchemyCabinetRepository
+    accounts: SqlAlchemyAccountRepository
+    activation_tokens: SqlAlchemyActivationTokenRepository
+
+    def _open(self) -> None:
+        self.cabinets = SqlAlchemyCabinetRepository(self.session)
+        self.accounts = SqlAlchemyAccountRepository(self.session)
+        self.activation_tokens = SqlAlchemyActivationTokenRepository(self.session)

@@ -1,0 +1,94 @@
+"""The composition root of identity: the only module that knows the concrete adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from servicekit.bus import MessageBus
+from servicekit.clock import Clock, SystemClock
+from servicekit.db import create_engine, session_factory
+from servicekit.migrations import upgrade
+from servicekit.relay import OutboxRelay, aiokafka_producer_factory
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from identity.adapters import orm
+from identity.adapters.security import Argon2PasswordHasher, NotificationsSealer, RandomTokens
+from identity.adapters.unit_of_work import IdentitySqlUnitOfWork
+from identity.config import IdentitySettings
+from identity.domain import commands
+from identity.service_layer import handlers
+from identity.service_layer.ports import PasswordHasher
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+HANDLERS = {
+    commands.RegisterCabinet: handlers.register_cabinet,
+    commands.ActivateAccount: handlers.activate_account,
+}
+
+
+@dataclass
+class IdentityApp:
+    settings: IdentitySettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    bus: MessageBus[IdentitySqlUnitOfWork, handlers.Dependencies]
+
+    def new_uow(self) -> IdentitySqlUnitOfWork:
+        return IdentitySqlUnitOfWork(
+            self.sessions,
+            outbox_table=orm.outbox,
+            inbox_table=orm.inbox,
+            source="identity",
+            clock=self.clock,
+        )
+
+    def relay(self) -> OutboxRelay:
+        return OutboxRelay(
+            self.engine,
+            orm.outbox,
+            service="identity",
+            producer_factory=aiokafka_producer_factory(
+                self.settings.kafka_bootstrap_servers, "identity-relay"
+            ),
+            clock=self.clock,
+            batch_size=self.settings.outbox_batch_size,
+            poll_interval_s=self.settings.outbox_poll_interval_s,
+        )
+
+    async def migrate(self) -> None:
+        await upgrade(self.engine, MIGRATIONS)
+
+    async def start_api(self) -> None:
+        if self.settings.migrate_on_start:
+            await self.migrate()
+
+    async def stop(self) -> None:
+        await self.engine.dispose()
+
+
+def bootstrap(
+    settings: IdentitySettings | None = None,
+    *,
+    clock: Clock | None = None,
+    hasher: PasswordHasher | None = None,
+) -> IdentityApp:
+    settings = settings or IdentitySettings()
+    if not settings.notifications_public_key:
+        raise RuntimeError("NOTIFICATIONS_SEAL_PUBLIC_KEY is required to seal activation links")
+    clock = clock or SystemClock()
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    deps = handlers.Dependencies(
+        clock=clock,
+        hasher=hasher
+        or Argon2PasswordHasher(settings.argon2_time_cost, settings.argon2_memory_kib),
+        sealer=NotificationsSealer(settings.notifications_public_key),
+        tokens=RandomTokens(),
+        activation_url=settings.activation_url,
+    )
+    app = IdentityApp(settings, engine, sessions, clock, bus=None)  # type: ignore[arg-type]
+    app.bus = MessageBus(HANDLERS, app.new_uow, deps)  # type: ignore[arg-type]
+    return app

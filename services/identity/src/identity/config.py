@@ -1,0 +1,22 @@
+"""identity's settings (environment prefix ``IDENTITY_``); no I/O at import."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
+from servicekit.settings import ServiceSettings
+
+
+class IdentitySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="IDENTITY_", extra="ignore", frozen=True)
+
+    service_name: str = "identity"
+    database_url: str = "sqlite+aiosqlite:///var/identity.db"
+    activation_url: str = "http://127.0.0.1:8101/v1/accounts/activation"
+    notifications_public_key: str = Field(
+        default="",
+        validation_alias=AliasChoices("NOTIFICATIONS_SEAL_PUBLIC_KEY", "notifications_public_key"),
+    )
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19456
+    migrate_on_start: bool = True

@@ -1,0 +1,25 @@
+"""Commands: what a caller asks identity to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class Command:
+    """Marker base class."""
+
+
+@dataclass(frozen=True)
+class RegisterCabinet(Command):
+    raison_sociale: str
+    siret: str
+    address: str
+    admin_first_name: str
+    admin_last_name: str
+    email: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ActivateAccount(Command):
+    token: str = field(repr=False)

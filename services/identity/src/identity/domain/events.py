@@ -1,0 +1,52 @@
+"""Domain events: facts recorded by the aggregates, turned into contracts by integration.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class DomainEvent:
+    """Marker base class."""
+
+
+@dataclass(frozen=True)
+class CabinetRegistered(DomainEvent):
+    cabinet_id: str
+    raison_sociale: str
+    siret: str
+    admin_account_id: str
+    registered_at: datetime
+
+
+@dataclass(frozen=True)
+class AccountRegistered(DomainEvent):
+    account_id: str
+    kind: str
+    cabinet_id: str | None
+    registered_at: datetime
+
+
+@dataclass(frozen=True)
+class ActivationRequested(DomainEvent):
+    """Carries the plain activation token in memory only: it is sealed before it leaves."""
+
+    account_id: str
+    kind: str
+    purpose: str
+    email: str
+    display_name: str
+    cabinet_name: str | None
+    token: str
+    expires_at: datetime
+
+    def __repr__(self) -> str:
+        return f"ActivationRequested(account_id={self.account_id!r}, purpose={self.purpose!r})"
+
+
+@dataclass(frozen=True)
+class AccountActivated(DomainEvent):
+    account_id: str
+    kind: str
+    cabinet_id: str | None
+    activated_at: datetime

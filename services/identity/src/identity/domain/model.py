@@ -1,0 +1,108 @@
+"""Aggregates of identity. They change state, record their events, and never call out."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from identity.domain import errors
+from identity.domain.events import (
+    AccountActivated,
+    AccountRegistered,
+    ActivationRequested,
+    CabinetRegistered,
+    DomainEvent,
+)
+
+ALL_RIGHTS = frozenset({"admin", "clients", "declare", "pay", "read"})
+CABINET_ACTIVATION_TTL = timedelta(hours=48)
+
+
+def token_hash(token: str) -> str:
+    """Activation and refresh tokens are stored only as their SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class ActivationToken:
+    token_hash: str
+    account_id: str
+    purpose: str
+    expires_at: datetime
+    used_at: datetime | None = None
+
+    def use(self, now: datetime) -> None:
+        if self.used_at is not None:
+            raise errors.ActivationLinkUsed
+        if now >= self.expires_at:
+            raise errors.ActivationLinkExpired
+        self.used_at = now
+
+
+@dataclass
+class Account:
+    id: str
+    kind: str
+    email: str
+    display_name: str
+    password_hash: str
+    status: str
+    created_at: datetime
+    cabinet_id: str | None = None
+    rights: frozenset[str] = frozenset()
+    activated_at: datetime | None = None
+    events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
+
+    def activate(self, now: datetime) -> None:
+        if self.status == "active":
+            raise errors.AccountAlreadyActive
+        self.status = "active"
+        self.activated_at = now
+        self.events.append(AccountActivated(self.id, self.kind, self.cabinet_id, now))
+
+
+@dataclass
+class Cabinet:
+    id: str
+    raison_sociale: str
+    siret: str
+    address: str
+    created_at: datetime
+    events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        cabinet_id: str,
+        raison_sociale: str,
+        siret: str,
+        address: str,
+        admin: Account,
+        activation_token: str,
+        now: datetime,
+    ) -> tuple[Cabinet, ActivationToken]:
+        """A firm signs up with its first administrator, who must activate by e-mail."""
+        cabinet = cls(cabinet_id, raison_sociale, siret, address, now)
+        expires_at = now + CABINET_ACTIVATION_TTL
+        cabinet.events.extend(
+            [
+                CabinetRegistered(cabinet_id, raison_sociale, siret, admin.id, now),
+                AccountRegistered(admin.id, admin.kind, cabinet_id, now),
+                ActivationRequested(
+                    account_id=admin.id,
+                    kind=admin.kind,
+                    purpose="cabinet_activation",
+                    email=admin.email,
+                    display_name=admin.display_name,
+                    cabinet_name=raison_sociale,
+                    token=activation_token,
+                    expires_at=expires_at,
+                ),
+            ]
+        )
+        token = ActivationToken(
+            token_hash(activation_token), admin.id, "cabinet_activation", expires_at
+        )
+        return cabinet, token

@@ -1,0 +1,110 @@
+"""identity's HTTP API: routes translate the request into one command and call the bus."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request, status
+from servicekit.health import database_check
+from servicekit.http import create_http_app
+from servicekit.problems import Conflict, NotFound, Problem
+
+from identity.bootstrap import IdentityApp
+from identity.domain import commands, errors
+from identity.entrypoints.http_schemas import (
+    AccountActivated,
+    ActivationRequest,
+    CabinetCreate,
+    CabinetCreated,
+)
+
+_PROBLEMS: dict[type[errors.IdentityError], tuple[int, str]] = {
+    errors.EmailAlreadyUsed: (409, "email-already-used"),
+    errors.SiretAlreadyRegistered: (409, "siret-already-registered"),
+    errors.ActivationLinkInvalid: (404, "activation-link-invalid"),
+    errors.ActivationLinkExpired: (410, "activation-link-expired"),
+    errors.ActivationLinkUsed: (409, "activation-link-used"),
+    errors.AccountAlreadyActive: (409, "account-already-active"),
+}
+
+
+def to_problem(exc: errors.IdentityError) -> Problem:
+    status_code, kind = _PROBLEMS.get(type(exc), (400, "identity-error"))
+    base = {404: NotFound, 409: Conflict}.get(status_code, Problem)
+    return Problem(exc.message, status=status_code, kind=kind, title=base.title)
+
+
+def _router(app: IdentityApp) -> APIRouter:
+    router = APIRouter(prefix="/v1")
+
+    @router.post(
+        "/cabinets",
+        status_code=status.HTTP_201_CREATED,
+        response_model=CabinetCreated,
+        tags=["cabinets"],
+        summary="Inscrire un cabinet d'expertise comptable",
+        responses={409: {"description": "E-mail or SIRET already used"}, 422: {}, 413: {}},
+    )
+    async def register_cabinet(body: CabinetCreate) -> CabinetCreated:
+        try:
+            result = await app.bus.handle(
+                commands.RegisterCabinet(
+                    raison_sociale=body.raison_sociale,
+                    siret=body.siret,
+                    address=body.address,
+                    admin_first_name=body.admin_first_name,
+                    admin_last_name=body.admin_last_name,
+                    email=str(body.email),
+                    password=body.password,
+                )
+            )
+        except errors.IdentityError as exc:
+            raise to_problem(exc) from exc
+        return CabinetCreated(**result)
+
+    @router.post(
+        "/accounts/activation",
+        response_model=AccountActivated,
+        tags=["accounts"],
+        summary="Activer un compte avec le jeton du lien d'activation",
+        responses={404: {}, 409: {}, 410: {}, 422: {}},
+    )
+    async def activate(body: ActivationRequest) -> AccountActivated:
+        try:
+            result = await app.bus.handle(commands.ActivateAccount(token=body.token))
+        except errors.IdentityError as exc:
+            raise to_problem(exc) from exc
+        return AccountActivated(**result)
+
+    @router.get(
+        "/accounts/activation",
+        tags=["accounts"],
+        summary="Page d'atterrissage du lien d'activation (sans effet)",
+    )
+    async def activation_landing(request: Request) -> dict[str, str]:
+        return {
+            "detail": "Pour activer le compte, envoyez ce jeton en POST sur cette adresse.",
+            "method": "POST",
+            "url": str(request.url.remove_query_params("token")),
+        }
+
+    return router
+
+
+def create_app(app: IdentityApp) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await app.start_api()
+        yield
+        await app.stop()
+
+    return create_http_app(
+        service="identity",
+        title="identity — Mon compte",
+        description="Comptes des assurés, cabinets d'expertise comptable, authentification.",
+        routers=[_router(app)],
+        checks=[database_check(app.engine)],
+        lifespan=lifespan,
+        max_body_bytes=app.settings.http_max_body_bytes,
+    )

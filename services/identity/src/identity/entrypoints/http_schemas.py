@@ -1,0 +1,78 @@
+"""HTTP request and response bodies of identity (validated, with examples)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from identity.domain.identifiers import normalize_siret
+from identity.domain.passwords import password_problems
+
+
+class CabinetCreate(BaseModel):
+    """An accountant firm's sign-up, with its first administrator."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "raison_sociale": "Cabinet Martin Expertise",
+                    "siret": "73282932000074",
+                    "address": "12 rue de la Paix, 75002 Paris",
+                    "admin_first_name": "Claire",
+                    "admin_last_name": "Martin",
+                    "email": "claire.martin@cabinet-martin.fr",
+                    "password": "Une phrase de passe solide",
+                }
+            ]
+        },
+    )
+
+    raison_sociale: str = Field(min_length=1, max_length=200)
+    siret: str = Field(min_length=1, max_length=20)
+    address: str = Field(min_length=1, max_length=500)
+    admin_first_name: str = Field(min_length=1, max_length=100)
+    admin_last_name: str = Field(min_length=1, max_length=100)
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=256, repr=False)
+
+    @field_validator("siret")
+    @classmethod
+    def _siret(cls, value: str) -> str:
+        return normalize_siret(value)
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str) -> str:
+        problems = password_problems(value)
+        if problems:
+            raise ValueError(" ".join(problems))
+        return value
+
+    @field_validator("raison_sociale", "address", "admin_first_name", "admin_last_name")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("Ce champ ne peut pas être vide.")
+        return value.strip()
+
+
+class CabinetCreated(BaseModel):
+    cabinet_id: str
+    admin_account_id: str
+    status: str = Field(examples=["pending"])
+    activation_expires_at: datetime
+
+
+class ActivationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=10, max_length=200, repr=False)
+
+
+class AccountActivated(BaseModel):
+    account_id: str
+    status: str = Field(examples=["active"])
+    activated_at: datetime

@@ -1,0 +1,54 @@
+"""``python -m identity.entrypoints.worker``: identity's outbox relay (and, later, consumers)."""
+
+from __future__ import annotations
+
+import os
+
+import uvicorn
+from faststream.asgi import AsgiFastStream
+from servicekit.health import database_check
+from servicekit.logging import configure_logging
+from servicekit.messaging import EventRouter, RetryPolicy, make_broker
+from servicekit.tracing import configure_tracing
+from servicekit.worker import create_worker_app
+
+from identity.bootstrap import IdentityApp, bootstrap
+from identity.config import IdentitySettings
+
+
+def router(app: IdentityApp) -> EventRouter:
+    """Every subscription of identity's worker."""
+    return EventRouter(
+        service="identity",
+        consumer="identity",
+        retry=RetryPolicy(
+            max_attempts=app.settings.consumer_max_attempts,
+            backoff_initial_s=app.settings.consumer_backoff_initial_s,
+            backoff_max_s=app.settings.consumer_backoff_max_s,
+        ),
+    )
+
+
+def build(settings: IdentitySettings | None = None) -> AsgiFastStream:
+    settings = settings or IdentitySettings()
+    configure_logging("identity-worker", json=settings.log_json, level=settings.log_level)
+    configure_tracing("identity-worker", otlp_endpoint=settings.otlp_endpoint)
+    app = bootstrap(settings)
+    broker = make_broker(settings.kafka_bootstrap_servers, "identity-worker")
+    router(app).attach(broker)
+    return create_worker_app(
+        broker=broker,
+        relay=app.relay(),
+        checks=[database_check(app.engine)],
+        on_shutdown=[app.stop],
+        title="identity worker",
+    )
+
+
+def main() -> None:
+    port = int(os.environ.get("IDENTITY_WORKER_PORT", "8102"))
+    uvicorn.run(build(), host="127.0.0.1", port=port, log_config=None, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

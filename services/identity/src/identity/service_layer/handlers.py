@@ -1,0 +1,100 @@
+"""Use cases: load, call the domain, write the outgoing events to the outbox, commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from servicekit.clock import Clock
+
+from identity.domain import commands, errors
+from identity.domain.events import DomainEvent
+from identity.domain.model import Account, Cabinet, token_hash
+from identity.service_layer.integration import to_integration
+from identity.service_layer.ports import (
+    IdentityUnitOfWork,
+    PasswordHasher,
+    SecretSealer,
+    TokenGenerator,
+)
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    clock: Clock
+    hasher: PasswordHasher
+    sealer: SecretSealer
+    tokens: TokenGenerator
+    activation_url: str
+
+
+async def publish(uow: IdentityUnitOfWork, deps: Dependencies, events: list[DomainEvent]) -> None:
+    for event in events:
+        outgoing = to_integration(event, deps.sealer, deps.activation_url)
+        if outgoing is not None:
+            await uow.outbox.add(outgoing.payload, subject=outgoing.subject)
+    events.clear()
+
+
+async def register_cabinet(
+    cmd: commands.RegisterCabinet, uow: IdentityUnitOfWork, deps: Dependencies
+) -> dict[str, Any]:
+    now = deps.clock.now()
+    email = cmd.email.strip().lower()
+    password_hash = deps.hasher.hash(cmd.password)
+    async with uow:
+        if await uow.accounts.email_exists(email):
+            raise errors.EmailAlreadyUsed
+        if await uow.cabinets.siret_exists(cmd.siret):
+            raise errors.SiretAlreadyRegistered
+        admin = Account(
+            id=deps.tokens.new_id(),
+            kind="cabinet_user",
+            email=email,
+            display_name=f"{cmd.admin_first_name} {cmd.admin_last_name}",
+            password_hash=password_hash,
+            status="pending",
+            created_at=now,
+            rights=frozenset({"admin", "clients", "declare", "pay", "read"}),
+        )
+        cabinet, token = Cabinet.register(
+            cabinet_id=deps.tokens.new_id(),
+            raison_sociale=cmd.raison_sociale,
+            siret=cmd.siret,
+            address=cmd.address,
+            admin=admin,
+            activation_token=deps.tokens.new_token(),
+            now=now,
+        )
+        admin.cabinet_id = cabinet.id
+        await uow.cabinets.add(cabinet)
+        await uow.accounts.add(admin)
+        await uow.activation_tokens.add(token)
+        await publish(uow, deps, cabinet.events)
+        await uow.commit()
+    return {
+        "cabinet_id": cabinet.id,
+        "admin_account_id": admin.id,
+        "status": admin.status,
+        "activation_expires_at": token.expires_at,
+    }
+
+
+async def activate_account(
+    cmd: commands.ActivateAccount, uow: IdentityUnitOfWork, deps: Dependencies
+) -> dict[str, Any]:
+    now = deps.clock.now()
+    async with uow:
+        token = await uow.activation_tokens.get(token_hash(cmd.token))
+        if token is None:
+            raise errors.ActivationLinkInvalid
+        account = await uow.accounts.get(token.account_id)
+        if account is None:
+            raise errors.ActivationLinkInvalid
+        token.use(now)
+        account.activate(now)
+        await uow.activation_tokens.save(token)
+        await uow.accounts.save(account)
+        await publish(uow, deps, account.events)
+        await uow.commit()
+    return {"account_id": account.id, "status": account.status, "activated_at": now}
