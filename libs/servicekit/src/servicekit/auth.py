@@ -1,6 +1,6 @@
 """Access tokens: verification against identity's JWKS, and the principal they carry.
 
-identity signs short-lived JWTs (EdDSA); every service verifies them itself. The JWKS is
+identity signs short-lived JWTs (EdDSA with Ed25519, RFC 9864 name "Ed25519"); every service verifies them itself. The JWKS is
 cached and fetched again when a token names a key id the cache does not know (key rotation).
 """
 
@@ -21,7 +21,7 @@ from servicekit.problems import Unauthorized
 
 ActorKind = Literal["assure", "cabinet_user", "agent"]
 Right = Literal["admin", "clients", "declare", "pay", "read"]
-ALGORITHMS = ["EdDSA", "ES256"]
+ALGORITHMS = ["Ed25519", "ES256"]
 
 
 class Principal(BaseModel):

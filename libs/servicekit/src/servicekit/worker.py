@@ -7,9 +7,10 @@ with ``/health/live``, ``/health/ready``, ``/metrics`` and the AsyncAPI docs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from faststream.asgi import AsgiFastStream, AsgiResponse
 from faststream.kafka import KafkaBroker
@@ -17,9 +18,49 @@ from prometheus_client import make_asgi_app
 
 from servicekit.health import ReadinessCheck, run_checks
 from servicekit.logging import get_logger
-from servicekit.relay import OutboxRelay
 
 _log = get_logger(__name__)
+
+
+class BackgroundLoop(Protocol):
+    """A long-running job of the worker (the outbox relay, a dispatcher)."""
+
+    async def run(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+class PeriodicLoop:
+    """Runs ``step`` again and again: at once when it did work, else after ``interval_s``
+    (or earlier when woken). A failing step is logged and retried at the next tick."""
+
+    def __init__(
+        self, name: str, step: Callable[[], Awaitable[int]], interval_s: float = 0.2
+    ) -> None:
+        self.name = name
+        self._step = step
+        self._interval_s = interval_s
+        self._stopping = asyncio.Event()
+        self._wakeup = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            done = 0
+            try:
+                done = await self._step()
+            except Exception as exc:
+                _log.warning("background_step_failed", loop=self.name, error=repr(exc))
+            if done:
+                continue
+            self._wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=self._interval_s)
 
 
 def _json(status: int, body: dict[str, Any]) -> AsgiResponse:
@@ -53,7 +94,7 @@ def broker_check(broker: KafkaBroker) -> ReadinessCheck:
 def create_worker_app(
     *,
     broker: KafkaBroker,
-    relay: OutboxRelay | None,
+    loops: Sequence[BackgroundLoop],
     checks: Sequence[ReadinessCheck],
     on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
@@ -61,13 +102,12 @@ def create_worker_app(
 ) -> AsgiFastStream:
     tasks: list[asyncio.Task[None]] = []
 
-    async def start_relay() -> None:
-        if relay is not None:
-            tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+    async def start_loops() -> None:
+        tasks.extend(asyncio.create_task(loop.run()) for loop in loops)
 
-    async def stop_relay() -> None:
-        if relay is not None:
-            relay.stop()
+    async def stop_loops() -> None:
+        for loop in loops:
+            loop.stop()
         for task in tasks:
             try:
                 await asyncio.wait_for(task, timeout=10)
@@ -78,8 +118,8 @@ def create_worker_app(
         broker,
         asgi_routes=[*_health_apps([*checks, broker_check(broker)]), ("/metrics", make_asgi_app())],
         on_startup=list(on_startup),
-        after_startup=[start_relay],
-        on_shutdown=[stop_relay, *on_shutdown],
+        after_startup=[start_loops],
+        on_shutdown=[stop_loops, *on_shutdown],
         asyncapi_path="/docs/asyncapi",
         logger=None,
     )

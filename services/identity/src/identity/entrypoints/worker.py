@@ -38,7 +38,7 @@ def build(settings: IdentitySettings | None = None) -> AsgiFastStream:
     router(app).attach(broker)
     return create_worker_app(
         broker=broker,
-        relay=app.relay(),
+        loops=[app.relay()],
         checks=[database_check(app.engine)],
         on_shutdown=[app.stop],
         title="identity worker",

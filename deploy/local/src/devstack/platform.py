@@ -1,0 +1,122 @@
+"""The platform's processes on a running broker: every service's api and worker.
+
+Used by ``make up`` (fixed ports, ``var/``) and by the end-to-end tests (free ports, a
+temporary folder). The api of a service starts first (it applies the migrations), then its
+worker; each is waited for on ``/health/ready``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from devstack.keys import load_or_create_keys
+from devstack.processes import Started, python_module, spawn, terminate
+from devstack.services import SERVICES, ServiceSpec
+
+
+@dataclass
+class PlatformConfig:
+    root: Path
+    var: Path
+    kafka_bootstrap: str
+    smtp_port: int
+    services: tuple[ServiceSpec, ...] = SERVICES
+    database_urls: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def database_url(self, service: str) -> str:
+        env_name = f"{service.upper()}_DATABASE_URL"
+        return (
+            self.database_urls.get(service)
+            or os.environ.get(env_name)
+            or f"sqlite+aiosqlite:///{self.var / 'db' / service}.db"
+        )
+
+
+def service_env(cfg: PlatformConfig, spec: ServiceSpec) -> dict[str, str]:
+    keys = load_or_create_keys(cfg.var / "keys")
+    identity = next((s for s in cfg.services if s.name == "identity"), None)
+    env = dict(os.environ)
+    env.update(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": cfg.kafka_bootstrap,
+            "LOG_JSON": "true",
+            "NOTIFICATIONS_SEAL_PUBLIC_KEY": keys["seal_public"],
+            "NOTIFICATIONS_SEAL_PRIVATE_KEY": keys["seal_private"],
+            "NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
+            "NOTIFICATIONS_SMTP_PORT": str(cfg.smtp_port),
+            "NOTIFICATIONS_LETTERS_DIR": str(cfg.var / "letters"),
+            f"{spec.env_prefix}_DATABASE_URL": cfg.database_url(spec.name),
+            f"{spec.env_prefix}_API_PORT": str(spec.api_port),
+            f"{spec.env_prefix}_WORKER_PORT": str(spec.worker_port),
+        }
+    )
+    if identity is not None:
+        env["IDENTITY_ACTIVATION_URL"] = (
+            f"http://127.0.0.1:{identity.api_port}/v1/accounts/activation"
+        )
+        env["IDENTITY_JWKS_URL"] = f"http://127.0.0.1:{identity.api_port}/.well-known/jwks.json"
+    env.update(cfg.extra_env)
+    return env
+
+
+def wait_ready(url: str, started: Started, timeout_s: float = 60.0) -> None:
+    from devstack.processes import alive
+
+    deadline = time.monotonic() + timeout_s
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if not alive(started.pid):
+            raise RuntimeError(f"{started.name} exited; see {started.log}")
+        try:
+            resp = httpx.get(url, timeout=2)
+            if resp.status_code == 200:
+                return
+            last = f"{resp.status_code} {resp.text[:200]}"
+        except httpx.HTTPError as exc:
+            last = repr(exc)
+        time.sleep(0.1)
+    raise TimeoutError(f"{started.name} not ready at {url} after {timeout_s}s: {last}")
+
+
+def start_process(cfg: PlatformConfig, spec: ServiceSpec, role: str) -> Started:
+    module = spec.api_module if role == "api" else spec.worker_module
+    port = spec.api_port if role == "api" else spec.worker_port
+    started = spawn(
+        f"{spec.name}-{role}",
+        python_module(module),
+        service_env(cfg, spec),
+        cfg.var / "log",
+        cfg.root,
+    )
+    started.url = f"http://127.0.0.1:{port}"
+    wait_ready(f"{started.url}/health/ready", started)
+    return started
+
+
+def start_platform(cfg: PlatformConfig) -> list[Started]:
+    """Start every api and worker; on failure, stop what was started and raise."""
+    started: list[Started] = []
+    try:
+        for spec in cfg.services:
+            started.append(start_process(cfg, spec, "api"))
+            started.append(start_process(cfg, spec, "worker"))
+    except BaseException:
+        stop_all(started)
+        raise
+    return started
+
+
+def stop_all(started: list[Started]) -> None:
+    for item in reversed(started):
+        terminate(item.pid)
+
+
+def describe(started: list[Started]) -> str:
+    return json.dumps([s.__dict__ for s in started], indent=2)

@@ -1,0 +1,203 @@
+"""The outbox writer and relay on a real database (SQLite and PostgreSQL), with a producer
+double that records what it is asked to send and can be made to fail."""
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from contracts.identity.v1 import AccountRegisteredV1
+from servicekit.clock import FakeClock
+from servicekit.db import create_engine, session_factory
+from servicekit.relay import OutboxRelay
+from servicekit.tables import OUTBOX_PUBLISHED, add_messaging_tables
+from servicekit.uow import SqlAlchemyUnitOfWork
+from sqlalchemy import MetaData, select
+
+
+class RecordingProducer:
+    def __init__(self, log: list[tuple[str, bytes, bytes, dict[str, str]]], fail: int) -> None:
+        self.log = log
+        self.fail = fail
+        self.started = False
+
+    async def start(self) -> None:
+        self.started = True
+
+    async def stop(self) -> None:
+        self.started = False
+
+    async def send(
+        self,
+        topic: str,
+        value: bytes | None = None,
+        key: bytes | None = None,
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> Any:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self.fail > 0:
+            self.fail -= 1
+            future.set_exception(ConnectionError("broker down"))
+        else:
+            assert value is not None and key is not None
+            self.log.append((topic, key, value, {k: v.decode() for k, v in headers or []}))
+            future.set_result(None)
+        return future
+
+
+class Producers:
+    """Hands out producers; the first ``failing`` producers fail every send."""
+
+    def __init__(self, failing: int = 0, fail_sends: int = 10**6) -> None:
+        self.sent: list[tuple[str, bytes, bytes, dict[str, str]]] = []
+        self.created = 0
+        self.failing = failing
+        self.fail_sends = fail_sends
+
+    def __call__(self) -> RecordingProducer:
+        self.created += 1
+        fail = self.fail_sends if self.created <= self.failing else 0
+        return RecordingProducer(self.sent, fail)
+
+
+async def _setup(database_url: str) -> tuple[Any, Any, Any]:
+    metadata = MetaData()
+    outbox, inbox = add_messaging_tables(metadata)
+    engine = create_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    return engine, outbox, inbox
+
+
+async def _write(
+    engine: Any, outbox: Any, inbox: Any, clock: FakeClock, subjects: list[str]
+) -> None:
+    uow = SqlAlchemyUnitOfWork(
+        session_factory(engine), outbox_table=outbox, inbox_table=inbox, source="test", clock=clock
+    )
+    async with uow:
+        for subject in subjects:
+            await uow.outbox.add(
+                AccountRegisteredV1(account_id=subject, kind="assure", registered_at=clock.now()),
+                subject=subject,
+            )
+        await uow.commit()
+
+
+async def test_committed_rows_are_published_in_order_with_their_envelope(database_url: str) -> None:
+    clock = FakeClock()
+    engine, outbox, inbox = await _setup(database_url)
+    await _write(engine, outbox, inbox, clock, ["a", "b", "a", "c"])
+    producers = Producers()
+    relay = OutboxRelay(engine, outbox, service="t", producer_factory=producers, clock=clock)
+    assert await relay.publish_once() == 4
+    assert [(t, k) for t, k, _, _ in producers.sent] == [
+        ("identity.account", b"a"),
+        ("identity.account", b"b"),
+        ("identity.account", b"a"),
+        ("identity.account", b"c"),
+    ]
+    headers = producers.sent[0][3]
+    assert headers["ce_type"] == "identity.account.registered.v1"
+    assert headers["ce_source"] == "test"
+    assert headers["ce_subject"] == "a"
+    assert json.loads(producers.sent[0][2])["account_id"] == "a"
+    async with engine.connect() as conn:
+        states = (await conn.execute(select(outbox.c.state))).scalars().all()
+    assert set(states) == {OUTBOX_PUBLISHED}
+    assert await relay.publish_once() == 0
+    await engine.dispose()
+
+
+async def test_a_rolled_back_unit_of_work_leaves_no_outbox_row(database_url: str) -> None:
+    clock = FakeClock()
+    engine, outbox, inbox = await _setup(database_url)
+    uow = SqlAlchemyUnitOfWork(
+        session_factory(engine), outbox_table=outbox, inbox_table=inbox, source="t", clock=clock
+    )
+    async with uow:
+        await uow.outbox.add(
+            AccountRegisteredV1(account_id="x", kind="assure", registered_at=clock.now()),
+            subject="x",
+        )
+    relay = OutboxRelay(engine, outbox, service="t", producer_factory=Producers(), clock=clock)
+    assert await relay.backlog() == (0, None)
+    await engine.dispose()
+
+
+async def test_a_failing_producer_is_replaced_and_nothing_is_lost(database_url: str) -> None:
+    clock = FakeClock()
+    engine, outbox, inbox = await _setup(database_url)
+    await _write(engine, outbox, inbox, clock, [f"s{i}" for i in range(5)])
+    producers = Producers(failing=1)
+    relay = OutboxRelay(
+        engine,
+        outbox,
+        service="t",
+        producer_factory=producers,
+        clock=clock,
+        backoff_initial_s=0.01,
+        backoff_max_s=0.02,
+        producer_stall_after=2,
+        poll_interval_s=0.01,
+    )
+    task = asyncio.create_task(relay.run())
+    deadline = asyncio.get_running_loop().time() + 10
+    while len(producers.sent) < 5 and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    relay.stop()
+    await task
+    assert [k for _, k, _, _ in producers.sent] == [f"s{i}".encode() for i in range(5)]
+    assert producers.created == 2
+    async with engine.connect() as conn:
+        attempts = (await conn.execute(select(outbox.c.attempts))).scalars().all()
+    assert all(a >= 2 for a in attempts)
+    assert await relay.backlog() == (0, None)
+    await engine.dispose()
+
+
+async def test_the_backlog_reports_pending_rows_and_their_age(database_url: str) -> None:
+    clock = FakeClock()
+    engine, outbox, inbox = await _setup(database_url)
+    await _write(engine, outbox, inbox, clock, ["a", "b"])
+    relay = OutboxRelay(engine, outbox, service="t", producer_factory=Producers(), clock=clock)
+    count, oldest = await relay.backlog()
+    assert count == 2
+    assert oldest is not None
+    await engine.dispose()
+
+
+async def test_a_duplicate_event_is_recorded_once_in_the_inbox(database_url: str) -> None:
+    clock = FakeClock()
+    engine, outbox, inbox = await _setup(database_url)
+    sessions = session_factory(engine)
+    for _ in range(2):
+        uow = SqlAlchemyUnitOfWork(
+            sessions, outbox_table=outbox, inbox_table=inbox, source="t", clock=clock
+        )
+        async with uow:
+            if await uow.inbox.seen("c", "ev-1"):
+                continue
+            await uow.inbox.record("c", "ev-1", "x.y.z.v1")
+            await uow.commit()
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(inbox.c.event_id))).scalars().all()
+    assert rows == ["ev-1"]
+    await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_only_one_relay_copy_publishes_at_a_time_on_postgres(
+    postgres_database_url: str,
+) -> None:
+    clock = FakeClock()
+    engine, outbox, inbox = await _setup(postgres_database_url)
+    await _write(engine, outbox, inbox, clock, ["a"])
+    first = OutboxRelay(engine, outbox, service="t", producer_factory=Producers(), clock=clock)
+    second = OutboxRelay(engine, outbox, service="t", producer_factory=Producers(), clock=clock)
+    assert await first._hold_leadership()
+    assert not await second._hold_leadership()
+    await first._close()
+    assert await second._hold_leadership()
+    await second._close()
+    await engine.dispose()

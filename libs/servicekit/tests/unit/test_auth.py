@@ -1,0 +1,99 @@
+import time
+from typing import Any
+
+import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet, OKPKey
+from servicekit.auth import TokenVerifier
+from servicekit.problems import Unauthorized
+
+
+def _key(kid: str) -> OKPKey:
+    return OKPKey.generate_key("Ed25519", parameters={"kid": kid})
+
+
+def _token(key: OKPKey, **overrides: Any) -> str:
+    claims: dict[str, Any] = {
+        "sub": "acc-1",
+        "act": "cabinet_user",
+        "cab": "cab-1",
+        "rights": ["read", "declare"],
+        "iss": "mon-compte-identity",
+        "aud": "mon-compte",
+        "iat": int(time.time()),
+        "exp": int(time.time()) + 600,
+    }
+    claims.update(overrides)
+    return jwt.encode({"alg": "Ed25519", "kid": key.kid}, claims, key, algorithms=["Ed25519"])
+
+
+class Jwks:
+    def __init__(self, *keys: OKPKey) -> None:
+        self.keys = list(keys)
+        self.fetches = 0
+
+    async def __call__(self) -> dict[str, Any]:
+        self.fetches += 1
+        return KeySet(self.keys).as_dict(private=False)
+
+
+async def test_a_valid_token_gives_its_principal() -> None:
+    key = _key("k1")
+    verifier = TokenVerifier(Jwks(key))
+    principal = await verifier.verify(_token(key))
+    assert principal.subject == "acc-1"
+    assert principal.actor == "cabinet_user"
+    assert principal.has_right("declare")
+    assert not principal.has_right("pay")
+
+
+async def test_an_expired_token_is_refused() -> None:
+    key = _key("k1")
+    with pytest.raises(Unauthorized, match="expiré"):
+        await TokenVerifier(Jwks(key)).verify(_token(key, exp=int(time.time()) - 1))
+
+
+async def test_a_token_signed_by_another_key_with_a_known_kid_is_refused() -> None:
+    published, forger = _key("k1"), _key("k1")
+    with pytest.raises(Unauthorized, match="Signature"):
+        await TokenVerifier(Jwks(published)).verify(_token(forger))
+
+
+async def test_tampered_claims_break_the_signature() -> None:
+    key = _key("k1")
+    token = _token(key)
+    header, payload, signature = token.split(".")
+    forged = _token(key, act="agent").split(".")[1]
+    with pytest.raises(Unauthorized):
+        await TokenVerifier(Jwks(key)).verify(f"{header}.{forged}.{signature}")
+    assert payload != forged
+
+
+async def test_an_unknown_key_id_refetches_the_jwks_once_then_refuses() -> None:
+    key, stranger = _key("k1"), _key("k9")
+    jwks = Jwks(key)
+    verifier = TokenVerifier(jwks, min_refresh_interval_s=0)
+    with pytest.raises(Unauthorized, match="inconnue"):
+        await verifier.verify(_token(stranger))
+    assert jwks.fetches == 2
+
+
+async def test_a_rotated_key_is_picked_up_when_a_token_names_it() -> None:
+    old, new = _key("k1"), _key("k2")
+    jwks = Jwks(old)
+    verifier = TokenVerifier(jwks, min_refresh_interval_s=0)
+    assert (await verifier.verify(_token(old))).subject == "acc-1"
+    jwks.keys.append(new)
+    assert (await verifier.verify(_token(new, sub="acc-2"))).subject == "acc-2"
+    assert (await verifier.verify(_token(old))).subject == "acc-1"
+
+
+async def test_a_token_for_another_audience_is_refused() -> None:
+    key = _key("k1")
+    with pytest.raises(Unauthorized, match="autre usage"):
+        await TokenVerifier(Jwks(key)).verify(_token(key, aud="elsewhere"))
+
+
+async def test_garbage_is_refused() -> None:
+    with pytest.raises(Unauthorized):
+        await TokenVerifier(Jwks(_key("k1"))).verify("not-a-token")

@@ -1,0 +1,28 @@
+import pytest
+from identity.domain.identifiers import normalize_siret
+from identity.domain.passwords import password_problems
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("73282932000074", "73282932000074"),
+        ("732 829 320 00074", "73282932000074"),
+        ("35600000000048", "35600000000048"),  # La Poste: sum of digits multiple of 5
+    ],
+)
+def test_valid_sirets_are_normalised(raw: str, expected: str) -> None:
+    assert normalize_siret(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["73282932000075", "1234", "abcdefghijklmn", ""])
+def test_invalid_sirets_are_refused_in_french(raw: str) -> None:
+    with pytest.raises(ValueError, match="SIRET"):
+        normalize_siret(raw)
+
+
+def test_short_and_common_passwords_are_refused() -> None:
+    assert password_problems("court")
+    assert password_problems("motdepasse123")
+    assert password_problems("aaaaaaaaaaaaaaa")
+    assert password_problems("Une phrase de passe solide") == []

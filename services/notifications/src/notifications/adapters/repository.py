@@ -1,0 +1,127 @@
+"""SQLAlchemy repository of deliveries.
+
+``claim_due`` moves due rows to ``sending`` in one statement; on PostgreSQL it skips rows
+another worker holds (``FOR UPDATE SKIP LOCKED``), so several workers share the work. A row
+left in ``sending`` by a crashed worker is claimed again after the sending timeout.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifications.adapters.orm import deliveries
+from notifications.domain.model import PENDING, SENDING, Delivery
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _to_delivery(row: Any) -> Delivery:
+    return Delivery(
+        id=row.id,
+        key=row.key,
+        source_event_id=row.source_event_id,
+        kind=row.kind,
+        channel=row.channel,
+        recipient=row.recipient,
+        context=dict(row.context),
+        sealed=dict(row.sealed),
+        event_time=_aware(row.event_time),  # type: ignore[arg-type]
+        created_at=_aware(row.created_at),  # type: ignore[arg-type]
+        state=row.state,
+        attempts=row.attempts,
+        next_attempt_at=_aware(row.next_attempt_at),
+        sent_at=_aware(row.sent_at),
+        last_error=row.last_error,
+    )
+
+
+class SqlAlchemyDeliveryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add_if_absent(self, delivery: Delivery) -> bool:
+        """Insert unless a delivery with the same key exists (a replayed event)."""
+        exists = await self._session.scalar(
+            select(deliveries.c.id).where(deliveries.c.key == delivery.key)
+        )
+        if exists is not None:
+            return False
+        try:
+            async with self._session.begin_nested():
+                await self._session.execute(
+                    insert(deliveries).values(
+                        id=delivery.id,
+                        key=delivery.key,
+                        source_event_id=delivery.source_event_id,
+                        kind=delivery.kind,
+                        channel=delivery.channel,
+                        recipient=delivery.recipient,
+                        context=delivery.context,
+                        sealed=delivery.sealed,
+                        state=delivery.state,
+                        attempts=delivery.attempts,
+                        next_attempt_at=delivery.next_attempt_at,
+                        event_time=delivery.event_time,
+                        created_at=delivery.created_at,
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def get(self, delivery_id: str) -> Delivery | None:
+        row = (
+            await self._session.execute(select(deliveries).where(deliveries.c.id == delivery_id))
+        ).first()
+        return None if row is None else _to_delivery(row)
+
+    async def save(self, delivery: Delivery) -> None:
+        await self._session.execute(
+            update(deliveries)
+            .where(deliveries.c.id == delivery.id)
+            .values(
+                state=delivery.state,
+                attempts=delivery.attempts,
+                next_attempt_at=delivery.next_attempt_at,
+                sent_at=delivery.sent_at,
+                last_error=delivery.last_error,
+                claimed_at=None,
+            )
+        )
+
+    async def claim_due(self, now: datetime, limit: int, stale_before: datetime) -> list[Delivery]:
+        due = or_(
+            and_(deliveries.c.state == PENDING, deliveries.c.next_attempt_at <= now),
+            and_(deliveries.c.state == SENDING, deliveries.c.claimed_at < stale_before),
+        )
+        query = select(deliveries).where(due).order_by(deliveries.c.created_at).limit(limit)
+        if self._session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = (await self._session.execute(query)).all()
+        if not rows:
+            return []
+        ids = [row.id for row in rows]
+        await self._session.execute(
+            update(deliveries).where(deliveries.c.id.in_(ids)).values(state=SENDING, claimed_at=now)
+        )
+        return [_to_delivery(row) for row in rows]
+
+    async def list_by_state(self, state: str, limit: int) -> list[Delivery]:
+        rows = (
+            await self._session.execute(
+                select(deliveries)
+                .where(deliveries.c.state == state)
+                .order_by(deliveries.c.created_at)
+                .limit(limit)
+            )
+        ).all()
+        return [_to_delivery(row) for row in rows]

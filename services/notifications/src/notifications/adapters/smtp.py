@@ -1,0 +1,77 @@
+"""The e-mail channel over SMTP (aiosmtplib).
+
+A refusal with a 5xx code is permanent (the address will not work); a connection failure, a
+time-out or a 4xx code is transient and retried later.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formatdate
+
+import aiosmtplib
+
+from notifications.domain.model import DeliveryFailed
+from notifications.service_layer.ports import OutgoingEmail
+
+
+class SmtpEmailChannel:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        sender: str,
+        tls: str = "none",
+        username: str | None = None,
+        password: str | None = None,
+        timeout_s: float = 10.0,
+    ) -> None:
+        self._host = host
+        self._port = port
+        self._sender = sender
+        self._tls = tls
+        self._username = username
+        self._password = password
+        self._timeout_s = timeout_s
+
+    def build(self, email: OutgoingEmail) -> EmailMessage:
+        msg = EmailMessage()
+        msg["From"] = self._sender
+        msg["To"] = email.to
+        msg["Subject"] = email.content.subject
+        msg["Date"] = formatdate(localtime=False)
+        msg["Message-ID"] = f"<{email.message_id}@mon-compte.local>"
+        msg.set_content(email.content.text)
+        msg.add_alternative(email.content.html, subtype="html")
+        for attachment in email.content.attachments:
+            maintype, subtype = attachment.content_type.split("/", 1)
+            msg.add_attachment(
+                attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+            )
+        return msg
+
+    async def send(self, email: OutgoingEmail) -> None:
+        message = self.build(email)
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=self._host,
+                port=self._port,
+                username=self._username,
+                password=self._password,
+                use_tls=self._tls == "tls",
+                start_tls=True if self._tls == "starttls" else False,
+                timeout=self._timeout_s,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [refusal.code for refusal in exc.recipients]
+            permanent = all(code >= 500 for code in codes) if codes else False
+            raise DeliveryFailed(f"recipient refused: {codes}", permanent=permanent) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            raise DeliveryFailed(
+                f"SMTP {exc.code}: {exc.message}", permanent=exc.code >= 500
+            ) from exc
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            reason = f"SMTP unreachable: {type(exc).__name__}"
+            raise DeliveryFailed(reason, permanent=False) from exc

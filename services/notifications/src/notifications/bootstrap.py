@@ -1,0 +1,116 @@
+"""The composition root of notifications: the only module that knows the concrete adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from servicekit.clock import Clock, SystemClock
+from servicekit.db import create_engine, session_factory
+from servicekit.messaging import IncomingEvent
+from servicekit.migrations import upgrade
+from servicekit.relay import OutboxRelay, aiokafka_producer_factory
+from servicekit.worker import PeriodicLoop
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from notifications.adapters import orm
+from notifications.adapters.secrets import SealedSecretOpener
+from notifications.adapters.smtp import SmtpEmailChannel
+from notifications.adapters.templates import TemplateRenderer
+from notifications.adapters.unit_of_work import NotificationsSqlUnitOfWork
+from notifications.config import NotificationsSettings
+from notifications.domain.model import RetrySchedule
+from notifications.service_layer import handlers
+from notifications.service_layer.ports import EmailChannel
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+@dataclass
+class NotificationsApp:
+    settings: NotificationsSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    deps: handlers.Dependencies
+
+    def new_uow(self) -> NotificationsSqlUnitOfWork:
+        return NotificationsSqlUnitOfWork(
+            self.sessions,
+            outbox_table=orm.outbox,
+            inbox_table=orm.inbox,
+            source="notifications",
+            clock=self.clock,
+        )
+
+    async def on_event(self, event: IncomingEvent) -> None:
+        """Consumer entry: plan the deliveries, then let the dispatcher send them."""
+        added = await handlers.plan_deliveries(event, self.new_uow(), self.deps)
+        if added and self._dispatcher is not None:
+            self._dispatcher.wake()
+
+    async def dispatch(self) -> int:
+        return await handlers.dispatch_due(self.new_uow, self.deps)
+
+    def dispatcher(self) -> PeriodicLoop:
+        self._dispatcher = PeriodicLoop(
+            "delivery-dispatcher", self.dispatch, self.settings.dispatch_interval_s
+        )
+        return self._dispatcher
+
+    _dispatcher: PeriodicLoop | None = None
+
+    def relay(self) -> OutboxRelay:
+        return OutboxRelay(
+            self.engine,
+            orm.outbox,
+            service="notifications",
+            producer_factory=aiokafka_producer_factory(
+                self.settings.kafka_bootstrap_servers, "notifications-relay"
+            ),
+            clock=self.clock,
+            batch_size=self.settings.outbox_batch_size,
+            poll_interval_s=self.settings.outbox_poll_interval_s,
+        )
+
+    async def migrate(self) -> None:
+        await upgrade(self.engine, MIGRATIONS)
+
+    async def stop(self) -> None:
+        await self.engine.dispose()
+
+
+def bootstrap(
+    settings: NotificationsSettings | None = None,
+    *,
+    clock: Clock | None = None,
+    email: EmailChannel | None = None,
+) -> NotificationsApp:
+    settings = settings or NotificationsSettings()
+    if not settings.seal_private_key:
+        raise RuntimeError("NOTIFICATIONS_SEAL_PRIVATE_KEY is required to open sealed secrets")
+    clock = clock or SystemClock()
+    engine = create_engine(settings.database_url)
+    deps = handlers.Dependencies(
+        clock=clock,
+        renderer=TemplateRenderer(),
+        email=email
+        or SmtpEmailChannel(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.mail_from,
+            tls=settings.smtp_tls,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            timeout_s=settings.smtp_timeout_s,
+        ),
+        opener=SealedSecretOpener(settings.seal_private_key),
+        schedule=RetrySchedule(
+            max_attempts=settings.delivery_max_attempts,
+            initial_s=settings.delivery_backoff_initial_s,
+            max_s=settings.delivery_backoff_max_s,
+        ),
+        sending_timeout=timedelta(seconds=settings.delivery_sending_timeout_s),
+    )
+    return NotificationsApp(settings, engine, session_factory(engine), clock, deps)

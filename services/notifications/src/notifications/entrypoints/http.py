@@ -1,0 +1,90 @@
+"""notifications' HTTP API: operators see parked deliveries and send them again."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Query
+from servicekit.auth import Principal, TokenVerifier, http_jwks_fetcher
+from servicekit.fastapi_auth import bearer_principal, require_actor
+from servicekit.health import database_check
+from servicekit.http import create_http_app
+from servicekit.problems import Conflict, NotFound
+
+from notifications.bootstrap import NotificationsApp
+from notifications.domain.model import Delivery, DeliveryNotParked
+from notifications.entrypoints.http_schemas import DeliveryList, DeliveryRead
+from notifications.service_layer import operators
+
+
+def _read(d: Delivery) -> DeliveryRead:
+    return DeliveryRead(
+        delivery_id=d.id,
+        kind=d.kind,
+        channel=d.channel,
+        recipient=d.recipient,
+        state=d.state,
+        attempts=d.attempts,
+        source_event_id=d.source_event_id,
+        created_at=d.created_at,
+        sent_at=d.sent_at,
+        next_attempt_at=d.next_attempt_at,
+        last_error=d.last_error,
+    )
+
+
+def _router(app: NotificationsApp, verifier: TokenVerifier) -> APIRouter:
+    router = APIRouter(prefix="/v1/operator", tags=["operator"])
+    principal = bearer_principal(verifier)
+
+    async def agent(p: Annotated[Principal, Depends(principal)]) -> Principal:
+        require_actor(p, "agent")
+        return p
+
+    @router.get("/deliveries", response_model=DeliveryList, summary="Remises par état")
+    async def list_deliveries(
+        _: Annotated[Principal, Depends(agent)],
+        state: Literal["pending", "sending", "sent", "parked"] = "parked",
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> DeliveryList:
+        items = await operators.list_deliveries(app.new_uow, state, limit)
+        return DeliveryList(items=[_read(d) for d in items])
+
+    @router.post(
+        "/deliveries/{delivery_id}/retry",
+        response_model=DeliveryRead,
+        summary="Renvoyer une remise mise en attente",
+        responses={404: {}, 409: {}},
+    )
+    async def retry(delivery_id: str, _: Annotated[Principal, Depends(agent)]) -> DeliveryRead:
+        try:
+            delivery = await operators.retry_delivery(app.new_uow, app.deps, delivery_id)
+        except operators.DeliveryNotFound as exc:
+            raise NotFound(str(exc), kind="delivery-not-found") from exc
+        except DeliveryNotParked as exc:
+            raise Conflict(str(exc), kind="delivery-not-parked") from exc
+        return _read(delivery)
+
+    return router
+
+
+def create_app(app: NotificationsApp, verifier: TokenVerifier | None = None) -> FastAPI:
+    verifier = verifier or TokenVerifier(http_jwks_fetcher(app.settings.jwks_url))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if app.settings.migrate_on_start:
+            await app.migrate()
+        yield
+        await app.stop()
+
+    return create_http_app(
+        service="notifications",
+        title="notifications — Mon compte",
+        description="Courriels et courriers de la plateforme ; actions des opérateurs.",
+        routers=[_router(app, verifier)],
+        checks=[database_check(app.engine)],
+        lifespan=lifespan,
+    )
