@@ -11,6 +11,7 @@ from servicekit.clock import FakeClock
 from servicekit.db import create_engine, session_factory
 from servicekit.relay import OutboxRelay
 from servicekit.tables import OUTBOX_PUBLISHED, add_messaging_tables
+from servicekit.testing.polling import eventually
 from servicekit.uow import SqlAlchemyUnitOfWork
 from sqlalchemy import MetaData, select
 
@@ -39,7 +40,8 @@ class RecordingProducer:
             self.fail -= 1
             future.set_exception(ConnectionError("broker down"))
         else:
-            assert value is not None and key is not None
+            assert value is not None
+            assert key is not None
             self.log.append((topic, key, value, {k: v.decode() for k, v in headers or []}))
             future.set_result(None)
         return future
@@ -142,9 +144,11 @@ async def test_a_failing_producer_is_replaced_and_nothing_is_lost(database_url: 
         poll_interval_s=0.01,
     )
     task = asyncio.create_task(relay.run())
-    deadline = asyncio.get_running_loop().time() + 10
-    while len(producers.sent) < 5 and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.01)
+
+    async def all_sent() -> bool:
+        return len(producers.sent) >= 5
+
+    await eventually(all_sent, timeout_s=10, message="five events published")
     relay.stop()
     await task
     assert [k for _, k, _, _ in producers.sent] == [f"s{i}".encode() for i in range(5)]

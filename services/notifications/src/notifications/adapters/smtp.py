@@ -61,7 +61,7 @@ class SmtpEmailChannel:
                 username=self._username,
                 password=self._password,
                 use_tls=self._tls == "tls",
-                start_tls=True if self._tls == "starttls" else False,
+                start_tls=self._tls == "starttls",
                 timeout=self._timeout_s,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:

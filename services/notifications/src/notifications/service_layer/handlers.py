@@ -96,9 +96,11 @@ async def dispatch_due(uow_factory: UowFactory, deps: Dependencies, limit: int =
 
 
 async def _send_one(delivery: Delivery, uow_factory: UowFactory, deps: Dependencies) -> None:
+    if delivery.channel != "email":
+        reason = f"unknown channel {delivery.channel}"
+        await _record_failure(delivery, reason, True, uow_factory, deps)
+        return
     try:
-        if delivery.channel != "email":
-            raise DeliveryFailed(f"unknown channel {delivery.channel}", permanent=True)
         context = dict(delivery.context)
         for name, sealed in delivery.sealed.items():
             context[name] = deps.opener.open(sealed)
