@@ -1,7 +1,8 @@
 """Access tokens: verification against identity's JWKS, and the principal they carry.
 
 identity signs short-lived JWTs (EdDSA on Ed25519, named "Ed25519" as RFC 9864 does); every
-service verifies them itself. The JWKS is cached and fetched again when a token names a key id the cache does not know (key rotation).
+service verifies them itself. The JWKS is cached and fetched again when a token names a key id
+the cache does not know (key rotation).
 """
 
 from __future__ import annotations
