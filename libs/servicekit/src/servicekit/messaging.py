@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Union
 
 from contracts.base import EventPayload
 from contracts.envelope import Envelope
@@ -102,6 +102,11 @@ class EventRouter:
     consumer: str
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     subscriptions: list[Subscription] = field(default_factory=list)
+    publications: list[tuple[str, tuple[type[EventPayload], ...]]] = field(default_factory=list)
+
+    def publishes(self, topic: str, *payloads: type[EventPayload]) -> None:
+        """Document what the service's outbox publishes (AsyncAPI); the relay sends it."""
+        self.publications.append((topic, payloads))
 
     def on(
         self,
@@ -116,6 +121,14 @@ class EventRouter:
     def attach(self, broker: KafkaBroker) -> None:
         for sub in self.subscriptions:
             self._attach_one(broker, sub)
+        for topic, payloads in self.publications:
+            types = ", ".join(p.event_type for p in payloads)
+            broker.publisher(
+                topic,
+                title=f"{topic}:publish",
+                description=f"Published by {self.service} through its outbox: {types}",
+                schema=payloads[0] if len(payloads) == 1 else Union[payloads],  # noqa: UP007
+            )
 
     def dlq_topic(self, topic: str) -> str:
         return f"{topic}.{self.consumer}.dlq"

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from faststream.asgi import AsgiFastStream, AsgiResponse
 from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
 from prometheus_client import make_asgi_app
 
 from servicekit.health import ReadinessCheck, run_checks
@@ -121,6 +122,7 @@ def create_worker_app(
         after_startup=[start_loops],
         on_shutdown=[stop_loops, *on_shutdown],
         asyncapi_path="/docs/asyncapi",
+        specification=AsyncAPI(broker, title=title, version="1.0.0"),
         logger=None,
     )
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import uvicorn
+from contracts.identity import v1 as identity_v1
 from faststream.asgi import AsgiFastStream
 from servicekit.health import database_check
 from servicekit.logging import configure_logging
@@ -17,8 +18,8 @@ from identity.config import IdentitySettings
 
 
 def router(app: IdentityApp) -> EventRouter:
-    """Every subscription of identity's worker."""
-    return EventRouter(
+    """Every subscription (and publication) of identity's worker."""
+    events = EventRouter(
         service="identity",
         consumer="identity",
         retry=RetryPolicy(
@@ -27,6 +28,14 @@ def router(app: IdentityApp) -> EventRouter:
             backoff_max_s=app.settings.consumer_backoff_max_s,
         ),
     )
+    events.publishes(identity_v1.CABINET, identity_v1.CabinetRegisteredV1)
+    events.publishes(
+        identity_v1.ACCOUNT,
+        identity_v1.AccountRegisteredV1,
+        identity_v1.AccountActivationRequestedV1,
+        identity_v1.AccountActivatedV1,
+    )
+    return events
 
 
 def build(settings: IdentitySettings | None = None) -> AsgiFastStream:

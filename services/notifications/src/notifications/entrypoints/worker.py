@@ -6,6 +6,7 @@ import os
 
 import uvicorn
 from contracts.identity import v1 as identity_v1
+from contracts.notifications import v1 as notifications_v1
 from faststream.asgi import AsgiFastStream
 from servicekit.health import database_check
 from servicekit.logging import configure_logging
@@ -34,6 +35,9 @@ def router(app: NotificationsApp) -> EventRouter:
         app.on_event,
         purpose="deliveries",
         event_types=set(PLANNERS),
+    )
+    events.publishes(
+        notifications_v1.DELIVERY, notifications_v1.MessageSentV1, notifications_v1.MessageFailedV1
     )
     return events
 

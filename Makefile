@@ -1,0 +1,66 @@
+# The entry points of the project. The README's two commands are `make up` and `make test`;
+# both install what they need on a fresh machine (uv, Python dependencies, Kafka's jars via
+# Maven, PostgreSQL from Debian's packages for the tests).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := $(PYTHON) -m uv
+RUN := $(UV) run --frozen --all-packages
+SOURCES := contracts/src libs/servicekit/src deploy/local/src services/identity/src services/notifications/src services/cotisations/src bench
+
+.PHONY: help bootstrap up down status test test-fast lint format contracts bench demo clean
+
+help:
+	@echo "make up        start Kafka, the SMTP catcher and every service (api + worker)"
+	@echo "make down      stop exactly what 'make up' started"
+	@echo "make test      lint, then the whole suite (real Kafka, SQLite and PostgreSQL)"
+	@echo "make lint      ruff, mypy --strict, import-linter"
+	@echo "make contracts regenerate JSON Schemas, AsyncAPI and OpenAPI documents"
+	@echo "make bench     the benchmarks, one JSON line each"
+	@echo "make demo      a firm signs up and activates its account on the running stack"
+
+bootstrap:
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	@$(UV) sync --frozen --all-packages --quiet
+
+up: bootstrap
+	@$(RUN) python -m devstack up
+
+down:
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 && $(RUN) python -m devstack down || true
+
+status: bootstrap
+	@$(RUN) python -m devstack status
+
+demo: bootstrap
+	@$(RUN) python -m devstack demo
+
+test: bootstrap lint
+	@$(RUN) python -m devstack prepare-tests
+	@$(RUN) pytest
+
+test-fast: bootstrap
+	@$(RUN) pytest -m "not kafka and not e2e and not postgres"
+
+lint: bootstrap
+	@$(RUN) ruff check .
+	@$(RUN) ruff format --check .
+	@$(RUN) mypy $(SOURCES)
+	@$(RUN) lint-imports
+
+format: bootstrap
+	@$(RUN) ruff format .
+	@$(RUN) ruff check --fix .
+
+contracts: bootstrap
+	@$(RUN) python -m devstack.contracts_gen
+
+bench: bootstrap
+	@$(RUN) python -m devstack prepare-tests
+	@$(RUN) python bench/bus.py
+	@$(RUN) python bench/letters.py
+	@$(RUN) python bench/schedules.py
+
+clean: down
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
