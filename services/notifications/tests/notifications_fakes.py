@@ -1,0 +1,78 @@
+"""Hand-written fakes of notifications' ports."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from typing import Any
+
+from notifications.domain.model import PENDING, SENDING, Delivery, DeliveryFailed
+from notifications.service_layer.ports import EmailContent, OutgoingEmail
+from servicekit.testing import FakeUnitOfWorkBase
+
+
+class FakeDeliveries:
+    def __init__(self, store: dict[str, Delivery], claimed: dict[str, datetime]) -> None:
+        self.store = store
+        self.claimed = claimed
+
+    async def add_if_absent(self, delivery: Delivery) -> bool:
+        if any(d.key == delivery.key for d in self.store.values()):
+            return False
+        self.store[delivery.id] = copy.deepcopy(delivery)
+        return True
+
+    async def get(self, delivery_id: str) -> Delivery | None:
+        found = self.store.get(delivery_id)
+        return copy.deepcopy(found) if found else None
+
+    async def save(self, delivery: Delivery) -> None:
+        self.store[delivery.id] = copy.deepcopy(delivery)
+        self.claimed.pop(delivery.id, None)
+
+    async def claim_due(self, now: datetime, limit: int, stale_before: datetime) -> list[Delivery]:
+        due = [
+            d
+            for d in self.store.values()
+            if (d.state == PENDING and d.next_attempt_at is not None and d.next_attempt_at <= now)
+            or (d.state == SENDING and self.claimed.get(d.id, now) < stale_before)
+        ][:limit]
+        for d in due:
+            d.state = SENDING
+            self.claimed[d.id] = now
+        return [copy.deepcopy(d) for d in due]
+
+    async def list_by_state(self, state: str, limit: int) -> list[Delivery]:
+        return [copy.deepcopy(d) for d in self.store.values() if d.state == state][:limit]
+
+
+class FakeNotificationsUow(FakeUnitOfWorkBase):
+    """Deliveries are shared across units of work (committed on write: enough for tests)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deliveries = FakeDeliveries({}, {})
+
+
+class EchoRenderer:
+    def render_email(self, kind: str, context: dict[str, Any]) -> EmailContent:
+        text = f"{kind}: " + ", ".join(f"{k}={v}" for k, v in sorted(context.items()))
+        return EmailContent(subject=f"[{kind}]", text=text, html=f"<p>{text}</p>")
+
+
+class RecordingEmail:
+    """Records sent mails; ``failures`` lists the outcomes of the next sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[OutgoingEmail] = []
+        self.failures: list[DeliveryFailed] = []
+
+    async def send(self, email: OutgoingEmail) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(email)
+
+
+class ClearOpener:
+    def open(self, sealed: str) -> str:
+        return sealed.removeprefix("sealed:")
