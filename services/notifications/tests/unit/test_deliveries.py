@@ -110,7 +110,7 @@ async def test_attempts_exhausted_park_the_delivery_and_an_operator_can_retry_it
 
 
 async def test_an_event_of_a_type_without_planner_causes_nothing() -> None:
-    uow, email, deps, _ = _setup()
+    uow, _email, deps, _ = _setup()
     event = _activation_event()
     other = IncomingEvent(
         envelope=event.envelope.model_copy(update={"type": "identity.account.activated.v1"}),
