@@ -10,10 +10,11 @@ The test suite regenerates them in memory and fails when the committed files dif
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +39,22 @@ def event_schemas() -> dict[str, str]:
     return out
 
 
-def _service_env(tmp: str) -> None:
+@contextlib.contextmanager
+def _service_env(tmp: str) -> Iterator[None]:
+    """Settings the apps need to be built (never started): throw-away keys and databases."""
     from servicekit.sealing import generate_keypair
 
     private, public = generate_keypair()
-    os.environ.setdefault("NOTIFICATIONS_SEAL_PUBLIC_KEY", public)
-    os.environ.setdefault("NOTIFICATIONS_SEAL_PRIVATE_KEY", private)
+    saved = dict(os.environ)
+    os.environ["NOTIFICATIONS_SEAL_PUBLIC_KEY"] = public
+    os.environ["NOTIFICATIONS_SEAL_PRIVATE_KEY"] = private
     for service in ("identity", "notifications", "cotisations", "mandates"):
         os.environ[f"{service.upper()}_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp}/{service}.db"
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def _apps() -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
@@ -64,8 +73,7 @@ def service_documents() -> dict[str, str]:
     from faststream.specification import AsyncAPI
 
     out: dict[str, str] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        _service_env(tmp)
+    with tempfile.TemporaryDirectory() as tmp, _service_env(tmp):
         for name, (build_api, build_worker) in _apps().items():
             openapi = build_api().openapi()
             out[f"openapi/{name}.json"] = _dump(openapi)
@@ -84,7 +92,7 @@ def write(documents: dict[str, str]) -> None:
         path = CONTRACTS / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    print(f"wrote {len(documents)} documents under {CONTRACTS}")  # noqa: T201
+    print(f"wrote {len(documents)} documents under {CONTRACTS}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from contracts.base import EventPayload
 from contracts.envelope import Envelope
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage as InjectedMessage
 from faststream.kafka.message import KafkaMessage
 from opentelemetry import trace
 from pydantic import ValidationError
@@ -144,7 +145,7 @@ class EventRouter:
             description=f"{self.consumer} consumes {sub.topic}",
         )
 
-        async def consume(body: bytes, msg: KafkaMessage) -> None:
+        async def consume(body: bytes, msg: InjectedMessage) -> None:
             await self.process(broker, sub, body, msg)
 
         consume.__name__ = f"on_{sub.topic.replace('.', '_')}"

@@ -162,6 +162,8 @@ class OutboxRelay:
     async def _close(self) -> None:
         await self._drop_producer()
         if self._lock_conn is not None:
+            # Discard the connection rather than pooling it: its session holds the lock.
+            await self._lock_conn.invalidate()
             await self._lock_conn.close()
             self._lock_conn = None
 

@@ -1,0 +1,44 @@
+"""``python -m devstack up|down|status|demo|prepare-tests``: the local stack's commands.
+
+``up`` starts a single-node Kafka (KRaft) from the cached jars, creates the topics of the
+catalogue, starts the SMTP catcher and every service's api and worker, then prints where
+everything is. ``down`` stops exactly what ``up`` started, by the PIDs it recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+from devstack import stack
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="devstack")
+    parser.add_argument("command", choices=["up", "down", "status", "demo", "prepare-tests"])
+    parser.add_argument("--root", type=Path, default=Path.cwd())
+    args = parser.parse_args(argv)
+    root: Path = args.root.resolve()
+    if args.command == "up":
+        started = time.monotonic()
+        info = stack.up(root)
+        print(stack.summary(info, time.monotonic() - started))
+    elif args.command == "down":
+        stopped = stack.down(root)
+        print(f"stopped {stopped} processes")
+    elif args.command == "status":
+        print(stack.status(root))
+    elif args.command == "demo":
+        from devstack.demo import run_demo
+
+        return asyncio.run(run_demo(root))
+    else:
+        stack.prepare_tests(root)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

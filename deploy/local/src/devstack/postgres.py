@@ -1,0 +1,172 @@
+"""PostgreSQL for the tests: the server named by ``TEST_POSTGRES_URL``, or one we start.
+
+When the server binaries are absent (a fresh machine), they are installed from Debian's
+packages. The cluster is a throw-away one in a temporary folder, owned by the ``postgres`` user
+(``initdb`` refuses root), listening on 127.0.0.1 on a free port, with durability settings off
+for speed. It is stopped by the PID we started.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from devstack.ports import free_port
+from devstack.processes import alive
+from devstack.sync import run_sync
+
+
+def server_bin_dir() -> Path | None:
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"), reverse=True)
+    return Path(candidates[0]).parent if candidates else None
+
+
+def install_server() -> Path:
+    """Install PostgreSQL from Debian's packages when its binaries are missing."""
+    found = server_bin_dir()
+    if found is not None:
+        return found
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)  # noqa: S607
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "postgresql"],  # noqa: S607
+        check=True,
+        env=env,
+    )
+    found = server_bin_dir()
+    if found is None:
+        raise RuntimeError("PostgreSQL was installed but its binaries were not found")
+    return found
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *args]
+    return args
+
+
+@dataclass
+class PostgresServer:
+    url: str
+    directory: Path | None = None
+    pid: int | None = None
+
+    def stop(self) -> None:
+        if self.pid is not None and alive(self.pid):
+            for sig, wait_s in ((signal.SIGINT, 20.0), (signal.SIGKILL, 5.0)):
+                try:
+                    os.kill(self.pid, sig)
+                except ProcessLookupError:
+                    break
+                deadline = time.monotonic() + wait_s
+                while alive(self.pid) and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                if not alive(self.pid):
+                    break
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+async def _accepts(url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"), timeout=3)
+    try:
+        await conn.execute("SELECT 1")
+    finally:
+        await conn.close()
+
+
+def start_postgres(timeout_s: float = 60.0) -> PostgresServer:
+    configured = os.environ.get("TEST_POSTGRES_URL")
+    if configured:
+        run_sync(_accepts(configured))
+        return PostgresServer(url=configured)
+    bin_dir = install_server()
+    directory = Path(tempfile.mkdtemp(prefix="pg-test-"))
+    data, sockets = directory / "data", directory / "sockets"
+    sockets.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(directory, "postgres")
+        shutil.chown(sockets, "postgres")
+    subprocess.run(  # noqa: S603 - our own arguments
+        _as_postgres(
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    with (directory / "postgres.log").open("ab") as log:
+        if os.geteuid() == 0:
+            shutil.chown(directory / "postgres.log", "postgres")
+        proc = subprocess.Popen(  # noqa: S603 - our own arguments
+            _as_postgres(
+                [
+                    str(bin_dir / "postgres"),
+                    "-D",
+                    str(data),
+                    "-p",
+                    str(port),
+                    "-k",
+                    str(sockets),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                    "-c",
+                    "max_connections=200",
+                ]
+            ),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = PostgresServer(
+        url=f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres",
+        directory=directory,
+        pid=proc.pid,
+    )
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            run_sync(_accepts(server.url))
+            return server
+        except Exception:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                server.stop()
+                raise
+            time.sleep(0.2)
+
+
+async def create_database(server_url: str, name: str) -> str:
+    """A new empty database on the server; its SQLAlchemy URL."""
+    import asyncpg
+
+    conn = await asyncpg.connect(server_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base, _, _ = server_url.rpartition("/")
+    return f"{base}/{name}"

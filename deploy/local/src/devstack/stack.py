@@ -1,0 +1,134 @@
+"""``make up`` / ``make down``: the whole local stack under ``var/``.
+
+Kafka (fixed ports 9092/9093), the SMTP catcher (1025, mails in ``var/mail``), the letter
+folder ``var/letters``, then every service's api and worker (SQLite under ``var/db`` unless
+``<SERVICE>_DATABASE_URL`` says otherwise). What was started is recorded in
+``var/run/stack.json``; ``down`` stops those PIDs and the broker, in reverse order.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from devstack.jars import ensure_jars
+from devstack.kafka import KafkaBroker
+from devstack.platform import PlatformConfig, start_platform, stop_all
+from devstack.processes import Started, alive, load, python_module, save, spawn, terminate
+from devstack.sync import run_sync
+from devstack.topics import ensure_topics
+
+KAFKA_PORT, CONTROLLER_PORT, SMTP_PORT = 9092, 9093, 1025
+
+
+@dataclass
+class StackInfo:
+    var: Path
+    kafka: str
+    processes: list[Started]
+
+
+def _broker(var: Path) -> KafkaBroker:
+    return KafkaBroker(var / "kafka", var / "log", KAFKA_PORT, CONTROLLER_PORT)
+
+
+def _record(var: Path) -> Path:
+    return var / "run" / "stack.json"
+
+
+def up(root: Path) -> StackInfo:
+    var = root / "var"
+    for folder in ("log", "mail", "letters", "run", "db", "keys"):
+        (var / folder).mkdir(parents=True, exist_ok=True)
+    previous = [p for p in load(_record(var)) if alive(p.pid)]
+    if previous:
+        raise SystemExit("the stack is already running: `make down` first (or `make status`)")
+    broker = _broker(var)
+    broker.start()
+    run_sync(ensure_topics(broker.bootstrap))
+    smtp = spawn(
+        "smtp-catcher",
+        [
+            *python_module("devstack.smtp_catcher"),
+            "--port",
+            str(SMTP_PORT),
+            "--dir",
+            str(var / "mail"),
+        ],
+        env=_plain_env(),
+        log_dir=var / "log",
+        cwd=root,
+    )
+    smtp.url = f"smtp://127.0.0.1:{SMTP_PORT}"
+    started = [smtp]
+    save(_record(var), started)
+    try:
+        cfg = PlatformConfig(
+            root=root, var=var, kafka_bootstrap=broker.bootstrap, smtp_port=SMTP_PORT
+        )
+        started.extend(start_platform(cfg))
+    except BaseException:
+        stop_all(started)
+        broker.stop()
+        _record(var).unlink(missing_ok=True)
+        raise
+    save(_record(var), started)
+    return StackInfo(var, broker.bootstrap, started)
+
+
+def _plain_env() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
+def down(root: Path) -> int:
+    var = root / "var"
+    started = load(_record(var))
+    for item in reversed(started):
+        terminate(item.pid)
+    broker = _broker(var)
+    had_broker = broker.pid() is not None
+    broker.stop()
+    _record(var).unlink(missing_ok=True)
+    return len(started) + int(had_broker)
+
+
+def status(root: Path) -> str:
+    var = root / "var"
+    rows = [
+        {"name": p.name, "pid": p.pid, "alive": alive(p.pid), "url": p.url, "log": p.log}
+        for p in load(_record(var))
+    ]
+    broker = _broker(var)
+    rows.insert(0, {"name": "kafka", "pid": broker.pid(), "alive": broker.pid() is not None})
+    return json.dumps(rows, indent=2)
+
+
+def prepare_tests(root: Path) -> None:
+    """What the suite needs on a fresh machine: Kafka's jars and PostgreSQL's binaries."""
+    from devstack.postgres import install_server
+
+    ensure_jars()
+    install_server()
+
+
+def summary(info: StackInfo, seconds: float) -> str:
+    lines = [f"Mon compte is up in {seconds:.0f} s.", "", f"  Kafka            {info.kafka}"]
+    for item in info.processes:
+        if item.name == "smtp-catcher":
+            lines.append(f"  SMTP catcher     {item.url}  (mails in {info.var / 'mail'})")
+        elif item.name.endswith("-api"):
+            lines.append(f"  {item.name:<16} {item.url}/docs  (OpenAPI)  {item.url}/metrics")
+        else:
+            lines.append(
+                f"  {item.name:<16} {item.url}/docs/asyncapi  (AsyncAPI)  {item.url}/metrics"
+            )
+    lines += [
+        f"  Letters          {info.var / 'letters'}",
+        f"  Logs             {info.var / 'log'}",
+        "",
+        "Try it: make demo  —  stop everything: make down",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,171 @@
+"""The subscriber factory on the real broker: offsets committed after the effect, retries,
+dead letters with the error in their headers, and the consumer going on."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from contracts.envelope import Envelope
+from servicekit.messaging import EventRouter, IncomingEvent, RetryPolicy, make_broker
+from servicekit.testing.polling import eventually
+
+pytestmark = pytest.mark.kafka
+
+
+def _headers(event_id: str) -> list[tuple[str, bytes]]:
+    return Envelope(
+        id=event_id,
+        type="tests.thing.happened.v1",
+        source="tests",
+        time=datetime.now(UTC),
+        subject="k",
+    ).to_headers()
+
+
+@pytest.fixture
+async def topic(kafka_bootstrap: str) -> AsyncIterator[str]:
+    name = f"tests.thing-{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, 3, 1), NewTopic(f"{name}.tests.dlq", 3, 1)])
+        yield name
+    finally:
+        await admin.close()
+
+
+async def _produce(
+    bootstrap: str, topic: str, items: list[tuple[bytes, list[tuple[str, bytes]]]]
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        for value, headers in items:
+            await producer.send_and_wait(topic, value, key=b"k", headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def _read_all(bootstrap: str, topic: str, expected: int) -> list[Any]:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
+    )
+    await consumer.start()
+    records: list[Any] = []
+    try:
+
+        async def enough() -> bool:
+            batch = await consumer.getmany(timeout_ms=200)
+            for part in batch.values():
+                records.extend(part)
+            return len(records) >= expected
+
+        await eventually(enough, timeout_s=30, message=f"{expected} records on {topic}")
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def test_a_malformed_message_goes_to_the_dlq_and_the_next_one_is_processed(
+    kafka_bootstrap: str, topic: str
+) -> None:
+    handled: list[str] = []
+
+    async def handler(event: IncomingEvent) -> None:
+        handled.append(event.data["n"])
+
+    router = EventRouter(service="tests", consumer="tests", retry=RetryPolicy(3, 0.01, 0.02))
+    router.on(topic, handler, purpose="dlq-test")
+    broker = make_broker(kafka_bootstrap, "tests")
+    router.attach(broker)
+    await _produce(
+        kafka_bootstrap,
+        topic,
+        [
+            (b"{not json", _headers("e1")),
+            (json.dumps({"n": "second"}).encode(), _headers("e2")),
+            (json.dumps({"n": "third"}).encode(), []),
+        ],
+    )
+    await broker.start()
+    try:
+
+        async def second_handled() -> bool:
+            return handled == ["second"]
+
+        await eventually(second_handled, timeout_s=30, message="the valid event handled")
+        dead = await _read_all(kafka_bootstrap, f"{topic}.tests.dlq", 2)
+    finally:
+        await broker.stop()
+    by_value = {r.value: dict(r.headers) for r in dead}
+    assert by_value[b"{not json"][b"dlq_error_type".decode()] == b"PoisonMessage"
+    assert b"not JSON" in by_value[b"{not json"]["dlq_error"]
+    assert by_value[json.dumps({"n": "third"}).encode()]["dlq_error_type"] == b"PoisonMessage"
+
+
+async def test_a_failing_handler_is_retried_then_dead_lettered_and_offsets_move_on(
+    kafka_bootstrap: str, topic: str
+) -> None:
+    attempts: dict[str, int] = {}
+
+    async def handler(event: IncomingEvent) -> None:
+        attempts[event.data["n"]] = attempts.get(event.data["n"], 0) + 1
+        if event.data["n"] == "bad":
+            raise RuntimeError("cannot handle this one")
+
+    router = EventRouter(service="tests", consumer="tests", retry=RetryPolicy(3, 0.01, 0.02))
+    router.on(topic, handler, purpose="retry-test")
+    await _produce(
+        kafka_bootstrap,
+        topic,
+        [
+            (json.dumps({"n": "bad"}).encode(), _headers("b1")),
+            (json.dumps({"n": "good"}).encode(), _headers("g1")),
+        ],
+    )
+    broker = make_broker(kafka_bootstrap, "tests")
+    router.attach(broker)
+    await broker.start()
+    try:
+
+        async def good_handled() -> bool:
+            return attempts.get("good") == 1
+
+        await eventually(good_handled, timeout_s=30, message="the good event handled")
+    finally:
+        await broker.stop()
+    assert attempts["bad"] == 3
+    [dead] = await _read_all(kafka_bootstrap, f"{topic}.tests.dlq", 1)
+    headers = dict(dead.headers)
+    assert headers["dlq_attempts"] == b"3"
+    assert b"cannot handle this one" in headers["dlq_error"]
+    assert headers["ce_id"] == b"b1"
+
+    # A second consumer of the same group starts after the committed offsets: nothing again.
+    again: list[str] = []
+
+    async def record(event: IncomingEvent) -> None:
+        again.append(event.data["n"])
+
+    second = EventRouter(service="tests", consumer="tests", retry=RetryPolicy(1, 0.01, 0.01))
+    second.on(topic, record, purpose="retry-test")
+    await _produce(kafka_bootstrap, topic, [(json.dumps({"n": "later"}).encode(), _headers("l1"))])
+    broker2 = make_broker(kafka_bootstrap, "tests")
+    second.attach(broker2)
+    await broker2.start()
+    try:
+
+        async def later_handled() -> bool:
+            return "later" in again
+
+        await eventually(later_handled, timeout_s=30, message="the later event handled")
+    finally:
+        await broker2.stop()
+    assert again == ["later"]
