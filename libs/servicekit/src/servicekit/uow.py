@@ -32,8 +32,10 @@ class InboxPort(Protocol):
 
 
 class AbstractUnitOfWork(Protocol):
-    outbox: OutboxPort
-    inbox: InboxPort
+    @property
+    def outbox(self) -> OutboxPort: ...
+    @property
+    def inbox(self) -> InboxPort: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

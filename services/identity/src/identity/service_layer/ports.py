@@ -29,9 +29,12 @@ class ActivationTokenRepository(Protocol):
 
 
 class IdentityUnitOfWork(AbstractUnitOfWork, Protocol):
-    cabinets: CabinetRepository
-    accounts: AccountRepository
-    activation_tokens: ActivationTokenRepository
+    @property
+    def cabinets(self) -> CabinetRepository: ...
+    @property
+    def accounts(self) -> AccountRepository: ...
+    @property
+    def activation_tokens(self) -> ActivationTokenRepository: ...
 
 
 class PasswordHasher(Protocol):

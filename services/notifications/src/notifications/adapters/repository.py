@@ -104,7 +104,7 @@ class SqlAlchemyDeliveryRepository:
             and_(deliveries.c.state == SENDING, deliveries.c.claimed_at < stale_before),
         )
         query = select(deliveries).where(due).order_by(deliveries.c.created_at).limit(limit)
-        if self._session.bind.dialect.name == "postgresql":
+        if self._session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = (await self._session.execute(query)).all()
         if not rows:

@@ -1,7 +1,5 @@
 """notifications' HTTP API: operators see parked deliveries and send them again."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Literal

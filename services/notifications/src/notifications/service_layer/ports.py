@@ -44,7 +44,8 @@ class DeliveryRepository(Protocol):
 
 
 class NotificationsUnitOfWork(AbstractUnitOfWork, Protocol):
-    deliveries: DeliveryRepository
+    @property
+    def deliveries(self) -> DeliveryRepository: ...
 
 
 class Renderer(Protocol):
