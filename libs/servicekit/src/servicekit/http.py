@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Response
 from opentelemetry import trace
-from prometheus_client import make_asgi_app
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.health import ReadinessCheck, health_router
@@ -143,7 +143,11 @@ def create_http_app(
     for router in routers:
         app.include_router(router)
     app.include_router(health_router(checks))
-    app.mount("/metrics", make_asgi_app())
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_middleware(Observability, service=service)
     return app
