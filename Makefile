@@ -58,9 +58,7 @@ contracts: bootstrap
 
 bench: bootstrap
 	@$(RUN) python -m devstack prepare-tests
-	@$(RUN) python bench/bus.py
-	@$(RUN) python bench/letters.py
-	@$(RUN) python bench/schedules.py
+	@for b in bench/*.py; do $(RUN) python $$b || exit 1; done
 
 clean: down
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
