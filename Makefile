@@ -9,7 +9,7 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen --all-packages
 SOURCES := contracts/src libs/servicekit/src deploy/local/src services/identity/src services/notifications/src services/cotisations/src bench
 
-.PHONY: help bootstrap up down status test test-fast lint format contracts bench demo clean
+.PHONY: help bootstrap up down status test test-fast lint format contracts bench demo mail clean
 
 help:
 	@echo "make up        start Kafka, the SMTP catcher and every service (api + worker)"
@@ -19,6 +19,7 @@ help:
 	@echo "make contracts regenerate JSON Schemas, AsyncAPI and OpenAPI documents"
 	@echo "make bench     the benchmarks, one JSON line each"
 	@echo "make demo      a firm signs up and activates its account on the running stack"
+	@echo "make mail      the last mail caught by the SMTP catcher, decoded"
 
 bootstrap:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -35,6 +36,9 @@ status: bootstrap
 
 demo: bootstrap
 	@$(RUN) python -m devstack demo
+
+mail: bootstrap
+	@$(RUN) python -m devstack mail
 
 test: bootstrap lint
 	@$(RUN) python -m devstack prepare-tests

@@ -18,7 +18,9 @@ from devstack import stack
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="devstack")
-    parser.add_argument("command", choices=["up", "down", "status", "demo", "prepare-tests"])
+    parser.add_argument(
+        "command", choices=["up", "down", "status", "demo", "mail", "prepare-tests"]
+    )
     parser.add_argument("--root", type=Path, default=Path.cwd())
     args = parser.parse_args(argv)
     root: Path = args.root.resolve()
@@ -31,10 +33,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stopped {stopped} processes")
     elif args.command == "status":
         print(stack.status(root))
+    elif args.command == "mail":
+        from devstack.mailbox import last_mails
+
+        print(last_mails(root / "var" / "mail"))
     elif args.command == "demo":
         from devstack.demo import run_demo
 
-        return asyncio.run(run_demo(root))
+        code: int = asyncio.run(run_demo(root))
+        return code
     else:
         stack.prepare_tests(root)
     return 0
