@@ -205,3 +205,24 @@ async def test_only_one_relay_copy_publishes_at_a_time_on_postgres(
     assert await second._hold_leadership()
     await second._close()
     await engine.dispose()
+
+
+async def test_the_relay_continues_the_trace_of_the_request_that_wrote_the_row(
+    database_url: str,
+) -> None:
+    from servicekit.tracing import in_memory_exporter, tracer
+
+    exporter = in_memory_exporter()
+    clock = FakeClock()
+    engine, outbox, inbox = await _setup(database_url)
+    with tracer("api").start_as_current_span("POST /v1/cabinets") as request:
+        await _write(engine, outbox, inbox, clock, ["a"])
+    producers = Producers()
+    relay = OutboxRelay(engine, outbox, service="t", producer_factory=producers, clock=clock)
+    await relay.publish_once()
+    [publish] = [s for s in exporter.get_finished_spans() if s.name == "identity.account publish"]
+    assert publish.context.trace_id == request.get_span_context().trace_id
+    assert producers.sent[0][3]["traceparent"].split("-")[1] == format(
+        request.get_span_context().trace_id, "032x"
+    )
+    await engine.dispose()
