@@ -10,29 +10,97 @@ class MessageKind(StrEnum):
     CABINET_ACTIVATION = "cabinet_activation"
     ASSURE_ACTIVATION = "assure_activation"
     COLLABORATOR_INVITATION = "collaborator_invitation"
+    EMAIL_CHANGE_CONFIRMATION = "email_change_confirmation"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a message kind, not a secret
+    CABINET_USERS_CHANGED = "cabinet_users_changed"
+    PORTFOLIO_CHANGED = "portfolio_changed"
+    ACTIVATION_KEY_LETTER = "activation_key_letter"
+    MANDATE_ACTIVATED_CABINET = "mandate_activated_cabinet"
+    MANDATE_ACTIVATED_CLIENT = "mandate_activated_client"
+    MANDATE_ENDED_CABINET = "mandate_ended_cabinet"
+    MANDATE_ENDED_CLIENT = "mandate_ended_client"
+    ESTIMATE_CONFIRMATION = "estimate_confirmation"
+    ECHEANCIER_RECTIFICATIF_LETTER = "echeancier_rectificatif_letter"
+    ECHEANCIER_RECTIFICATIF_EMAIL = "echeancier_rectificatif_email"
+    APPOINTMENT_ACKNOWLEDGED = "appointment_acknowledged"
+    APPOINTMENT_CONFIRMED = "appointment_confirmed"
+    APPOINTMENT_REMINDER = "appointment_reminder"
+    APPOINTMENT_CANCELLED = "appointment_cancelled"
 
 
 @dataclass(frozen=True)
 class KindSpec:
-    channels: tuple[str, ...]
-    template: str
+    channel: str
     required: frozenset[str]
+    ics_method: str | None = None
 
+    @property
+    def template(self) -> str:
+        return ""
+
+
+def _email(*names: str, ics: str | None = None) -> KindSpec:
+    return KindSpec("email", frozenset(names), ics)
+
+
+def _letter(*names: str) -> KindSpec:
+    return KindSpec("letter", frozenset(names))
+
+
+_LINK = ("display_name", "link", "expires_at")
+_APPOINTMENT = (
+    "display_name",
+    "agency_name",
+    "agency_address",
+    "starts_at",
+    "ends_at",
+    "reason",
+    "appointment_id",
+)
+_ECHEANCIER = (
+    "display_name",
+    "year",
+    "annual_amount",
+    "effective_from",
+    "instalments",
+    "reference",
+)
 
 KINDS: dict[MessageKind, KindSpec] = {
-    MessageKind.CABINET_ACTIVATION: KindSpec(
-        ("email",),
-        "cabinet_activation",
-        frozenset({"display_name", "cabinet_name", "link", "expires_at"}),
+    MessageKind.CABINET_ACTIVATION: _email(*_LINK, "cabinet_name"),
+    MessageKind.ASSURE_ACTIVATION: _email(*_LINK),
+    MessageKind.COLLABORATOR_INVITATION: _email(*_LINK, "cabinet_name"),
+    MessageKind.EMAIL_CHANGE_CONFIRMATION: _email(*_LINK, "new_email"),
+    MessageKind.PASSWORD_RESET: _email(*_LINK),
+    MessageKind.CABINET_USERS_CHANGED: _email(
+        "display_name", "cabinet_name", "change", "user_name"
     ),
-    MessageKind.ASSURE_ACTIVATION: KindSpec(
-        ("email",), "assure_activation", frozenset({"display_name", "link", "expires_at"})
+    MessageKind.PORTFOLIO_CHANGED: _email(
+        "display_name", "cabinet_name", "portfolio_name", "change"
     ),
-    MessageKind.COLLABORATOR_INVITATION: KindSpec(
-        ("email",),
-        "collaborator_invitation",
-        frozenset({"display_name", "cabinet_name", "link", "expires_at"}),
+    MessageKind.ACTIVATION_KEY_LETTER: _letter(
+        "recipient_name",
+        "address_lines",
+        "cabinet_name",
+        "activation_key",
+        "issued_on",
+        "reference",
     ),
+    MessageKind.MANDATE_ACTIVATED_CABINET: _email("display_name", "client_name", "activated_at"),
+    MessageKind.MANDATE_ACTIVATED_CLIENT: _email("display_name", "cabinet_name", "activated_at"),
+    MessageKind.MANDATE_ENDED_CABINET: _email("display_name", "client_name", "ended_at", "reason"),
+    MessageKind.MANDATE_ENDED_CLIENT: _email("display_name", "cabinet_name", "ended_at", "reason"),
+    MessageKind.ESTIMATE_CONFIRMATION: _email(
+        "display_name", "client_name", "year", "estimated_income", "annual_amount", "effective_from"
+    ),
+    MessageKind.ECHEANCIER_RECTIFICATIF_LETTER: _letter(
+        *_ECHEANCIER, "recipient_name", "address_lines"
+    ),
+    MessageKind.ECHEANCIER_RECTIFICATIF_EMAIL: _email(*_ECHEANCIER),
+    MessageKind.APPOINTMENT_ACKNOWLEDGED: _email(*_APPOINTMENT),
+    MessageKind.APPOINTMENT_CONFIRMED: _email(*_APPOINTMENT, ics="REQUEST"),
+    MessageKind.APPOINTMENT_REMINDER: _email(*_APPOINTMENT, ics="REQUEST"),
+    MessageKind.APPOINTMENT_CANCELLED: _email(*_APPOINTMENT, ics="CANCEL"),
 }
 
 

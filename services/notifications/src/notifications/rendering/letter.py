@@ -1,0 +1,121 @@
+"""Postal letters as print-ready A4 PDF (fpdf2, core fonts).
+
+Layout for a French window envelope (DL, window on the right): the recipient's address block
+is printed inside :data:`ADDRESS_WINDOW`, 110 mm from the left edge and 45 mm from the top,
+at most 6 lines of 38 characters as La Poste's addressing standard asks. The sender block is at
+the top left, then the place and date, the reference, the subject and the body. An activation
+key is printed large, in a monospace face, in the groups it arrives in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from fpdf import FPDF
+
+from notifications.rendering.formatting import MONTHS
+from notifications.rendering.kinds import KINDS, MessageKind
+from notifications.rendering.templating import render_blocks
+
+
+@dataclass(frozen=True)
+class Box:
+    x: float
+    y: float
+    w: float
+    h: float
+
+    def contains(self, x: float, y: float) -> bool:
+        return self.x <= x <= self.x + self.w and self.y <= y <= self.y + self.h
+
+
+A4_WIDTH, A4_HEIGHT = 210.0, 297.0
+ADDRESS_WINDOW = Box(x=110.0, y=45.0, w=90.0, h=45.0)
+ADDRESS_MARGIN = 5.0
+MAX_ADDRESS_LINES, MAX_ADDRESS_CHARS = 6, 38
+SENDER = (
+    "Sécurité sociale des indépendants",
+    "Mon compte — Service des mandats",
+    "TSA 60017",
+    "75901 PARIS CEDEX 15",
+)
+_LATIN1 = str.maketrans(
+    {
+        "\u202f": " ",
+        "\u00a0": " ",
+        "—": "-",
+        "–": "-",
+        "’": "'",
+        "‘": "'",
+        "…": "...",
+        "œ": "oe",
+        "Œ": "OE",
+    }
+)
+
+
+def printable(text: str) -> str:
+    """Core PDF fonts are Latin-1: keep French accents, replace the few other characters."""
+    return text.translate(_LATIN1).replace(" €", " euros")
+
+
+@dataclass(frozen=True)
+class RenderedLetter:
+    pdf: bytes
+    subject: str
+    address_lines: tuple[str, ...]
+
+
+def _address_lines(context: dict[str, Any]) -> tuple[str, ...]:
+    lines = [str(context["recipient_name"]), *(str(line) for line in context["address_lines"])]
+    lines = [line.strip().upper()[:MAX_ADDRESS_CHARS] for line in lines if line and line.strip()]
+    if len(lines) > MAX_ADDRESS_LINES:
+        raise ValueError("an address has at most 6 lines")
+    return tuple(lines)
+
+
+def _french_date(day: date) -> str:
+    return f"Paris, le {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def render_letter(kind: MessageKind, context: dict[str, Any], today: date) -> RenderedLetter:
+    if KINDS[kind].channel != "letter":
+        raise ValueError(f"{kind.value} is not a letter")
+    subject, paragraphs = render_blocks("letter", kind, context)
+    address = _address_lines(context)
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_compression(True)
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.set_margins(20, 15, 20)
+    pdf.set_title(printable(subject))
+    pdf.set_creator("Mon compte")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=9)
+    for i, line in enumerate(SENDER):
+        pdf.text(20, 18 + i * 4.2, printable(line))
+    pdf.set_font("Helvetica", size=10)
+    top = ADDRESS_WINDOW.y + ADDRESS_MARGIN + 3
+    for i, line in enumerate(address):
+        pdf.text(ADDRESS_WINDOW.x + ADDRESS_MARGIN, top + i * 4.8, printable(line))
+    pdf.set_xy(20, 100)
+    pdf.cell(0, 5, printable(_french_date(today)), align="R")
+    pdf.set_xy(20, 100)
+    pdf.cell(0, 5, printable(f"Référence : {context['reference']}"))
+    pdf.set_xy(20, 112)
+    pdf.set_font("Helvetica", style="B", size=11)
+    pdf.multi_cell(0, 5.5, printable(subject))
+    pdf.ln(4)
+    key = str(context.get("activation_key", ""))
+    for paragraph in paragraphs:
+        if key and paragraph == key:
+            pdf.ln(2)
+            pdf.set_font("Courier", style="B", size=22)
+            pdf.cell(0, 12, printable(key), align="C", border=1)
+            pdf.ln(16)
+            continue
+        pdf.set_font("Helvetica", size=10.5)
+        pdf.multi_cell(0, 5.2, printable(paragraph))
+        pdf.ln(3)
+    return RenderedLetter(pdf=bytes(pdf.output()), subject=subject, address_lines=address)

@@ -1,0 +1,154 @@
+"""A sample context for every message kind, and what each rendering must contain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from notifications.rendering import MessageKind
+
+LINK = "https://mon-compte.example/v1/accounts/activation?token=abc_DEF-123"
+KEY = "7KQ4-M9XP-2HWN-3RTV-C"
+APPOINTMENT = {
+    "display_name": "Jean Dupont",
+    "agency_name": "Agence de Paris Centre",
+    "agency_address": "10 rue Réaumur, 75003 Paris",
+    "starts_at": "2026-03-10T09:30:00+00:00",
+    "ends_at": "2026-03-10T10:00:00+00:00",
+    "reason": "Cotisations — délai de paiement",
+    "appointment_id": "RDV-2026-000123",
+}
+ECHEANCIER = {
+    "display_name": "Jean Dupont",
+    "year": "2026",
+    "annual_amount": "18741.00",
+    "effective_from": "2026-04-07",
+    "instalments": [
+        {"due_date": "2026-04-07", "amount": "1561.75"},
+        {"due_date": "2026-05-05", "amount": "1561.75"},
+    ],
+    "reference": "ECH-2026-42",
+}
+ADDRESS = {"recipient_name": "Jean Dupont", "address_lines": ["12 rue des Lilas", "69003 Lyon"]}
+
+SAMPLES: dict[MessageKind, tuple[dict[str, Any], list[str]]] = {
+    MessageKind.CABINET_ACTIVATION: (
+        {
+            "display_name": "Claire Martin",
+            "cabinet_name": "Cabinet Martin",
+            "link": LINK,
+            "expires_at": "2026-01-17T09:00:00+00:00",
+        },
+        ["Claire Martin", "Cabinet Martin", "token=abc_DEF-123", "17 janvier 2026 à 10 h 00"],
+    ),
+    MessageKind.ASSURE_ACTIVATION: (
+        {"display_name": "Jean Dupont", "link": LINK, "expires_at": "2026-01-17T09:00:00+00:00"},
+        ["Jean Dupont", "token=abc_DEF-123", "48 heures"],
+    ),
+    MessageKind.COLLABORATOR_INVITATION: (
+        {
+            "display_name": "Paul Leroy",
+            "cabinet_name": "Cabinet Martin",
+            "link": LINK,
+            "expires_at": "2026-01-16T09:00:00+00:00",
+        },
+        ["Paul Leroy", "Cabinet Martin", "24 heures", "token=abc_DEF-123"],
+    ),
+    MessageKind.EMAIL_CHANGE_CONFIRMATION: (
+        {
+            "display_name": "Jean Dupont",
+            "new_email": "jean@nouveau.fr",
+            "link": LINK,
+            "expires_at": "2026-01-17T09:00:00+00:00",
+        },
+        ["jean@nouveau.fr", "token=abc_DEF-123"],
+    ),
+    MessageKind.PASSWORD_RESET: (
+        {"display_name": "Jean Dupont", "link": LINK, "expires_at": "2026-01-15T10:00:00+00:00"},
+        ["mot de passe", "token=abc_DEF-123"],
+    ),
+    MessageKind.CABINET_USERS_CHANGED: (
+        {
+            "display_name": "Claire Martin",
+            "cabinet_name": "Cabinet Martin",
+            "change": "droits modifiés",
+            "user_name": "Paul Leroy",
+        },
+        ["Cabinet Martin", "droits modifiés", "Paul Leroy"],
+    ),
+    MessageKind.PORTFOLIO_CHANGED: (
+        {
+            "display_name": "Paul Leroy",
+            "cabinet_name": "Cabinet Martin",
+            "portfolio_name": "Clients Lyon",
+            "change": "2 clients déplacés",
+        },
+        ["Clients Lyon", "2 clients déplacés"],
+    ),
+    MessageKind.ACTIVATION_KEY_LETTER: (
+        {
+            **ADDRESS,
+            "cabinet_name": "Cabinet Martin",
+            "activation_key": KEY,
+            "issued_on": "2026-01-15",
+            "reference": "MND-000042",
+        },
+        [KEY, "Cabinet Martin", "MND-000042", "JEAN DUPONT", "69003 LYON"],
+    ),
+    MessageKind.MANDATE_ACTIVATED_CABINET: (
+        {
+            "display_name": "Claire Martin",
+            "client_name": "Jean Dupont",
+            "activated_at": "2026-02-01T08:00:00+00:00",
+        },
+        ["Jean Dupont", "1 février 2026"],
+    ),
+    MessageKind.MANDATE_ACTIVATED_CLIENT: (
+        {
+            "display_name": "Jean Dupont",
+            "cabinet_name": "Cabinet Martin",
+            "activated_at": "2026-02-01T08:00:00+00:00",
+        },
+        ["Cabinet Martin", "révoquer"],
+    ),
+    MessageKind.MANDATE_ENDED_CABINET: (
+        {
+            "display_name": "Claire Martin",
+            "client_name": "Jean Dupont",
+            "ended_at": "2026-03-01T08:00:00+00:00",
+            "reason": "révoqué par le client",
+        },
+        ["Jean Dupont", "révoqué par le client"],
+    ),
+    MessageKind.MANDATE_ENDED_CLIENT: (
+        {
+            "display_name": "Jean Dupont",
+            "cabinet_name": "Cabinet Martin",
+            "ended_at": "2026-03-01T08:00:00+00:00",
+            "reason": "révoqué par vous",
+        },
+        ["Cabinet Martin", "révoqué par vous"],
+    ),
+    MessageKind.ESTIMATE_CONFIRMATION: (
+        {
+            "display_name": "Claire Martin",
+            "client_name": "Jean Dupont",
+            "year": "2026",
+            "estimated_income": "42000",
+            "annual_amount": "18741",
+            "effective_from": "2026-04-07",
+        },
+        ["Jean Dupont", "42 000,00 €", "18 741,00 €", "7 avril 2026", "un mois"],
+    ),
+    MessageKind.ECHEANCIER_RECTIFICATIF_LETTER: (
+        {**ECHEANCIER, **ADDRESS},
+        ["2026", "18 741,00 euros", "7 avril 2026", "1 561,75 euros", "ECH-2026-42"],
+    ),
+    MessageKind.ECHEANCIER_RECTIFICATIF_EMAIL: (
+        ECHEANCIER,
+        ["18 741,00 €", "7 avril 2026 : 1 561,75 €", "5 mai 2026"],
+    ),
+    MessageKind.APPOINTMENT_ACKNOWLEDGED: (APPOINTMENT, ["Agence de Paris Centre", "recontactera"]),
+    MessageKind.APPOINTMENT_CONFIRMED: (APPOINTMENT, ["confirmé", "10 mars 2026 à 10 h 30"]),
+    MessageKind.APPOINTMENT_REMINDER: (APPOINTMENT, ["rappelons", "RDV-2026-000123"]),
+    MessageKind.APPOINTMENT_CANCELLED: (APPOINTMENT, ["annulé", "RDV-2026-000123"]),
+}

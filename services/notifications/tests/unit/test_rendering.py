@@ -1,0 +1,137 @@
+from datetime import date, datetime
+from io import BytesIO
+
+import pytest
+from icalendar import Calendar
+from notifications.rendering import (
+    ADDRESS_WINDOW,
+    KINDS,
+    MessageKind,
+    MissingContext,
+    render_email,
+    render_letter,
+)
+from notifications.rendering.formatting import PARIS
+from notifications_samples import SAMPLES
+from pypdf import PdfReader
+
+EMAILS = [k for k in MessageKind if KINDS[k].channel == "email"]
+LETTERS = [k for k in MessageKind if KINDS[k].channel == "letter"]
+MM = 72 / 25.4
+
+
+def test_every_kind_has_a_sample() -> None:
+    assert set(SAMPLES) == set(MessageKind)
+
+
+@pytest.mark.parametrize("kind", EMAILS, ids=str)
+def test_every_email_renders_what_it_must_in_text_and_html(kind: MessageKind) -> None:
+    context, expected = SAMPLES[kind]
+    mail = render_email(kind, context)
+    assert mail.subject
+    for part in (mail.text, mail.html):
+        for fragment in expected:
+            assert fragment.replace("<", "&lt;") in part, (kind, fragment)
+        assert "{{" not in part
+        assert "None" not in part
+        assert "  ," not in part
+
+
+@pytest.mark.parametrize("kind", LETTERS, ids=str)
+def test_every_letter_is_a_pdf_whose_text_contains_what_it_must(kind: MessageKind) -> None:
+    context, expected = SAMPLES[kind]
+    letter = render_letter(kind, context, today=date(2026, 1, 15))
+    reader = PdfReader(BytesIO(letter.pdf))
+    assert len(reader.pages) >= 1
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width) / MM), round(float(box.height) / MM)) == (210, 297)
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    for fragment in expected:
+        assert fragment in text, (kind, fragment)
+    assert "Paris, le 15 janvier 2026" in text
+
+
+@pytest.mark.parametrize("kind", LETTERS, ids=str)
+def test_the_address_block_sits_inside_the_envelope_window(kind: MessageKind) -> None:
+    context, _ = SAMPLES[kind]
+    letter = render_letter(kind, context, today=date(2026, 1, 15))
+    page = PdfReader(BytesIO(letter.pdf)).pages[0]
+    height_pt = float(page.mediabox.height)
+    positions: dict[str, tuple[float, float]] = {}
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if text.strip():
+            positions[text.strip()] = (tm[4] / MM, (height_pt - tm[5]) / MM)
+
+    page.extract_text(visitor_text=visit)
+    for line in letter.address_lines:
+        x, y = positions[line]
+        assert ADDRESS_WINDOW.contains(x, y), (line, x, y)
+        assert x >= ADDRESS_WINDOW.x + 4
+
+
+def test_the_activation_key_is_printed_large_in_a_monospace_face() -> None:
+    context, _ = SAMPLES[MessageKind.ACTIVATION_KEY_LETTER]
+    letter = render_letter(MessageKind.ACTIVATION_KEY_LETTER, context, today=date(2026, 1, 15))
+    page = PdfReader(BytesIO(letter.pdf)).pages[0]
+    fonts: dict[str, tuple[str, float]] = {}
+
+    def visit(
+        text: str, cm: list[float], tm: list[float], font: dict[str, object] | None, size: float
+    ) -> None:
+        if text.strip() and font is not None:
+            fonts[text.strip()] = (str(font.get("/BaseFont")), size)
+
+    page.extract_text(visitor_text=visit)
+    base_font, size = fonts[context["activation_key"]]
+    assert "Courier" in base_font
+    assert size >= 18
+
+
+def test_html_escapes_what_users_typed_and_text_keeps_it() -> None:
+    context, _ = SAMPLES[MessageKind.CABINET_ACTIVATION]
+    mail = render_email(MessageKind.CABINET_ACTIVATION, {**context, "cabinet_name": "A <b> & C"})
+    assert "A &lt;b&gt; &amp; C" in mail.html
+    assert "A <b> & C" in mail.text
+    assert (
+        '<a href="https://mon-compte.example/v1/accounts/activation?token=abc_DEF-123">'
+        in mail.html
+    )
+
+
+@pytest.mark.parametrize("emptied", ["link", "display_name"])
+def test_a_missing_or_empty_variable_refuses_to_render(emptied: str) -> None:
+    context, _ = SAMPLES[MessageKind.CABINET_ACTIVATION]
+    with pytest.raises(MissingContext, match=emptied):
+        render_email(MessageKind.CABINET_ACTIVATION, {**context, emptied: ""})
+    without = {k: v for k, v in context.items() if k != emptied}
+    with pytest.raises(MissingContext, match=emptied):
+        render_email(MessageKind.CABINET_ACTIVATION, without)
+
+
+@pytest.mark.parametrize(
+    ("kind", "method", "status"),
+    [
+        (MessageKind.APPOINTMENT_CONFIRMED, "REQUEST", "CONFIRMED"),
+        (MessageKind.APPOINTMENT_REMINDER, "REQUEST", "CONFIRMED"),
+        (MessageKind.APPOINTMENT_CANCELLED, "CANCEL", "CANCELLED"),
+    ],
+)
+def test_appointment_mails_carry_a_calendar_file_with_the_right_times(
+    kind: MessageKind, method: str, status: str
+) -> None:
+    context, _ = SAMPLES[kind]
+    [attachment] = render_email(kind, context).attachments
+    assert attachment.filename.endswith(".ics")
+    calendar = Calendar.from_ical(attachment.data)
+    assert str(calendar["method"]) == method
+    [event] = list(calendar.walk("VEVENT"))
+    assert event.decoded("dtstart") == datetime(2026, 3, 10, 10, 30, tzinfo=PARIS)
+    assert event.decoded("dtend") == datetime(2026, 3, 10, 11, 0, tzinfo=PARIS)
+    assert str(event["uid"]) == "RDV-2026-000123@mon-compte.example"
+    assert str(event["status"]) == status
+
+
+def test_an_acknowledgement_carries_no_calendar_file() -> None:
+    context, _ = SAMPLES[MessageKind.APPOINTMENT_ACKNOWLEDGED]
+    assert render_email(MessageKind.APPOINTMENT_ACKNOWLEDGED, context).attachments == ()
