@@ -197,9 +197,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=20_000)
     args = parser.parse_args()
-    import logging
+    from servicekit.logging import configure_logging
 
-    logging.disable(logging.WARNING)
+    configure_logging("bench", json=True, level="WARNING")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         bootstrap, broker = _broker_for_run(folder)

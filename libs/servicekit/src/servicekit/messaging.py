@@ -4,8 +4,11 @@ Every subscription of a worker is declared on one :class:`EventRouter`. For each
 the CloudEvents envelope is read from the headers and the JSON data parsed; the handler runs,
 retried with exponential back-off; past ``max_attempts`` (or at once for a message that cannot
 be parsed) the message goes to ``<topic>.<consumer>.dlq`` with the error in its headers, and the
-consumer moves on. The offset is committed only after that (FastStream ``AckPolicy.ACK``);
-a crash before it redelivers the message, and the handler's inbox drops it if it was done.
+consumer moves on. The consumer's position is committed only after that, never before (FastStream's
+``AckPolicy.MANUAL``: its auto-commit is not used); commits are grouped, at most one per
+``commit_interval_s`` and one when the partition goes idle, since a commit is a broker round
+trip. A crash before a commit redelivers messages, and the handler's inbox drops those that
+were done. If even the dead-letter publish fails, the partition is rewound to the message.
 """
 
 from __future__ import annotations
@@ -13,10 +16,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar, Union
+from typing import Any, Protocol, TypeVar, Union
 
 from contracts.base import EventPayload
 from contracts.envelope import Envelope
@@ -34,6 +37,17 @@ from servicekit.tracing import context_from_headers, tracer
 
 _log = get_logger(__name__)
 P = TypeVar("P", bound=EventPayload)
+
+
+class Record(Protocol):
+    """What we read of an aiokafka ``ConsumerRecord``."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
 
 
 class PoisonMessage(Exception):
@@ -88,9 +102,9 @@ def make_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
     )
 
 
-def _headers(msg: KafkaMessage) -> dict[str, str]:
+def _headers(record: Record) -> dict[str, str]:
     out: dict[str, str] = {}
-    for name, value in msg.raw_message.headers or ():  # type: ignore[union-attr]
+    for name, value in record.headers or ():
         out[name] = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
     return out
 
@@ -103,6 +117,9 @@ class EventRouter:
     consumer: str
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     subscriptions: list[Subscription] = field(default_factory=list)
+    commit_interval_s: float = 0.2
+    batch_size: int = 100
+    committers: list[OffsetCommitter] = field(default_factory=list)
     publications: list[tuple[str, tuple[type[EventPayload], ...]]] = field(default_factory=list)
 
     def publishes(self, topic: str, *payloads: type[EventPayload]) -> None:
@@ -131,48 +148,64 @@ class EventRouter:
                 schema=payloads[0] if len(payloads) == 1 else Union[payloads],  # noqa: UP007
             )
 
+    async def flush(self) -> None:
+        """Commit what was processed; called before the broker stops."""
+        for committer in self.committers:
+            await committer.flush()
+
     def dlq_topic(self, topic: str) -> str:
         return f"{topic}.{self.consumer}.dlq"
 
     def _attach_one(self, broker: KafkaBroker, sub: Subscription) -> None:
         subscriber = broker.subscriber(
             sub.topic,
+            batch=True,
+            max_records=self.batch_size,
+            batch_timeout_ms=50,
             group_id=f"{self.consumer}.{sub.purpose}",
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+            ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
             decoder=_raw_body,
             title=f"{self.consumer}.{sub.purpose}",
             description=f"{self.consumer} consumes {sub.topic}",
         )
 
-        async def consume(body: bytes, msg: InjectedMessage) -> None:
-            await self.process(broker, sub, body, msg)
+        committer = OffsetCommitter(self.commit_interval_s)
+        self.committers.append(committer)
+
+        async def consume(body: Any, msg: InjectedMessage) -> None:
+            records = msg.raw_message
+            try:
+                for record in records if isinstance(records, tuple) else (records,):
+                    await self.process(broker, sub, record)
+            except BaseException:
+                await msg.nack()
+                raise
+            await committer.processed(msg)
 
         consume.__name__ = f"on_{sub.topic.replace('.', '_')}"
         subscriber(consume)
 
-    async def process(
-        self, broker: KafkaBroker, sub: Subscription, body: bytes, msg: KafkaMessage
-    ) -> None:
-        headers = _headers(msg)
-        raw = msg.raw_message
-        topic, partition, offset = raw.topic, raw.partition, raw.offset  # type: ignore[union-attr]
+    async def process(self, broker: KafkaBroker, sub: Subscription, record: Record) -> None:
+        """Handle one record; only a failure to dead-letter it escapes."""
+        headers = _headers(record)
+        body: bytes = record.value or b""
         started = time.perf_counter()
         try:
-            event = _parse(body, headers, topic, partition, offset)
+            event = _parse(body, headers, record.topic, record.partition, record.offset)
         except PoisonMessage as exc:
-            await self._dead_letter(broker, sub, body, headers, msg, exc, attempts=1)
+            await self._dead_letter(broker, sub, record, headers, exc, attempts=1)
             return
         if sub.event_types is not None and event.envelope.type not in sub.event_types:
-            CONSUMER_HANDLED.labels(self.service, self.consumer, topic, "ignored").inc()
+            CONSUMER_HANDLED.labels(self.service, self.consumer, record.topic, "ignored").inc()
             return
         token_event = current_event_id.set(event.envelope.id)
         token_corr = current_correlation_id.set(event.envelope.correlation_id)
         lag = (datetime.now(UTC) - event.envelope.time).total_seconds()
-        CONSUMER_LAG.labels(self.service, self.consumer, topic).observe(max(lag, 0.0))
+        CONSUMER_LAG.labels(self.service, self.consumer, record.topic).observe(max(lag, 0.0))
         try:
             with tracer("servicekit.consumer").start_as_current_span(
-                f"{topic} process",
+                f"{record.topic} process",
                 context=context_from_headers(headers),
                 kind=trace.SpanKind.CONSUMER,
                 attributes={
@@ -180,11 +213,11 @@ class EventRouter:
                     "ce.type": event.envelope.type,
                 },
             ):
-                await self._handle_with_retries(broker, sub, body, headers, msg, event)
+                await self._handle_with_retries(broker, sub, record, headers, event)
         finally:
             current_event_id.reset(token_event)
             current_correlation_id.reset(token_corr)
-            CONSUMER_LATENCY.labels(self.service, self.consumer, topic).observe(
+            CONSUMER_LATENCY.labels(self.service, self.consumer, record.topic).observe(
                 time.perf_counter() - started
             )
 
@@ -192,9 +225,8 @@ class EventRouter:
         self,
         broker: KafkaBroker,
         sub: Subscription,
-        body: bytes,
+        record: Record,
         headers: dict[str, str],
-        msg: KafkaMessage,
         event: IncomingEvent,
     ) -> None:
         attempt = 0
@@ -203,11 +235,11 @@ class EventRouter:
             try:
                 await sub.handler(event)
             except PoisonMessage as exc:
-                await self._dead_letter(broker, sub, body, headers, msg, exc, attempts=attempt)
+                await self._dead_letter(broker, sub, record, headers, exc, attempts=attempt)
                 return
             except Exception as exc:
                 if attempt >= self.retry.max_attempts:
-                    await self._dead_letter(broker, sub, body, headers, msg, exc, attempt)
+                    await self._dead_letter(broker, sub, record, headers, exc, attempt)
                     return
                 _log.warning(
                     "consumer_handler_failed",
@@ -224,13 +256,12 @@ class EventRouter:
         self,
         broker: KafkaBroker,
         sub: Subscription,
-        body: bytes,
+        record: Record,
         headers: dict[str, str],
-        msg: KafkaMessage,
         exc: BaseException,
         attempts: int,
     ) -> None:
-        raw = msg.raw_message
+        raw = record
         dlq = self.dlq_topic(sub.topic)
         dlq_headers = dict(headers)
         dlq_headers.update(
@@ -239,17 +270,16 @@ class EventRouter:
                 "dlq_error_type": type(exc).__name__,
                 "dlq_attempts": str(attempts),
                 "dlq_consumer": self.consumer,
-                "dlq_original_topic": raw.topic,  # type: ignore[union-attr]
-                "dlq_original_partition": str(raw.partition),  # type: ignore[union-attr]
-                "dlq_original_offset": str(raw.offset),  # type: ignore[union-attr]
+                "dlq_original_topic": raw.topic,
+                "dlq_original_partition": str(raw.partition),
+                "dlq_original_offset": str(raw.offset),
                 "dlq_failed_at": datetime.now(UTC).isoformat(),
             }
         )
-        key = raw.key  # type: ignore[union-attr]
         await broker.publish(
-            body,
+            raw.value or b"",
             topic=dlq,
-            key=key,
+            key=raw.key,
             headers=dlq_headers,
         )
         DLQ_MESSAGES.labels(self.service, self.consumer).inc()
@@ -263,10 +293,51 @@ class EventRouter:
         )
 
 
-async def _raw_body(msg: Any) -> bytes:
-    """Keep the body as bytes: parsing is ours, so a malformed message reaches the DLQ."""
-    body: bytes = msg.body
-    return body
+class OffsetCommitter:
+    """Commits the consumer's position after processed messages, at most every
+    ``interval_s``, and once more when no message follows within the interval."""
+
+    def __init__(self, interval_s: float) -> None:
+        self._interval_s = interval_s
+        self._last = 0.0
+        self._pending: KafkaMessage | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def processed(self, msg: KafkaMessage) -> None:
+        self._pending = msg
+        if time.monotonic() - self._last >= self._interval_s:
+            await self._commit()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self._interval_s, self._flush)
+
+    async def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        await self._commit()
+
+    def _flush(self) -> None:
+        self._timer = None
+        if self._pending is not None:
+            task = asyncio.create_task(self._commit())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _commit(self) -> None:
+        msg, self._pending = self._pending, None
+        self._last = time.monotonic()
+        if msg is None:
+            return
+        try:
+            await msg.ack()
+        except Exception as exc:  # the next commit covers these offsets
+            _log.warning("consumer_commit_failed", error=repr(exc))
+
+
+async def _raw_body(msg: Any) -> Any:
+    """Keep the bodies as bytes: parsing is ours, so a malformed message reaches the DLQ."""
+    return msg.body
 
 
 def _parse(

@@ -19,6 +19,7 @@ from prometheus_client import make_asgi_app
 
 from servicekit.health import ReadinessCheck, run_checks
 from servicekit.logging import get_logger
+from servicekit.messaging import EventRouter
 
 _log = get_logger(__name__)
 
@@ -95,6 +96,7 @@ def broker_check(broker: KafkaBroker) -> ReadinessCheck:
 def create_worker_app(
     *,
     broker: KafkaBroker,
+    router: EventRouter,
     loops: Sequence[BackgroundLoop],
     checks: Sequence[ReadinessCheck],
     on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
@@ -102,6 +104,7 @@ def create_worker_app(
     title: str = "worker",
 ) -> AsgiFastStream:
     tasks: list[asyncio.Task[None]] = []
+    router.attach(broker)
 
     async def start_loops() -> None:
         tasks.extend(asyncio.create_task(loop.run()) for loop in loops)
@@ -120,7 +123,7 @@ def create_worker_app(
         asgi_routes=[*_health_apps([*checks, broker_check(broker)]), ("/metrics", make_asgi_app())],
         on_startup=list(on_startup),
         after_startup=[start_loops],
-        on_shutdown=[stop_loops, *on_shutdown],
+        on_shutdown=[router.flush, stop_loops, *on_shutdown],
         asyncapi_path="/docs/asyncapi",
         specification=AsyncAPI(broker, title=title, version="1.0.0"),
         logger=None,

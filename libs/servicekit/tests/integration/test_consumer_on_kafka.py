@@ -140,6 +140,7 @@ async def test_a_failing_handler_is_retried_then_dead_lettered_and_offsets_move_
 
         await eventually(good_handled, timeout_s=30, message="the good event handled")
     finally:
+        await router.flush()
         await broker.stop()
     assert attempts["bad"] == 3
     [dead] = await _read_all(kafka_bootstrap, f"{topic}.tests.dlq", 1)

@@ -44,9 +44,9 @@ def build(settings: IdentitySettings | None = None) -> AsgiFastStream:
     configure_tracing("identity-worker", otlp_endpoint=settings.otlp_endpoint)
     app = bootstrap(settings)
     broker = make_broker(settings.kafka_bootstrap_servers, "identity-worker")
-    router(app).attach(broker)
     return create_worker_app(
         broker=broker,
+        router=router(app),
         loops=[app.relay()],
         checks=[database_check(app.engine)],
         on_shutdown=[app.stop],

@@ -48,7 +48,6 @@ def build(settings: NotificationsSettings | None = None) -> AsgiFastStream:
     configure_tracing("notifications-worker", otlp_endpoint=settings.otlp_endpoint)
     app = bootstrap(settings)
     broker = make_broker(settings.kafka_bootstrap_servers, "notifications-worker")
-    router(app).attach(broker)
 
     async def migrate() -> None:
         if settings.migrate_on_start:
@@ -56,6 +55,7 @@ def build(settings: NotificationsSettings | None = None) -> AsgiFastStream:
 
     return create_worker_app(
         broker=broker,
+        router=router(app),
         loops=[app.dispatcher(), app.relay()],
         checks=[database_check(app.engine)],
         on_startup=[migrate],
