@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from contracts.appointments import v1 as appointments_v1
 from contracts.base import EventPayload
+from contracts.cotisations import v1 as cotisations_v1
 from contracts.identity import v1 as identity_v1
+from contracts.mandates import v1 as mandates_v1
 from contracts.notifications import v1 as notifications_v1
 
 PAYLOADS: tuple[type[EventPayload], ...] = (
@@ -11,8 +14,29 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     identity_v1.AccountRegisteredV1,
     identity_v1.AccountActivationRequestedV1,
     identity_v1.AccountActivatedV1,
+    identity_v1.AccountEmailChangeRequestedV1,
+    identity_v1.AccountPasswordResetRequestedV1,
+    identity_v1.CabinetUserChangedV1,
+    identity_v1.AffiliateRegisteredV1,
+    identity_v1.AffiliateUpdatedV1,
+    identity_v1.AffiliateRadiatedV1,
+    mandates_v1.MandateKeyIssuedV1,
+    mandates_v1.MandateActivatedV1,
+    mandates_v1.MandateEndedV1,
+    mandates_v1.PortfolioCreatedV1,
+    mandates_v1.PortfolioRenamedV1,
+    mandates_v1.PortfolioSubscriberAddedV1,
+    mandates_v1.PortfolioSubscriberRemovedV1,
+    mandates_v1.PortfolioTransferredV1,
+    cotisations_v1.EstimateAppliedV1,
+    cotisations_v1.ScheduleRevisedV1,
+    appointments_v1.AppointmentRequestedV1,
+    appointments_v1.AppointmentConfirmedV1,
+    appointments_v1.AppointmentReminderDueV1,
+    appointments_v1.AppointmentCancelledV1,
     notifications_v1.MessageSentV1,
     notifications_v1.MessageFailedV1,
+    notifications_v1.LetterStatusChangedV1,
 )
 
 BY_TYPE: dict[str, type[EventPayload]] = {cls.event_type: cls for cls in PAYLOADS}

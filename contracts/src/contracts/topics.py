@@ -64,6 +64,13 @@ COTISATIONS_ACCOUNT = Topic(
     consumers=("notifications",),
     description="Contribution accounts: opened, estimate_applied, schedule_revised, ...",
 )
+APPOINTMENTS_APPOINTMENT = Topic(
+    "appointments.appointment",
+    key="appointment id",
+    producer="appointments",
+    consumers=("notifications",),
+    description="Appointments: requested, confirmed, cancelled, rescheduled, reminder_due.",
+)
 NOTIFICATIONS_DELIVERY = Topic(
     "notifications.delivery",
     key="message id",
@@ -86,6 +93,7 @@ CATALOGUE: tuple[Topic, ...] = (
     MANDATES_MANDATE,
     MANDATES_PORTFOLIO,
     COTISATIONS_ACCOUNT,
+    APPOINTMENTS_APPOINTMENT,
     NOTIFICATIONS_DELIVERY,
     PARTNERS_REGISTRY_AFFILIATION,
 )

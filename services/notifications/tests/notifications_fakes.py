@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from notifications.domain.directory import AffiliateContact
 from notifications.domain.model import PENDING, SENDING, Delivery, DeliveryFailed
-from notifications.service_layer.ports import EmailContent, OutgoingEmail
+from notifications.service_layer.ports import (
+    EmailContent,
+    LetterContent,
+    OutgoingEmail,
+    OutgoingLetter,
+)
 from servicekit.testing import FakeUnitOfWorkBase
 
 
@@ -42,8 +48,28 @@ class FakeDeliveries:
             self.claimed[d.id] = now
         return [copy.deepcopy(d) for d in due]
 
+    async def letters_in_transit(self, limit: int) -> list[Delivery]:
+        return [
+            copy.deepcopy(d)
+            for d in self.store.values()
+            if d.channel == "letter"
+            and d.state == "sent"
+            and d.letter_status in ("queued", "printed")
+        ][:limit]
+
     async def list_by_state(self, state: str, limit: int) -> list[Delivery]:
         return [copy.deepcopy(d) for d in self.store.values() if d.state == state][:limit]
+
+
+class FakeDirectory:
+    def __init__(self) -> None:
+        self.contacts: dict[str, AffiliateContact] = {}
+
+    async def get(self, affiliate_id: str) -> AffiliateContact | None:
+        return self.contacts.get(affiliate_id)
+
+    async def put(self, contact: AffiliateContact) -> None:
+        self.contacts[contact.affiliate_id] = contact
 
 
 class FakeNotificationsUow(FakeUnitOfWorkBase):
@@ -52,12 +78,31 @@ class FakeNotificationsUow(FakeUnitOfWorkBase):
     def __init__(self) -> None:
         super().__init__()
         self.deliveries = FakeDeliveries({}, {})
+        self.affiliates = FakeDirectory()
 
 
 class EchoRenderer:
     def render_email(self, kind: str, context: dict[str, Any]) -> EmailContent:
         text = f"{kind}: " + ", ".join(f"{k}={v}" for k, v in sorted(context.items()))
         return EmailContent(subject=f"[{kind}]", text=text, html=f"<p>{text}</p>")
+
+    def render_letter(self, kind: str, context: dict[str, Any], today: date) -> LetterContent:
+        text = f"{kind}: " + ", ".join(f"{k}={v}" for k, v in sorted(context.items()))
+        return LetterContent(text.encode(), kind, tuple(context["address_lines"]))
+
+
+class RecordingLetters:
+    def __init__(self) -> None:
+        self.sent: list[OutgoingLetter] = []
+        self.statuses: dict[str, str] = {}
+
+    async def send(self, letter: OutgoingLetter) -> str:
+        self.sent.append(letter)
+        self.statuses[letter.message_id] = "queued"
+        return letter.message_id
+
+    async def status(self, reference: str) -> str:
+        return self.statuses[reference]
 
 
 class RecordingEmail:

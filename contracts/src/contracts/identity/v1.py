@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import Field
 
 from contracts.base import EventPayload, SealedSecret
+from contracts.common import PostalAddress, Recipient
 
 ACCOUNT = "identity.account"
 CABINET = "identity.cabinet"
+AFFILIATE = "identity.affiliate"
 
 AccountKind = Literal["assure", "cabinet_user", "agent"]
 
@@ -69,3 +71,93 @@ class AccountActivatedV1(EventPayload):
     kind: AccountKind
     cabinet_id: str | None = None
     activated_at: datetime
+
+
+class AccountEmailChangeRequestedV1(EventPayload):
+    """A new e-mail address must be confirmed by a link sent to it (sealed)."""
+
+    event_type = "identity.account.email_change_requested.v1"
+    topic = ACCOUNT
+
+    account_id: str
+    new_email: str
+    display_name: str = Field(min_length=1)
+    sealed_link: SealedSecret
+    expires_at: datetime
+
+
+class AccountPasswordResetRequestedV1(EventPayload):
+    """A password-reset link must be mailed (sealed)."""
+
+    event_type = "identity.account.password_reset_requested.v1"
+    topic = ACCOUNT
+
+    account_id: str
+    email: str
+    display_name: str = Field(min_length=1)
+    sealed_link: SealedSecret
+    expires_at: datetime
+
+
+CabinetUserChange = Literal[
+    "user_invited", "user_activated", "user_rights_changed", "user_suspended", "user_removed"
+]
+
+
+class CabinetUserChangedV1(EventPayload):
+    """A change to a firm's users; ``notify`` lists the other users concerned."""
+
+    event_type = "identity.cabinet.user_changed.v1"
+    topic = CABINET
+
+    cabinet_id: str
+    cabinet_name: str
+    account_id: str
+    user_name: str
+    change: CabinetUserChange
+    rights: list[str] = Field(default_factory=list)
+    notify: list[Recipient] = Field(default_factory=list)
+    changed_at: datetime
+
+
+AffiliateCategory = Literal[
+    "artisan", "commercant", "micro_entrepreneur", "profession_liberale", "retraite", "ayant_droit"
+]
+
+
+class AffiliateStateV1(EventPayload):
+    """Event-carried state of an affilié (no NIR, no secret)."""
+
+    affiliate_id: str
+    siren: str | None = Field(default=None, pattern=r"^[0-9]{9}$")
+    sirets: list[str] = Field(default_factory=list)
+    birth_name: str
+    usage_name: str | None = None
+    first_names: str
+    category: AffiliateCategory
+    address: PostalAddress
+    departement: str = Field(pattern=r"^([0-9]{2}|2A|2B|97[1-6])$")
+    email: str | None = None
+    mobile: str | None = None
+    third_party_registration_allowed: bool = True
+    affiliated_on: date
+    radiated_on: date | None = None
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_names} {self.usage_name or self.birth_name}"
+
+
+class AffiliateRegisteredV1(AffiliateStateV1):
+    event_type = "identity.affiliate.registered.v1"
+    topic = AFFILIATE
+
+
+class AffiliateUpdatedV1(AffiliateStateV1):
+    event_type = "identity.affiliate.updated.v1"
+    topic = AFFILIATE
+
+
+class AffiliateRadiatedV1(AffiliateStateV1):
+    event_type = "identity.affiliate.radiated.v1"
+    topic = AFFILIATE

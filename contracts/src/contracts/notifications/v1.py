@@ -37,3 +37,20 @@ class MessageFailedV1(EventPayload):
     source_event_id: str
     reason: str
     failed_at: datetime
+
+
+LetterStatus = Literal["queued", "printed", "posted", "returned"]
+
+
+class LetterStatusChangedV1(EventPayload):
+    """A letter's status at the letter channel (keyed by message id)."""
+
+    event_type = "notifications.delivery.letter_status_changed.v1"
+    topic = DELIVERY
+
+    message_id: str
+    kind: str
+    source_event_id: str
+    affiliate_id: str
+    status: LetterStatus
+    changed_at: datetime

@@ -166,7 +166,7 @@ class EventRouter:
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
             decoder=_raw_body,
-            title=f"{self.consumer}.{sub.purpose}",
+            title=f"{sub.topic}:{self.consumer}.{sub.purpose}",
             description=f"{self.consumer} consumes {sub.topic}",
         )
 

@@ -15,14 +15,15 @@ from servicekit.worker import PeriodicLoop
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from notifications.adapters import orm
+from notifications.adapters.letters import FolderLetterChannel, HttpLetterProvider
 from notifications.adapters.secrets import SealedSecretOpener
 from notifications.adapters.smtp import SmtpEmailChannel
 from notifications.adapters.templates import TemplateRenderer
 from notifications.adapters.unit_of_work import NotificationsSqlUnitOfWork
 from notifications.config import NotificationsSettings
 from notifications.domain.model import RetrySchedule
-from notifications.service_layer import handlers
-from notifications.service_layer.ports import EmailChannel
+from notifications.service_layer import dispatch, handlers
+from notifications.service_layer.ports import EmailChannel, LetterChannel
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -50,8 +51,18 @@ class NotificationsApp:
         if added and self._dispatcher is not None:
             self._dispatcher.wake()
 
+    async def on_affiliate(self, event: IncomingEvent) -> None:
+        await handlers.record_affiliate(event, self.new_uow())
+
     async def dispatch(self) -> int:
-        return await handlers.dispatch_due(self.new_uow, self.deps)
+        return await dispatch.dispatch_due(self.new_uow, self.deps)
+
+    def letter_tracker(self) -> PeriodicLoop:
+        async def step() -> int:
+            await dispatch.track_letters(self.new_uow, self.deps)
+            return 0
+
+        return PeriodicLoop("letter-tracker", step, self.settings.letter_poll_interval_s)
 
     def dispatcher(self) -> PeriodicLoop:
         self._dispatcher = PeriodicLoop(
@@ -86,6 +97,7 @@ def bootstrap(
     *,
     clock: Clock | None = None,
     email: EmailChannel | None = None,
+    letters: LetterChannel | None = None,
 ) -> NotificationsApp:
     settings = settings or NotificationsSettings()
     if not settings.seal_private_key:
@@ -105,6 +117,7 @@ def bootstrap(
             password=settings.smtp_password,
             timeout_s=settings.smtp_timeout_s,
         ),
+        letters=letters or _letter_channel(settings),
         opener=SealedSecretOpener(settings.seal_private_key),
         schedule=RetrySchedule(
             max_attempts=settings.delivery_max_attempts,
@@ -114,3 +127,17 @@ def bootstrap(
         sending_timeout=timedelta(seconds=settings.delivery_sending_timeout_s),
     )
     return NotificationsApp(settings, engine, session_factory(engine), clock, deps)
+
+
+def _letter_channel(settings: NotificationsSettings) -> LetterChannel:
+    """The folder in development; the provider's API when its URL is configured."""
+    if settings.letter_provider_url:
+        import httpx
+
+        client = httpx.AsyncClient(
+            base_url=settings.letter_provider_url,
+            headers={"Authorization": f"Bearer {settings.letter_provider_token}"},
+            timeout=30,
+        )
+        return HttpLetterProvider(client)
+    return FolderLetterChannel(Path(settings.letters_dir))

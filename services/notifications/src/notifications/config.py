@@ -25,6 +25,9 @@ class NotificationsSettings(ServiceSettings):
     smtp_timeout_s: float = 10.0
     mail_from: str = "Mon compte <ne-pas-repondre@mon-compte.example>"
     letters_dir: str = "var/letters"
+    letter_provider_url: str | None = None
+    letter_provider_token: str = Field(default="", repr=False)
+    letter_poll_interval_s: float = 5.0
     delivery_max_attempts: int = 10
     delivery_backoff_initial_s: float = 2.0
     delivery_backoff_max_s: float = 60.0

@@ -3,8 +3,14 @@ from datetime import UTC, datetime, timedelta
 from contracts.envelope import Envelope
 from contracts.notifications import v1
 from notifications.domain.model import DeliveryFailed, RetrySchedule
-from notifications.service_layer import handlers
-from notifications_fakes import ClearOpener, EchoRenderer, FakeNotificationsUow, RecordingEmail
+from notifications.service_layer import dispatch, handlers
+from notifications_fakes import (
+    ClearOpener,
+    EchoRenderer,
+    FakeNotificationsUow,
+    RecordingEmail,
+    RecordingLetters,
+)
 from servicekit.clock import FakeClock
 from servicekit.messaging import IncomingEvent
 
@@ -42,6 +48,7 @@ def _setup(
         clock=clock,
         renderer=EchoRenderer(),
         email=email,
+        letters=RecordingLetters(),
         opener=ClearOpener(),
         schedule=RetrySchedule(max_attempts=max_attempts, initial_s=10, max_s=60),
     )
@@ -51,7 +58,7 @@ def _setup(
 async def test_an_activation_request_sends_one_mail_with_the_opened_link() -> None:
     uow, email, deps, _ = _setup()
     assert await handlers.plan_deliveries(_activation_event(), uow, deps) == 1
-    assert await handlers.dispatch_due(lambda: uow, deps) == 1
+    assert await dispatch.dispatch_due(lambda: uow, deps) == 1
     assert len(email.sent) == 1
     assert email.sent[0].to == "claire@cabinet.fr"
     assert "https://id/activation?token=tok" in email.sent[0].content.text
@@ -62,8 +69,8 @@ async def test_a_redelivered_event_sends_no_second_mail() -> None:
     uow, email, deps, _ = _setup()
     await handlers.plan_deliveries(_activation_event(), uow, deps)
     assert await handlers.plan_deliveries(_activation_event(), uow, deps) == 0
-    await handlers.dispatch_due(lambda: uow, deps)
-    await handlers.dispatch_due(lambda: uow, deps)
+    await dispatch.dispatch_due(lambda: uow, deps)
+    await dispatch.dispatch_due(lambda: uow, deps)
     assert len(email.sent) == 1
 
 
@@ -71,11 +78,11 @@ async def test_a_transient_failure_is_retried_after_its_back_off() -> None:
     uow, email, deps, clock = _setup()
     email.failures.append(DeliveryFailed("SMTP unreachable", permanent=False))
     await handlers.plan_deliveries(_activation_event(), uow, deps)
-    await handlers.dispatch_due(lambda: uow, deps)
+    await dispatch.dispatch_due(lambda: uow, deps)
     assert email.sent == []
-    assert await handlers.dispatch_due(lambda: uow, deps) == 0
+    assert await dispatch.dispatch_due(lambda: uow, deps) == 0
     clock.advance(timedelta(seconds=10))
-    assert await handlers.dispatch_due(lambda: uow, deps) == 1
+    assert await dispatch.dispatch_due(lambda: uow, deps) == 1
     assert len(email.sent) == 1
 
 
@@ -84,7 +91,7 @@ async def test_a_permanent_failure_parks_the_delivery_with_its_reason_and_others
     email.failures.append(DeliveryFailed("SMTP 550: no such mailbox", permanent=True))
     await handlers.plan_deliveries(_activation_event("ev-1", "nobody@nowhere.fr"), uow, deps)
     await handlers.plan_deliveries(_activation_event("ev-2", "claire@cabinet.fr"), uow, deps)
-    await handlers.dispatch_due(lambda: uow, deps)
+    await dispatch.dispatch_due(lambda: uow, deps)
     parked = await uow.deliveries.list_by_state("parked", 10)
     assert [(d.recipient, d.last_error) for d in parked] == [
         ("nobody@nowhere.fr", "SMTP 550: no such mailbox")
@@ -99,13 +106,13 @@ async def test_attempts_exhausted_park_the_delivery_and_an_operator_can_retry_it
     uow, email, deps, clock = _setup(max_attempts=2)
     email.failures.extend(DeliveryFailed("down", permanent=False) for _ in range(2))
     await handlers.plan_deliveries(_activation_event(), uow, deps)
-    await handlers.dispatch_due(lambda: uow, deps)
+    await dispatch.dispatch_due(lambda: uow, deps)
     clock.advance(timedelta(seconds=60))
-    await handlers.dispatch_due(lambda: uow, deps)
+    await dispatch.dispatch_due(lambda: uow, deps)
     [parked] = await uow.deliveries.list_by_state("parked", 10)
     assert parked.attempts == 2
     await operators.retry_delivery(lambda: uow, deps, parked.id)
-    await handlers.dispatch_due(lambda: uow, deps)
+    await dispatch.dispatch_due(lambda: uow, deps)
     assert len(email.sent) == 1
 
 

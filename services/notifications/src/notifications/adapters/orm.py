@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from servicekit.tables import add_messaging_tables
-from sqlalchemy import JSON, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -26,7 +37,22 @@ deliveries = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Column("last_error", Text, nullable=True),
+    Column("optional", Boolean, nullable=False, default=False),
+    Column("letter_status", String(10), nullable=True),
+    Column("provider_ref", String(100), nullable=True),
     Index("ix_deliveries_state_next", "state", "next_attempt_at"),
+    Index("ix_deliveries_letter_status", "channel", "letter_status"),
+)
+
+affiliates = Table(
+    "affiliates",
+    metadata,
+    Column("affiliate_id", String(64), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("address_lines", JSON, nullable=False),
+    Column("email", String(320), nullable=True),
+    Column("radiated", Boolean, nullable=False, default=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 outbox, inbox = add_messaging_tables(metadata)

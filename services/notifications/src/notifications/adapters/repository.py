@@ -14,8 +14,9 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.adapters.orm import deliveries
-from notifications.domain.model import PENDING, SENDING, Delivery
+from notifications.adapters.orm import affiliates, deliveries
+from notifications.domain.directory import AffiliateContact
+from notifications.domain.model import PENDING, SENDING, SENT, Delivery
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -41,6 +42,9 @@ def _to_delivery(row: Any) -> Delivery:
         next_attempt_at=_aware(row.next_attempt_at),
         sent_at=_aware(row.sent_at),
         last_error=row.last_error,
+        optional=bool(row.optional),
+        letter_status=row.letter_status,
+        provider_ref=row.provider_ref,
     )
 
 
@@ -72,6 +76,7 @@ class SqlAlchemyDeliveryRepository:
                         next_attempt_at=delivery.next_attempt_at,
                         event_time=delivery.event_time,
                         created_at=delivery.created_at,
+                        optional=delivery.optional,
                     )
                 )
         except IntegrityError:
@@ -94,6 +99,8 @@ class SqlAlchemyDeliveryRepository:
                 next_attempt_at=delivery.next_attempt_at,
                 sent_at=delivery.sent_at,
                 last_error=delivery.last_error,
+                letter_status=delivery.letter_status,
+                provider_ref=delivery.provider_ref,
                 claimed_at=None,
             )
         )
@@ -115,6 +122,22 @@ class SqlAlchemyDeliveryRepository:
         )
         return [_to_delivery(row) for row in rows]
 
+    async def letters_in_transit(self, limit: int) -> list[Delivery]:
+        """Letters handed to the channel whose status can still change."""
+        rows = (
+            await self._session.execute(
+                select(deliveries)
+                .where(
+                    deliveries.c.channel == "letter",
+                    deliveries.c.state == SENT,
+                    deliveries.c.letter_status.in_(("queued", "printed")),
+                )
+                .order_by(deliveries.c.sent_at)
+                .limit(limit)
+            )
+        ).all()
+        return [_to_delivery(row) for row in rows]
+
     async def list_by_state(self, state: str, limit: int) -> list[Delivery]:
         rows = (
             await self._session.execute(
@@ -125,3 +148,43 @@ class SqlAlchemyDeliveryRepository:
             )
         ).all()
         return [_to_delivery(row) for row in rows]
+
+
+class SqlAlchemyAffiliateDirectory:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, affiliate_id: str) -> AffiliateContact | None:
+        row = (
+            await self._session.execute(
+                select(affiliates).where(affiliates.c.affiliate_id == affiliate_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        return AffiliateContact(
+            affiliate_id=row.affiliate_id,
+            display_name=row.display_name,
+            address_lines=tuple(row.address_lines),
+            email=row.email,
+            radiated=bool(row.radiated),
+            updated_at=_aware(row.updated_at),  # type: ignore[arg-type]
+        )
+
+    async def put(self, contact: AffiliateContact) -> None:
+        values = {
+            "display_name": contact.display_name,
+            "address_lines": list(contact.address_lines),
+            "email": contact.email,
+            "radiated": contact.radiated,
+            "updated_at": contact.updated_at,
+        }
+        updated = await self._session.execute(
+            update(affiliates)
+            .where(affiliates.c.affiliate_id == contact.affiliate_id)
+            .values(**values)
+        )
+        if updated.rowcount == 0:  # type: ignore[attr-defined]
+            await self._session.execute(
+                insert(affiliates).values(affiliate_id=contact.affiliate_id, **values)
+            )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from notifications.rendering import MessageKind, render_email
-from notifications.service_layer.ports import Attachment, EmailContent
+from notifications.rendering import MessageKind, render_email, render_letter
+from notifications.service_layer.ports import Attachment, EmailContent, LetterContent
 
 
 class TemplateRenderer:
@@ -19,3 +20,7 @@ class TemplateRenderer:
                 Attachment(a.filename, a.content_type, a.data) for a in rendered.attachments
             ),
         )
+
+    def render_letter(self, kind: str, context: dict[str, Any], today: date) -> LetterContent:
+        rendered = render_letter(MessageKind(kind), context, today)
+        return LetterContent(rendered.pdf, rendered.subject, rendered.address_lines)

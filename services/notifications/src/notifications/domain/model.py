@@ -17,6 +17,13 @@ PENDING = "pending"
 SENDING = "sending"
 SENT = "sent"
 PARKED = "parked"
+SKIPPED = "skipped"
+AFFILIATE_PREFIX = "affiliate:"
+
+
+def affiliate_recipient(affiliate_id: str) -> str:
+    """A recipient resolved at sending time from the affiliates registry (address, e-mail)."""
+    return AFFILIATE_PREFIX + affiliate_id
 
 
 def delivery_key(source_event_id: str, kind: str, recipient: str) -> str:
@@ -51,13 +58,36 @@ class Delivery:
     next_attempt_at: datetime | None = None
     sent_at: datetime | None = None
     last_error: str | None = None
+    optional: bool = False
+    letter_status: str | None = None
+    provider_ref: str | None = None
     events: list[object] = field(default_factory=list, repr=False, compare=False)
 
-    def mark_sent(self, now: datetime) -> None:
+    @property
+    def affiliate_id(self) -> str | None:
+        if self.recipient.startswith(AFFILIATE_PREFIX):
+            return self.recipient.removeprefix(AFFILIATE_PREFIX)
+        return None
+
+    def mark_sent(self, now: datetime, provider_ref: str | None = None) -> None:
         self.state = SENT
         self.attempts += 1
         self.sent_at = now
         self.last_error = None
+        if self.channel == "letter":
+            self.letter_status = "queued"
+            self.provider_ref = provider_ref
+
+    def mark_skipped(self, reason: str) -> None:
+        """An optional message (an e-mail "when known") with no address: nothing to send."""
+        self.state = SKIPPED
+        self.last_error = reason
+
+    def letter_status_changed(self, status: str) -> bool:
+        if status == self.letter_status:
+            return False
+        self.letter_status = status
+        return True
 
     def mark_failed(
         self, now: datetime, error: str, *, permanent: bool, schedule: RetrySchedule

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 
 import uvicorn
+from contracts.appointments import v1 as appointments_v1
+from contracts.cotisations import v1 as cotisations_v1
 from contracts.identity import v1 as identity_v1
+from contracts.mandates import v1 as mandates_v1
 from contracts.notifications import v1 as notifications_v1
 from faststream.asgi import AsgiFastStream
 from servicekit.health import database_check
@@ -16,6 +19,7 @@ from servicekit.worker import create_worker_app
 
 from notifications.bootstrap import NotificationsApp, bootstrap
 from notifications.config import NotificationsSettings
+from notifications.service_layer.handlers import AFFILIATE_TYPES
 from notifications.service_layer.planning import PLANNERS
 
 
@@ -30,14 +34,23 @@ def router(app: NotificationsApp) -> EventRouter:
             backoff_max_s=app.settings.consumer_backoff_max_s,
         ),
     )
-    events.on(
+    for topic in (
         identity_v1.ACCOUNT,
-        app.on_event,
-        purpose="deliveries",
-        event_types=set(PLANNERS),
+        identity_v1.CABINET,
+        mandates_v1.MANDATE,
+        mandates_v1.PORTFOLIO,
+        cotisations_v1.ACCOUNT,
+        appointments_v1.APPOINTMENT,
+    ):
+        events.on(topic, app.on_event, purpose="deliveries", event_types=set(PLANNERS))
+    events.on(
+        identity_v1.AFFILIATE, app.on_affiliate, purpose="directory", event_types=AFFILIATE_TYPES
     )
     events.publishes(
-        notifications_v1.DELIVERY, notifications_v1.MessageSentV1, notifications_v1.MessageFailedV1
+        notifications_v1.DELIVERY,
+        notifications_v1.MessageSentV1,
+        notifications_v1.MessageFailedV1,
+        notifications_v1.LetterStatusChangedV1,
     )
     return events
 
@@ -56,7 +69,7 @@ def build(settings: NotificationsSettings | None = None) -> AsgiFastStream:
     return create_worker_app(
         broker=broker,
         router=router(app),
-        loops=[app.dispatcher(), app.relay()],
+        loops=[app.dispatcher(), app.letter_tracker(), app.relay()],
         checks=[database_check(app.engine)],
         on_startup=[migrate],
         on_shutdown=[app.stop],

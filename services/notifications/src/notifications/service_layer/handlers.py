@@ -1,4 +1,4 @@
-"""Use cases of notifications: plan deliveries from events, dispatch them, operator actions."""
+"""Use cases of notifications: record deliveries from events, keep the affiliates directory."""
 
 from __future__ import annotations
 
@@ -7,31 +7,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from contracts.notifications import v1
+from contracts.identity import v1 as identity_v1
 from servicekit.clock import Clock
-from servicekit.logging import get_logger
 from servicekit.messaging import IncomingEvent
 from servicekit.metrics import CONSUMER_HANDLED
 from servicekit.uow import DuplicateEvent
 
-from notifications.domain.model import (
-    Delivery,
-    DeliveryFailed,
-    RetrySchedule,
-    delivery_key,
-)
-from notifications.service_layer.metrics import DELIVERIES, DELIVERY_LATENCY
+from notifications.domain.directory import AffiliateContact
+from notifications.domain.model import Delivery, RetrySchedule, delivery_key
 from notifications.service_layer.planning import PLANNERS
 from notifications.service_layer.ports import (
     EmailChannel,
+    LetterChannel,
     NotificationsUnitOfWork,
-    OutgoingEmail,
     Renderer,
     SecretOpener,
 )
 
 CONSUMER = "notifications"
-_log = get_logger(__name__)
+AFFILIATE_TYPES = frozenset(
+    {
+        identity_v1.AffiliateRegisteredV1.event_type,
+        identity_v1.AffiliateUpdatedV1.event_type,
+        identity_v1.AffiliateRadiatedV1.event_type,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class Dependencies:
     clock: Clock
     renderer: Renderer
     email: EmailChannel
+    letters: LetterChannel
     opener: SecretOpener
     schedule: RetrySchedule
     sending_timeout: timedelta = timedelta(seconds=30)
@@ -75,6 +76,7 @@ async def plan_deliveries(
                     event_time=event.envelope.time,
                     created_at=now,
                     next_attempt_at=now,
+                    optional=item.optional,
                 )
                 added += int(await uow.deliveries.add_if_absent(delivery))
             await uow.inbox.record(CONSUMER, event.envelope.id, event.envelope.type)
@@ -84,85 +86,31 @@ async def plan_deliveries(
     return added
 
 
-async def dispatch_due(uow_factory: UowFactory, deps: Dependencies, limit: int = 50) -> int:
-    """Send the deliveries that are due; return how many were attempted."""
-    now = deps.clock.now()
-    async with uow_factory() as uow:
-        claimed = await uow.deliveries.claim_due(now, limit, now - deps.sending_timeout)
-        await uow.commit()
-    for delivery in claimed:
-        await _send_one(delivery, uow_factory, deps)
-    return len(claimed)
+def _contact(p: identity_v1.AffiliateStateV1, event: IncomingEvent) -> AffiliateContact:
+    address = p.address
+    return AffiliateContact(
+        affiliate_id=p.affiliate_id,
+        display_name=p.display_name,
+        address_lines=(*address.lines, f"{address.postal_code} {address.city}"),
+        email=p.email,
+        radiated=event.envelope.type == identity_v1.AffiliateRadiatedV1.event_type,
+        updated_at=event.envelope.time,
+    )
 
 
-async def _send_one(delivery: Delivery, uow_factory: UowFactory, deps: Dependencies) -> None:
-    if delivery.channel != "email":
-        reason = f"unknown channel {delivery.channel}"
-        await _record_failure(delivery, reason, True, uow_factory, deps)
+async def record_affiliate(event: IncomingEvent, uow: NotificationsUnitOfWork) -> None:
+    """Keep the registry's name, address and e-mail of an affilié (the only source of them)."""
+    if event.envelope.type not in AFFILIATE_TYPES:
         return
+    p = event.payload(identity_v1.AffiliateRegisteredV1)
     try:
-        context = dict(delivery.context)
-        for name, sealed in delivery.sealed.items():
-            context[name] = deps.opener.open(sealed)
-        content = deps.renderer.render_email(delivery.kind, context)
-        await deps.email.send(
-            OutgoingEmail(message_id=delivery.key[:40], to=delivery.recipient, content=content)
-        )
-    except DeliveryFailed as exc:
-        await _record_failure(delivery, exc.reason, exc.permanent, uow_factory, deps)
+        async with uow:
+            if await uow.inbox.seen(CONSUMER, event.envelope.id):
+                return
+            current = await uow.affiliates.get(p.affiliate_id)
+            if current is None or current.updated_at <= event.envelope.time:
+                await uow.affiliates.put(_contact(p, event))
+            await uow.inbox.record(CONSUMER, event.envelope.id, event.envelope.type)
+            await uow.commit()
+    except DuplicateEvent:
         return
-    except Exception as exc:
-        await _record_failure(delivery, repr(exc), False, uow_factory, deps)
-        return
-    now = deps.clock.now()
-    delivery.mark_sent(now)
-    async with uow_factory() as uow:
-        await uow.deliveries.save(delivery)
-        await uow.outbox.add(
-            v1.MessageSentV1(
-                message_id=delivery.id,
-                kind=delivery.kind,
-                channel="email",
-                source_event_id=delivery.source_event_id,
-                sent_at=now,
-            ),
-            subject=delivery.id,
-        )
-        await uow.commit()
-    DELIVERIES.labels(delivery.kind, delivery.channel, "sent").inc()
-    DELIVERY_LATENCY.labels(delivery.kind, delivery.channel).observe(
-        max((now - delivery.event_time).total_seconds(), 0.0)
-    )
-    _log.info("delivery_sent", delivery_id=delivery.id, kind=delivery.kind, channel="email")
-
-
-async def _record_failure(
-    delivery: Delivery, reason: str, permanent: bool, uow_factory: UowFactory, deps: Dependencies
-) -> None:
-    now = deps.clock.now()
-    delivery.mark_failed(now, reason, permanent=permanent, schedule=deps.schedule)
-    async with uow_factory() as uow:
-        await uow.deliveries.save(delivery)
-        if delivery.state == "parked":
-            await uow.outbox.add(
-                v1.MessageFailedV1(
-                    message_id=delivery.id,
-                    kind=delivery.kind,
-                    channel="email",
-                    source_event_id=delivery.source_event_id,
-                    reason=reason[:500],
-                    failed_at=now,
-                ),
-                subject=delivery.id,
-            )
-        await uow.commit()
-    outcome = "parked" if delivery.state == "parked" else "failed"
-    DELIVERIES.labels(delivery.kind, delivery.channel, outcome).inc()
-    _log.warning(
-        "delivery_failed",
-        delivery_id=delivery.id,
-        kind=delivery.kind,
-        state=delivery.state,
-        attempts=delivery.attempts,
-        reason=reason[:300],
-    )

@@ -1,18 +1,25 @@
 """Which deliveries an incoming event causes: one planner per event type.
 
 A planner reads the event's payload and returns the deliveries to make (kind, channel,
-recipient, the context of the template, and the sealed secrets it needs). Secrets stay sealed
-until the moment of rendering.
+recipient, the template's context, and the sealed secrets it needs). Messages to an affilié
+name the affilié, not an address: the address and e-mail are read from the registry's copy at
+sending time. Secrets stay sealed until the moment of rendering.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from contracts.appointments import v1 as appointments_v1
+from contracts.common import Recipient
+from contracts.cotisations import v1 as cotisations_v1
 from contracts.identity import v1 as identity_v1
+from contracts.mandates import v1 as mandates_v1
 from servicekit.messaging import IncomingEvent
+
+from notifications.domain.model import affiliate_recipient
 
 
 @dataclass(frozen=True)
@@ -22,9 +29,33 @@ class PlannedDelivery:
     recipient: str
     context: dict[str, Any]
     sealed: dict[str, str] = field(default_factory=dict)
+    optional: bool = False
 
 
 Planner = Callable[[IncomingEvent], list[PlannedDelivery]]
+
+USER_CHANGES = {
+    "user_invited": "un collaborateur a été invité",
+    "user_activated": "un collaborateur a activé son accès",
+    "user_rights_changed": "les droits d'un utilisateur ont été modifiés",
+    "user_suspended": "un utilisateur a été suspendu",
+    "user_removed": "un utilisateur a été retiré",
+}
+ENDED_BY = {
+    "client": "révoqué par le client",
+    "cabinet": "client retiré par le cabinet",
+    "replacement": "mandat confié à un autre cabinet",
+    "registry": "radiation du cotisant",
+}
+
+
+def _to_each(
+    kind: str, people: Iterable[Recipient], context: dict[str, Any]
+) -> list[PlannedDelivery]:
+    return [
+        PlannedDelivery(kind, "email", p.email, {**context, "display_name": p.display_name})
+        for p in people
+    ]
 
 
 def _activation_requested(event: IncomingEvent) -> list[PlannedDelivery]:
@@ -35,17 +66,187 @@ def _activation_requested(event: IncomingEvent) -> list[PlannedDelivery]:
     }
     if p.cabinet_name:
         context["cabinet_name"] = p.cabinet_name
+    return [PlannedDelivery(p.purpose, "email", p.email, context, {"link": p.sealed_link})]
+
+
+def _email_change(event: IncomingEvent) -> list[PlannedDelivery]:
+    p = event.payload(identity_v1.AccountEmailChangeRequestedV1)
+    context = {
+        "display_name": p.display_name,
+        "new_email": p.new_email,
+        "expires_at": p.expires_at.isoformat(),
+    }
     return [
         PlannedDelivery(
-            kind=p.purpose,
-            channel="email",
-            recipient=p.email,
-            context=context,
-            sealed={"link": p.sealed_link},
+            "email_change_confirmation", "email", p.new_email, context, {"link": p.sealed_link}
         )
     ]
 
 
+def _password_reset(event: IncomingEvent) -> list[PlannedDelivery]:
+    p = event.payload(identity_v1.AccountPasswordResetRequestedV1)
+    context = {"display_name": p.display_name, "expires_at": p.expires_at.isoformat()}
+    return [PlannedDelivery("password_reset", "email", p.email, context, {"link": p.sealed_link})]
+
+
+def _cabinet_user_changed(event: IncomingEvent) -> list[PlannedDelivery]:
+    p = event.payload(identity_v1.CabinetUserChangedV1)
+    context = {
+        "cabinet_name": p.cabinet_name,
+        "change": USER_CHANGES[p.change],
+        "user_name": p.user_name,
+    }
+    return _to_each("cabinet_users_changed", p.notify, context)
+
+
+def _key_issued(event: IncomingEvent) -> list[PlannedDelivery]:
+    p = event.payload(mandates_v1.MandateKeyIssuedV1)
+    context = {
+        "cabinet_name": p.cabinet_name,
+        "reference": p.reference,
+        "issued_on": p.issued_at.date().isoformat(),
+    }
+    return [
+        PlannedDelivery(
+            "activation_key_letter",
+            "letter",
+            affiliate_recipient(p.affiliate_id),
+            context,
+            {"activation_key": p.sealed_key},
+        )
+    ]
+
+
+def _mandate_activated(event: IncomingEvent) -> list[PlannedDelivery]:
+    p = event.payload(mandates_v1.MandateActivatedV1)
+    when = p.activated_at.isoformat()
+    to_firm = _to_each(
+        "mandate_activated_cabinet", p.notify, {"client_name": p.client_name, "activated_at": when}
+    )
+    to_client = PlannedDelivery(
+        "mandate_activated_client",
+        "email",
+        affiliate_recipient(p.affiliate_id),
+        {"cabinet_name": p.cabinet_name, "activated_at": when},
+        optional=True,
+    )
+    return [*to_firm, to_client]
+
+
+def _mandate_ended(event: IncomingEvent) -> list[PlannedDelivery]:
+    p = event.payload(mandates_v1.MandateEndedV1)
+    when, reason = p.ended_at.isoformat(), ENDED_BY[p.ended_by]
+    to_firm = _to_each(
+        "mandate_ended_cabinet",
+        p.notify,
+        {"client_name": p.client_name, "ended_at": when, "reason": reason},
+    )
+    to_client = PlannedDelivery(
+        "mandate_ended_client",
+        "email",
+        affiliate_recipient(p.affiliate_id),
+        {"cabinet_name": p.cabinet_name, "ended_at": when, "reason": reason},
+        optional=True,
+    )
+    return [*to_firm, to_client]
+
+
+def _portfolio(change: Callable[[Any], str], cls: type[mandates_v1.PortfolioEventV1]) -> Planner:
+    def plan(event: IncomingEvent) -> list[PlannedDelivery]:
+        p = event.payload(cls)
+        context = {
+            "cabinet_name": p.cabinet_name,
+            "portfolio_name": p.portfolio_name,
+            "change": change(p),
+        }
+        return _to_each("portfolio_changed", p.notify, context)
+
+    return plan
+
+
+def _estimate_applied(event: IncomingEvent) -> list[PlannedDelivery]:
+    p = event.payload(cotisations_v1.EstimateAppliedV1)
+    context = {
+        "client_name": p.client_name,
+        "year": str(p.year),
+        "estimated_income": p.estimated_income,
+        "annual_amount": p.annual_amount,
+        "effective_from": p.effective_from.isoformat(),
+    }
+    return _to_each("estimate_confirmation", [p.requested_by], context)
+
+
+def _schedule_revised(event: IncomingEvent) -> list[PlannedDelivery]:
+    p = event.payload(cotisations_v1.ScheduleRevisedV1)
+    context = {
+        "year": str(p.year),
+        "annual_amount": p.annual_amount,
+        "effective_from": p.effective_from.isoformat(),
+        "instalments": [
+            {"due_date": i.due_date.isoformat(), "amount": i.amount} for i in p.instalments
+        ],
+        "reference": p.reference,
+    }
+    client = affiliate_recipient(p.affiliate_id)
+    return [
+        PlannedDelivery("echeancier_rectificatif_letter", "letter", client, context),
+        PlannedDelivery("echeancier_rectificatif_email", "email", client, context, optional=True),
+    ]
+
+
+def _appointment(kind: str, cls: type[appointments_v1.AppointmentEventV1]) -> Planner:
+    def plan(event: IncomingEvent) -> list[PlannedDelivery]:
+        p = event.payload(cls)
+        context = {
+            "agency_name": p.agency_name,
+            "agency_address": p.agency_address,
+            "reason": p.reason,
+            "starts_at": p.starts_at.isoformat(),
+            "ends_at": p.ends_at.isoformat(),
+            "appointment_id": p.appointment_id,
+        }
+        return _to_each(kind, [p.person], context)
+
+    return plan
+
+
 PLANNERS: dict[str, Planner] = {
     identity_v1.AccountActivationRequestedV1.event_type: _activation_requested,
+    identity_v1.AccountEmailChangeRequestedV1.event_type: _email_change,
+    identity_v1.AccountPasswordResetRequestedV1.event_type: _password_reset,
+    identity_v1.CabinetUserChangedV1.event_type: _cabinet_user_changed,
+    mandates_v1.MandateKeyIssuedV1.event_type: _key_issued,
+    mandates_v1.MandateActivatedV1.event_type: _mandate_activated,
+    mandates_v1.MandateEndedV1.event_type: _mandate_ended,
+    mandates_v1.PortfolioCreatedV1.event_type: _portfolio(
+        lambda p: "nouveau portefeuille créé", mandates_v1.PortfolioCreatedV1
+    ),
+    mandates_v1.PortfolioRenamedV1.event_type: _portfolio(
+        lambda p: f"renommé (ancien nom : {p.previous_name})", mandates_v1.PortfolioRenamedV1
+    ),
+    mandates_v1.PortfolioSubscriberAddedV1.event_type: _portfolio(
+        lambda p: f"{p.subscriber_name} y est désormais abonné",
+        mandates_v1.PortfolioSubscriberAddedV1,
+    ),
+    mandates_v1.PortfolioSubscriberRemovedV1.event_type: _portfolio(
+        lambda p: f"{p.subscriber_name} n'y est plus abonné",
+        mandates_v1.PortfolioSubscriberRemovedV1,
+    ),
+    mandates_v1.PortfolioTransferredV1.event_type: _portfolio(
+        lambda p: f"transféré à {p.to_name}", mandates_v1.PortfolioTransferredV1
+    ),
+    cotisations_v1.EstimateAppliedV1.event_type: _estimate_applied,
+    cotisations_v1.ScheduleRevisedV1.event_type: _schedule_revised,
+    appointments_v1.AppointmentRequestedV1.event_type: _appointment(
+        "appointment_acknowledged", appointments_v1.AppointmentRequestedV1
+    ),
+    appointments_v1.AppointmentConfirmedV1.event_type: _appointment(
+        "appointment_confirmed", appointments_v1.AppointmentConfirmedV1
+    ),
+    appointments_v1.AppointmentReminderDueV1.event_type: _appointment(
+        "appointment_reminder", appointments_v1.AppointmentReminderDueV1
+    ),
+    appointments_v1.AppointmentCancelledV1.event_type: _appointment(
+        "appointment_cancelled", appointments_v1.AppointmentCancelledV1
+    ),
 }

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from servicekit.uow import AbstractUnitOfWork
 
+from notifications.domain.directory import AffiliateContact
 from notifications.domain.model import Delivery
 
 
@@ -41,15 +42,49 @@ class DeliveryRepository(Protocol):
         self, now: datetime, limit: int, stale_before: datetime
     ) -> list[Delivery]: ...
     async def list_by_state(self, state: str, limit: int) -> list[Delivery]: ...
+    async def letters_in_transit(self, limit: int) -> list[Delivery]: ...
+
+
+class AffiliateDirectory(Protocol):
+    async def get(self, affiliate_id: str) -> AffiliateContact | None: ...
+    async def put(self, contact: AffiliateContact) -> None: ...
 
 
 class NotificationsUnitOfWork(AbstractUnitOfWork, Protocol):
     @property
     def deliveries(self) -> DeliveryRepository: ...
+    @property
+    def affiliates(self) -> AffiliateDirectory: ...
+
+
+@dataclass(frozen=True)
+class LetterContent:
+    pdf: bytes
+    subject: str
+    address_lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OutgoingLetter:
+    message_id: str
+    kind: str
+    reference: str
+    content: LetterContent
 
 
 class Renderer(Protocol):
     def render_email(self, kind: str, context: dict[str, Any]) -> EmailContent: ...
+    def render_letter(self, kind: str, context: dict[str, Any], today: date) -> LetterContent: ...
+
+
+class LetterChannel(Protocol):
+    async def send(self, letter: OutgoingLetter) -> str:
+        """Hand the letter over; return the channel's reference. Raise ``DeliveryFailed``."""
+        ...
+
+    async def status(self, reference: str) -> str:
+        """``queued``, ``printed``, ``posted`` or ``returned``."""
+        ...
 
 
 class EmailChannel(Protocol):

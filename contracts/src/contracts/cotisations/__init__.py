@@ -1,0 +1,1 @@
+"""Events published by the cotisations service."""

@@ -1,0 +1,106 @@
+"""mandates events, version 1 (keyed by affiliate id, or cabinet id for portfolios)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from contracts.base import EventPayload, SealedSecret
+from contracts.common import Recipient
+
+MANDATE = "mandates.mandate"
+PORTFOLIO = "mandates.portfolio"
+
+EndedBy = Literal["client", "cabinet", "replacement", "registry"]
+
+
+class MandateKeyIssuedV1(EventPayload):
+    """A key letter must be posted to the client at the registry address; the key is sealed."""
+
+    event_type = "mandates.mandate.key_issued.v1"
+    topic = MANDATE
+
+    mandate_id: str
+    affiliate_id: str
+    cabinet_id: str
+    cabinet_name: str
+    sealed_key: SealedSecret
+    reference: str
+    issued_at: datetime
+
+
+class MandateActivatedV1(EventPayload):
+    event_type = "mandates.mandate.activated.v1"
+    topic = MANDATE
+
+    mandate_id: str
+    affiliate_id: str
+    cabinet_id: str
+    cabinet_name: str
+    client_name: str
+    activated_at: datetime
+    notify: list[Recipient] = Field(default_factory=list, description="The firm's users to tell.")
+
+
+class MandateEndedV1(EventPayload):
+    event_type = "mandates.mandate.ended.v1"
+    topic = MANDATE
+
+    mandate_id: str
+    affiliate_id: str
+    cabinet_id: str
+    cabinet_name: str
+    client_name: str
+    ended_by: EndedBy
+    ended_at: datetime
+    notify: list[Recipient] = Field(default_factory=list, description="The firm's users to tell.")
+
+
+class PortfolioEventV1(EventPayload):
+    """A change to a portfolio; ``notify`` lists the other subscribers concerned."""
+
+    cabinet_id: str
+    cabinet_name: str
+    portfolio_id: str
+    portfolio_name: str
+    occurred_at: datetime
+    notify: list[Recipient] = Field(default_factory=list)
+
+
+class PortfolioCreatedV1(PortfolioEventV1):
+    event_type = "mandates.portfolio.created.v1"
+    topic = PORTFOLIO
+
+
+class PortfolioRenamedV1(PortfolioEventV1):
+    event_type = "mandates.portfolio.renamed.v1"
+    topic = PORTFOLIO
+
+    previous_name: str
+
+
+class PortfolioSubscriberAddedV1(PortfolioEventV1):
+    event_type = "mandates.portfolio.subscriber_added.v1"
+    topic = PORTFOLIO
+
+    subscriber_account_id: str
+    subscriber_name: str
+
+
+class PortfolioSubscriberRemovedV1(PortfolioEventV1):
+    event_type = "mandates.portfolio.subscriber_removed.v1"
+    topic = PORTFOLIO
+
+    subscriber_account_id: str
+    subscriber_name: str
+
+
+class PortfolioTransferredV1(PortfolioEventV1):
+    event_type = "mandates.portfolio.transferred.v1"
+    topic = PORTFOLIO
+
+    from_account_id: str
+    to_account_id: str
+    to_name: str

@@ -1,0 +1,106 @@
+"""Letter channels: a folder (development) and a print-and-post provider's HTTP API
+(production), behind one interface.
+
+The folder channel writes ``<message id>.pdf`` and ``<message id>.json`` (the manifest: kind,
+reference, address, status). Its status is the manifest's ``status``, which the print shop —
+or an operator, locally — moves from ``queued`` to ``printed``, ``posted`` or ``returned``.
+
+The provider channel posts the PDF and the address to ``POST {base}/letters`` and reads
+``GET {base}/letters/{id}``; 5xx and network errors are transient, 4xx permanent.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from notifications.domain.model import DeliveryFailed
+from notifications.service_layer.ports import OutgoingLetter
+
+STATUSES = frozenset({"queued", "printed", "posted", "returned"})
+
+
+class FolderLetterChannel:
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+
+    async def send(self, letter: OutgoingLetter) -> str:
+        self._directory.mkdir(parents=True, exist_ok=True)
+        pdf = self._directory / f"{letter.message_id}.pdf"
+        manifest = self._directory / f"{letter.message_id}.json"
+        _atomic_write(pdf, letter.content.pdf)
+        _atomic_write(
+            manifest,
+            json.dumps(
+                {
+                    "message_id": letter.message_id,
+                    "kind": letter.kind,
+                    "reference": letter.reference,
+                    "subject": letter.content.subject,
+                    "address": list(letter.content.address_lines),
+                    "pdf": pdf.name,
+                    "status": "queued",
+                    "queued_at": datetime.now(UTC).isoformat(),
+                },
+                ensure_ascii=False,
+                indent=2,
+            ).encode(),
+        )
+        return letter.message_id
+
+    async def status(self, reference: str) -> str:
+        manifest = self._directory / f"{reference}.json"
+        try:
+            status = str(json.loads(manifest.read_text())["status"])
+        except (OSError, ValueError, KeyError) as exc:
+            raise DeliveryFailed(f"no readable manifest for {reference}", permanent=False) from exc
+        if status not in STATUSES:
+            raise DeliveryFailed(f"unknown letter status {status!r}", permanent=False)
+        return status
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+class HttpLetterProvider:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def send(self, letter: OutgoingLetter) -> str:
+        body = {
+            "client_reference": letter.message_id,
+            "address": list(letter.content.address_lines),
+            "pdf_base64": base64.b64encode(letter.content.pdf).decode(),
+            "color": False,
+            "postage": "lettre_verte",
+        }
+        data = await self._call("POST", "/letters", json=body)
+        return str(data["id"])
+
+    async def status(self, reference: str) -> str:
+        data = await self._call("GET", f"/letters/{reference}")
+        status = str(data.get("status"))
+        if status not in STATUSES:
+            raise DeliveryFailed(f"unknown letter status {status!r}", permanent=False)
+        return status
+
+    async def _call(self, method: str, path: str, **kwargs: object) -> dict[str, object]:
+        try:
+            resp = await self._client.request(method, path, **kwargs)  # type: ignore[arg-type]
+        except httpx.HTTPError as exc:
+            reason = f"letter provider unreachable: {type(exc).__name__}"
+            raise DeliveryFailed(reason, permanent=False) from exc
+        if resp.status_code >= 500:
+            raise DeliveryFailed(f"letter provider {resp.status_code}", permanent=False)
+        if resp.status_code >= 400:
+            raise DeliveryFailed(f"letter provider refused: {resp.status_code}", permanent=True)
+        data: dict[str, object] = resp.json()
+        return data

@@ -1,0 +1,99 @@
+"""Recording a delivery's outcome with the event that tells the others, in one transaction."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from contracts.notifications import v1
+from servicekit.logging import get_logger
+
+from notifications.domain.model import Delivery
+from notifications.service_layer.handlers import Dependencies, UowFactory
+from notifications.service_layer.metrics import DELIVERIES
+
+_log = get_logger(__name__)
+
+
+async def record_sent(
+    delivery: Delivery, reference: str | None, uow_factory: UowFactory, deps: Dependencies
+) -> None:
+    now = deps.clock.now()
+    delivery.mark_sent(now, reference)
+    channel = cast(v1.Channel, delivery.channel)
+    async with uow_factory() as uow:
+        await uow.deliveries.save(delivery)
+        await uow.outbox.add(
+            v1.MessageSentV1(
+                message_id=delivery.id,
+                kind=delivery.kind,
+                channel=channel,
+                source_event_id=delivery.source_event_id,
+                sent_at=now,
+            ),
+            subject=delivery.id,
+        )
+        if delivery.channel == "letter" and delivery.affiliate_id is not None:
+            await uow.outbox.add(_letter_status(delivery, deps), subject=delivery.id)
+        await uow.commit()
+    _log.info("delivery_sent", delivery_id=delivery.id, kind=delivery.kind, channel=channel)
+
+
+def _letter_status(delivery: Delivery, deps: Dependencies) -> v1.LetterStatusChangedV1:
+    return v1.LetterStatusChangedV1(
+        message_id=delivery.id,
+        kind=delivery.kind,
+        source_event_id=delivery.source_event_id,
+        affiliate_id=delivery.affiliate_id or "",
+        status=cast(v1.LetterStatus, delivery.letter_status),
+        changed_at=deps.clock.now(),
+    )
+
+
+async def record_letter_status(
+    delivery: Delivery, uow_factory: UowFactory, deps: Dependencies
+) -> None:
+    async with uow_factory() as uow:
+        await uow.deliveries.save(delivery)
+        await uow.outbox.add(_letter_status(delivery, deps), subject=delivery.id)
+        await uow.commit()
+    _log.info("letter_status_changed", delivery_id=delivery.id, status=delivery.letter_status)
+
+
+async def record_skipped(delivery: Delivery, reason: str, uow_factory: UowFactory) -> None:
+    delivery.mark_skipped(reason)
+    async with uow_factory() as uow:
+        await uow.deliveries.save(delivery)
+        await uow.commit()
+    DELIVERIES.labels(delivery.kind, delivery.channel, "skipped").inc()
+
+
+async def record_failure(
+    delivery: Delivery, reason: str, permanent: bool, uow_factory: UowFactory, deps: Dependencies
+) -> None:
+    now = deps.clock.now()
+    delivery.mark_failed(now, reason, permanent=permanent, schedule=deps.schedule)
+    async with uow_factory() as uow:
+        await uow.deliveries.save(delivery)
+        if delivery.state == "parked":
+            await uow.outbox.add(
+                v1.MessageFailedV1(
+                    message_id=delivery.id,
+                    kind=delivery.kind,
+                    channel=cast(v1.Channel, delivery.channel),
+                    source_event_id=delivery.source_event_id,
+                    reason=reason[:500],
+                    failed_at=now,
+                ),
+                subject=delivery.id,
+            )
+        await uow.commit()
+    outcome = "parked" if delivery.state == "parked" else "failed"
+    DELIVERIES.labels(delivery.kind, delivery.channel, outcome).inc()
+    _log.warning(
+        "delivery_failed",
+        delivery_id=delivery.id,
+        kind=delivery.kind,
+        state=delivery.state,
+        attempts=delivery.attempts,
+        reason=reason[:300],
+    )
