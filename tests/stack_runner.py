@@ -53,8 +53,10 @@ class RunningPlatform:
         self.smtp.stop()
 
 
-def run_platform(var: Path, kafka_bootstrap: str) -> RunningPlatform:
-    smtp = SmtpCatcher(var / "mail", free_port())
+def run_platform(
+    var: Path, kafka_bootstrap: str, refuse: frozenset[str] = frozenset()
+) -> RunningPlatform:
+    smtp = SmtpCatcher(var / "mail", free_port(), refuse=refuse)
     smtp.start()
     services = tuple(ServiceSpec(s.name, free_port(), free_port()) for s in SERVICES)
     cfg = PlatformConfig(

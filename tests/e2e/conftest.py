@@ -10,9 +10,10 @@ from stack_runner import RunningPlatform, run_platform
 
 @pytest.fixture(scope="module")
 def platform(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningPlatform]:
-    running = run_platform(tmp_path_factory.mktemp("var"), kafka_bootstrap)
+    refuse = getattr(request.module, "SMTP_REFUSES", frozenset())
+    running = run_platform(tmp_path_factory.mktemp("var"), kafka_bootstrap, refuse)
     try:
         yield running
     finally:

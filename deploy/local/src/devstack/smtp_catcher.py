@@ -18,8 +18,17 @@ from aiosmtpd.controller import Controller
 
 
 class _StoreHandler:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, refuse: frozenset[str] = frozenset()) -> None:
         self.directory = directory
+        self.refuse = refuse
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if address.lower() in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -34,15 +43,17 @@ class _StoreHandler:
 class SmtpCatcher:
     """An in-process catcher on 127.0.0.1; stop and start it again to simulate an outage."""
 
-    def __init__(self, directory: Path, port: int) -> None:
+    def __init__(self, directory: Path, port: int, refuse: frozenset[str] = frozenset()) -> None:
+        """``refuse``: addresses answered ``550`` (a mailbox that does not exist)."""
         self.directory = directory
         self.port = port
+        self.refuse = frozenset(a.lower() for a in refuse)
         self._controller: Controller | None = None
 
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._controller = Controller(
-            _StoreHandler(self.directory), hostname="127.0.0.1", port=self.port
+            _StoreHandler(self.directory, self.refuse), hostname="127.0.0.1", port=self.port
         )
         self._controller.start()
 

@@ -1,0 +1,79 @@
+"""Talking to the broker from tests as another service or an operator would."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from contracts.base import EventPayload
+from contracts.envelope import Envelope
+
+
+async def publish(bootstrap: str, payload: EventPayload, subject: str, source: str) -> str:
+    """Publish one event in CloudEvents binary mode; return its id."""
+    envelope = Envelope(
+        id=str(uuid.uuid4()),
+        type=payload.event_type,
+        source=source,
+        time=datetime.now(UTC),
+        subject=subject,
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            payload.topic,
+            payload.model_dump_json().encode(),
+            key=subject.encode(),
+            headers=envelope.to_headers(),
+        )
+    finally:
+        await producer.stop()
+    return envelope.id
+
+
+async def rewind_group(bootstrap: str, group_id: str, topics: list[str]) -> None:
+    """Move a (stopped) consumer group back to the beginning of its topics."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(
+                consumer.partitions_for_topic(topic) or await _partitions(consumer, topic)
+            )
+        ]
+        consumer.assign(partitions)
+        await consumer.commit(dict.fromkeys(partitions, 0))
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    await consumer._client.force_metadata_update()
+    return consumer.partitions_for_topic(topic) or set()
+
+
+async def group_caught_up(bootstrap: str, group_id: str, topics: list[str]) -> bool:
+    """Has the group committed the end offset of every partition of its topics?"""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group_id)
+        partitions = [TopicPartition(t, p) for t in topics for p in await _partitions(consumer, t)]
+        ends = await consumer.end_offsets(partitions)
+        return all(
+            (committed.get(tp).offset if committed.get(tp) else 0) >= end
+            for tp, end in ends.items()
+        )
+    finally:
+        await consumer.stop()
+        await admin.close()
