@@ -15,6 +15,7 @@ from servicekit.worker import PeriodicLoop
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from notifications.adapters import orm
+from notifications.adapters.dlq import KafkaDlqReplayer
 from notifications.adapters.letters import FolderLetterChannel, HttpLetterProvider
 from notifications.adapters.secrets import SealedSecretOpener
 from notifications.adapters.smtp import SmtpEmailChannel
@@ -22,7 +23,7 @@ from notifications.adapters.templates import TemplateRenderer
 from notifications.adapters.unit_of_work import NotificationsSqlUnitOfWork
 from notifications.config import NotificationsSettings
 from notifications.domain.model import RetrySchedule
-from notifications.service_layer import dispatch, handlers
+from notifications.service_layer import dispatch, handlers, operators
 from notifications.service_layer.ports import EmailChannel, LetterChannel
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -56,6 +57,14 @@ class NotificationsApp:
 
     async def dispatch(self) -> int:
         return await dispatch.dispatch_due(self.new_uow, self.deps)
+
+    def dlq_replayer(self) -> PeriodicLoop:
+        replayer = KafkaDlqReplayer(self.settings.kafka_bootstrap_servers)
+
+        async def step() -> int:
+            return await operators.carry_out_replays(self.new_uow, self.deps, replayer)
+
+        return PeriodicLoop("dlq-replayer", step, 1.0)
 
     def letter_tracker(self) -> PeriodicLoop:
         async def step() -> int:

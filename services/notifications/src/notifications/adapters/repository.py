@@ -14,9 +14,11 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.adapters.orm import affiliates, deliveries
+from notifications.adapters.orm import affiliates, deliveries, dlq_replays
 from notifications.domain.directory import AffiliateContact
 from notifications.domain.model import PENDING, SENDING, SENT, Delivery
+from notifications.domain.replay import PENDING as REPLAY_PENDING
+from notifications.domain.replay import DlqReplay
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -188,3 +190,64 @@ class SqlAlchemyAffiliateDirectory:
             await self._session.execute(
                 insert(affiliates).values(affiliate_id=contact.affiliate_id, **values)
             )
+
+
+def _to_replay(row: Any) -> DlqReplay:
+    return DlqReplay(
+        id=row.id,
+        topic=row.topic,
+        limit=row.limit,
+        requested_by=row.requested_by,
+        requested_at=_aware(row.requested_at),  # type: ignore[arg-type]
+        state=row.state,
+        replayed=row.replayed,
+        finished_at=_aware(row.finished_at),
+        error=row.error,
+    )
+
+
+class SqlAlchemyReplayRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, replay: DlqReplay) -> None:
+        await self._session.execute(
+            insert(dlq_replays).values(
+                id=replay.id,
+                topic=replay.topic,
+                limit=replay.limit,
+                requested_by=replay.requested_by,
+                requested_at=replay.requested_at,
+                state=replay.state,
+                replayed=0,
+            )
+        )
+
+    async def get(self, replay_id: str) -> DlqReplay | None:
+        row = (
+            await self._session.execute(select(dlq_replays).where(dlq_replays.c.id == replay_id))
+        ).first()
+        return None if row is None else _to_replay(row)
+
+    async def next_pending(self) -> DlqReplay | None:
+        row = (
+            await self._session.execute(
+                select(dlq_replays)
+                .where(dlq_replays.c.state == REPLAY_PENDING)
+                .order_by(dlq_replays.c.requested_at)
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else _to_replay(row)
+
+    async def save(self, replay: DlqReplay) -> None:
+        await self._session.execute(
+            update(dlq_replays)
+            .where(dlq_replays.c.id == replay.id)
+            .values(
+                state=replay.state,
+                replayed=replay.replayed,
+                finished_at=replay.finished_at,
+                error=replay.error,
+            )
+        )

@@ -69,7 +69,7 @@ def build(settings: NotificationsSettings | None = None) -> AsgiFastStream:
     return create_worker_app(
         broker=broker,
         router=router(app),
-        loops=[app.dispatcher(), app.letter_tracker(), app.relay()],
+        loops=[app.dispatcher(), app.letter_tracker(), app.dlq_replayer(), app.relay()],
         checks=[database_check(app.engine)],
         on_startup=[migrate],
         on_shutdown=[app.stop],
