@@ -11,6 +11,7 @@ The provider channel posts the PDF and the address to ``POST {base}/letters`` an
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -30,6 +31,10 @@ class FolderLetterChannel:
         self._directory = directory
 
     async def send(self, letter: OutgoingLetter) -> str:
+        await asyncio.to_thread(self._write, letter)
+        return letter.message_id
+
+    def _write(self, letter: OutgoingLetter) -> None:
         self._directory.mkdir(parents=True, exist_ok=True)
         pdf = self._directory / f"{letter.message_id}.pdf"
         manifest = self._directory / f"{letter.message_id}.json"
@@ -51,7 +56,6 @@ class FolderLetterChannel:
                 indent=2,
             ).encode(),
         )
-        return letter.message_id
 
     async def status(self, reference: str) -> str:
         manifest = self._directory / f"{reference}.json"
