@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from fpdf import FPDF
+from fpdf.fonts import CoreFont
 
 from notifications.rendering.formatting import MONTHS
 from notifications.rendering.kinds import KINDS, MessageKind
@@ -76,6 +77,51 @@ def _address_lines(context: dict[str, Any]) -> tuple[str, ...]:
     return tuple(lines)
 
 
+TEXT_WIDTH = A4_WIDTH - 40
+PAGE_BOTTOM = A4_HEIGHT - 20
+
+
+def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
+    """Greedy word wrap measuring each word once (fpdf2's multi_cell re-measures whole lines,
+    which costs more than all the rest of a letter)."""
+    font = pdf.current_font
+    if not isinstance(font, CoreFont):
+        raise TypeError("letters use the core PDF fonts")
+    widths = cast(dict[str, int], font.cw)
+    scale = pdf.font_size_pt * 0.001 / pdf.k
+
+    def measure(word: str) -> float:
+        return sum(widths.get(ch, 600) for ch in word) * scale
+
+    space = measure(" ")
+    lines: list[str] = []
+    for source in text.splitlines() or [""]:
+        current: list[str] = []
+        used = 0.0
+        for word in source.split(" "):
+            w = measure(word)
+            if current and used + space + w > width:
+                lines.append(" ".join(current))
+                current, used = [], 0.0
+            used += (space if current else 0.0) + w
+            current.append(word)
+        lines.append(" ".join(current))
+    return lines
+
+
+def _lines(pdf: FPDF, text: str, baseline: float, height: float) -> float:
+    """Write ``text`` from ``baseline`` down; return the baseline of its last line."""
+    y = baseline
+    for i, line in enumerate(_wrap(pdf, text, TEXT_WIDTH)):
+        if i:
+            y += height
+        if y > PAGE_BOTTOM:
+            pdf.add_page()
+            y = 25.0
+        pdf.text(20, y, line)
+    return y
+
+
 def _french_date(day: date) -> str:
     return f"Paris, le {day.day} {MONTHS[day.month - 1]} {day.year}"
 
@@ -103,19 +149,17 @@ def render_letter(kind: MessageKind, context: dict[str, Any], today: date) -> Re
     pdf.cell(0, 5, printable(_french_date(today)), align="R")
     pdf.set_xy(20, 100)
     pdf.cell(0, 5, printable(f"Référence : {context['reference']}"))
-    pdf.set_xy(20, 112)
     pdf.set_font("Helvetica", style="B", size=11)
-    pdf.multi_cell(0, 5.5, printable(subject))
-    pdf.ln(4)
+    y = _lines(pdf, printable(subject), 117.0, 5.5)
+    y += 4
     key = str(context.get("activation_key", ""))
     for paragraph in paragraphs:
         if key and paragraph == key:
-            pdf.ln(2)
+            pdf.set_xy(20, y + 2)
             pdf.set_font("Courier", style="B", size=22)
             pdf.cell(0, 12, printable(key), align="C", border=1)
-            pdf.ln(16)
+            y += 18
             continue
         pdf.set_font("Helvetica", size=10.5)
-        pdf.multi_cell(0, 5.2, printable(paragraph))
-        pdf.ln(3)
+        y = _lines(pdf, printable(paragraph), y + 5.2, 5.2) + 3
     return RenderedLetter(pdf=bytes(pdf.output()), subject=subject, address_lines=address)
