@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from fpdf import FPDF
 from fpdf.fonts import CoreFont
@@ -87,7 +87,7 @@ def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
     font = pdf.current_font
     if not isinstance(font, CoreFont):
         raise TypeError("letters use the core PDF fonts")
-    widths = cast(dict[str, int], font.cw)
+    widths: dict[str, int] = font.cw
     scale = pdf.font_size_pt * 0.001 / pdf.k
 
     def measure(word: str) -> float:
