@@ -1,0 +1,1 @@
+"""cotisations: the contribution account — exact computation, échéancier, income estimates."""

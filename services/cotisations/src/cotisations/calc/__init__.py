@@ -1,0 +1,1 @@
+"""``python -m cotisations.calc``: compute contributions from JSON lines on stdin."""

@@ -1,0 +1,84 @@
+"""The échéancier: a year's provisional contributions split into instalments.
+
+Monthly on the 5th or the 20th (12, January to December) or quarterly (5 February, 5 May,
+5 August, 5 November). A due date on a weekend or a public holiday of the affilié's
+département moves to the next working day. Cents are distributed so the instalments sum
+exactly to the amount: every instalment gets the same whole cents, the first ones one cent
+more until the remainder is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from cotisations.domain.calendar import next_working_day
+from cotisations.domain.errors import InvalidComputationInput
+
+QUARTERLY_DUE = ((2, 5), (5, 5), (8, 5), (11, 5))
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Instalment:
+    due_date: date
+    amount: Decimal
+
+
+def due_dates(year: int, periodicity: str, debit_day: int, departement: str) -> list[date]:
+    if periodicity == "monthly":
+        if debit_day not in (5, 20):
+            raise InvalidComputationInput("Le jour de prélèvement est le 5 ou le 20 du mois.")
+        nominal = [date(year, month, debit_day) for month in range(1, 13)]
+    elif periodicity == "quarterly":
+        nominal = [date(year, month, day) for month, day in QUARTERLY_DUE]
+    else:
+        raise InvalidComputationInput("La périodicité est mensuelle ou trimestrielle.")
+    return [next_working_day(d, departement) for d in nominal]
+
+
+def split(amount: Decimal, parts: int) -> list[Decimal]:
+    """``parts`` amounts in cents, summing exactly to ``amount`` (which may be negative)."""
+    if parts <= 0:
+        return []
+    total_cents = int((amount / CENT).to_integral_value())
+    if Decimal(total_cents) * CENT != amount:
+        raise InvalidComputationInput("Le montant à répartir doit être en centimes.")
+    sign = -1 if total_cents < 0 else 1
+    base, remainder = divmod(abs(total_cents), parts)
+    return [sign * Decimal(base + (1 if i < remainder else 0)) * CENT for i in range(parts)]
+
+
+def echeancier(
+    year: int, amount: Decimal, periodicity: str, debit_day: int, departement: str
+) -> list[Instalment]:
+    dates = due_dates(year, periodicity, debit_day, departement)
+    return [Instalment(d, a) for d, a in zip(dates, split(amount, len(dates)), strict=True)]
+
+
+@dataclass(frozen=True)
+class Revision:
+    effective_from: date
+    kept: list[Instalment]
+    remaining: list[Instalment]
+    credit: Decimal
+
+    @property
+    def instalments(self) -> list[Instalment]:
+        return [*self.kept, *self.remaining]
+
+
+def revise(current: list[Instalment], new_amount: Decimal, requested_on: date) -> Revision:
+    """The échéancier rectificatif after an estimate: instalments due at least 15 days after
+    the request are replaced so that kept + remaining == the new annual amount exactly; what
+    the kept instalments already exceed it by is a credit."""
+    later = [i for i in current if (i.due_date - requested_on).days >= 15]
+    if not later:
+        raise InvalidComputationInput("Aucune échéance de l'année ne reste à rectifier.")
+    kept = [i for i in current if i not in later]
+    due = new_amount - sum((i.amount for i in kept), Decimal(0))
+    credit = max(Decimal(0), -due)
+    amounts = split(max(Decimal(0), due), len(later))
+    remaining = [Instalment(i.due_date, a) for i, a in zip(later, amounts, strict=True)]
+    return Revision(later[0].due_date, kept, remaining, credit)
