@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from identity.adapters import orm
 from identity.adapters.security import Argon2PasswordHasher, NotificationsSealer, RandomTokens
+from identity.adapters.signing import KeyStore
 from identity.adapters.unit_of_work import IdentitySqlUnitOfWork
 from identity.config import IdentitySettings
 from identity.domain import commands
-from identity.service_layer import handlers
+from identity.service_layer import auth, handlers
 from identity.service_layer.ports import PasswordHasher
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -25,6 +26,12 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 HANDLERS = {
     commands.RegisterCabinet: handlers.register_cabinet,
     commands.ActivateAccount: handlers.activate_account,
+}
+AUTH_HANDLERS = {
+    commands.Login: auth.login,
+    commands.RefreshSession: auth.refresh,
+    commands.Logout: auth.logout,
+    commands.CreateAgent: auth.create_agent,
 }
 
 
@@ -35,6 +42,8 @@ class IdentityApp:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     bus: MessageBus[IdentitySqlUnitOfWork, handlers.Dependencies]
+    keys: KeyStore
+    auth_bus: MessageBus[IdentitySqlUnitOfWork, auth.AuthDependencies]
 
     def new_uow(self) -> IdentitySqlUnitOfWork:
         return IdentitySqlUnitOfWork(
@@ -64,6 +73,7 @@ class IdentityApp:
     async def start_api(self) -> None:
         if self.settings.migrate_on_start:
             await self.migrate()
+        await self.keys.load()
 
     async def stop(self) -> None:
         await self.engine.dispose()
@@ -89,6 +99,9 @@ def bootstrap(
         tokens=RandomTokens(),
         activation_url=settings.activation_url,
     )
-    app = IdentityApp(settings, engine, sessions, clock, bus=None)  # type: ignore[arg-type]
+    keys = KeyStore(engine, clock)
+    app = IdentityApp(settings, engine, sessions, clock, None, keys, None)  # type: ignore[arg-type]
     app.bus = MessageBus(HANDLERS, app.new_uow, deps)  # type: ignore[arg-type]
+    auth_deps = auth.AuthDependencies(deps, keys, deps.hasher.hash(RandomTokens().new_token()))
+    app.auth_bus = MessageBus(AUTH_HANDLERS, app.new_uow, auth_deps)  # type: ignore[arg-type]
     return app

@@ -20,3 +20,6 @@ class IdentitySettings(ServiceSettings):
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19456
     migrate_on_start: bool = True
+    rate_limit_signup_per_minute: int = 20
+    rate_limit_login_per_minute: int = 20
+    rate_limit_activation_per_minute: int = 30

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from servicekit.tables import add_messaging_tables
-from sqlalchemy import Column, DateTime, ForeignKey, MetaData, String, Table, Text
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -40,6 +40,35 @@ activation_tokens = Table(
     Column("purpose", String(40), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True), nullable=True),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("family_id", String(36), nullable=False, index=True),
+    Column("account_id", String(36), ForeignKey("accounts.id"), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+login_throttles = Table(
+    "login_throttles",
+    metadata,
+    Column("identifier", String(320), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_failure_at", DateTime(timezone=True), nullable=True),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+)
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("kid", String(32), primary_key=True),
+    Column("private_jwk", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 outbox, inbox = add_messaging_tables(metadata)

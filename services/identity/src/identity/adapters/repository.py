@@ -8,8 +8,15 @@ from typing import Any
 from sqlalchemy import exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.adapters.orm import accounts, activation_tokens, cabinets
+from identity.adapters.orm import (
+    accounts,
+    activation_tokens,
+    cabinets,
+    login_throttles,
+    refresh_tokens,
+)
 from identity.domain.model import Account, ActivationToken, Cabinet
+from identity.domain.sessions import LoginThrottle, RefreshToken
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -85,23 +92,31 @@ class SqlAlchemyAccountRepository:
         row = (
             await self._session.execute(select(accounts).where(accounts.c.id == account_id))
         ).first()
-        if row is None:
-            return None
-        return Account(
-            id=row.id,
-            kind=row.kind,
-            email=row.email,
-            display_name=row.display_name,
-            password_hash=row.password_hash,
-            status=row.status,
-            created_at=_aware(row.created_at),  # type: ignore[arg-type]
-            cabinet_id=row.cabinet_id,
-            rights=frozenset(r for r in row.rights.split(",") if r),
-            activated_at=_aware(row.activated_at),
-        )
+        return None if row is None else _to_account(row)
+
+    async def get_by_email(self, email: str) -> Account | None:
+        row = (
+            await self._session.execute(select(accounts).where(accounts.c.email == email))
+        ).first()
+        return None if row is None else _to_account(row)
 
     async def email_exists(self, email: str) -> bool:
         return bool(await self._session.scalar(select(exists().where(accounts.c.email == email))))
+
+
+def _to_account(row: Any) -> Account:
+    return Account(
+        id=row.id,
+        kind=row.kind,
+        email=row.email,
+        display_name=row.display_name,
+        password_hash=row.password_hash,
+        status=row.status,
+        created_at=_aware(row.created_at),  # type: ignore[arg-type]
+        cabinet_id=row.cabinet_id,
+        rights=frozenset(r for r in row.rights.split(",") if r),
+        activated_at=_aware(row.activated_at),
+    )
 
 
 class SqlAlchemyActivationTokenRepository:
@@ -141,3 +156,88 @@ class SqlAlchemyActivationTokenRepository:
             .where(activation_tokens.c.token_hash == token.token_hash)
             .values(used_at=token.used_at)
         )
+
+
+class SqlAlchemyRefreshTokenRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, token: RefreshToken) -> None:
+        await self._session.execute(
+            insert(refresh_tokens).values(
+                token_hash=token.token_hash,
+                family_id=token.family_id,
+                account_id=token.account_id,
+                issued_at=token.issued_at,
+                expires_at=token.expires_at,
+            )
+        )
+
+    async def get(self, token_hash: str) -> RefreshToken | None:
+        row = (
+            await self._session.execute(
+                select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
+            )
+        ).first()
+        if row is None:
+            return None
+        return RefreshToken(
+            row.token_hash,
+            row.family_id,
+            row.account_id,
+            _aware(row.issued_at),  # type: ignore[arg-type]
+            _aware(row.expires_at),  # type: ignore[arg-type]
+            _aware(row.used_at),
+            _aware(row.revoked_at),
+        )
+
+    async def mark_used(self, token: RefreshToken) -> bool:
+        """Use the token once: a concurrent use of the same token finds it used."""
+        t = refresh_tokens
+        result = await self._session.execute(
+            update(t)
+            .where(t.c.token_hash == token.token_hash, t.c.used_at.is_(None))
+            .values(used_at=token.used_at)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def revoke_family(self, family_id: str, now: datetime) -> None:
+        t = refresh_tokens
+        await self._session.execute(
+            update(t)
+            .where(t.c.family_id == family_id, t.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+
+class SqlAlchemyLoginThrottleRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, identifier: str) -> LoginThrottle:
+        row = (
+            await self._session.execute(
+                select(login_throttles).where(login_throttles.c.identifier == identifier)
+            )
+        ).first()
+        if row is None:
+            return LoginThrottle(identifier)
+        return LoginThrottle(
+            identifier, row.failures, _aware(row.last_failure_at), _aware(row.locked_until)
+        )
+
+    async def save(self, throttle: LoginThrottle) -> None:
+        values = {
+            "failures": throttle.failures,
+            "last_failure_at": throttle.last_failure_at,
+            "locked_until": throttle.locked_until,
+        }
+        result = await self._session.execute(
+            update(login_throttles)
+            .where(login_throttles.c.identifier == throttle.identifier)
+            .values(**values)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            await self._session.execute(
+                insert(login_throttles).values(identifier=throttle.identifier, **values)
+            )

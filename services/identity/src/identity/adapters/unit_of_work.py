@@ -8,6 +8,8 @@ from identity.adapters.repository import (
     SqlAlchemyAccountRepository,
     SqlAlchemyActivationTokenRepository,
     SqlAlchemyCabinetRepository,
+    SqlAlchemyLoginThrottleRepository,
+    SqlAlchemyRefreshTokenRepository,
 )
 
 
@@ -15,8 +17,12 @@ class IdentitySqlUnitOfWork(SqlAlchemyUnitOfWork):
     cabinets: SqlAlchemyCabinetRepository
     accounts: SqlAlchemyAccountRepository
     activation_tokens: SqlAlchemyActivationTokenRepository
+    refresh_tokens: SqlAlchemyRefreshTokenRepository
+    login_throttles: SqlAlchemyLoginThrottleRepository
 
     def _open(self) -> None:
         self.cabinets = SqlAlchemyCabinetRepository(self.session)
         self.accounts = SqlAlchemyAccountRepository(self.session)
         self.activation_tokens = SqlAlchemyActivationTokenRepository(self.session)
+        self.refresh_tokens = SqlAlchemyRefreshTokenRepository(self.session)
+        self.login_throttles = SqlAlchemyLoginThrottleRepository(self.session)

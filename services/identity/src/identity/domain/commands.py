@@ -23,3 +23,26 @@ class RegisterCabinet(Command):
 @dataclass(frozen=True)
 class ActivateAccount(Command):
     token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Login(Command):
+    username: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RefreshSession(Command):
+    refresh_token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Logout(Command):
+    refresh_token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class CreateAgent(Command):
+    email: str
+    display_name: str
+    password: str = field(repr=False)

@@ -39,3 +39,23 @@ class ActivationLinkUsed(IdentityError):
 class AccountAlreadyActive(IdentityError):
     def __init__(self) -> None:
         super().__init__("Ce compte est déjà activé.")
+
+
+class InvalidCredentials(IdentityError):
+    """The same answer whether or not the account exists."""
+
+    def __init__(self) -> None:
+        super().__init__("Identifiant ou mot de passe incorrect.")
+
+
+class LoginThrottled(IdentityError):
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(
+            f"Trop de tentatives de connexion. Réessayez dans {retry_after_s} secondes."
+        )
+        self.retry_after_s = retry_after_s
+
+
+class SessionRejected(IdentityError):
+    def __init__(self) -> None:
+        super().__init__("Session expirée ou révoquée ; reconnectez-vous.")

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request, status
+from fastapi import APIRouter, Depends, FastAPI, Request, status
 from servicekit.health import database_check
 from servicekit.http import create_http_app
 from servicekit.problems import Conflict, NotFound, Problem
+from servicekit.ratelimit import SlidingWindowLimiter, limit_by_client
 
 from identity.bootstrap import IdentityApp
 from identity.domain import commands, errors
+from identity.entrypoints.http_auth import auth_router
 from identity.entrypoints.http_schemas import (
     AccountActivated,
     ActivationRequest,
@@ -37,6 +39,13 @@ def to_problem(exc: errors.IdentityError) -> Problem:
 
 def _router(app: IdentityApp) -> APIRouter:
     router = APIRouter(prefix="/v1")
+    settings = app.settings
+    signup_limit = limit_by_client(
+        SlidingWindowLimiter(settings.rate_limit_signup_per_minute, 60.0), "signup"
+    )
+    activation_limit = limit_by_client(
+        SlidingWindowLimiter(settings.rate_limit_activation_per_minute, 60.0), "activation"
+    )
 
     @router.post(
         "/cabinets",
@@ -44,7 +53,8 @@ def _router(app: IdentityApp) -> APIRouter:
         response_model=CabinetCreated,
         tags=["cabinets"],
         summary="Inscrire un cabinet d'expertise comptable",
-        responses={409: {"description": "E-mail or SIRET already used"}, 422: {}, 413: {}},
+        responses={409: {"description": "E-mail or SIRET already used"}, 422: {}, 413: {}, 429: {}},
+        dependencies=[Depends(signup_limit)],
     )
     async def register_cabinet(body: CabinetCreate) -> CabinetCreated:
         try:
@@ -68,7 +78,8 @@ def _router(app: IdentityApp) -> APIRouter:
         response_model=AccountActivated,
         tags=["accounts"],
         summary="Activer un compte avec le jeton du lien d'activation",
-        responses={404: {}, 409: {}, 410: {}, 422: {}},
+        responses={404: {}, 409: {}, 410: {}, 422: {}, 429: {}},
+        dependencies=[Depends(activation_limit)],
     )
     async def activate(body: ActivationRequest) -> AccountActivated:
         try:
@@ -103,7 +114,7 @@ def create_app(app: IdentityApp) -> FastAPI:
         service="identity",
         title="identity — Mon compte",
         description="Comptes des assurés, cabinets d'expertise comptable, authentification.",
-        routers=[_router(app)],
+        routers=[_router(app), auth_router(app)],
         checks=[database_check(app.engine)],
         lifespan=lifespan,
         max_body_bytes=app.settings.http_max_body_bytes,

@@ -1,0 +1,124 @@
+"""identity's authentication endpoints: tokens, refresh, logout, JWKS, and who am I."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+from servicekit.auth import Principal, TokenVerifier
+from servicekit.fastapi_auth import bearer_principal
+from servicekit.problems import Problem, RateLimited, Unauthorized
+from servicekit.ratelimit import SlidingWindowLimiter, limit_by_client
+
+from identity.bootstrap import IdentityApp
+from identity.domain import commands, errors
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(
+        min_length=1, max_length=320, examples=["claire.martin@cabinet-martin.fr"]
+    )
+    password: str = Field(min_length=1, max_length=256, repr=False)
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str = Field(min_length=10, max_length=200, repr=False)
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    token_type: str = Field(examples=["Bearer"])
+    expires_in: int = Field(examples=[600])
+    refresh_token: str
+    account_id: str
+
+
+class Me(BaseModel):
+    subject: str
+    actor: str
+    cabinet_id: str | None
+    affiliate_id: str | None
+    rights: list[str]
+
+
+def _problem(exc: errors.IdentityError) -> Problem:
+    if isinstance(exc, errors.LoginThrottled):
+        return RateLimited(exc.retry_after_s, exc.message)
+    if isinstance(exc, errors.InvalidCredentials | errors.SessionRejected):
+        problem = Unauthorized(exc.message)
+        problem.kind = (
+            "invalid-credentials"
+            if isinstance(exc, errors.InvalidCredentials)
+            else "session-rejected"
+        )
+        return problem
+    return Problem(exc.message)
+
+
+def auth_router(app: IdentityApp) -> APIRouter:
+    router = APIRouter(tags=["auth"])
+    per_minute = app.settings.rate_limit_login_per_minute
+    limited = limit_by_client(SlidingWindowLimiter(per_minute, 60.0), "login")
+
+    async def jwks() -> dict[str, Any]:
+        return app.keys.jwks()
+
+    verifier = TokenVerifier(jwks, ttl_s=5.0, min_refresh_interval_s=0.0, clock=app.clock)
+    principal = bearer_principal(verifier)
+
+    @router.get("/.well-known/jwks.json", summary="Clés publiques de signature des jetons")
+    async def published_keys() -> dict[str, Any]:
+        return app.keys.jwks()
+
+    @router.post(
+        "/v1/auth/token",
+        response_model=TokenPair,
+        summary="Se connecter (adresse électronique et mot de passe)",
+        dependencies=[Depends(limited)],
+        responses={401: {}, 422: {}, 429: {}},
+    )
+    async def login(body: LoginRequest) -> TokenPair:
+        try:
+            result = await app.auth_bus.handle(commands.Login(body.username, body.password))
+        except errors.IdentityError as exc:
+            raise _problem(exc) from exc
+        return TokenPair(**result)
+
+    @router.post(
+        "/v1/auth/refresh",
+        response_model=TokenPair,
+        summary="Renouveler les jetons (le jeton de renouvellement change à chaque usage)",
+        dependencies=[Depends(limited)],
+        responses={401: {}, 422: {}, 429: {}},
+    )
+    async def refresh(body: RefreshRequest) -> TokenPair:
+        try:
+            result = await app.auth_bus.handle(commands.RefreshSession(body.refresh_token))
+        except errors.IdentityError as exc:
+            raise _problem(exc) from exc
+        return TokenPair(**result)
+
+    @router.post(
+        "/v1/auth/logout",
+        status_code=status.HTTP_204_NO_CONTENT,
+        summary="Se déconnecter (révoque la session)",
+        responses={422: {}},
+    )
+    async def logout(body: RefreshRequest) -> Response:
+        await app.auth_bus.handle(commands.Logout(body.refresh_token))
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @router.get("/v1/me", response_model=Me, summary="Qui suis-je", responses={401: {}})
+    async def me(who: Annotated[Principal, Depends(principal)]) -> Me:
+        return Me(
+            subject=who.subject,
+            actor=who.actor,
+            cabinet_id=who.cabinet_id,
+            affiliate_id=who.affiliate_id,
+            rights=sorted(who.rights),
+        )
+
+    return router

@@ -1,0 +1,168 @@
+"""Authentication over HTTP on a real database: tokens, JWKS, refresh rotation and reuse,
+logout, the login throttle, rate limits, key rotation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from identity.bootstrap import IdentityApp, bootstrap
+from identity.config import IdentitySettings
+from identity.domain import commands
+from identity.entrypoints.http import create_app
+from identity_fakes import PlainHasher
+from servicekit.auth import TokenVerifier
+from servicekit.clock import FakeClock
+from servicekit.sealing import generate_keypair
+
+PASSWORD = "Une phrase de passe solide"
+
+
+@dataclass
+class Api:
+    client: httpx.AsyncClient
+    app: IdentityApp
+    clock: FakeClock
+
+    async def agent(self, email: str = "agent@urssaf.example") -> str:
+        await self.app.auth_bus.handle(commands.CreateAgent(email, "Agent Test", PASSWORD))
+        return email
+
+    async def login(self, username: str, password: str = PASSWORD) -> httpx.Response:
+        return await self.client.post(
+            "/v1/auth/token", json={"username": username, "password": password}
+        )
+
+
+@pytest.fixture
+async def api(database_url: str) -> AsyncIterator[Api]:
+    _, public = generate_keypair()
+    settings = IdentitySettings(
+        database_url=database_url,
+        notifications_public_key=public,
+        rate_limit_login_per_minute=1000,
+        rate_limit_signup_per_minute=3,
+    )
+    clock = FakeClock()
+    app = bootstrap(settings, hasher=PlainHasher(), clock=clock)
+    fastapi_app = create_app(app)
+    async with LifespanManager(fastapi_app):
+        transport = httpx.ASGITransport(app=fastapi_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://identity") as client:
+            yield Api(client, app, clock)
+
+
+def _bearer(tokens: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+async def test_an_agent_logs_in_and_its_token_is_verified_against_the_published_keys(
+    api: Api,
+) -> None:
+    email = await api.agent()
+    resp = await api.login(email)
+    assert resp.status_code == 200, resp.text
+    tokens = resp.json()
+    me = await api.client.get("/v1/me", headers=_bearer(tokens))
+    assert me.status_code == 200, me.text
+    assert me.json()["actor"] == "agent"
+
+    async def jwks() -> dict[str, Any]:
+        return (await api.client.get("/.well-known/jwks.json")).json()  # type: ignore[no-any-return]
+
+    principal = await TokenVerifier(jwks, clock=api.clock).verify(tokens["access_token"])
+    assert principal.subject == tokens["account_id"]
+
+
+async def test_wrong_password_and_unknown_account_get_the_same_answer(api: Api) -> None:
+    email = await api.agent()
+    wrong = await api.login(email, "not the password at all")
+    unknown = await api.login("nobody@nowhere.example")
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+    assert wrong.json()["type"] == unknown.json()["type"]
+
+
+async def test_an_account_not_yet_activated_cannot_log_in(api: Api) -> None:
+    import random
+
+    from journeys import random_siret, signup_body
+
+    body = signup_body("pending@cabinet.fr", random_siret(random.Random(1)))
+    assert (await api.client.post("/v1/cabinets", json=body)).status_code == 201
+    assert (await api.login("pending@cabinet.fr")).status_code == 401
+
+
+async def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(api: Api) -> None:
+    first = (await api.login(await api.agent())).json()
+    second = (
+        await api.client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    ).json()
+    assert second["refresh_token"] != first["refresh_token"]
+    reused = await api.client.post(
+        "/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
+    )
+    assert reused.status_code == 401
+    assert reused.json()["type"].endswith("/session-rejected")
+    after = await api.client.post(
+        "/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}
+    )
+    assert after.status_code == 401
+
+
+async def test_logout_revokes_the_session(api: Api) -> None:
+    tokens = (await api.login(await api.agent())).json()
+    out = await api.client.post("/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+    assert out.status_code == 204
+    again = await api.client.post(
+        "/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
+    assert again.status_code == 401
+
+
+async def test_repeated_failures_slow_down_then_lock_and_say_until_when(api: Api) -> None:
+    email = await api.agent()
+    for _ in range(3):
+        assert (await api.login(email, "wrong password!!")).status_code == 401
+    blocked = await api.login(email)
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) >= 1
+    api.clock.advance(timedelta(seconds=2))
+    for _ in range(7):
+        await api.login(email, "wrong password!!")
+        api.clock.advance(timedelta(seconds=600))
+    locked = await api.login(email)
+    assert locked.status_code == 429
+    api.clock.advance(timedelta(minutes=16))
+    assert (await api.login(email)).status_code == 200
+
+
+async def test_an_expired_access_token_is_refused(api: Api) -> None:
+    tokens = (await api.login(await api.agent())).json()
+    api.clock.advance(timedelta(minutes=11))
+    resp = await api.client.get("/v1/me", headers=_bearer(tokens))
+    assert resp.status_code == 401
+    assert "expiré" in resp.json()["detail"]
+
+
+async def test_tokens_of_the_previous_key_stay_valid_after_a_rotation(api: Api) -> None:
+    old = (await api.login(await api.agent())).json()
+    await api.app.keys.rotate()
+    keys = (await api.client.get("/.well-known/jwks.json")).json()["keys"]
+    assert len(keys) == 2
+    new = (await api.login("agent@urssaf.example")).json()
+    assert (await api.client.get("/v1/me", headers=_bearer(old))).status_code == 200
+    assert (await api.client.get("/v1/me", headers=_bearer(new))).status_code == 200
+    api.clock.advance(timedelta(days=2))
+    assert len((await api.client.get("/.well-known/jwks.json")).json()["keys"]) == 1
+
+
+async def test_signups_past_the_rate_limit_get_429_with_retry_after(api: Api) -> None:
+    statuses = [(await api.client.post("/v1/cabinets", json={})).status_code for _ in range(4)]
+    assert statuses[:3] == [422, 422, 422]
+    assert statuses[3] == 429
