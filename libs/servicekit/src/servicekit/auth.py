@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
@@ -77,6 +78,8 @@ class TokenVerifier:
         self._min_refresh_s = min_refresh_interval_s
         self._clock = clock or SystemClock()
         self._keys: KeySet | None = None
+        self._verified: OrderedDict[str, tuple[int, Principal]] = OrderedDict()
+        self._cache_size = 10_000
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
 
@@ -91,6 +94,23 @@ class TokenVerifier:
             return self._keys
 
     async def verify(self, token: str) -> Principal:
+        """The token's principal. A token already verified (same bytes, signature included) is
+        answered from a bounded cache until it expires: clients reuse a token for minutes, and
+        the signature check would otherwise dominate a read."""
+        now = int(self._clock.now().timestamp())
+        cached = self._verified.get(token)
+        if cached is not None:
+            if cached[0] > now:
+                self._verified.move_to_end(token)
+                return cached[1]
+            del self._verified[token]
+        principal, exp = await self._verify(token, now)
+        self._verified[token] = (exp, principal)
+        if len(self._verified) > self._cache_size:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str, now: int) -> tuple[Principal, int]:
         try:
             header = _unverified_header(token)
         except ValueError as exc:
@@ -106,13 +126,12 @@ class TokenVerifier:
         except (JoseError, ValueError) as exc:
             raise Unauthorized("Signature du jeton d'accès invalide.") from exc
         claims = decoded.claims
-        now = int(self._clock.now().timestamp())
         if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
             raise Unauthorized("Jeton d'accès expiré.")
         if claims.get("iss") != self._issuer or claims.get("aud") != self._audience:
             raise Unauthorized("Jeton d'accès émis pour un autre usage.")
         try:
-            return Principal(
+            principal = Principal(
                 subject=claims["sub"],
                 actor=claims["act"],
                 affiliate_id=claims.get("aff"),
@@ -122,6 +141,7 @@ class TokenVerifier:
             )
         except (KeyError, ValidationError) as exc:
             raise Unauthorized("Jeton d'accès incomplet.") from exc
+        return principal, int(claims["exp"])
 
 
 def _unverified_header(token: str) -> dict[str, Any]:

@@ -97,3 +97,19 @@ async def test_a_token_for_another_audience_is_refused() -> None:
 async def test_garbage_is_refused() -> None:
     with pytest.raises(Unauthorized):
         await TokenVerifier(Jwks(_key("k1"))).verify("not-a-token")
+
+
+async def test_a_cached_token_is_refused_once_it_has_expired() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from servicekit.clock import FakeClock
+
+    key = _key("k1")
+    clock = FakeClock(datetime.now(UTC))
+    verifier = TokenVerifier(Jwks(key), clock=clock)
+    token = _token(key, exp=int(clock.now().timestamp()) + 60)
+    assert (await verifier.verify(token)).subject == "acc-1"
+    assert (await verifier.verify(token)).subject == "acc-1"
+    clock.advance(timedelta(seconds=61))
+    with pytest.raises(Unauthorized, match="expiré"):
+        await verifier.verify(token)
