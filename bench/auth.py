@@ -3,7 +3,6 @@ parameters (identity's real login: database, throttle, hash, token), and the thr
 authenticated read endpoint against the same endpoint without authentication, in one run
 (target ratio ≥ 0.8). One JSON line."""
 
-
 import asyncio
 import json
 import statistics
@@ -14,6 +13,7 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Depends
+from identity.adapters.nir_vault import NirVault
 from identity.bootstrap import bootstrap
 from identity.config import IdentitySettings
 from identity.domain import commands
@@ -29,7 +29,9 @@ PASSWORD = "Une phrase de passe solide"
 async def logins(folder: Path, n: int) -> tuple[float, float, str, dict[str, Any]]:
     _, public = generate_keypair()
     settings = IdentitySettings(
-        database_url=f"sqlite+aiosqlite:///{folder}/identity.db", notifications_public_key=public
+        database_url=f"sqlite+aiosqlite:///{folder}/identity.db",
+        notifications_public_key=public,
+        nir_key=NirVault.generate_key(),
     )
     app = bootstrap(settings)
     await app.start_api()

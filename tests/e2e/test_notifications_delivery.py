@@ -195,3 +195,61 @@ async def test_replaying_the_topics_from_the_beginning_sends_no_second_mail(
     assert after == before
     assert _query(platform, "SELECT count(*) FROM deliveries")[0][0] == deliveries_before
     assert max(after.values()) == 1
+
+
+async def test_a_registry_record_becomes_the_address_of_the_key_letter(
+    platform: RunningPlatform,
+) -> None:
+    """partners.registry.affiliation → identity (registry) → identity.affiliate →
+    notifications' directory; then a key letter goes to that registry address."""
+    from identity_registry_samples import record
+
+    bootstrap = platform.cfg.kafka_bootstrap
+    registry_record = record(
+        first_names="Marie",
+        birth_name="Curie",
+        address=PostalAddress(lines=["7 place du Panthéon"], postal_code="75005", city="Paris"),
+        departement="75",
+    )
+    await publish(bootstrap, registry_record, subject=registry_record.siren, source="registry")
+    identity_db = platform.cfg.var / "db" / "identity.db"
+
+    async def registered() -> list[tuple[object, ...]]:
+        with sqlite3.connect(f"file:{identity_db}?mode=ro", uri=True, timeout=30) as conn:
+            return list(conn.execute("SELECT id FROM affiliates WHERE siren = ?", ("732829320",)))
+
+    [(affiliate_id,)] = await eventually(registered, timeout_s=60, message="the affilié")
+
+    async def in_directory() -> list[tuple[object, ...]]:
+        return _query(
+            platform, "SELECT display_name FROM affiliates WHERE affiliate_id = ?", affiliate_id
+        )
+
+    await eventually(in_directory, timeout_s=60, message="the affilié in notifications' directory")
+    public_key = load_or_create_keys(platform.cfg.var / "keys")["seal_public"]
+    await publish(
+        bootstrap,
+        mandates_v1.MandateKeyIssuedV1(
+            mandate_id="m-2",
+            affiliate_id=str(affiliate_id),
+            cabinet_id="cab-1",
+            cabinet_name="Cabinet Martin",
+            sealed_key=seal(public_key, "ACDE-FGHJ-KMNP-QRTU-V"),
+            reference="MND-000002",
+            issued_at=datetime.now(UTC),
+        ),
+        subject=str(affiliate_id),
+        source="mandates",
+    )
+
+    async def letter_text() -> str:
+        for pdf in (platform.cfg.var / "letters").glob("*.pdf"):
+            text = " ".join(PdfReader(BytesIO(pdf.read_bytes())).pages[0].extract_text().split())
+            if "MND-000002" in text:
+                return text
+        return ""
+
+    text = await eventually(letter_text, timeout_s=60, message="the key letter")
+    assert "MARIE CURIE" in text
+    assert "7 PLACE DU PANTHÉON" in text
+    assert "75005 PARIS" in text

@@ -8,6 +8,7 @@ from contracts.cotisations import v1 as cotisations_v1
 from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
 from contracts.notifications import v1 as notifications_v1
+from contracts.partners import v1 as partners_v1
 
 PAYLOADS: tuple[type[EventPayload], ...] = (
     identity_v1.CabinetRegisteredV1,
@@ -37,6 +38,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     notifications_v1.MessageSentV1,
     notifications_v1.MessageFailedV1,
     notifications_v1.LetterStatusChangedV1,
+    partners_v1.RegistryAffiliationV1,
 )
 
 BY_TYPE: dict[str, type[EventPayload]] = {cls.event_type: cls for cls in PAYLOADS}

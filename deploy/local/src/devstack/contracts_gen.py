@@ -48,6 +48,7 @@ def _service_env(tmp: str) -> Iterator[None]:
     saved = dict(os.environ)
     os.environ["NOTIFICATIONS_SEAL_PUBLIC_KEY"] = public
     os.environ["NOTIFICATIONS_SEAL_PRIVATE_KEY"] = private
+    os.environ["IDENTITY_NIR_KEY"] = "A" * 43 + "="
     for service in ("identity", "notifications", "cotisations", "mandates"):
         os.environ[f"{service.upper()}_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp}/{service}.db"
     try:

@@ -49,6 +49,7 @@ def service_env(cfg: PlatformConfig, spec: ServiceSpec) -> dict[str, str]:
             "LOG_JSON": "true",
             "NOTIFICATIONS_SEAL_PUBLIC_KEY": keys["seal_public"],
             "NOTIFICATIONS_SEAL_PRIVATE_KEY": keys["seal_private"],
+            "IDENTITY_NIR_KEY": keys["nir_key"],
             "NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
             "NOTIFICATIONS_SMTP_PORT": str(cfg.smtp_port),
             "NOTIFICATIONS_LETTERS_DIR": str(cfg.var / "letters"),

@@ -8,17 +8,19 @@ from pathlib import Path
 from servicekit.bus import MessageBus
 from servicekit.clock import Clock, SystemClock
 from servicekit.db import create_engine, session_factory
+from servicekit.messaging import IncomingEvent
 from servicekit.migrations import upgrade
 from servicekit.relay import OutboxRelay, aiokafka_producer_factory
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from identity.adapters import orm
+from identity.adapters.nir_vault import NirVault
 from identity.adapters.security import Argon2PasswordHasher, NotificationsSealer, RandomTokens
 from identity.adapters.signing import KeyStore
 from identity.adapters.unit_of_work import IdentitySqlUnitOfWork
 from identity.config import IdentitySettings
 from identity.domain import commands
-from identity.service_layer import auth, handlers
+from identity.service_layer import auth, handlers, registry
 from identity.service_layer.ports import PasswordHasher
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -43,16 +45,22 @@ class IdentityApp:
     clock: Clock
     bus: MessageBus[IdentitySqlUnitOfWork, handlers.Dependencies]
     keys: KeyStore
+    vault: NirVault
     auth_bus: MessageBus[IdentitySqlUnitOfWork, auth.AuthDependencies]
 
     def new_uow(self) -> IdentitySqlUnitOfWork:
-        return IdentitySqlUnitOfWork(
+        uow = IdentitySqlUnitOfWork(
             self.sessions,
             outbox_table=orm.outbox,
             inbox_table=orm.inbox,
             source="identity",
             clock=self.clock,
         )
+        uow.vault = self.vault
+        return uow
+
+    async def on_registry_record(self, event: IncomingEvent) -> None:
+        await registry.record_affiliation(event, self.new_uow(), self.bus.deps)
 
     def relay(self) -> OutboxRelay:
         return OutboxRelay(
@@ -100,7 +108,10 @@ def bootstrap(
         activation_url=settings.activation_url,
     )
     keys = KeyStore(engine, clock)
-    app = IdentityApp(settings, engine, sessions, clock, None, keys, None)  # type: ignore[arg-type]
+    if not settings.nir_key:
+        raise RuntimeError("IDENTITY_NIR_KEY is required to keep NIRs encrypted at rest")
+    vault = NirVault(settings.nir_key)
+    app = IdentityApp(settings, engine, sessions, clock, None, keys, vault, None)  # type: ignore[arg-type]
     app.bus = MessageBus(HANDLERS, app.new_uow, deps)  # type: ignore[arg-type]
     auth_deps = auth.AuthDependencies(deps, keys, deps.hasher.hash(RandomTokens().new_token()))
     app.auth_bus = MessageBus(AUTH_HANDLERS, app.new_uow, auth_deps)  # type: ignore[arg-type]

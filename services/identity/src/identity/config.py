@@ -17,6 +17,7 @@ class IdentitySettings(ServiceSettings):
         default="",
         validation_alias=AliasChoices("NOTIFICATIONS_SEAL_PUBLIC_KEY", "notifications_public_key"),
     )
+    nir_key: str = Field(default="", repr=False)
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19456
     migrate_on_start: bool = True

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from identity.adapters.nir_vault import NirVault
 from identity.bootstrap import IdentityApp, bootstrap
 from identity.config import IdentitySettings
 from identity.domain import commands
@@ -45,6 +46,7 @@ async def api(database_url: str) -> AsyncIterator[Api]:
     settings = IdentitySettings(
         database_url=database_url,
         notifications_public_key=public,
+        nir_key=NirVault.generate_key(),
         rate_limit_login_per_minute=1000,
         rate_limit_signup_per_minute=3,
     )

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from identity.adapters import orm
+from identity.adapters.nir_vault import NirVault
 from identity.bootstrap import IdentityApp, bootstrap
 from identity.config import IdentitySettings
 from identity.entrypoints.http import create_app
@@ -59,7 +60,9 @@ class Api:
 @pytest.fixture
 async def api(database_url: str) -> AsyncIterator[Api]:
     private, public = generate_keypair()
-    settings = IdentitySettings(database_url=database_url, notifications_public_key=public)
+    settings = IdentitySettings(
+        database_url=database_url, notifications_public_key=public, nir_key=NirVault.generate_key()
+    )
     app = bootstrap(settings, hasher=PlainHasher())
     fastapi_app = create_app(app)
     async with LifespanManager(fastapi_app):

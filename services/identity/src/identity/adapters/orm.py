@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from servicekit.tables import add_messaging_tables
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -69,6 +81,28 @@ signing_keys = Table(
     Column("kid", String(32), primary_key=True),
     Column("private_jwk", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+affiliates = Table(
+    "affiliates",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("siren", String(9), nullable=False, unique=True),
+    Column("sirets", JSON, nullable=False),
+    Column("nir_encrypted", Text, nullable=False),
+    Column("nir_index", String(64), nullable=False, index=True),
+    Column("birth_name", String(200), nullable=False),
+    Column("usage_name", String(200), nullable=True),
+    Column("first_names", String(200), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("category", String(30), nullable=False),
+    Column("address", JSON, nullable=False),
+    Column("departement", String(3), nullable=False),
+    Column("email", String(320), nullable=True),
+    Column("mobile", String(30), nullable=True),
+    Column("affiliated_on", Date, nullable=False),
+    Column("radiated_on", Date, nullable=True),
+    Column("third_party_registration_allowed", Boolean, nullable=False, default=True),
 )
 
 outbox, inbox = add_messaging_tables(metadata)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from servicekit.uow import SqlAlchemyUnitOfWork
 
+from identity.adapters.affiliates_repository import SqlAlchemyAffiliateRepository
+from identity.adapters.nir_vault import NirVault
 from identity.adapters.repository import (
     SqlAlchemyAccountRepository,
     SqlAlchemyActivationTokenRepository,
@@ -19,6 +21,8 @@ class IdentitySqlUnitOfWork(SqlAlchemyUnitOfWork):
     activation_tokens: SqlAlchemyActivationTokenRepository
     refresh_tokens: SqlAlchemyRefreshTokenRepository
     login_throttles: SqlAlchemyLoginThrottleRepository
+    affiliates: SqlAlchemyAffiliateRepository
+    vault: NirVault
 
     def _open(self) -> None:
         self.cabinets = SqlAlchemyCabinetRepository(self.session)
@@ -26,3 +30,4 @@ class IdentitySqlUnitOfWork(SqlAlchemyUnitOfWork):
         self.activation_tokens = SqlAlchemyActivationTokenRepository(self.session)
         self.refresh_tokens = SqlAlchemyRefreshTokenRepository(self.session)
         self.login_throttles = SqlAlchemyLoginThrottleRepository(self.session)
+        self.affiliates = SqlAlchemyAffiliateRepository(self.session, self.vault)

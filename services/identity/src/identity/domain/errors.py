@@ -59,3 +59,7 @@ class LoginThrottled(IdentityError):
 class SessionRejected(IdentityError):
     def __init__(self) -> None:
         super().__init__("Session expirée ou révoquée ; reconnectez-vous.")
+
+
+class InvalidRegistryRecord(IdentityError):
+    """A registry record that can never be accepted (bad identifiers)."""

@@ -6,6 +6,7 @@ import os
 
 import uvicorn
 from contracts.identity import v1 as identity_v1
+from contracts.partners import v1 as partners_v1
 from faststream.asgi import AsgiFastStream
 from servicekit.health import database_check
 from servicekit.logging import configure_logging
@@ -28,7 +29,19 @@ def router(app: IdentityApp) -> EventRouter:
             backoff_max_s=app.settings.consumer_backoff_max_s,
         ),
     )
+    events.on(
+        partners_v1.REGISTRY_AFFILIATION,
+        app.on_registry_record,
+        purpose="registry",
+        event_types={partners_v1.RegistryAffiliationV1.event_type},
+    )
     events.publishes(identity_v1.CABINET, identity_v1.CabinetRegisteredV1)
+    events.publishes(
+        identity_v1.AFFILIATE,
+        identity_v1.AffiliateRegisteredV1,
+        identity_v1.AffiliateUpdatedV1,
+        identity_v1.AffiliateRadiatedV1,
+    )
     events.publishes(
         identity_v1.ACCOUNT,
         identity_v1.AccountRegisteredV1,

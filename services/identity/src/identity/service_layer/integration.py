@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 from contracts.base import EventPayload
+from contracts.common import PostalAddress
 from contracts.identity import v1
 
+from identity.domain.affiliates import AffiliateChanged
 from identity.domain.events import (
     AccountActivated,
     AccountRegistered,
@@ -32,6 +34,8 @@ def to_integration(
     event: DomainEvent, sealer: SecretSealer, activation_url: str
 ) -> Outgoing | None:
     match event:
+        case AffiliateChanged():
+            return _affiliate(event)
         case CabinetRegistered():
             return Outgoing(
                 v1.CabinetRegisteredV1(
@@ -79,3 +83,32 @@ def to_integration(
                 subject=event.account_id,
             )
     return None
+
+
+_AFFILIATE_EVENTS: dict[str, type[v1.AffiliateStateV1]] = {
+    "registered": v1.AffiliateRegisteredV1,
+    "updated": v1.AffiliateUpdatedV1,
+    "radiated": v1.AffiliateRadiatedV1,
+}
+
+
+def _affiliate(event: AffiliateChanged) -> Outgoing:
+    """Event-carried state of the affilié, without the NIR."""
+    a = event.affiliate
+    payload = _AFFILIATE_EVENTS[event.change](
+        affiliate_id=a.id,
+        siren=a.siren,
+        sirets=a.sirets,
+        birth_name=a.birth_name,
+        usage_name=a.usage_name,
+        first_names=a.first_names,
+        category=cast(v1.AffiliateCategory, a.category),
+        address=PostalAddress.model_validate(a.address),
+        departement=a.departement,
+        email=a.email,
+        mobile=a.mobile,
+        third_party_registration_allowed=a.third_party_registration_allowed,
+        affiliated_on=a.affiliated_on,
+        radiated_on=a.radiated_on,
+    )
+    return Outgoing(payload, subject=a.id)

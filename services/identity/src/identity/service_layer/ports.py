@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from servicekit.uow import AbstractUnitOfWork
 
+from identity.domain.affiliates import Affiliate
 from identity.domain.model import Account, ActivationToken, Cabinet
 from identity.domain.sessions import LoginThrottle, RefreshToken
 
@@ -37,6 +38,12 @@ class LoginThrottleRepository(Protocol):
     async def save(self, throttle: LoginThrottle) -> None: ...
 
 
+class AffiliateRepository(Protocol):
+    async def add(self, affiliate: Affiliate) -> None: ...
+    async def save(self, affiliate: Affiliate) -> None: ...
+    async def by_siren(self, siren: str) -> Affiliate | None: ...
+
+
 class TokenSigner(Protocol):
     def sign(self, claims: dict[str, Any], ttl: timedelta) -> str: ...
 
@@ -58,6 +65,8 @@ class IdentityUnitOfWork(AbstractUnitOfWork, Protocol):
     def refresh_tokens(self) -> RefreshTokenRepository: ...
     @property
     def login_throttles(self) -> LoginThrottleRepository: ...
+    @property
+    def affiliates(self) -> AffiliateRepository: ...
 
 
 class PasswordHasher(Protocol):

@@ -1,0 +1,72 @@
+"""The business registry's feed: register, update or radiate an affilié, once per record."""
+
+from __future__ import annotations
+
+from contracts.partners.v1 import RegistryAffiliationV1
+from servicekit.messaging import IncomingEvent, PoisonMessage
+from servicekit.uow import DuplicateEvent
+
+from identity.domain.affiliates import Affiliate
+from identity.domain.errors import InvalidRegistryRecord
+from identity.domain.identifiers import normalize_nir, normalize_siren, normalize_siret
+from identity.service_layer.handlers import Dependencies, publish
+from identity.service_layer.ports import IdentityUnitOfWork
+
+CONSUMER = "identity"
+
+
+def affiliate_from(record: RegistryAffiliationV1, affiliate_id: str) -> Affiliate:
+    """Validate the record's identifiers; a bad one can never be accepted."""
+    try:
+        siren = normalize_siren(record.siren)
+        sirets = [normalize_siret(s) for s in record.sirets]
+        nir = normalize_nir(record.nir)
+    except ValueError as exc:
+        raise InvalidRegistryRecord(str(exc)) from exc
+    if any(not s.startswith(siren) for s in sirets):
+        raise InvalidRegistryRecord("Un SIRET n'appartient pas au SIREN de l'enregistrement.")
+    return Affiliate(
+        id=affiliate_id,
+        siren=siren,
+        sirets=sirets,
+        nir=nir,
+        birth_name=record.birth_name.strip(),
+        usage_name=record.usage_name,
+        first_names=record.first_names.strip(),
+        birth_date=record.birth_date,
+        category=record.category,
+        address=record.address.model_dump(),
+        departement=record.departement,
+        email=record.email,
+        mobile=record.mobile,
+        affiliated_on=record.affiliated_on,
+    )
+
+
+async def record_affiliation(
+    event: IncomingEvent, uow: IdentityUnitOfWork, deps: Dependencies
+) -> None:
+    record = event.payload(RegistryAffiliationV1)
+    try:
+        incoming = affiliate_from(record, deps.tokens.new_id())
+    except InvalidRegistryRecord as exc:
+        raise PoisonMessage(exc.message) from exc
+    try:
+        async with uow:
+            if await uow.inbox.seen(CONSUMER, event.envelope.id):
+                return
+            current = await uow.affiliates.by_siren(incoming.siren)
+            if current is None:
+                current = incoming
+                current.record("registered")
+                await uow.affiliates.add(current)
+            else:
+                current.update_from(incoming)
+            if record.radiated_on is not None:
+                current.radiate(record.radiated_on)
+            await uow.affiliates.save(current)
+            await publish(uow, deps, current.events)
+            await uow.inbox.record(CONSUMER, event.envelope.id, event.envelope.type)
+            await uow.commit()
+    except DuplicateEvent:
+        return
