@@ -20,7 +20,7 @@ from identity.adapters.signing import KeyStore
 from identity.adapters.unit_of_work import IdentitySqlUnitOfWork
 from identity.config import IdentitySettings
 from identity.domain import commands
-from identity.service_layer import auth, handlers, registry
+from identity.service_layer import assures, auth, handlers, registry
 from identity.service_layer.ports import PasswordHasher
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -28,6 +28,8 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 HANDLERS = {
     commands.RegisterCabinet: handlers.register_cabinet,
     commands.ActivateAccount: handlers.activate_account,
+    commands.RegisterAssure: assures.register_assure,
+    commands.RenewActivation: assures.renew_activation,
 }
 AUTH_HANDLERS = {
     commands.Login: auth.login,

@@ -53,8 +53,24 @@ class SqlAlchemyAffiliateRepository:
         row = (
             await self._session.execute(select(affiliates).where(affiliates.c.siren == siren))
         ).first()
-        if row is None:
-            return None
+        return None if row is None else self._to_affiliate(row)
+
+    async def by_nir(self, nir: str) -> Affiliate | None:
+        """By the NIR or its 13-character body."""
+        row = (
+            await self._session.execute(
+                select(affiliates).where(affiliates.c.nir_index == self._vault.index(nir))
+            )
+        ).first()
+        return None if row is None else self._to_affiliate(row)
+
+    async def get(self, affiliate_id: str) -> Affiliate | None:
+        row = (
+            await self._session.execute(select(affiliates).where(affiliates.c.id == affiliate_id))
+        ).first()
+        return None if row is None else self._to_affiliate(row)
+
+    def _to_affiliate(self, row: Any) -> Affiliate:
         return Affiliate(
             id=row.id,
             siren=row.siren,

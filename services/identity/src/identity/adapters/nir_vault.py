@@ -29,7 +29,9 @@ class NirVault:
         return self._fernet.decrypt(token.encode()).decode()
 
     def index(self, nir: str) -> str:
-        return hmac.new(self._index_key, nir.encode(), hashlib.sha256).hexdigest()
+        """The index of the NIR's 13-character body: the key is derived from it, so a login with
+        the body alone (as assurés type it) finds the same row."""
+        return hmac.new(self._index_key, nir[:13].encode(), hashlib.sha256).hexdigest()
 
     def __repr__(self) -> str:
         return "NirVault(<key>)"

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -42,6 +43,9 @@ accounts = Table(
     Column("rights", String(100), nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("activated_at", DateTime(timezone=True), nullable=True),
+    Column("affiliate_id", String(36), nullable=True),
+    Column("category", String(30), nullable=True),
+    UniqueConstraint("affiliate_id", name="uq_accounts_affiliate_id"),
 )
 
 activation_tokens = Table(

@@ -71,6 +71,8 @@ def _account_values(account: Account) -> dict[str, Any]:
         "rights": ",".join(sorted(account.rights)),
         "created_at": account.created_at,
         "activated_at": account.activated_at,
+        "affiliate_id": account.affiliate_id,
+        "category": account.category,
     }
 
 
@@ -100,6 +102,14 @@ class SqlAlchemyAccountRepository:
         ).first()
         return None if row is None else _to_account(row)
 
+    async def by_affiliate(self, affiliate_id: str) -> Account | None:
+        row = (
+            await self._session.execute(
+                select(accounts).where(accounts.c.affiliate_id == affiliate_id)
+            )
+        ).first()
+        return None if row is None else _to_account(row)
+
     async def email_exists(self, email: str) -> bool:
         return bool(await self._session.scalar(select(exists().where(accounts.c.email == email))))
 
@@ -116,6 +126,8 @@ def _to_account(row: Any) -> Account:
         cabinet_id=row.cabinet_id,
         rights=frozenset(r for r in row.rights.split(",") if r),
         activated_at=_aware(row.activated_at),
+        affiliate_id=row.affiliate_id,
+        category=row.category,
     )
 
 

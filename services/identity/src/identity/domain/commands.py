@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 
 class Command:
@@ -46,3 +47,17 @@ class CreateAgent(Command):
     email: str
     display_name: str
     password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RegisterAssure(Command):
+    nir: str = field(repr=False)
+    birth_date: date
+    birth_name: str
+    email: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RenewActivation(Command):
+    email: str

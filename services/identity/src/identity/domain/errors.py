@@ -63,3 +63,21 @@ class SessionRejected(IdentityError):
 
 class InvalidRegistryRecord(IdentityError):
     """A registry record that can never be accepted (bad identifiers)."""
+
+
+class KnownFactsMismatch(IdentityError):
+    """NIR, date of birth and birth name do not match one affilié (one answer for all cases)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Ces informations ne correspondent à aucun assuré connu : vérifiez votre numéro de "
+            "sécurité sociale, votre date de naissance et votre nom de naissance."
+        )
+
+
+class AccountAlreadyExists(IdentityError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Un compte existe déjà pour cet assuré ; connectez-vous "
+            "ou réinitialisez le mot de passe."
+        )

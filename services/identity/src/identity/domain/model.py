@@ -17,6 +17,7 @@ from identity.domain.events import (
 
 ALL_RIGHTS = frozenset({"admin", "clients", "declare", "pay", "read"})
 CABINET_ACTIVATION_TTL = timedelta(hours=48)
+ASSURE_ACTIVATION_TTL = timedelta(hours=48)
 
 
 def token_hash(token: str) -> str:
@@ -52,6 +53,8 @@ class Account:
     cabinet_id: str | None = None
     rights: frozenset[str] = frozenset()
     activated_at: datetime | None = None
+    affiliate_id: str | None = None
+    category: str | None = None
     events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
 
     def activate(self, now: datetime) -> None:
@@ -106,3 +109,23 @@ class Cabinet:
             token_hash(activation_token), admin.id, "cabinet_activation", expires_at
         )
         return cabinet, token
+
+
+def request_activation(
+    account: Account, purpose: str, token: str, ttl: timedelta, now: datetime, cabinet: str | None
+) -> ActivationToken:
+    """A new single-use activation link for ``account``; the plain token leaves in the event."""
+    expires_at = now + ttl
+    account.events.append(
+        ActivationRequested(
+            account_id=account.id,
+            kind=account.kind,
+            purpose=purpose,
+            email=account.email,
+            display_name=account.display_name,
+            cabinet_name=cabinet,
+            token=token,
+            expires_at=expires_at,
+        )
+    )
+    return ActivationToken(token_hash(token), account.id, purpose, expires_at)

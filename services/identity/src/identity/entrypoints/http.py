@@ -17,8 +17,11 @@ from identity.entrypoints.http_auth import auth_router
 from identity.entrypoints.http_schemas import (
     AccountActivated,
     ActivationRequest,
+    AssureCreate,
+    AssureCreated,
     CabinetCreate,
     CabinetCreated,
+    RenewalRequest,
 )
 
 _PROBLEMS: dict[type[errors.IdentityError], tuple[int, str]] = {
@@ -28,6 +31,8 @@ _PROBLEMS: dict[type[errors.IdentityError], tuple[int, str]] = {
     errors.ActivationLinkExpired: (410, "activation-link-expired"),
     errors.ActivationLinkUsed: (409, "activation-link-used"),
     errors.AccountAlreadyActive: (409, "account-already-active"),
+    errors.KnownFactsMismatch: (422, "known-facts-mismatch"),
+    errors.AccountAlreadyExists: (409, "account-already-exists"),
 }
 
 
@@ -72,6 +77,45 @@ def _router(app: IdentityApp) -> APIRouter:
         except errors.IdentityError as exc:
             raise to_problem(exc) from exc
         return CabinetCreated(**result)
+
+    @router.post(
+        "/assures",
+        status_code=status.HTTP_201_CREATED,
+        response_model=AssureCreated,
+        tags=["assurés"],
+        summary="Créer son compte d'assuré (NIR, date et nom de naissance, e-mail, mot de passe)",
+        responses={409: {}, 413: {}, 422: {}, 429: {}},
+        dependencies=[Depends(signup_limit)],
+    )
+    async def register_assure(body: AssureCreate) -> AssureCreated:
+        try:
+            result = await app.bus.handle(
+                commands.RegisterAssure(
+                    nir=body.nir,
+                    birth_date=body.birth_date,
+                    birth_name=body.birth_name,
+                    email=str(body.email),
+                    password=body.password,
+                )
+            )
+        except errors.IdentityError as exc:
+            raise to_problem(exc) from exc
+        return AssureCreated(**result)
+
+    @router.post(
+        "/accounts/activation/renewal",
+        status_code=status.HTTP_202_ACCEPTED,
+        tags=["accounts"],
+        summary="Recevoir un nouveau lien d'activation (même réponse pour toute adresse)",
+        responses={422: {}, 429: {}},
+        dependencies=[Depends(activation_limit)],
+    )
+    async def renew(body: RenewalRequest) -> dict[str, str]:
+        await app.bus.handle(commands.RenewActivation(email=str(body.email)))
+        return {
+            "detail": "Si un compte en attente d'activation existe pour cette adresse, "
+            "un nouveau lien vient d'y être envoyé."
+        }
 
     @router.post(
         "/accounts/activation",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from identity.domain.identifiers import normalize_siret
+from identity.domain.identifiers import normalize_nir, normalize_siret
 from identity.domain.passwords import password_problems
 
 
@@ -76,3 +76,54 @@ class AccountActivated(BaseModel):
     account_id: str
     status: str = Field(examples=["active"])
     activated_at: datetime
+
+
+class AssureCreate(BaseModel):
+    """An assuré's sign-up: the known facts (NIR, date of birth, birth name), then e-mail and
+    password."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "nir": "185057800608491",
+                    "birth_date": "1985-05-01",
+                    "birth_name": "Dupont",
+                    "email": "jean.dupont@example.fr",
+                    "password": "Une phrase de passe solide",
+                }
+            ]
+        },
+    )
+
+    nir: str = Field(min_length=13, max_length=21, repr=False)
+    birth_date: date
+    birth_name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=256, repr=False)
+
+    @field_validator("nir")
+    @classmethod
+    def _nir(cls, value: str) -> str:
+        return normalize_nir(value)
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str) -> str:
+        problems = password_problems(value)
+        if problems:
+            raise ValueError(" ".join(problems))
+        return value
+
+
+class AssureCreated(BaseModel):
+    account_id: str
+    status: str = Field(examples=["pending"])
+    activation_expires_at: datetime
+
+
+class RenewalRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr

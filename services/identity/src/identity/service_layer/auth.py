@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +37,23 @@ def claims(account: Account) -> dict[str, Any]:
     }
     if account.cabinet_id:
         body["cab"] = account.cabinet_id
+    if account.affiliate_id:
+        body["aff"] = account.affiliate_id
+    if account.category:
+        body["cat"] = account.category
     return body
+
+
+NIR_LIKE = re.compile(r"^[0-9][0-9]{4}([0-9]{2}|2A|2B)[0-9]{6}([0-9]{2})?$")
+
+
+async def _account_by_identifier(uow: IdentityUnitOfWork, identifier: str) -> Account | None:
+    """An e-mail, or the 13-character NIR body (with or without its key)."""
+    compact = "".join(identifier.split()).upper()
+    if NIR_LIKE.match(compact):
+        affiliate = await uow.affiliates.by_nir(compact)
+        return None if affiliate is None else await uow.accounts.by_affiliate(affiliate.id)
+    return await uow.accounts.get_by_email(identifier)
 
 
 async def _issue(
@@ -66,7 +83,7 @@ async def login(
         blocked_until = throttle.blocked(now)
         if blocked_until is not None:
             raise errors.LoginThrottled(max(1, math.ceil((blocked_until - now).total_seconds())))
-        account = await uow.accounts.get_by_email(identifier)
+        account = await _account_by_identifier(uow, identifier)
         valid = deps.base.hasher.verify(
             account.password_hash if account else deps.dummy_hash, cmd.password
         )

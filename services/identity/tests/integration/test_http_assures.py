@@ -1,0 +1,146 @@
+"""Assurés over HTTP on a real database: the known-fact check, activation, login with the
+NIR body, renewal of the link; bad input gets its problem and writes nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from identity.adapters import orm
+from identity.adapters.nir_vault import NirVault
+from identity.bootstrap import IdentityApp, bootstrap
+from identity.config import IdentitySettings
+from identity.entrypoints.http import create_app
+from identity_fakes import PlainHasher
+from identity_registry_samples import NIR, incoming, record
+from servicekit.sealing import generate_keypair, unseal
+from sqlalchemy import func, select
+
+PASSWORD = "Une phrase de passe solide"
+SIGNUP: dict[str, Any] = {
+    "nir": NIR,
+    "birth_date": "1985-05-01",
+    "birth_name": "DUPONT",
+    "email": "jean.dupont@example.fr",
+    "password": PASSWORD,
+}
+
+
+@dataclass
+class Api:
+    client: httpx.AsyncClient
+    app: IdentityApp
+    private_key: str
+
+    async def count(self, table: Any) -> int:
+        async with self.app.engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
+
+    async def tokens_mailed(self, account_id: str) -> list[str]:
+        async with self.app.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(orm.outbox.c.payload).where(
+                        orm.outbox.c.event_type == "identity.account.activation_requested.v1"
+                    )
+                )
+            ).scalars()
+            links = [
+                unseal(self.private_key, json.loads(p)["sealed_link"])
+                for p in rows
+                if json.loads(p)["account_id"] == account_id
+            ]
+        return [parse_qs(urlparse(link).query)["token"][0] for link in links]
+
+
+@pytest.fixture
+async def api(database_url: str) -> AsyncIterator[Api]:
+    private, public = generate_keypair()
+    settings = IdentitySettings(
+        database_url=database_url, notifications_public_key=public, nir_key=NirVault.generate_key()
+    )
+    app = bootstrap(settings, hasher=PlainHasher())
+    fastapi_app = create_app(app)
+    async with LifespanManager(fastapi_app):
+        await app.on_registry_record(incoming(record(), "registry-1"))
+        transport = httpx.ASGITransport(app=fastapi_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://identity") as client:
+            yield Api(client, app, private)
+
+
+async def test_an_assure_signs_up_activates_and_logs_in_with_the_nir_body(api: Api) -> None:
+    resp = await api.client.post("/v1/assures", json=SIGNUP)
+    assert resp.status_code == 201, resp.text
+    [token] = await api.tokens_mailed(resp.json()["account_id"])
+    assert (
+        await api.client.post("/v1/accounts/activation", json={"token": token})
+    ).status_code == 200
+    login = await api.client.post(
+        "/v1/auth/token", json={"username": NIR[:13], "password": PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    me = await api.client.get(
+        "/v1/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"}
+    )
+    assert me.json()["actor"] == "assure"
+    assert me.json()["affiliate_id"] is not None
+    by_email = await api.client.post(
+        "/v1/auth/token", json={"username": SIGNUP["email"], "password": PASSWORD}
+    )
+    assert by_email.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "kind"),
+    [
+        ({"birth_date": "1985-05-02"}, 422, "known-facts-mismatch"),
+        ({"birth_name": "Durand"}, 422, "known-facts-mismatch"),
+        ({"nir": "2850578006084" + "95"}, 422, "validation-error"),
+        ({"nir": "185057800608400"}, 422, "validation-error"),
+        ({"password": "court"}, 422, "validation-error"),
+        ({"email": "pas une adresse"}, 422, "validation-error"),
+    ],
+)
+async def test_bad_facts_get_one_answer_and_write_nothing(
+    api: Api, change: dict[str, Any], status: int, kind: str
+) -> None:
+    resp = await api.client.post("/v1/assures", json={**SIGNUP, **change})
+    assert resp.status_code == status
+    assert resp.json()["type"].endswith("/" + kind)
+    assert await api.count(orm.accounts) == 0
+
+
+async def test_an_unknown_nir_gets_the_same_answer_as_a_wrong_date(api: Api) -> None:
+    from stdnum.fr import nir
+
+    other = "2900175123456" + nir.calc_check_digits("2900175123456")
+    unknown = await api.client.post("/v1/assures", json={**SIGNUP, "nir": other})
+    wrong_date = await api.client.post("/v1/assures", json={**SIGNUP, "birth_date": "1990-01-01"})
+    assert unknown.json()["detail"] == wrong_date.json()["detail"]
+    assert unknown.status_code == wrong_date.status_code == 422
+
+
+async def test_a_second_account_for_the_same_assure_is_refused(api: Api) -> None:
+    assert (await api.client.post("/v1/assures", json=SIGNUP)).status_code == 201
+    again = await api.client.post("/v1/assures", json={**SIGNUP, "email": "autre@example.fr"})
+    assert again.status_code == 409
+    assert again.json()["type"].endswith("/account-already-exists")
+
+
+async def test_a_new_link_can_be_requested_and_the_answer_never_tells(api: Api) -> None:
+    created = (await api.client.post("/v1/assures", json=SIGNUP)).json()
+    known = await api.client.post(
+        "/v1/accounts/activation/renewal", json={"email": SIGNUP["email"]}
+    )
+    unknown = await api.client.post(
+        "/v1/accounts/activation/renewal", json={"email": "personne@example.fr"}
+    )
+    assert known.status_code == unknown.status_code == 202
+    assert known.json() == unknown.json()
+    assert len(await api.tokens_mailed(created["account_id"])) == 2
