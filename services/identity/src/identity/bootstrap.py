@@ -20,7 +20,7 @@ from identity.adapters.signing import KeyStore
 from identity.adapters.unit_of_work import IdentitySqlUnitOfWork
 from identity.config import IdentitySettings
 from identity.domain import commands
-from identity.service_layer import assures, auth, handlers, registry
+from identity.service_layer import assures, auth, credentials, handlers, registry
 from identity.service_layer.ports import PasswordHasher
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -30,6 +30,10 @@ HANDLERS = {
     commands.ActivateAccount: handlers.activate_account,
     commands.RegisterAssure: assures.register_assure,
     commands.RenewActivation: assures.renew_activation,
+    commands.RequestPasswordReset: credentials.request_reset,
+    commands.ResetPassword: credentials.reset_password,
+    commands.RequestEmailChange: credentials.request_change,
+    commands.ConfirmEmailChange: credentials.confirm_change,
 }
 AUTH_HANDLERS = {
     commands.Login: auth.login,
@@ -108,6 +112,8 @@ def bootstrap(
         sealer=NotificationsSealer(settings.notifications_public_key),
         tokens=RandomTokens(),
         activation_url=settings.activation_url,
+        password_reset_url=settings.password_reset_url,
+        email_confirmation_url=settings.email_confirmation_url,
     )
     keys = KeyStore(engine, clock)
     if not settings.nir_key:

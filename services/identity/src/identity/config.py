@@ -13,6 +13,8 @@ class IdentitySettings(ServiceSettings):
     service_name: str = "identity"
     database_url: str = "sqlite+aiosqlite:///var/identity.db"
     activation_url: str = "http://127.0.0.1:8101/v1/accounts/activation"
+    password_reset_url: str = "http://127.0.0.1:8101/v1/auth/password-reset/confirm"  # noqa: S105
+    email_confirmation_url: str = "http://127.0.0.1:8101/v1/accounts/email-confirmation"
     notifications_public_key: str = Field(
         default="",
         validation_alias=AliasChoices("NOTIFICATIONS_SEAL_PUBLIC_KEY", "notifications_public_key"),

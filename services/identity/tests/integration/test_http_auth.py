@@ -29,6 +29,7 @@ class Api:
     client: httpx.AsyncClient
     app: IdentityApp
     clock: FakeClock
+    private_key: str
 
     async def agent(self, email: str = "agent@urssaf.example") -> str:
         await self.app.auth_bus.handle(commands.CreateAgent(email, "Agent Test", PASSWORD))
@@ -42,7 +43,7 @@ class Api:
 
 @pytest.fixture
 async def api(database_url: str) -> AsyncIterator[Api]:
-    _, public = generate_keypair()
+    private, public = generate_keypair()
     settings = IdentitySettings(
         database_url=database_url,
         notifications_public_key=public,
@@ -56,7 +57,7 @@ async def api(database_url: str) -> AsyncIterator[Api]:
     async with LifespanManager(fastapi_app):
         transport = httpx.ASGITransport(app=fastapi_app)
         async with httpx.AsyncClient(transport=transport, base_url="http://identity") as client:
-            yield Api(client, app, clock)
+            yield Api(client, app, clock, private)
 
 
 def _bearer(tokens: dict[str, Any]) -> dict[str, str]:
@@ -168,3 +169,72 @@ async def test_signups_past_the_rate_limit_get_429_with_retry_after(api: Api) ->
     statuses = [(await api.client.post("/v1/cabinets", json={})).status_code for _ in range(4)]
     assert statuses[:3] == [422, 422, 422]
     assert statuses[3] == 429
+
+
+async def _mailed_link(api: Api, event_type: str, private_key: str) -> str:
+    import json
+    from urllib.parse import parse_qs, urlparse
+
+    from identity.adapters import orm
+    from servicekit.sealing import unseal
+    from sqlalchemy import select
+
+    async with api.app.engine.connect() as conn:
+        payloads = (
+            await conn.execute(
+                select(orm.outbox.c.payload)
+                .where(orm.outbox.c.event_type == event_type)
+                .order_by(orm.outbox.c.id)
+            )
+        ).scalars()
+        sealed = [json.loads(p)["sealed_link"] for p in payloads][-1]
+    return parse_qs(urlparse(unseal(private_key, sealed)).query)["token"][0]
+
+
+async def test_a_password_reset_by_mail_sets_the_new_password_and_ends_every_session(
+    api: Api,
+) -> None:
+    email = await api.agent()
+    session = (await api.login(email)).json()
+    for address in (email, "nobody@nowhere.example"):
+        resp = await api.client.post("/v1/auth/password-reset", json={"email": address})
+        assert resp.status_code == 202
+    token = await _mailed_link(api, "identity.account.password_reset_requested.v1", api.private_key)
+    new = "Un tout nouveau mot de passe"
+    done = await api.client.post(
+        "/v1/auth/password-reset/confirm", json={"token": token, "new_password": new}
+    )
+    assert done.status_code == 200, done.text
+    assert (await api.login(email)).status_code == 401
+    assert (await api.login(email, new)).status_code == 200
+    refreshed = await api.client.post(
+        "/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}
+    )
+    assert refreshed.status_code == 401
+    again = await api.client.post(
+        "/v1/auth/password-reset/confirm", json={"token": token, "new_password": new}
+    )
+    assert again.status_code == 409
+
+
+async def test_a_new_email_replaces_the_old_only_once_confirmed(api: Api) -> None:
+    email = await api.agent()
+    tokens = (await api.login(email)).json()
+    resp = await api.client.post(
+        "/v1/me/email", json={"new_email": "nouvelle@urssaf.example"}, headers=_bearer(tokens)
+    )
+    assert resp.status_code == 202
+    assert (await api.login(email)).status_code == 200
+    token = await _mailed_link(api, "identity.account.email_change_requested.v1", api.private_key)
+    confirmed = await api.client.post("/v1/accounts/email-confirmation", json={"token": token})
+    assert confirmed.status_code == 200
+    assert (await api.login("nouvelle@urssaf.example")).status_code == 200
+    assert (await api.login(email)).status_code == 401
+
+
+async def test_an_activation_link_cannot_reset_a_password(api: Api) -> None:
+    resp = await api.client.post(
+        "/v1/auth/password-reset/confirm",
+        json={"token": "x" * 43, "new_password": "Un tout nouveau mot de passe"},
+    )
+    assert resp.status_code == 404

@@ -56,6 +56,7 @@ activation_tokens = Table(
     Column("purpose", String(40), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("new_email", String(320), nullable=True),
 )
 
 refresh_tokens = Table(

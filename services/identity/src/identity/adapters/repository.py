@@ -143,6 +143,7 @@ class SqlAlchemyActivationTokenRepository:
                 purpose=token.purpose,
                 expires_at=token.expires_at,
                 used_at=token.used_at,
+                new_email=token.new_email,
             )
         )
 
@@ -160,6 +161,7 @@ class SqlAlchemyActivationTokenRepository:
             row.purpose,
             _aware(row.expires_at),  # type: ignore[arg-type]
             _aware(row.used_at),
+            row.new_email,
         )
 
     async def save(self, token: ActivationToken) -> None:
@@ -212,6 +214,14 @@ class SqlAlchemyRefreshTokenRepository:
             .values(used_at=token.used_at)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def revoke_account(self, account_id: str, now: datetime) -> None:
+        t = refresh_tokens
+        await self._session.execute(
+            update(t)
+            .where(t.c.account_id == account_id, t.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
 
     async def revoke_family(self, family_id: str, now: datetime) -> None:
         t = refresh_tokens

@@ -61,3 +61,25 @@ class RegisterAssure(Command):
 @dataclass(frozen=True)
 class RenewActivation(Command):
     email: str
+
+
+@dataclass(frozen=True)
+class RequestPasswordReset(Command):
+    email: str
+
+
+@dataclass(frozen=True)
+class ResetPassword(Command):
+    token: str = field(repr=False)
+    new_password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RequestEmailChange(Command):
+    account_id: str
+    new_email: str
+
+
+@dataclass(frozen=True)
+class ConfirmEmailChange(Command):
+    token: str = field(repr=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -50,3 +50,27 @@ class AccountActivated(DomainEvent):
     kind: str
     cabinet_id: str | None
     activated_at: datetime
+
+
+@dataclass(frozen=True)
+class PasswordResetRequested(DomainEvent):
+    account_id: str
+    email: str
+    display_name: str
+    token: str = field(repr=False)
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class EmailChangeRequested(DomainEvent):
+    account_id: str
+    new_email: str
+    display_name: str
+    token: str = field(repr=False)
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class EmailChanged(DomainEvent):
+    account_id: str
+    email: str

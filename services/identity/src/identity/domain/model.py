@@ -13,10 +13,17 @@ from identity.domain.events import (
     ActivationRequested,
     CabinetRegistered,
     DomainEvent,
+    EmailChangeRequested,
+    PasswordResetRequested,
 )
 
 ALL_RIGHTS = frozenset({"admin", "clients", "declare", "pay", "read"})
 CABINET_ACTIVATION_TTL = timedelta(hours=48)
+PASSWORD_RESET_TTL = timedelta(hours=1)
+EMAIL_CHANGE_TTL = timedelta(hours=24)
+ACTIVATION_PURPOSES = frozenset(
+    {"cabinet_activation", "assure_activation", "collaborator_invitation"}
+)
 ASSURE_ACTIVATION_TTL = timedelta(hours=48)
 
 
@@ -32,6 +39,7 @@ class ActivationToken:
     purpose: str
     expires_at: datetime
     used_at: datetime | None = None
+    new_email: str | None = None
 
     def use(self, now: datetime) -> None:
         if self.used_at is not None:
@@ -129,3 +137,23 @@ def request_activation(
         )
     )
     return ActivationToken(token_hash(token), account.id, purpose, expires_at)
+
+
+def request_password_reset(account: Account, token: str, now: datetime) -> ActivationToken:
+    expires_at = now + PASSWORD_RESET_TTL
+    account.events.append(
+        PasswordResetRequested(account.id, account.email, account.display_name, token, expires_at)
+    )
+    return ActivationToken(token_hash(token), account.id, "password_reset", expires_at)
+
+
+def request_email_change(
+    account: Account, new_email: str, token: str, now: datetime
+) -> ActivationToken:
+    expires_at = now + EMAIL_CHANGE_TTL
+    account.events.append(
+        EmailChangeRequested(account.id, new_email, account.display_name, token, expires_at)
+    )
+    return ActivationToken(
+        token_hash(token), account.id, "email_change", expires_at, new_email=new_email
+    )

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI, Request, status
 from servicekit.health import database_check
 from servicekit.http import create_http_app
-from servicekit.problems import Conflict, NotFound, Problem
 from servicekit.ratelimit import SlidingWindowLimiter, limit_by_client
 
 from identity.bootstrap import IdentityApp
@@ -23,23 +22,7 @@ from identity.entrypoints.http_schemas import (
     CabinetCreated,
     RenewalRequest,
 )
-
-_PROBLEMS: dict[type[errors.IdentityError], tuple[int, str]] = {
-    errors.EmailAlreadyUsed: (409, "email-already-used"),
-    errors.SiretAlreadyRegistered: (409, "siret-already-registered"),
-    errors.ActivationLinkInvalid: (404, "activation-link-invalid"),
-    errors.ActivationLinkExpired: (410, "activation-link-expired"),
-    errors.ActivationLinkUsed: (409, "activation-link-used"),
-    errors.AccountAlreadyActive: (409, "account-already-active"),
-    errors.KnownFactsMismatch: (422, "known-facts-mismatch"),
-    errors.AccountAlreadyExists: (409, "account-already-exists"),
-}
-
-
-def to_problem(exc: errors.IdentityError) -> Problem:
-    status_code, kind = _PROBLEMS.get(type(exc), (400, "identity-error"))
-    base = {404: NotFound, 409: Conflict}.get(status_code, Problem)
-    return Problem(exc.message, status=status_code, kind=kind, title=base.title)
+from identity.entrypoints.problems import to_problem
 
 
 def _router(app: IdentityApp) -> APIRouter:

@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 from servicekit.auth import Principal, TokenVerifier
 from servicekit.fastapi_auth import bearer_principal
 from servicekit.problems import Problem, RateLimited, Unauthorized
@@ -11,6 +11,8 @@ from servicekit.ratelimit import SlidingWindowLimiter, limit_by_client
 
 from identity.bootstrap import IdentityApp
 from identity.domain import commands, errors
+from identity.domain.passwords import password_problems
+from identity.entrypoints.problems import to_problem
 
 
 class LoginRequest(BaseModel):
@@ -34,6 +36,39 @@ class TokenPair(BaseModel):
     expires_in: int = Field(examples=[600])
     refresh_token: str
     account_id: str
+
+
+class ResetRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+
+
+class ResetConfirmation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=10, max_length=200, repr=False)
+    new_password: str = Field(min_length=1, max_length=256, repr=False)
+
+    @field_validator("new_password")
+    @classmethod
+    def _password(cls, value: str) -> str:
+        problems = password_problems(value)
+        if problems:
+            raise ValueError(" ".join(problems))
+        return value
+
+
+class EmailChangeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    new_email: EmailStr
+
+
+class LinkToken(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=10, max_length=200, repr=False)
 
 
 class Me(BaseModel):
@@ -110,6 +145,60 @@ def auth_router(app: IdentityApp) -> APIRouter:
     async def logout(body: RefreshRequest) -> Response:
         await app.auth_bus.handle(commands.Logout(body.refresh_token))
         return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @router.post(
+        "/v1/auth/password-reset",
+        status_code=status.HTTP_202_ACCEPTED,
+        summary="Recevoir un lien de réinitialisation (même réponse pour toute adresse)",
+        dependencies=[Depends(limited)],
+        responses={422: {}, 429: {}},
+    )
+    async def request_reset(body: ResetRequest) -> dict[str, str]:
+        await app.bus.handle(commands.RequestPasswordReset(str(body.email)))
+        return {
+            "detail": "Si un compte actif existe pour cette adresse, un lien de "
+            "réinitialisation vient d'y être envoyé."
+        }
+
+    @router.post(
+        "/v1/auth/password-reset/confirm",
+        summary="Choisir un nouveau mot de passe avec le lien reçu (ferme toutes les sessions)",
+        dependencies=[Depends(limited)],
+        responses={404: {}, 409: {}, 410: {}, 422: {}, 429: {}},
+    )
+    async def reset(body: ResetConfirmation) -> dict[str, Any]:
+        try:
+            return dict(await app.bus.handle(commands.ResetPassword(body.token, body.new_password)))
+        except errors.IdentityError as exc:
+            raise to_problem(exc) from exc
+
+    @router.post(
+        "/v1/me/email",
+        status_code=status.HTTP_202_ACCEPTED,
+        summary="Changer d'adresse : un lien de confirmation part vers la nouvelle",
+        responses={401: {}, 409: {}, 422: {}},
+    )
+    async def change_email(
+        body: EmailChangeRequest, who: Annotated[Principal, Depends(principal)]
+    ) -> dict[str, Any]:
+        try:
+            return dict(
+                await app.bus.handle(commands.RequestEmailChange(who.subject, str(body.new_email)))
+            )
+        except errors.IdentityError as exc:
+            raise to_problem(exc) from exc
+
+    @router.post(
+        "/v1/accounts/email-confirmation",
+        summary="Confirmer la nouvelle adresse avec le lien reçu",
+        dependencies=[Depends(limited)],
+        responses={404: {}, 409: {}, 410: {}, 422: {}, 429: {}},
+    )
+    async def confirm_email(body: LinkToken) -> dict[str, Any]:
+        try:
+            return dict(await app.bus.handle(commands.ConfirmEmailChange(body.token)))
+        except errors.IdentityError as exc:
+            raise to_problem(exc) from exc
 
     @router.get("/v1/me", response_model=Me, summary="Qui suis-je", responses={401: {}})
     async def me(who: Annotated[Principal, Depends(principal)]) -> Me:

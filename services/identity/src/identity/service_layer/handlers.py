@@ -9,7 +9,7 @@ from servicekit.clock import Clock
 
 from identity.domain import commands, errors
 from identity.domain.events import DomainEvent
-from identity.domain.model import Account, Cabinet, token_hash
+from identity.domain.model import ACTIVATION_PURPOSES, Account, Cabinet, token_hash
 from identity.service_layer.integration import to_integration
 from identity.service_layer.ports import (
     IdentityUnitOfWork,
@@ -26,11 +26,13 @@ class Dependencies:
     sealer: SecretSealer
     tokens: TokenGenerator
     activation_url: str
+    password_reset_url: str = "http://127.0.0.1:8101/v1/auth/password-reset/confirm"  # noqa: S105
+    email_confirmation_url: str = "http://127.0.0.1:8101/v1/accounts/email-confirmation"
 
 
 async def publish(uow: IdentityUnitOfWork, deps: Dependencies, events: list[DomainEvent]) -> None:
     for event in events:
-        outgoing = to_integration(event, deps.sealer, deps.activation_url)
+        outgoing = to_integration(event, deps.sealer, deps)
         if outgoing is not None:
             await uow.outbox.add(outgoing.payload, subject=outgoing.subject)
     events.clear()
@@ -89,7 +91,7 @@ async def activate_account(
         if token is None:
             raise errors.ActivationLinkInvalid
         account = await uow.accounts.get(token.account_id)
-        if account is None:
+        if account is None or token.purpose not in ACTIVATION_PURPOSES:
             raise errors.ActivationLinkInvalid
         token.use(now)
         account.activate(now)

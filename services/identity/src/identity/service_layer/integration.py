@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal, Protocol, cast
 
 from contracts.base import EventPayload
 from contracts.common import PostalAddress
@@ -16,6 +16,8 @@ from identity.domain.events import (
     ActivationRequested,
     CabinetRegistered,
     DomainEvent,
+    EmailChangeRequested,
+    PasswordResetRequested,
 )
 from identity.service_layer.ports import SecretSealer
 
@@ -30,10 +32,41 @@ Purpose = Literal["cabinet_activation", "assure_activation", "collaborator_invit
 Kind = Literal["assure", "cabinet_user", "agent"]
 
 
-def to_integration(
-    event: DomainEvent, sealer: SecretSealer, activation_url: str
-) -> Outgoing | None:
+class Links(Protocol):
+    @property
+    def activation_url(self) -> str: ...
+    @property
+    def password_reset_url(self) -> str: ...
+    @property
+    def email_confirmation_url(self) -> str: ...
+
+
+def to_integration(event: DomainEvent, sealer: SecretSealer, links: Links) -> Outgoing | None:
+    activation_url = links.activation_url
     match event:
+        case PasswordResetRequested():
+            return Outgoing(
+                v1.AccountPasswordResetRequestedV1(
+                    account_id=event.account_id,
+                    email=event.email,
+                    display_name=event.display_name,
+                    sealed_link=sealer.seal(f"{links.password_reset_url}?token={event.token}"),
+                    expires_at=event.expires_at,
+                ),
+                subject=event.account_id,
+            )
+        case EmailChangeRequested():
+            link = f"{links.email_confirmation_url}?token={event.token}"
+            return Outgoing(
+                v1.AccountEmailChangeRequestedV1(
+                    account_id=event.account_id,
+                    new_email=event.new_email,
+                    display_name=event.display_name,
+                    sealed_link=sealer.seal(link),
+                    expires_at=event.expires_at,
+                ),
+                subject=event.account_id,
+            )
         case AffiliateChanged():
             return _affiliate(event)
         case CabinetRegistered():

@@ -1,0 +1,24 @@
+"""identity's domain refusals as problem documents."""
+
+from __future__ import annotations
+
+from servicekit.problems import Conflict, NotFound, Problem
+
+from identity.domain import errors
+
+_PROBLEMS: dict[type[errors.IdentityError], tuple[int, str]] = {
+    errors.EmailAlreadyUsed: (409, "email-already-used"),
+    errors.SiretAlreadyRegistered: (409, "siret-already-registered"),
+    errors.ActivationLinkInvalid: (404, "activation-link-invalid"),
+    errors.ActivationLinkExpired: (410, "activation-link-expired"),
+    errors.ActivationLinkUsed: (409, "activation-link-used"),
+    errors.AccountAlreadyActive: (409, "account-already-active"),
+    errors.KnownFactsMismatch: (422, "known-facts-mismatch"),
+    errors.AccountAlreadyExists: (409, "account-already-exists"),
+}
+
+
+def to_problem(exc: errors.IdentityError) -> Problem:
+    status_code, kind = _PROBLEMS.get(type(exc), (400, "identity-error"))
+    base = {404: NotFound, 409: Conflict}.get(status_code, Problem)
+    return Problem(exc.message, status=status_code, kind=kind, title=base.title)
