@@ -15,6 +15,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     identity_v1.AccountRegisteredV1,
     identity_v1.AccountActivationRequestedV1,
     identity_v1.AccountActivatedV1,
+    identity_v1.AccountDeactivatedV1,
     identity_v1.AccountEmailChangeRequestedV1,
     identity_v1.AccountPasswordResetRequestedV1,
     identity_v1.CabinetUserChangedV1,

@@ -73,6 +73,17 @@ class AccountActivatedV1(EventPayload):
     activated_at: datetime
 
 
+class AccountDeactivatedV1(EventPayload):
+    """The owner deactivated the account: login refused, data kept."""
+
+    event_type = "identity.account.deactivated.v1"
+    topic = ACCOUNT
+
+    account_id: str
+    kind: AccountKind
+    deactivated_at: datetime
+
+
 class AccountEmailChangeRequestedV1(EventPayload):
     """A new e-mail address must be confirmed by a link sent to it (sealed)."""
 

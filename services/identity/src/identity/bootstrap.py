@@ -20,7 +20,14 @@ from identity.adapters.signing import KeyStore
 from identity.adapters.unit_of_work import IdentitySqlUnitOfWork
 from identity.config import IdentitySettings
 from identity.domain import commands
-from identity.service_layer import assures, auth, credentials, handlers, registry
+from identity.service_layer import (
+    assures,
+    auth,
+    credentials,
+    handlers,
+    personal,
+    registry,
+)
 from identity.service_layer.ports import PasswordHasher
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -34,6 +41,9 @@ HANDLERS = {
     commands.ResetPassword: credentials.reset_password,
     commands.RequestEmailChange: credentials.request_change,
     commands.ConfirmEmailChange: credentials.confirm_change,
+    commands.ChangePersonalData: personal.change,
+    commands.SetThirdPartyConsent: personal.set_consent,
+    commands.DeactivateAccount: personal.deactivate,
 }
 AUTH_HANDLERS = {
     commands.Login: auth.login,

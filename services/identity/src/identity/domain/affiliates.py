@@ -65,3 +65,24 @@ class Affiliate:
         self.radiated_on = on
         self.record("radiated")
         return True
+
+    def change_contact(
+        self, address: dict[str, Any] | None, departement: str | None, mobile: str | None
+    ) -> bool:
+        """The assuré's own change of address or mobile, kept in the registry and published."""
+        changed = False
+        if address is not None and (address != self.address or departement != self.departement):
+            self.address, self.departement, changed = address, departement or self.departement, True
+        if mobile is not None and mobile != self.mobile:
+            self.mobile, changed = mobile, True
+        if changed:
+            self.record("updated")
+        return changed
+
+    def set_consent(self, allowed: bool) -> bool:
+        """« L'inscription de votre Siren par un tiers déclarant est autorisée »."""
+        if allowed == self.third_party_registration_allowed:
+            return False
+        self.third_party_registration_allowed = allowed
+        self.record("updated")
+        return True

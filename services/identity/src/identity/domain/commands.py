@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 
 class Command:
@@ -83,3 +84,21 @@ class RequestEmailChange(Command):
 @dataclass(frozen=True)
 class ConfirmEmailChange(Command):
     token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ChangePersonalData(Command):
+    account_id: str
+    address: dict[str, Any] | None = None
+    mobile: str | None = None
+
+
+@dataclass(frozen=True)
+class SetThirdPartyConsent(Command):
+    account_id: str
+    allowed: bool
+
+
+@dataclass(frozen=True)
+class DeactivateAccount(Command):
+    account_id: str

@@ -74,3 +74,10 @@ class EmailChangeRequested(DomainEvent):
 class EmailChanged(DomainEvent):
     account_id: str
     email: str
+
+
+@dataclass(frozen=True)
+class AccountDeactivated(DomainEvent):
+    account_id: str
+    kind: str
+    deactivated_at: datetime

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from identity.domain import errors
 from identity.domain.events import (
     AccountActivated,
+    AccountDeactivated,
     AccountRegistered,
     ActivationRequested,
     CabinetRegistered,
@@ -64,6 +65,12 @@ class Account:
     affiliate_id: str | None = None
     category: str | None = None
     events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
+
+    def deactivate(self, now: datetime) -> None:
+        """« Désactiver son compte »: login refused afterwards, data kept."""
+        if self.status != "deactivated":
+            self.status = "deactivated"
+            self.events.append(AccountDeactivated(self.id, self.kind, now))
 
     def activate(self, now: datetime) -> None:
         if self.status == "active":

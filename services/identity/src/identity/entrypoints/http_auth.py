@@ -12,6 +12,7 @@ from servicekit.ratelimit import SlidingWindowLimiter, limit_by_client
 from identity.bootstrap import IdentityApp
 from identity.domain import commands, errors
 from identity.domain.passwords import password_problems
+from identity.entrypoints.http_personal import personal_router
 from identity.entrypoints.problems import to_problem
 
 
@@ -210,4 +211,5 @@ def auth_router(app: IdentityApp) -> APIRouter:
             rights=sorted(who.rights),
         )
 
+    router.include_router(personal_router(app, principal))
     return router

@@ -12,6 +12,7 @@ from contracts.identity import v1
 from identity.domain.affiliates import AffiliateChanged
 from identity.domain.events import (
     AccountActivated,
+    AccountDeactivated,
     AccountRegistered,
     ActivationRequested,
     CabinetRegistered,
@@ -69,6 +70,15 @@ def to_integration(event: DomainEvent, sealer: SecretSealer, links: Links) -> Ou
             )
         case AffiliateChanged():
             return _affiliate(event)
+        case AccountDeactivated():
+            return Outgoing(
+                v1.AccountDeactivatedV1(
+                    account_id=event.account_id,
+                    kind=cast(Kind, event.kind),
+                    deactivated_at=event.deactivated_at,
+                ),
+                subject=event.account_id,
+            )
         case CabinetRegistered():
             return Outgoing(
                 v1.CabinetRegisteredV1(
