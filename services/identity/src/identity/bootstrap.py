@@ -23,6 +23,7 @@ from identity.domain import commands
 from identity.service_layer import (
     assures,
     auth,
+    collaborators,
     credentials,
     handlers,
     personal,
@@ -44,6 +45,8 @@ HANDLERS = {
     commands.ChangePersonalData: personal.change,
     commands.SetThirdPartyConsent: personal.set_consent,
     commands.DeactivateAccount: personal.deactivate,
+    commands.InviteCollaborator: collaborators.invite,
+    commands.ChangeCabinetUser: collaborators.change,
 }
 AUTH_HANDLERS = {
     commands.Login: auth.login,

@@ -102,6 +102,16 @@ class SqlAlchemyAccountRepository:
         ).first()
         return None if row is None else _to_account(row)
 
+    async def of_cabinet(self, cabinet_id: str) -> list[Account]:
+        rows = (
+            await self._session.execute(
+                select(accounts)
+                .where(accounts.c.cabinet_id == cabinet_id)
+                .order_by(accounts.c.created_at)
+            )
+        ).all()
+        return [_to_account(row) for row in rows]
+
     async def by_affiliate(self, affiliate_id: str) -> Account | None:
         row = (
             await self._session.execute(

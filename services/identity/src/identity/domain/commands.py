@@ -25,6 +25,7 @@ class RegisterCabinet(Command):
 @dataclass(frozen=True)
 class ActivateAccount(Command):
     token: str = field(repr=False)
+    password: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -102,3 +103,24 @@ class SetThirdPartyConsent(Command):
 @dataclass(frozen=True)
 class DeactivateAccount(Command):
     account_id: str
+
+
+@dataclass(frozen=True)
+class InviteCollaborator(Command):
+    cabinet_id: str
+    actor_id: str
+    first_name: str
+    last_name: str
+    email: str
+    rights: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ChangeCabinetUser(Command):
+    """``change``: rights, suspend, reactivate, remove, reinvite."""
+
+    cabinet_id: str
+    actor_id: str
+    account_id: str
+    change: str
+    rights: frozenset[str] = frozenset()

@@ -81,3 +81,22 @@ class AccountAlreadyExists(IdentityError):
             "Un compte existe déjà pour cet assuré ; connectez-vous "
             "ou réinitialisez le mot de passe."
         )
+
+
+class UserStateConflict(IdentityError):
+    """The user's current state does not allow the change."""
+
+
+class LastAdministrator(IdentityError):
+    def __init__(self) -> None:
+        super().__init__("Le cabinet doit garder au moins un administrateur actif.")
+
+
+class CabinetUserNotFound(IdentityError):
+    def __init__(self) -> None:
+        super().__init__("Aucun utilisateur de ce cabinet ne correspond.")
+
+
+class PasswordRequired(IdentityError):
+    def __init__(self) -> None:
+        super().__init__("Choisissez votre mot de passe pour activer votre accès.")

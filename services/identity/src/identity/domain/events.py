@@ -81,3 +81,15 @@ class AccountDeactivated(DomainEvent):
     account_id: str
     kind: str
     deactivated_at: datetime
+
+
+@dataclass(frozen=True)
+class CabinetUserChanged(DomainEvent):
+    cabinet_id: str
+    cabinet_name: str
+    account_id: str
+    user_name: str
+    change: str
+    rights: tuple[str, ...]
+    notify: tuple[tuple[str, str], ...]
+    changed_at: datetime

@@ -22,6 +22,7 @@ ALL_RIGHTS = frozenset({"admin", "clients", "declare", "pay", "read"})
 CABINET_ACTIVATION_TTL = timedelta(hours=48)
 PASSWORD_RESET_TTL = timedelta(hours=1)
 EMAIL_CHANGE_TTL = timedelta(hours=24)
+COLLABORATOR_INVITATION_TTL = timedelta(hours=24)
 ACTIVATION_PURPOSES = frozenset(
     {"cabinet_activation", "assure_activation", "collaborator_invitation"}
 )
@@ -65,6 +66,25 @@ class Account:
     affiliate_id: str | None = None
     category: str | None = None
     events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
+
+    def change_rights(self, rights: frozenset[str]) -> bool:
+        if rights == self.rights:
+            return False
+        self.rights = rights
+        return True
+
+    def suspend(self) -> None:
+        if self.status not in ("active", "pending"):
+            raise errors.UserStateConflict("Seul un accès actif ou en attente peut être suspendu.")
+        self.status = "suspended"
+
+    def reactivate(self) -> None:
+        if self.status != "suspended":
+            raise errors.UserStateConflict("Seul un accès suspendu peut être réactivé.")
+        self.status = "active" if self.activated_at else "pending"
+
+    def remove(self) -> None:
+        self.status = "removed"
 
     def deactivate(self, now: datetime) -> None:
         """« Désactiver son compte »: login refused afterwards, data kept."""

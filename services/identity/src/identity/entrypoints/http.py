@@ -110,7 +110,9 @@ def _router(app: IdentityApp) -> APIRouter:
     )
     async def activate(body: ActivationRequest) -> AccountActivated:
         try:
-            result = await app.bus.handle(commands.ActivateAccount(token=body.token))
+            result = await app.bus.handle(
+                commands.ActivateAccount(token=body.token, password=body.password)
+            )
         except errors.IdentityError as exc:
             raise to_problem(exc) from exc
         return AccountActivated(**result)

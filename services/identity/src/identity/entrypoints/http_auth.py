@@ -12,6 +12,7 @@ from servicekit.ratelimit import SlidingWindowLimiter, limit_by_client
 from identity.bootstrap import IdentityApp
 from identity.domain import commands, errors
 from identity.domain.passwords import password_problems
+from identity.entrypoints.http_cabinet import cabinet_router
 from identity.entrypoints.http_personal import personal_router
 from identity.entrypoints.problems import to_problem
 
@@ -212,4 +213,5 @@ def auth_router(app: IdentityApp) -> APIRouter:
         )
 
     router.include_router(personal_router(app, principal))
+    router.include_router(cabinet_router(app, principal))
     return router

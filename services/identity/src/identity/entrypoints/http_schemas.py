@@ -70,6 +70,22 @@ class ActivationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     token: str = Field(min_length=10, max_length=200, repr=False)
+    password: str | None = Field(
+        default=None,
+        max_length=256,
+        repr=False,
+        description="Required for an invited collaborator, who chooses it now.",
+    )
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        problems = password_problems(value)
+        if problems:
+            raise ValueError(" ".join(problems))
+        return value
 
 
 class AccountActivated(BaseModel):

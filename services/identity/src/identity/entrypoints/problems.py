@@ -15,6 +15,10 @@ _PROBLEMS: dict[type[errors.IdentityError], tuple[int, str]] = {
     errors.AccountAlreadyActive: (409, "account-already-active"),
     errors.KnownFactsMismatch: (422, "known-facts-mismatch"),
     errors.AccountAlreadyExists: (409, "account-already-exists"),
+    errors.PasswordRequired: (422, "password-required"),
+    errors.UserStateConflict: (409, "user-state-conflict"),
+    errors.LastAdministrator: (409, "last-administrator"),
+    errors.CabinetUserNotFound: (404, "cabinet-user-not-found"),
 }
 
 

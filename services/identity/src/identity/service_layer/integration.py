@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, cast
 
 from contracts.base import EventPayload
-from contracts.common import PostalAddress
+from contracts.common import PostalAddress, Recipient
 from contracts.identity import v1
 
 from identity.domain.affiliates import AffiliateChanged
@@ -16,6 +16,7 @@ from identity.domain.events import (
     AccountRegistered,
     ActivationRequested,
     CabinetRegistered,
+    CabinetUserChanged,
     DomainEvent,
     EmailChangeRequested,
     PasswordResetRequested,
@@ -70,6 +71,20 @@ def to_integration(event: DomainEvent, sealer: SecretSealer, links: Links) -> Ou
             )
         case AffiliateChanged():
             return _affiliate(event)
+        case CabinetUserChanged():
+            return Outgoing(
+                v1.CabinetUserChangedV1(
+                    cabinet_id=event.cabinet_id,
+                    cabinet_name=event.cabinet_name,
+                    account_id=event.account_id,
+                    user_name=event.user_name,
+                    change=cast(v1.CabinetUserChange, event.change),
+                    rights=list(event.rights),
+                    notify=[Recipient(email=e, display_name=n) for e, n in event.notify],
+                    changed_at=event.changed_at,
+                ),
+                subject=event.cabinet_id,
+            )
         case AccountDeactivated():
             return Outgoing(
                 v1.AccountDeactivatedV1(

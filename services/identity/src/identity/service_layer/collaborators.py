@@ -1,0 +1,138 @@
+"""A firm's users: administrators invite collaborators with rights, change the rights,
+suspend, reactivate, remove, and send a new invitation. Every change is published with the
+other users concerned, whom notifications e-mails (SPEC.md 2.3, seed 004)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from identity.domain import commands, errors
+from identity.domain.events import CabinetUserChanged
+from identity.domain.model import (
+    COLLABORATOR_INVITATION_TTL,
+    Account,
+    Cabinet,
+    request_activation,
+)
+from identity.service_layer.handlers import Dependencies, publish
+from identity.service_layer.ports import IdentityUnitOfWork
+
+INVITED = "!invited"  # not a hash: no password until the invitation is accepted
+CHANGES = {
+    "rights": "user_rights_changed",
+    "suspend": "user_suspended",
+    "reactivate": "user_activated",
+    "remove": "user_removed",
+    "reinvite": "user_invited",
+}
+
+
+def _notify(users: list[Account], actor_id: str, subject_id: str) -> tuple[tuple[str, str], ...]:
+    """The other users concerned: the firm's live users but the one acting."""
+    return tuple(
+        (u.email, u.display_name)
+        for u in users
+        if u.id not in (actor_id, subject_id) and u.status == "active"
+    )
+
+
+def _changed(
+    cabinet: Cabinet,
+    user: Account,
+    change: str,
+    users: list[Account],
+    actor_id: str,
+    deps: Dependencies,
+) -> CabinetUserChanged:
+    return CabinetUserChanged(
+        cabinet_id=cabinet.id,
+        cabinet_name=cabinet.raison_sociale,
+        account_id=user.id,
+        user_name=user.display_name,
+        change=change,
+        rights=tuple(sorted(user.rights)),
+        notify=_notify(users, actor_id, user.id),
+        changed_at=deps.clock.now(),
+    )
+
+
+async def invite(
+    cmd: commands.InviteCollaborator, uow: IdentityUnitOfWork, deps: Dependencies
+) -> dict[str, Any]:
+    now = deps.clock.now()
+    email = cmd.email.strip().lower()
+    async with uow:
+        cabinet = await uow.cabinets.get(cmd.cabinet_id)
+        if cabinet is None:
+            raise errors.CabinetUserNotFound
+        if await uow.accounts.email_exists(email):
+            raise errors.EmailAlreadyUsed
+        user = Account(
+            id=deps.tokens.new_id(),
+            kind="cabinet_user",
+            email=email,
+            display_name=f"{cmd.first_name} {cmd.last_name}",
+            password_hash=INVITED,
+            status="pending",
+            created_at=now,
+            cabinet_id=cabinet.id,
+            rights=cmd.rights,
+        )
+        token = request_activation(
+            user, "collaborator_invitation", deps.tokens.new_token(),
+            COLLABORATOR_INVITATION_TTL, now, cabinet.raison_sociale,
+        )  # fmt: skip
+        users = await uow.accounts.of_cabinet(cabinet.id)
+        user.events.append(_changed(cabinet, user, "user_invited", users, cmd.actor_id, deps))
+        await uow.accounts.add(user)
+        await uow.activation_tokens.add(token)
+        await publish(uow, deps, user.events)
+        await uow.commit()
+    return {"account_id": user.id, "status": user.status, "invitation_expires_at": token.expires_at}
+
+
+async def change(
+    cmd: commands.ChangeCabinetUser, uow: IdentityUnitOfWork, deps: Dependencies
+) -> dict[str, Any]:
+    now = deps.clock.now()
+    async with uow:
+        cabinet = await uow.cabinets.get(cmd.cabinet_id)
+        users = await uow.accounts.of_cabinet(cmd.cabinet_id)
+        user = next((u for u in users if u.id == cmd.account_id), None)
+        if cabinet is None or user is None or user.status == "removed":
+            raise errors.CabinetUserNotFound
+        if cmd.change == "rights":
+            if not user.change_rights(cmd.rights):
+                return {"account_id": user.id, "status": user.status, "rights": sorted(user.rights)}
+        elif cmd.change == "suspend":
+            user.suspend()
+        elif cmd.change == "reactivate":
+            user.reactivate()
+        elif cmd.change == "remove":
+            user.remove()
+        elif cmd.change == "reinvite":
+            if user.status != "pending":
+                raise errors.UserStateConflict("Seul un accès en attente peut être réinvité.")
+            token = request_activation(
+                user, "collaborator_invitation", deps.tokens.new_token(),
+                COLLABORATOR_INVITATION_TTL, now, cabinet.raison_sociale,
+            )  # fmt: skip
+            await uow.activation_tokens.add(token)
+        live_admins = [
+            u for u in users if u.status == "active" and "admin" in u.rights and u.id != user.id
+        ]
+        user_keeps_admin = user.status == "active" and "admin" in user.rights
+        if not live_admins and not user_keeps_admin:
+            raise errors.LastAdministrator
+        if user.status in ("suspended", "removed"):
+            await uow.refresh_tokens.revoke_account(user.id, now)
+        user.events.append(_changed(cabinet, user, CHANGES[cmd.change], users, cmd.actor_id, deps))
+        await uow.accounts.save(user)
+        await publish(uow, deps, user.events)
+        await uow.commit()
+    return {"account_id": user.id, "status": user.status, "rights": sorted(user.rights)}
+
+
+async def list_users(cabinet_id: str, uow: IdentityUnitOfWork) -> list[Account]:
+    async with uow:
+        return [u for u in await uow.accounts.of_cabinet(cabinet_id) if u.status != "removed"]

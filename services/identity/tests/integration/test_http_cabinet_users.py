@@ -1,0 +1,186 @@
+"""A firm's users over HTTP: invitations valid 24 h, rights, suspension, removal, and the
+events that tell the other users; who may do what."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from identity.adapters import orm
+from identity.adapters.nir_vault import NirVault
+from identity.bootstrap import IdentityApp, bootstrap
+from identity.config import IdentitySettings
+from identity.entrypoints.http import create_app
+from identity_fakes import PlainHasher
+from journeys import random_siret, signup_body
+from servicekit.clock import FakeClock
+from servicekit.sealing import generate_keypair, unseal
+from sqlalchemy import select
+
+PASSWORD = "Une phrase de passe solide"
+
+
+@dataclass
+class Firm:
+    client: httpx.AsyncClient
+    app: IdentityApp
+    clock: FakeClock
+    private_key: str
+    cabinet_id: str = ""
+    admin: dict[str, str] | None = None
+
+    async def outbox(self, event_type: str) -> list[dict[str, Any]]:
+        async with self.app.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(orm.outbox.c.payload)
+                    .where(orm.outbox.c.event_type == event_type)
+                    .order_by(orm.outbox.c.id)
+                )
+            ).scalars()
+            return [json.loads(r) for r in rows]
+
+    async def link_token(self, account_id: str) -> str:
+        requests = await self.outbox("identity.account.activation_requested.v1")
+        sealed = [r for r in requests if r["account_id"] == account_id][-1]["sealed_link"]
+        return parse_qs(urlparse(unseal(self.private_key, sealed)).query)["token"][0]
+
+    async def login(self, email: str) -> dict[str, str]:
+        resp = await self.client.post(
+            "/v1/auth/token", json={"username": email, "password": PASSWORD}
+        )
+        assert resp.status_code == 200, resp.text
+        return {"Authorization": f"Bearer {resp.json()['access_token']}"}
+
+    async def sign_up(self, email: str) -> tuple[str, dict[str, str]]:
+        body = signup_body(email, random_siret(random.Random(email)))
+        created = (await self.client.post("/v1/cabinets", json=body)).json()
+        token = await self.link_token(created["admin_account_id"])
+        await self.client.post("/v1/accounts/activation", json={"token": token})
+        return created["cabinet_id"], await self.login(email)
+
+    async def invite(self, email: str, rights: list[str]) -> httpx.Response:
+        assert self.admin is not None
+        body = {"first_name": "Paul", "last_name": "Leroy", "email": email, "rights": rights}
+        return await self.client.post(
+            f"/v1/cabinets/{self.cabinet_id}/users", json=body, headers=self.admin
+        )
+
+    async def accept(self, account_id: str) -> httpx.Response:
+        token = await self.link_token(account_id)
+        return await self.client.post(
+            "/v1/accounts/activation", json={"token": token, "password": PASSWORD}
+        )
+
+
+@pytest.fixture
+async def firm(database_url: str) -> AsyncIterator[Firm]:
+    private, public = generate_keypair()
+    settings = IdentitySettings(
+        database_url=database_url, notifications_public_key=public, nir_key=NirVault.generate_key()
+    )
+    clock = FakeClock()
+    app = bootstrap(settings, hasher=PlainHasher(), clock=clock)
+    api = create_app(app)
+    async with LifespanManager(api):
+        transport = httpx.ASGITransport(app=api)
+        async with httpx.AsyncClient(transport=transport, base_url="http://identity") as client:
+            result = Firm(client, app, clock, private)
+            result.cabinet_id, result.admin = await result.sign_up("claire@cabinet.fr")
+            yield result
+
+
+async def test_an_invited_collaborator_chooses_a_password_within_24_hours(firm: Firm) -> None:
+    resp = await firm.invite("paul@cabinet.fr", ["read", "declare"])
+    assert resp.status_code == 201, resp.text
+    account_id = resp.json()["account_id"]
+    [request] = [
+        r
+        for r in await firm.outbox("identity.account.activation_requested.v1")
+        if r["account_id"] == account_id
+    ]
+    assert request["purpose"] == "collaborator_invitation"
+    no_password = await firm.client.post(
+        "/v1/accounts/activation", json={"token": await firm.link_token(account_id)}
+    )
+    assert no_password.status_code == 422
+    assert (await firm.accept(account_id)).status_code == 200
+    headers = await firm.login("paul@cabinet.fr")
+    me = (await firm.client.get("/v1/me", headers=headers)).json()
+    assert me["rights"] == ["declare", "read"]
+    assert me["cabinet_id"] == firm.cabinet_id
+
+
+async def test_an_invitation_dies_after_24_hours_and_a_new_one_works(firm: Firm) -> None:
+    account_id = (await firm.invite("paul@cabinet.fr", ["read"])).json()["account_id"]
+    firm.clock.advance(timedelta(hours=24))
+    assert (await firm.accept(account_id)).status_code == 410
+    firm.admin = await firm.login("claire@cabinet.fr")  # a day later: a fresh session
+    renewed = await firm.client.post(
+        f"/v1/cabinets/{firm.cabinet_id}/users/{account_id}/invitation", headers=firm.admin
+    )
+    assert renewed.status_code == 200
+    assert (await firm.accept(account_id)).status_code == 200
+
+
+async def test_each_change_is_published_for_the_other_users(firm: Firm) -> None:
+    paul = (await firm.invite("paul@cabinet.fr", ["read"])).json()["account_id"]
+    await firm.accept(paul)
+    anne = (await firm.invite("anne@cabinet.fr", ["read"])).json()["account_id"]
+    await firm.accept(anne)
+    resp = await firm.client.put(
+        f"/v1/cabinets/{firm.cabinet_id}/users/{paul}/rights",
+        json={"rights": ["read", "pay"]},
+        headers=firm.admin,
+    )
+    assert resp.json()["rights"] == ["pay", "read"]
+    changes = await firm.outbox("identity.cabinet.user_changed.v1")
+    assert [c["change"] for c in changes] == ["user_invited", "user_invited", "user_rights_changed"]
+    assert [n["email"] for n in changes[-1]["notify"]] == ["anne@cabinet.fr"]
+
+
+async def test_a_suspended_user_cannot_log_in_until_reactivated(firm: Firm) -> None:
+    paul = (await firm.invite("paul@cabinet.fr", ["read"])).json()["account_id"]
+    await firm.accept(paul)
+    base = f"/v1/cabinets/{firm.cabinet_id}/users/{paul}"
+    assert (await firm.client.post(f"{base}/suspension", headers=firm.admin)).status_code == 200
+    login = await firm.client.post(
+        "/v1/auth/token", json={"username": "paul@cabinet.fr", "password": PASSWORD}
+    )
+    assert login.status_code == 401
+    assert (await firm.client.post(f"{base}/reactivation", headers=firm.admin)).status_code == 200
+    await firm.login("paul@cabinet.fr")
+    assert (await firm.client.delete(base, headers=firm.admin)).json()["status"] == "removed"
+    users = (
+        await firm.client.get(f"/v1/cabinets/{firm.cabinet_id}/users", headers=firm.admin)
+    ).json()
+    assert [u["email"] for u in users] == ["claire@cabinet.fr"]
+
+
+async def test_the_last_administrator_cannot_be_removed(firm: Firm) -> None:
+    me = (await firm.client.get("/v1/me", headers=firm.admin)).json()
+    resp = await firm.client.delete(
+        f"/v1/cabinets/{firm.cabinet_id}/users/{me['subject']}", headers=firm.admin
+    )
+    assert resp.status_code == 409
+    assert resp.json()["type"].endswith("/last-administrator")
+
+
+async def test_a_collaborator_without_admin_gets_403_and_another_firm_404(firm: Firm) -> None:
+    paul = (await firm.invite("paul@cabinet.fr", ["read", "clients"])).json()["account_id"]
+    await firm.accept(paul)
+    headers = await firm.login("paul@cabinet.fr")
+    mine = await firm.client.get(f"/v1/cabinets/{firm.cabinet_id}/users", headers=headers)
+    assert mine.status_code == 403
+    assert "admin" in mine.json()["detail"]
+    other_cabinet, _ = await firm.sign_up("zoe@autre-cabinet.fr")
+    theirs = await firm.client.get(f"/v1/cabinets/{other_cabinet}/users", headers=firm.admin)
+    assert theirs.status_code == 404
