@@ -25,6 +25,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     mandates_v1.MandateKeyIssuedV1,
     mandates_v1.MandateActivatedV1,
     mandates_v1.MandateEndedV1,
+    mandates_v1.MandateMovedV1,
     mandates_v1.PortfolioCreatedV1,
     mandates_v1.PortfolioRenamedV1,
     mandates_v1.PortfolioSubscriberAddedV1,

@@ -54,7 +54,7 @@ MANDATES_PORTFOLIO = Topic(
     "mandates.portfolio",
     key="cabinet id",
     producer="mandates",
-    consumers=("cotisations", "notifications"),
+    consumers=("cotisations", "identity", "notifications"),
     description="Portfolios and their subscribers.",
 )
 COTISATIONS_ACCOUNT = Topic(

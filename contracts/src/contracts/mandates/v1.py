@@ -42,6 +42,7 @@ class MandateActivatedV1(EventPayload):
     client_name: str
     activated_at: datetime
     notify: list[Recipient] = Field(default_factory=list, description="The firm's users to tell.")
+    portfolio_id: str | None = Field(default=None, description="The client's portfolio.")
 
 
 class MandateEndedV1(EventPayload):
@@ -56,6 +57,19 @@ class MandateEndedV1(EventPayload):
     ended_by: EndedBy
     ended_at: datetime
     notify: list[Recipient] = Field(default_factory=list, description="The firm's users to tell.")
+
+
+class MandateMovedV1(EventPayload):
+    """The client was moved to another portfolio of the same firm; the mandate stays active."""
+
+    event_type = "mandates.mandate.moved.v1"
+    topic = MANDATE
+
+    mandate_id: str
+    affiliate_id: str
+    cabinet_id: str
+    portfolio_id: str
+    moved_at: datetime
 
 
 class PortfolioEventV1(EventPayload):

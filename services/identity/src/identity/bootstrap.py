@@ -21,6 +21,7 @@ from identity.adapters.unit_of_work import IdentitySqlUnitOfWork
 from identity.config import IdentitySettings
 from identity.domain import commands
 from identity.service_layer import (
+    access,
     assures,
     auth,
     collaborators,
@@ -77,6 +78,9 @@ class IdentityApp:
         )
         uow.vault = self.vault
         return uow
+
+    async def on_access_event(self, event: IncomingEvent) -> None:
+        await access.record_access_event(event, self.new_uow())
 
     async def on_registry_record(self, event: IncomingEvent) -> None:
         await registry.record_affiliation(event, self.new_uow(), self.bus.deps)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from servicekit.access import access_tables
 from servicekit.tables import add_messaging_tables
 from sqlalchemy import (
     JSON,
@@ -111,3 +112,4 @@ affiliates = Table(
 )
 
 outbox, inbox = add_messaging_tables(metadata)
+access = access_tables(metadata)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from servicekit.access import DelegatedAccess
 from servicekit.uow import SqlAlchemyUnitOfWork
 
+from identity.adapters import orm
 from identity.adapters.affiliates_repository import SqlAlchemyAffiliateRepository
 from identity.adapters.nir_vault import NirVault
 from identity.adapters.repository import (
@@ -23,6 +25,7 @@ class IdentitySqlUnitOfWork(SqlAlchemyUnitOfWork):
     login_throttles: SqlAlchemyLoginThrottleRepository
     affiliates: SqlAlchemyAffiliateRepository
     vault: NirVault
+    access: DelegatedAccess
 
     def _open(self) -> None:
         self.cabinets = SqlAlchemyCabinetRepository(self.session)
@@ -31,3 +34,4 @@ class IdentitySqlUnitOfWork(SqlAlchemyUnitOfWork):
         self.refresh_tokens = SqlAlchemyRefreshTokenRepository(self.session)
         self.login_throttles = SqlAlchemyLoginThrottleRepository(self.session)
         self.affiliates = SqlAlchemyAffiliateRepository(self.session, self.vault)
+        self.access = DelegatedAccess(self.session, orm.access)

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from servicekit.auth import Principal
 from servicekit.fastapi_auth import PrincipalDependency, require_actor
-from servicekit.problems import Forbidden
+from servicekit.problems import Forbidden, NotFound
 
 from identity.bootstrap import IdentityApp
 from identity.domain import commands, errors
 from identity.domain.teleservices import teleservices_for
 from identity.entrypoints.problems import to_problem
-from identity.service_layer import personal
+from identity.service_layer import access, personal
 
 
 class PersonalDataRead(BaseModel):
@@ -28,7 +28,7 @@ class PersonalDataRead(BaseModel):
     siren: str
     address: PostalAddress
     departement: str
-    email: str
+    email: str | None
     mobile: str | None
     third_party_registration_allowed: bool
 
@@ -87,7 +87,7 @@ def _read(data: personal.PersonalData) -> PersonalDataRead:
         siren=a.siren,
         address=PostalAddress.model_validate(a.address),
         departement=a.departement,
-        email=data.account.email,
+        email=data.email,
         mobile=a.mobile,
         third_party_registration_allowed=a.third_party_registration_allowed,
     )
@@ -95,6 +95,7 @@ def _read(data: personal.PersonalData) -> PersonalDataRead:
 
 def personal_router(app: IdentityApp, principal: PrincipalDependency) -> APIRouter:
     router = APIRouter(prefix="/v1/me", tags=["données personnelles"])
+    delegated = APIRouter(prefix="/v1/affiliates", tags=["données personnelles"])
 
     async def assure(who: Annotated[Principal, Depends(principal)]) -> Principal:
         require_actor(who, "assure")
@@ -148,6 +149,20 @@ def personal_router(app: IdentityApp, principal: PrincipalDependency) -> APIRout
         except errors.IdentityError as exc:
             raise to_problem(exc) from exc
 
+    @delegated.get(
+        "/{affiliate_id}/donnees-personnelles",
+        response_model=PersonalDataRead,
+        summary="Les données personnelles d'un affilié : lui-même, son cabinet mandaté, un agent",
+        responses={401: {}, 403: {}, 404: {}},
+    )
+    async def read_for(
+        affiliate_id: str, who: Annotated[Principal, Depends(principal)]
+    ) -> PersonalDataRead:
+        try:
+            return _read(await access.read_for(who, affiliate_id, app.new_uow()))
+        except personal.NotAnAssure as exc:
+            raise NotFound(exc.message, kind="dossier-not-found") from exc
+
     @router.get(
         "/teleservices",
         response_model=list[TeleserviceRead],
@@ -162,4 +177,7 @@ def personal_router(app: IdentityApp, principal: PrincipalDependency) -> APIRout
             for t in teleservices_for(who.category or "")
         ]
 
-    return router
+    outer = APIRouter()
+    outer.include_router(router)
+    outer.include_router(delegated)
+    return outer

@@ -6,8 +6,10 @@ import os
 
 import uvicorn
 from contracts.identity import v1 as identity_v1
+from contracts.mandates import v1 as mandates_v1
 from contracts.partners import v1 as partners_v1
 from faststream.asgi import AsgiFastStream
+from servicekit.access import ACCESS_EVENT_TYPES
 from servicekit.health import database_check
 from servicekit.logging import configure_logging
 from servicekit.messaging import EventRouter, RetryPolicy, make_broker
@@ -35,6 +37,8 @@ def router(app: IdentityApp) -> EventRouter:
         purpose="registry",
         event_types={partners_v1.RegistryAffiliationV1.event_type},
     )
+    for topic in (mandates_v1.MANDATE, mandates_v1.PORTFOLIO):
+        events.on(topic, app.on_access_event, purpose="access", event_types=ACCESS_EVENT_TYPES)
     events.publishes(identity_v1.CABINET, identity_v1.CabinetRegisteredV1)
     events.publishes(
         identity_v1.AFFILIATE,

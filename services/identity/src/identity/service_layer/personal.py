@@ -7,7 +7,6 @@ from typing import Any
 
 from identity.domain import commands, errors
 from identity.domain.affiliates import Affiliate
-from identity.domain.model import Account
 from identity.domain.teleservices import departement_of
 from identity.service_layer.handlers import Dependencies, publish
 from identity.service_layer.ports import IdentityUnitOfWork
@@ -20,8 +19,8 @@ class NotAnAssure(errors.IdentityError):
 
 @dataclass(frozen=True)
 class PersonalData:
-    account: Account
     affiliate: Affiliate
+    email: str | None
 
 
 async def _load(uow: IdentityUnitOfWork, account_id: str) -> PersonalData:
@@ -31,7 +30,7 @@ async def _load(uow: IdentityUnitOfWork, account_id: str) -> PersonalData:
     affiliate = await uow.affiliates.get(account.affiliate_id)
     if affiliate is None:
         raise NotAnAssure
-    return PersonalData(account, affiliate)
+    return PersonalData(affiliate, account.email)
 
 
 async def read(account_id: str, uow: IdentityUnitOfWork) -> PersonalData:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from servicekit.access import DelegatedAccess
 from servicekit.uow import AbstractUnitOfWork
 
 from identity.domain.affiliates import Affiliate
@@ -72,6 +73,8 @@ class IdentityUnitOfWork(AbstractUnitOfWork, Protocol):
     def login_throttles(self) -> LoginThrottleRepository: ...
     @property
     def affiliates(self) -> AffiliateRepository: ...
+    @property
+    def access(self) -> DelegatedAccess: ...
 
 
 class PasswordHasher(Protocol):

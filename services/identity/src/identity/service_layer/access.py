@@ -1,0 +1,42 @@
+"""identity's copy of the delegated-access read model, and reads done on behalf of a firm."""
+
+from __future__ import annotations
+
+from servicekit.auth import Principal
+from servicekit.messaging import IncomingEvent
+from servicekit.problems import NotFound
+from servicekit.uow import DuplicateEvent
+
+from identity.service_layer.personal import NotAnAssure, PersonalData
+from identity.service_layer.ports import IdentityUnitOfWork
+
+CONSUMER = "identity"
+
+
+async def record_access_event(event: IncomingEvent, uow: IdentityUnitOfWork) -> None:
+    try:
+        async with uow:
+            if await uow.inbox.seen(CONSUMER, event.envelope.id):
+                return
+            await uow.access.apply(event)
+            await uow.inbox.record(CONSUMER, event.envelope.id, event.envelope.type)
+            await uow.commit()
+    except DuplicateEvent:
+        return
+
+
+async def read_for(
+    principal: Principal, affiliate_id: str, uow: IdentityUnitOfWork
+) -> PersonalData:
+    """The données personnelles of an affilié, for whoever may read them (else 404/403)."""
+    async with uow:
+        await uow.access.require(principal, affiliate_id, "read")
+        if principal.actor == "cabinet_user":
+            caller = await uow.accounts.get(principal.subject)
+            if caller is None or caller.status != "active":
+                raise NotFound("Aucun dossier accessible ne correspond.", kind="dossier-not-found")
+        affiliate = await uow.affiliates.get(affiliate_id)
+        if affiliate is None:
+            raise NotAnAssure
+        account = await uow.accounts.by_affiliate(affiliate_id)
+        return PersonalData(affiliate, account.email if account else affiliate.email)
