@@ -5,17 +5,17 @@ from typing import Annotated
 
 import phonenumbers
 from contracts.common import PostalAddress
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from servicekit.auth import Principal
 from servicekit.fastapi_auth import PrincipalDependency, require_actor
-from servicekit.problems import Forbidden, NotFound
+from servicekit.problems import Forbidden, NotFound, ValidationProblem
 
 from identity.bootstrap import IdentityApp
 from identity.domain import commands, errors
 from identity.domain.teleservices import teleservices_for
 from identity.entrypoints.problems import to_problem
-from identity.service_layer import access, personal
+from identity.service_layer import access, personal, registry_import
 
 
 class PersonalDataRead(BaseModel):
@@ -67,6 +67,14 @@ class ConsentUpdate(BaseModel):
     allowed: bool = Field(
         description="« L'inscription de votre Siren par un tiers déclarant est autorisée »"
     )
+
+
+class RowReportRead(BaseModel):
+    row: int
+    status: str = Field(examples=["accepted", "refused"])
+    reason: str | None
+    affiliate_id: str | None
+    change: str | None = Field(examples=["registered", "updated", "radiated", "unchanged"])
 
 
 class TeleserviceRead(BaseModel):
@@ -176,6 +184,25 @@ def personal_router(app: IdentityApp, principal: PrincipalDependency) -> APIRout
             TeleserviceRead(code=t.code, label=t.label, link_out=t.link_out)
             for t in teleservices_for(who.category or "")
         ]
+
+    @delegated.post(
+        "/imports",
+        response_model=list[RowReportRead],
+        summary="Charger le registre depuis un fichier CSV (agents) : un compte rendu par ligne",
+        responses={401: {}, 403: {}, 413: {}, 422: {}},
+        openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    )
+    async def bulk_load(
+        request: Request, who: Annotated[Principal, Depends(principal)]
+    ) -> list[RowReportRead]:
+        require_actor(who, "agent")
+        try:
+            reports = await registry_import.import_csv(
+                await request.body(), app.new_uow(), app.bus.deps
+            )
+        except registry_import.ImportRefused as exc:
+            raise ValidationProblem(exc.message) from exc
+        return [RowReportRead(**vars(r)) for r in reports]
 
     outer = APIRouter()
     outer.include_router(router)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from contracts.partners.v1 import RegistryAffiliationV1
 from servicekit.messaging import IncomingEvent, PoisonMessage
 from servicekit.uow import DuplicateEvent
 
-from identity.domain.affiliates import Affiliate
+from identity.domain.affiliates import Affiliate, AffiliateChanged
 from identity.domain.errors import InvalidRegistryRecord
 from identity.domain.identifiers import normalize_nir, normalize_siren, normalize_siret
 from identity.service_layer.handlers import Dependencies, publish
@@ -55,18 +57,27 @@ async def record_affiliation(
         async with uow:
             if await uow.inbox.seen(CONSUMER, event.envelope.id):
                 return
-            current = await uow.affiliates.by_siren(incoming.siren)
-            if current is None:
-                current = incoming
-                current.record("registered")
-                await uow.affiliates.add(current)
-            else:
-                current.update_from(incoming)
-            if record.radiated_on is not None:
-                current.radiate(record.radiated_on)
-            await uow.affiliates.save(current)
-            await publish(uow, deps, current.events)
+            await apply(uow, deps, incoming, record.radiated_on)
             await uow.inbox.record(CONSUMER, event.envelope.id, event.envelope.type)
             await uow.commit()
     except DuplicateEvent:
         return
+
+
+async def apply(
+    uow: IdentityUnitOfWork, deps: Dependencies, incoming: Affiliate, radiated_on: date | None
+) -> tuple[str, str]:
+    """Register, update or radiate; return the affilié's id and what happened."""
+    current = await uow.affiliates.by_siren(incoming.siren)
+    if current is None:
+        current = incoming
+        current.record("registered")
+        await uow.affiliates.add(current)
+    else:
+        current.update_from(incoming)
+    if radiated_on is not None:
+        current.radiate(radiated_on)
+    changes = [e.change for e in current.events if isinstance(e, AffiliateChanged)]
+    await uow.affiliates.save(current)
+    await publish(uow, deps, current.events)
+    return current.id, changes[-1] if changes else "unchanged"
