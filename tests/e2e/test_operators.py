@@ -50,3 +50,57 @@ async def test_an_agent_from_the_command_line_reaches_the_operator_api(
         assert parked.json() == {"items": []}
         anonymous = await client.get(f"{platform.api('notifications')}/v1/operator/deliveries")
         assert anonymous.status_code == 401
+
+
+async def test_a_collaborator_invitation_mails_one_link_that_opens_the_access(
+    platform: RunningPlatform,
+) -> None:
+    import random
+    import uuid
+
+    from journeys import activation_token, mails_to, random_siret, signup_body
+    from servicekit.testing.polling import eventually
+
+    admin = f"admin.{uuid.uuid4().hex[:6]}@cabinet.fr"
+    collaborator = f"collab.{uuid.uuid4().hex[:6]}@cabinet.fr"
+    api = platform.api("identity")
+    async with httpx.AsyncClient(base_url=api, timeout=10) as client:
+        created = (
+            await client.post(
+                "/v1/cabinets", json=signup_body(admin, random_siret(random.Random()))
+            )
+        ).json()
+
+        async def mail_to(address: str) -> list[object]:
+            return list(mails_to(platform.mail_dir, address))
+
+        [first] = await eventually(lambda: mail_to(admin), timeout_s=60, message="admin mail")
+        await client.post("/v1/accounts/activation", json={"token": activation_token(first)})  # type: ignore[arg-type]
+        login = await client.post("/v1/auth/token", json={"username": admin, "password": PASSWORD})
+        bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        invited = await client.post(
+            f"/v1/cabinets/{created['cabinet_id']}/users",
+            json={
+                "first_name": "Paul",
+                "last_name": "Leroy",
+                "email": collaborator,
+                "rights": ["read", "declare"],
+            },
+            headers=bearer,
+        )
+        assert invited.status_code == 201, invited.text
+        [invitation] = await eventually(
+            lambda: mail_to(collaborator), timeout_s=60, message="the invitation"
+        )
+        assert "24 heures" in str(invitation.get_body(preferencelist=("plain",)).get_content())  # type: ignore[attr-defined]
+        accepted = await client.post(
+            "/v1/accounts/activation",
+            json={"token": activation_token(invitation), "password": PASSWORD},  # type: ignore[arg-type]
+        )
+        assert accepted.status_code == 200, accepted.text
+        assert (
+            await client.post(
+                "/v1/auth/token", json={"username": collaborator, "password": PASSWORD}
+            )
+        ).status_code == 200
+    assert len(mails_to(platform.mail_dir, collaborator)) == 1
