@@ -13,7 +13,7 @@ from servicekit.problems import Forbidden, NotFound, ValidationProblem
 
 from identity.bootstrap import IdentityApp
 from identity.domain import commands, errors
-from identity.domain.teleservices import teleservices_for
+from identity.domain.teleservices import ACCESS, DONNEES, teleservices_for
 from identity.entrypoints.problems import to_problem
 from identity.service_layer import access, personal, registry_import
 
@@ -107,6 +107,11 @@ def personal_router(app: IdentityApp, principal: PrincipalDependency) -> APIRout
 
     async def assure(who: Annotated[Principal, Depends(principal)]) -> Principal:
         require_actor(who, "assure")
+        if DONNEES not in ACCESS.get(who.category or "", frozenset()):
+            raise Forbidden(
+                "Le téléservice « Mes données personnelles » n'est pas ouvert à votre catégorie.",
+                kind="teleservice-not-open",
+            )
         return who
 
     Assure = Annotated[Principal, Depends(assure)]  # noqa: N806 - a type alias
