@@ -9,7 +9,7 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen --all-packages
 SOURCES := contracts/src libs/servicekit/src deploy/local/src services/identity/src services/notifications/src services/cotisations/src bench
 
-.PHONY: help bootstrap up down status test test-fast lint format contracts bench demo mail clean
+.PHONY: help bootstrap up down status test test-fast lint format contracts bench demo mail agent clean
 
 help:
 	@echo "make up        start Kafka, the SMTP catcher and every service (api + worker)"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench     the benchmarks, one JSON line each"
 	@echo "make demo      a firm signs up and activates its account on the running stack"
 	@echo "make mail      the last mail caught by the SMTP catcher, decoded"
+	@echo "make agent EMAIL=… NAME=…  a back-office agent (password asked)"
 
 bootstrap:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -39,6 +40,9 @@ demo: bootstrap
 
 mail: bootstrap
 	@$(RUN) python -m devstack mail
+
+agent: bootstrap
+	@$(RUN) python -m devstack agent "$(EMAIL)" "$(NAME)"
 
 test: bootstrap lint
 	@$(RUN) python -m devstack prepare-tests

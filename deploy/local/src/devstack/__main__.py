@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         from devstack.mailbox import last_mails
 
         print(last_mails(root / "var" / "mail"))
+    elif args.command == "agent":
+        return stack.create_agent(root, args.args)
     elif args.command == "demo":
         from devstack.demo import run_demo
 

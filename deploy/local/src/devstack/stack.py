@@ -132,3 +132,25 @@ def summary(info: StackInfo, seconds: float) -> str:
         "Try it: make demo  —  stop everything: make down",
     ]
     return "\n".join(lines)
+
+
+def create_agent(root: Path, args: list[str]) -> int:
+    """A back-office agent in the local stack's identity database (password asked)."""
+    import subprocess
+
+    from devstack.platform import service_env
+    from devstack.services import SERVICES
+
+    if len(args) != 2:
+        raise SystemExit('usage: make agent EMAIL=agent@example.fr NAME="Prénom Nom"')
+    cfg = PlatformConfig(
+        root=root, var=root / "var", kafka_bootstrap="127.0.0.1:9092", smtp_port=SMTP_PORT
+    )
+    identity = next(s for s in SERVICES if s.name == "identity")
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [*python_module("identity.entrypoints.agents"), *args],
+        env=service_env(cfg, identity),
+        cwd=root,
+        check=False,
+    )
+    return done.returncode

@@ -137,8 +137,16 @@ class EventRouter:
         self.subscriptions.append(Subscription(topic, purpose, handler, event_types))
 
     def attach(self, broker: KafkaBroker) -> None:
+        """One Kafka consumer per purpose (consumer group), subscribed to all its topics: fewer
+        group members, fewer rebalances."""
+        groups: dict[str, dict[str, Subscription]] = {}
         for sub in self.subscriptions:
-            self._attach_one(broker, sub)
+            by_topic = groups.setdefault(sub.purpose, {})
+            if sub.topic in by_topic:
+                raise ValueError(f"{sub.topic} is subscribed twice for {sub.purpose}")
+            by_topic[sub.topic] = sub
+        for purpose, by_topic in groups.items():
+            self._attach_group(broker, purpose, by_topic)
         for topic, payloads in self.publications:
             types = ", ".join(p.event_type for p in payloads)
             broker.publisher(
@@ -156,18 +164,21 @@ class EventRouter:
     def dlq_topic(self, topic: str) -> str:
         return f"{topic}.{self.consumer}.dlq"
 
-    def _attach_one(self, broker: KafkaBroker, sub: Subscription) -> None:
+    def _attach_group(
+        self, broker: KafkaBroker, purpose: str, by_topic: dict[str, Subscription]
+    ) -> None:
+        topics = sorted(by_topic)
         subscriber = broker.subscriber(
-            sub.topic,
+            *topics,
             batch=True,
             max_records=self.batch_size,
             batch_timeout_ms=50,
-            group_id=f"{self.consumer}.{sub.purpose}",
+            group_id=f"{self.consumer}.{purpose}",
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
             decoder=_raw_body,
-            title=f"{sub.topic}:{self.consumer}.{sub.purpose}",
-            description=f"{self.consumer} consumes {sub.topic}",
+            title=f"{self.consumer}.{purpose}",
+            description=f"{self.consumer} consumes {', '.join(topics)}",
         )
 
         committer = OffsetCommitter(self.commit_interval_s)
@@ -177,13 +188,13 @@ class EventRouter:
             records = msg.raw_message
             try:
                 for record in records if isinstance(records, tuple) else (records,):
-                    await self.process(broker, sub, record)
+                    await self.process(broker, by_topic[record.topic], record)
             except BaseException:
                 await msg.nack()
                 raise
             await committer.processed(msg)
 
-        consume.__name__ = f"on_{sub.topic.replace('.', '_')}"
+        consume.__name__ = f"on_{purpose.replace('-', '_')}"
         subscriber(consume)
 
     async def process(self, broker: KafkaBroker, sub: Subscription, record: Record) -> None:
