@@ -19,8 +19,9 @@ from devstack import stack
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="devstack")
     parser.add_argument(
-        "command", choices=["up", "down", "status", "demo", "mail", "prepare-tests"]
+        "command", choices=["up", "down", "status", "demo", "mail", "agent", "prepare-tests"]
     )
+    parser.add_argument("args", nargs="*", help="agent: EMAIL NAME")
     parser.add_argument("--root", type=Path, default=Path.cwd())
     args = parser.parse_args(argv)
     root: Path = args.root.resolve()
