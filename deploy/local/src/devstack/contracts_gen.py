@@ -59,6 +59,8 @@ def _service_env(tmp: str) -> Iterator[None]:
 
 
 def _apps() -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
+    from cotisations.entrypoints import api as cotisations_api
+    from cotisations.entrypoints import worker as cotisations_worker
     from identity.entrypoints import api as identity_api
     from identity.entrypoints import worker as identity_worker
     from notifications.entrypoints import api as notifications_api
@@ -67,6 +69,7 @@ def _apps() -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
     return {
         "identity": (identity_api.build, identity_worker.build),
         "notifications": (notifications_api.build, notifications_worker.build),
+        "cotisations": (cotisations_api.build, cotisations_worker.build),
     }
 
 

@@ -27,4 +27,5 @@ class ServiceSpec:
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("identity", 8101, 8102),
     ServiceSpec("notifications", 8111, 8112),
+    ServiceSpec("cotisations", 8121, 8122),
 )

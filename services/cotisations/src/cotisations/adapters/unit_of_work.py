@@ -1,0 +1,18 @@
+"""cotisations' unit of work."""
+
+from __future__ import annotations
+
+from servicekit.access import DelegatedAccess
+from servicekit.uow import SqlAlchemyUnitOfWork
+
+from cotisations.adapters import orm
+from cotisations.adapters.repository import SqlAlchemyAccountRepository
+
+
+class CotisationsSqlUnitOfWork(SqlAlchemyUnitOfWork):
+    accounts: SqlAlchemyAccountRepository
+    access: DelegatedAccess
+
+    def _open(self) -> None:
+        self.accounts = SqlAlchemyAccountRepository(self.session)
+        self.access = DelegatedAccess(self.session, orm.access)

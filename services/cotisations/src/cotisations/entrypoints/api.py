@@ -1,0 +1,30 @@
+"""``python -m cotisations.entrypoints.api``: the api process (uvicorn)."""
+
+from __future__ import annotations
+
+import os
+
+import uvicorn
+from fastapi import FastAPI
+from servicekit.logging import configure_logging
+from servicekit.tracing import configure_tracing
+
+from cotisations.bootstrap import bootstrap
+from cotisations.config import CotisationsSettings
+from cotisations.entrypoints.http import create_app
+
+
+def build() -> FastAPI:
+    settings = CotisationsSettings()
+    configure_logging("cotisations", json=settings.log_json, level=settings.log_level)
+    configure_tracing("cotisations", otlp_endpoint=settings.otlp_endpoint)
+    return create_app(bootstrap(settings))
+
+
+def main() -> None:
+    port = int(os.environ.get("COTISATIONS_API_PORT", "8121"))
+    uvicorn.run(build(), host="127.0.0.1", port=port, log_config=None, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Accounts follow the registry; access follows mandates; reads go through delegated access."""
+
+from __future__ import annotations
+
+from contracts.identity import v1 as identity_v1
+from servicekit.auth import Principal
+from servicekit.messaging import IncomingEvent
+from servicekit.problems import NotFound
+from servicekit.uow import DuplicateEvent
+
+from cotisations.domain.account import CONTRIBUTING, ContributionAccount
+from cotisations.service_layer.ports import CotisationsUnitOfWork
+
+CONSUMER = "cotisations"
+AFFILIATE_TYPES = frozenset(
+    {
+        identity_v1.AffiliateRegisteredV1.event_type,
+        identity_v1.AffiliateUpdatedV1.event_type,
+        identity_v1.AffiliateRadiatedV1.event_type,
+    }
+)
+
+
+async def on_affiliate(event: IncomingEvent, uow: CotisationsUnitOfWork) -> None:
+    """Open an account for a contributing category; keep its département; close on radiation."""
+    p = event.payload(identity_v1.AffiliateRegisteredV1)
+    try:
+        async with uow:
+            if await uow.inbox.seen(CONSUMER, event.envelope.id):
+                return
+            account = await uow.accounts.get(p.affiliate_id)
+            if account is None and p.category in CONTRIBUTING:
+                account = ContributionAccount(
+                    affiliate_id=p.affiliate_id,
+                    category=p.category,
+                    departement=p.departement,
+                    opened_on=p.affiliated_on,
+                    closed_on=p.radiated_on,
+                )
+                await uow.accounts.add(account)
+            elif account is not None:
+                account.departement = p.departement
+                if p.radiated_on is not None:
+                    account.close(p.radiated_on)
+                await uow.accounts.save(account)
+            await uow.inbox.record(CONSUMER, event.envelope.id, event.envelope.type)
+            await uow.commit()
+    except DuplicateEvent:
+        return
+
+
+async def on_access_event(event: IncomingEvent, uow: CotisationsUnitOfWork) -> None:
+    try:
+        async with uow:
+            if await uow.inbox.seen(CONSUMER, event.envelope.id):
+                return
+            await uow.access.apply(event)
+            await uow.inbox.record(CONSUMER, event.envelope.id, event.envelope.type)
+            await uow.commit()
+    except DuplicateEvent:
+        return
+
+
+async def account_for(
+    principal: Principal, affiliate_id: str, uow: CotisationsUnitOfWork
+) -> ContributionAccount:
+    """The account, for the assuré, an agent, or a firm user with an active mandate and
+    portfolio access (``read``); 404 otherwise."""
+    async with uow:
+        await uow.access.require(principal, affiliate_id, "read")
+        account = await uow.accounts.get(affiliate_id)
+    if account is None:
+        raise NotFound("Aucun compte cotisant ne correspond.", kind="account-not-found")
+    return account

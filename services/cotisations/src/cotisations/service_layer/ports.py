@@ -1,0 +1,23 @@
+"""What cotisations' service layer needs from the outside."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from servicekit.access import DelegatedAccess
+from servicekit.uow import AbstractUnitOfWork
+
+from cotisations.domain.account import ContributionAccount
+
+
+class AccountRepository(Protocol):
+    async def get(self, affiliate_id: str) -> ContributionAccount | None: ...
+    async def add(self, account: ContributionAccount) -> None: ...
+    async def save(self, account: ContributionAccount) -> None: ...
+
+
+class CotisationsUnitOfWork(AbstractUnitOfWork, Protocol):
+    @property
+    def accounts(self) -> AccountRepository: ...
+    @property
+    def access(self) -> DelegatedAccess: ...

@@ -1,0 +1,187 @@
+"""The contribution account on a real database: opened from the registry's events, read by
+the assuré, agents, and a firm only through an active mandate and portfolio access."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from contracts.base import EventPayload
+from contracts.common import PostalAddress
+from contracts.envelope import Envelope
+from contracts.identity import v1 as identity_v1
+from contracts.mandates import v1 as mandates_v1
+from cotisations.bootstrap import CotisationsApp, bootstrap
+from cotisations.config import CotisationsSettings
+from cotisations.entrypoints.http import create_app
+from joserfc import jwt
+from joserfc.jwk import KeySet, OKPKey
+from servicekit.auth import TokenVerifier
+from servicekit.clock import FakeClock
+from servicekit.messaging import IncomingEvent
+
+KEY = OKPKey.generate_key("Ed25519", parameters={"kid": "k"})
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def token(actor: str, subject: str, **claims: Any) -> dict[str, str]:
+    body = {
+        "sub": subject,
+        "act": actor,
+        "iss": "mon-compte-identity",
+        "aud": "mon-compte",
+        "iat": int(time.time()),
+        "exp": int(NOW.timestamp()) + 600,
+        **claims,
+    }
+    signed = jwt.encode({"alg": "Ed25519", "kid": "k"}, body, KEY, algorithms=["Ed25519"])
+    return {"Authorization": f"Bearer {signed}"}
+
+
+def event(payload: EventPayload) -> IncomingEvent:
+    envelope = Envelope(
+        id=str(uuid.uuid4()), type=payload.event_type, source="t", time=NOW, subject="s"
+    )
+    return IncomingEvent(envelope, payload.model_dump(mode="json"), payload.topic, 0, 0)
+
+
+def affiliate(
+    affiliate_id: str, category: str, **changes: Any
+) -> identity_v1.AffiliateRegisteredV1:
+    base: dict[str, Any] = {
+        "affiliate_id": affiliate_id,
+        "siren": "732829320",
+        "birth_name": "Dupont",
+        "first_names": "Jean",
+        "category": category,
+        "address": PostalAddress(lines=["1 rue X"], postal_code="57000", city="Metz"),
+        "departement": "57",
+        "affiliated_on": date(2020, 1, 1),
+    }
+    return identity_v1.AffiliateRegisteredV1(**{**base, **changes})
+
+
+@dataclass
+class Service:
+    client: httpx.AsyncClient
+    app: CotisationsApp
+
+
+@pytest.fixture
+async def service(database_url: str) -> AsyncIterator[Service]:
+    app = bootstrap(CotisationsSettings(database_url=database_url), clock=FakeClock(NOW))
+
+    async def jwks() -> dict[str, Any]:
+        return KeySet([KEY]).as_dict(private=False)
+
+    api = create_app(app, verifier=TokenVerifier(jwks, clock=FakeClock(NOW)))
+    async with LifespanManager(api):
+        transport = httpx.ASGITransport(app=api)
+        async with httpx.AsyncClient(transport=transport, base_url="http://c") as client:
+            yield Service(client, app)
+
+
+async def test_an_artisan_gets_an_account_with_the_minimum_contributions_on_moselle_working_days(
+    service: Service,
+) -> None:
+    await service.app.on_affiliate(event(affiliate("aff-1", "artisan")))
+    resp = await service.client.get(
+        "/v1/accounts/aff-1", headers=token("assure", "acc-1", aff="aff-1", cat="artisan")
+    )
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["provisional_total"] == "1377.00"
+    assert len(body["echeancier"]) == 12
+    assert sum(float(i["amount"]) for i in body["echeancier"]) == pytest.approx(1377.00)
+    assert body["echeancier"][3]["due_date"] == "2026-04-07"
+
+
+async def test_a_retiree_or_a_profession_liberale_gets_no_account(service: Service) -> None:
+    for i, category in enumerate(("retraite", "profession_liberale")):
+        await service.app.on_affiliate(event(affiliate(f"aff-{i}", category)))
+    resp = await service.client.get("/v1/accounts/aff-0", headers=token("agent", "ag-1"))
+    assert resp.status_code == 404
+
+
+async def test_a_radiation_stops_the_instalments_after_its_date(service: Service) -> None:
+    await service.app.on_affiliate(event(affiliate("aff-1", "commercant")))
+    await service.app.on_affiliate(
+        event(
+            identity_v1.AffiliateRadiatedV1(
+                **{
+                    **affiliate("aff-1", "commercant").model_dump(),
+                    "radiated_on": date(2026, 6, 30),
+                }
+            )
+        )
+    )
+    body = (await service.client.get("/v1/accounts/aff-1", headers=token("agent", "ag"))).json()
+    assert body["closed_on"] == "2026-06-30"
+    assert [i["due_date"][:7] for i in body["echeancier"]][-1] == "2026-06"
+
+
+async def test_a_firm_reads_the_account_only_through_a_mandate_and_its_portfolio(
+    service: Service,
+) -> None:
+    await service.app.on_affiliate(event(affiliate("aff-1", "artisan")))
+    admin = token(
+        "cabinet_user", "adm", cab="cab-1", rights=["admin", "clients", "declare", "pay", "read"]
+    )
+    paul = token("cabinet_user", "paul", cab="cab-1", rights=["read"])
+    other = token("cabinet_user", "zoe", cab="cab-2", rights=["admin", "read"])
+
+    async def status(headers: dict[str, str]) -> int:
+        return (await service.client.get("/v1/accounts/aff-1", headers=headers)).status_code
+
+    assert [await status(h) for h in (admin, paul, other)] == [404, 404, 404]
+    await service.app.on_access_event(
+        event(
+            mandates_v1.MandateActivatedV1(
+                mandate_id="m",
+                affiliate_id="aff-1",
+                cabinet_id="cab-1",
+                cabinet_name="Un",
+                client_name="Jean Dupont",
+                activated_at=NOW,
+                portfolio_id="p-1",
+            )
+        )
+    )
+    assert [await status(h) for h in (admin, paul, other)] == [200, 404, 404]
+    await service.app.on_access_event(
+        event(
+            mandates_v1.PortfolioSubscriberAddedV1(
+                cabinet_id="cab-1",
+                cabinet_name="Un",
+                portfolio_id="p-1",
+                portfolio_name="Un",
+                occurred_at=NOW,
+                subscriber_account_id="paul",
+                subscriber_name="Paul",
+            )
+        )
+    )
+    assert await status(paul) == 200
+    await service.app.on_access_event(
+        event(
+            mandates_v1.MandateEndedV1(
+                mandate_id="m",
+                affiliate_id="aff-1",
+                cabinet_id="cab-1",
+                cabinet_name="Un",
+                client_name="Jean Dupont",
+                ended_by="client",
+                ended_at=NOW,
+            )
+        )
+    )
+    assert [await status(h) for h in (admin, paul)] == [404, 404]
+    assert await status({}) == 401
+    assert await status(token("assure", "acc-9", aff="aff-9", cat="artisan")) == 404
