@@ -37,6 +37,8 @@ class Principal(BaseModel):
     cabinet_id: str | None = None
     rights: frozenset[Right] = frozenset()
     category: str | None = None
+    email: str | None = None
+    name: str | None = None
 
     def has_right(self, right: Right) -> bool:
         return right in self.rights
@@ -138,6 +140,8 @@ class TokenVerifier:
                 cabinet_id=claims.get("cab"),
                 rights=frozenset(claims.get("rights", [])),
                 category=claims.get("cat"),
+                email=claims.get("email"),
+                name=claims.get("name"),
             )
         except (KeyError, ValidationError) as exc:
             raise Unauthorized("Jeton d'accès incomplet.") from exc

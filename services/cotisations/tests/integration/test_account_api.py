@@ -3,69 +3,23 @@ the assuré, agents, and a firm only through an active mandate and portfolio acc
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from contracts.base import EventPayload
-from contracts.common import PostalAddress
-from contracts.envelope import Envelope
 from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
 from cotisations.bootstrap import CotisationsApp, bootstrap
 from cotisations.config import CotisationsSettings
 from cotisations.entrypoints.http import create_app
-from joserfc import jwt
-from joserfc.jwk import KeySet, OKPKey
+from cotisations_samples import KEY, NOW, affiliate, event, token
+from joserfc.jwk import KeySet
 from servicekit.auth import TokenVerifier
 from servicekit.clock import FakeClock
-from servicekit.messaging import IncomingEvent
-
-KEY = OKPKey.generate_key("Ed25519", parameters={"kid": "k"})
-NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-
-
-def token(actor: str, subject: str, **claims: Any) -> dict[str, str]:
-    body = {
-        "sub": subject,
-        "act": actor,
-        "iss": "mon-compte-identity",
-        "aud": "mon-compte",
-        "iat": int(time.time()),
-        "exp": int(NOW.timestamp()) + 600,
-        **claims,
-    }
-    signed = jwt.encode({"alg": "Ed25519", "kid": "k"}, body, KEY, algorithms=["Ed25519"])
-    return {"Authorization": f"Bearer {signed}"}
-
-
-def event(payload: EventPayload) -> IncomingEvent:
-    envelope = Envelope(
-        id=str(uuid.uuid4()), type=payload.event_type, source="t", time=NOW, subject="s"
-    )
-    return IncomingEvent(envelope, payload.model_dump(mode="json"), payload.topic, 0, 0)
-
-
-def affiliate(
-    affiliate_id: str, category: str, **changes: Any
-) -> identity_v1.AffiliateRegisteredV1:
-    base: dict[str, Any] = {
-        "affiliate_id": affiliate_id,
-        "siren": "732829320",
-        "birth_name": "Dupont",
-        "first_names": "Jean",
-        "category": category,
-        "address": PostalAddress(lines=["1 rue X"], postal_code="57000", city="Metz"),
-        "departement": "57",
-        "affiliated_on": date(2020, 1, 1),
-    }
-    return identity_v1.AffiliateRegisteredV1(**{**base, **changes})
 
 
 @dataclass

@@ -20,6 +20,18 @@ accounts = Table(
     Column("periodicity", String(10), nullable=False),
     Column("debit_day", Integer, nullable=False),
     Column("payment_mode", String(20), nullable=False),
+    Column("last_estimate_on", Date, nullable=True),
+    Column("holder_name", String(200), nullable=False, server_default=""),
+)
+
+instalments = Table(
+    "instalments",
+    metadata,
+    Column("affiliate_id", String(64), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    PrimaryKeyConstraint("affiliate_id", "due_date", name="pk_instalments"),
 )
 
 incomes = Table(

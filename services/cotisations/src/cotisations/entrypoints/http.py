@@ -3,19 +3,21 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from servicekit.auth import Principal, TokenVerifier, http_jwks_fetcher
 from servicekit.fastapi_auth import bearer_principal
 from servicekit.health import database_check
 from servicekit.http import create_http_app
-from servicekit.problems import ValidationProblem
+from servicekit.problems import Conflict, ValidationProblem
 
 from cotisations.bootstrap import CotisationsApp
+from cotisations.domain.account import EstimateLocked
 from cotisations.domain.errors import InvalidComputationInput
-from cotisations.service_layer import handlers
+from cotisations.service_layer import estimates, handlers
 
 
 class InstalmentRead(BaseModel):
@@ -36,6 +38,49 @@ class AccountRead(BaseModel):
     provisional_total: str
     lines: dict[str, str]
     echeancier: list[InstalmentRead]
+
+
+class EstimateCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=2025, le=2026, examples=[2026])
+    income: Decimal = Field(
+        ge=Decimal(-10_000_000),
+        le=Decimal(100_000_000),
+        decimal_places=2,
+        examples=["42000.00"],
+        description="Revenu professionnel estimé (indépendant) ou chiffre d'affaires (micro).",
+    )
+
+
+class EstimateRead(BaseModel):
+    affiliate_id: str
+    year: int
+    income: str
+    annual_amount: str
+    lines: dict[str, str]
+    effective_from: date
+    instalments: list[InstalmentRead]
+    credit: str
+    applied: bool
+
+
+def _estimate_read(result: estimates.EstimateResult, applied: bool) -> EstimateRead:
+    e = result.estimate
+    return EstimateRead(
+        affiliate_id=result.account.affiliate_id,
+        year=e.year,
+        income=f"{e.income:.2f}",
+        annual_amount=f"{e.computation.total:.2f}",
+        lines={k: f"{v:.2f}" for k, v in e.computation.lines.items()},
+        effective_from=e.revision.effective_from,
+        instalments=[
+            InstalmentRead(due_date=i.due_date, amount=f"{i.amount:.2f}")
+            for i in e.revision.remaining
+        ],
+        credit=f"{e.revision.credit:.2f}",
+        applied=applied,
+    )
 
 
 def _router(app: CotisationsApp, verifier: TokenVerifier) -> APIRouter:
@@ -76,6 +121,43 @@ def _router(app: CotisationsApp, verifier: TokenVerifier) -> APIRouter:
                 InstalmentRead(due_date=i.due_date, amount=f"{i.amount:.2f}") for i in schedule
             ],
         )
+
+    async def _estimate(
+        affiliate_id: str, body: EstimateCreate, who: Principal, applying: bool
+    ) -> EstimateRead:
+        run = estimates.apply if applying else estimates.preview
+        try:
+            result = await run(who, affiliate_id, body.year, body.income, app.new_uow(), app.clock)
+        except EstimateLocked as exc:
+            raise Conflict(
+                str(exc), kind="estimate-locked", extra={"unlocks_on": exc.unlocks_on.isoformat()}
+            ) from exc
+        except InvalidComputationInput as exc:
+            raise ValidationProblem(exc.message) from exc
+        return _estimate_read(result, applied=applying)
+
+    @router.post(
+        "/{affiliate_id}/estimates/preview",
+        response_model=EstimateRead,
+        summary="Aperçu d'une estimation de revenu : nouvelles échéances, date d'effet",
+        responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}},
+    )
+    async def preview(
+        affiliate_id: str, body: EstimateCreate, who: Annotated[Principal, Depends(principal)]
+    ) -> EstimateRead:
+        return await _estimate(affiliate_id, body, who, applying=False)
+
+    @router.post(
+        "/{affiliate_id}/estimates",
+        response_model=EstimateRead,
+        status_code=201,
+        summary="Transmettre une estimation de revenu : échéancier rectificatif immédiat",
+        responses={401: {}, 403: {}, 404: {}, 409: {"description": "locked until a date"}, 422: {}},
+    )
+    async def apply(
+        affiliate_id: str, body: EstimateCreate, who: Annotated[Principal, Depends(principal)]
+    ) -> EstimateRead:
+        return await _estimate(affiliate_id, body, who, applying=True)
 
     return router
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import uvicorn
+from contracts.cotisations import v1 as cotisations_v1
 from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
 from faststream.asgi import AsgiFastStream
@@ -37,6 +38,9 @@ def router(app: CotisationsApp) -> EventRouter:
     )
     for topic in (mandates_v1.MANDATE, mandates_v1.PORTFOLIO, identity_v1.CABINET):
         events.on(topic, app.on_access_event, purpose="access", event_types=ACCESS_EVENT_TYPES)
+    events.publishes(
+        cotisations_v1.ACCOUNT, cotisations_v1.EstimateAppliedV1, cotisations_v1.ScheduleRevisedV1
+    )
     return events
 
 

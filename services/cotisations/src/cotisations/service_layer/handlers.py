@@ -36,10 +36,12 @@ async def on_affiliate(event: IncomingEvent, uow: CotisationsUnitOfWork) -> None
                     departement=p.departement,
                     opened_on=p.affiliated_on,
                     closed_on=p.radiated_on,
+                    holder_name=p.display_name,
                 )
                 await uow.accounts.add(account)
             elif account is not None:
                 account.departement = p.departement
+                account.holder_name = p.display_name
                 if p.radiated_on is not None:
                     account.close(p.radiated_on)
                 await uow.accounts.save(account)

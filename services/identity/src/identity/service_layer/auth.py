@@ -34,6 +34,8 @@ def claims(account: Account) -> dict[str, Any]:
         "sub": account.id,
         "act": account.kind,
         "rights": sorted(account.rights),
+        "email": account.email,
+        "name": account.display_name,
     }
     if account.cabinet_id:
         body["cab"] = account.cabinet_id

@@ -1,8 +1,8 @@
-"""accounts, incomes and the access read model
+"""accounts, incomes, instalments and the access read model
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 01:35:27.183969
+Create Date: 2026-11-24 01:44:11.127403
 """
 
 from collections.abc import Sequence
@@ -51,6 +51,8 @@ def upgrade() -> None:
         sa.Column("periodicity", sa.String(length=10), nullable=False),
         sa.Column("debit_day", sa.Integer(), nullable=False),
         sa.Column("payment_mode", sa.String(length=20), nullable=False),
+        sa.Column("last_estimate_on", sa.Date(), nullable=True),
+        sa.Column("holder_name", sa.String(length=200), server_default="", nullable=False),
         sa.PrimaryKeyConstraint("affiliate_id"),
     )
     op.create_table(
@@ -68,6 +70,14 @@ def upgrade() -> None:
         sa.Column("amount", sa.Numeric(precision=14, scale=2), nullable=False),
         sa.Column("kind", sa.String(length=12), nullable=False),
         sa.PrimaryKeyConstraint("affiliate_id", "year", name="pk_incomes"),
+    )
+    op.create_table(
+        "instalments",
+        sa.Column("affiliate_id", sa.String(length=64), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=14, scale=2), nullable=False),
+        sa.PrimaryKeyConstraint("affiliate_id", "due_date", name="pk_instalments"),
     )
     op.create_table(
         "outbox",
@@ -103,6 +113,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_outbox_state_id")
 
     op.drop_table("outbox")
+    op.drop_table("instalments")
     op.drop_table("incomes")
     op.drop_table("inbox")
     op.drop_table("accounts")

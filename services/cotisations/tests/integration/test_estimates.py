@@ -1,0 +1,183 @@
+"""Income estimates on a real database: preview changes nothing, apply replaces the remaining
+instalments at once and publishes, a second estimate within a month is refused with its date."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from contracts.mandates import v1 as mandates_v1
+from cotisations.adapters import orm
+from cotisations.bootstrap import CotisationsApp, bootstrap
+from cotisations.config import CotisationsSettings
+from cotisations.entrypoints.http import create_app
+from cotisations_samples import KEY, NOW, affiliate, event, token
+from joserfc.jwk import KeySet
+from servicekit.auth import TokenVerifier
+from servicekit.clock import FakeClock
+from sqlalchemy import select
+
+ASSURE = {"actor": "assure", "subject": "acc-1", "aff": "aff-1", "cat": "artisan"}
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient, app: CotisationsApp, clock: FakeClock) -> None:
+        self.client, self.app, self.clock = client, app, clock
+
+    def headers(self, actor: str, subject: str, **claims: Any) -> dict[str, str]:
+        return token(actor, subject, exp_at=self.clock.now(), **claims)
+
+    async def outbox(self) -> list[tuple[str, dict[str, Any]]]:
+        async with self.app.engine.connect() as conn:
+            rows = (await conn.execute(select(orm.outbox.c.event_type, orm.outbox.c.payload))).all()
+        return [(r.event_type, json.loads(r.payload)) for r in rows]
+
+
+@pytest.fixture
+async def api(database_url: str) -> AsyncIterator[Api]:
+    clock = FakeClock(NOW)
+    app = bootstrap(CotisationsSettings(database_url=database_url), clock=clock)
+
+    async def jwks() -> dict[str, Any]:
+        return KeySet([KEY]).as_dict(private=False)
+
+    fastapi_app = create_app(app, verifier=TokenVerifier(jwks, clock=clock))
+    async with LifespanManager(fastapi_app):
+        await app.on_affiliate(event(affiliate("aff-1", "artisan")))
+        transport = httpx.ASGITransport(app=fastapi_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://c") as client:
+            yield Api(client, app, clock)
+
+
+def _assure(api: Api) -> dict[str, str]:
+    return api.headers(
+        "assure", "acc-1", aff="aff-1", cat="artisan", email="jean@dupont.fr", name="Jean Dupont"
+    )
+
+
+async def test_a_preview_shows_the_new_instalments_and_changes_nothing(api: Api) -> None:
+    before = (await api.client.get("/v1/accounts/aff-1", headers=_assure(api))).json()
+    resp = await api.client.post(
+        "/v1/accounts/aff-1/estimates/preview",
+        json={"year": 2026, "income": "42000.00"},
+        headers=_assure(api),
+    )
+    assert resp.status_code == 200, resp.text
+    preview = resp.json()
+    assert preview["annual_amount"] == "18741.00"
+    assert preview["effective_from"] == "2026-04-07"  # 1 March + 15 days: the 7 April due date
+    after = (await api.client.get("/v1/accounts/aff-1", headers=_assure(api))).json()
+    assert after == before
+    assert await api.outbox() == []
+
+
+async def test_applying_replaces_the_remaining_instalments_and_tells_notifications(
+    api: Api,
+) -> None:
+    resp = await api.client.post(
+        "/v1/accounts/aff-1/estimates",
+        json={"year": 2026, "income": "42000.00"},
+        headers=_assure(api),
+    )
+    assert resp.status_code == 201, resp.text
+    account = (await api.client.get("/v1/accounts/aff-1", headers=_assure(api))).json()
+    amounts = [Decimal(i["amount"]) for i in account["echeancier"]]
+    assert sum(amounts) == Decimal("18741.00")
+    assert amounts[0] == amounts[1] == amounts[2] == Decimal("114.75")  # minimum, already due
+    events = await api.outbox()
+    assert [t for t, _ in events] == [
+        "cotisations.account.estimate_applied.v1",
+        "cotisations.account.schedule_revised.v1",
+    ]
+    assert events[0][1]["requested_by"] == {
+        "email": "jean@dupont.fr",
+        "display_name": "Jean Dupont",
+    }
+    assert events[0][1]["client_name"] == "Jean Dupont"
+    assert len(events[1][1]["instalments"]) == 9
+
+
+async def test_a_second_estimate_within_a_month_says_until_when_then_is_accepted(api: Api) -> None:
+    body = {"year": 2026, "income": "42000.00"}
+    assert (
+        await api.client.post("/v1/accounts/aff-1/estimates", json=body, headers=_assure(api))
+    ).status_code == 201
+    refused = await api.client.post("/v1/accounts/aff-1/estimates", json=body, headers=_assure(api))
+    assert refused.status_code == 409
+    assert refused.json()["unlocks_on"] == "2026-04-01"
+    api.clock.advance(timedelta(days=31))
+    accepted = await api.client.post(
+        "/v1/accounts/aff-1/estimates", json=body, headers=_assure(api)
+    )
+    assert accepted.status_code == 201
+
+
+async def test_a_firm_needs_the_declare_right_on_a_client_it_can_reach(api: Api) -> None:
+    await api.app.on_access_event(
+        event(
+            mandates_v1.MandateActivatedV1(
+                mandate_id="m",
+                affiliate_id="aff-1",
+                cabinet_id="cab-1",
+                cabinet_name="Un",
+                client_name="Jean Dupont",
+                activated_at=NOW,
+                portfolio_id="p-1",
+            )
+        )
+    )
+    await api.app.on_access_event(
+        event(
+            mandates_v1.PortfolioSubscriberAddedV1(
+                cabinet_id="cab-1",
+                cabinet_name="Un",
+                portfolio_id="p-1",
+                portfolio_name="Un",
+                occurred_at=NOW,
+                subscriber_account_id="paul",
+                subscriber_name="Paul",
+            )
+        )
+    )
+    reader = api.headers("cabinet_user", "paul", cab="cab-1", rights=["read"])
+    declarer = api.headers(
+        "cabinet_user",
+        "adm",
+        cab="cab-1",
+        rights=["declare", "read"],
+        email="claire@cabinet.fr",
+        name="Claire Martin",
+    )
+    body = {"year": 2026, "income": "30000.00"}
+    refused = await api.client.post("/v1/accounts/aff-1/estimates", json=body, headers=reader)
+    assert refused.status_code == 403
+    assert "declare" in refused.json()["detail"]
+    assert (
+        await api.client.post("/v1/accounts/aff-1/estimates", json=body, headers=declarer)
+    ).status_code == 404
+    admin = api.headers(
+        "cabinet_user",
+        "adm",
+        cab="cab-1",
+        rights=["admin", "declare", "read"],
+        email="claire@cabinet.fr",
+        name="Claire Martin",
+    )
+    assert (
+        await api.client.post("/v1/accounts/aff-1/estimates", json=body, headers=admin)
+    ).status_code == 201
+
+
+@pytest.mark.parametrize("income", ["abc", "1e999", "12.345"])
+async def test_a_bad_income_gets_422_and_writes_nothing(api: Api, income: str) -> None:
+    resp = await api.client.post(
+        "/v1/accounts/aff-1/estimates", json={"year": 2026, "income": income}, headers=_assure(api)
+    )
+    assert resp.status_code == 422
+    assert await api.outbox() == []
