@@ -71,6 +71,30 @@ async def test_an_assure_reads_the_account_that_the_registry_opened(
         account = await eventually(the_account, timeout_s=60, message="the account")
         assert account["category"] == "commercant"
         assert len(account["echeancier"]) == 12  # type: ignore[arg-type]
+        estimate = await client.post(
+            f"{platform.api('cotisations')}/v1/accounts/{affiliate_id}/estimates",
+            json={"year": 2026, "income": "42000.00"},
+            headers=headers,
+        )
+        assert estimate.status_code == 201, estimate.text
+
+        async def confirmation() -> list[object]:
+            return [
+                m
+                for m in mails_to(platform.mail_dir, email)
+                if "Estimation de revenu" in str(m["Subject"])  # type: ignore[index]
+            ]
+
+        await eventually(confirmation, timeout_s=60, message="the estimate confirmation")
+
+        async def the_rectificatif_letter() -> list[object]:
+            return [
+                p
+                for p in (platform.cfg.var / "letters").glob("*.json")
+                if "echeancier_rectificatif_letter" in p.read_text()
+            ]
+
+        await eventually(the_rectificatif_letter, timeout_s=60, message="the échéancier letter")
         someone_else = await client.get(
             f"{platform.api('cotisations')}/v1/accounts/{uuid.uuid4()}", headers=headers
         )

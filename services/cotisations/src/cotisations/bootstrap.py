@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from pathlib import Path
 
-from servicekit.clock import Clock, SystemClock
+from servicekit.clock import Clock, FakeClock, SystemClock
 from servicekit.db import create_engine, session_factory
 from servicekit.messaging import IncomingEvent
 from servicekit.migrations import upgrade
@@ -65,4 +66,6 @@ def bootstrap(
 ) -> CotisationsApp:
     settings = settings or CotisationsSettings()
     engine = create_engine(settings.database_url)
+    if clock is None and settings.business_date is not None:
+        clock = FakeClock(datetime.combine(settings.business_date, time(9), tzinfo=UTC))
     return CotisationsApp(settings, engine, session_factory(engine), clock or SystemClock())

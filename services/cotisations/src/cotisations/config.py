@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 from servicekit.settings import ServiceSettings
@@ -17,3 +19,8 @@ class CotisationsSettings(ServiceSettings):
         validation_alias=AliasChoices("IDENTITY_JWKS_URL", "jwks_url"),
     )
     migrate_on_start: bool = True
+    business_date: date | None = Field(
+        default=None,
+        description="Demonstrations and end-to-end tests only: the date the account rules see "
+        "(due dates, estimate lock), so a journey does not depend on the day it runs.",
+    )
