@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from servicekit.db import as_utc
 from sqlalchemy import exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,13 +18,6 @@ from identity.adapters.orm import (
 )
 from identity.domain.model import Account, ActivationToken, Cabinet
 from identity.domain.sessions import LoginThrottle, RefreshToken
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes: every instant we store is UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 class SqlAlchemyCabinetRepository:
@@ -52,7 +46,7 @@ class SqlAlchemyCabinetRepository:
             row.raison_sociale,
             row.siret,
             row.address,
-            _aware(row.created_at),  # type: ignore[arg-type]
+            as_utc(row.created_at),  # type: ignore[arg-type]
         )
 
     async def siret_exists(self, siret: str) -> bool:
@@ -132,10 +126,10 @@ def _to_account(row: Any) -> Account:
         display_name=row.display_name,
         password_hash=row.password_hash,
         status=row.status,
-        created_at=_aware(row.created_at),  # type: ignore[arg-type]
+        created_at=as_utc(row.created_at),  # type: ignore[arg-type]
         cabinet_id=row.cabinet_id,
         rights=frozenset(r for r in row.rights.split(",") if r),
-        activated_at=_aware(row.activated_at),
+        activated_at=as_utc(row.activated_at),
         affiliate_id=row.affiliate_id,
         category=row.category,
     )
@@ -169,8 +163,8 @@ class SqlAlchemyActivationTokenRepository:
             row.token_hash,
             row.account_id,
             row.purpose,
-            _aware(row.expires_at),  # type: ignore[arg-type]
-            _aware(row.used_at),
+            as_utc(row.expires_at),  # type: ignore[arg-type]
+            as_utc(row.used_at),
             row.new_email,
         )
 
@@ -209,10 +203,10 @@ class SqlAlchemyRefreshTokenRepository:
             row.token_hash,
             row.family_id,
             row.account_id,
-            _aware(row.issued_at),  # type: ignore[arg-type]
-            _aware(row.expires_at),  # type: ignore[arg-type]
-            _aware(row.used_at),
-            _aware(row.revoked_at),
+            as_utc(row.issued_at),  # type: ignore[arg-type]
+            as_utc(row.expires_at),  # type: ignore[arg-type]
+            as_utc(row.used_at),
+            as_utc(row.revoked_at),
         )
 
     async def mark_used(self, token: RefreshToken) -> bool:
@@ -255,7 +249,7 @@ class SqlAlchemyLoginThrottleRepository:
         if row is None:
             return LoginThrottle(identifier)
         return LoginThrottle(
-            identifier, row.failures, _aware(row.last_failure_at), _aware(row.locked_until)
+            identifier, row.failures, as_utc(row.last_failure_at), as_utc(row.locked_until)
         )
 
     async def save(self, throttle: LoginThrottle) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from joserfc import jwt
 from joserfc.jwk import KeySet, OKPKey
 from servicekit.clock import Clock
+from servicekit.db import as_utc
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -40,7 +41,7 @@ class KeyStore:
             await self.rotate()
             return
         self._keys = [
-            (_aware(row.created_at), OKPKey.import_key(json.loads(row.private_jwk))) for row in rows
+            (as_utc(row.created_at), OKPKey.import_key(json.loads(row.private_jwk))) for row in rows
         ]
 
     async def rotate(self) -> str:
@@ -82,9 +83,3 @@ class KeyStore:
             "jti": uuid.uuid4().hex,
         }
         return jwt.encode({"alg": ALGORITHM, "kid": key.kid}, body, key, algorithms=[ALGORITHM])
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

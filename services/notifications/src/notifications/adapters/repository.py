@@ -7,9 +7,10 @@ left in ``sending`` by a crashed worker is claimed again after the sending timeo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from servicekit.db import as_utc
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,12 +20,6 @@ from notifications.domain.directory import AffiliateContact
 from notifications.domain.model import PENDING, SENDING, SENT, Delivery
 from notifications.domain.replay import PENDING as REPLAY_PENDING
 from notifications.domain.replay import DlqReplay
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _to_delivery(row: Any) -> Delivery:
@@ -37,12 +32,12 @@ def _to_delivery(row: Any) -> Delivery:
         recipient=row.recipient,
         context=dict(row.context),
         sealed=dict(row.sealed),
-        event_time=_aware(row.event_time),  # type: ignore[arg-type]
-        created_at=_aware(row.created_at),  # type: ignore[arg-type]
+        event_time=as_utc(row.event_time),  # type: ignore[arg-type]
+        created_at=as_utc(row.created_at),  # type: ignore[arg-type]
         state=row.state,
         attempts=row.attempts,
-        next_attempt_at=_aware(row.next_attempt_at),
-        sent_at=_aware(row.sent_at),
+        next_attempt_at=as_utc(row.next_attempt_at),
+        sent_at=as_utc(row.sent_at),
         last_error=row.last_error,
         optional=bool(row.optional),
         letter_status=row.letter_status,
@@ -170,7 +165,7 @@ class SqlAlchemyAffiliateDirectory:
             address_lines=tuple(row.address_lines),
             email=row.email,
             radiated=bool(row.radiated),
-            updated_at=_aware(row.updated_at),  # type: ignore[arg-type]
+            updated_at=as_utc(row.updated_at),  # type: ignore[arg-type]
         )
 
     async def put(self, contact: AffiliateContact) -> None:
@@ -198,10 +193,10 @@ def _to_replay(row: Any) -> DlqReplay:
         topic=row.topic,
         limit=row.limit,
         requested_by=row.requested_by,
-        requested_at=_aware(row.requested_at),  # type: ignore[arg-type]
+        requested_at=as_utc(row.requested_at),  # type: ignore[arg-type]
         state=row.state,
         replayed=row.replayed,
-        finished_at=_aware(row.finished_at),
+        finished_at=as_utc(row.finished_at),
         error=row.error,
     )
 
