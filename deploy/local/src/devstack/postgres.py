@@ -8,6 +8,7 @@ for speed. It is stopped by the PID we started.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devstack.ports import free_port
-from devstack.processes import alive
 from devstack.sync import run_sync
 
 
@@ -59,19 +59,42 @@ class PostgresServer:
     pid: int | None = None
 
     def stop(self) -> None:
-        if self.pid is not None and alive(self.pid):
+        """Stop the whole process group we started (``runuser`` and the postgres it runs):
+        SIGINT (fast shutdown), then SIGKILL."""
+        if self.pid is not None:
             for sig, wait_s in ((signal.SIGINT, 20.0), (signal.SIGKILL, 5.0)):
                 try:
-                    os.kill(self.pid, sig)
+                    os.killpg(self.pid, sig)
                 except ProcessLookupError:
                     break
                 deadline = time.monotonic() + wait_s
-                while alive(self.pid) and time.monotonic() < deadline:
+                while _group_alive(self.pid) and time.monotonic() < deadline:
                     time.sleep(0.1)
-                if not alive(self.pid):
+                if not _group_alive(self.pid):
                     break
         if self.directory is not None:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pgid, os.WNOHANG)
+    return any(_pgid_of(int(entry)) == pgid for entry in os.listdir("/proc") if entry.isdigit())
+
+
+def _pgid_of(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return None if fields[0] == "Z" else int(fields[2])
 
 
 async def _accepts(url: str) -> None:

@@ -1,0 +1,56 @@
+"""The local infrastructure stops exactly what it started: PostgreSQL's process group and the
+Kafka broker by its PID; and the broker has every topic of the catalogue."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from devstack.kafka import KafkaBroker
+from devstack.ports import free_port
+from devstack.postgres import _accepts, _group_alive, start_postgres
+from devstack.processes import alive
+from devstack.sync import run_sync
+from devstack.topics import ensure_topics, wanted_topics
+
+
+@pytest.mark.postgres
+def test_a_started_postgres_answers_and_stopping_it_leaves_no_process() -> None:
+    if os.environ.get("TEST_POSTGRES_URL"):
+        pytest.fail("this test starts its own server: unset TEST_POSTGRES_URL")
+    server = start_postgres()
+    assert server.pid is not None
+    run_sync(_accepts(server.url))
+    server.stop()
+    assert not _group_alive(server.pid)
+    assert server.directory is not None
+    assert not server.directory.exists()
+
+
+@pytest.mark.kafka
+def test_a_broker_gets_the_catalogue_topics_and_stops_by_its_pid(tmp_path: Path) -> None:
+    broker = KafkaBroker(tmp_path / "data", tmp_path / "log", free_port(), free_port())
+    broker.start()
+    pid = broker.pid()
+    try:
+        created = run_sync(ensure_topics(broker.bootstrap))
+        assert set(created) == set(wanted_topics())
+        assert run_sync(ensure_topics(broker.bootstrap)) == []
+
+        async def partitions() -> dict[str, int]:
+            admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
+            await admin.start()
+            try:
+                described = await admin.describe_topics(list(wanted_topics()))
+                return {t["topic"]: len(t["partitions"]) for t in described}
+            finally:
+                await admin.close()
+
+        assert min(run_sync(partitions()).values()) >= 3
+    finally:
+        broker.stop()
+    assert pid is not None
+    assert not alive(pid)
+    assert broker.pid() is None
