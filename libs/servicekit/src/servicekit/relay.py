@@ -16,7 +16,7 @@ import contextlib
 import json
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from opentelemetry import trace
@@ -24,7 +24,7 @@ from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from servicekit.clock import Clock
-from servicekit.db import is_sqlite
+from servicekit.db import as_utc, is_sqlite
 from servicekit.logging import get_logger
 from servicekit.metrics import (
     OUTBOX_BACKLOG,
@@ -307,8 +307,6 @@ class OutboxRelay:
         if oldest is None:
             OUTBOX_OLDEST_AGE.labels(self._service).set(0)
         else:
-            if oldest.tzinfo is None:
-                oldest = oldest.replace(tzinfo=UTC)
             OUTBOX_OLDEST_AGE.labels(self._service).set(
-                (self._clock.now() - oldest).total_seconds()
+                (self._clock.now() - as_utc(oldest)).total_seconds()
             )

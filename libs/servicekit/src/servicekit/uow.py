@@ -7,8 +7,9 @@ commit. A consumer also records the event id in the inbox in the same transactio
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, TypeVar
 
 from contracts.base import EventPayload
 from sqlalchemy import Table
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.clock import Clock
 from servicekit.inbox import Inbox
+from servicekit.messaging import IncomingEvent
 from servicekit.outbox import OutboxWriter
 
 
@@ -107,3 +109,25 @@ class SqlAlchemyUnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
+
+
+U = TypeVar("U", bound=AbstractUnitOfWork)
+T = TypeVar("T")
+
+
+async def consume_once(
+    uow: U, consumer: str, event: IncomingEvent, effect: Callable[[U], Awaitable[T]]
+) -> T | None:
+    """An idempotent consumer: run ``effect`` and record the event in the inbox in one
+    transaction. A duplicate (seen before, or recorded first by a concurrent copy) changes
+    nothing and returns None."""
+    try:
+        async with uow:
+            if await uow.inbox.seen(consumer, event.envelope.id):
+                return None
+            result = await effect(uow)
+            await uow.inbox.record(consumer, event.envelope.id, event.envelope.type)
+            await uow.commit()
+            return result
+    except DuplicateEvent:
+        return None

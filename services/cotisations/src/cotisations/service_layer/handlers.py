@@ -6,7 +6,7 @@ from contracts.identity import v1 as identity_v1
 from servicekit.auth import Principal
 from servicekit.messaging import IncomingEvent
 from servicekit.problems import NotFound
-from servicekit.uow import DuplicateEvent
+from servicekit.uow import consume_once
 
 from cotisations.domain.account import CONTRIBUTING, ContributionAccount
 from cotisations.service_layer.ports import CotisationsUnitOfWork
@@ -24,43 +24,34 @@ AFFILIATE_TYPES = frozenset(
 async def on_affiliate(event: IncomingEvent, uow: CotisationsUnitOfWork) -> None:
     """Open an account for a contributing category; keep its département; close on radiation."""
     p = event.payload(identity_v1.AffiliateRegisteredV1)
-    try:
-        async with uow:
-            if await uow.inbox.seen(CONSUMER, event.envelope.id):
-                return
-            account = await uow.accounts.get(p.affiliate_id)
-            if account is None and p.category in CONTRIBUTING:
-                account = ContributionAccount(
-                    affiliate_id=p.affiliate_id,
-                    category=p.category,
-                    departement=p.departement,
-                    opened_on=p.affiliated_on,
-                    closed_on=p.radiated_on,
-                    holder_name=p.display_name,
-                )
-                await uow.accounts.add(account)
-            elif account is not None:
-                account.departement = p.departement
-                account.holder_name = p.display_name
-                if p.radiated_on is not None:
-                    account.close(p.radiated_on)
-                await uow.accounts.save(account)
-            await uow.inbox.record(CONSUMER, event.envelope.id, event.envelope.type)
-            await uow.commit()
-    except DuplicateEvent:
-        return
+
+    async def effect(u: CotisationsUnitOfWork) -> None:
+        account = await u.accounts.get(p.affiliate_id)
+        if account is None and p.category in CONTRIBUTING:
+            account = ContributionAccount(
+                affiliate_id=p.affiliate_id,
+                category=p.category,
+                departement=p.departement,
+                opened_on=p.affiliated_on,
+                closed_on=p.radiated_on,
+                holder_name=p.display_name,
+            )
+            await u.accounts.add(account)
+        elif account is not None:
+            account.departement = p.departement
+            account.holder_name = p.display_name
+            if p.radiated_on is not None:
+                account.close(p.radiated_on)
+            await u.accounts.save(account)
+
+    await consume_once(uow, CONSUMER, event, effect)
 
 
 async def on_access_event(event: IncomingEvent, uow: CotisationsUnitOfWork) -> None:
-    try:
-        async with uow:
-            if await uow.inbox.seen(CONSUMER, event.envelope.id):
-                return
-            await uow.access.apply(event)
-            await uow.inbox.record(CONSUMER, event.envelope.id, event.envelope.type)
-            await uow.commit()
-    except DuplicateEvent:
-        return
+    async def effect(u: CotisationsUnitOfWork) -> None:
+        await u.access.apply(event)
+
+    await consume_once(uow, CONSUMER, event, effect)
 
 
 async def account_for(

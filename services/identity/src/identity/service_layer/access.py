@@ -5,7 +5,7 @@ from __future__ import annotations
 from servicekit.auth import Principal
 from servicekit.messaging import IncomingEvent
 from servicekit.problems import NotFound
-from servicekit.uow import DuplicateEvent
+from servicekit.uow import consume_once
 
 from identity.service_layer.personal import NotAnAssure, PersonalData
 from identity.service_layer.ports import IdentityUnitOfWork
@@ -14,15 +14,10 @@ CONSUMER = "identity"
 
 
 async def record_access_event(event: IncomingEvent, uow: IdentityUnitOfWork) -> None:
-    try:
-        async with uow:
-            if await uow.inbox.seen(CONSUMER, event.envelope.id):
-                return
-            await uow.access.apply(event)
-            await uow.inbox.record(CONSUMER, event.envelope.id, event.envelope.type)
-            await uow.commit()
-    except DuplicateEvent:
-        return
+    async def effect(u: IdentityUnitOfWork) -> None:
+        await u.access.apply(event)
+
+    await consume_once(uow, CONSUMER, event, effect)
 
 
 async def read_for(

@@ -6,7 +6,7 @@ from datetime import date
 
 from contracts.partners.v1 import RegistryAffiliationV1
 from servicekit.messaging import IncomingEvent, PoisonMessage
-from servicekit.uow import DuplicateEvent
+from servicekit.uow import consume_once
 
 from identity.domain.affiliates import Affiliate, AffiliateChanged
 from identity.domain.errors import InvalidRegistryRecord
@@ -53,15 +53,11 @@ async def record_affiliation(
         incoming = affiliate_from(record, deps.tokens.new_id())
     except InvalidRegistryRecord as exc:
         raise PoisonMessage(exc.message) from exc
-    try:
-        async with uow:
-            if await uow.inbox.seen(CONSUMER, event.envelope.id):
-                return
-            await apply(uow, deps, incoming, record.radiated_on)
-            await uow.inbox.record(CONSUMER, event.envelope.id, event.envelope.type)
-            await uow.commit()
-    except DuplicateEvent:
-        return
+
+    async def effect(u: IdentityUnitOfWork) -> None:
+        await apply(u, deps, incoming, record.radiated_on)
+
+    await consume_once(uow, CONSUMER, event, effect)
 
 
 async def apply(

@@ -11,7 +11,7 @@ from contracts.identity import v1 as identity_v1
 from servicekit.clock import Clock
 from servicekit.messaging import IncomingEvent
 from servicekit.metrics import CONSUMER_HANDLED
-from servicekit.uow import DuplicateEvent
+from servicekit.uow import consume_once
 
 from notifications.domain.directory import AffiliateContact
 from notifications.domain.model import Delivery, RetrySchedule, delivery_key
@@ -57,31 +57,30 @@ async def plan_deliveries(
         return 0
     planned = planner(event)
     now = deps.clock.now()
-    added = 0
-    try:
-        async with uow:
-            if await uow.inbox.seen(CONSUMER, event.envelope.id):
-                CONSUMER_HANDLED.labels("notifications", CONSUMER, event.topic, "duplicate").inc()
-                return 0
-            for item in planned:
-                delivery = Delivery(
-                    id=str(uuid.uuid4()),
-                    key=delivery_key(event.envelope.id, item.kind, item.recipient),
-                    source_event_id=event.envelope.id,
-                    kind=item.kind,
-                    channel=item.channel,
-                    recipient=item.recipient,
-                    context=item.context,
-                    sealed=item.sealed,
-                    event_time=event.envelope.time,
-                    created_at=now,
-                    next_attempt_at=now,
-                    optional=item.optional,
-                )
-                added += int(await uow.deliveries.add_if_absent(delivery))
-            await uow.inbox.record(CONSUMER, event.envelope.id, event.envelope.type)
-            await uow.commit()
-    except DuplicateEvent:
+
+    async def effect(u: NotificationsUnitOfWork) -> int:
+        added = 0
+        for item in planned:
+            delivery = Delivery(
+                id=str(uuid.uuid4()),
+                key=delivery_key(event.envelope.id, item.kind, item.recipient),
+                source_event_id=event.envelope.id,
+                kind=item.kind,
+                channel=item.channel,
+                recipient=item.recipient,
+                context=item.context,
+                sealed=item.sealed,
+                event_time=event.envelope.time,
+                created_at=now,
+                next_attempt_at=now,
+                optional=item.optional,
+            )
+            added += int(await u.deliveries.add_if_absent(delivery))
+        return added
+
+    added = await consume_once(uow, CONSUMER, event, effect)
+    if added is None:
+        CONSUMER_HANDLED.labels("notifications", CONSUMER, event.topic, "duplicate").inc()
         return 0
     return added
 
@@ -103,14 +102,10 @@ async def record_affiliate(event: IncomingEvent, uow: NotificationsUnitOfWork) -
     if event.envelope.type not in AFFILIATE_TYPES:
         return
     p = event.payload(identity_v1.AffiliateRegisteredV1)
-    try:
-        async with uow:
-            if await uow.inbox.seen(CONSUMER, event.envelope.id):
-                return
-            current = await uow.affiliates.get(p.affiliate_id)
-            if current is None or current.updated_at <= event.envelope.time:
-                await uow.affiliates.put(_contact(p, event))
-            await uow.inbox.record(CONSUMER, event.envelope.id, event.envelope.type)
-            await uow.commit()
-    except DuplicateEvent:
-        return
+
+    async def effect(u: NotificationsUnitOfWork) -> None:
+        current = await u.affiliates.get(p.affiliate_id)
+        if current is None or current.updated_at <= event.envelope.time:
+            await u.affiliates.put(_contact(p, event))
+
+    await consume_once(uow, CONSUMER, event, effect)
