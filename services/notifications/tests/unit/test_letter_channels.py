@@ -41,6 +41,7 @@ class FakeProvider:
 
     def __init__(self, fail_with: int | None = None) -> None:
         self.letters: dict[str, dict[str, object]] = {}
+        self.by_idempotency_key: dict[str, str] = {}
         self.fail_with = fail_with
 
     def handler(self, request: httpx.Request) -> httpx.Response:
@@ -51,8 +52,14 @@ class FakeProvider:
         if request.method == "POST" and request.url.path == "/letters":
             body = json.loads(request.content)
             assert base64.b64decode(body["pdf_base64"]).startswith(b"%PDF")
+            key = request.headers.get("idempotency-key", "")
+            if key in self.by_idempotency_key:
+                letter_id = self.by_idempotency_key[key]
+                return httpx.Response(200, json={"id": letter_id, "status": "queued"})
             letter_id = f"prov-{len(self.letters) + 1}"
             self.letters[letter_id] = {"status": "queued", **body}
+            if key:
+                self.by_idempotency_key[key] = letter_id
             return httpx.Response(201, json={"id": letter_id, "status": "queued"})
         letter_id = request.url.path.rsplit("/", 1)[-1]
         if letter_id not in self.letters:
@@ -80,6 +87,15 @@ async def test_the_provider_receives_the_letter_and_reports_its_status() -> None
     assert await provider.status(reference) == "queued"
     fake.letters[reference]["status"] = "returned"
     assert await provider.status(reference) == "returned"
+
+
+async def test_a_letter_sent_again_carries_the_same_idempotency_key_and_is_posted_once() -> None:
+    fake = FakeProvider()
+    provider = _provider(fake)
+    first = await provider.send(LETTER)
+    again = await provider.send(LETTER)
+    assert again == first
+    assert list(fake.letters) == [first]
 
 
 @pytest.mark.parametrize(("status", "permanent"), [(503, False), (500, False), (422, True)])

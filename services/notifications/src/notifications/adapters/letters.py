@@ -86,7 +86,8 @@ class HttpLetterProvider:
             "color": False,
             "postage": "lettre_verte",
         }
-        data = await self._call("POST", "/letters", json=body)
+        headers = {"Idempotency-Key": letter.message_id}
+        data = await self._call("POST", "/letters", json=body, headers=headers)
         return str(data["id"])
 
     async def status(self, reference: str) -> str:

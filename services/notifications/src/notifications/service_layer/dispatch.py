@@ -7,16 +7,23 @@ e-mail to an affilié without an address is skipped.
 
 from __future__ import annotations
 
-from notifications.domain.model import Delivery, DeliveryFailed
+from collections.abc import Awaitable, Callable
+
+from servicekit.logging import get_logger
+
+from notifications.domain.model import SENDING, Delivery, DeliveryFailed
 from notifications.service_layer.handlers import Dependencies, UowFactory
 from notifications.service_layer.metrics import DELIVERIES, DELIVERY_LATENCY
 from notifications.service_layer.ports import OutgoingEmail, OutgoingLetter
 from notifications.service_layer.recording import (
+    RecordingFailed,
     record_failure,
     record_letter_status,
-    record_sent,
     record_skipped,
+    send_and_record,
 )
+
+_log = get_logger(__name__)
 
 
 class _Skip(Exception):
@@ -30,6 +37,8 @@ async def dispatch_due(uow_factory: UowFactory, deps: Dependencies, limit: int =
         claimed = await uow.deliveries.claim_due(now, limit, now - deps.sending_timeout)
         await uow.commit()
     for delivery in claimed:
+        if delivery.state == SENDING:
+            _log.warning("delivery_in_doubt_resent", delivery_id=delivery.id, kind=delivery.kind)
         await _send_one(delivery, uow_factory, deps)
     return len(claimed)
 
@@ -59,8 +68,35 @@ async def _context(
     return context
 
 
+def _hand_over(
+    delivery: Delivery, context: dict[str, object], deps: Dependencies
+) -> Callable[[], Awaitable[str | None]]:
+    """Render now (a template error must not hold the record open) and return the hand-over."""
+    if delivery.channel == "email":
+        to = str(context["email"]) if delivery.affiliate_id else delivery.recipient
+        email = OutgoingEmail(
+            delivery.key[:40], to, deps.renderer.render_email(delivery.kind, context)
+        )
+
+        async def send_email() -> str | None:
+            await deps.email.send(email)
+            return None
+
+        return send_email
+    letter = OutgoingLetter(
+        delivery.id,
+        delivery.kind,
+        str(context.get("reference", "")),
+        deps.renderer.render_letter(delivery.kind, context, deps.clock.now().date()),
+    )
+
+    async def send_letter() -> str | None:
+        return await deps.letters.send(letter)
+
+    return send_letter
+
+
 async def _send_one(delivery: Delivery, uow_factory: UowFactory, deps: Dependencies) -> None:
-    reference: str | None = None
     if delivery.channel not in ("email", "letter"):
         await record_failure(
             delivery, f"unknown channel {delivery.channel}", True, uow_factory, deps
@@ -68,20 +104,12 @@ async def _send_one(delivery: Delivery, uow_factory: UowFactory, deps: Dependenc
         return
     try:
         context = await _context(delivery, uow_factory, deps)
-        if delivery.channel == "email":
-            to = str(context["email"]) if delivery.affiliate_id else delivery.recipient
-            content = deps.renderer.render_email(delivery.kind, context)
-            await deps.email.send(OutgoingEmail(delivery.key[:40], to, content))
-        else:
-            letter = deps.renderer.render_letter(delivery.kind, context, deps.clock.now().date())
-            reference = await deps.letters.send(
-                OutgoingLetter(
-                    delivery.id, delivery.kind, str(context.get("reference", "")), letter
-                )
-            )
+        await send_and_record(delivery, _hand_over(delivery, context, deps), uow_factory, deps)
     except _Skip as skip:
         await record_skipped(delivery, str(skip), uow_factory)
         return
+    except RecordingFailed:
+        return  # left claimed: sent again after the sending timeout
     except DeliveryFailed as exc:
         await record_failure(delivery, exc.reason, exc.permanent, uow_factory, deps)
         return
@@ -89,11 +117,9 @@ async def _send_one(delivery: Delivery, uow_factory: UowFactory, deps: Dependenc
         reason = f"{type(exc).__name__}: {exc}"
         await record_failure(delivery, reason, False, uow_factory, deps)
         return
-    now = deps.clock.now()
-    await record_sent(delivery, reference, uow_factory, deps)
     DELIVERIES.labels(delivery.kind, delivery.channel, "sent").inc()
     DELIVERY_LATENCY.labels(delivery.kind, delivery.channel).observe(
-        max((now - delivery.event_time).total_seconds(), 0.0)
+        max((deps.clock.now() - delivery.event_time).total_seconds(), 0.0)
     )
 
 

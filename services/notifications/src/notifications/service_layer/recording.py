@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import cast
 
 from contracts.notifications import v1
@@ -14,14 +16,30 @@ from notifications.service_layer.metrics import DELIVERIES
 _log = get_logger(__name__)
 
 
-async def record_sent(
-    delivery: Delivery, reference: str | None, uow_factory: UowFactory, deps: Dependencies
+class RecordingFailed(Exception):
+    """The channel accepted the message but its record could not be committed: the delivery
+    stays claimed and is sent again after the sending timeout (the one in-doubt case)."""
+
+
+async def send_and_record(
+    delivery: Delivery,
+    hand_over: Callable[[], Awaitable[str | None]],
+    uow_factory: UowFactory,
+    deps: Dependencies,
 ) -> None:
+    """Hand the message to its channel with the record of its sending already written.
+
+    The sent state and its events are written first, in a transaction left open; the channel
+    is called; the transaction commits the moment the channel accepts. A crash can then fall
+    only between the channel's acceptance and the commit itself, not across a wait for a
+    database lock. A refusal by the channel rolls the record back and raises as the channel did.
+    """
     now = deps.clock.now()
-    delivery.mark_sent(now, reference)
+    sent = replace(delivery)
+    sent.mark_sent(now)
     channel = cast(v1.Channel, delivery.channel)
     async with uow_factory() as uow:
-        await uow.deliveries.save(delivery)
+        await uow.deliveries.save(sent)
         await uow.outbox.add(
             v1.MessageSentV1(
                 message_id=delivery.id,
@@ -33,8 +51,16 @@ async def record_sent(
             subject=delivery.id,
         )
         if delivery.channel == "letter" and delivery.affiliate_id is not None:
-            await uow.outbox.add(_letter_status(delivery, deps), subject=delivery.id)
-        await uow.commit()
+            await uow.outbox.add(_letter_status(sent, deps), subject=delivery.id)
+        reference = await hand_over()
+        try:
+            if reference is not None:
+                sent.provider_ref = reference
+                await uow.deliveries.save(sent)
+            await uow.commit()
+        except Exception as exc:
+            _log.error("delivery_in_doubt", delivery_id=delivery.id, error=str(exc)[:300])
+            raise RecordingFailed(delivery.id) from exc
     _log.info("delivery_sent", delivery_id=delivery.id, kind=delivery.kind, channel=channel)
 
 
