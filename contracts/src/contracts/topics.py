@@ -33,7 +33,7 @@ IDENTITY_ACCOUNT = Topic(
     "identity.account",
     key="account id",
     producer="identity",
-    consumers=("notifications",),
+    consumers=("notifications", "mandates"),
     description="Assuré and cabinet user accounts: registration, activation, e-mail, password.",
 )
 IDENTITY_CABINET = Topic(

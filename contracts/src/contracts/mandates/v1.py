@@ -59,6 +59,48 @@ class MandateEndedV1(EventPayload):
     notify: list[Recipient] = Field(default_factory=list, description="The firm's users to tell.")
 
 
+LetterStatus = Literal["queued", "printed", "posted", "returned"]
+
+
+class MandateLetterStatusChangedV1(EventPayload):
+    """The key letter moved on at the printer (from ``notifications.delivery``); the first
+    change takes a requested mandate to ``letter_sent``."""
+
+    event_type = "mandates.mandate.letter_status_changed.v1"
+    topic = MANDATE
+
+    mandate_id: str
+    affiliate_id: str
+    cabinet_id: str
+    state: str
+    letter_status: LetterStatus
+    changed_at: datetime
+
+
+class MandateLockedV1(EventPayload):
+    """Five wrong keys: the request is locked until the firm re-issues a key."""
+
+    event_type = "mandates.mandate.locked.v1"
+    topic = MANDATE
+
+    mandate_id: str
+    affiliate_id: str
+    cabinet_id: str
+    locked_at: datetime
+
+
+class MandateDeletedV1(EventPayload):
+    """The firm deleted a request before it was activated; its key is dead."""
+
+    event_type = "mandates.mandate.deleted.v1"
+    topic = MANDATE
+
+    mandate_id: str
+    affiliate_id: str
+    cabinet_id: str
+    deleted_at: datetime
+
+
 class MandateMovedV1(EventPayload):
     """The client was moved to another portfolio of the same firm; the mandate stays active."""
 
@@ -93,6 +135,13 @@ class PortfolioRenamedV1(PortfolioEventV1):
     topic = PORTFOLIO
 
     previous_name: str
+
+
+class PortfolioDeletedV1(PortfolioEventV1):
+    """An empty portfolio was deleted by an administrator."""
+
+    event_type = "mandates.portfolio.deleted.v1"
+    topic = PORTFOLIO
 
 
 class PortfolioSubscriberAddedV1(PortfolioEventV1):

@@ -63,6 +63,8 @@ def _apps() -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
     from cotisations.entrypoints import worker as cotisations_worker
     from identity.entrypoints import api as identity_api
     from identity.entrypoints import worker as identity_worker
+    from mandates.entrypoints import api as mandates_api
+    from mandates.entrypoints import worker as mandates_worker
     from notifications.entrypoints import api as notifications_api
     from notifications.entrypoints import worker as notifications_worker
 
@@ -70,6 +72,7 @@ def _apps() -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
         "identity": (identity_api.build, identity_worker.build),
         "notifications": (notifications_api.build, notifications_worker.build),
         "cotisations": (cotisations_api.build, cotisations_worker.build),
+        "mandates": (mandates_api.build, mandates_worker.build),
     }
 
 

@@ -28,4 +28,5 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("identity", 8101, 8102),
     ServiceSpec("notifications", 8111, 8112),
     ServiceSpec("cotisations", 8121, 8122),
+    ServiceSpec("mandates", 8131, 8132),
 )

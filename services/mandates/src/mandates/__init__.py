@@ -1,0 +1,1 @@
+"""mandates: clients of accountant firms, activation keys, mandates and portfolios."""

@@ -1,0 +1,30 @@
+"""``python -m mandates.entrypoints.api``: the api process (uvicorn)."""
+
+from __future__ import annotations
+
+import os
+
+import uvicorn
+from fastapi import FastAPI
+from servicekit.logging import configure_logging
+from servicekit.tracing import configure_tracing
+
+from mandates.bootstrap import bootstrap
+from mandates.config import MandatesSettings
+from mandates.entrypoints.http import create_app
+
+
+def build() -> FastAPI:
+    settings = MandatesSettings()
+    configure_logging("mandates", json=settings.log_json, level=settings.log_level)
+    configure_tracing("mandates", otlp_endpoint=settings.otlp_endpoint)
+    return create_app(bootstrap(settings))
+
+
+def main() -> None:
+    port = int(os.environ.get("MANDATES_API_PORT", "8131"))
+    uvicorn.run(build(), host="127.0.0.1", port=port, log_config=None, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Consumers: the registry and the firms' read models, radiations, and the key letters'
+status. Each runs once per event (inbox) in one transaction with what it publishes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from contracts.identity import v1 as identity_v1
+from contracts.mandates import v1
+from contracts.notifications import v1 as notifications_v1
+from servicekit.clock import Clock
+from servicekit.messaging import IncomingEvent
+from servicekit.uow import consume_once
+
+from mandates.domain.model import Affiliate, Portfolio
+from mandates.service_layer.clients import publish_deleted, publish_ended
+from mandates.service_layer.ports import MandatesUnitOfWork
+
+CONSUMER = "mandates"
+AFFILIATE_TYPES = frozenset(
+    {
+        identity_v1.AffiliateRegisteredV1.event_type,
+        identity_v1.AffiliateUpdatedV1.event_type,
+        identity_v1.AffiliateRadiatedV1.event_type,
+    }
+)
+CABINET_TYPES = frozenset(
+    {identity_v1.CabinetRegisteredV1.event_type, identity_v1.CabinetUserChangedV1.event_type}
+)
+ACCOUNT_TYPES = frozenset(
+    {
+        identity_v1.AccountRegisteredV1.event_type,
+        identity_v1.AccountActivationRequestedV1.event_type,
+    }
+)
+LETTER_TYPES = frozenset({notifications_v1.LetterStatusChangedV1.event_type})
+
+
+def _display_name(p: identity_v1.AffiliateStateV1) -> str:
+    return f"{p.first_names} {p.usage_name or p.birth_name}".strip()
+
+
+async def on_affiliate(event: IncomingEvent, uow: MandatesUnitOfWork, clock: Clock) -> None:
+    p = event.payload(identity_v1.AffiliateStateV1)
+    radiated = p.radiated_on is not None or event.envelope.type == (
+        identity_v1.AffiliateRadiatedV1.event_type
+    )
+
+    async def effect(u: MandatesUnitOfWork) -> None:
+        await u.directory.put_affiliate(
+            Affiliate(
+                p.affiliate_id,
+                p.siren,
+                _display_name(p),
+                radiated,
+                p.third_party_registration_allowed,
+            )
+        )
+        if radiated:
+            await _close_for_radiation(u, p.affiliate_id, clock.now())
+
+    await consume_once(uow, CONSUMER, event, effect)
+
+
+async def _close_for_radiation(uow: MandatesUnitOfWork, affiliate_id: str, now: datetime) -> None:
+    """A radiation ends the active mandate (``registry``) and drops pending requests."""
+    for mandate in await uow.mandates.open_for_affiliate(affiliate_id):
+        mandate.close_for_radiation(now)
+        await uow.mandates.save(mandate)
+        if mandate.state == "ended":
+            await publish_ended(uow, mandate, now, exclude=None)
+        else:
+            await publish_deleted(uow, mandate, now)
+
+
+async def on_cabinet(event: IncomingEvent, uow: MandatesUnitOfWork, clock: Clock) -> None:
+    async def effect(u: MandatesUnitOfWork) -> None:
+        if event.envelope.type == identity_v1.CabinetRegisteredV1.event_type:
+            await _cabinet_registered(u, event.payload(identity_v1.CabinetRegisteredV1), clock)
+            return
+        c = event.payload(identity_v1.CabinetUserChangedV1)
+        await u.directory.put_cabinet(c.cabinet_id, c.cabinet_name)
+        await u.directory.patch_user(
+            c.account_id,
+            cabinet_id=c.cabinet_id,
+            name=c.user_name,
+            is_admin="admin" in c.rights,
+            active=c.change not in ("user_suspended", "user_removed"),
+        )
+
+    await consume_once(uow, CONSUMER, event, effect)
+
+
+async def _cabinet_registered(
+    uow: MandatesUnitOfWork, c: identity_v1.CabinetRegisteredV1, clock: Clock
+) -> None:
+    """A new firm gets its default portfolio, named after its raison sociale (seed 004)."""
+    await uow.directory.patch_user(
+        c.admin_account_id, cabinet_id=c.cabinet_id, is_admin=True, active=True
+    )
+    if not await uow.directory.put_cabinet(c.cabinet_id, c.raison_sociale):
+        return
+    now = clock.now()
+    portfolio = Portfolio(
+        str(uuid.uuid4()), c.cabinet_id, c.raison_sociale, c.admin_account_id, True, now
+    )
+    await uow.portfolios.add(portfolio)
+    await uow.outbox.add(
+        v1.PortfolioCreatedV1(
+            cabinet_id=c.cabinet_id,
+            cabinet_name=c.raison_sociale,
+            portfolio_id=portfolio.id,
+            portfolio_name=portfolio.name,
+            occurred_at=now,
+        ),
+        subject=c.cabinet_id,
+    )
+
+
+async def on_account(event: IncomingEvent, uow: MandatesUnitOfWork) -> None:
+    """Firm users' e-mail and name, to tell them about their clients."""
+
+    async def effect(u: MandatesUnitOfWork) -> None:
+        if event.envelope.type == identity_v1.AccountRegisteredV1.event_type:
+            r = event.payload(identity_v1.AccountRegisteredV1)
+            if r.kind == "cabinet_user" and r.cabinet_id:
+                await u.directory.patch_user(r.account_id, cabinet_id=r.cabinet_id)
+            return
+        a = event.payload(identity_v1.AccountActivationRequestedV1)
+        if a.kind == "cabinet_user":
+            await u.directory.patch_user(a.account_id, email=a.email, name=a.display_name)
+
+    await consume_once(uow, CONSUMER, event, effect)
+
+
+async def on_letter_status(event: IncomingEvent, uow: MandatesUnitOfWork, clock: Clock) -> None:
+    """The key letter's status at the printer: the request shows it; the first one takes the
+    mandate to ``letter_sent``."""
+    s = event.payload(notifications_v1.LetterStatusChangedV1)
+
+    async def effect(u: MandatesUnitOfWork) -> None:
+        mandate = await u.mandates.by_key_event(s.source_event_id)
+        if mandate is None:
+            return  # a letter of another kind, or of a key re-issued since
+        now = clock.now()
+        if mandate.letter_moved(s.status, now):
+            await u.mandates.save(mandate)
+            await u.outbox.add(
+                v1.MandateLetterStatusChangedV1(
+                    mandate_id=mandate.id,
+                    affiliate_id=mandate.affiliate_id,
+                    cabinet_id=mandate.cabinet_id,
+                    state=mandate.state,
+                    letter_status=s.status,
+                    changed_at=now,
+                ),
+                subject=mandate.affiliate_id,
+            )
+
+    await consume_once(uow, CONSUMER, event, effect)
