@@ -77,3 +77,26 @@ async def group_caught_up(bootstrap: str, group_id: str, topics: list[str]) -> b
     finally:
         await consumer.stop()
         await admin.close()
+
+
+async def read_topic(bootstrap: str, topic: str) -> list[tuple[str, dict[str, object]]]:
+    """Every event on ``topic`` so far, as (CloudEvents type, payload), without a group."""
+    import json
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in await _partitions(consumer, topic)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        found: list[tuple[str, dict[str, object]]] = []
+        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+            batch = await consumer.getmany(*partitions, timeout_ms=1000)
+            for records in batch.values():
+                for record in records:
+                    headers = {k: v.decode() for k, v in record.headers}
+                    found.append((headers.get("ce_type", ""), json.loads(record.value)))
+        return found
+    finally:
+        await consumer.stop()

@@ -1,0 +1,222 @@
+"""Spreadsheet imports over HTTP on a real database: refused files, the per-row report, the
+two modes and idempotence (SPEC.md 3.1, 8)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import AsyncIterator
+
+import openpyxl
+import pytest
+from mandates_world import World, admin_headers, affiliate, world
+
+CAB = "cab-1"
+HEADERS = admin_headers(CAB, "adm-1")
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# SIRENs with a valid key, each with a role in the registry below
+OK_1, OK_2, RADIATED, NO_CONSENT, FOLLOWED, UNKNOWN = (
+    "732829320",
+    "552100554",
+    "542107651",
+    "443061841",
+    "383474814",
+    "404833048",
+)
+
+
+@pytest.fixture
+async def w(database_url: str) -> AsyncIterator[World]:
+    async with world(database_url) as built:
+        await built.firm(CAB, "adm-1")
+        await built.feed(affiliate("aff-1", OK_1))
+        await built.feed(affiliate("aff-2", OK_2))
+        await built.feed(affiliate("aff-3", RADIATED, radiated=True))
+        await built.feed(affiliate("aff-4", NO_CONSENT, consent=False))
+        await built.feed(affiliate("aff-5", FOLLOWED))
+        resp = await built.client.post(
+            f"/v1/cabinets/{CAB}/clients",
+            json={"identifier": FOLLOWED, "name": "Déjà suivi"},
+            headers=HEADERS,
+        )
+        assert resp.status_code == 201
+        yield built
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+VALID_XLSX = _xlsx([["SIRET", "Nom"], [73282932000074, "Dupont"]])
+REFUSED_FILES = [
+    pytest.param(b"", CSV, "empty_file", id="empty"),
+    pytest.param(b"siret;nom\n", CSV, "empty_file", id="header-only"),
+    pytest.param(b"siret;ville\n732829320;Lyon\n", CSV, "missing_column", id="no-name-column"),
+    pytest.param(b"nom;ville\nDupont;Lyon\n", CSV, "missing_column", id="no-siret-column"),
+    pytest.param(b"siret;nom\n732829320;Dupont\x81\n", CSV, "bad_encoding", id="not-cp1252"),
+    pytest.param(b"siret;nom\n7328\x0029320;Dupont\n", CSV, "unsupported_format", id="nul-byte"),
+    pytest.param(b"%PDF-1.7 ...", CSV, "unsupported_format", id="pdf-as-csv"),
+    pytest.param(b"%PDF-1.7 ...", XLSX, "unsupported_format", id="pdf-as-xlsx"),
+    pytest.param(VALID_XLSX, "application/pdf", "unsupported_format", id="pdf-type"),
+    pytest.param(_zip({"a.txt": b"x"}), XLSX, "unsupported_format", id="zip-not-xlsx"),
+    pytest.param(VALID_XLSX[: len(VALID_XLSX) // 2], XLSX, "unsupported_format", id="truncated"),
+    pytest.param(
+        _zip({"xl/workbook.xml": b"<w/>", "xl/big.xml": b"0" * 5_000_000}),
+        XLSX,
+        "zip_bomb",
+        id="zip-bomb",
+    ),
+    pytest.param(
+        _zip({"xl/workbook.xml": b"not xml", "[Content_Types].xml": b"<x"}),
+        XLSX,
+        "malformed_xlsx",
+        id="broken-workbook",
+    ),
+    pytest.param(
+        ("siret;nom\n" + "".join(f"732829320;N{i}\n" for i in range(10_001))).encode(),
+        CSV,
+        "too_many_rows",
+        id="too-many-rows",
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "content_type", "code"), REFUSED_FILES)
+async def test_a_file_that_cannot_be_read_safely_is_refused_whole(
+    w: World, data: bytes, content_type: str, code: str
+) -> None:
+    resp = await w.client.post(
+        f"/v1/cabinets/{CAB}/imports?mode=valid_rows",
+        content=data,
+        headers={**HEADERS, "Content-Type": content_type},
+    )
+    assert resp.status_code == 422, resp.text
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert resp.json()["type"].endswith("/" + code)
+    assert len(await w.events("mandates.mandate.key_issued.v1")) == 1
+
+
+async def test_a_file_over_the_size_limit_is_a_413(w: World) -> None:
+    resp = await w.client.post(
+        f"/v1/cabinets/{CAB}/imports",
+        content=b"siret;nom\n" + b"x" * 5_000_001,
+        headers={**HEADERS, "Content-Type": CSV},
+    )
+    assert resp.status_code == 413
+
+
+ROWS = [
+    ("73282932000074", "Boulangerie Dupont", "", "added", None),
+    (OK_2, "Société Générale Élec", "", "added", None),
+    ("73282932000075", "Mauvaise clé", "", "refused", "invalid-siret"),
+    ("732829321", "Mauvais SIREN", "", "refused", "invalid-siren"),
+    ("7328293", "Trop court", "", "refused", "invalid-identifier"),
+    (UNKNOWN, "Inconnu", "", "refused", "unknown-affiliate"),
+    (RADIATED, "Radiée", "", "refused", "radiated"),
+    (NO_CONSENT, "Sans accord", "", "refused", "consent-off"),
+    (FOLLOWED, "Déjà suivi", "", "refused", "already-client"),
+    ("732829320", "Doublon", "", "refused", "duplicate-row"),
+    ('=HYPERLINK("http://x")', "Formule", "", "refused", "unreadable-row"),
+    ("552100554", "@SUM(1)", "", "refused", "unreadable-row"),
+    ("", "Sans identifiant", "", "refused", "unreadable-row"),
+    ("443061841", "", "", "refused", "unreadable-row"),
+    ("383474814", "NIR faux", "1850575123456 00", "refused", "invalid-nir"),
+]
+
+
+def _csv(rows: list[tuple[str, str, str, str, str | None]], encoding: str) -> bytes:
+    lines = ["SIRET;Raison sociale;NIR"] + [f"{i};{n};{nir}" for i, n, nir, _, _ in rows]
+    return "\r\n".join(lines).encode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
+async def test_each_row_gets_its_outcome_and_only_valid_rows_are_added(
+    w: World, encoding: str
+) -> None:
+    resp = await w.client.post(
+        f"/v1/cabinets/{CAB}/imports?mode=valid_rows",
+        content=_csv(ROWS, encoding),
+        headers={**HEADERS, "Content-Type": CSV},
+    )
+    assert resp.status_code == 201, resp.text
+    report = resp.json()
+    assert [(r["row"], r["status"], r["code"]) for r in report["rows"]] == [
+        (n, status, code) for n, (_, _, _, status, code) in enumerate(ROWS, start=2)
+    ]
+    assert report["rows"][1]["name"] == "Société Générale Élec"
+    assert (report["added"], report["refused"]) == (2, 13)
+    assert all(r["detail"] for r in report["rows"] if r["status"] == "refused")
+    assert len(await w.events("mandates.mandate.key_issued.v1")) == 3
+
+
+async def test_all_or_nothing_adds_nothing_when_a_row_is_refused(w: World) -> None:
+    resp = await w.client.post(
+        f"/v1/cabinets/{CAB}/imports?mode=all_or_nothing",
+        content=_csv(ROWS[:3], "utf-8"),
+        headers={**HEADERS, "Content-Type": CSV},
+    )
+    assert resp.status_code == 422
+    assert resp.json()["outcome"] == "rejected"
+    listed = await w.client.get(f"/v1/cabinets/{CAB}/clients", headers=HEADERS)
+    assert listed.json()["total"] == 1
+    assert len(await w.events("mandates.mandate.key_issued.v1")) == 1
+
+
+async def test_an_xlsx_with_numbers_and_commas_is_read_and_a_formula_never_evaluated(
+    w: World,
+) -> None:
+    data = _xlsx(
+        [
+            ["Siren ou SIRET", "Nom ou raison sociale"],
+            [73282932000074, "Dupont"],
+            [552100554.0, "Leroy"],
+            ["=1+1", "Calcul"],
+        ]
+    )
+    resp = await w.client.post(
+        f"/v1/cabinets/{CAB}/imports?mode=valid_rows",
+        content=data,
+        headers={**HEADERS, "Content-Type": XLSX},
+    )
+    assert resp.status_code == 201, resp.text
+    rows = resp.json()["rows"]
+    assert [(r["identifier"], r["status"]) for r in rows[:2]] == [
+        ("73282932000074", "added"),
+        ("552100554", "added"),
+    ]
+    assert (rows[2]["status"], rows[2]["code"]) == ("refused", "unreadable-row")
+
+
+async def test_sending_the_same_import_twice_adds_nothing_twice(w: World) -> None:
+    data = b"siret,nom\n73282932000074,Dupont\n"
+    first = await w.client.post(
+        f"/v1/cabinets/{CAB}/imports", content=data, headers={**HEADERS, "Content-Type": CSV}
+    )
+    again = await w.client.post(
+        f"/v1/cabinets/{CAB}/imports", content=data, headers={**HEADERS, "Content-Type": CSV}
+    )
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["replayed"] is True
+    assert again.json()["rows"] == first.json()["rows"]
+    assert len(await w.events("mandates.mandate.key_issued.v1")) == 2
+    stored = await w.client.get(
+        f"/v1/cabinets/{CAB}/imports/{first.json()['import_id']}", headers=HEADERS
+    )
+    assert stored.status_code == 200
+    assert stored.json()["added"] == 1
