@@ -4,16 +4,28 @@ Kafka broker by its PID; and the broker has every topic of the catalogue."""
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
-from devstack.kafka import KafkaBroker
+from devstack.kafka import KafkaBroker, new_cluster_id
 from devstack.ports import free_port
 from devstack.postgres import _accepts, _group_alive, start_postgres
 from devstack.processes import alive
 from devstack.sync import run_sync
 from devstack.topics import ensure_topics, wanted_topics
+
+
+def test_cluster_ids_never_begin_with_a_dash_the_storage_tool_would_read_as_an_option(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 0xf8 as the first byte encodes to "-" in URL-safe base64: the first draw is refused.
+    draws = iter([uuid.UUID(bytes=b"\xf8" + bytes(15)), uuid.UUID(bytes=bytes(16))])
+    monkeypatch.setattr("devstack.kafka.uuid.uuid4", lambda: next(draws))
+    cluster_id = new_cluster_id()
+    assert cluster_id == "AAAAAAAAAAAAAAAAAAAAAA"
+    assert len(cluster_id) == 22
 
 
 @pytest.mark.postgres

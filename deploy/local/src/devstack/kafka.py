@@ -36,6 +36,18 @@ JVM_OPTIONS = [
 ]
 
 
+def new_cluster_id() -> str:
+    """A random cluster id as Kafka writes them, never one that begins with "-".
+
+    Kafka's own generator refuses ids starting with "-" because the command-line
+    tools would read such an id as an option; one id in 64 would otherwise do so.
+    """
+    while True:
+        cluster_id = urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def _server_properties(port: int, controller_port: int, data_dir: Path) -> str:
     return "\n".join(
         [
@@ -112,13 +124,12 @@ class KafkaBroker:
     def _format(self) -> None:
         if (self.data_dir / "logs" / "meta.properties").exists():
             return
-        cluster_id = urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         subprocess.run(  # noqa: S603 - our own arguments
             self._java(
                 "kafka.tools.StorageTool",
                 "format",
-                "-t",
-                cluster_id,
+                f"--cluster-id={cluster_id}",
                 "-c",
                 str(self.config_file),
                 "--ignore-formatted",
