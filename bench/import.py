@@ -34,7 +34,7 @@ from devstack.ports import free_port
 from devstack.pytest_fixtures import start_test_broker
 from devstack.services import SERVICES, ServiceSpec
 from devstack.smtp_catcher import SmtpCatcher
-from mandates.domain.spreadsheet import XLSX_TYPE, parse_clients
+from mandates.domain.spreadsheet import XLSX_CONTENT_TYPE, parse_clients
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "Une phrase de passe solide"
@@ -209,11 +209,11 @@ async def run(n: int) -> dict[str, object]:
             )
             data = workbook(numbers)
             parse_started = time.perf_counter()
-            parse_clients(data, content_type=XLSX_TYPE, max_rows=n)
+            parse_clients(data, content_type=XLSX_CONTENT_TYPE, max_rows=n)
             parse_s = time.perf_counter() - parse_started
             async with httpx.AsyncClient(timeout=600) as client:
                 cabinet_id, token = await firm_token(client, urls["identity-api"], smtp.directory)
-                headers = {"Authorization": f"Bearer {token}", "Content-Type": XLSX_TYPE}
+                headers = {"Authorization": f"Bearer {token}", "Content-Type": XLSX_CONTENT_TYPE}
                 mandates = urls["mandates-api"]
 
                 async def has_portfolio() -> bool:

@@ -11,11 +11,9 @@ from servicekit.auth import Principal
 from servicekit.problems import NotFound, Problem
 
 from mandates.bootstrap import MandatesApp
-from mandates.domain.spreadsheet import SpreadsheetRefused, parse_clients
+from mandates.domain.spreadsheet import XLSX_CONTENT_TYPE, SpreadsheetRefused, parse_clients
 from mandates.service_layer import imports
 from mandates.service_layer.firms import firm_scope
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def imports_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
@@ -26,7 +24,7 @@ def imports_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
         "",
         status_code=201,
         summary="Importer des clients depuis un tableur (CSV ou XLSX) : rapport ligne à ligne",
-        description=f"Corps : le fichier brut, `Content-Type: text/csv` ou `{XLSX}`. "
+        description=f"Corps : le fichier brut, `Content-Type: text/csv` ou `{XLSX_CONTENT_TYPE}`. "
         "`Idempotency-Key` nomme l'import (par défaut l'empreinte du fichier) : le même "
         "import renvoyé n'ajoute rien et rend le même rapport.",
         responses={
