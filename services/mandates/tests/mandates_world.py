@@ -78,6 +78,13 @@ class World:
         else:
             await self.app.on_letter_status(event)
 
+    async def feed_fetch(self, events: list[IncomingEvent]) -> None:
+        """Events of one topic as one fetch hands them to the worker's batch consumer."""
+        if events[0].topic == identity_v1.AFFILIATE:
+            await self.app.on_affiliates(events)
+        else:
+            await self.app.on_letter_statuses(events)
+
     async def firm(self, cabinet_id: str, admin: str, name: str = "Cabinet Martin") -> None:
         await self.feed(
             identity_v1.CabinetRegisteredV1(

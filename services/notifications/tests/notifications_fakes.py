@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -68,8 +69,13 @@ class FakeDirectory:
     async def get(self, affiliate_id: str) -> AffiliateContact | None:
         return self.contacts.get(affiliate_id)
 
-    async def put(self, contact: AffiliateContact) -> None:
-        self.contacts[contact.affiliate_id] = contact
+    async def get_many(self, affiliate_ids: Collection[str]) -> dict[str, AffiliateContact]:
+        return {i: self.contacts[i] for i in affiliate_ids if i in self.contacts}
+
+    async def put_unless_newer(self, contact: AffiliateContact) -> None:
+        current = self.contacts.get(contact.affiliate_id)
+        if current is None or current.updated_at <= contact.updated_at:
+            self.contacts[contact.affiliate_id] = contact
 
 
 class FakeNotificationsUow(FakeUnitOfWorkBase):

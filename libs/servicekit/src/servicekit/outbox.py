@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,15 @@ from servicekit.clock import Clock
 from servicekit.context import current_correlation_id
 from servicekit.tables import OUTBOX_PENDING
 from servicekit.tracing import current_trace_headers
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """An event a use case hands to the outbox: its payload, its key, and its id if chosen."""
+
+    payload: EventPayload
+    subject: str
+    event_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,26 +77,37 @@ class OutboxWriter:
     async def add(
         self, payload: EventPayload, *, subject: str, event_id: str | None = None
     ) -> OutgoingEvent:
-        event = OutgoingEvent.build(
-            payload,
-            subject=subject,
-            source=self._source,
-            time=self._clock.now(),
-            event_id=event_id,
-        )
-        headers = {name: value.decode() for name, value in event.envelope.to_headers()}
-        await self._session.execute(
-            insert(self._table).values(
-                event_id=event.envelope.id,
-                topic=event.topic,
-                key=subject,
-                event_type=event.envelope.type,
-                headers=json.dumps(headers),
-                payload=event.data,
-                state=OUTBOX_PENDING,
-                attempts=0,
-                created_at=event.envelope.time,
+        return (await self.add_many([Outgoing(payload, subject, event_id)]))[0]
+
+    async def add_many(self, outgoing: Sequence[Outgoing]) -> list[OutgoingEvent]:
+        """Store several events in one statement (a bulk use case: thousands of rows)."""
+        now = self._clock.now()
+        events = [
+            OutgoingEvent.build(
+                o.payload, subject=o.subject, source=self._source, time=now, event_id=o.event_id
             )
+            for o in outgoing
+        ]
+        if not events:
+            return events
+        await self._session.execute(
+            insert(self._table),
+            [
+                {
+                    "event_id": event.envelope.id,
+                    "topic": event.topic,
+                    "key": o.subject,
+                    "event_type": event.envelope.type,
+                    "headers": json.dumps(
+                        {name: value.decode() for name, value in event.envelope.to_headers()}
+                    ),
+                    "payload": event.data,
+                    "state": OUTBOX_PENDING,
+                    "attempts": 0,
+                    "created_at": event.envelope.time,
+                }
+                for o, event in zip(outgoing, events, strict=True)
+            ],
         )
-        self.added.append(event)
-        return event
+        self.added.extend(events)
+        return events

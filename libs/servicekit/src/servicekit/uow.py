@@ -7,7 +7,7 @@ commit. A consumer also records the event id in the inbox in the same transactio
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
@@ -19,18 +19,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from servicekit.clock import Clock
 from servicekit.inbox import Inbox
 from servicekit.messaging import IncomingEvent
-from servicekit.outbox import OutboxWriter
+from servicekit.outbox import OutboxWriter, Outgoing
 
 
 class OutboxPort(Protocol):
     async def add(
         self, payload: EventPayload, *, subject: str, event_id: str | None = None
     ) -> object: ...
+    async def add_many(self, outgoing: Sequence[Outgoing]) -> Sequence[object]: ...
 
 
 class InboxPort(Protocol):
     async def seen(self, consumer: str, event_id: str) -> bool: ...
+    async def seen_among(self, consumer: str, event_ids: Collection[str]) -> set[str]: ...
     async def record(self, consumer: str, event_id: str, event_type: str) -> None: ...
+    async def record_many(self, consumer: str, events: Sequence[tuple[str, str]]) -> None: ...
 
 
 class AbstractUnitOfWork(Protocol):
@@ -131,3 +134,28 @@ async def consume_once(
             return result
     except DuplicateEvent:
         return None
+
+
+async def consume_batch(
+    uow: U,
+    consumer: str,
+    events: Sequence[IncomingEvent],
+    effect: Callable[[U, IncomingEvent], Awaitable[object]],
+) -> int:
+    """:func:`consume_once` for several events in one transaction: each event's effect and its
+    inbox record commit together with the others'; events seen before (or twice in the batch)
+    are skipped. Returns how many were applied. A concurrent copy having recorded one of them
+    first raises :class:`DuplicateEvent`: the caller then takes the events one by one."""
+    async with uow:
+        taken = await uow.inbox.seen_among(consumer, [e.envelope.id for e in events])
+        applied: list[tuple[str, str]] = []
+        for event in events:
+            event_id = event.envelope.id
+            if event_id in taken:
+                continue
+            taken.add(event_id)
+            await effect(uow, event)
+            applied.append((event_id, event.envelope.type))
+        await uow.inbox.record_many(consumer, applied)
+        await uow.commit()
+    return len(applied)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -170,3 +170,80 @@ async def test_a_failing_handler_is_retried_then_dead_lettered_and_offsets_move_
     finally:
         await broker2.stop()
     assert again == ["later"]
+
+
+async def test_a_batch_handler_takes_a_fetch_and_when_it_fails_each_event_goes_alone(
+    kafka_bootstrap: str, topic: str
+) -> None:
+    batches: list[list[str]] = []
+    alone: dict[str, int] = {}
+
+    async def one(event: IncomingEvent) -> None:
+        alone[event.data["n"]] = alone.get(event.data["n"], 0) + 1
+        if event.data["n"] == "bad":
+            raise RuntimeError("cannot handle this one")
+
+    async def many(events: Sequence[IncomingEvent]) -> None:
+        batches.append([e.data["n"] for e in events])
+        if any(e.data["n"] == "bad" for e in events):
+            raise RuntimeError("the batch is refused whole")
+
+    router = EventRouter(service="tests", consumer="tests", retry=RetryPolicy(2, 0.01, 0.02))
+    router.on(topic, one, purpose="batch-test", batch_handler=many)
+    await _produce(
+        kafka_bootstrap,
+        topic,
+        [(json.dumps({"n": n}).encode(), _headers(f"id-{n}")) for n in ("g1", "bad", "g2")],
+    )
+    broker = make_broker(kafka_bootstrap, "tests")
+    router.attach(broker)
+    await broker.start()
+    try:
+
+        async def all_seen() -> bool:
+            return alone.get("g2") == 1
+
+        await eventually(all_seen, timeout_s=30, message="the events handled one by one")
+        [dead] = await _read_all(kafka_bootstrap, f"{topic}.tests.dlq", 1)
+    finally:
+        await router.flush()
+        await broker.stop()
+    assert batches[0] == ["g1", "bad", "g2"]  # one fetch, one call
+    assert alone == {"g1": 1, "bad": 2, "g2": 1}
+    assert dict(dead.headers)["ce_id"] == b"id-bad"
+
+
+async def test_a_batch_that_succeeds_is_not_handled_again_one_by_one(
+    kafka_bootstrap: str, topic: str
+) -> None:
+    batched: list[str] = []
+    alone: list[str] = []
+
+    async def one(event: IncomingEvent) -> None:
+        alone.append(event.data["n"])
+
+    async def many(events: Sequence[IncomingEvent]) -> None:
+        batched.extend(e.data["n"] for e in events)
+
+    router = EventRouter(service="tests", consumer="tests", retry=RetryPolicy(2, 0.01, 0.02))
+    router.on(topic, one, purpose="batch-ok-test", batch_handler=many)
+    names = [f"e{i}" for i in range(20)]
+    await _produce(
+        kafka_bootstrap,
+        topic,
+        [(json.dumps({"n": n}).encode(), _headers(f"id-{n}")) for n in names],
+    )
+    broker = make_broker(kafka_bootstrap, "tests")
+    router.attach(broker)
+    await broker.start()
+    try:
+
+        async def all_handled() -> bool:
+            return len(batched) + len(alone) >= len(names)
+
+        await eventually(all_handled, timeout_s=30, message="every event handled")
+    finally:
+        await router.flush()
+        await broker.stop()
+    assert sorted(batched + alone) == sorted(names)  # each exactly once
+    assert len(batched) > 1

@@ -3,16 +3,19 @@ double that records what it is asked to send and can be made to fail."""
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from contracts.envelope import Envelope
 from contracts.identity.v1 import AccountRegisteredV1
 from servicekit.clock import FakeClock
 from servicekit.db import create_engine, session_factory
+from servicekit.messaging import IncomingEvent
 from servicekit.relay import OutboxRelay
 from servicekit.tables import OUTBOX_PUBLISHED, add_messaging_tables
 from servicekit.testing.polling import eventually
-from servicekit.uow import SqlAlchemyUnitOfWork
+from servicekit.uow import SqlAlchemyUnitOfWork, consume_batch
 from sqlalchemy import MetaData, select
 
 
@@ -187,6 +190,77 @@ async def test_a_duplicate_event_is_recorded_once_in_the_inbox(database_url: str
     async with engine.connect() as conn:
         rows = (await conn.execute(select(inbox.c.event_id))).scalars().all()
     assert rows == ["ev-1"]
+    await engine.dispose()
+
+
+def _event(event_id: str, subject: str) -> IncomingEvent:
+    envelope = Envelope(
+        id=event_id,
+        type="x.y.z.v1",
+        source="t",
+        time=datetime(2026, 1, 1, tzinfo=UTC),
+        subject=subject,
+    )
+    return IncomingEvent(envelope, {"subject": subject}, "t", 0, 0)
+
+
+async def _consume_batch(
+    engine: Any, outbox: Any, inbox: Any, events: list[IncomingEvent], fail_on: str = ""
+) -> int:
+    uow = SqlAlchemyUnitOfWork(
+        session_factory(engine),
+        outbox_table=outbox,
+        inbox_table=inbox,
+        source="t",
+        clock=FakeClock(),
+    )
+
+    async def effect(u: SqlAlchemyUnitOfWork, event: IncomingEvent) -> None:
+        if event.envelope.id == fail_on:
+            raise RuntimeError("this effect fails")
+        await u.outbox.add(
+            AccountRegisteredV1(
+                account_id=event.data["subject"],
+                kind="assure",
+                registered_at=event.envelope.time,
+            ),
+            subject=event.data["subject"],
+        )
+
+    return await consume_batch(uow, "c", events, effect)
+
+
+async def test_a_batch_applies_each_new_event_once_with_its_inbox_record(
+    database_url: str,
+) -> None:
+    engine, outbox, inbox = await _setup(database_url)
+    assert await _consume_batch(engine, outbox, inbox, [_event("ev-2", "b")]) == 1
+    applied = await _consume_batch(
+        engine,
+        outbox,
+        inbox,
+        [_event("ev-1", "a"), _event("ev-2", "b"), _event("ev-1", "a"), _event("ev-3", "c")],
+    )
+    assert applied == 2  # ev-2 was done before; ev-1 came twice in the batch
+    async with engine.connect() as conn:
+        ids = (await conn.execute(select(inbox.c.event_id).order_by(inbox.c.event_id))).all()
+        keys = (await conn.execute(select(outbox.c.key).order_by(outbox.c.id))).scalars().all()
+    assert [row.event_id for row in ids] == ["ev-1", "ev-2", "ev-3"]
+    assert keys == ["b", "a", "c"]
+    await engine.dispose()
+
+
+async def test_a_batch_whose_one_effect_fails_leaves_nothing_of_the_others(
+    database_url: str,
+) -> None:
+    engine, outbox, inbox = await _setup(database_url)
+    with pytest.raises(RuntimeError, match="this effect fails"):
+        await _consume_batch(
+            engine, outbox, inbox, [_event("ev-1", "a"), _event("ev-2", "b")], fail_on="ev-2"
+        )
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(inbox.c.event_id))).all() == []
+        assert (await conn.execute(select(outbox.c.id))).all() == []
     await engine.dispose()
 
 

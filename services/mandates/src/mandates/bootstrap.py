@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,9 @@ class MandatesApp:
     async def on_affiliate(self, event: IncomingEvent) -> None:
         await handlers.on_affiliate(event, self.new_uow(), self.clock)
 
+    async def on_affiliates(self, events: Sequence[IncomingEvent]) -> None:
+        await handlers.on_affiliates(events, self.new_uow(), self.clock)
+
     async def on_cabinet(self, event: IncomingEvent) -> None:
         await handlers.on_cabinet(event, self.new_uow(), self.clock)
 
@@ -50,6 +54,9 @@ class MandatesApp:
 
     async def on_letter_status(self, event: IncomingEvent) -> None:
         await handlers.on_letter_status(event, self.new_uow(), self.clock)
+
+    async def on_letter_statuses(self, events: Sequence[IncomingEvent]) -> None:
+        await handlers.on_letter_statuses(events, self.new_uow(), self.clock)
 
     def relay(self) -> OutboxRelay:
         return OutboxRelay(

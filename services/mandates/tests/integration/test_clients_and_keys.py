@@ -16,6 +16,7 @@ from mandates_world import (
     admin_headers,
     affiliate,
     assure_headers,
+    incoming,
     world,
 )
 
@@ -224,6 +225,26 @@ async def test_a_radiation_ends_the_mandate(w: World) -> None:
     assert ended["ended_by"] == "registry"
 
 
+async def test_a_radiation_in_a_fetch_of_registry_events_drops_the_pending_request(
+    w: World,
+) -> None:
+    client_id = await _add(w)
+    await w.feed_fetch(
+        [
+            incoming(affiliate("aff-9", "552100554")),
+            incoming(affiliate("aff-1", SIREN_OK, radiated=True)),
+        ]
+    )
+    [deleted] = await w.events("mandates.mandate.deleted.v1")
+    assert deleted["mandate_id"] == client_id
+    resp = await w.client.post(
+        f"/v1/cabinets/{CAB}/clients",
+        json={"identifier": "552100554", "name": "Nouvelle"},
+        headers=HEADERS,
+    )
+    assert resp.status_code == 201, resp.text
+
+
 async def test_the_letter_status_is_shown_and_the_first_one_means_letter_sent(w: World) -> None:
     client_id = await _add(w)
     [issued] = await w.events("mandates.mandate.key_issued.v1")
@@ -239,6 +260,31 @@ async def test_the_letter_status_is_shown_and_the_first_one_means_letter_sent(w:
                 changed_at=issued["issued_at"],
             )
         )
+    view = (await w.client.get(f"/v1/cabinets/{CAB}/clients/{client_id}", headers=HEADERS)).json()
+    assert (view["state"], view["letter_status"]) == ("letter_sent", "posted")
+    assert len(await w.events("mandates.mandate.letter_status_changed.v1")) == 2
+
+
+async def test_letter_statuses_of_one_fetch_apply_in_order_and_once(w: World) -> None:
+    client_id = await _add(w)
+    [issued] = await w.events("mandates.mandate.key_issued.v1")
+    envelope_id = await _key_event_id(w, client_id)
+    fetch = [
+        incoming(
+            notifications_v1.LetterStatusChangedV1(
+                message_id="msg-1",
+                kind="activation_key_letter",
+                source_event_id=envelope_id,
+                affiliate_id=issued["affiliate_id"],
+                status=status,  # type: ignore[arg-type]
+                changed_at=issued["issued_at"],
+            )
+        )
+        for status in ("queued", "posted")
+    ]
+    await w.feed_fetch(fetch)
+    await w.feed_fetch([fetch[1], fetch[0]])  # redelivered: nothing moves back
+
     view = (await w.client.get(f"/v1/cabinets/{CAB}/clients/{client_id}", headers=HEADERS)).json()
     assert (view["state"], view["letter_status"]) == ("letter_sent", "posted")
     assert len(await w.events("mandates.mandate.letter_status_changed.v1")) == 2

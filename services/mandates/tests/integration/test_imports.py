@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import openpyxl
 import pytest
-from mandates_world import World, admin_headers, affiliate, world
+from mandates_world import World, admin_headers, affiliate, incoming, world
 
 CAB = "cab-1"
 HEADERS = admin_headers(CAB, "adm-1")
@@ -220,3 +220,44 @@ async def test_sending_the_same_import_twice_adds_nothing_twice(w: World) -> Non
     )
     assert stored.status_code == 200
     assert stored.json()["added"] == 1
+
+
+def _sirens(count: int) -> list[str]:
+    """Distinct SIRENs with a valid key, from 100000000 upwards."""
+    found: list[str] = []
+    body = 10_000_000
+    while len(found) < count:
+        digits = f"{body:08d}"
+        total = sum(
+            d - 9 if d > 9 else d
+            for d in (int(c) * (2 if i % 2 == 0 else 1) for i, c in enumerate(reversed(digits)))
+        )
+        found.append(digits + str((10 - total % 10) % 10))
+        body += 1
+    return found
+
+
+async def test_an_import_larger_than_one_registry_read_checks_every_row(w: World) -> None:
+    numbers = _sirens(1_200)
+    await w.feed_fetch([incoming(affiliate(f"big-{i}", s)) for i, s in enumerate(numbers[:-1])])
+    await w.client.post(
+        f"/v1/cabinets/{CAB}/clients",
+        json={"identifier": numbers[700], "name": "Déjà suivi"},
+        headers=HEADERS,
+    )
+    lines = [f"{s};Client {i}" for i, s in enumerate(numbers)] + [f"{numbers[3]};Doublon"]
+    resp = await w.client.post(
+        f"/v1/cabinets/{CAB}/imports?mode=valid_rows",
+        content=("siren;nom\n" + "\n".join(lines)).encode(),
+        headers={**HEADERS, "Content-Type": CSV},
+    )
+    assert resp.status_code == 201, resp.text
+    report = resp.json()
+    refused = {(r["row"], r["code"]) for r in report["rows"] if r["status"] == "refused"}
+    assert refused == {
+        (702, "already-client"),
+        (1_201, "unknown-affiliate"),
+        (1_202, "duplicate-row"),
+    }
+    assert report["added"] == 1_198
+    assert len(await w.events("mandates.mandate.key_issued.v1")) == 2 + 1_198

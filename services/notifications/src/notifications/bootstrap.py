@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -52,8 +53,17 @@ class NotificationsApp:
         if added and self._dispatcher is not None:
             self._dispatcher.wake()
 
+    async def on_events(self, events: Sequence[IncomingEvent]) -> None:
+        """Consumer entry for the events of one fetch, in one transaction."""
+        added = await handlers.plan_deliveries_batch(events, self.new_uow(), self.deps)
+        if added and self._dispatcher is not None:
+            self._dispatcher.wake()
+
     async def on_affiliate(self, event: IncomingEvent) -> None:
         await handlers.record_affiliate(event, self.new_uow())
+
+    async def on_affiliates(self, events: Sequence[IncomingEvent]) -> None:
+        await handlers.record_affiliates(events, self.new_uow())
 
     async def dispatch(self) -> int:
         return await dispatch.dispatch_due(self.new_uow, self.deps)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
 from contracts.base import EventPayload
+
+from servicekit.outbox import Outgoing
 
 
 @dataclass
@@ -29,6 +32,9 @@ class FakeOutbox:
         self._pending.append(stored)
         return stored
 
+    async def add_many(self, outgoing: Sequence[Outgoing]) -> list[StoredEvent]:
+        return [await self.add(o.payload, subject=o.subject, event_id=o.event_id) for o in outgoing]
+
     def commit(self) -> None:
         self.events.extend(self._pending)
         self._pending.clear()
@@ -48,8 +54,15 @@ class FakeInbox:
     async def seen(self, consumer: str, event_id: str) -> bool:
         return (consumer, event_id) in self.processed or (consumer, event_id) in self._pending
 
+    async def seen_among(self, consumer: str, event_ids: Collection[str]) -> set[str]:
+        return {e for e in event_ids if await self.seen(consumer, e)}
+
     async def record(self, consumer: str, event_id: str, event_type: str) -> None:
         self._pending.add((consumer, event_id))
+
+    async def record_many(self, consumer: str, events: Sequence[tuple[str, str]]) -> None:
+        for event_id, event_type in events:
+            await self.record(consumer, event_id, event_type)
 
     def commit(self) -> None:
         self.processed |= self._pending

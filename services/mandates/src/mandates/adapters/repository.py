@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from servicekit.db import as_utc
@@ -25,6 +26,13 @@ _SORTS = {
     "added": orm.mandates.c.created_at,
     "state": orm.mandates.c.state,
 }
+
+
+def _chunks(values: Collection[str], size: int = 500) -> Iterator[list[str]]:
+    """``IN`` lists of a size every backend takes."""
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
 
 
 def _mandate(row: Any) -> Mandate:
@@ -125,11 +133,37 @@ class SqlMandates:
         return [_mandate(row) for row in rows]
 
     async def add(self, mandate: Mandate) -> None:
+        await self.add_many([mandate])
+
+    async def add_many(self, mandates: Sequence[Mandate]) -> None:
+        if not mandates:
+            return
         await self._session.execute(
-            insert(orm.mandates).values(id=mandate.id, version=1, **_values(mandate))
+            insert(orm.mandates), [{"id": m.id, "version": 1, **_values(m)} for m in mandates]
         )
-        self._versions[mandate.id] = 1
-        await self._write_history(mandate)
+        history = [
+            {"mandate_id": m.id, "at": h.at, "transition": h.transition, "detail": h.detail}
+            for m in mandates
+            for h in m.history
+        ]
+        if history:
+            await self._session.execute(insert(orm.mandate_history), history)
+        for m in mandates:
+            self._versions[m.id] = 1
+            m.history.clear()
+
+    async def followed_among(self, cabinet_id: str, affiliate_ids: Collection[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(affiliate_ids):
+            rows = await self._session.execute(
+                select(orm.mandates.c.affiliate_id).where(
+                    orm.mandates.c.cabinet_id == cabinet_id,
+                    orm.mandates.c.affiliate_id.in_(chunk),
+                    orm.mandates.c.state.in_(OPEN_STATES),
+                )
+            )
+            found.update(rows.scalars())
+        return found
 
     async def save(self, mandate: Mandate) -> None:
         version = self._versions[mandate.id]
@@ -331,6 +365,20 @@ class SqlDirectory:
         if row is None:
             return None
         return Affiliate(row.affiliate_id, row.siren, row.display_name, row.radiated, row.consent)
+
+    async def affiliates_by_siren(self, sirens: Collection[str]) -> dict[str, Affiliate]:
+        found: dict[str, Affiliate] = {}
+        for chunk in _chunks(sirens):
+            rows = await self._session.execute(
+                select(orm.affiliates)
+                .where(orm.affiliates.c.siren.in_(chunk))
+                .order_by(orm.affiliates.c.radiated.desc())
+            )
+            for row in rows:  # a live entry, read last, wins over a radiated one
+                found[row.siren] = Affiliate(
+                    row.affiliate_id, row.siren, row.display_name, row.radiated, row.consent
+                )
+        return found
 
     async def put_affiliate(self, a: Affiliate) -> None:
         values = {

@@ -37,6 +37,7 @@ def router(app: MandatesApp) -> EventRouter:
         app.on_affiliate,
         purpose="registry",
         event_types=handlers.AFFILIATE_TYPES,
+        batch_handler=app.on_affiliates,
     )
     events.on(
         identity_v1.CABINET, app.on_cabinet, purpose="firms", event_types=handlers.CABINET_TYPES
@@ -49,6 +50,7 @@ def router(app: MandatesApp) -> EventRouter:
         app.on_letter_status,
         purpose="letters",
         event_types=handlers.LETTER_TYPES,
+        batch_handler=app.on_letter_statuses,
     )
     events.publishes(
         mandates_v1.MANDATE,

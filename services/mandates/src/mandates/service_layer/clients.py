@@ -83,10 +83,11 @@ def check_identifier(identifier: str) -> Refusal | str:
     return digits[:9]
 
 
-async def vet(
-    uow: MandatesUnitOfWork, cabinet_id: str, candidate: Candidate
-) -> Refusal | tuple[str, Affiliate]:
-    """Check one client against the registry (SPEC.md 3.1); its SIREN and affilié, or why not."""
+ALREADY_CLIENT = Refusal("already-client", "Ce client est déjà suivi par votre cabinet.", 409)
+
+
+def screen(candidate: Candidate) -> Refusal | str:
+    """The checks that need nothing stored: the SIREN of the candidate, or why not."""
     siren = check_identifier(candidate.identifier)
     if isinstance(siren, Refusal):
         return siren
@@ -95,7 +96,11 @@ async def vet(
         return Refusal("invalid-name", "Le nom du client est obligatoire (200 caractères au plus).")
     if candidate.nir and not nir_number.is_valid(candidate.nir.replace(" ", "")):
         return Refusal("invalid-nir", "NIR invalide : la clé ne correspond pas.")
-    affiliate = await uow.directory.affiliate_by_siren(siren)
+    return siren
+
+
+def registry_refusal(affiliate: Affiliate | None) -> Refusal | None:
+    """Why the registry's entry for a SIREN forbids adding it as a client, if it does."""
     if affiliate is None:
         return Refusal("unknown-affiliate", "Ce SIREN est inconnu du répertoire des affiliés.")
     if affiliate.radiated:
@@ -105,8 +110,23 @@ async def vet(
             "consent-off",
             "L'affilié n'autorise pas l'inscription de son Siren par un tiers déclarant.",
         )
+    return None
+
+
+async def vet(
+    uow: MandatesUnitOfWork, cabinet_id: str, candidate: Candidate
+) -> Refusal | tuple[str, Affiliate]:
+    """Check one client against the registry (SPEC.md 3.1); its SIREN and affilié, or why not."""
+    siren = screen(candidate)
+    if isinstance(siren, Refusal):
+        return siren
+    affiliate = await uow.directory.affiliate_by_siren(siren)
+    refusal = registry_refusal(affiliate)
+    if refusal is not None:
+        return refusal
+    assert affiliate is not None
     if await uow.mandates.open_for(cabinet_id, affiliate.affiliate_id) is not None:
-        return Refusal("already-client", "Ce client est déjà suivi par votre cabinet.", 409)
+        return ALREADY_CLIENT
     return siren, affiliate
 
 
@@ -126,46 +146,45 @@ async def target_portfolio(
     )
 
 
-async def issue_key(
-    uow: MandatesUnitOfWork, deps: Deps, mandate: Mandate, cabinet_name: str, now: datetime
-) -> str:
-    """A new key for ``mandate``; its letter goes out through notifications. Returns the
-    key-issued event id (the letter's status comes back with it)."""
+def new_key(
+    deps: Deps, mandate: Mandate, cabinet_name: str, now: datetime
+) -> tuple[v1.MandateKeyIssuedV1, str]:
+    """A new key for ``mandate`` (its digest kept on the mandate) and the event that posts it
+    sealed for notifications, with that event's id (the letter's status comes back with it)."""
     key = keys.new_key()
     event_id = str(uuid.uuid4())
     mandate.key_hash = keys.digest(keys.normalize(key))
     mandate.key_event_id = event_id
-    await uow.outbox.add(
-        v1.MandateKeyIssuedV1(
-            mandate_id=mandate.id,
-            affiliate_id=mandate.affiliate_id,
-            cabinet_id=mandate.cabinet_id,
-            cabinet_name=cabinet_name,
-            sealed_key=deps.sealer.seal(key),
-            reference=f"MDT-{mandate.id[:8].upper()}",
-            issued_at=now,
-        ),
-        subject=mandate.affiliate_id,
-        event_id=event_id,
+    issued = v1.MandateKeyIssuedV1(
+        mandate_id=mandate.id,
+        affiliate_id=mandate.affiliate_id,
+        cabinet_id=mandate.cabinet_id,
+        cabinet_name=cabinet_name,
+        sealed_key=deps.sealer.seal(key),
+        reference=f"MDT-{mandate.id[:8].upper()}",
+        issued_at=now,
     )
+    return issued, event_id
+
+
+async def issue_key(
+    uow: MandatesUnitOfWork, deps: Deps, mandate: Mandate, cabinet_name: str, now: datetime
+) -> str:
+    """A new key for ``mandate``; its letter goes out through notifications. Returns the
+    key-issued event id."""
+    issued, event_id = new_key(deps, mandate, cabinet_name, now)
+    await uow.outbox.add(issued, subject=mandate.affiliate_id, event_id=event_id)
     return event_id
 
 
-async def _cabinet_name(uow: MandatesUnitOfWork, cabinet_id: str) -> str:
+async def firm_name(uow: MandatesUnitOfWork, cabinet_id: str) -> str:
     return await uow.directory.cabinet_name(cabinet_id) or cabinet_id
 
 
-async def place_client(
-    uow: MandatesUnitOfWork,
-    deps: Deps,
-    scope: FirmScope,
-    siren: str,
-    affiliate: Affiliate,
-    name: str,
-    portfolio_id: str,
+def new_request(
+    scope: FirmScope, siren: str, affiliate: Affiliate, name: str, portfolio_id: str, now: datetime
 ) -> Mandate:
-    """Record the request and post its key (« Envoyer »)."""
-    now = deps.clock.now()
+    """A client's request as « Envoyer » records it, before its key."""
     mandate = Mandate(
         id=str(uuid.uuid4()),
         cabinet_id=scope.cabinet_id,
@@ -180,7 +199,22 @@ async def place_client(
         created_at=now,
     )
     mandate.history.append(HistoryEntry(now, "requested"))
-    await issue_key(uow, deps, mandate, await _cabinet_name(uow, scope.cabinet_id), now)
+    return mandate
+
+
+async def place_client(
+    uow: MandatesUnitOfWork,
+    deps: Deps,
+    scope: FirmScope,
+    siren: str,
+    affiliate: Affiliate,
+    name: str,
+    portfolio_id: str,
+) -> Mandate:
+    """Record the request and post its key (« Envoyer »)."""
+    now = deps.clock.now()
+    mandate = new_request(scope, siren, affiliate, name, portfolio_id, now)
+    await issue_key(uow, deps, mandate, await firm_name(uow, scope.cabinet_id), now)
     await uow.mandates.add(mandate)
     return mandate
 
@@ -241,7 +275,7 @@ async def reissue_key(
             mandate.reissue("", "", now)
         except MandateError as exc:
             raise _problem(exc) from exc
-        await issue_key(uow, deps, mandate, await _cabinet_name(uow, cabinet_id), now)
+        await issue_key(uow, deps, mandate, await firm_name(uow, cabinet_id), now)
         await _save(uow, mandate)
         await _commit(uow)
         return mandate
@@ -306,7 +340,7 @@ async def enter_key(
                 mandate_id=mandate.id,
                 affiliate_id=mandate.affiliate_id,
                 cabinet_id=cabinet_id,
-                cabinet_name=await _cabinet_name(uow, cabinet_id),
+                cabinet_name=await firm_name(uow, cabinet_id),
                 client_name=mandate.client_name,
                 activated_at=now,
                 notify=await recipients(
@@ -338,7 +372,7 @@ async def publish_ended(
             mandate_id=mandate.id,
             affiliate_id=mandate.affiliate_id,
             cabinet_id=mandate.cabinet_id,
-            cabinet_name=await _cabinet_name(uow, mandate.cabinet_id),
+            cabinet_name=await firm_name(uow, mandate.cabinet_id),
             client_name=mandate.client_name,
             ended_by=mandate.ended_by or "cabinet",
             ended_at=now,

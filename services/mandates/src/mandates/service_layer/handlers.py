@@ -4,6 +4,7 @@ status. Each runs once per event (inbox) in one transaction with what it publish
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from contracts.identity import v1 as identity_v1
@@ -11,7 +12,7 @@ from contracts.mandates import v1
 from contracts.notifications import v1 as notifications_v1
 from servicekit.clock import Clock
 from servicekit.messaging import IncomingEvent
-from servicekit.uow import consume_once
+from servicekit.uow import consume_batch, consume_once
 
 from mandates.domain.model import Affiliate, Portfolio
 from mandates.service_layer.clients import publish_deleted, publish_ended
@@ -41,26 +42,42 @@ def _display_name(p: identity_v1.AffiliateStateV1) -> str:
     return f"{p.first_names} {p.usage_name or p.birth_name}".strip()
 
 
-async def on_affiliate(event: IncomingEvent, uow: MandatesUnitOfWork, clock: Clock) -> None:
+async def _keep_affiliate(u: MandatesUnitOfWork, event: IncomingEvent, clock: Clock) -> None:
     p = event.payload(identity_v1.AffiliateStateV1)
     radiated = p.radiated_on is not None or event.envelope.type == (
         identity_v1.AffiliateRadiatedV1.event_type
     )
+    await u.directory.put_affiliate(
+        Affiliate(
+            p.affiliate_id,
+            p.siren,
+            _display_name(p),
+            radiated,
+            p.third_party_registration_allowed,
+        )
+    )
+    if radiated:
+        await _close_for_radiation(u, p.affiliate_id, clock.now())
+
+
+async def on_affiliate(event: IncomingEvent, uow: MandatesUnitOfWork, clock: Clock) -> None:
+    event.payload(identity_v1.AffiliateStateV1)  # a malformed one is a poison message
 
     async def effect(u: MandatesUnitOfWork) -> None:
-        await u.directory.put_affiliate(
-            Affiliate(
-                p.affiliate_id,
-                p.siren,
-                _display_name(p),
-                radiated,
-                p.third_party_registration_allowed,
-            )
-        )
-        if radiated:
-            await _close_for_radiation(u, p.affiliate_id, clock.now())
+        await _keep_affiliate(u, event, clock)
 
     await consume_once(uow, CONSUMER, event, effect)
+
+
+async def on_affiliates(
+    events: Sequence[IncomingEvent], uow: MandatesUnitOfWork, clock: Clock
+) -> None:
+    """:func:`on_affiliate` for the events of one fetch, in one transaction."""
+
+    async def effect(u: MandatesUnitOfWork, event: IncomingEvent) -> None:
+        await _keep_affiliate(u, event, clock)
+
+    await consume_batch(uow, CONSUMER, events, effect)
 
 
 async def _close_for_radiation(uow: MandatesUnitOfWork, affiliate_id: str, now: datetime) -> None:
@@ -134,28 +151,44 @@ async def on_account(event: IncomingEvent, uow: MandatesUnitOfWork) -> None:
     await consume_once(uow, CONSUMER, event, effect)
 
 
+async def _follow_letter(u: MandatesUnitOfWork, event: IncomingEvent, clock: Clock) -> None:
+    s = event.payload(notifications_v1.LetterStatusChangedV1)
+    mandate = await u.mandates.by_key_event(s.source_event_id)
+    if mandate is None:
+        return  # a letter of another kind, or of a key re-issued since
+    now = clock.now()
+    if mandate.letter_moved(s.status, now):
+        await u.mandates.save(mandate)
+        await u.outbox.add(
+            v1.MandateLetterStatusChangedV1(
+                mandate_id=mandate.id,
+                affiliate_id=mandate.affiliate_id,
+                cabinet_id=mandate.cabinet_id,
+                state=mandate.state,
+                letter_status=s.status,
+                changed_at=now,
+            ),
+            subject=mandate.affiliate_id,
+        )
+
+
 async def on_letter_status(event: IncomingEvent, uow: MandatesUnitOfWork, clock: Clock) -> None:
     """The key letter's status at the printer: the request shows it; the first one takes the
     mandate to ``letter_sent``."""
-    s = event.payload(notifications_v1.LetterStatusChangedV1)
+    event.payload(notifications_v1.LetterStatusChangedV1)  # a malformed one is a poison message
 
     async def effect(u: MandatesUnitOfWork) -> None:
-        mandate = await u.mandates.by_key_event(s.source_event_id)
-        if mandate is None:
-            return  # a letter of another kind, or of a key re-issued since
-        now = clock.now()
-        if mandate.letter_moved(s.status, now):
-            await u.mandates.save(mandate)
-            await u.outbox.add(
-                v1.MandateLetterStatusChangedV1(
-                    mandate_id=mandate.id,
-                    affiliate_id=mandate.affiliate_id,
-                    cabinet_id=mandate.cabinet_id,
-                    state=mandate.state,
-                    letter_status=s.status,
-                    changed_at=now,
-                ),
-                subject=mandate.affiliate_id,
-            )
+        await _follow_letter(u, event, clock)
 
     await consume_once(uow, CONSUMER, event, effect)
+
+
+async def on_letter_statuses(
+    events: Sequence[IncomingEvent], uow: MandatesUnitOfWork, clock: Clock
+) -> None:
+    """:func:`on_letter_status` for the events of one fetch, in one transaction."""
+
+    async def effect(u: MandatesUnitOfWork, event: IncomingEvent) -> None:
+        await _follow_letter(u, event, clock)
+
+    await consume_batch(uow, CONSUMER, events, effect)

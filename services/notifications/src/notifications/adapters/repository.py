@@ -7,12 +7,14 @@ left in ``sending`` by a crashed worker is claimed again after the sending timeo
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 from servicekit.db import as_utc
 from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.adapters.orm import affiliates, deliveries, dlq_replays
@@ -50,35 +52,31 @@ class SqlAlchemyDeliveryRepository:
         self._session = session
 
     async def add_if_absent(self, delivery: Delivery) -> bool:
-        """Insert unless a delivery with the same key exists (a replayed event)."""
-        exists = await self._session.scalar(
-            select(deliveries.c.id).where(deliveries.c.key == delivery.key)
+        """Insert unless a delivery with the same key exists (a replayed event): one
+        ``INSERT … ON CONFLICT (key) DO NOTHING``, on SQLite as on PostgreSQL."""
+        dialect = self._session.get_bind().dialect.name
+        insert_into = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        result = await self._session.execute(
+            insert_into(deliveries)
+            .values(
+                id=delivery.id,
+                key=delivery.key,
+                source_event_id=delivery.source_event_id,
+                kind=delivery.kind,
+                channel=delivery.channel,
+                recipient=delivery.recipient,
+                context=delivery.context,
+                sealed=delivery.sealed,
+                state=delivery.state,
+                attempts=delivery.attempts,
+                next_attempt_at=delivery.next_attempt_at,
+                event_time=delivery.event_time,
+                created_at=delivery.created_at,
+                optional=delivery.optional,
+            )
+            .on_conflict_do_nothing(index_elements=[deliveries.c.key])
         )
-        if exists is not None:
-            return False
-        try:
-            async with self._session.begin_nested():
-                await self._session.execute(
-                    insert(deliveries).values(
-                        id=delivery.id,
-                        key=delivery.key,
-                        source_event_id=delivery.source_event_id,
-                        kind=delivery.kind,
-                        channel=delivery.channel,
-                        recipient=delivery.recipient,
-                        context=delivery.context,
-                        sealed=delivery.sealed,
-                        state=delivery.state,
-                        attempts=delivery.attempts,
-                        next_attempt_at=delivery.next_attempt_at,
-                        event_time=delivery.event_time,
-                        created_at=delivery.created_at,
-                        optional=delivery.optional,
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def get(self, delivery_id: str) -> Delivery | None:
         row = (
@@ -152,23 +150,29 @@ class SqlAlchemyAffiliateDirectory:
         self._session = session
 
     async def get(self, affiliate_id: str) -> AffiliateContact | None:
-        row = (
-            await self._session.execute(
-                select(affiliates).where(affiliates.c.affiliate_id == affiliate_id)
-            )
-        ).first()
-        if row is None:
-            return None
-        return AffiliateContact(
-            affiliate_id=row.affiliate_id,
-            display_name=row.display_name,
-            address_lines=tuple(row.address_lines),
-            email=row.email,
-            radiated=bool(row.radiated),
-            updated_at=as_utc(row.updated_at),  # type: ignore[arg-type]
-        )
+        return (await self.get_many([affiliate_id])).get(affiliate_id)
 
-    async def put(self, contact: AffiliateContact) -> None:
+    async def get_many(self, affiliate_ids: Collection[str]) -> dict[str, AffiliateContact]:
+        rows = await self._session.execute(
+            select(affiliates).where(affiliates.c.affiliate_id.in_(set(affiliate_ids)))
+        )
+        return {
+            row.affiliate_id: AffiliateContact(
+                affiliate_id=row.affiliate_id,
+                display_name=row.display_name,
+                address_lines=tuple(row.address_lines),
+                email=row.email,
+                radiated=bool(row.radiated),
+                updated_at=as_utc(row.updated_at),  # type: ignore[arg-type]
+            )
+            for row in rows
+        }
+
+    async def put_unless_newer(self, contact: AffiliateContact) -> None:
+        """Store the contact unless the one stored is newer (events may come out of order):
+        one ``INSERT … ON CONFLICT DO UPDATE … WHERE``, on SQLite as on PostgreSQL."""
+        dialect = self._session.get_bind().dialect.name
+        insert_into = postgresql_insert if dialect == "postgresql" else sqlite_insert
         values = {
             "display_name": contact.display_name,
             "address_lines": list(contact.address_lines),
@@ -176,15 +180,14 @@ class SqlAlchemyAffiliateDirectory:
             "radiated": contact.radiated,
             "updated_at": contact.updated_at,
         }
-        updated = await self._session.execute(
-            update(affiliates)
-            .where(affiliates.c.affiliate_id == contact.affiliate_id)
-            .values(**values)
-        )
-        if updated.rowcount == 0:  # type: ignore[attr-defined]
-            await self._session.execute(
-                insert(affiliates).values(affiliate_id=contact.affiliate_id, **values)
+        statement = insert_into(affiliates).values(affiliate_id=contact.affiliate_id, **values)
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[affiliates.c.affiliate_id],
+                set_={name: statement.excluded[name] for name in values},
+                where=affiliates.c.updated_at <= statement.excluded.updated_at,
             )
+        )
 
 
 def _to_replay(row: Any) -> DlqReplay:

@@ -42,9 +42,19 @@ def router(app: NotificationsApp) -> EventRouter:
         cotisations_v1.ACCOUNT,
         appointments_v1.APPOINTMENT,
     ):
-        events.on(topic, app.on_event, purpose="deliveries", event_types=set(PLANNERS))
+        events.on(
+            topic,
+            app.on_event,
+            purpose="deliveries",
+            event_types=set(PLANNERS),
+            batch_handler=app.on_events,
+        )
     events.on(
-        identity_v1.AFFILIATE, app.on_affiliate, purpose="directory", event_types=AFFILIATE_TYPES
+        identity_v1.AFFILIATE,
+        app.on_affiliate,
+        purpose="directory",
+        event_types=AFFILIATE_TYPES,
+        batch_handler=app.on_affiliates,
     )
     events.publishes(
         notifications_v1.DELIVERY,

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from servicekit.logging import get_logger
 
+from notifications.domain.directory import AffiliateContact
 from notifications.domain.model import SENDING, Delivery, DeliveryFailed
 from notifications.service_layer.handlers import Dependencies, UowFactory
 from notifications.service_layer.metrics import DELIVERIES, DELIVERY_LATENCY
@@ -36,21 +37,26 @@ async def dispatch_due(uow_factory: UowFactory, deps: Dependencies, limit: int =
     async with uow_factory() as uow:
         claimed = await uow.deliveries.claim_due(now, limit, now - deps.sending_timeout)
         await uow.commit()
+    if not claimed:
+        return 0
+    async with uow_factory() as uow:
+        contacts = await uow.affiliates.get_many(
+            {d.affiliate_id for d in claimed if d.affiliate_id is not None}
+        )
     for delivery in claimed:
         if delivery.state == SENDING:
             _log.warning("delivery_in_doubt_resent", delivery_id=delivery.id, kind=delivery.kind)
-        await _send_one(delivery, uow_factory, deps)
+        await _send_one(delivery, contacts, uow_factory, deps)
     return len(claimed)
 
 
-async def _context(
-    delivery: Delivery, uow_factory: UowFactory, deps: Dependencies
+def _context(
+    delivery: Delivery, contacts: dict[str, AffiliateContact], deps: Dependencies
 ) -> dict[str, object]:
     context: dict[str, object] = dict(delivery.context)
     affiliate_id = delivery.affiliate_id
     if affiliate_id is not None:
-        async with uow_factory() as uow:
-            contact = await uow.affiliates.get(affiliate_id)
+        contact = contacts.get(affiliate_id)
         if contact is None:
             raise DeliveryFailed(
                 f"affiliate {affiliate_id} not yet in the registry", permanent=False
@@ -96,14 +102,19 @@ def _hand_over(
     return send_letter
 
 
-async def _send_one(delivery: Delivery, uow_factory: UowFactory, deps: Dependencies) -> None:
+async def _send_one(
+    delivery: Delivery,
+    contacts: dict[str, AffiliateContact],
+    uow_factory: UowFactory,
+    deps: Dependencies,
+) -> None:
     if delivery.channel not in ("email", "letter"):
         await record_failure(
             delivery, f"unknown channel {delivery.channel}", True, uow_factory, deps
         )
         return
     try:
-        context = await _context(delivery, uow_factory, deps)
+        context = _context(delivery, contacts, deps)
         await send_and_record(delivery, _hand_over(delivery, context, deps), uow_factory, deps)
     except _Skip as skip:
         await record_skipped(delivery, str(skip), uow_factory)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -11,7 +11,7 @@ from contracts.identity import v1 as identity_v1
 from servicekit.clock import Clock
 from servicekit.messaging import IncomingEvent
 from servicekit.metrics import CONSUMER_HANDLED
-from servicekit.uow import consume_once
+from servicekit.uow import consume_batch, consume_once
 
 from notifications.domain.directory import AffiliateContact
 from notifications.domain.model import Delivery, RetrySchedule, delivery_key
@@ -48,40 +48,66 @@ class Dependencies:
 UowFactory = Callable[[], NotificationsUnitOfWork]
 
 
+def _deliveries(event: IncomingEvent, deps: Dependencies) -> list[Delivery]:
+    """The deliveries an event causes (none for a type nobody is told of)."""
+    planner = PLANNERS.get(event.envelope.type)
+    if planner is None:
+        return []
+    now = deps.clock.now()
+    return [
+        Delivery(
+            id=str(uuid.uuid4()),
+            key=delivery_key(event.envelope.id, item.kind, item.recipient),
+            source_event_id=event.envelope.id,
+            kind=item.kind,
+            channel=item.channel,
+            recipient=item.recipient,
+            context=item.context,
+            sealed=item.sealed,
+            event_time=event.envelope.time,
+            created_at=now,
+            next_attempt_at=now,
+            optional=item.optional,
+        )
+        for item in planner(event)
+    ]
+
+
+async def _add_deliveries(u: NotificationsUnitOfWork, deliveries: list[Delivery]) -> int:
+    return sum([int(await u.deliveries.add_if_absent(d)) for d in deliveries])
+
+
 async def plan_deliveries(
     event: IncomingEvent, uow: NotificationsUnitOfWork, deps: Dependencies
 ) -> int:
     """Record the deliveries an event causes, once: inbox and deliveries in one transaction."""
-    planner = PLANNERS.get(event.envelope.type)
-    if planner is None:
+    if event.envelope.type not in PLANNERS:
         return 0
-    planned = planner(event)
-    now = deps.clock.now()
+    deliveries = _deliveries(event, deps)
 
     async def effect(u: NotificationsUnitOfWork) -> int:
-        added = 0
-        for item in planned:
-            delivery = Delivery(
-                id=str(uuid.uuid4()),
-                key=delivery_key(event.envelope.id, item.kind, item.recipient),
-                source_event_id=event.envelope.id,
-                kind=item.kind,
-                channel=item.channel,
-                recipient=item.recipient,
-                context=item.context,
-                sealed=item.sealed,
-                event_time=event.envelope.time,
-                created_at=now,
-                next_attempt_at=now,
-                optional=item.optional,
-            )
-            added += int(await u.deliveries.add_if_absent(delivery))
-        return added
+        return await _add_deliveries(u, deliveries)
 
     added = await consume_once(uow, CONSUMER, event, effect)
     if added is None:
         CONSUMER_HANDLED.labels("notifications", CONSUMER, event.topic, "duplicate").inc()
         return 0
+    return added
+
+
+async def plan_deliveries_batch(
+    events: Sequence[IncomingEvent], uow: NotificationsUnitOfWork, deps: Dependencies
+) -> int:
+    """:func:`plan_deliveries` for the events of one fetch, in one transaction."""
+    planned = [e for e in events if e.envelope.type in PLANNERS]
+    added = 0
+
+    async def effect(u: NotificationsUnitOfWork, event: IncomingEvent) -> None:
+        nonlocal added
+        added += await _add_deliveries(u, _deliveries(event, deps))
+
+    if planned:
+        await consume_batch(uow, CONSUMER, planned, effect)
     return added
 
 
@@ -97,15 +123,25 @@ def _contact(p: identity_v1.AffiliateStateV1, event: IncomingEvent) -> Affiliate
     )
 
 
+async def _keep_contact(u: NotificationsUnitOfWork, event: IncomingEvent) -> None:
+    p = event.payload(identity_v1.AffiliateRegisteredV1)
+    await u.affiliates.put_unless_newer(_contact(p, event))
+
+
 async def record_affiliate(event: IncomingEvent, uow: NotificationsUnitOfWork) -> None:
     """Keep the registry's name, address and e-mail of an affilié (the only source of them)."""
     if event.envelope.type not in AFFILIATE_TYPES:
         return
-    p = event.payload(identity_v1.AffiliateRegisteredV1)
+    event.payload(identity_v1.AffiliateRegisteredV1)  # a malformed one is a poison message
 
     async def effect(u: NotificationsUnitOfWork) -> None:
-        current = await u.affiliates.get(p.affiliate_id)
-        if current is None or current.updated_at <= event.envelope.time:
-            await u.affiliates.put(_contact(p, event))
+        await _keep_contact(u, event)
 
     await consume_once(uow, CONSUMER, event, effect)
+
+
+async def record_affiliates(events: Sequence[IncomingEvent], uow: NotificationsUnitOfWork) -> None:
+    """:func:`record_affiliate` for the events of one fetch, in one transaction."""
+    kept = [e for e in events if e.envelope.type in AFFILIATE_TYPES]
+    if kept:
+        await consume_batch(uow, CONSUMER, kept, _keep_contact)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -61,7 +62,10 @@ class DlqReplayer(Protocol):
 
 class AffiliateDirectory(Protocol):
     async def get(self, affiliate_id: str) -> AffiliateContact | None: ...
-    async def put(self, contact: AffiliateContact) -> None: ...
+    async def get_many(self, affiliate_ids: Collection[str]) -> dict[str, AffiliateContact]: ...
+    async def put_unless_newer(self, contact: AffiliateContact) -> None:
+        """Store the contact unless the one stored is newer (events may come out of order)."""
+        ...
 
 
 class NotificationsUnitOfWork(AbstractUnitOfWork, Protocol):
