@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -106,6 +106,9 @@ class RecordingLetters:
         self.sent.append(letter)
         self.statuses[letter.message_id] = "queued"
         return letter.message_id
+
+    async def send_many(self, letters: Sequence[OutgoingLetter]) -> list[str | DeliveryFailed]:
+        return [await self.send(letter) for letter in letters]
 
     async def status(self, reference: str) -> str:
         return self.statuses[reference]

@@ -4,29 +4,44 @@ the dispatcher sends the letters of a whole claim with the addresses read once."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from contracts.mandates import v1 as mandates_v1
+from contracts.notifications.v1 import LetterStatusChangedV1, MessageFailedV1, MessageSentV1
 from notifications.adapters import orm
+from notifications.adapters.letters import FolderLetterChannel
 from notifications.bootstrap import NotificationsApp, bootstrap
 from notifications.config import NotificationsSettings
+from notifications.domain.model import DeliveryFailed
+from notifications.service_layer import dispatch
+from notifications.service_layer.ports import OutgoingLetter
+from notifications.service_layer.recording import RecordingFailed
 from notifications_events import NOW, affiliate, incoming
+from servicekit.clock import FakeClock
 from servicekit.sealing import generate_keypair, seal
-from sqlalchemy import Table, func, select
+from sqlalchemy import Row, Table, func, select
 
 PRIVATE_KEY, PUBLIC_KEY = generate_keypair()
 
 
 @pytest.fixture
-async def app(database_url: str, tmp_path: Path) -> AsyncIterator[NotificationsApp]:
+def clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
+@pytest.fixture
+async def app(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[NotificationsApp]:
     settings = NotificationsSettings(
         database_url=database_url, seal_private_key=PRIVATE_KEY, letters_dir=str(tmp_path)
     )
-    application = bootstrap(settings)
+    application = bootstrap(settings, clock=clock)
     await application.migrate()
     try:
         yield application
@@ -98,3 +113,83 @@ async def test_a_claimed_batch_of_letters_is_sent_to_each_registry_address(
     assert len(sent) == 5
     assert waiting.state == "pending"  # tried again once the registry knows aff-5
     assert "aff-5" in waiting.last_error
+
+
+class RefusingOne:
+    """The folder channel, except that it refuses one message id as a provider would."""
+
+    def __init__(self, folder: Path, refused: str) -> None:
+        self.folder = FolderLetterChannel(folder)
+        self.refused = refused
+
+    async def send(self, letter: OutgoingLetter) -> str:
+        return await self.folder.send(letter)
+
+    async def send_many(self, letters: Sequence[OutgoingLetter]) -> list[str | DeliveryFailed]:
+        accepted = [letter for letter in letters if letter.message_id != self.refused]
+        written = iter(await self.folder.send_many(accepted))
+        return [
+            DeliveryFailed("refused: address", permanent=True)
+            if letter.message_id == self.refused
+            else next(written)
+            for letter in letters
+        ]
+
+    async def status(self, reference: str) -> str:
+        return await self.folder.status(reference)
+
+
+async def _rows(app: NotificationsApp) -> dict[str, Row[Any]]:
+    async with app.sessions() as session:
+        rows = await session.execute(select(orm.deliveries))
+        return {row.id: row for row in rows}
+
+
+async def test_a_letter_the_channel_refuses_is_parked_and_the_others_of_its_claim_are_sent(
+    app: NotificationsApp, tmp_path: Path
+) -> None:
+    await app.on_affiliates([incoming(affiliate(f"aff-{n}")) for n in range(3)])
+    await app.on_events([incoming(_key_issued(n)) for n in range(3)])
+    refused = sorted(await _rows(app))[0]
+    app.deps = replace(app.deps, letters=RefusingOne(tmp_path, refused))
+
+    assert await app.dispatch() == 3
+
+    rows = await _rows(app)
+    assert rows[refused].state == "parked"
+    assert "refused: address" in rows[refused].last_error
+    assert sorted(r.state for r in rows.values()) == ["parked", "sent", "sent"]
+    assert sorted(p.stem for p in tmp_path.glob("*.pdf")) == sorted(set(rows) - {refused})
+    async with app.sessions() as session:
+        query = select(orm.outbox.c.event_type, func.count()).group_by(orm.outbox.c.event_type)
+        events = {r.event_type: r[1] for r in await session.execute(query)}
+    assert events == {
+        MessageSentV1.event_type: 2,
+        LetterStatusChangedV1.event_type: 2,
+        MessageFailedV1.event_type: 1,
+    }
+
+
+async def test_letters_whose_record_was_lost_are_handed_over_again_and_printed_once(
+    app: NotificationsApp, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await app.on_affiliates([incoming(affiliate(f"aff-{n}")) for n in range(2)])
+    await app.on_events([incoming(_key_issued(n)) for n in range(2)])
+
+    async def lost(*args: object) -> None:
+        raise RecordingFailed("the database went away after the hand-over")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(dispatch, "record_letters_sent", lost)
+        assert await app.dispatch() == 2
+    assert sorted(r.state for r in (await _rows(app)).values()) == ["sending", "sending"]
+    assert len(list(tmp_path.glob("*.pdf"))) == 2
+    assert await app.dispatch() == 0  # still claimed within the sending timeout
+
+    clock.advance(app.deps.sending_timeout + timedelta(seconds=1))
+    assert await app.dispatch() == 2
+
+    rows = await _rows(app)
+    assert sorted(r.state for r in rows.values()) == ["sent", "sent"]
+    assert sorted(p.stem for p in tmp_path.glob("*.pdf")) == sorted(rows)
+    assert len(list(tmp_path.glob("*.json"))) == 2

@@ -15,6 +15,7 @@ import asyncio
 import base64
 import json
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,6 +34,20 @@ class FolderLetterChannel:
     async def send(self, letter: OutgoingLetter) -> str:
         await asyncio.to_thread(self._write, letter)
         return letter.message_id
+
+    async def send_many(self, letters: Sequence[OutgoingLetter]) -> list[str | DeliveryFailed]:
+        return await asyncio.to_thread(self._write_all, letters)
+
+    def _write_all(self, letters: Sequence[OutgoingLetter]) -> list[str | DeliveryFailed]:
+        outcomes: list[str | DeliveryFailed] = []
+        for letter in letters:
+            try:
+                self._write(letter)
+            except OSError as exc:
+                outcomes.append(DeliveryFailed(f"letter folder: {exc}", permanent=False))
+            else:
+                outcomes.append(letter.message_id)
+        return outcomes
 
     def _write(self, letter: OutgoingLetter) -> None:
         self._directory.mkdir(parents=True, exist_ok=True)
@@ -75,8 +90,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 class HttpLetterProvider:
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, concurrency: int = 8) -> None:
         self._client = client
+        self.concurrency = concurrency
 
     async def send(self, letter: OutgoingLetter) -> str:
         body = {
@@ -89,6 +105,19 @@ class HttpLetterProvider:
         headers = {"Idempotency-Key": letter.message_id}
         data = await self._call("POST", "/letters", json=body, headers=headers)
         return str(data["id"])
+
+    async def send_many(self, letters: Sequence[OutgoingLetter]) -> list[str | DeliveryFailed]:
+        """A few requests at a time; each letter's outcome on its own."""
+        limit = asyncio.Semaphore(self.concurrency)
+
+        async def one(letter: OutgoingLetter) -> str | DeliveryFailed:
+            async with limit:
+                try:
+                    return await self.send(letter)
+                except DeliveryFailed as exc:
+                    return exc
+
+        return list(await asyncio.gather(*(one(letter) for letter in letters)))
 
     async def status(self, reference: str) -> str:
         data = await self._call("GET", f"/letters/{reference}")

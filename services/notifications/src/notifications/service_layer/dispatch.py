@@ -3,6 +3,10 @@
 An e-mail or letter to an affilié is addressed from the registry's copy at sending time; an
 unknown affilié is a transient failure (its registry event may not be here yet); an optional
 e-mail to an affilié without an address is skipped.
+
+E-mails go one by one, each recorded before its hand-over (no SMTP server deduplicates);
+the letters of a claim are rendered, handed over together and recorded in one transaction,
+the letter channels being idempotent by message id.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from notifications.service_layer.recording import (
     RecordingFailed,
     record_failure,
     record_letter_status,
+    record_letters_sent,
     record_skipped,
     send_and_record,
 )
@@ -43,10 +48,15 @@ async def dispatch_due(uow_factory: UowFactory, deps: Dependencies, limit: int =
         contacts = await uow.affiliates.get_many(
             {d.affiliate_id for d in claimed if d.affiliate_id is not None}
         )
+    letters: list[Delivery] = []
     for delivery in claimed:
         if delivery.state == SENDING:
             _log.warning("delivery_in_doubt_resent", delivery_id=delivery.id, kind=delivery.kind)
-        await _send_one(delivery, contacts, uow_factory, deps)
+        if delivery.channel == "letter":
+            letters.append(delivery)
+        else:
+            await _send_one(delivery, contacts, uow_factory, deps)
+    await _send_letters(letters, contacts, uow_factory, deps)
     return len(claimed)
 
 
@@ -74,32 +84,71 @@ def _context(
     return context
 
 
-def _hand_over(
+def _email_hand_over(
     delivery: Delivery, context: dict[str, object], deps: Dependencies
 ) -> Callable[[], Awaitable[str | None]]:
     """Render now (a template error must not hold the record open) and return the hand-over."""
-    if delivery.channel == "email":
-        to = str(context["email"]) if delivery.affiliate_id else delivery.recipient
-        email = OutgoingEmail(
-            delivery.key[:40], to, deps.renderer.render_email(delivery.kind, context)
-        )
+    to = str(context["email"]) if delivery.affiliate_id else delivery.recipient
+    email = OutgoingEmail(delivery.key[:40], to, deps.renderer.render_email(delivery.kind, context))
 
-        async def send_email() -> str | None:
-            await deps.email.send(email)
-            return None
+    async def send_email() -> str | None:
+        await deps.email.send(email)
+        return None
 
-        return send_email
-    letter = OutgoingLetter(
+    return send_email
+
+
+def _letter(delivery: Delivery, context: dict[str, object], deps: Dependencies) -> OutgoingLetter:
+    return OutgoingLetter(
         delivery.id,
         delivery.kind,
         str(context.get("reference", "")),
         deps.renderer.render_letter(delivery.kind, context, deps.clock.now().date()),
     )
 
-    async def send_letter() -> str | None:
-        return await deps.letters.send(letter)
 
-    return send_letter
+async def _send_letters(
+    letters: list[Delivery],
+    contacts: dict[str, AffiliateContact],
+    uow_factory: UowFactory,
+    deps: Dependencies,
+) -> None:
+    """The letters of a claim: rendered, handed over together, recorded in one transaction
+    (see :func:`record_letters_sent` for why after the hand-over)."""
+    ready: list[tuple[Delivery, OutgoingLetter]] = []
+    for delivery in letters:
+        try:
+            ready.append((delivery, _letter(delivery, _context(delivery, contacts, deps), deps)))
+        except DeliveryFailed as exc:
+            await record_failure(delivery, exc.reason, exc.permanent, uow_factory, deps)
+        except Exception as exc:  # a template error: retried, then parked
+            reason = f"{type(exc).__name__}: {exc}"
+            await record_failure(delivery, reason, False, uow_factory, deps)
+    if not ready:
+        return
+    try:
+        outcomes = await deps.letters.send_many([letter for _, letter in ready])
+    except Exception as exc:  # the channel failed as a whole: each letter is retried
+        outcomes = [DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=False)] * len(ready)
+    accepted: list[tuple[Delivery, str]] = []
+    for (delivery, _), outcome in zip(ready, outcomes, strict=True):
+        if isinstance(outcome, DeliveryFailed):
+            await record_failure(delivery, outcome.reason, outcome.permanent, uow_factory, deps)
+        else:
+            accepted.append((delivery, outcome))
+    try:
+        await record_letters_sent(accepted, uow_factory, deps)
+    except RecordingFailed:
+        return  # left claimed: handed over again after the sending timeout, printed once
+    for delivery, _ in accepted:
+        _count_sent(delivery, deps)
+
+
+def _count_sent(delivery: Delivery, deps: Dependencies) -> None:
+    DELIVERIES.labels(delivery.kind, delivery.channel, "sent").inc()
+    DELIVERY_LATENCY.labels(delivery.kind, delivery.channel).observe(
+        max((deps.clock.now() - delivery.event_time).total_seconds(), 0.0)
+    )
 
 
 async def _send_one(
@@ -108,14 +157,16 @@ async def _send_one(
     uow_factory: UowFactory,
     deps: Dependencies,
 ) -> None:
-    if delivery.channel not in ("email", "letter"):
+    if delivery.channel != "email":
         await record_failure(
             delivery, f"unknown channel {delivery.channel}", True, uow_factory, deps
         )
         return
     try:
         context = _context(delivery, contacts, deps)
-        await send_and_record(delivery, _hand_over(delivery, context, deps), uow_factory, deps)
+        await send_and_record(
+            delivery, _email_hand_over(delivery, context, deps), uow_factory, deps
+        )
     except _Skip as skip:
         await record_skipped(delivery, str(skip), uow_factory)
         return
@@ -128,10 +179,7 @@ async def _send_one(
         reason = f"{type(exc).__name__}: {exc}"
         await record_failure(delivery, reason, False, uow_factory, deps)
         return
-    DELIVERIES.labels(delivery.kind, delivery.channel, "sent").inc()
-    DELIVERY_LATENCY.labels(delivery.kind, delivery.channel).observe(
-        max((deps.clock.now() - delivery.event_time).total_seconds(), 0.0)
-    )
+    _count_sent(delivery, deps)
 
 
 async def track_letters(uow_factory: UowFactory, deps: Dependencies, limit: int = 100) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from servicekit.uow import AbstractUnitOfWork
 
 from notifications.domain.directory import AffiliateContact
-from notifications.domain.model import Delivery
+from notifications.domain.model import Delivery, DeliveryFailed
 from notifications.domain.replay import DlqReplay
 
 
@@ -98,8 +98,15 @@ class Renderer(Protocol):
 
 
 class LetterChannel(Protocol):
+    """A letter channel is idempotent by message id: a letter handed over twice is printed
+    once (the folder rewrites the same file; the provider gets it as ``Idempotency-Key``)."""
+
     async def send(self, letter: OutgoingLetter) -> str:
         """Hand the letter over; return the channel's reference. Raise ``DeliveryFailed``."""
+        ...
+
+    async def send_many(self, letters: Sequence[OutgoingLetter]) -> list[str | DeliveryFailed]:
+        """Hand several letters over: for each, its reference or why it was not accepted."""
         ...
 
     async def status(self, reference: str) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import cast
 
 from contracts.notifications import v1
 from servicekit.logging import get_logger
+from servicekit.outbox import Outgoing
 
 from notifications.domain.model import Delivery
 from notifications.service_layer.handlers import Dependencies, UowFactory
@@ -40,16 +42,7 @@ async def send_and_record(
     channel = cast(v1.Channel, delivery.channel)
     async with uow_factory() as uow:
         await uow.deliveries.save(sent)
-        await uow.outbox.add(
-            v1.MessageSentV1(
-                message_id=delivery.id,
-                kind=delivery.kind,
-                channel=channel,
-                source_event_id=delivery.source_event_id,
-                sent_at=now,
-            ),
-            subject=delivery.id,
-        )
+        await uow.outbox.add(_sent(delivery, now), subject=delivery.id)
         if delivery.channel == "letter" and delivery.affiliate_id is not None:
             await uow.outbox.add(_letter_status(sent, deps), subject=delivery.id)
         reference = await hand_over()
@@ -62,6 +55,46 @@ async def send_and_record(
             _log.error("delivery_in_doubt", delivery_id=delivery.id, error=str(exc)[:300])
             raise RecordingFailed(delivery.id) from exc
     _log.info("delivery_sent", delivery_id=delivery.id, kind=delivery.kind, channel=channel)
+
+
+async def record_letters_sent(
+    accepted: Sequence[tuple[Delivery, str]], uow_factory: UowFactory, deps: Dependencies
+) -> None:
+    """Record letters the channel accepted, with their events, in one transaction.
+
+    Letters are recorded after their hand-over, not before as e-mails are: the letter channels
+    are idempotent by message id, so a letter whose record is lost (a crash, a failed commit)
+    is handed over again after the sending timeout and still printed once.
+    """
+    if not accepted:
+        return
+    now = deps.clock.now()
+    events: list[Outgoing] = []
+    try:
+        async with uow_factory() as uow:
+            for delivery, reference in accepted:
+                delivery.mark_sent(now, reference)
+                await uow.deliveries.save(delivery)
+                events.append(Outgoing(_sent(delivery, now), delivery.id))
+                if delivery.affiliate_id is not None:
+                    events.append(Outgoing(_letter_status(delivery, deps), delivery.id))
+            await uow.outbox.add_many(events)
+            await uow.commit()
+    except Exception as exc:
+        _log.error("letters_in_doubt", count=len(accepted), error=str(exc)[:300])
+        raise RecordingFailed(", ".join(d.id for d, _ in accepted)) from exc
+    for delivery, _ in accepted:
+        _log.info("delivery_sent", delivery_id=delivery.id, kind=delivery.kind, channel="letter")
+
+
+def _sent(delivery: Delivery, now: datetime) -> v1.MessageSentV1:
+    return v1.MessageSentV1(
+        message_id=delivery.id,
+        kind=delivery.kind,
+        channel=cast(v1.Channel, delivery.channel),
+        source_event_id=delivery.source_event_id,
+        sent_at=now,
+    )
 
 
 def _letter_status(delivery: Delivery, deps: Dependencies) -> v1.LetterStatusChangedV1:
