@@ -32,6 +32,9 @@ class ServiceSettings(BaseSettings):
     http_max_body_bytes: int = 1_048_576
     outbox_batch_size: int = 200
     outbox_poll_interval_s: float = 0.05
+    consumer_batch_size: int = Field(
+        default=200, ge=1, description="Most records a consumer takes from one fetch."
+    )
     consumer_max_attempts: int = 5
     consumer_backoff_initial_s: float = 0.2
     consumer_backoff_max_s: float = 5.0

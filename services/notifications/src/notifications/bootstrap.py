@@ -66,7 +66,9 @@ class NotificationsApp:
         await handlers.record_affiliates(events, self.new_uow())
 
     async def dispatch(self) -> int:
-        return await dispatch.dispatch_due(self.new_uow, self.deps)
+        return await dispatch.dispatch_due(
+            self.new_uow, self.deps, self.settings.dispatch_batch_size
+        )
 
     def dlq_replayer(self) -> PeriodicLoop:
         replayer = KafkaDlqReplayer(self.settings.kafka_bootstrap_servers)

@@ -30,6 +30,7 @@ def router(app: IdentityApp) -> EventRouter:
             backoff_initial_s=app.settings.consumer_backoff_initial_s,
             backoff_max_s=app.settings.consumer_backoff_max_s,
         ),
+        batch_size=app.settings.consumer_batch_size,
     )
     events.on(
         partners_v1.REGISTRY_AFFILIATION,

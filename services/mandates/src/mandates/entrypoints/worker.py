@@ -31,6 +31,7 @@ def router(app: MandatesApp) -> EventRouter:
             backoff_initial_s=app.settings.consumer_backoff_initial_s,
             backoff_max_s=app.settings.consumer_backoff_max_s,
         ),
+        batch_size=app.settings.consumer_batch_size,
     )
     events.on(
         identity_v1.AFFILIATE,

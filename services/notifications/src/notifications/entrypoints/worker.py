@@ -33,6 +33,7 @@ def router(app: NotificationsApp) -> EventRouter:
             backoff_initial_s=app.settings.consumer_backoff_initial_s,
             backoff_max_s=app.settings.consumer_backoff_max_s,
         ),
+        batch_size=app.settings.consumer_batch_size,
     )
     for topic in (
         identity_v1.ACCOUNT,
