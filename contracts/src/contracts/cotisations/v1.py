@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,3 +51,52 @@ class ScheduleRevisedV1(EventPayload):
     instalments: list[Instalment]
     reference: str
     revised_at: datetime
+
+
+class IncomeDeclaredV1(EventPayload):
+    """The definitive income of a finished year was declared and the year regularised:
+    ``outcome`` says what became of the balance (``definitive_total - called_total``):
+    ``spread`` over the current year's instalments from ``due_date``, ``refund``, ``debt``
+    due on ``due_date``, or ``settled`` (nothing owed either way)."""
+
+    event_type = "cotisations.account.income_declared.v1"
+    topic = ACCOUNT
+
+    affiliate_id: str
+    year: int
+    definitive_income: Amount
+    definitive_total: Amount
+    called_total: Amount
+    balance: Amount
+    outcome: Literal["spread", "refund", "debt", "settled"]
+    due_date: date | None = None
+    declared_at: datetime
+
+
+class PaymentTermsChangedV1(EventPayload):
+    """The periodicity (monthly, quarterly) or the debit day (5, 20) changed, from
+    ``effective_from``; the new échéancier follows as ``schedule_revised``."""
+
+    event_type = "cotisations.account.payment_terms_changed.v1"
+    topic = ACCOUNT
+
+    affiliate_id: str
+    periodicity: Literal["monthly", "quarterly"]
+    debit_day: Literal[5, 20]
+    effective_from: date
+    changed_at: datetime
+
+
+class TurnoverDeclaredV1(EventPayload):
+    """A micro-entrepreneur declared the turnover of a month (``2026-03``) or a quarter
+    (``2026-T1``); ``amount`` is due on ``due_date``."""
+
+    event_type = "cotisations.account.turnover_declared.v1"
+    topic = ACCOUNT
+
+    affiliate_id: str
+    period: str = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2]|T[1-4])$")
+    turnover: Amount
+    amount: Amount
+    due_date: date
+    declared_at: datetime

@@ -3,56 +3,22 @@ instalments at once and publishes, a second estimate within a month is refused w
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from contracts.mandates import v1 as mandates_v1
-from cotisations.adapters import orm
-from cotisations.bootstrap import CotisationsApp, bootstrap
-from cotisations.config import CotisationsSettings
-from cotisations.entrypoints.http import create_app
-from cotisations_samples import KEY, NOW, affiliate, event, token
-from joserfc.jwk import KeySet
-from servicekit.auth import TokenVerifier
-from servicekit.clock import FakeClock
-from sqlalchemy import select
+from cotisations_api import Api, running_api
+from cotisations_samples import NOW, affiliate, event
 
 ASSURE = {"actor": "assure", "subject": "acc-1", "aff": "aff-1", "cat": "artisan"}
 
 
-class Api:
-    def __init__(self, client: httpx.AsyncClient, app: CotisationsApp, clock: FakeClock) -> None:
-        self.client, self.app, self.clock = client, app, clock
-
-    def headers(self, actor: str, subject: str, **claims: Any) -> dict[str, str]:
-        return token(actor, subject, exp_at=self.clock.now(), **claims)
-
-    async def outbox(self) -> list[tuple[str, dict[str, Any]]]:
-        async with self.app.engine.connect() as conn:
-            rows = (await conn.execute(select(orm.outbox.c.event_type, orm.outbox.c.payload))).all()
-        return [(r.event_type, json.loads(r.payload)) for r in rows]
-
-
 @pytest.fixture
 async def api(database_url: str) -> AsyncIterator[Api]:
-    clock = FakeClock(NOW)
-    app = bootstrap(CotisationsSettings(database_url=database_url), clock=clock)
-
-    async def jwks() -> dict[str, Any]:
-        return KeySet([KEY]).as_dict(private=False)
-
-    fastapi_app = create_app(app, verifier=TokenVerifier(jwks, clock=clock))
-    async with LifespanManager(fastapi_app):
-        await app.on_affiliate(event(affiliate("aff-1", "artisan")))
-        transport = httpx.ASGITransport(app=fastapi_app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://c") as client:
-            yield Api(client, app, clock)
+    async with running_api(database_url, affiliate("aff-1", "artisan")) as built:
+        yield built
 
 
 def _assure(api: Api) -> dict[str, str]:

@@ -1,11 +1,21 @@
-"""cotisations' tables (its own database): accounts and incomes, the delegated-access read
-model, the outbox and inbox."""
+"""cotisations' tables (its own database): accounts, incomes, instalments, regularisations and
+turnover declarations, the delegated-access read model, the outbox and inbox."""
 
 from __future__ import annotations
 
 from servicekit.access import access_tables
 from servicekit.tables import add_messaging_tables
-from sqlalchemy import Column, Date, Integer, MetaData, Numeric, PrimaryKeyConstraint, String, Table
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+)
 
 metadata = MetaData()
 
@@ -22,6 +32,7 @@ accounts = Table(
     Column("payment_mode", String(20), nullable=False),
     Column("last_estimate_on", Date, nullable=True),
     Column("holder_name", String(200), nullable=False, server_default=""),
+    Column("debit_day_changed_on", Date, nullable=True),
 )
 
 instalments = Table(
@@ -42,6 +53,32 @@ incomes = Table(
     Column("amount", Numeric(14, 2), nullable=False),
     Column("kind", String(12), nullable=False),
     PrimaryKeyConstraint("affiliate_id", "year", name="pk_incomes"),
+)
+
+regularisations = Table(
+    "regularisations",
+    metadata,
+    Column("affiliate_id", String(64), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("declared_on", Date, nullable=False),
+    Column("income", Numeric(14, 2), nullable=False),
+    Column("definitive_total", Numeric(14, 2), nullable=False),
+    Column("called_total", Numeric(14, 2), nullable=False),
+    Column("outcome", String(10), nullable=False),
+    Column("due_date", Date, nullable=True),
+    PrimaryKeyConstraint("affiliate_id", "year", name="pk_regularisations"),
+)
+
+declarations = Table(
+    "declarations",
+    metadata,
+    Column("affiliate_id", String(64), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("turnover", Numeric(14, 2), nullable=False),
+    Column("lines", JSON, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("declared_on", Date, nullable=False),
+    PrimaryKeyConstraint("affiliate_id", "period", name="pk_declarations"),
 )
 
 outbox, inbox = add_messaging_tables(metadata)

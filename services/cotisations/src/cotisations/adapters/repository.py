@@ -1,20 +1,29 @@
-"""The accounts repository."""
+"""The accounts repository: an account and what hangs from it, read and written whole."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cotisations.adapters.orm import accounts, incomes, instalments
+from cotisations.adapters.orm import accounts, declarations, incomes, instalments, regularisations
 from cotisations.domain.account import ContributionAccount
+from cotisations.domain.declarations import PeriodDeclaration
+from cotisations.domain.regularisation import Regularisation
 from cotisations.domain.schedule import Instalment
+
+_PARTS = (incomes, instalments, regularisations, declarations)
 
 
 class SqlAlchemyAccountRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def _rows(self, table: Table, affiliate_id: str) -> list[Any]:
+        query = select(table).where(table.c.affiliate_id == affiliate_id)
+        return list((await self._session.execute(query)).all())
 
     async def get(self, affiliate_id: str) -> ContributionAccount | None:
         row = (
@@ -24,22 +33,9 @@ class SqlAlchemyAccountRepository:
         ).first()
         if row is None:
             return None
-        known = (
-            await self._session.execute(
-                select(incomes.c.year, incomes.c.amount).where(
-                    incomes.c.affiliate_id == affiliate_id
-                )
-            )
-        ).all()
-        rows = (
-            await self._session.execute(
-                select(instalments)
-                .where(instalments.c.affiliate_id == affiliate_id)
-                .order_by(instalments.c.due_date)
-            )
-        ).all()
+        known = await self._rows(incomes, affiliate_id)
         schedules: dict[int, list[Instalment]] = {}
-        for r in rows:
+        for r in sorted(await self._rows(instalments, affiliate_id), key=lambda r: r.due_date):
             schedules.setdefault(r.year, []).append(Instalment(r.due_date, Decimal(r.amount)))
         return ContributionAccount(
             affiliate_id=row.affiliate_id,
@@ -50,71 +46,116 @@ class SqlAlchemyAccountRepository:
             debit_day=row.debit_day,
             payment_mode=row.payment_mode,
             closed_on=row.closed_on,
-            incomes={y: Decimal(a) for y, a in known},
+            incomes={r.year: Decimal(r.amount) for r in known},
+            definitive_years={r.year for r in known if r.kind == "definitive"},
             last_estimate_on=row.last_estimate_on,
+            debit_day_changed_on=row.debit_day_changed_on,
             schedules=schedules,
             holder_name=row.holder_name,
+            regularisations=[
+                Regularisation(
+                    r.year,
+                    r.declared_on,
+                    Decimal(r.income),
+                    Decimal(r.definitive_total),
+                    Decimal(r.called_total),
+                    r.outcome,
+                    r.due_date,
+                )
+                for r in sorted(
+                    await self._rows(regularisations, affiliate_id), key=lambda r: r.year
+                )
+            ],
+            declarations=[
+                PeriodDeclaration(
+                    r.period,
+                    Decimal(r.turnover),
+                    {name: Decimal(amount) for name, amount in r.lines.items()},
+                    r.due_date,
+                    r.declared_on,
+                )
+                for r in sorted(
+                    await self._rows(declarations, affiliate_id), key=lambda r: r.period
+                )
+            ],
         )
 
     async def add(self, account: ContributionAccount) -> None:
-        await self._session.execute(
-            insert(accounts).values(
-                affiliate_id=account.affiliate_id,
-                category=account.category,
-                departement=account.departement,
-                opened_on=account.opened_on,
-                closed_on=account.closed_on,
-                periodicity=account.periodicity,
-                debit_day=account.debit_day,
-                payment_mode=account.payment_mode,
-                last_estimate_on=account.last_estimate_on,
-                holder_name=account.holder_name,
-            )
-        )
-
-    async def save_estimate(self, account: ContributionAccount, year: int) -> None:
-        """The year's income (an estimate) and its revised instalments."""
-        await self.save(account)
-        await self._session.execute(
-            delete(incomes).where(
-                incomes.c.affiliate_id == account.affiliate_id, incomes.c.year == year
-            )
-        )
-        await self._session.execute(
-            insert(incomes).values(
-                affiliate_id=account.affiliate_id,
-                year=year,
-                amount=account.incomes[year],
-                kind="estimate",
-            )
-        )
-        await self._session.execute(
-            delete(instalments).where(
-                instalments.c.affiliate_id == account.affiliate_id, instalments.c.year == year
-            )
-        )
-        for i in account.schedules[year]:
-            await self._session.execute(
-                insert(instalments).values(
-                    affiliate_id=account.affiliate_id,
-                    year=year,
-                    due_date=i.due_date,
-                    amount=i.amount,
-                )
-            )
+        await self._session.execute(insert(accounts).values(**_account_values(account)))
+        await self._write_parts(account)
 
     async def save(self, account: ContributionAccount) -> None:
+        """The account's row, and its incomes, instalments, regularisations and declarations
+        as they now are (a handful of rows: rewritten whole)."""
+        values = _account_values(account)
+        del values["affiliate_id"]
         await self._session.execute(
-            update(accounts)
-            .where(accounts.c.affiliate_id == account.affiliate_id)
-            .values(
-                category=account.category,
-                departement=account.departement,
-                closed_on=account.closed_on,
-                periodicity=account.periodicity,
-                debit_day=account.debit_day,
-                payment_mode=account.payment_mode,
-                last_estimate_on=account.last_estimate_on,
-                holder_name=account.holder_name,
-            )
+            update(accounts).where(accounts.c.affiliate_id == account.affiliate_id).values(values)
         )
+        for table in _PARTS:
+            await self._session.execute(
+                delete(table).where(table.c.affiliate_id == account.affiliate_id)
+            )
+        await self._write_parts(account)
+
+    async def _write_parts(self, account: ContributionAccount) -> None:
+        key = {"affiliate_id": account.affiliate_id}
+        rows: dict[Table, list[dict[str, Any]]] = {
+            incomes: [
+                {
+                    **key,
+                    "year": year,
+                    "amount": amount,
+                    "kind": "definitive" if year in account.definitive_years else "estimate",
+                }
+                for year, amount in account.incomes.items()
+            ],
+            instalments: [
+                {**key, "year": year, "due_date": i.due_date, "amount": i.amount}
+                for year, schedule in account.schedules.items()
+                for i in schedule
+            ],
+            regularisations: [
+                {
+                    **key,
+                    "year": r.year,
+                    "declared_on": r.declared_on,
+                    "income": r.income,
+                    "definitive_total": r.definitive_total,
+                    "called_total": r.called_total,
+                    "outcome": r.outcome,
+                    "due_date": r.due_date,
+                }
+                for r in account.regularisations
+            ],
+            declarations: [
+                {
+                    **key,
+                    "period": d.period,
+                    "turnover": d.turnover,
+                    "lines": {name: f"{amount:.2f}" for name, amount in d.lines.items()},
+                    "due_date": d.due_date,
+                    "declared_on": d.declared_on,
+                }
+                for d in account.declarations
+            ],
+        }
+        for table, values in rows.items():
+            if values:
+                await self._session.execute(insert(table), values)
+
+
+def _account_values(account: ContributionAccount) -> dict[str, Any]:
+    return {
+        "affiliate_id": account.affiliate_id,
+        "category": account.category,
+        "departement": account.departement,
+        "opened_on": account.opened_on,
+        "closed_on": account.closed_on,
+        "periodicity": account.periodicity,
+        "debit_day": account.debit_day,
+        "payment_mode": account.payment_mode,
+        "last_estimate_on": account.last_estimate_on,
+        "debit_day_changed_on": account.debit_day_changed_on,
+        "holder_name": account.holder_name,
+    }

@@ -28,9 +28,12 @@ class EstimateLock:
         return unlock is None or today >= unlock
 
 
+CHANGE_NOTICE = timedelta(days=30)
+
+
 def periodicity_change_applies_from(due_dates: list[date], requested_on: date) -> date | None:
     """A change of periodicity applies from the first due date at least 30 days away."""
-    return next((d for d in sorted(due_dates) if d >= requested_on + timedelta(days=30)), None)
+    return next((d for d in sorted(due_dates) if d >= requested_on + CHANGE_NOTICE), None)
 
 
 @dataclass(frozen=True)

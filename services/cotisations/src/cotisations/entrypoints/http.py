@@ -1,10 +1,10 @@
-"""cotisations' HTTP API: « Consulter les données du compte »."""
+"""cotisations' HTTP API: « Consulter les données du compte » and income estimates."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,12 +17,48 @@ from servicekit.problems import Conflict, ValidationProblem
 from cotisations.bootstrap import CotisationsApp
 from cotisations.domain.account import EstimateLocked
 from cotisations.domain.errors import InvalidComputationInput
+from cotisations.entrypoints.declarations_http import declarations_router
 from cotisations.service_layer import estimates, handlers
 
 
 class InstalmentRead(BaseModel):
     due_date: date
     amount: str = Field(examples=["1561.75"], description="EUR, decimal string")
+
+
+class ScheduledInstalmentRead(InstalmentRead):
+    status: Literal["due", "upcoming"] = Field(
+        description="``due``: the due date has come (payments are not tracked yet)"
+    )
+
+
+class IncomeRead(BaseModel):
+    year: int
+    amount: str
+    kind: Literal["estimate", "definitive"]
+
+
+class RegularisationRead(BaseModel):
+    year: int
+    declared_on: date
+    definitive_total: str
+    called_total: str
+    balance: str = Field(description="owed (positive) or refunded (negative)")
+    outcome: Literal["spread", "refund", "debt", "settled"]
+    due_date: date | None
+
+
+class DebtRead(BaseModel):
+    origin: str = Field(examples=["regularisation 2025"])
+    amount: str
+    due_date: date
+
+
+class DeclarationRead(BaseModel):
+    period: str
+    turnover: str
+    amount: str
+    due_date: date
 
 
 class AccountRead(BaseModel):
@@ -35,9 +71,16 @@ class AccountRead(BaseModel):
     opened_on: date
     closed_on: date | None
     year: int
-    provisional_total: str
+    provisional_total: str = Field(
+        description="the year's provisional contributions; for a micro-entrepreneur, the sum "
+        "of the periods declared so far"
+    )
     lines: dict[str, str]
-    echeancier: list[InstalmentRead]
+    echeancier: list[ScheduledInstalmentRead]
+    incomes: list[IncomeRead]
+    regularisations: list[RegularisationRead]
+    debts: list[DebtRead]
+    declarations: list[DeclarationRead]
 
 
 class EstimateCreate(BaseModel):
@@ -99,9 +142,10 @@ def _router(app: CotisationsApp, verifier: TokenVerifier) -> APIRouter:
         year: Annotated[int | None, Query(ge=2025, le=2026)] = None,
     ) -> AccountRead:
         account = await handlers.account_for(who, affiliate_id, app.new_uow())
-        year = year or app.clock.now().year
+        today = app.clock.now().date()
+        year = year or today.year
         try:
-            computed = account.provisional(year)
+            lines = account.year_lines(year)
             schedule = account.schedule(year)
         except InvalidComputationInput as exc:
             raise ValidationProblem(exc.message) from exc
@@ -115,10 +159,53 @@ def _router(app: CotisationsApp, verifier: TokenVerifier) -> APIRouter:
             opened_on=account.opened_on,
             closed_on=account.closed_on,
             year=year,
-            provisional_total=f"{computed.total:.2f}",
-            lines={k: f"{v:.2f}" for k, v in computed.lines.items()},
+            provisional_total=f"{sum(lines.values(), Decimal(0)):.2f}",
+            lines={k: f"{v:.2f}" for k, v in lines.items()},
             echeancier=[
-                InstalmentRead(due_date=i.due_date, amount=f"{i.amount:.2f}") for i in schedule
+                ScheduledInstalmentRead(
+                    due_date=i.due_date,
+                    amount=f"{i.amount:.2f}",
+                    status="due" if i.due_date <= today else "upcoming",
+                )
+                for i in schedule
+            ],
+            incomes=[
+                IncomeRead(
+                    year=y,
+                    amount=f"{amount:.2f}",
+                    kind="definitive" if y in account.definitive_years else "estimate",
+                )
+                for y, amount in sorted(account.incomes.items())
+            ],
+            regularisations=[
+                RegularisationRead(
+                    year=r.year,
+                    declared_on=r.declared_on,
+                    definitive_total=f"{r.definitive_total:.2f}",
+                    called_total=f"{r.called_total:.2f}",
+                    balance=f"{r.balance:.2f}",
+                    outcome=r.outcome,
+                    due_date=r.due_date,
+                )
+                for r in account.regularisations
+            ],
+            debts=[
+                DebtRead(
+                    origin=f"regularisation {r.year}",
+                    amount=f"{r.balance:.2f}",
+                    due_date=r.due_date,
+                )
+                for r in account.regularisations
+                if r.outcome == "debt" and r.due_date is not None
+            ],
+            declarations=[
+                DeclarationRead(
+                    period=d.period,
+                    turnover=f"{d.turnover:.2f}",
+                    amount=f"{d.amount:.2f}",
+                    due_date=d.due_date,
+                )
+                for d in account.declarations
             ],
         )
 
@@ -176,7 +263,7 @@ def create_app(app: CotisationsApp, verifier: TokenVerifier | None = None) -> Fa
         service="cotisations",
         title="cotisations — Mon compte",
         description="Le compte cotisant : cotisations, échéancier, accès des cabinets mandatés.",
-        routers=[_router(app, verifier)],
+        routers=[_router(app, verifier), declarations_router(app, verifier)],
         checks=[database_check(app.engine)],
         lifespan=lifespan,
     )

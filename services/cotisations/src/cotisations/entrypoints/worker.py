@@ -40,7 +40,12 @@ def router(app: CotisationsApp) -> EventRouter:
     for topic in (mandates_v1.MANDATE, mandates_v1.PORTFOLIO, identity_v1.CABINET):
         events.on(topic, app.on_access_event, purpose="access", event_types=ACCESS_EVENT_TYPES)
     events.publishes(
-        cotisations_v1.ACCOUNT, cotisations_v1.EstimateAppliedV1, cotisations_v1.ScheduleRevisedV1
+        cotisations_v1.ACCOUNT,
+        cotisations_v1.EstimateAppliedV1,
+        cotisations_v1.ScheduleRevisedV1,
+        cotisations_v1.IncomeDeclaredV1,
+        cotisations_v1.PaymentTermsChangedV1,
+        cotisations_v1.TurnoverDeclaredV1,
     )
     return events
 

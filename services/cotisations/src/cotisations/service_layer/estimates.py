@@ -11,26 +11,17 @@ from contracts.common import Recipient
 from contracts.cotisations import v1
 from servicekit.auth import Principal
 from servicekit.clock import Clock
-from servicekit.problems import NotFound
 
 from cotisations.domain.account import ContributionAccount, Estimate
+from cotisations.service_layer.handlers import account_with
 from cotisations.service_layer.ports import CotisationsUnitOfWork
+from cotisations.service_layer.publishing import money, schedule_revised
 
 
 @dataclass(frozen=True)
 class EstimateResult:
     account: ContributionAccount
     estimate: Estimate
-
-
-async def _account(
-    principal: Principal, affiliate_id: str, uow: CotisationsUnitOfWork
-) -> ContributionAccount:
-    await uow.access.require(principal, affiliate_id, "declare")
-    account = await uow.accounts.get(affiliate_id)
-    if account is None:
-        raise NotFound("Aucun compte cotisant ne correspond.", kind="account-not-found")
-    return account
 
 
 async def preview(
@@ -43,12 +34,8 @@ async def preview(
 ) -> EstimateResult:
     """What the estimate would change; nothing is written."""
     async with uow:
-        account = await _account(principal, affiliate_id, uow)
+        account = await account_with(principal, affiliate_id, uow, "declare")
     return EstimateResult(account, account.estimate(year, income, clock.now().date()))
-
-
-def _money(amount: Decimal) -> str:
-    return f"{amount:.2f}"
 
 
 async def apply(
@@ -61,10 +48,10 @@ async def apply(
 ) -> EstimateResult:
     now = clock.now()
     async with uow:
-        account = await _account(principal, affiliate_id, uow)
+        account = await account_with(principal, affiliate_id, uow, "declare")
         estimate = account.estimate(year, income, now.date())
         account.apply(estimate, now.date())
-        await uow.accounts.save_estimate(account, year)
+        await uow.accounts.save(account)
         revision = estimate.revision
         requested_by = Recipient(
             email=principal.email or "", display_name=principal.name or principal.subject
@@ -74,28 +61,22 @@ async def apply(
                 affiliate_id=affiliate_id,
                 client_name=account.holder_name or affiliate_id,
                 year=year,
-                estimated_income=_money(income),
-                annual_amount=_money(estimate.computation.total),
+                estimated_income=money(income),
+                annual_amount=money(estimate.computation.total),
                 effective_from=revision.effective_from,
                 requested_by=requested_by,
                 applied_at=now,
             ),
             subject=affiliate_id,
         )
-        await uow.outbox.add(
-            v1.ScheduleRevisedV1(
-                affiliate_id=affiliate_id,
-                year=year,
-                annual_amount=_money(estimate.computation.total),
-                effective_from=revision.effective_from,
-                instalments=[
-                    v1.Instalment(due_date=i.due_date, amount=_money(i.amount))
-                    for i in revision.remaining
-                ],
-                reference=f"ECH-{year}-{affiliate_id[:8]}-{now:%Y%m%d}",
-                revised_at=now,
-            ),
-            subject=affiliate_id,
+        await schedule_revised(
+            uow,
+            affiliate_id,
+            year,
+            revision.effective_from,
+            revision.instalments,
+            now,
+            estimate.computation.total,
         )
         await uow.commit()
     return EstimateResult(account, estimate)

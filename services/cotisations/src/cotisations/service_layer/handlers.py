@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from contracts.identity import v1 as identity_v1
-from servicekit.auth import Principal
+from servicekit.auth import Principal, Right
 from servicekit.messaging import IncomingEvent
-from servicekit.problems import NotFound
+from servicekit.problems import Forbidden, NotFound
 from servicekit.uow import consume_once
 
 from cotisations.domain.account import CONTRIBUTING, ContributionAccount
+from cotisations.domain.career import CareerYear
 from cotisations.service_layer.ports import CotisationsUnitOfWork
 
 CONSUMER = "cotisations"
@@ -60,8 +61,30 @@ async def account_for(
     """The account, for the assuré, an agent, or a firm user with an active mandate and
     portfolio access (``read``); 404 otherwise."""
     async with uow:
-        await uow.access.require(principal, affiliate_id, "read")
-        account = await uow.accounts.get(affiliate_id)
+        return await account_with(principal, affiliate_id, uow, "read")
+
+
+async def account_with(
+    principal: Principal, affiliate_id: str, uow: CotisationsUnitOfWork, right: Right
+) -> ContributionAccount:
+    """Inside an open unit of work: the account once ``principal`` may act with ``right``."""
+    await uow.access.require(principal, affiliate_id, right)
+    account = await uow.accounts.get(affiliate_id)
     if account is None:
         raise NotFound("Aucun compte cotisant ne correspond.", kind="account-not-found")
     return account
+
+
+async def career_for(
+    principal: Principal, affiliate_id: str, uow: CotisationsUnitOfWork
+) -> list[CareerYear]:
+    """The relevé de carrière, shown to the assuré only (SPEC.md 1.1): a firm user without
+    access gets 404 as for any dossier, anyone else but the assuré 403."""
+    async with uow:
+        account = await account_with(principal, affiliate_id, uow, "read")
+    if principal.actor != "assure":
+        raise Forbidden(
+            "Le relevé de carrière n'est visible que de l'assuré lui-même.",
+            kind="career-assure-only",
+        )
+    return account.career()

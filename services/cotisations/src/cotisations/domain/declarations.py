@@ -1,0 +1,106 @@
+"""A micro-entrepreneur's turnover declarations (SPEC.md 4.3; RULES.md §3).
+
+A monthly declarant declares each month, a quarterly one each quarter. What is owed is the
+period's turnover times the rates of the activity, rounded as RULES.md §3 says (the cotisations
+and the chamber tax to the euro, the CFP to the cent), due at the declaration deadline: the
+last day of the month after the period, moved to the next working day of the département.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from cotisations.domain.calendar import next_working_day
+from cotisations.domain.errors import InvalidComputationInput
+from cotisations.domain.micro import micro_rate
+from cotisations.domain.rates import CFP_MICRO, TFC_MICRO, constants
+from cotisations.domain.rounding import cents, euro
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_QUARTER = re.compile(r"^(\d{4})-T([1-4])$")
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class Period:
+    """``2026-03`` (a month) or ``2026-T1`` (a quarter, « trimestre »)."""
+
+    code: str
+    year: int
+    first_month: int
+    months: int
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.first_month, 1)
+
+    @property
+    def last_day(self) -> date:
+        month = self.first_month + self.months - 1
+        return date(self.year, month, calendar.monthrange(self.year, month)[1])
+
+    def deadline(self) -> date:
+        """The last day of the month after the period."""
+        end = self.last_day
+        year, month = (end.year + 1, 1) if end.month == 12 else (end.year, end.month + 1)
+        return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def parse_period(code: str, periodicity: str) -> Period:
+    month, quarter = _MONTH.match(code), _QUARTER.match(code)
+    if periodicity == "monthly":
+        if month is None:
+            raise InvalidComputationInput(
+                "Vous déclarez chaque mois : la période s'écrit AAAA-MM (ex. 2026-03)."
+            )
+        return Period(code, int(month[1]), int(month[2]), 1)
+    if quarter is None:
+        raise InvalidComputationInput(
+            "Vous déclarez chaque trimestre : la période s'écrit AAAA-TN (ex. 2026-T1)."
+        )
+    return Period(code, int(quarter[1]), 3 * int(quarter[2]) - 2, 3)
+
+
+@dataclass(frozen=True)
+class PeriodDeclaration:
+    period: str
+    turnover: Decimal
+    lines: dict[str, Decimal]
+    due_date: date
+    declared_on: date
+
+    @property
+    def amount(self) -> Decimal:
+        return sum(self.lines.values(), Decimal(0))
+
+
+def declare_turnover(
+    period: Period,
+    turnover: Decimal,
+    activity: str,
+    nature: str,
+    departement: str,
+    today: date,
+    *,
+    acre: bool = False,
+) -> PeriodDeclaration:
+    """What the declaration of ``turnover`` for ``period`` owes, and when."""
+    if period.last_day >= today:
+        raise InvalidComputationInput(
+            f"La période {period.code} n'est pas terminée : déclarez-la à partir du "
+            f"{date.fromordinal(period.last_day.toordinal() + 1).isoformat()}."
+        )
+    c = constants(period.year)
+    ca = euro(max(Decimal(0), turnover))
+    cfp_rate, tfc_rate = CFP_MICRO[(activity, nature)], TFC_MICRO[(activity, nature)]
+    lines = {
+        "cotisations_sociales": euro(ca * micro_rate(c, activity, acre) / HUNDRED),
+        "formation_professionnelle": cents(ca * cfp_rate / HUNDRED),
+        "taxe_frais_chambre": euro(ca * tfc_rate / HUNDRED),
+    }
+    due = next_working_day(period.deadline(), departement)
+    return PeriodDeclaration(period.code, ca, lines, due, today)
