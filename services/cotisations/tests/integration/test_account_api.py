@@ -139,3 +139,44 @@ async def test_a_firm_reads_the_account_only_through_a_mandate_and_its_portfolio
     assert [await status(h) for h in (admin, paul)] == [404, 404]
     assert await status({}) == 401
     assert await status(token("assure", "acc-9", aff="aff-9", cat="artisan")) == 404
+
+
+async def test_a_replayed_mandate_or_registry_event_changes_nothing(service: Service) -> None:
+    """Redelivery (same event id) after the mandate ended reopens nothing; a replayed registry
+    event does not reopen a closed account nor reset it."""
+    registered = event(affiliate("aff-1", "artisan"))
+    await service.app.on_affiliate(registered)
+    admin = token("cabinet_user", "adm", cab="cab-1", rights=["admin", "read"])
+    activated = event(
+        mandates_v1.MandateActivatedV1(
+            mandate_id="m",
+            affiliate_id="aff-1",
+            cabinet_id="cab-1",
+            cabinet_name="Un",
+            client_name="Jean Dupont",
+            activated_at=NOW,
+            portfolio_id="p-1",
+        )
+    )
+    ended = event(
+        mandates_v1.MandateEndedV1(
+            mandate_id="m",
+            affiliate_id="aff-1",
+            cabinet_id="cab-1",
+            cabinet_name="Un",
+            client_name="Jean Dupont",
+            ended_by="client",
+            ended_at=NOW,
+        )
+    )
+    for delivered in (activated, ended, activated, ended, activated):
+        await service.app.on_access_event(delivered)
+    assert (await service.client.get("/v1/accounts/aff-1", headers=admin)).status_code == 404
+
+    radiated = event(affiliate("aff-1", "artisan", radiated_on=date(2026, 6, 30)))
+    for delivered in (radiated, registered):
+        await service.app.on_affiliate(delivered)
+    assure = token("assure", "acc-1", aff="aff-1", cat="artisan")
+    account = (await service.client.get("/v1/accounts/aff-1", headers=assure)).json()
+    assert account["closed_on"] == "2026-06-30"
+    assert len(account["echeancier"]) == 6
