@@ -17,6 +17,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     identity_v1.AccountActivatedV1,
     identity_v1.AccountDeactivatedV1,
     identity_v1.AccountEmailChangeRequestedV1,
+    identity_v1.AccountEmailChangedV1,
     identity_v1.AccountPasswordResetRequestedV1,
     identity_v1.CabinetUserChangedV1,
     identity_v1.AffiliateRegisteredV1,

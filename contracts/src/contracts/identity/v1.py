@@ -97,6 +97,19 @@ class AccountEmailChangeRequestedV1(EventPayload):
     expires_at: datetime
 
 
+class AccountEmailChangedV1(EventPayload):
+    """The owner confirmed a new e-mail address: it replaces the old one everywhere."""
+
+    event_type = "identity.account.email_changed.v1"
+    topic = ACCOUNT
+
+    account_id: str
+    kind: AccountKind
+    email: str
+    display_name: str = Field(min_length=1)
+    changed_at: datetime
+
+
 class AccountPasswordResetRequestedV1(EventPayload):
     """A password-reset link must be mailed (sealed)."""
 

@@ -230,6 +230,21 @@ async def test_a_new_email_replaces_the_old_only_once_confirmed(api: Api) -> Non
     assert confirmed.status_code == 200
     assert (await api.login("nouvelle@urssaf.example")).status_code == 200
     assert (await api.login(email)).status_code == 401
+    [changed] = await _published(api, "identity.account.email_changed.v1")
+    assert (changed["email"], changed["kind"]) == ("nouvelle@urssaf.example", "agent")
+
+
+async def _published(api: Api, event_type: str) -> list[dict[str, object]]:
+    import json
+
+    from identity.adapters import orm
+    from sqlalchemy import select
+
+    async with api.app.engine.connect() as conn:
+        rows = await conn.execute(
+            select(orm.outbox.c.payload).where(orm.outbox.c.event_type == event_type)
+        )
+        return [json.loads(payload) for payload in rows.scalars()]
 
 
 async def test_an_activation_link_cannot_reset_a_password(api: Api) -> None:

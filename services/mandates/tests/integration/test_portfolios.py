@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from mandates_world import SIRET_OK, World, admin_headers, affiliate, user_headers, world
+from contracts.identity import v1 as identity_v1
+from mandates_world import NOW, SIRET_OK, World, admin_headers, affiliate, user_headers, world
 
 CAB = "cab-1"
 ADMIN = "adm-1"
@@ -186,3 +187,24 @@ async def test_portfolio_names_are_unique_and_only_an_empty_one_is_deleted(w: Wo
     empty = (await w.client.post(url, json={"name": "Vide"}, headers=HEADERS)).json()["id"]
     assert (await w.client.delete(f"{url}/{empty}", headers=HEADERS)).status_code == 204
     assert len(await w.events("mandates.portfolio.deleted.v1")) == 1
+
+
+async def test_a_collaborator_who_changed_address_is_told_at_the_new_one(w: World) -> None:
+    await w.feed(
+        identity_v1.AccountEmailChangedV1(
+            account_id="col-1",
+            kind="cabinet_user",
+            email="paul.nouveau@cabinet.fr",
+            display_name="Paul Leroy",
+            changed_at=NOW,
+        )
+    )
+    [default] = await _portfolios(w)
+    sub = await w.client.put(
+        f"/v1/cabinets/{CAB}/portfolios/{default['id']}/subscribers/col-1", headers=HEADERS
+    )
+    assert sub.status_code == 204
+    [event] = await w.events("mandates.portfolio.subscriber_added.v1")
+    assert [(r["email"], r["display_name"]) for r in event["notify"]] == [
+        ("paul.nouveau@cabinet.fr", "Paul Leroy")
+    ]

@@ -73,7 +73,10 @@ class EmailChangeRequested(DomainEvent):
 @dataclass(frozen=True)
 class EmailChanged(DomainEvent):
     account_id: str
+    kind: str
     email: str
+    display_name: str
+    changed_at: datetime
 
 
 @dataclass(frozen=True)

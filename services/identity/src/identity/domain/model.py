@@ -14,6 +14,7 @@ from identity.domain.events import (
     ActivationRequested,
     CabinetRegistered,
     DomainEvent,
+    EmailChanged,
     EmailChangeRequested,
     PasswordResetRequested,
 )
@@ -172,6 +173,14 @@ def request_password_reset(account: Account, token: str, now: datetime) -> Activ
         PasswordResetRequested(account.id, account.email, account.display_name, token, expires_at)
     )
     return ActivationToken(token_hash(token), account.id, "password_reset", expires_at)
+
+
+def confirm_email_change(account: Account, new_email: str, now: datetime) -> None:
+    """The confirmed address replaces the old one; the services that write to it are told."""
+    account.email = new_email
+    account.events.append(
+        EmailChanged(account.id, account.kind, new_email, account.display_name, now)
+    )
 
 
 def request_email_change(

@@ -40,7 +40,9 @@ def router(app: IdentityApp) -> EventRouter:
     )
     for topic in (mandates_v1.MANDATE, mandates_v1.PORTFOLIO):
         events.on(topic, app.on_access_event, purpose="access", event_types=ACCESS_EVENT_TYPES)
-    events.publishes(identity_v1.CABINET, identity_v1.CabinetRegisteredV1)
+    events.publishes(
+        identity_v1.CABINET, identity_v1.CabinetRegisteredV1, identity_v1.CabinetUserChangedV1
+    )
     events.publishes(
         identity_v1.AFFILIATE,
         identity_v1.AffiliateRegisteredV1,
@@ -52,6 +54,10 @@ def router(app: IdentityApp) -> EventRouter:
         identity_v1.AccountRegisteredV1,
         identity_v1.AccountActivationRequestedV1,
         identity_v1.AccountActivatedV1,
+        identity_v1.AccountDeactivatedV1,
+        identity_v1.AccountPasswordResetRequestedV1,
+        identity_v1.AccountEmailChangeRequestedV1,
+        identity_v1.AccountEmailChangedV1,
     )
     return events
 

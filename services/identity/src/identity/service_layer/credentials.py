@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from identity.domain import commands, errors
-from identity.domain.model import request_email_change, request_password_reset, token_hash
+from identity.domain.model import (
+    confirm_email_change,
+    request_email_change,
+    request_password_reset,
+    token_hash,
+)
 from identity.service_layer.handlers import Dependencies, publish
 from identity.service_layer.ports import IdentityUnitOfWork
 
@@ -78,8 +83,9 @@ async def confirm_change(
         token.use(now)
         if await uow.accounts.email_exists(token.new_email):
             raise errors.EmailAlreadyUsed
-        account.email = token.new_email
+        confirm_email_change(account, token.new_email, now)
         await uow.activation_tokens.save(token)
         await uow.accounts.save(account)
+        await publish(uow, deps, account.events)
         await uow.commit()
     return {"account_id": account.id, "email": account.email}

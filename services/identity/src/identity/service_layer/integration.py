@@ -18,6 +18,7 @@ from identity.domain.events import (
     CabinetRegistered,
     CabinetUserChanged,
     DomainEvent,
+    EmailChanged,
     EmailChangeRequested,
     PasswordResetRequested,
 )
@@ -66,6 +67,17 @@ def to_integration(event: DomainEvent, sealer: SecretSealer, links: Links) -> Ou
                     display_name=event.display_name,
                     sealed_link=sealer.seal(link),
                     expires_at=event.expires_at,
+                ),
+                subject=event.account_id,
+            )
+        case EmailChanged():
+            return Outgoing(
+                v1.AccountEmailChangedV1(
+                    account_id=event.account_id,
+                    kind=cast(Kind, event.kind),
+                    email=event.email,
+                    display_name=event.display_name,
+                    changed_at=event.changed_at,
                 ),
                 subject=event.account_id,
             )

@@ -33,6 +33,7 @@ ACCOUNT_TYPES = frozenset(
     {
         identity_v1.AccountRegisteredV1.event_type,
         identity_v1.AccountActivationRequestedV1.event_type,
+        identity_v1.AccountEmailChangedV1.event_type,
     }
 )
 LETTER_TYPES = frozenset({notifications_v1.LetterStatusChangedV1.event_type})
@@ -136,13 +137,19 @@ async def _cabinet_registered(
 
 
 async def on_account(event: IncomingEvent, uow: MandatesUnitOfWork) -> None:
-    """Firm users' e-mail and name, to tell them about their clients."""
+    """Firm users' e-mail and name, to tell them about their clients (a confirmed change of
+    address replaces the one given at the invitation)."""
 
     async def effect(u: MandatesUnitOfWork) -> None:
         if event.envelope.type == identity_v1.AccountRegisteredV1.event_type:
             r = event.payload(identity_v1.AccountRegisteredV1)
             if r.kind == "cabinet_user" and r.cabinet_id:
                 await u.directory.patch_user(r.account_id, cabinet_id=r.cabinet_id)
+            return
+        if event.envelope.type == identity_v1.AccountEmailChangedV1.event_type:
+            c = event.payload(identity_v1.AccountEmailChangedV1)
+            if c.kind == "cabinet_user":
+                await u.directory.patch_user(c.account_id, email=c.email, name=c.display_name)
             return
         a = event.payload(identity_v1.AccountActivationRequestedV1)
         if a.kind == "cabinet_user":
