@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar, Union
 
 from contracts.base import EventPayload
-from contracts.envelope import Envelope
+from contracts.envelope import HEADER_TYPE, Envelope
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage as InjectedMessage
@@ -231,6 +231,8 @@ class EventRouter:
         links: list[trace.Link] = []
         for record in records:
             headers = _headers(record)
+            if _not_wanted(sub, headers):
+                continue
             try:
                 event = _parse(
                     record.value or b"", headers, record.topic, record.partition, record.offset
@@ -289,6 +291,9 @@ class EventRouter:
     async def process(self, broker: KafkaBroker, sub: Subscription, record: Record) -> None:
         """Handle one record; only a failure to dead-letter it escapes."""
         headers = _headers(record)
+        if _not_wanted(sub, headers):
+            CONSUMER_HANDLED.labels(self.service, self.consumer, record.topic, "ignored").inc()
+            return
         body: bytes = record.value or b""
         started = time.perf_counter()
         try:
@@ -433,6 +438,13 @@ class OffsetCommitter:
             await msg.ack()
         except Exception as exc:  # the next commit covers these offsets
             _log.warning("consumer_commit_failed", error=repr(exc))
+
+
+def _not_wanted(sub: Subscription, headers: dict[str, str]) -> bool:
+    """A type the subscription does not take, told by its header alone: the body and the
+    envelope of the many events a consumer skips are never parsed."""
+    kind = headers.get(HEADER_TYPE)
+    return sub.event_types is not None and kind is not None and kind not in sub.event_types
 
 
 async def _raw_body(msg: Any) -> Any:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from contracts.envelope import Envelope
 from servicekit.messaging import EventRouter, IncomingEvent, RetryPolicy, make_broker
@@ -226,12 +226,20 @@ async def test_a_batch_that_succeeds_is_not_handled_again_one_by_one(
         batched.extend(e.data["n"] for e in events)
 
     router = EventRouter(service="tests", consumer="tests", retry=RetryPolicy(2, 0.01, 0.02))
-    router.on(topic, one, purpose="batch-ok-test", batch_handler=many)
+    router.on(
+        topic,
+        one,
+        purpose="batch-ok-test",
+        batch_handler=many,
+        event_types={"tests.thing.happened.v1"},
+    )
     names = [f"e{i}" for i in range(20)]
+    other_type = [(k, v.replace(b"thing.happened", b"other")) for k, v in _headers("x")]
     await _produce(
         kafka_bootstrap,
         topic,
-        [(json.dumps({"n": n}).encode(), _headers(f"id-{n}")) for n in names],
+        [(b"{not json, not wanted", other_type)]
+        + [(json.dumps({"n": n}).encode(), _headers(f"id-{n}")) for n in names],
     )
     broker = make_broker(kafka_bootstrap, "tests")
     router.attach(broker)
@@ -247,3 +255,18 @@ async def test_a_batch_that_succeeds_is_not_handled_again_one_by_one(
         await broker.stop()
     assert sorted(batched + alone) == sorted(names)  # each exactly once
     assert len(batched) > 1
+    # the event of another type was skipped on its header: neither parsed nor dead-lettered
+    assert await _count(kafka_bootstrap, f"{topic}.tests.dlq") == 0
+
+
+async def _count(bootstrap: str, topic: str) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            partitions = [TopicPartition(topic, p) for p in range(3)]
+        ends = await consumer.end_offsets(partitions)
+        return sum(ends.values())
+    finally:
+        await consumer.stop()
