@@ -12,6 +12,7 @@ from notifications.domain.model import PENDING, SENDING, Delivery, DeliveryFaile
 from notifications.service_layer.ports import (
     EmailContent,
     LetterContent,
+    LetterJob,
     OutgoingEmail,
     OutgoingLetter,
 )
@@ -95,6 +96,12 @@ class EchoRenderer:
     def render_letter(self, kind: str, context: dict[str, Any], today: date) -> LetterContent:
         text = f"{kind}: " + ", ".join(f"{k}={v}" for k, v in sorted(context.items()))
         return LetterContent(text.encode(), kind, tuple(context["address_lines"]))
+
+    async def render_letters(self, jobs: Sequence[LetterJob]) -> list[LetterContent | Exception]:
+        return [self.render_letter(j.kind, j.context, j.today) for j in jobs]
+
+    def close(self) -> None:
+        pass
 
 
 class RecordingLetters:

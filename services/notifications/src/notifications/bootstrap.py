@@ -20,7 +20,7 @@ from notifications.adapters.dlq import KafkaDlqReplayer
 from notifications.adapters.letters import FolderLetterChannel, HttpLetterProvider
 from notifications.adapters.secrets import SealedSecretOpener
 from notifications.adapters.smtp import SmtpEmailChannel
-from notifications.adapters.templates import TemplateRenderer
+from notifications.adapters.templates import PooledRenderer, TemplateRenderer
 from notifications.adapters.unit_of_work import NotificationsSqlUnitOfWork
 from notifications.config import NotificationsSettings
 from notifications.domain.model import RetrySchedule
@@ -110,6 +110,7 @@ class NotificationsApp:
         await upgrade(self.engine, MIGRATIONS)
 
     async def stop(self) -> None:
+        self.deps.renderer.close()
         await self.engine.dispose()
 
 
@@ -127,7 +128,11 @@ def bootstrap(
     engine = create_engine(settings.database_url)
     deps = handlers.Dependencies(
         clock=clock,
-        renderer=TemplateRenderer(),
+        renderer=(
+            PooledRenderer(settings.render_processes)
+            if settings.render_processes
+            else TemplateRenderer()
+        ),
         email=email
         or SmtpEmailChannel(
             host=settings.smtp_host,

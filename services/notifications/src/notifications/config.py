@@ -34,6 +34,12 @@ class NotificationsSettings(ServiceSettings):
     delivery_sending_timeout_s: float = 30.0
     dispatch_interval_s: float = 0.2
     dispatch_batch_size: int = Field(default=100, ge=1, description="Deliveries per claim.")
+    render_processes: int = Field(
+        default=0,
+        ge=0,
+        le=8,
+        description="Processes that render letters apart from the worker (0: in the worker).",
+    )
     jwks_url: str = Field(
         default="http://127.0.0.1:8101/.well-known/jwks.json",
         validation_alias=AliasChoices("IDENTITY_JWKS_URL", "jwks_url"),

@@ -135,3 +135,40 @@ def test_appointment_mails_carry_a_calendar_file_with_the_right_times(
 def test_an_acknowledgement_carries_no_calendar_file() -> None:
     context, _ = SAMPLES[MessageKind.APPOINTMENT_ACKNOWLEDGED]
     assert render_email(MessageKind.APPOINTMENT_ACKNOWLEDGED, context).attachments == ()
+
+
+async def test_letters_rendered_in_a_separate_process_are_the_same_and_fail_one_by_one() -> None:
+    import os
+
+    from notifications.adapters.templates import PooledRenderer, TemplateRenderer
+    from notifications.service_layer.ports import LetterJob
+
+    context, _ = SAMPLES[MessageKind.ACTIVATION_KEY_LETTER]
+    today = date(2026, 1, 15)
+    good = LetterJob("activation_key_letter", context, today)
+    bad = LetterJob("activation_key_letter", {**context, "address_lines": ["x"] * 9}, today)
+    pooled = PooledRenderer(1)
+    try:
+        first, refused, second = await pooled.render_letters([good, bad, good])
+        pid = await _renderer_pid(pooled)
+    finally:
+        pooled.close()
+    inline = TemplateRenderer().render_letter(good.kind, good.context, today)
+    assert not isinstance(first, Exception)
+    assert not isinstance(second, Exception)
+    assert first.address_lines == inline.address_lines == second.address_lines
+    assert _text(first.pdf) == _text(inline.pdf)
+    assert isinstance(refused, ValueError)
+    assert pid != os.getpid()
+
+
+async def _renderer_pid(pooled: object) -> int:
+    import asyncio
+    import os
+
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(pooled._executor(), os.getpid)  # type: ignore[attr-defined]
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)

@@ -19,7 +19,7 @@ from notifications.domain.directory import AffiliateContact
 from notifications.domain.model import SENDING, Delivery, DeliveryFailed
 from notifications.service_layer.handlers import Dependencies, UowFactory
 from notifications.service_layer.metrics import DELIVERIES, DELIVERY_LATENCY
-from notifications.service_layer.ports import OutgoingEmail, OutgoingLetter
+from notifications.service_layer.ports import LetterJob, OutgoingEmail, OutgoingLetter
 from notifications.service_layer.recording import (
     RecordingFailed,
     record_failure,
@@ -98,15 +98,6 @@ def _email_hand_over(
     return send_email
 
 
-def _letter(delivery: Delivery, context: dict[str, object], deps: Dependencies) -> OutgoingLetter:
-    return OutgoingLetter(
-        delivery.id,
-        delivery.kind,
-        str(context.get("reference", "")),
-        deps.renderer.render_letter(delivery.kind, context, deps.clock.now().date()),
-    )
-
-
 async def _send_letters(
     letters: list[Delivery],
     contacts: dict[str, AffiliateContact],
@@ -115,15 +106,26 @@ async def _send_letters(
 ) -> None:
     """The letters of a claim: rendered, handed over together, recorded in one transaction
     (see :func:`record_letters_sent` for why after the hand-over)."""
-    ready: list[tuple[Delivery, OutgoingLetter]] = []
+    contexts: list[tuple[Delivery, dict[str, object]]] = []
     for delivery in letters:
         try:
-            ready.append((delivery, _letter(delivery, _context(delivery, contacts, deps), deps)))
+            contexts.append((delivery, _context(delivery, contacts, deps)))
         except DeliveryFailed as exc:
             await record_failure(delivery, exc.reason, exc.permanent, uow_factory, deps)
-        except Exception as exc:  # a template error: retried, then parked
-            reason = f"{type(exc).__name__}: {exc}"
+    today = deps.clock.now().date()
+    jobs = [LetterJob(d.kind, context, today) for d, context in contexts]
+    try:
+        contents = await deps.renderer.render_letters(jobs) if jobs else []
+    except Exception as exc:  # the renderer failed as a whole: each letter is retried
+        contents = [exc] * len(jobs)
+    ready: list[tuple[Delivery, OutgoingLetter]] = []
+    for (delivery, context), content in zip(contexts, contents, strict=True):
+        if isinstance(content, Exception):  # a template error: retried, then parked
+            reason = f"{type(content).__name__}: {content}"
             await record_failure(delivery, reason, False, uow_factory, deps)
+        else:
+            reference = str(context.get("reference", ""))
+            ready.append((delivery, OutgoingLetter(delivery.id, delivery.kind, reference, content)))
     if not ready:
         return
     try:

@@ -92,9 +92,23 @@ class OutgoingLetter:
     content: LetterContent
 
 
+@dataclass(frozen=True)
+class LetterJob:
+    kind: str
+    context: dict[str, Any]
+    today: date
+
+
 class Renderer(Protocol):
     def render_email(self, kind: str, context: dict[str, Any]) -> EmailContent: ...
     def render_letter(self, kind: str, context: dict[str, Any], today: date) -> LetterContent: ...
+    async def render_letters(self, jobs: Sequence[LetterJob]) -> list[LetterContent | Exception]:
+        """Several letters at once: for each, its content or why it could not be rendered."""
+        ...
+
+    def close(self) -> None:
+        """Release what rendering holds (processes), when the worker stops."""
+        ...
 
 
 class LetterChannel(Protocol):
