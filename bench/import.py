@@ -1,8 +1,10 @@
 """Benchmark of a spreadsheet import on the local stack (every api and worker, a real broker,
 SMTP catcher, letter folder): a firm imports N clients from an XLSX file; the time until the
 import report is returned, and until all N key letters are in the letter folder (target: the
-whole run ≤ 30 s for 10,000 clients on a 2-core machine), rows per second, and each
-service's peak memory. Baseline, same run: parsing the same file alone. One JSON line.
+whole run ≤ 30 s for 10,000 clients on a 2-core machine), rows per second, each service's
+peak memory and the CPU seconds each process (and the broker) spent from the upload to the last
+letter, with their sum over the elapsed time (how many cores were busy). Baseline, same run:
+parsing the same file alone. One JSON line.
 
 The N affiliés are put in the registry's topic (``identity.affiliate``) before the clock
 starts, as identity would publish them.
@@ -14,6 +16,7 @@ import argparse
 import asyncio
 import io
 import json
+import os
 import random
 import sqlite3
 import tempfile
@@ -170,6 +173,12 @@ async def firm_token(client: httpx.AsyncClient, identity: str, mail_dir: Path) -
     return cabinet_id, str(login.json()["access_token"])
 
 
+def cpu_s(pid: int) -> float:
+    """User and system CPU seconds of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -227,6 +236,8 @@ async def run(n: int) -> dict[str, object]:
                     if time.monotonic() > deadline:
                         raise TimeoutError("the firm in mandates")
                     await asyncio.sleep(0.2)
+                pids = {p.name: p.pid for p in started} | {"kafka": broker.pid() or 0}
+                cpu_before = {name: cpu_s(pid) for name, pid in pids.items()}
                 began = time.perf_counter()
                 resp = await client.post(
                     f"{mandates}/v1/cabinets/{cabinet_id}/imports?mode=valid_rows",
@@ -241,6 +252,7 @@ async def run(n: int) -> dict[str, object]:
                 lambda: sum(1 for _ in letters.glob("*.pdf")) >= added, 1800, "every key letter"
             )
             letters_s = time.perf_counter() - began
+            cpu = {name: round(cpu_s(pid) - cpu_before[name], 1) for name, pid in pids.items()}
             memory = {p.name: round(peak_rss_mb(p.pid), 1) for p in started}
         finally:
             stop_all(started)
@@ -257,6 +269,8 @@ async def run(n: int) -> dict[str, object]:
         "ratio_report_vs_parse": round(report_s / parse_s, 1),
         "target_s": 30,
         "peak_rss_mb": memory,
+        "cpu_s": cpu,
+        "cpu_busy_cores": round(sum(cpu.values()) / letters_s, 2),
     }
 
 
