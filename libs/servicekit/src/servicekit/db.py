@@ -1,7 +1,9 @@
 """Async SQLAlchemy engines and sessions for SQLite (the embedded default) and PostgreSQL.
 
 SQLite write transactions start with ``BEGIN IMMEDIATE`` so that an api and a worker sharing a
-file wait for each other (busy timeout) instead of failing on a lock upgrade.
+file wait for each other (busy timeout) instead of failing on a lock upgrade. A transaction
+opened with the execution option ``READ_ONLY`` starts with a plain ``BEGIN`` instead: in WAL
+mode it reads a snapshot without waiting for any writer, and no writer waits for it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+READ_ONLY = "servicekit_read_only"
 
 
 def is_sqlite(url: str) -> bool:
@@ -52,7 +56,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -2,7 +2,10 @@
 
 A service subclasses :class:`SqlAlchemyUnitOfWork` and builds its repositories in
 :meth:`_open`. A use case is: load, call the domain, write the outgoing events to the outbox,
-commit. A consumer also records the event id in the inbox in the same transaction.
+commit. A consumer also records the event id in the inbox in the same transaction. A use case
+that only reads opens its unit of work with ``read_only=True``: on SQLite it then waits for no
+writer (``BEGIN`` rather than ``BEGIN IMMEDIATE``), on PostgreSQL the transaction is READ ONLY;
+it cannot commit.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.clock import Clock
+from servicekit.db import READ_ONLY
 from servicekit.inbox import Inbox
 from servicekit.messaging import IncomingEvent
 from servicekit.outbox import OutboxWriter, Outgoing
@@ -70,8 +74,10 @@ class SqlAlchemyUnitOfWork:
         inbox_table: Table,
         source: str,
         clock: Clock,
+        read_only: bool = False,
     ) -> None:
         self._sessions = sessions
+        self.read_only = read_only
         self._outbox_table = outbox_table
         self._inbox_table = inbox_table
         self._source = source
@@ -80,6 +86,10 @@ class SqlAlchemyUnitOfWork:
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
+        if self.read_only:  # a reader: no write lock on SQLite, READ ONLY on PostgreSQL
+            connection = await self.session.connection(execution_options={READ_ONLY: True})
+            if connection.dialect.name == "postgresql":
+                await connection.exec_driver_sql("SET TRANSACTION READ ONLY")
         self.outbox = OutboxWriter(self.session, self._outbox_table, self._source, self.clock)
         self.inbox = Inbox(self.session, self._inbox_table, self.clock)
         self.committed = False
@@ -102,6 +112,8 @@ class SqlAlchemyUnitOfWork:
             await self.session.close()
 
     async def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         try:
             await self.session.commit()
         except IntegrityError as exc:

@@ -17,6 +17,9 @@ from servicekit.tables import OUTBOX_PUBLISHED, add_messaging_tables
 from servicekit.testing.polling import eventually
 from servicekit.uow import SqlAlchemyUnitOfWork, consume_batch
 from sqlalchemy import MetaData, select
+from sqlalchemy.exc import DBAPIError
+
+NOW = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 
 
 class RecordingProducer:
@@ -261,6 +264,56 @@ async def test_a_batch_whose_one_effect_fails_leaves_nothing_of_the_others(
     async with engine.connect() as conn:
         assert (await conn.execute(select(inbox.c.event_id))).all() == []
         assert (await conn.execute(select(outbox.c.id))).all() == []
+    await engine.dispose()
+
+
+async def test_a_reader_reads_while_a_writer_holds_its_transaction(database_url: str) -> None:
+    engine, outbox, inbox = await _setup(database_url)
+    await _write(engine, outbox, inbox, FakeClock(), ["before"])
+    sessions = session_factory(engine)
+
+    def uow(read_only: bool) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(
+            sessions,
+            outbox_table=outbox,
+            inbox_table=inbox,
+            source="t",
+            clock=FakeClock(),
+            read_only=read_only,
+        )
+
+    async with uow(read_only=False) as writer:
+        await writer.outbox.add(
+            AccountRegisteredV1(account_id="a", kind="assure", registered_at=NOW), subject="held"
+        )
+        async with uow(read_only=True) as reader:
+            keys = await asyncio.wait_for(reader.session.execute(select(outbox.c.key)), timeout=5)
+            assert keys.scalars().all() == ["before"]  # the snapshot, without the writer's row
+            with pytest.raises(RuntimeError, match="read-only"):
+                await reader.commit()
+        await writer.commit()
+    await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_read_only_unit_of_work_cannot_write_on_postgres(
+    postgres_database_url: str,
+) -> None:
+    engine, outbox, inbox = await _setup(postgres_database_url)
+    reader = SqlAlchemyUnitOfWork(
+        session_factory(engine),
+        outbox_table=outbox,
+        inbox_table=inbox,
+        source="t",
+        clock=FakeClock(),
+        read_only=True,
+    )
+    async with reader:
+        with pytest.raises(DBAPIError, match="read-only transaction"):
+            await reader.outbox.add(
+                AccountRegisteredV1(account_id="a", kind="assure", registered_at=NOW),
+                subject="x",
+            )
     await engine.dispose()
 
 

@@ -28,13 +28,14 @@ class CotisationsApp:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
 
-    def new_uow(self) -> CotisationsSqlUnitOfWork:
+    def new_uow(self, *, read_only: bool = False) -> CotisationsSqlUnitOfWork:
         return CotisationsSqlUnitOfWork(
             self.sessions,
             outbox_table=orm.outbox,
             inbox_table=orm.inbox,
             source="cotisations",
             clock=self.clock,
+            read_only=read_only,
         )
 
     async def on_affiliate(self, event: IncomingEvent) -> None:

@@ -68,13 +68,14 @@ class IdentityApp:
     vault: NirVault
     auth_bus: MessageBus[IdentitySqlUnitOfWork, auth.AuthDependencies]
 
-    def new_uow(self) -> IdentitySqlUnitOfWork:
+    def new_uow(self, *, read_only: bool = False) -> IdentitySqlUnitOfWork:
         uow = IdentitySqlUnitOfWork(
             self.sessions,
             outbox_table=orm.outbox,
             inbox_table=orm.inbox,
             source="identity",
             clock=self.clock,
+            read_only=read_only,
         )
         uow.vault = self.vault
         return uow

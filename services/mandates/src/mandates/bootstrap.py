@@ -31,13 +31,14 @@ class MandatesApp:
     clock: Clock
     deps: Deps
 
-    def new_uow(self) -> MandatesSqlUnitOfWork:
+    def new_uow(self, *, read_only: bool = False) -> MandatesSqlUnitOfWork:
         return MandatesSqlUnitOfWork(
             self.sessions,
             outbox_table=orm.outbox,
             inbox_table=orm.inbox,
             source="mandates",
             clock=self.clock,
+            read_only=read_only,
         )
 
     async def on_affiliate(self, event: IncomingEvent) -> None:

@@ -38,13 +38,14 @@ class NotificationsApp:
     clock: Clock
     deps: handlers.Dependencies
 
-    def new_uow(self) -> NotificationsSqlUnitOfWork:
+    def new_uow(self, *, read_only: bool = False) -> NotificationsSqlUnitOfWork:
         return NotificationsSqlUnitOfWork(
             self.sessions,
             outbox_table=orm.outbox,
             inbox_table=orm.inbox,
             source="notifications",
             clock=self.clock,
+            read_only=read_only,
         )
 
     async def on_event(self, event: IncomingEvent) -> None:

@@ -230,7 +230,7 @@ def declarations_router(app: CotisationsApp, verifier: TokenVerifier) -> APIRout
     async def career(
         affiliate_id: str, who: Annotated[Principal, Depends(principal)]
     ) -> CareerRead:
-        years = await handlers.career_for(who, affiliate_id, app.new_uow())
+        years = await handlers.career_for(who, affiliate_id, app.new_uow(read_only=True))
         return CareerRead(
             affiliate_id=affiliate_id,
             years=[

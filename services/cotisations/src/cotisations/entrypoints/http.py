@@ -141,7 +141,7 @@ def _router(app: CotisationsApp, verifier: TokenVerifier) -> APIRouter:
         who: Annotated[Principal, Depends(principal)],
         year: Annotated[int | None, Query(ge=2025, le=2026)] = None,
     ) -> AccountRead:
-        account = await handlers.account_for(who, affiliate_id, app.new_uow())
+        account = await handlers.account_for(who, affiliate_id, app.new_uow(read_only=True))
         today = app.clock.now().date()
         year = year or today.year
         try:
@@ -213,8 +213,9 @@ def _router(app: CotisationsApp, verifier: TokenVerifier) -> APIRouter:
         affiliate_id: str, body: EstimateCreate, who: Principal, applying: bool
     ) -> EstimateRead:
         run = estimates.apply if applying else estimates.preview
+        uow = app.new_uow(read_only=not applying)
         try:
-            result = await run(who, affiliate_id, body.year, body.income, app.new_uow(), app.clock)
+            result = await run(who, affiliate_id, body.year, body.income, uow, app.clock)
         except EstimateLocked as exc:
             raise Conflict(
                 str(exc), kind="estimate-locked", extra={"unlocks_on": exc.unlocks_on.isoformat()}

@@ -79,7 +79,7 @@ def cabinet_router(app: IdentityApp, principal: PrincipalDependency) -> APIRoute
             )
         except errors.IdentityError as exc:
             raise to_problem(exc) from exc
-        users = await collaborators.list_users(cabinet_id, app.new_uow())
+        users = await collaborators.list_users(cabinet_id, app.new_uow(read_only=True))
         found = next((u for u in users if u.id == account_id), None)
         if found is None:
             return CabinetUserRead(
@@ -89,7 +89,10 @@ def cabinet_router(app: IdentityApp, principal: PrincipalDependency) -> APIRoute
 
     @router.get("", response_model=list[CabinetUserRead], summary="Les utilisateurs du cabinet")
     async def list_users(cabinet_id: str, _: Admin) -> list[CabinetUserRead]:
-        return [_read(u) for u in await collaborators.list_users(cabinet_id, app.new_uow())]
+        return [
+            _read(u)
+            for u in await collaborators.list_users(cabinet_id, app.new_uow(read_only=True))
+        ]
 
     @router.post(
         "",

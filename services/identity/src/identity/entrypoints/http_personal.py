@@ -128,7 +128,7 @@ def personal_router(app: IdentityApp, principal: PrincipalDependency) -> APIRout
     )
     async def read(who: Assure) -> PersonalDataRead:
         try:
-            return _read(await personal.read(who.subject, app.new_uow()))
+            return _read(await personal.read(who.subject, app.new_uow(read_only=True)))
         except personal.NotAnAssure as exc:
             raise Forbidden(exc.message, kind="not-an-assure") from exc
 
@@ -172,7 +172,7 @@ def personal_router(app: IdentityApp, principal: PrincipalDependency) -> APIRout
         affiliate_id: str, who: Annotated[Principal, Depends(principal)]
     ) -> PersonalDataRead:
         try:
-            return _read(await access.read_for(who, affiliate_id, app.new_uow()))
+            return _read(await access.read_for(who, affiliate_id, app.new_uow(read_only=True)))
         except personal.NotAnAssure as exc:
             raise NotFound(exc.message, kind="dossier-not-found") from exc
 

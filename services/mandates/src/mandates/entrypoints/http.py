@@ -177,7 +177,7 @@ def _clients_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
             page=page,
             size=size,
         )
-        found = await clients.list_clients(app.new_uow(), principal, query)
+        found = await clients.list_clients(app.new_uow(read_only=True), principal, query)
         return ClientPage(
             items=[client_read(m) for m in found.items],
             total=found.total,
@@ -207,7 +207,7 @@ def _clients_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
     )
     async def read(cabinet_id: str, client_id: str, principal: Who) -> ClientRead:
         mandate, history = await clients.client_view(
-            app.new_uow(), principal, cabinet_id, client_id
+            app.new_uow(read_only=True), principal, cabinet_id, client_id
         )
         return client_read(mandate, history)
 
@@ -278,7 +278,7 @@ def _portfolios_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
         responses=_ERRORS,
     )
     async def list_(cabinet_id: str, principal: Who) -> list[PortfolioRead]:
-        found = await portfolios.list_portfolios(app.new_uow(), principal, cabinet_id)
+        found = await portfolios.list_portfolios(app.new_uow(read_only=True), principal, cabinet_id)
         return [_portfolio_read(p, subs, n) for p, subs, n in found]
 
     @router.post(
@@ -402,7 +402,7 @@ def _me_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
         responses={401: {}, 403: {}},
     )
     async def mine(principal: Who) -> MyMandates:
-        held = await assures.my_mandates(app.new_uow(), principal)
+        held = await assures.my_mandates(app.new_uow(read_only=True), principal)
         current = next((h for h in held if h.mandate.state == "active"), None)
         return MyMandates(
             current=_held(current) if current else None,

@@ -61,7 +61,7 @@ def imports_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
 
     @router.get("/{import_id}", summary="Le rapport d'un import", responses={401: {}, 404: {}})
     async def read(cabinet_id: str, import_id: str, principal: Who) -> JSONResponse:
-        uow = app.new_uow()
+        uow = app.new_uow(read_only=True)
         async with uow:
             await firm_scope(uow, principal, cabinet_id)
             stored = await uow.imports.get(cabinet_id, import_id)
