@@ -1,12 +1,26 @@
-"""Helpers of the cross-service tests: valid identifiers, reading the caught mails."""
+"""Helpers of the cross-service tests: valid identifiers, reading the caught mails, opening an
+account from its mail, the key letters in the letter folder."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+
+import httpx
+from bus_tools import publish
+from contracts.partners.v1 import RegistryAffiliationV1
+from identity_registry_samples import record
+from pypdf import PdfReader
+from servicekit.testing.polling import eventually
+from stack_runner import RunningPlatform
+from stdnum.fr import nir as stdnum_nir
+
+PASSWORD = "Une phrase de passe solide"
+KEY = re.compile(r"\b[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}\b")
 
 LINK = re.compile(r"https?://\S+?/v1/accounts/activation\?token=([A-Za-z0-9_\-]+)")
 
@@ -70,3 +84,88 @@ def activation_token(mail: EmailMessage) -> str:
     match = LINK.search(text_of(mail))
     assert match, "no activation link in the mail"
     return match.group(1)
+
+
+async def activated_login(
+    client: httpx.AsyncClient,
+    platform: RunningPlatform,
+    email: str,
+    username: str,
+    *,
+    invited: bool = False,
+    deadline_s: float = 60,
+) -> dict[str, str]:
+    """Open the account from the link of its one activation mail (an invited collaborator
+    chooses the password there), log in, and return the bearer header."""
+
+    async def the_mail() -> list[EmailMessage]:
+        return [m for m in mails_to(platform.mail_dir, email) if LINK.search(text_of(m))]
+
+    mails = await eventually(
+        the_mail, timeout_s=deadline_s, message=f"the activation mail to {email}"
+    )
+    assert len(mails) == 1, f"one activation mail to {email}, got {[m['Subject'] for m in mails]}"
+    body = {"token": activation_token(mails[0])}
+    if invited:
+        body["password"] = PASSWORD
+    identity = platform.api("identity")
+    activated = await client.post(f"{identity}/v1/accounts/activation", json=body)
+    assert activated.status_code in (200, 204), f"activation of {email}: {activated.text}"
+    login = await client.post(
+        f"{identity}/v1/auth/token", json={"username": username, "password": PASSWORD}
+    )
+    assert login.status_code == 200, f"login of {email}: {login.text}"
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def letter_pdf(letters: Path, kind: str, reference: str) -> Path | None:
+    """The PDF of the letter of ``kind`` whose reference starts with ``reference``."""
+    for manifest in letters.glob("*.json"):
+        data = json.loads(manifest.read_text())
+        if data.get("kind") == kind and str(data.get("reference", "")).startswith(reference):
+            return letters / str(data["pdf"])
+    return None
+
+
+async def registered_artisan(
+    platform: RunningPlatform, rng: random.Random
+) -> tuple[str, str, RegistryAffiliationV1]:
+    """A new artisan published on the registry's partner topic: its SIREN, NIR and record."""
+    siren = luhn_complete("".join(str(rng.randint(0, 9)) for _ in range(8)))
+    body = f"1{rng.randrange(10**12):012d}"
+    nir = body + stdnum_nir.calc_check_digits(body)
+    registry = record(nir=nir, siren=siren, sirets=[], category="artisan")
+    await publish(platform.cfg.kafka_bootstrap, registry, siren, "registry")
+    return siren, nir, registry
+
+
+async def added_client(
+    client: httpx.AsyncClient, clients_url: str, siren: str, headers: dict[str, str]
+) -> dict[str, str]:
+    """The firm adds the client, as soon as mandates knows the affilié from the registry."""
+
+    async def added() -> dict[str, str] | None:
+        resp = await client.post(
+            clients_url, json={"identifier": siren, "name": "Dupont Jean"}, headers=headers
+        )
+        return resp.json() if resp.status_code == 201 else None
+
+    row: dict[str, str] = await eventually(
+        added, timeout_s=60, interval_s=0.5, message="the client added by the firm"
+    )
+    return row
+
+
+async def key_from_letter(platform: RunningPlatform, client_id: str) -> str:
+    """The activation key, read from the text of the client's key letter in the folder."""
+    reference = f"MDT-{client_id[:8].upper()}"
+    letters = platform.cfg.var / "letters"
+
+    async def the_pdf() -> Path | None:
+        return letter_pdf(letters, "activation_key_letter", reference)
+
+    pdf = await eventually(the_pdf, timeout_s=60, message=f"the key letter {reference}")
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    keys = KEY.findall(text)
+    assert len(keys) == 1, f"one activation key expected in the letter, found {keys}"
+    return str(keys[0])

@@ -4,65 +4,32 @@ mandate, published once; the client sees the mandate and revokes it."""
 
 from __future__ import annotations
 
-import json
 import random
-import re
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
-from bus_tools import publish, read_topic
-from identity_registry_samples import record
-from journeys import activation_token, luhn_complete, mails_to, random_siret, signup_body
-from pypdf import PdfReader
+from bus_tools import read_topic
+from journeys import (
+    PASSWORD,
+    activated_login,
+    added_client,
+    key_from_letter,
+    random_siret,
+    registered_artisan,
+    signup_body,
+)
 from servicekit.testing.polling import eventually
 from stack_runner import RunningPlatform
-from stdnum.fr import nir as stdnum_nir
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
-
-PASSWORD = "Une phrase de passe solide"
-KEY = re.compile(r"\b[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}\b")
-
-
-async def _activated_login(
-    client: httpx.AsyncClient, platform: RunningPlatform, email: str, username: str
-) -> dict[str, str]:
-    async def the_mail() -> list[object]:
-        return list(mails_to(platform.mail_dir, email))
-
-    [mail] = await eventually(the_mail, timeout_s=60, message=f"activation mail to {email}")
-    identity = platform.api("identity")
-    activated = await client.post(
-        f"{identity}/v1/accounts/activation",
-        json={"token": activation_token(mail)},  # type: ignore[arg-type]
-    )
-    assert activated.status_code in (200, 204), activated.text
-    login = await client.post(
-        f"{identity}/v1/auth/token", json={"username": username, "password": PASSWORD}
-    )
-    assert login.status_code == 200, login.text
-    return {"Authorization": f"Bearer {login.json()['access_token']}"}
-
-
-def _key_letter(letters: Path, reference: str) -> Path | None:
-    for manifest in letters.glob("*.json"):
-        data = json.loads(manifest.read_text())
-        if data.get("kind") == "activation_key_letter" and data.get("reference") == reference:
-            return letters / str(data["pdf"])
-    return None
 
 
 async def test_a_key_typed_from_the_letter_activates_the_mandate_and_the_client_revokes_it(
     platform: RunningPlatform,
 ) -> None:
     rng = random.Random()
-    siren = luhn_complete("".join(str(rng.randint(0, 9)) for _ in range(8)))
-    body = f"1{uuid.uuid4().int % 10**12:012d}"
-    nir = body + stdnum_nir.calc_check_digits(body)
-    registry = record(nir=nir, siren=siren, sirets=[], category="artisan")
-    await publish(platform.cfg.kafka_bootstrap, registry, siren, "registry")
+    siren, nir, _ = await registered_artisan(platform, rng)
     firm_email = f"firm.{uuid.uuid4().hex[:6]}@cabinet-test.fr"
     identity, mandates = platform.api("identity"), platform.api("mandates")
 
@@ -73,27 +40,11 @@ async def test_a_key_typed_from_the_letter_activates_the_mandate_and_the_client_
         )
         assert signup.status_code == 201, signup.text
         cabinet_id = signup.json()["cabinet_id"]
-        firm = await _activated_login(client, platform, firm_email, firm_email)
+        firm = await activated_login(client, platform, firm_email, firm_email)
         clients_url = f"{mandates}/v1/cabinets/{cabinet_id}/clients"
 
-        async def added() -> dict[str, str] | None:
-            resp = await client.post(
-                clients_url, json={"identifier": siren, "name": "Dupont Jean"}, headers=firm
-            )
-            return resp.json() if resp.status_code == 201 else None
-
-        client_row = await eventually(
-            added, timeout_s=60, interval_s=0.5, message="the client known to mandates"
-        )
-        reference = f"MDT-{client_row['id'][:8].upper()}"
-        letters = platform.cfg.var / "letters"
-
-        async def the_pdf() -> Path | None:
-            return _key_letter(letters, reference)
-
-        pdf = await eventually(the_pdf, timeout_s=60, message="the key letter in the folder")
-        text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
-        [key] = KEY.findall(text)
+        client_row = await added_client(client, clients_url, siren, firm)
+        key = await key_from_letter(platform, client_row["id"])
 
         async def letter_sent() -> bool:
             resp = await client.get(f"{clients_url}/{client_row['id']}", headers=firm)
@@ -128,7 +79,7 @@ async def test_a_key_typed_from_the_letter_activates_the_mandate_and_the_client_
             },
         )
         assert signed.status_code == 201, signed.text
-        assure = await _activated_login(client, platform, assure_email, nir[:13])
+        assure = await activated_login(client, platform, assure_email, nir[:13])
         held = (await client.get(f"{mandates}/v1/me/mandates", headers=assure)).json()
         assert held["current"]["cabinet_name"] == "Cabinet Mandat"
         revoked = await client.delete(f"{mandates}/v1/me/mandates/current", headers=assure)

@@ -43,6 +43,10 @@ class HistoryRead(BaseModel):
 
 class ClientRead(BaseModel):
     id: str
+    affiliate_id: str = Field(
+        description="the client's dossier in the other services (its contribution account, "
+        "its personal data), reachable once the mandate is active"
+    )
     siren: str
     name: str
     portfolio_id: str
@@ -120,6 +124,7 @@ def _history(entries: list[HistoryEntry]) -> list[HistoryRead]:
 def client_read(m: Mandate, history: list[HistoryEntry] | None = None) -> ClientRead:
     return ClientRead(
         id=m.id,
+        affiliate_id=m.affiliate_id,
         siren=m.siren,
         name=m.client_name,
         portfolio_id=m.portfolio_id,

@@ -1,0 +1,215 @@
+"""What the benchmarks on the local stack share: the stack itself (a broker, the SMTP catcher,
+every api and worker, in a throw-away folder), valid SIRENs, polling the services' databases,
+a firm signed up and logged in, and what a process consumed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import sqlite3
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from contracts.base import EventPayload
+from contracts.envelope import Envelope
+from devstack.kafka import KafkaBroker
+from devstack.platform import PlatformConfig, start_platform, stop_all
+from devstack.ports import free_port
+from devstack.processes import Started
+from devstack.pytest_fixtures import start_test_broker
+from devstack.services import SERVICES, ServiceSpec
+from devstack.smtp_catcher import SmtpCatcher
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "Une phrase de passe solide"
+FAST_HASHING = {"IDENTITY_ARGON2_TIME_COST": "1", "IDENTITY_ARGON2_MEMORY_KIB": "8192"}
+
+
+@dataclass
+class Stack:
+    broker: KafkaBroker
+    smtp: SmtpCatcher
+    cfg: PlatformConfig
+    started: list[Started]
+
+    def url(self, process: str) -> str:
+        return next(p.url or "" for p in self.started if p.name == process)
+
+    @property
+    def db(self) -> Path:
+        return self.cfg.var / "db"
+
+    def pids(self) -> dict[str, int]:
+        """Every api and worker, and the broker."""
+        return {p.name: p.pid for p in self.started} | {"kafka": self.broker.pid() or 0}
+
+
+@asynccontextmanager
+async def local_stack(env: Mapping[str, str]) -> AsyncIterator[Stack]:
+    """The whole platform in a temporary folder, stopped (every process) on the way out."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        broker = start_test_broker(folder / "kafka")
+        smtp = SmtpCatcher(folder / "var" / "mail", free_port())
+        smtp.start()
+        cfg = PlatformConfig(
+            root=ROOT,
+            var=folder / "var",
+            kafka_bootstrap=broker.bootstrap,
+            smtp_port=smtp.port,
+            services=tuple(ServiceSpec(s.name, free_port(), free_port()) for s in SERVICES),
+            extra_env=dict(env),
+        )
+        started: list[Started] = []
+        try:
+            started = start_platform(cfg)
+            yield Stack(broker, smtp, cfg, started)
+        finally:
+            stop_all(started)
+            smtp.stop()
+            broker.stop()
+
+
+async def publish_all(
+    bootstrap: str, events: Iterable[tuple[EventPayload, str]], source: str
+) -> None:
+    """Put ``(payload, key)`` events on their topics, as the service named ``source`` would."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
+    await producer.start()
+    try:
+        sends = []
+        for payload, key in events:
+            envelope = Envelope(
+                id=str(uuid.uuid4()),
+                type=payload.event_type,
+                source=source,
+                time=datetime.now(UTC),
+                subject=key,
+            )
+            sends.append(
+                await producer.send(
+                    payload.topic,
+                    payload.model_dump_json().encode(),
+                    key=key.encode(),
+                    headers=envelope.to_headers(),
+                )
+            )
+        await asyncio.gather(*sends)
+    finally:
+        await producer.stop()
+
+
+def luhn(digits: str) -> str:
+    """``digits`` and the Luhn check digit that makes them valid."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return digits + str((10 - total % 10) % 10)
+
+
+def sirens(n: int, rng: random.Random) -> list[str]:
+    """``n`` distinct valid SIRENs (none of La Poste's)."""
+    found: set[str] = set()
+    while len(found) < n:
+        siren = luhn(f"{rng.randrange(10**7, 10**8):08d}")
+        if not siren.startswith("356000000"):
+            found.add(siren)
+    return sorted(found)
+
+
+def count(db: Path, sql: str) -> int:
+    """A count read from a service's SQLite database (0 while it does not exist yet)."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
+            return int(conn.execute(sql).fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
+async def until(probe: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if probe():
+            return
+        await asyncio.sleep(0.2)
+    raise TimeoutError(what)
+
+
+async def login(client: httpx.AsyncClient, identity: str, email: str) -> dict[str, str]:
+    resp = await client.post(
+        f"{identity}/v1/auth/token", json={"username": email, "password": PASSWORD}
+    )
+    resp.raise_for_status()
+    return {"Authorization": f"Bearer {resp.json()['access_token']}"}
+
+
+async def firm(stack: Stack, client: httpx.AsyncClient) -> tuple[str, str]:
+    """A firm signs up, its administrator opens the account from the mail, and mandates has
+    the firm's default portfolio: (cabinet id, the administrator's e-mail)."""
+    identity = stack.url("identity-api")
+    email = f"bench.{uuid.uuid4().hex[:6]}@cabinet-bench.fr"
+    resp = await client.post(
+        f"{identity}/v1/cabinets",
+        json={
+            "raison_sociale": "Cabinet Bench",
+            "siret": luhn(luhn(f"{random.randrange(10**7, 10**8):08d}") + "0001"),
+            "address": "1 place Bellecour, 69002 Lyon",
+            "admin_first_name": "Claire",
+            "admin_last_name": "Martin",
+            "email": email,
+            "password": PASSWORD,
+        },
+    )
+    resp.raise_for_status()
+    cabinet_id = str(resp.json()["cabinet_id"])
+    token = ""
+
+    def mail() -> bool:
+        nonlocal token
+        for path in stack.smtp.directory.glob("*.eml"):
+            message = message_from_bytes(path.read_bytes(), policy=policy.default)
+            if email in str(message["To"]):
+                body = message.get_body(preferencelist=("plain",))
+                text = body.get_content() if body is not None else ""  # type: ignore[attr-defined]
+                token = text.split("token=", 1)[1].split()[0]
+                return True
+        return False
+
+    await until(mail, 60, "activation mail")
+    (
+        await client.post(f"{identity}/v1/accounts/activation", json={"token": token})
+    ).raise_for_status()
+    headers = await login(client, identity, email)
+    portfolios = f"{stack.url('mandates-api')}/v1/cabinets/{cabinet_id}/portfolios"
+    deadline = time.monotonic() + 60
+    while (resp := await client.get(portfolios, headers=headers)).status_code != 200 or not (
+        resp.json()
+    ):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the firm in mandates")
+        await asyncio.sleep(0.2)
+    return cabinet_id, email
+
+
+def cpu_s(pid: int) -> float:
+    """User and system CPU seconds of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
