@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.auth import Principal, Right
+from servicekit.db import as_utc
 from servicekit.messaging import IncomingEvent
 from servicekit.problems import Forbidden, NotFound
 
@@ -207,6 +208,8 @@ class DelegatedAccess:
                 )
             )
         ).first()
+        if current is not None and as_utc(current.updated_at) > event.envelope.time:
+            return  # an older event, delivered late (a replay): the newer state stands
         values: dict[str, Any] = {
             "mandate_id": mandate_id,
             "active": active,

@@ -4,8 +4,8 @@ the assuré, agents, and a firm only through an active mandate and portfolio acc
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -171,6 +171,13 @@ async def test_a_replayed_mandate_or_registry_event_changes_nothing(service: Ser
     )
     for delivered in (activated, ended, activated, ended, activated):
         await service.app.on_access_event(delivered)
+    assert (await service.client.get("/v1/accounts/aff-1", headers=admin)).status_code == 404
+    # the same activation again under another id (a replay from a dead-letter topic), older
+    # than the end the read model holds: it stays ended
+    earlier = activated.envelope.model_copy(
+        update={"id": "replayed", "time": NOW - timedelta(days=1)}
+    )
+    await service.app.on_access_event(replace(activated, envelope=earlier))
     assert (await service.client.get("/v1/accounts/aff-1", headers=admin)).status_code == 404
 
     radiated = event(affiliate("aff-1", "artisan", radiated_on=date(2026, 6, 30)))
