@@ -88,6 +88,7 @@ async def run(n: int) -> dict[str, object]:
             lambda: (
                 count(stack.db / "mandates.db", "SELECT count(*) FROM affiliates") >= n
                 and count(stack.db / "notifications.db", "SELECT count(*) FROM affiliates") >= n
+                and count(stack.db / "cotisations.db", "SELECT count(*) FROM accounts") >= n
             ),
             600,
             "the registry seeded",

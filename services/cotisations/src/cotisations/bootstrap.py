@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -40,6 +41,9 @@ class CotisationsApp:
 
     async def on_affiliate(self, event: IncomingEvent) -> None:
         await handlers.on_affiliate(event, self.new_uow())
+
+    async def on_affiliates(self, events: Sequence[IncomingEvent]) -> None:
+        await handlers.on_affiliates(events, self.new_uow())
 
     async def on_access_event(self, event: IncomingEvent) -> None:
         await handlers.on_access_event(event, self.new_uow())

@@ -187,3 +187,25 @@ async def test_a_replayed_mandate_or_registry_event_changes_nothing(service: Ser
     account = (await service.client.get("/v1/accounts/aff-1", headers=assure)).json()
     assert account["closed_on"] == "2026-06-30"
     assert len(account["echeancier"]) == 6
+
+
+async def test_registry_events_of_one_fetch_open_and_close_accounts_in_order(
+    service: Service,
+) -> None:
+    await service.app.on_affiliates(
+        [
+            event(affiliate("aff-1", "artisan")),
+            event(affiliate("aff-2", "retraite")),
+            event(affiliate("aff-3", "commercant")),
+            event(affiliate("aff-1", "artisan", radiated_on=date(2026, 6, 30))),
+        ]
+    )
+
+    async def read(affiliate_id: str) -> httpx.Response:
+        headers = token("assure", f"acc-{affiliate_id}", aff=affiliate_id, cat="artisan")
+        return await service.client.get(f"/v1/accounts/{affiliate_id}", headers=headers)
+
+    closed = (await read("aff-1")).json()
+    assert (closed["closed_on"], len(closed["echeancier"])) == ("2026-06-30", 6)
+    assert (await read("aff-2")).status_code == 404
+    assert (await read("aff-3")).json()["category"] == "commercant"

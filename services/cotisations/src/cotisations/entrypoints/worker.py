@@ -35,7 +35,11 @@ def router(app: CotisationsApp) -> EventRouter:
         batch_size=app.settings.consumer_batch_size,
     )
     events.on(
-        identity_v1.AFFILIATE, app.on_affiliate, purpose="accounts", event_types=AFFILIATE_TYPES
+        identity_v1.AFFILIATE,
+        app.on_affiliate,
+        purpose="accounts",
+        event_types=AFFILIATE_TYPES,
+        batch_handler=app.on_affiliates,
     )
     for topic in (mandates_v1.MANDATE, mandates_v1.PORTFOLIO, identity_v1.CABINET):
         events.on(topic, app.on_access_event, purpose="access", event_types=ACCESS_EVENT_TYPES)

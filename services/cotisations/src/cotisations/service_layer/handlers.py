@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from contracts.identity import v1 as identity_v1
 from servicekit.auth import Principal, Right
 from servicekit.messaging import IncomingEvent
 from servicekit.problems import Forbidden, NotFound
-from servicekit.uow import consume_once
+from servicekit.uow import consume_batch, consume_once
 
 from cotisations.domain.account import CONTRIBUTING, ContributionAccount
 from cotisations.domain.career import CareerYear
@@ -22,30 +24,40 @@ AFFILIATE_TYPES = frozenset(
 )
 
 
+async def _follow_registry(u: CotisationsUnitOfWork, event: IncomingEvent) -> None:
+    p = event.payload(identity_v1.AffiliateRegisteredV1)
+    account = await u.accounts.get(p.affiliate_id)
+    if account is None and p.category in CONTRIBUTING:
+        account = ContributionAccount(
+            affiliate_id=p.affiliate_id,
+            category=p.category,
+            departement=p.departement,
+            opened_on=p.affiliated_on,
+            closed_on=p.radiated_on,
+            holder_name=p.display_name,
+        )
+        await u.accounts.add(account)
+    elif account is not None:
+        account.departement = p.departement
+        account.holder_name = p.display_name
+        if p.radiated_on is not None:
+            account.close(p.radiated_on)
+        await u.accounts.save(account)
+
+
 async def on_affiliate(event: IncomingEvent, uow: CotisationsUnitOfWork) -> None:
     """Open an account for a contributing category; keep its département; close on radiation."""
-    p = event.payload(identity_v1.AffiliateRegisteredV1)
+    event.payload(identity_v1.AffiliateRegisteredV1)  # a malformed one is a poison message
 
     async def effect(u: CotisationsUnitOfWork) -> None:
-        account = await u.accounts.get(p.affiliate_id)
-        if account is None and p.category in CONTRIBUTING:
-            account = ContributionAccount(
-                affiliate_id=p.affiliate_id,
-                category=p.category,
-                departement=p.departement,
-                opened_on=p.affiliated_on,
-                closed_on=p.radiated_on,
-                holder_name=p.display_name,
-            )
-            await u.accounts.add(account)
-        elif account is not None:
-            account.departement = p.departement
-            account.holder_name = p.display_name
-            if p.radiated_on is not None:
-                account.close(p.radiated_on)
-            await u.accounts.save(account)
+        await _follow_registry(u, event)
 
     await consume_once(uow, CONSUMER, event, effect)
+
+
+async def on_affiliates(events: Sequence[IncomingEvent], uow: CotisationsUnitOfWork) -> None:
+    """:func:`on_affiliate` for the events of one fetch, in one transaction."""
+    await consume_batch(uow, CONSUMER, events, _follow_registry)
 
 
 async def on_access_event(event: IncomingEvent, uow: CotisationsUnitOfWork) -> None:
