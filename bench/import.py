@@ -80,8 +80,9 @@ def workbook(numbers: list[str]) -> bytes:
     return out.getvalue()
 
 
-async def run(n: int) -> dict[str, object]:
-    async with local_stack(ENV) as stack:
+async def run(n: int, render_processes: int) -> dict[str, object]:
+    env = {**ENV, "NOTIFICATIONS_RENDER_PROCESSES": str(render_processes)}
+    async with local_stack(env) as stack:
         numbers = sirens(n, random.Random(2026))
         await seed_registry(stack.broker.bootstrap, numbers)
         await until(
@@ -128,6 +129,7 @@ async def run(n: int) -> dict[str, object]:
         "baseline_parse_s": round(parse_s, 2),
         "ratio_report_vs_parse": round(report_s / parse_s, 1),
         "target_s": 30,
+        "render_processes": render_processes,
         "peak_rss_mb": memory,
         "cpu_s": cpu,
         "cpu_busy_cores": round(sum(cpu.values()) / letters_s, 2),
@@ -137,8 +139,11 @@ async def run(n: int) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument(
+        "--render-processes", type=int, default=0, help="NOTIFICATIONS_RENDER_PROCESSES"
+    )
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(run(args.rows))))
+    print(json.dumps(asyncio.run(run(args.rows, args.render_processes))))
 
 
 if __name__ == "__main__":
