@@ -48,6 +48,9 @@ class CotisationsApp:
     async def on_access_event(self, event: IncomingEvent) -> None:
         await handlers.on_access_event(event, self.new_uow())
 
+    async def on_access_events(self, events: Sequence[IncomingEvent]) -> None:
+        await handlers.on_access_events(events, self.new_uow())
+
     def relay(self) -> OutboxRelay:
         return OutboxRelay(
             self.engine,

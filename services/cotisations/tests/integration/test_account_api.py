@@ -209,3 +209,39 @@ async def test_registry_events_of_one_fetch_open_and_close_accounts_in_order(
     assert (closed["closed_on"], len(closed["echeancier"])) == ("2026-06-30", 6)
     assert (await read("aff-2")).status_code == 404
     assert (await read("aff-3")).json()["category"] == "commercant"
+
+
+async def test_access_events_of_one_fetch_apply_in_order(service: Service) -> None:
+    await service.app.on_affiliate(event(affiliate("aff-1", "artisan")))
+    activated = mandates_v1.MandateActivatedV1(
+        mandate_id="m",
+        affiliate_id="aff-1",
+        cabinet_id="cab-1",
+        cabinet_name="Un",
+        client_name="Jean Dupont",
+        activated_at=NOW,
+        portfolio_id="p-1",
+    )
+    subscribed = mandates_v1.PortfolioSubscriberAddedV1(
+        cabinet_id="cab-1",
+        cabinet_name="Un",
+        portfolio_id="p-1",
+        portfolio_name="Un",
+        occurred_at=NOW,
+        subscriber_account_id="paul",
+        subscriber_name="Paul",
+    )
+    paul = token("cabinet_user", "paul", cab="cab-1", rights=["read"])
+    await service.app.on_access_events([event(activated), event(subscribed)])
+    assert (await service.client.get("/v1/accounts/aff-1", headers=paul)).status_code == 200
+    ended = mandates_v1.MandateEndedV1(
+        mandate_id="m",
+        affiliate_id="aff-1",
+        cabinet_id="cab-1",
+        cabinet_name="Un",
+        client_name="Jean Dupont",
+        ended_by="client",
+        ended_at=NOW,
+    )
+    await service.app.on_access_events([event(ended)])
+    assert (await service.client.get("/v1/accounts/aff-1", headers=paul)).status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +83,9 @@ class IdentityApp:
 
     async def on_access_event(self, event: IncomingEvent) -> None:
         await access.record_access_event(event, self.new_uow())
+
+    async def on_access_events(self, events: Sequence[IncomingEvent]) -> None:
+        await access.record_access_events(events, self.new_uow())
 
     async def on_registry_record(self, event: IncomingEvent) -> None:
         await registry.record_affiliation(event, self.new_uow(), self.bus.deps)

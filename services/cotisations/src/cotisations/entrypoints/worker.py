@@ -42,7 +42,13 @@ def router(app: CotisationsApp) -> EventRouter:
         batch_handler=app.on_affiliates,
     )
     for topic in (mandates_v1.MANDATE, mandates_v1.PORTFOLIO, identity_v1.CABINET):
-        events.on(topic, app.on_access_event, purpose="access", event_types=ACCESS_EVENT_TYPES)
+        events.on(
+            topic,
+            app.on_access_event,
+            purpose="access",
+            event_types=ACCESS_EVENT_TYPES,
+            batch_handler=app.on_access_events,
+        )
     events.publishes(
         cotisations_v1.ACCOUNT,
         cotisations_v1.EstimateAppliedV1,

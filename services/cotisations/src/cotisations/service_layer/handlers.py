@@ -67,6 +67,15 @@ async def on_access_event(event: IncomingEvent, uow: CotisationsUnitOfWork) -> N
     await consume_once(uow, CONSUMER, event, effect)
 
 
+async def on_access_events(events: Sequence[IncomingEvent], uow: CotisationsUnitOfWork) -> None:
+    """:func:`on_access_event` for the events of one fetch, in one transaction."""
+
+    async def effect(u: CotisationsUnitOfWork, event: IncomingEvent) -> None:
+        await u.access.apply(event)
+
+    await consume_batch(uow, CONSUMER, events, effect)
+
+
 async def account_for(
     principal: Principal, affiliate_id: str, uow: CotisationsUnitOfWork
 ) -> ContributionAccount:

@@ -39,7 +39,13 @@ def router(app: IdentityApp) -> EventRouter:
         event_types={partners_v1.RegistryAffiliationV1.event_type},
     )
     for topic in (mandates_v1.MANDATE, mandates_v1.PORTFOLIO):
-        events.on(topic, app.on_access_event, purpose="access", event_types=ACCESS_EVENT_TYPES)
+        events.on(
+            topic,
+            app.on_access_event,
+            purpose="access",
+            event_types=ACCESS_EVENT_TYPES,
+            batch_handler=app.on_access_events,
+        )
     events.publishes(
         identity_v1.CABINET, identity_v1.CabinetRegisteredV1, identity_v1.CabinetUserChangedV1
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from servicekit.auth import Principal
 from servicekit.messaging import IncomingEvent
 from servicekit.problems import NotFound
-from servicekit.uow import consume_once
+from servicekit.uow import consume_batch, consume_once
 
 from identity.service_layer.personal import NotAnAssure, PersonalData
 from identity.service_layer.ports import IdentityUnitOfWork
@@ -18,6 +20,15 @@ async def record_access_event(event: IncomingEvent, uow: IdentityUnitOfWork) -> 
         await u.access.apply(event)
 
     await consume_once(uow, CONSUMER, event, effect)
+
+
+async def record_access_events(events: Sequence[IncomingEvent], uow: IdentityUnitOfWork) -> None:
+    """:func:`record_access_event` for the events of one fetch, in one transaction."""
+
+    async def effect(u: IdentityUnitOfWork, event: IncomingEvent) -> None:
+        await u.access.apply(event)
+
+    await consume_batch(uow, CONSUMER, events, effect)
 
 
 async def read_for(
