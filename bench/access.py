@@ -39,7 +39,17 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from contracts.common import PostalAddress
 from contracts.partners.v1 import RegistryAffiliationV1
 from pypdf import PdfReader
-from stack import FAST_HASHING, count, firm, local_stack, login, publish_all, sirens, until
+from stack import (
+    FAST_HASHING,
+    count,
+    cpu_s,
+    firm,
+    local_stack,
+    login,
+    publish_all,
+    sirens,
+    until,
+)
 from stdnum.fr import nir as stdnum_nir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -320,6 +330,8 @@ async def run(n: int, rate: float, poll_ms: float) -> dict[str, Any]:
             raw_lags = await raw_kafka(stack.broker.bootstrap, n, rate)
             headers = await login(client, stack.url("identity-api"), email)
             random.Random(7).shuffle(ordered)
+            cpu_before = {name: cpu_s(pid) for name, pid in stack.pids().items()}
+            activating = time.perf_counter()
             lags, achieved = await activations(
                 client,
                 mandates,
@@ -330,6 +342,10 @@ async def run(n: int, rate: float, poll_ms: float) -> dict[str, Any]:
                 rate,
                 poll_ms / 1000,
             )
+            elapsed = time.perf_counter() - activating
+            cpu = {
+                name: round(cpu_s(pid) - cpu_before[name], 1) for name, pid in stack.pids().items()
+            }
     lag_p50, lag_p99 = percentile(lags, 50) * 1000, percentile(lags, 99) * 1000
     raw_p50, raw_p99 = percentile(raw_lags, 50) * 1000, percentile(raw_lags, 99) * 1000
     return {
@@ -341,6 +357,8 @@ async def run(n: int, rate: float, poll_ms: float) -> dict[str, Any]:
         "raw_kafka_p99_ms": round(raw_p99, 1),
         "ratio_p50": round(lag_p50 / raw_p50, 1),
         "ratio_p99": round(lag_p99 / raw_p99, 1),
+        "cpu_s": cpu,
+        "cpu_busy_cores": round(sum(cpu.values()) / elapsed, 2),
     }
 
 
