@@ -30,6 +30,13 @@ class FakeDeliveries:
         self.store[delivery.id] = copy.deepcopy(delivery)
         return True
 
+    async def add_all_if_absent(self, planned: Sequence[Delivery]) -> int:
+        return sum([int(await self.add_if_absent(d)) for d in planned])
+
+    async def save_all(self, saved: Sequence[Delivery]) -> None:
+        for delivery in saved:
+            await self.save(delivery)
+
     async def get(self, delivery_id: str) -> Delivery | None:
         found = self.store.get(delivery_id)
         return copy.deepcopy(found) if found else None

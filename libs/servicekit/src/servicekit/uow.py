@@ -153,11 +153,14 @@ async def consume_batch(
     consumer: str,
     events: Sequence[IncomingEvent],
     effect: Callable[[U, IncomingEvent], Awaitable[object]],
+    flush: Callable[[U], Awaitable[object]] | None = None,
 ) -> int:
     """:func:`consume_once` for several events in one transaction: each event's effect and its
     inbox record commit together with the others'; events seen before (or twice in the batch)
-    are skipped. Returns how many were applied. A concurrent copy having recorded one of them
-    first raises :class:`DuplicateEvent`: the caller then takes the events one by one."""
+    are skipped. ``flush``, when given, runs after the last effect and before the commit, for
+    effects that stage their writes to make them in one statement. Returns how many were
+    applied. A concurrent copy having recorded one of them first raises
+    :class:`DuplicateEvent`: the caller then takes the events one by one."""
     async with uow:
         taken = await uow.inbox.seen_among(consumer, [e.envelope.id for e in events])
         applied: list[tuple[str, str]] = []
@@ -168,6 +171,8 @@ async def consume_batch(
             taken.add(event_id)
             await effect(uow, event)
             applied.append((event_id, event.envelope.type))
+        if flush is not None:
+            await flush(uow)
         await uow.inbox.record_many(consumer, applied)
         await uow.commit()
     return len(applied)

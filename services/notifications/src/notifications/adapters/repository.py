@@ -7,12 +7,12 @@ left in ``sending`` by a crashed worker is claimed again after the sending timeo
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from servicekit.db import as_utc
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,32 +51,40 @@ class SqlAlchemyDeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add_if_absent(self, delivery: Delivery) -> bool:
-        """Insert unless a delivery with the same key exists (a replayed event): one
-        ``INSERT … ON CONFLICT (key) DO NOTHING``, on SQLite as on PostgreSQL."""
+    async def add_all_if_absent(self, planned: Sequence[Delivery]) -> int:
+        """Insert those whose key is not there yet, in one ``INSERT … ON CONFLICT (key) DO
+        NOTHING`` statement (SQLite and PostgreSQL); how many were inserted."""
+        if not planned:
+            return 0
         dialect = self._session.get_bind().dialect.name
         insert_into = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        result = await self._session.execute(
+        statement = (
             insert_into(deliveries)
             .values(
-                id=delivery.id,
-                key=delivery.key,
-                source_event_id=delivery.source_event_id,
-                kind=delivery.kind,
-                channel=delivery.channel,
-                recipient=delivery.recipient,
-                context=delivery.context,
-                sealed=delivery.sealed,
-                state=delivery.state,
-                attempts=delivery.attempts,
-                next_attempt_at=delivery.next_attempt_at,
-                event_time=delivery.event_time,
-                created_at=delivery.created_at,
-                optional=delivery.optional,
+                [
+                    {
+                        "id": d.id,
+                        "key": d.key,
+                        "source_event_id": d.source_event_id,
+                        "kind": d.kind,
+                        "channel": d.channel,
+                        "recipient": d.recipient,
+                        "context": d.context,
+                        "sealed": d.sealed,
+                        "state": d.state,
+                        "attempts": d.attempts,
+                        "next_attempt_at": d.next_attempt_at,
+                        "event_time": d.event_time,
+                        "created_at": d.created_at,
+                        "optional": d.optional,
+                    }
+                    for d in planned
+                ]
             )
             .on_conflict_do_nothing(index_elements=[deliveries.c.key])
+            .returning(deliveries.c.id)
         )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return len((await self._session.execute(statement)).all())
 
     async def get(self, delivery_id: str) -> Delivery | None:
         row = (
@@ -85,19 +93,38 @@ class SqlAlchemyDeliveryRepository:
         return None if row is None else _to_delivery(row)
 
     async def save(self, delivery: Delivery) -> None:
+        await self.save_all([delivery])
+
+    async def save_all(self, saved: Sequence[Delivery]) -> None:
+        """The outcome of several deliveries in one (executemany) statement."""
+        if not saved:
+            return
         await self._session.execute(
             update(deliveries)
-            .where(deliveries.c.id == delivery.id)
+            .where(deliveries.c.id == bindparam("delivery_id"))
             .values(
-                state=delivery.state,
-                attempts=delivery.attempts,
-                next_attempt_at=delivery.next_attempt_at,
-                sent_at=delivery.sent_at,
-                last_error=delivery.last_error,
-                letter_status=delivery.letter_status,
-                provider_ref=delivery.provider_ref,
+                state=bindparam("state"),
+                attempts=bindparam("attempts"),
+                next_attempt_at=bindparam("next_attempt_at"),
+                sent_at=bindparam("sent_at"),
+                last_error=bindparam("last_error"),
+                letter_status=bindparam("letter_status"),
+                provider_ref=bindparam("provider_ref"),
                 claimed_at=None,
-            )
+            ),
+            [
+                {
+                    "delivery_id": d.id,
+                    "state": d.state,
+                    "attempts": d.attempts,
+                    "next_attempt_at": d.next_attempt_at,
+                    "sent_at": d.sent_at,
+                    "last_error": d.last_error,
+                    "letter_status": d.letter_status,
+                    "provider_ref": d.provider_ref,
+                }
+                for d in saved
+            ],
         )
 
     async def claim_due(self, now: datetime, limit: int, stale_before: datetime) -> list[Delivery]:

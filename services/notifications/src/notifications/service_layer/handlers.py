@@ -73,10 +73,6 @@ def _deliveries(event: IncomingEvent, deps: Dependencies) -> list[Delivery]:
     ]
 
 
-async def _add_deliveries(u: NotificationsUnitOfWork, deliveries: list[Delivery]) -> int:
-    return sum([int(await u.deliveries.add_if_absent(d)) for d in deliveries])
-
-
 async def plan_deliveries(
     event: IncomingEvent, uow: NotificationsUnitOfWork, deps: Dependencies
 ) -> int:
@@ -86,7 +82,7 @@ async def plan_deliveries(
     deliveries = _deliveries(event, deps)
 
     async def effect(u: NotificationsUnitOfWork) -> int:
-        return await _add_deliveries(u, deliveries)
+        return await u.deliveries.add_all_if_absent(deliveries)
 
     added = await consume_once(uow, CONSUMER, event, effect)
     if added is None:
@@ -98,17 +94,20 @@ async def plan_deliveries(
 async def plan_deliveries_batch(
     events: Sequence[IncomingEvent], uow: NotificationsUnitOfWork, deps: Dependencies
 ) -> int:
-    """:func:`plan_deliveries` for the events of one fetch, in one transaction."""
+    """:func:`plan_deliveries` for the events of one fetch, in one transaction: the deliveries
+    of every new event are written by one statement. Returns how many were planned."""
     planned = [e for e in events if e.envelope.type in PLANNERS]
-    added = 0
+    staged: list[Delivery] = []
 
     async def effect(u: NotificationsUnitOfWork, event: IncomingEvent) -> None:
-        nonlocal added
-        added += await _add_deliveries(u, _deliveries(event, deps))
+        staged.extend(_deliveries(event, deps))
+
+    async def flush(u: NotificationsUnitOfWork) -> None:
+        await u.deliveries.add_all_if_absent(staged)
 
     if planned:
-        await consume_batch(uow, CONSUMER, planned, effect)
-    return added
+        await consume_batch(uow, CONSUMER, planned, effect, flush)
+    return len(staged)
 
 
 def _contact(p: identity_v1.AffiliateStateV1, event: IncomingEvent) -> AffiliateContact:

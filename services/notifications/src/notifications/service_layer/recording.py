@@ -74,10 +74,10 @@ async def record_letters_sent(
         async with uow_factory() as uow:
             for delivery, reference in accepted:
                 delivery.mark_sent(now, reference)
-                await uow.deliveries.save(delivery)
                 events.append(Outgoing(_sent(delivery, now), delivery.id))
                 if delivery.affiliate_id is not None:
                     events.append(Outgoing(_letter_status(delivery, deps), delivery.id))
+            await uow.deliveries.save_all([delivery for delivery, _ in accepted])
             await uow.outbox.add_many(events)
             await uow.commit()
     except Exception as exc:
