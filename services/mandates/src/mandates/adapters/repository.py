@@ -108,6 +108,17 @@ class SqlMandates:
     async def by_key_event(self, event_id: str) -> Mandate | None:
         return await self._one(orm.mandates.c.key_event_id == event_id)
 
+    async def by_key_events(self, event_ids: Collection[str]) -> dict[str, Mandate]:
+        found: dict[str, Mandate] = {}
+        for chunk in _chunks(event_ids):
+            rows = await self._session.execute(
+                select(orm.mandates).where(orm.mandates.c.key_event_id.in_(chunk))
+            )
+            for row in rows:
+                self._versions[row.id] = row.version
+                found[row.key_event_id] = _mandate(row)
+        return found
+
     async def open_for_affiliate(self, affiliate_id: str) -> list[Mandate]:
         rows = await self._session.execute(
             select(orm.mandates).where(
@@ -166,32 +177,30 @@ class SqlMandates:
         return found
 
     async def save(self, mandate: Mandate) -> None:
-        version = self._versions[mandate.id]
-        result = await self._session.execute(
-            update(orm.mandates)
-            .where(orm.mandates.c.id == mandate.id, orm.mandates.c.version == version)
-            .values(version=version + 1, **_values(mandate))
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise ConcurrentChange(mandate.id)
-        self._versions[mandate.id] = version + 1
-        await self._write_history(mandate)
+        await self.save_all([mandate])
 
-    async def _write_history(self, mandate: Mandate) -> None:
-        if mandate.history:
-            await self._session.execute(
-                insert(orm.mandate_history),
-                [
-                    {
-                        "mandate_id": mandate.id,
-                        "at": h.at,
-                        "transition": h.transition,
-                        "detail": h.detail,
-                    }
-                    for h in mandate.history
-                ],
+    async def save_all(self, mandates: Sequence[Mandate]) -> None:
+        """Each mandate only over the version read (else :class:`ConcurrentChange`); the new
+        history entries of all of them in one statement."""
+        for mandate in mandates:
+            version = self._versions[mandate.id]
+            result = await self._session.execute(
+                update(orm.mandates)
+                .where(orm.mandates.c.id == mandate.id, orm.mandates.c.version == version)
+                .values(version=version + 1, **_values(mandate))
             )
-            mandate.history.clear()
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise ConcurrentChange(mandate.id)
+            self._versions[mandate.id] = version + 1
+        history = [
+            {"mandate_id": m.id, "at": h.at, "transition": h.transition, "detail": h.detail}
+            for m in mandates
+            for h in m.history
+        ]
+        if history:
+            await self._session.execute(insert(orm.mandate_history), history)
+        for m in mandates:
+            m.history.clear()
 
     async def history(self, mandate_id: str) -> list[HistoryEntry]:
         rows = await self._session.execute(

@@ -12,9 +12,10 @@ from contracts.mandates import v1
 from contracts.notifications import v1 as notifications_v1
 from servicekit.clock import Clock
 from servicekit.messaging import IncomingEvent
+from servicekit.outbox import Outgoing
 from servicekit.uow import consume_batch, consume_once
 
-from mandates.domain.model import Affiliate, Portfolio
+from mandates.domain.model import Affiliate, Mandate, Portfolio
 from mandates.service_layer.clients import publish_deleted, publish_ended
 from mandates.service_layer.ports import MandatesUnitOfWork
 
@@ -158,6 +159,20 @@ async def on_account(event: IncomingEvent, uow: MandatesUnitOfWork) -> None:
     await consume_once(uow, CONSUMER, event, effect)
 
 
+def _letter_event(mandate: Mandate, status: str, now: datetime) -> Outgoing:
+    return Outgoing(
+        v1.MandateLetterStatusChangedV1(
+            mandate_id=mandate.id,
+            affiliate_id=mandate.affiliate_id,
+            cabinet_id=mandate.cabinet_id,
+            state=mandate.state,
+            letter_status=status,  # type: ignore[arg-type]
+            changed_at=now,
+        ),
+        mandate.affiliate_id,
+    )
+
+
 async def _follow_letter(u: MandatesUnitOfWork, event: IncomingEvent, clock: Clock) -> None:
     s = event.payload(notifications_v1.LetterStatusChangedV1)
     mandate = await u.mandates.by_key_event(s.source_event_id)
@@ -166,17 +181,7 @@ async def _follow_letter(u: MandatesUnitOfWork, event: IncomingEvent, clock: Clo
     now = clock.now()
     if mandate.letter_moved(s.status, now):
         await u.mandates.save(mandate)
-        await u.outbox.add(
-            v1.MandateLetterStatusChangedV1(
-                mandate_id=mandate.id,
-                affiliate_id=mandate.affiliate_id,
-                cabinet_id=mandate.cabinet_id,
-                state=mandate.state,
-                letter_status=s.status,
-                changed_at=now,
-            ),
-            subject=mandate.affiliate_id,
-        )
+        await u.outbox.add_many([_letter_event(mandate, s.status, now)])
 
 
 async def on_letter_status(event: IncomingEvent, uow: MandatesUnitOfWork, clock: Clock) -> None:
@@ -193,9 +198,31 @@ async def on_letter_status(event: IncomingEvent, uow: MandatesUnitOfWork, clock:
 async def on_letter_statuses(
     events: Sequence[IncomingEvent], uow: MandatesUnitOfWork, clock: Clock
 ) -> None:
-    """:func:`on_letter_status` for the events of one fetch, in one transaction."""
+    """:func:`on_letter_status` for the events of one fetch, in one transaction: the requests
+    read at once, saved and announced together."""
+    statuses = [e.payload(notifications_v1.LetterStatusChangedV1) for e in events]
+    by_event = {e.envelope.id: s for e, s in zip(events, statuses, strict=True)}
+    known: dict[str, Mandate] = {}
+    loaded = False
+    changed: dict[str, Mandate] = {}
+    announced: list[Outgoing] = []
 
     async def effect(u: MandatesUnitOfWork, event: IncomingEvent) -> None:
-        await _follow_letter(u, event, clock)
+        nonlocal loaded
+        if not loaded:
+            known.update(await u.mandates.by_key_events({s.source_event_id for s in statuses}))
+            loaded = True
+        s = by_event[event.envelope.id]
+        mandate = known.get(s.source_event_id)
+        if mandate is None:
+            return  # a letter of another kind, or of a key re-issued since
+        now = clock.now()
+        if mandate.letter_moved(s.status, now):
+            changed[mandate.id] = mandate
+            announced.append(_letter_event(mandate, s.status, now))
 
-    await consume_batch(uow, CONSUMER, events, effect)
+    async def flush(u: MandatesUnitOfWork) -> None:
+        await u.mandates.save_all(list(changed.values()))
+        await u.outbox.add_many(announced)
+
+    await consume_batch(uow, CONSUMER, events, effect, flush)
