@@ -40,7 +40,7 @@ from contracts.common import PostalAddress
 from contracts.partners.v1 import RegistryAffiliationV1
 from pypdf import PdfReader
 from stack import (
-    FAST_HASHING,
+    BENCH_ENV,
     count,
     cpu_s,
     firm,
@@ -52,15 +52,9 @@ from stack import (
 )
 from stdnum.fr import nir as stdnum_nir
 
-ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "Une phrase de passe solide"
 BUSINESS_DATE = "2026-03-01"
 ENV = {
-    **FAST_HASHING,
-    "LOG_LEVEL": "WARNING",
-    "NOTIFICATIONS_DISPATCH_INTERVAL_S": "0.1",
-    "MANDATES_IMPORT_MAX_ROWS": "100000",
-    "MANDATES_IMPORT_MAX_BYTES": "50000000",
+    **BENCH_ENV,
     "COTISATIONS_BUSINESS_DATE": BUSINESS_DATE,
 }
 KEY = re.compile(r"\b[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}\b")

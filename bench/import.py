@@ -20,7 +20,6 @@ import random
 import time
 import uuid
 from datetime import date
-from pathlib import Path
 
 import httpx
 import openpyxl
@@ -28,7 +27,7 @@ from contracts.common import PostalAddress
 from contracts.identity import v1 as identity_v1
 from mandates.domain.spreadsheet import XLSX_CONTENT_TYPE, parse_clients
 from stack import (
-    FAST_HASHING,
+    BENCH_ENV,
     count,
     cpu_s,
     firm,
@@ -39,16 +38,6 @@ from stack import (
     sirens,
     until,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "Une phrase de passe solide"
-ENV = {
-    **FAST_HASHING,
-    "LOG_LEVEL": "WARNING",
-    "NOTIFICATIONS_DISPATCH_INTERVAL_S": "0.1",
-    "MANDATES_IMPORT_MAX_ROWS": "100000",
-    "MANDATES_IMPORT_MAX_BYTES": "50000000",
-}
 
 
 async def seed_registry(bootstrap: str, numbers: list[str]) -> None:
@@ -81,7 +70,7 @@ def workbook(numbers: list[str]) -> bytes:
 
 
 async def run(n: int, render_processes: int) -> dict[str, object]:
-    env = {**ENV, "NOTIFICATIONS_RENDER_PROCESSES": str(render_processes)}
+    env = {**BENCH_ENV, "NOTIFICATIONS_RENDER_PROCESSES": str(render_processes)}
     async with local_stack(env) as stack:
         numbers = sirens(n, random.Random(2026))
         await seed_registry(stack.broker.bootstrap, numbers)

@@ -32,7 +32,14 @@ from devstack.smtp_catcher import SmtpCatcher
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "Une phrase de passe solide"
-FAST_HASHING = {"IDENTITY_ARGON2_TIME_COST": "1", "IDENTITY_ARGON2_MEMORY_KIB": "8192"}
+BENCH_ENV = {
+    "IDENTITY_ARGON2_TIME_COST": "1",
+    "IDENTITY_ARGON2_MEMORY_KIB": "8192",
+    "LOG_LEVEL": "WARNING",
+    "NOTIFICATIONS_DISPATCH_INTERVAL_S": "0.1",
+    "MANDATES_IMPORT_MAX_ROWS": "100000",
+    "MANDATES_IMPORT_MAX_BYTES": "50000000",
+}
 
 
 @dataclass
