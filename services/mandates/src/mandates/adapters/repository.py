@@ -152,16 +152,9 @@ class SqlMandates:
         await self._session.execute(
             insert(orm.mandates), [{"id": m.id, "version": 1, **_values(m)} for m in mandates]
         )
-        history = [
-            {"mandate_id": m.id, "at": h.at, "transition": h.transition, "detail": h.detail}
-            for m in mandates
-            for h in m.history
-        ]
-        if history:
-            await self._session.execute(insert(orm.mandate_history), history)
         for m in mandates:
             self._versions[m.id] = 1
-            m.history.clear()
+        await self._write_history(mandates)
 
     async def followed_among(self, cabinet_id: str, affiliate_ids: Collection[str]) -> set[str]:
         found: set[str] = set()
@@ -192,6 +185,10 @@ class SqlMandates:
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise ConcurrentChange(mandate.id)
             self._versions[mandate.id] = version + 1
+        await self._write_history(mandates)
+
+    async def _write_history(self, mandates: Sequence[Mandate]) -> None:
+        """The new history entries of ``mandates``, in one statement."""
         history = [
             {"mandate_id": m.id, "at": h.at, "transition": h.transition, "detail": h.detail}
             for m in mandates
