@@ -14,6 +14,7 @@ topics' events to :meth:`DelegatedAccess.apply` inside its unit of work (with it
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.auth import Principal, Right
 from servicekit.db import as_utc
-from servicekit.messaging import IncomingEvent
+from servicekit.messaging import BatchHandler, EventRouter, Handler, IncomingEvent
 from servicekit.problems import Forbidden, NotFound
 
 ACCESS_EVENT_TYPES = frozenset(
@@ -227,6 +228,21 @@ class DelegatedAccess:
                 .where(m.c.affiliate_id == affiliate_id, m.c.cabinet_id == cabinet_id)
                 .values(**values)
             )
+
+
+def follow_access(
+    router: EventRouter, topics: Iterable[str], handler: Handler, batch_handler: BatchHandler
+) -> None:
+    """Subscribe a worker to what the read model follows on ``topics``: a consumer group of
+    its own (``access``), the events of a fetch in one transaction."""
+    for topic in topics:
+        router.on(
+            topic,
+            handler,
+            purpose="access",
+            event_types=ACCESS_EVENT_TYPES,
+            batch_handler=batch_handler,
+        )
 
 
 def _not_found() -> NotFound:

@@ -10,7 +10,7 @@ from contracts.cotisations import v1 as cotisations_v1
 from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
 from faststream.asgi import AsgiFastStream
-from servicekit.access import ACCESS_EVENT_TYPES
+from servicekit.access import follow_access
 from servicekit.health import database_check
 from servicekit.logging import configure_logging
 from servicekit.messaging import EventRouter, RetryPolicy, make_broker
@@ -41,14 +41,12 @@ def router(app: CotisationsApp) -> EventRouter:
         event_types=AFFILIATE_TYPES,
         batch_handler=app.on_affiliates,
     )
-    for topic in (mandates_v1.MANDATE, mandates_v1.PORTFOLIO, identity_v1.CABINET):
-        events.on(
-            topic,
-            app.on_access_event,
-            purpose="access",
-            event_types=ACCESS_EVENT_TYPES,
-            batch_handler=app.on_access_events,
-        )
+    follow_access(
+        events,
+        (mandates_v1.MANDATE, mandates_v1.PORTFOLIO, identity_v1.CABINET),
+        app.on_access_event,
+        app.on_access_events,
+    )
     events.publishes(
         cotisations_v1.ACCOUNT,
         cotisations_v1.EstimateAppliedV1,

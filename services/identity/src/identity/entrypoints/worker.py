@@ -9,7 +9,7 @@ from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
 from contracts.partners import v1 as partners_v1
 from faststream.asgi import AsgiFastStream
-from servicekit.access import ACCESS_EVENT_TYPES
+from servicekit.access import follow_access
 from servicekit.health import database_check
 from servicekit.logging import configure_logging
 from servicekit.messaging import EventRouter, RetryPolicy, make_broker
@@ -38,14 +38,12 @@ def router(app: IdentityApp) -> EventRouter:
         purpose="registry",
         event_types={partners_v1.RegistryAffiliationV1.event_type},
     )
-    for topic in (mandates_v1.MANDATE, mandates_v1.PORTFOLIO):
-        events.on(
-            topic,
-            app.on_access_event,
-            purpose="access",
-            event_types=ACCESS_EVENT_TYPES,
-            batch_handler=app.on_access_events,
-        )
+    follow_access(
+        events,
+        (mandates_v1.MANDATE, mandates_v1.PORTFOLIO),
+        app.on_access_event,
+        app.on_access_events,
+    )
     events.publishes(
         identity_v1.CABINET, identity_v1.CabinetRegisteredV1, identity_v1.CabinetUserChangedV1
     )
