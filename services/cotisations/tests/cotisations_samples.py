@@ -11,6 +11,7 @@ from contracts.base import EventPayload
 from contracts.common import PostalAddress
 from contracts.envelope import Envelope
 from contracts.identity import v1 as identity_v1
+from contracts.mandates import v1 as mandates_v1
 from joserfc import jwt
 from joserfc.jwk import OKPKey
 from servicekit.messaging import IncomingEvent
@@ -54,3 +55,42 @@ def affiliate(
         "affiliated_on": date(2020, 1, 1),
     }
     return identity_v1.AffiliateRegisteredV1(**{**base, **changes})
+
+
+def activated(affiliate_id: str = "aff-1") -> mandates_v1.MandateActivatedV1:
+    """Firm cab-1's mandate m on ``affiliate_id``, the client in its portfolio p-1."""
+    return mandates_v1.MandateActivatedV1(
+        mandate_id="m",
+        affiliate_id=affiliate_id,
+        cabinet_id="cab-1",
+        cabinet_name="Cabinet Un",
+        client_name="Jean Dupont",
+        activated_at=NOW,
+        portfolio_id="p-1",
+    )
+
+
+def ended(affiliate_id: str = "aff-1") -> mandates_v1.MandateEndedV1:
+    """The client ended firm cab-1's mandate m."""
+    return mandates_v1.MandateEndedV1(
+        mandate_id="m",
+        affiliate_id=affiliate_id,
+        cabinet_id="cab-1",
+        cabinet_name="Cabinet Un",
+        client_name="Jean Dupont",
+        ended_by="client",
+        ended_at=NOW,
+    )
+
+
+def subscribed(account_id: str = "paul") -> mandates_v1.PortfolioSubscriberAddedV1:
+    """``account_id``, a collaborator of cab-1, subscribed to its portfolio p-1."""
+    return mandates_v1.PortfolioSubscriberAddedV1(
+        cabinet_id="cab-1",
+        cabinet_name="Cabinet Un",
+        portfolio_id="p-1",
+        portfolio_name="Clients",
+        occurred_at=NOW,
+        subscriber_account_id=account_id,
+        subscriber_name=account_id.title(),
+    )

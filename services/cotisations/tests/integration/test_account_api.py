@@ -12,11 +12,10 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from contracts.identity import v1 as identity_v1
-from contracts.mandates import v1 as mandates_v1
 from cotisations.bootstrap import CotisationsApp, bootstrap
 from cotisations.config import CotisationsSettings
 from cotisations.entrypoints.http import create_app
-from cotisations_samples import KEY, NOW, affiliate, event, token
+from cotisations_samples import KEY, NOW, activated, affiliate, ended, event, subscribed, token
 from joserfc.jwk import KeySet
 from servicekit.auth import TokenVerifier
 from servicekit.clock import FakeClock
@@ -95,47 +94,11 @@ async def test_a_firm_reads_the_account_only_through_a_mandate_and_its_portfolio
         return (await service.client.get("/v1/accounts/aff-1", headers=headers)).status_code
 
     assert [await status(h) for h in (admin, paul, other)] == [404, 404, 404]
-    await service.app.on_access_event(
-        event(
-            mandates_v1.MandateActivatedV1(
-                mandate_id="m",
-                affiliate_id="aff-1",
-                cabinet_id="cab-1",
-                cabinet_name="Un",
-                client_name="Jean Dupont",
-                activated_at=NOW,
-                portfolio_id="p-1",
-            )
-        )
-    )
+    await service.app.on_access_event(event(activated()))
     assert [await status(h) for h in (admin, paul, other)] == [200, 404, 404]
-    await service.app.on_access_event(
-        event(
-            mandates_v1.PortfolioSubscriberAddedV1(
-                cabinet_id="cab-1",
-                cabinet_name="Un",
-                portfolio_id="p-1",
-                portfolio_name="Un",
-                occurred_at=NOW,
-                subscriber_account_id="paul",
-                subscriber_name="Paul",
-            )
-        )
-    )
+    await service.app.on_access_event(event(subscribed()))
     assert await status(paul) == 200
-    await service.app.on_access_event(
-        event(
-            mandates_v1.MandateEndedV1(
-                mandate_id="m",
-                affiliate_id="aff-1",
-                cabinet_id="cab-1",
-                cabinet_name="Un",
-                client_name="Jean Dupont",
-                ended_by="client",
-                ended_at=NOW,
-            )
-        )
-    )
+    await service.app.on_access_event(event(ended()))
     assert [await status(h) for h in (admin, paul)] == [404, 404]
     assert await status({}) == 401
     assert await status(token("assure", "acc-9", aff="aff-9", cat="artisan")) == 404
@@ -147,37 +110,16 @@ async def test_a_replayed_mandate_or_registry_event_changes_nothing(service: Ser
     registered = event(affiliate("aff-1", "artisan"))
     await service.app.on_affiliate(registered)
     admin = token("cabinet_user", "adm", cab="cab-1", rights=["admin", "read"])
-    activated = event(
-        mandates_v1.MandateActivatedV1(
-            mandate_id="m",
-            affiliate_id="aff-1",
-            cabinet_id="cab-1",
-            cabinet_name="Un",
-            client_name="Jean Dupont",
-            activated_at=NOW,
-            portfolio_id="p-1",
-        )
-    )
-    ended = event(
-        mandates_v1.MandateEndedV1(
-            mandate_id="m",
-            affiliate_id="aff-1",
-            cabinet_id="cab-1",
-            cabinet_name="Un",
-            client_name="Jean Dupont",
-            ended_by="client",
-            ended_at=NOW,
-        )
-    )
-    for delivered in (activated, ended, activated, ended, activated):
+    activation, end = event(activated()), event(ended())
+    for delivered in (activation, end, activation, end, activation):
         await service.app.on_access_event(delivered)
     assert (await service.client.get("/v1/accounts/aff-1", headers=admin)).status_code == 404
     # the same activation again under another id (a replay from a dead-letter topic), older
     # than the end the read model holds: it stays ended
-    earlier = activated.envelope.model_copy(
+    earlier = activation.envelope.model_copy(
         update={"id": "replayed", "time": NOW - timedelta(days=1)}
     )
-    await service.app.on_access_event(replace(activated, envelope=earlier))
+    await service.app.on_access_event(replace(activation, envelope=earlier))
     assert (await service.client.get("/v1/accounts/aff-1", headers=admin)).status_code == 404
 
     radiated = event(affiliate("aff-1", "artisan", radiated_on=date(2026, 6, 30)))
@@ -213,35 +155,8 @@ async def test_registry_events_of_one_fetch_open_and_close_accounts_in_order(
 
 async def test_access_events_of_one_fetch_apply_in_order(service: Service) -> None:
     await service.app.on_affiliate(event(affiliate("aff-1", "artisan")))
-    activated = mandates_v1.MandateActivatedV1(
-        mandate_id="m",
-        affiliate_id="aff-1",
-        cabinet_id="cab-1",
-        cabinet_name="Un",
-        client_name="Jean Dupont",
-        activated_at=NOW,
-        portfolio_id="p-1",
-    )
-    subscribed = mandates_v1.PortfolioSubscriberAddedV1(
-        cabinet_id="cab-1",
-        cabinet_name="Un",
-        portfolio_id="p-1",
-        portfolio_name="Un",
-        occurred_at=NOW,
-        subscriber_account_id="paul",
-        subscriber_name="Paul",
-    )
     paul = token("cabinet_user", "paul", cab="cab-1", rights=["read"])
-    await service.app.on_access_events([event(activated), event(subscribed)])
+    await service.app.on_access_events([event(activated()), event(subscribed())])
     assert (await service.client.get("/v1/accounts/aff-1", headers=paul)).status_code == 200
-    ended = mandates_v1.MandateEndedV1(
-        mandate_id="m",
-        affiliate_id="aff-1",
-        cabinet_id="cab-1",
-        cabinet_name="Un",
-        client_name="Jean Dupont",
-        ended_by="client",
-        ended_at=NOW,
-    )
-    await service.app.on_access_events([event(ended)])
+    await service.app.on_access_events([event(ended())])
     assert (await service.client.get("/v1/accounts/aff-1", headers=paul)).status_code == 404

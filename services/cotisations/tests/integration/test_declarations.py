@@ -8,10 +8,9 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-from contracts.mandates import v1 as mandates_v1
 from cotisations.domain.independant import compute_independant, quarters_validated
 from cotisations_api import Api, running_api
-from cotisations_samples import NOW, affiliate, event
+from cotisations_samples import activated, affiliate, event, subscribed
 
 ARTISAN, MICRO = "aff-1", "aff-2"
 
@@ -177,32 +176,8 @@ async def test_the_debit_day_changes_once_a_year_and_says_from_when_again(api: A
 
 
 async def _firm_reaches(api: Api, affiliate_id: str) -> None:
-    await api.app.on_access_event(
-        event(
-            mandates_v1.MandateActivatedV1(
-                mandate_id="m",
-                affiliate_id=affiliate_id,
-                cabinet_id="cab-1",
-                cabinet_name="Cabinet Un",
-                client_name="Jean Dupont",
-                activated_at=NOW,
-                portfolio_id="p-1",
-            )
-        )
-    )
-    await api.app.on_access_event(
-        event(
-            mandates_v1.PortfolioSubscriberAddedV1(
-                cabinet_id="cab-1",
-                cabinet_name="Cabinet Un",
-                portfolio_id="p-1",
-                portfolio_name="Clients",
-                occurred_at=NOW,
-                subscriber_account_id="paul",
-                subscriber_name="Paul",
-            )
-        )
-    )
+    await api.app.on_access_event(event(activated(affiliate_id)))
+    await api.app.on_access_event(event(subscribed()))
 
 
 async def test_a_firm_changes_terms_with_pay_and_declares_with_declare(api: Api) -> None:

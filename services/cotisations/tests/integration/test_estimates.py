@@ -8,9 +8,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from contracts.mandates import v1 as mandates_v1
 from cotisations_api import Api, running_api
-from cotisations_samples import NOW, affiliate, event
+from cotisations_samples import activated, affiliate, event, subscribed
 
 ASSURE = {"actor": "assure", "subject": "acc-1", "aff": "aff-1", "cat": "artisan"}
 
@@ -85,32 +84,8 @@ async def test_a_second_estimate_within_a_month_says_until_when_then_is_accepted
 
 
 async def test_a_firm_needs_the_declare_right_on_a_client_it_can_reach(api: Api) -> None:
-    await api.app.on_access_event(
-        event(
-            mandates_v1.MandateActivatedV1(
-                mandate_id="m",
-                affiliate_id="aff-1",
-                cabinet_id="cab-1",
-                cabinet_name="Un",
-                client_name="Jean Dupont",
-                activated_at=NOW,
-                portfolio_id="p-1",
-            )
-        )
-    )
-    await api.app.on_access_event(
-        event(
-            mandates_v1.PortfolioSubscriberAddedV1(
-                cabinet_id="cab-1",
-                cabinet_name="Un",
-                portfolio_id="p-1",
-                portfolio_name="Un",
-                occurred_at=NOW,
-                subscriber_account_id="paul",
-                subscriber_name="Paul",
-            )
-        )
-    )
+    await api.app.on_access_event(event(activated()))
+    await api.app.on_access_event(event(subscribed()))
     reader = api.headers("cabinet_user", "paul", cab="cab-1", rights=["read"])
     declarer = api.headers(
         "cabinet_user",
