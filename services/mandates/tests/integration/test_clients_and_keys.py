@@ -247,19 +247,8 @@ async def test_a_radiation_in_a_fetch_of_registry_events_drops_the_pending_reque
 
 async def test_the_letter_status_is_shown_and_the_first_one_means_letter_sent(w: World) -> None:
     client_id = await _add(w)
-    [issued] = await w.events("mandates.mandate.key_issued.v1")
-    envelope_id = await _key_event_id(w, client_id)
-    for status in ("queued", "posted"):
-        await w.feed(
-            notifications_v1.LetterStatusChangedV1(
-                message_id="msg-1",
-                kind="activation_key_letter",
-                source_event_id=envelope_id,
-                affiliate_id=issued["affiliate_id"],
-                status=status,  # type: ignore[arg-type]
-                changed_at=issued["issued_at"],
-            )
-        )
+    for status in await _letter_statuses(w, client_id, "queued", "posted"):
+        await w.feed(status)
     view = (await w.client.get(f"/v1/cabinets/{CAB}/clients/{client_id}", headers=HEADERS)).json()
     assert (view["state"], view["letter_status"]) == ("letter_sent", "posted")
     assert len(await w.events("mandates.mandate.letter_status_changed.v1")) == 2
@@ -267,27 +256,32 @@ async def test_the_letter_status_is_shown_and_the_first_one_means_letter_sent(w:
 
 async def test_letter_statuses_of_one_fetch_apply_in_order_and_once(w: World) -> None:
     client_id = await _add(w)
-    [issued] = await w.events("mandates.mandate.key_issued.v1")
-    envelope_id = await _key_event_id(w, client_id)
-    fetch = [
-        incoming(
-            notifications_v1.LetterStatusChangedV1(
-                message_id="msg-1",
-                kind="activation_key_letter",
-                source_event_id=envelope_id,
-                affiliate_id=issued["affiliate_id"],
-                status=status,  # type: ignore[arg-type]
-                changed_at=issued["issued_at"],
-            )
-        )
-        for status in ("queued", "posted")
-    ]
+    fetch = [incoming(s) for s in await _letter_statuses(w, client_id, "queued", "posted")]
     await w.feed_fetch(fetch)
     await w.feed_fetch([fetch[1], fetch[0]])  # redelivered: nothing moves back
 
     view = (await w.client.get(f"/v1/cabinets/{CAB}/clients/{client_id}", headers=HEADERS)).json()
     assert (view["state"], view["letter_status"]) == ("letter_sent", "posted")
     assert len(await w.events("mandates.mandate.letter_status_changed.v1")) == 2
+
+
+async def _letter_statuses(
+    w: World, client_id: str, *statuses: str
+) -> list[notifications_v1.LetterStatusChangedV1]:
+    """notifications' news of the client's key letter, one per status, in order."""
+    [issued] = await w.events("mandates.mandate.key_issued.v1")
+    envelope_id = await _key_event_id(w, client_id)
+    return [
+        notifications_v1.LetterStatusChangedV1(
+            message_id="msg-1",
+            kind="activation_key_letter",
+            source_event_id=envelope_id,
+            affiliate_id=issued["affiliate_id"],
+            status=status,  # type: ignore[arg-type]
+            changed_at=issued["issued_at"],
+        )
+        for status in statuses
+    ]
 
 
 async def _key_event_id(w: World, client_id: str) -> str:

@@ -3,13 +3,11 @@ two modes and idempotence (SPEC.md 3.1, 8)."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import AsyncIterator
 
-import openpyxl
 import pytest
 from mandates_world import World, admin_headers, affiliate, incoming, world
+from spreadsheet_samples import xlsx, zipped
 
 CAB = "cab-1"
 HEADERS = admin_headers(CAB, "adm-1")
@@ -44,26 +42,7 @@ async def w(database_url: str) -> AsyncIterator[World]:
         yield built
 
 
-def _xlsx(rows: list[list[object]]) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return out.getvalue()
-
-
-VALID_XLSX = _xlsx([["SIRET", "Nom"], [73282932000074, "Dupont"]])
+VALID_XLSX = xlsx([["SIRET", "Nom"], [73282932000074, "Dupont"]])
 REFUSED_FILES = [
     pytest.param(b"", CSV, "empty_file", id="empty"),
     pytest.param(b"siret;nom\n", CSV, "empty_file", id="header-only"),
@@ -74,16 +53,16 @@ REFUSED_FILES = [
     pytest.param(b"%PDF-1.7 ...", CSV, "unsupported_format", id="pdf-as-csv"),
     pytest.param(b"%PDF-1.7 ...", XLSX, "unsupported_format", id="pdf-as-xlsx"),
     pytest.param(VALID_XLSX, "application/pdf", "unsupported_format", id="pdf-type"),
-    pytest.param(_zip({"a.txt": b"x"}), XLSX, "unsupported_format", id="zip-not-xlsx"),
+    pytest.param(zipped({"a.txt": b"x"}), XLSX, "unsupported_format", id="zip-not-xlsx"),
     pytest.param(VALID_XLSX[: len(VALID_XLSX) // 2], XLSX, "unsupported_format", id="truncated"),
     pytest.param(
-        _zip({"xl/workbook.xml": b"<w/>", "xl/big.xml": b"0" * 5_000_000}),
+        zipped({"xl/workbook.xml": b"<w/>", "xl/big.xml": b"0" * 5_000_000}),
         XLSX,
         "zip_bomb",
         id="zip-bomb",
     ),
     pytest.param(
-        _zip({"xl/workbook.xml": b"not xml", "[Content_Types].xml": b"<x"}),
+        zipped({"xl/workbook.xml": b"not xml", "[Content_Types].xml": b"<x"}),
         XLSX,
         "malformed_xlsx",
         id="broken-workbook",
@@ -181,7 +160,7 @@ async def test_all_or_nothing_adds_nothing_when_a_row_is_refused(w: World) -> No
 async def test_an_xlsx_with_numbers_and_commas_is_read_and_a_formula_never_evaluated(
     w: World,
 ) -> None:
-    data = _xlsx(
+    data = xlsx(
         [
             ["Siren ou SIRET", "Nom ou raison sociale"],
             [73282932000074, "Dupont"],

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
-from typing import Any
 
 import openpyxl
 import pytest
@@ -16,39 +15,17 @@ from mandates.domain.spreadsheet import (
     SpreadsheetRefused,
     parse_clients,
 )
+from spreadsheet_samples import xlsx, zipped
 
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx(rows: list[list[Any]], *, second_sheet: list[list[Any]] | None = None) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    if second_sheet is not None:
-        other = book.create_sheet("Autre")
-        for row in second_sheet:
-            other.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return out.getvalue()
 
 
 def _rewrite(data: bytes, member: str, change: Callable[[str], str]) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         members = {name: source.read(name) for name in source.namelist()}
     members[member] = change(members[member].decode()).encode()
-    return _zip(members)
+    return zipped(members)
 
 
 def _refused(data: bytes, content_type: str, **limits: int) -> SpreadsheetRefused:
@@ -266,7 +243,7 @@ def test_a_csv_neither_utf8_nor_windows_1252_is_a_bad_encoding(byte: bytes) -> N
         pytest.param(b"siret;nom\n732829320;Du\x07pont\n", id="control-byte"),
         pytest.param(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", id="pdf"),
         pytest.param(b"\x89PNG\r\n\x1a\n", id="png"),
-        pytest.param(_zip({"siret;nom.csv": b"732829320;Dupont"}), id="zip"),
+        pytest.param(zipped({"siret;nom.csv": b"732829320;Dupont"}), id="zip"),
     ],
 )
 def test_binary_data_sent_as_csv_is_an_unsupported_format(data: bytes) -> None:
@@ -282,7 +259,7 @@ def test_a_csv_cell_too_long_for_the_csv_reader_is_refused() -> None:
 
 
 def test_an_xlsx_first_sheet_is_read_row_by_row() -> None:
-    data = _xlsx(
+    data = xlsx(
         [["Siren ou SIRET", "Nom ou raison sociale", "NIR"], ["732 829 320", " Dupont ", None]],
         second_sheet=[["siret", "nom"], ["552100554", "Ailleurs"]],
     )
@@ -305,17 +282,17 @@ def test_an_xlsx_first_sheet_is_read_row_by_row() -> None:
 def test_an_identifier_typed_as_a_number_gets_back_its_leading_zeros(
     cell: object, expected: str
 ) -> None:
-    data = _xlsx([["SIRET", "Nom"], [cell, "Dupont"]])
+    data = xlsx([["SIRET", "Nom"], [cell, "Dupont"]])
     assert parse_clients(data, content_type=XLSX).rows == [_row(2, expected, "Dupont")]
 
 
 def test_a_nir_typed_as_a_number_is_kept_as_its_digits() -> None:
-    data = _xlsx([["SIRET", "Nom", "NIR"], [732829320, "Dupont", 185057512345600]])
+    data = xlsx([["SIRET", "Nom", "NIR"], [732829320, "Dupont", 185057512345600]])
     assert parse_clients(data, content_type=XLSX).rows[0].nir == "185057512345600"
 
 
 def test_an_xlsx_formula_is_never_evaluated_and_refuses_its_row() -> None:
-    data = _xlsx(
+    data = xlsx(
         [["SIRET", "Nom"], [1, 2], ["=SUM(A1:A2)", "Calcul"], [732829320, '=HYPERLINK("x")']]
     )
     rows = parse_clients(data, content_type=XLSX).rows
@@ -326,13 +303,13 @@ def test_an_xlsx_formula_is_never_evaluated_and_refuses_its_row() -> None:
 
 
 def test_an_xlsx_text_cell_starting_like_a_formula_refuses_its_row_too() -> None:
-    data = _xlsx([["SIRET", "Nom"], [732829320, "@SUM(1)"]])
+    data = xlsx([["SIRET", "Nom"], [732829320, "@SUM(1)"]])
     (row,) = parse_clients(data, content_type=XLSX).rows
     assert row.problem == "formule refusée dans la colonne nom"
 
 
 def test_blank_xlsx_rows_are_skipped_and_row_numbers_stay_those_of_the_sheet() -> None:
-    data = _xlsx(
+    data = xlsx(
         [["SIRET", "Nom"], [None, None], [732829320, "Dupont"], ["  ", None], [None, "Seul"]]
     )
     rows = parse_clients(data, content_type=XLSX).rows
@@ -343,23 +320,23 @@ def test_blank_xlsx_rows_are_skipped_and_row_numbers_stay_those_of_the_sheet() -
 
 
 def test_an_xlsx_without_a_name_column_is_refused() -> None:
-    data = _xlsx([["SIRET", "Ville"], [732829320, "Lyon"]])
+    data = xlsx([["SIRET", "Ville"], [732829320, "Lyon"]])
     assert _refused(data, XLSX).code == "missing_column"
 
 
 def test_an_xlsx_with_only_its_header_is_an_empty_file() -> None:
-    assert _refused(_xlsx([["SIRET", "Nom"]]), XLSX).code == "empty_file"
+    assert _refused(xlsx([["SIRET", "Nom"]]), XLSX).code == "empty_file"
 
 
 def test_an_xlsx_with_more_rows_than_the_limit_is_refused() -> None:
-    data = _xlsx([["SIRET", "Nom"], *([732829320, f"N{i}"] for i in range(11))])
+    data = xlsx([["SIRET", "Nom"], *([732829320, f"N{i}"] for i in range(11))])
     assert _refused(data, XLSX, max_rows=10).code == "too_many_rows"
     assert len(parse_clients(data, content_type=XLSX, max_rows=11).rows) == 11
 
 
 def test_a_row_declared_past_excels_last_row_is_not_walked_to() -> None:
     data = _rewrite(
-        _xlsx([["SIRET", "Nom"], [732829320, "Dupont"]]),
+        xlsx([["SIRET", "Nom"], [732829320, "Dupont"]]),
         "xl/worksheets/sheet1.xml",
         lambda xml: (
             xml.replace('r="2"', 'r="999999999"')
@@ -373,7 +350,7 @@ def test_a_row_declared_past_excels_last_row_is_not_walked_to() -> None:
 def test_an_xml_entity_bomb_is_refused_without_expanding_it() -> None:
     doctype = '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
     data = _rewrite(
-        _xlsx([["SIRET", "Nom"], [732829320, "Dupont"]]),
+        xlsx([["SIRET", "Nom"], [732829320, "Dupont"]]),
         "xl/worksheets/sheet1.xml",
         lambda xml: doctype + xml.replace("Dupont", "&b;"),
     )
@@ -393,9 +370,9 @@ def test_an_xml_entity_bomb_is_refused_without_expanding_it() -> None:
         pytest.param(b"%PDF-1.7\n1 0 obj\n", "unsupported_format", id="pdf-bytes"),
         pytest.param(b"\x89PNG\r\n\x1a\n", "unsupported_format", id="png-bytes"),
         pytest.param(b"siret;nom\n732829320;Dupont\n", "unsupported_format", id="csv-bytes"),
-        pytest.param(_zip({"a.txt": b"x"}), "unsupported_format", id="zip-not-xlsx"),
+        pytest.param(zipped({"a.txt": b"x"}), "unsupported_format", id="zip-not-xlsx"),
         pytest.param(
-            _zip({"xl/workbook.xml": b"not xml", "[Content_Types].xml": b"<x"}),
+            zipped({"xl/workbook.xml": b"not xml", "[Content_Types].xml": b"<x"}),
             "malformed_xlsx",
             id="broken-workbook",
         ),
@@ -406,7 +383,7 @@ def test_bytes_that_are_not_a_readable_workbook_are_refused(data: bytes, code: s
 
 
 def test_a_truncated_xlsx_is_not_recognised_as_a_workbook() -> None:
-    data = _xlsx([["SIRET", "Nom"], [732829320, "Dupont"]])
+    data = xlsx([["SIRET", "Nom"], [732829320, "Dupont"]])
     assert _refused(data[: len(data) // 2], XLSX).code == "unsupported_format"
 
 
@@ -420,7 +397,7 @@ def _no_openpyxl(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_zip_bomb_by_total_size_is_refused_before_openpyxl_opens_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    data = _xlsx([["SIRET", "Nom"], [732829320, "Dupont"]])
+    data = xlsx([["SIRET", "Nom"], [732829320, "Dupont"]])
     _no_openpyxl(monkeypatch)
     assert _refused(data, XLSX, max_uncompressed_bytes=2_000).code == "zip_bomb"
 
@@ -428,7 +405,7 @@ def test_a_zip_bomb_by_total_size_is_refused_before_openpyxl_opens_it(
 def test_a_zip_bomb_by_compression_ratio_is_refused_before_openpyxl_opens_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    data = _zip({"xl/workbook.xml": b"<w/>", "xl/worksheets/sheet1.xml": b"0" * 5_000_000})
+    data = zipped({"xl/workbook.xml": b"<w/>", "xl/worksheets/sheet1.xml": b"0" * 5_000_000})
     assert len(data) < 50_000
     _no_openpyxl(monkeypatch)
     assert _refused(data, XLSX).code == "zip_bomb"
@@ -439,7 +416,7 @@ def test_a_zip_bomb_by_compression_ratio_is_refused_before_openpyxl_opens_it(
 
 @pytest.mark.parametrize("content_type", ["application/pdf", "application/zip", ""])
 def test_a_content_type_neither_csv_nor_xlsx_is_an_unsupported_format(content_type: str) -> None:
-    data = _xlsx([["SIRET", "Nom"], [732829320, "Dupont"]])
+    data = xlsx([["SIRET", "Nom"], [732829320, "Dupont"]])
     assert _refused(data, content_type).code == "unsupported_format"
 
 
