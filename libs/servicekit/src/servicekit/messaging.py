@@ -239,11 +239,10 @@ class EventRouter:
                 )
             except PoisonMessage:
                 break  # the one-by-one path sends it to the dead letters
-            if sub.event_types is None or event.envelope.type in sub.event_types:
-                events.append(event)
-                origin = trace.get_current_span(context_from_headers(headers)).get_span_context()
-                if origin.is_valid:
-                    links.append(trace.Link(origin))
+            events.append(event)
+            origin = trace.get_current_span(context_from_headers(headers)).get_span_context()
+            if origin.is_valid:
+                links.append(trace.Link(origin))
         else:
             started = time.perf_counter()
             try:
@@ -300,9 +299,6 @@ class EventRouter:
             event = _parse(body, headers, record.topic, record.partition, record.offset)
         except PoisonMessage as exc:
             await self._dead_letter(broker, sub, record, headers, exc, attempts=1)
-            return
-        if sub.event_types is not None and event.envelope.type not in sub.event_types:
-            CONSUMER_HANDLED.labels(self.service, self.consumer, record.topic, "ignored").inc()
             return
         token_event = current_event_id.set(event.envelope.id)
         token_corr = current_correlation_id.set(event.envelope.correlation_id)
@@ -442,7 +438,8 @@ class OffsetCommitter:
 
 def _not_wanted(sub: Subscription, headers: dict[str, str]) -> bool:
     """A type the subscription does not take, told by its header alone: the body and the
-    envelope of the many events a consumer skips are never parsed."""
+    envelope of the many events a consumer skips are never parsed. (Without the header the
+    envelope cannot be read: the record is a poison message.)"""
     kind = headers.get(HEADER_TYPE)
     return sub.event_types is not None and kind is not None and kind not in sub.event_types
 
