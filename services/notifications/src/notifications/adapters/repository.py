@@ -24,6 +24,12 @@ from notifications.domain.replay import PENDING as REPLAY_PENDING
 from notifications.domain.replay import DlqReplay
 
 
+def _upsert_insert(session: AsyncSession) -> Any:
+    """The ``insert`` of the session's dialect, the one that has ``ON CONFLICT``."""
+    dialect = session.get_bind().dialect.name
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+
 def _to_delivery(row: Any) -> Delivery:
     return Delivery(
         id=row.id,
@@ -56,8 +62,7 @@ class SqlAlchemyDeliveryRepository:
         NOTHING`` statement (SQLite and PostgreSQL); how many were inserted."""
         if not planned:
             return 0
-        dialect = self._session.get_bind().dialect.name
-        insert_into = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        insert_into = _upsert_insert(self._session)
         statement = (
             insert_into(deliveries)
             .values(
@@ -198,8 +203,7 @@ class SqlAlchemyAffiliateDirectory:
     async def put_unless_newer(self, contact: AffiliateContact) -> None:
         """Store the contact unless the one stored is newer (events may come out of order):
         one ``INSERT … ON CONFLICT DO UPDATE … WHERE``, on SQLite as on PostgreSQL."""
-        dialect = self._session.get_bind().dialect.name
-        insert_into = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        insert_into = _upsert_insert(self._session)
         values = {
             "display_name": contact.display_name,
             "address_lines": list(contact.address_lines),
