@@ -142,6 +142,14 @@ class CabinetUserChangedV1(EventPayload):
     rights: list[str] = Field(default_factory=list)
     notify: list[Recipient] = Field(default_factory=list)
     changed_at: datetime
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "The user's version in the firm: one more at each change. A consumer ignores an"
+            " event older than the state it holds for that user."
+        ),
+    )
 
 
 AffiliateCategory = Literal[

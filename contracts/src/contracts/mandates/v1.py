@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -14,6 +14,30 @@ MANDATE = "mandates.mandate"
 PORTFOLIO = "mandates.portfolio"
 
 EndedBy = Literal["client", "cabinet", "replacement", "registry"]
+
+
+def _mandate_version() -> Any:
+    return Field(
+        default=None,
+        ge=1,
+        description=(
+            "The mandate's version: one more at each of its changes. A consumer keeps, per"
+            " mandate, the version it applied last and ignores an event of a lower or equal one"
+            " (a late replay never undoes a newer state)."
+        ),
+    )
+
+
+def _portfolio_version() -> Any:
+    return Field(
+        default=None,
+        ge=1,
+        description=(
+            "The portfolio's version: one more at each of its changes (name, subscribers,"
+            " owner). A consumer ignores an event older than the state it holds for that"
+            " portfolio."
+        ),
+    )
 
 
 class MandateKeyIssuedV1(EventPayload):
@@ -29,6 +53,7 @@ class MandateKeyIssuedV1(EventPayload):
     sealed_key: SealedSecret
     reference: str
     issued_at: datetime
+    version: int | None = _mandate_version()
 
 
 class MandateActivatedV1(EventPayload):
@@ -43,6 +68,7 @@ class MandateActivatedV1(EventPayload):
     activated_at: datetime
     notify: list[Recipient] = Field(default_factory=list, description="The firm's users to tell.")
     portfolio_id: str | None = Field(default=None, description="The client's portfolio.")
+    version: int | None = _mandate_version()
 
 
 class MandateEndedV1(EventPayload):
@@ -57,6 +83,8 @@ class MandateEndedV1(EventPayload):
     ended_by: EndedBy
     ended_at: datetime
     notify: list[Recipient] = Field(default_factory=list, description="The firm's users to tell.")
+
+    version: int | None = _mandate_version()
 
 
 LetterStatus = Literal["queued", "printed", "posted", "returned"]
@@ -75,6 +103,7 @@ class MandateLetterStatusChangedV1(EventPayload):
     state: str
     letter_status: LetterStatus
     changed_at: datetime
+    version: int | None = _mandate_version()
 
 
 class MandateLockedV1(EventPayload):
@@ -87,6 +116,7 @@ class MandateLockedV1(EventPayload):
     affiliate_id: str
     cabinet_id: str
     locked_at: datetime
+    version: int | None = _mandate_version()
 
 
 class MandateDeletedV1(EventPayload):
@@ -99,6 +129,7 @@ class MandateDeletedV1(EventPayload):
     affiliate_id: str
     cabinet_id: str
     deleted_at: datetime
+    version: int | None = _mandate_version()
 
 
 class MandateMovedV1(EventPayload):
@@ -112,6 +143,7 @@ class MandateMovedV1(EventPayload):
     cabinet_id: str
     portfolio_id: str
     moved_at: datetime
+    version: int | None = _mandate_version()
 
 
 class PortfolioEventV1(EventPayload):
@@ -123,6 +155,7 @@ class PortfolioEventV1(EventPayload):
     portfolio_name: str
     occurred_at: datetime
     notify: list[Recipient] = Field(default_factory=list)
+    version: int | None = _portfolio_version()
 
 
 class PortfolioCreatedV1(PortfolioEventV1):
