@@ -3,14 +3,54 @@ runs the readiness checks (database reachable, broker connected)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from servicekit.errors import SafeError, describe
+
 ReadinessCheck = tuple[str, Callable[[], Awaitable[None]]]
+
+
+class NotReady(SafeError):
+    """A readiness check's answer, written for the operator who reads ``/health/ready``."""
+
+
+class Liveness:
+    """What the process is busy with, and since when: a step (a fetch's handling, a relay
+    batch, a dispatch) that runs longer than ``stall_after_s`` makes ``/health/live`` fail,
+    so that the orchestrator restarts a process whose loop is stuck. Idle loops are not
+    watched: waiting on a socket is not being stuck."""
+
+    def __init__(self, stall_after_s: float = 300.0) -> None:
+        self.stall_after_s = stall_after_s
+        self._busy: dict[str, float] = {}
+
+    @contextmanager
+    def busy(self, name: str) -> Iterator[None]:
+        self._busy[name] = time.monotonic()
+        try:
+            yield
+        finally:
+            self._busy.pop(name, None)
+
+    def stalled(self) -> dict[str, float]:
+        """The steps running longer than allowed, with how long they have run."""
+        now = time.monotonic()
+        return {
+            name: round(now - since, 1)
+            for name, since in self._busy.items()
+            if now - since > self.stall_after_s
+        }
+
+
+LIVENESS = Liveness()
+"""The process's own (one per process, like its metrics registry)."""
 
 
 def database_check(engine: AsyncEngine) -> ReadinessCheck:
@@ -30,16 +70,19 @@ async def run_checks(checks: Sequence[ReadinessCheck]) -> tuple[bool, dict[str, 
             results[name] = "ok"
         except Exception as exc:
             ok = False
-            results[name] = f"unavailable: {type(exc).__name__}"
+            results[name] = f"unavailable: {describe(exc, limit=300)}"
     return ok, results
 
 
 def health_router(checks: Sequence[ReadinessCheck]) -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/health/live", summary="The process is running")
-    async def live() -> dict[str, str]:
-        return {"status": "ok"}
+    @router.get("/health/live", summary="The process is running and no loop is stuck")
+    async def live() -> JSONResponse:
+        stalled = LIVENESS.stalled()
+        if stalled:
+            return JSONResponse({"status": "stalled", "stalled": stalled}, status_code=503)
+        return JSONResponse({"status": "ok"})
 
     @router.get("/health/ready", summary="The process can serve (its dependencies answer)")
     async def ready() -> JSONResponse:

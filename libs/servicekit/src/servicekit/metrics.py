@@ -33,3 +33,31 @@ CONSUMER_LAG = Histogram(
     ["service", "consumer", "topic"],
 )
 DLQ_MESSAGES = Counter("dlq_messages_total", "Messages sent to a DLQ", ["service", "consumer"])
+INBOX_DUPLICATES = Counter(
+    "inbox_duplicates_total", "Events a consumer had done before (redeliveries)", ["consumer"]
+)
+CONSUMER_OFFSET_LAG = Gauge(
+    "consumer_lag_messages",
+    "Messages of a partition not yet committed by the group (log end offset minus committed)",
+    ["service", "group", "topic", "partition"],
+)
+CONSUMER_RETRYING = Gauge(
+    "consumer_partition_retrying",
+    "1 while a partition waits to retry a failed message (paused, backing off)",
+    ["service", "group", "topic", "partition"],
+)
+CONSUMER_UNKNOWN_TYPES = Counter(
+    "consumer_unknown_event_types_total",
+    "Messages of a type no contract of this platform knows (skipped)",
+    ["service", "group", "topic", "event_type"],
+)
+DEAD_LETTERS_STORED = Gauge(
+    "dead_letters", "Dead letters of this service not replayed yet", ["service"]
+)
+OUTBOX_PARKED = Gauge("outbox_parked", "Outbox rows parked after repeated failures", ["service"])
+OUTBOX_RELAY_LEADER = Gauge(
+    "outbox_relay_leader", "1 while this relay holds the outbox lease", ["service"]
+)
+LOOP_STALLED = Gauge(
+    "background_step_stalled", "1 while a loop's step has run longer than allowed", ["loop"]
+)

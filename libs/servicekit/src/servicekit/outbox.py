@@ -1,20 +1,28 @@
 """Transactional outbox: the writer used inside a unit of work.
 
 The state change and its outgoing events commit in one transaction; :mod:`servicekit.relay`
-publishes the committed rows.
+publishes the committed rows in id order. The writer keeps the rows of a unit of work and
+inserts them when it commits (:meth:`OutboxWriter.flush`). On PostgreSQL it first takes a
+transaction-scoped advisory lock on each row's key (a bucket of keys: ``(topic, key)`` hashed
+into :data:`KEY_BUCKETS`, locked in bucket order, so two writers never deadlock on them):
+two transactions writing events of one key then insert and commit one after the other, and
+their ids follow their commit order — without it, a transaction that got an id first could
+commit last and its event would be published after a later one of the same key. (On SQLite
+writers are serialized by the database.)
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from contracts.base import EventPayload
 from contracts.envelope import Envelope
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.clock import Clock
@@ -64,6 +72,14 @@ class OutgoingEvent:
         return cls(topic=payload.topic, envelope=envelope, data=payload.model_dump_json())
 
 
+KEY_BUCKETS = 256
+_LOCK_NAMESPACE = 0x6F62  # "ob": the outbox's advisory locks, apart from any other
+
+
+def key_bucket(topic: str, key: str) -> int:
+    return zlib.crc32(f"{topic}\x00{key}".encode()) % KEY_BUCKETS
+
+
 class OutboxWriter:
     """Adds outgoing events to the session's transaction."""
 
@@ -73,6 +89,7 @@ class OutboxWriter:
         self._source = source
         self._clock = clock
         self.added: list[OutgoingEvent] = []
+        self._rows: list[dict[str, object]] = []
 
     async def add(
         self, payload: EventPayload, *, subject: str, event_id: str | None = None
@@ -90,8 +107,7 @@ class OutboxWriter:
         ]
         if not events:
             return events
-        await self._session.execute(
-            insert(self._table),
+        self._rows.extend(
             [
                 {
                     "event_id": event.envelope.id,
@@ -107,7 +123,23 @@ class OutboxWriter:
                     "created_at": event.envelope.time,
                 }
                 for o, event in zip(outgoing, events, strict=True)
-            ],
+            ]
         )
         self.added.extend(events)
         return events
+
+    async def flush(self) -> None:
+        """Insert the rows added so far (called by the unit of work as it commits)."""
+        rows, self._rows = self._rows, []
+        if not rows:
+            return
+        if self._session.get_bind().dialect.name == "postgresql":
+            buckets = sorted({key_bucket(str(r["topic"]), str(r["key"])) for r in rows})
+            await self._session.execute(
+                text(
+                    "SELECT pg_advisory_xact_lock(:namespace, b)"
+                    " FROM (SELECT unnest(CAST(:buckets AS integer[])) AS b ORDER BY 1) AS s"
+                ),
+                {"namespace": _LOCK_NAMESPACE, "buckets": buckets},
+            )
+        await self._session.execute(insert(self._table), rows)

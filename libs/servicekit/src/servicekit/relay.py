@@ -1,12 +1,21 @@
-"""The outbox relay: publishes committed outbox rows to Kafka, in order, at least once.
+"""The outbox relay: publishes committed outbox rows to Kafka, in order per key, at least once.
 
-- Rows are read in id order and sent with an idempotent producer (``acks=all``), so the events of
-  one key (one partition) keep their order; a batch is marked published only when every send of
-  it is acknowledged. A failed batch is sent again whole: consumers' inboxes drop the duplicates.
-- Failures back off exponentially; a producer that makes no progress for
-  ``producer_stall_after`` consecutive failures is closed and recreated.
-- On PostgreSQL several relay copies may run: one holds a session advisory lock and publishes,
-  the others stand by until it goes away. On SQLite one relay per database is expected.
+- **One publisher, fenced.** Any number of relay copies may run (SQLite or PostgreSQL); the one
+  holding the outbox lease publishes (:mod:`servicekit.lease`). The lease is checked before
+  each batch, and a batch is marked published only under the lease's fencing token: a copy
+  that lost the lease cannot mark rows and steps down.
+- **Order per key.** Pending rows are read in id order and sent with an idempotent producer
+  (``acks=all``). On PostgreSQL ids are not commit order by themselves; the outbox writer takes
+  a transaction lock on the row's key before inserting (:mod:`servicekit.outbox`), so two
+  transactions writing one key commit in id order. On SQLite writers are serialized.
+- **A poison row does not stall the outbox.** A failure that belongs to a row (too large for
+  the broker, a topic that does not exist) counts an attempt on that row only; its key waits
+  behind it, every other key goes on. After ``max_row_attempts`` the row is *parked* with its
+  reason (an error log ``outbox_row_parked`` and the ``outbox_parked`` gauge alert operators,
+  who retry or discard it); later rows of its key wait behind a parked row.
+- **Broker trouble** (every send failing, a batch not acknowledged in time) backs off
+  exponentially; a producer that makes no progress for ``producer_stall_after`` consecutive
+  failures is closed and recreated. Such failures never park a row.
 """
 
 from __future__ import annotations
@@ -16,28 +25,37 @@ import contextlib
 import json
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from opentelemetry import trace
-from sqlalchemy import Table, func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Table, and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.clock import Clock
-from servicekit.db import as_utc, is_sqlite
+from servicekit.db import as_utc
+from servicekit.errors import describe
+from servicekit.faults import fault_point
+from servicekit.health import LIVENESS
+from servicekit.lease import Lease
 from servicekit.logging import get_logger
 from servicekit.metrics import (
     OUTBOX_BACKLOG,
     OUTBOX_OLDEST_AGE,
+    OUTBOX_PARKED,
     OUTBOX_PRODUCER_RESTARTS,
     OUTBOX_PUBLISH_FAILURES,
     OUTBOX_PUBLISHED_TOTAL,
+    OUTBOX_RELAY_LEADER,
 )
+from servicekit.tables import OUTBOX_PARKED as PARKED
 from servicekit.tables import OUTBOX_PENDING, OUTBOX_PUBLISHED
 from servicekit.tracing import context_from_headers, tracer
 
 _log = get_logger(__name__)
-_RELAY_LOCK_ID = 0x6F7574626F78  # "outbox"
+MAX_MESSAGE_BYTES = 1_048_576
+_ROW_ERRORS = ("MessageSizeTooLargeError", "RecordTooLargeError", "InvalidTopicError")
 
 
 class Producer(Protocol):
@@ -50,19 +68,26 @@ class Producer(Protocol):
         key: bytes | None = None,
         headers: list[tuple[str, bytes]] | None = None,
     ) -> Awaitable[Any]: ...
+    async def topic_exists(self, topic: str) -> bool | None:
+        """``False`` only when the broker answered and does not have the topic."""
+        ...
 
 
 ProducerFactory = Callable[[], Producer]
 
 
-def aiokafka_producer_factory(bootstrap_servers: str, client_id: str) -> ProducerFactory:
-    """Idempotent producers, ``acks=all``: no duplicate or reordering from the producer's own
-    retries."""
+class RowFailure(Exception):
+    """A send refused because of the row itself (not the broker's state)."""
 
-    def make() -> Producer:
+
+class AiokafkaProducer:
+    """An idempotent aiokafka producer (``acks=all``): no duplicate or reordering from the
+    producer's own retries."""
+
+    def __init__(self, bootstrap_servers: str, client_id: str, **security: Any) -> None:
         from aiokafka import AIOKafkaProducer
 
-        producer: Producer = AIOKafkaProducer(
+        self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap_servers,
             client_id=client_id,
             enable_idempotence=True,
@@ -70,10 +95,59 @@ def aiokafka_producer_factory(bootstrap_servers: str, client_id: str) -> Produce
             linger_ms=5,
             request_timeout_ms=15000,
             retry_backoff_ms=200,
+            max_request_size=MAX_MESSAGE_BYTES,
+            **security,
         )
-        return producer
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    async def send(
+        self,
+        topic: str,
+        value: bytes | None = None,
+        key: bytes | None = None,
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> Awaitable[Any]:
+        future: Awaitable[Any] = await self._producer.send(
+            topic, value=value, key=key, headers=headers
+        )
+        return future
+
+    async def topic_exists(self, topic: str) -> bool | None:
+        client = self._producer.client
+        if client.cluster.partitions_for_topic(topic) is not None:
+            return True
+        client.add_topic(topic)
+        try:
+            updated = await asyncio.wait_for(client.force_metadata_update(), 5.0)
+        except Exception:
+            return None
+        if not updated:
+            return None
+        return client.cluster.partitions_for_topic(topic) is not None
+
+
+def aiokafka_producer_factory(
+    bootstrap_servers: str, client_id: str, **security: Any
+) -> ProducerFactory:
+    def make() -> Producer:
+        return AiokafkaProducer(bootstrap_servers, client_id, **security)
 
     return make
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    id: int
+    topic: str
+    key: str
+    headers: str
+    payload: str
+    attempts: int
 
 
 class OutboxRelay:
@@ -81,6 +155,7 @@ class OutboxRelay:
         self,
         engine: AsyncEngine,
         table: Table,
+        lease_table: Table,
         *,
         service: str,
         producer_factory: ProducerFactory,
@@ -91,6 +166,9 @@ class OutboxRelay:
         backoff_initial_s: float = 0.2,
         backoff_max_s: float = 5.0,
         producer_stall_after: int = 3,
+        max_row_attempts: int = 5,
+        lease_ttl_s: float = 10.0,
+        holder: str | None = None,
     ) -> None:
         self._engine = engine
         self._table = table
@@ -103,9 +181,13 @@ class OutboxRelay:
         self._backoff_initial_s = backoff_initial_s
         self._backoff_max_s = backoff_max_s
         self._producer_stall_after = producer_stall_after
+        self._max_row_attempts = max_row_attempts
+        self.lease = Lease(
+            engine, lease_table, name="outbox-relay", clock=clock, ttl_s=lease_ttl_s, holder=holder
+        )
         self._producer: Producer | None = None
-        self._lock_conn: AsyncConnection | None = None
         self._failures = 0
+        self._row_retry_at: dict[int, float] = {}
         self._last_metrics = 0.0
         self._stopping = asyncio.Event()
         self._wakeup = asyncio.Event()
@@ -122,13 +204,14 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Publish until :meth:`stop`; never raises on broker or database trouble."""
-        _log.info("outbox_relay_started")
+        _log.info("outbox_relay_started", holder=self.lease.holder)
         try:
             while not self._stopping.is_set():
                 published = 0
                 try:
-                    if await self._hold_leadership():
+                    with LIVENESS.busy(f"outbox relay {self._service}"):
                         published = await self.publish_once()
+                    OUTBOX_RELAY_LEADER.labels(self._service).set(1 if self.lease.held else 0)
                     self._failures = 0
                 except Exception as exc:
                     await self._on_failure(exc)
@@ -149,23 +232,20 @@ class OutboxRelay:
         OUTBOX_PUBLISH_FAILURES.labels(self._service).inc()
         _log.warning(
             "outbox_relay_publish_failed",
-            error=repr(exc),
+            error=describe(exc),
             consecutive_failures=self._failures,
         )
         if self._failures >= self._producer_stall_after:
             await self._drop_producer()
-        await self._release_leadership_if_broken()
         delay = min(self._backoff_max_s, self._backoff_initial_s * 2 ** (self._failures - 1))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=delay)
 
     async def _close(self) -> None:
         await self._drop_producer()
-        if self._lock_conn is not None:
-            # Discard the connection rather than pooling it: its session holds the lock.
-            await self._lock_conn.invalidate()
-            await self._lock_conn.close()
-            self._lock_conn = None
+        with contextlib.suppress(Exception):
+            await self.lease.release()
+        OUTBOX_RELAY_LEADER.labels(self._service).set(0)
 
     # -- producer ------------------------------------------------------------------------
     async def _get_producer(self) -> Producer:
@@ -185,103 +265,157 @@ class OutboxRelay:
             try:
                 await asyncio.wait_for(producer.stop(), timeout=5)
             except Exception as exc:
-                _log.warning("outbox_relay_producer_stop_failed", error=repr(exc))
-
-    # -- leadership (PostgreSQL) ---------------------------------------------------------
-    async def _hold_leadership(self) -> bool:
-        if is_sqlite(str(self._engine.url)):
-            return True
-        if self._lock_conn is None:
-            conn = await self._engine.connect()
-            got = (
-                await conn.execute(select(func.pg_try_advisory_lock(_RELAY_LOCK_ID)))
-            ).scalar_one()
-            await conn.commit()
-            if not got:
-                await conn.close()
-                return False
-            self._lock_conn = conn
-            _log.info("outbox_relay_leadership_acquired")
-        return True
-
-    async def _release_leadership_if_broken(self) -> None:
-        if self._lock_conn is None:
-            return
-        try:
-            await self._lock_conn.execute(text("SELECT 1"))
-            await self._lock_conn.commit()
-        except Exception:
-            await self._lock_conn.invalidate()
-            self._lock_conn = None
+                _log.warning("outbox_relay_producer_stop_failed", error=describe(exc))
 
     # -- publishing ----------------------------------------------------------------------
-    async def publish_once(self) -> int:
-        """Publish one batch of pending rows; return how many were published."""
+    async def _pending(self) -> list[_Row]:
+        """Pending rows in id order, but none behind a parked row of its key."""
         t = self._table
+        parked = t.alias("parked")
+        blocked = (
+            select(parked.c.id)
+            .where(
+                parked.c.state == PARKED,
+                parked.c.topic == t.c.topic,
+                parked.c.key == t.c.key,
+                parked.c.id < t.c.id,
+            )
+            .exists()
+        )
         async with self._engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(t.c.id, t.c.topic, t.c.key, t.c.headers, t.c.payload)
-                    .where(t.c.state == OUTBOX_PENDING)
+                    select(t.c.id, t.c.topic, t.c.key, t.c.headers, t.c.payload, t.c.attempts)
+                    .where(t.c.state == OUTBOX_PENDING, ~blocked)
                     .order_by(t.c.id)
                     .limit(self._batch_size)
                 )
             ).all()
             await conn.rollback()
+        return [_Row(r.id, r.topic, r.key, r.headers, r.payload, r.attempts) for r in rows]
+
+    async def publish_once(self) -> int:
+        """Publish one batch of pending rows if this copy holds the lease; return how many
+        were published."""
+        if not await self.lease.hold():
+            return 0
+        rows = await self._pending()
         await self._update_metrics()
         if not rows:
             return 0
         producer = await self._get_producer()
-        try:
-            futures = []
-            for row in rows:
-                headers: dict[str, str] = json.loads(row.headers)
-                with tracer("servicekit.outbox").start_as_current_span(
-                    f"{row.topic} publish",
-                    context=context_from_headers(headers),
-                    kind=trace.SpanKind.PRODUCER,
-                ):
-                    futures.append(
-                        await producer.send(
-                            row.topic,
-                            value=row.payload.encode(),
-                            key=row.key.encode(),
-                            headers=[(k, v.encode()) for k, v in headers.items()],
-                        )
-                    )
-            await asyncio.wait_for(asyncio.gather(*futures), timeout=self._send_timeout_s)
-        except Exception as exc:
-            await self._record_attempt([row.id for row in rows], repr(exc))
-            raise
-        await self._mark_published([row.id for row in rows])
-        OUTBOX_PUBLISHED_TOTAL.labels(self._service).inc(len(rows))
-        _log.debug("outbox_relay_published", count=len(rows))
-        return len(rows)
+        now = time.monotonic()
+        waiting: set[tuple[str, str]] = set()
+        sent: list[_Row] = []
+        futures: list[Awaitable[Any]] = []
+        refused: list[tuple[_Row, BaseException]] = []
+        for row in rows:
+            if (row.topic, row.key) in waiting:
+                continue
+            if self._row_retry_at.get(row.id, 0.0) > now:
+                waiting.add((row.topic, row.key))
+                continue
+            try:
+                futures.append(await self._send(producer, row))
+            except RowFailure as exc:
+                refused.append((row, exc.__cause__ or exc))
+                waiting.add((row.topic, row.key))
+                continue
+            sent.append(row)
+        if sent:
+            try:
+                await asyncio.wait_for(asyncio.gather(*futures), timeout=self._send_timeout_s)
+            except Exception as failure:
+                await self._note_failure([row.id for row in sent], failure)
+                raise
+            fault_point("relay.after_ack", event_ids=[r.id for r in sent])
+            await self._mark_published([row.id for row in sent])
+            OUTBOX_PUBLISHED_TOTAL.labels(self._service).inc(len(sent))
+            for row in sent:
+                self._row_retry_at.pop(row.id, None)
+        for row, reason in refused:
+            await self._row_failed(row, reason)
+        _log.debug("outbox_relay_published", count=len(sent))
+        return len(sent)
+
+    async def _send(self, producer: Producer, row: _Row) -> Awaitable[Any]:
+        if await producer.topic_exists(row.topic) is False:
+            raise RowFailure(f"the topic {row.topic} does not exist")
+        headers: dict[str, str] = json.loads(row.headers)
+        with tracer("servicekit.outbox").start_as_current_span(
+            f"{row.topic} publish",
+            context=context_from_headers(headers),
+            kind=trace.SpanKind.PRODUCER,
+        ):
+            try:
+                return await producer.send(
+                    row.topic,
+                    value=row.payload.encode(),
+                    key=row.key.encode(),
+                    headers=[(k, v.encode()) for k, v in headers.items()],
+                )
+            except Exception as exc:
+                if type(exc).__name__ in _ROW_ERRORS:
+                    raise RowFailure(describe(exc)) from exc
+                raise
 
     async def _mark_published(self, ids: list[int]) -> None:
         t = self._table
         async with self._engine.begin() as conn:
-            await conn.execute(
+            marked = await conn.execute(
                 update(t)
-                .where(t.c.id.in_(ids))
+                .where(and_(t.c.id.in_(ids), self.lease.fence()))
                 .values(
                     state=OUTBOX_PUBLISHED,
                     published_at=self._clock.now(),
                     attempts=t.c.attempts + 1,
                 )
             )
+        if marked.rowcount == 0:
+            self.lease.fenced_out()
+            _log.warning("outbox_relay_fenced_out", rows=len(ids))
 
-    async def _record_attempt(self, ids: list[int], error: str) -> None:
+    async def _note_failure(self, ids: list[int], exc: BaseException) -> None:
+        """The broker did not acknowledge: say why on the rows, count nothing against them."""
         t = self._table
         try:
             async with self._engine.begin() as conn:
                 await conn.execute(
-                    update(t)
-                    .where(t.c.id.in_(ids))
-                    .values(attempts=t.c.attempts + 1, last_error=error[:2000])
+                    update(t).where(t.c.id.in_(ids)).values(last_error=describe(exc, limit=2000))
                 )
-        except Exception as exc:
-            _log.warning("outbox_relay_attempt_not_recorded", error=repr(exc))
+        except Exception as failure:
+            _log.warning("outbox_relay_failure_not_recorded", error=describe(failure))
+
+    async def _row_failed(self, row: _Row, exc: BaseException) -> None:
+        attempts = row.attempts + 1
+        error = describe(exc, limit=2000)
+        park = attempts >= self._max_row_attempts
+        t = self._table
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(t)
+                .where(and_(t.c.id == row.id, t.c.state == OUTBOX_PENDING, self.lease.fence()))
+                .values(
+                    attempts=attempts, last_error=error, state=PARKED if park else OUTBOX_PENDING
+                )
+            )
+        if park:
+            self._row_retry_at.pop(row.id, None)
+            _log.error(
+                "outbox_row_parked",
+                row_id=row.id,
+                topic=row.topic,
+                key=row.key,
+                attempts=attempts,
+                error=error[:500],
+            )
+            self._last_metrics = 0.0
+        else:
+            delay = min(self._backoff_max_s, self._backoff_initial_s * 2 ** (attempts - 1))
+            self._row_retry_at[row.id] = time.monotonic() + delay
+            _log.warning(
+                "outbox_row_refused", row_id=row.id, topic=row.topic, attempts=attempts, error=error
+            )
 
     async def backlog(self) -> tuple[int, datetime | None]:
         t = self._table
@@ -296,14 +430,23 @@ class OutboxRelay:
             await conn.rollback()
         return int(count), oldest
 
+    async def parked(self) -> int:
+        t = self._table
+        async with self._engine.connect() as conn:
+            count = (await conn.execute(select(func.count()).where(t.c.state == PARKED))).scalar()
+            await conn.rollback()
+        return int(count or 0)
+
     async def _update_metrics(self) -> None:
-        """Backlog size and age, at most once a second (it is a count over the table)."""
+        """Backlog size and age and parked rows, at most once a second (counts over the
+        table)."""
         now = time.monotonic()
         if now - self._last_metrics < 1.0:
             return
         self._last_metrics = now
         count, oldest = await self.backlog()
         OUTBOX_BACKLOG.labels(self._service).set(count)
+        OUTBOX_PARKED.labels(self._service).set(await self.parked())
         if oldest is None:
             OUTBOX_OLDEST_AGE.labels(self._service).set(0)
         else:

@@ -1,40 +1,103 @@
 """Settings shared by every service.
 
 A service subclasses :class:`ServiceSettings` with its own ``env_prefix`` (``IDENTITY_``...);
-shared infrastructure (Kafka, OTLP) is read unprefixed, as CONVENTIONS.md asks.
+shared infrastructure (Kafka, OTLP, the environment's name) is read unprefixed, as the
+conventions ask. Kafka credentials are per service principal, so each process gets its own
+``KAFKA_SASL_USERNAME`` and ``KAFKA_SASL_PASSWORD``.
 """
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _shared(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
 
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     service_name: str = "service"
+    environment: Literal["development", "test", "production"] = Field(
+        default="development", validation_alias=_shared("ENVIRONMENT")
+    )
     database_url: str = "sqlite+aiosqlite:///var/service.db"
+    migrate_on_start: bool = Field(
+        default=True,
+        description="Apply the migrations at start-up (one copy at a time); otherwise wait "
+        "until another process has brought the schema to head.",
+    )
     kafka_bootstrap_servers: str = Field(
-        default="127.0.0.1:9092",
-        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
+        default="127.0.0.1:9092", validation_alias=_shared("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", validation_alias=_shared("KAFKA_SECURITY_PROTOCOL")
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = Field(
+        default="SCRAM-SHA-512", validation_alias=_shared("KAFKA_SASL_MECHANISM")
+    )
+    kafka_sasl_username: str = Field(default="", validation_alias=_shared("KAFKA_SASL_USERNAME"))
+    kafka_sasl_password: str = Field(
+        default="", repr=False, validation_alias=_shared("KAFKA_SASL_PASSWORD")
     )
     otlp_endpoint: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "otlp_endpoint"),
+        default=None, validation_alias=_shared("OTEL_EXPORTER_OTLP_ENDPOINT")
     )
     log_json: bool | None = Field(
         default=None,
-        validation_alias=AliasChoices("LOG_JSON", "log_json"),
+        validation_alias=_shared("LOG_JSON"),
         description="JSON log lines; None chooses by whether stderr is a terminal.",
     )
-    log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+    log_level: str = Field(default="INFO", validation_alias=_shared("LOG_LEVEL"))
     http_max_body_bytes: int = 1_048_576
     outbox_batch_size: int = 200
     outbox_poll_interval_s: float = 0.05
+    outbox_max_row_attempts: int = Field(
+        default=5, ge=1, description="Failures of a row's own making before it is parked."
+    )
+    outbox_lease_ttl_s: float = Field(default=10.0, gt=0)
     consumer_batch_size: int = Field(
         default=200, ge=1, description="Most records a consumer takes from one fetch."
     )
     consumer_max_attempts: int = 5
     consumer_backoff_initial_s: float = 0.2
     consumer_backoff_max_s: float = 5.0
+    consumer_commit_interval_s: float = 0.2
+    consumer_drain_timeout_s: float = 20.0
+    outbox_retention_days: float = 7
+    inbox_retention_days: float = 30
+    dead_letters_retention_days: float = 90
+    retention_interval_s: float = 3600.0
+    liveness_stall_after_s: float = Field(
+        default=300.0, description="A step of a loop running longer fails /health/live."
+    )
+
+    def kafka_security(self) -> dict[str, Any]:
+        """aiokafka's security arguments (empty for a PLAINTEXT broker)."""
+        if self.kafka_security_protocol == "PLAINTEXT":
+            return {}
+        return {
+            "security_protocol": self.kafka_security_protocol,
+            "sasl_mechanism": self.kafka_sasl_mechanism,
+            "sasl_plain_username": self.kafka_sasl_username,
+            "sasl_plain_password": self.kafka_sasl_password,
+        }
+
+    def faststream_security(self) -> dict[str, Any]:
+        """FastStream's ``security`` argument for the same broker."""
+        if self.kafka_security_protocol == "PLAINTEXT":
+            return {}
+        from faststream.security import SASLScram256, SASLScram512
+
+        cls = SASLScram512 if self.kafka_sasl_mechanism == "SCRAM-SHA-512" else SASLScram256
+        return {
+            "security": cls(
+                self.kafka_sasl_username,
+                self.kafka_sasl_password,
+                use_ssl=self.kafka_security_protocol == "SASL_SSL",
+            )
+        }

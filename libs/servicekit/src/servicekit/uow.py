@@ -10,19 +10,20 @@ it cannot commit.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
 from contracts.base import EventPayload
 from sqlalchemy import Table
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.clock import Clock
 from servicekit.db import READ_ONLY
+from servicekit.faults import fault_point
 from servicekit.inbox import Inbox
 from servicekit.messaging import IncomingEvent
+from servicekit.metrics import INBOX_DUPLICATES
 from servicekit.outbox import OutboxWriter, Outgoing
 
 
@@ -35,9 +36,8 @@ class OutboxPort(Protocol):
 
 class InboxPort(Protocol):
     async def seen(self, consumer: str, event_id: str) -> bool: ...
-    async def seen_among(self, consumer: str, event_ids: Collection[str]) -> set[str]: ...
-    async def record(self, consumer: str, event_id: str, event_type: str) -> None: ...
-    async def record_many(self, consumer: str, events: Sequence[tuple[str, str]]) -> None: ...
+    async def claim(self, consumer: str, event_id: str, event_type: str) -> bool: ...
+    async def claim_many(self, consumer: str, events: Sequence[tuple[str, str]]) -> set[str]: ...
 
 
 class AbstractUnitOfWork(Protocol):
@@ -55,10 +55,6 @@ class AbstractUnitOfWork(Protocol):
     ) -> None: ...
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...
-
-
-class DuplicateEvent(Exception):
-    """Another copy of the consumer recorded the same event first."""
 
 
 class SqlAlchemyUnitOfWork:
@@ -114,13 +110,13 @@ class SqlAlchemyUnitOfWork:
     async def commit(self) -> None:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
-        try:
-            await self.session.commit()
-        except IntegrityError as exc:
-            if "inbox" in str(exc.orig).lower() or "pk_inbox" in str(exc.orig).lower():
-                raise DuplicateEvent(str(exc.orig)) from exc
-            raise
+        await self.outbox.flush()
+        if self.inbox.claimed:
+            fault_point("consumer.mid_handler", event_ids=self.inbox.claimed)
+        await self.session.commit()
         self.committed = True
+        if self.outbox.added and not self.inbox.claimed:
+            fault_point("uow.after_commit", event_ids=[e.envelope.id for e in self.outbox.added])
 
     async def rollback(self) -> None:
         await self.session.rollback()
@@ -133,19 +129,16 @@ T = TypeVar("T")
 async def consume_once(
     uow: U, consumer: str, event: IncomingEvent, effect: Callable[[U], Awaitable[T]]
 ) -> T | None:
-    """An idempotent consumer: run ``effect`` and record the event in the inbox in one
-    transaction. A duplicate (seen before, or recorded first by a concurrent copy) changes
-    nothing and returns None."""
-    try:
-        async with uow:
-            if await uow.inbox.seen(consumer, event.envelope.id):
-                return None
-            result = await effect(uow)
-            await uow.inbox.record(consumer, event.envelope.id, event.envelope.type)
-            await uow.commit()
-            return result
-    except DuplicateEvent:
-        return None
+    """An idempotent consumer: claim the event in the inbox, run ``effect``, commit both in
+    one transaction. A duplicate (done before, or held by a concurrent copy until it commits)
+    changes nothing and returns None."""
+    async with uow:
+        if not await uow.inbox.claim(consumer, event.envelope.id, event.envelope.type):
+            INBOX_DUPLICATES.labels(consumer).inc()
+            return None
+        result = await effect(uow)
+        await uow.commit()
+        return result
 
 
 async def consume_batch(
@@ -155,24 +148,26 @@ async def consume_batch(
     effect: Callable[[U, IncomingEvent], Awaitable[object]],
     flush: Callable[[U], Awaitable[object]] | None = None,
 ) -> int:
-    """:func:`consume_once` for several events in one transaction: each event's effect and its
-    inbox record commit together with the others'; events seen before (or twice in the batch)
-    are skipped. ``flush``, when given, runs after the last effect and before the commit, for
-    effects that stage their writes to make them in one statement. Returns how many were
-    applied. A concurrent copy having recorded one of them first raises
-    :class:`DuplicateEvent`: the caller then takes the events one by one."""
+    """:func:`consume_once` for several events in one transaction: the events are claimed in
+    one statement, then each claimed event's effect runs (in the fetch's order); events done
+    before, or twice in the batch, are skipped. ``flush``, when given, runs after the last
+    effect and before the commit, for effects that stage their writes to make them in one
+    statement. Returns how many were applied."""
     async with uow:
-        taken = await uow.inbox.seen_among(consumer, [e.envelope.id for e in events])
-        applied: list[tuple[str, str]] = []
+        claimed = await uow.inbox.claim_many(
+            consumer, [(e.envelope.id, e.envelope.type) for e in events]
+        )
+        applied = 0
         for event in events:
-            event_id = event.envelope.id
-            if event_id in taken:
+            if event.envelope.id not in claimed:
                 continue
-            taken.add(event_id)
+            claimed.discard(event.envelope.id)
             await effect(uow, event)
-            applied.append((event_id, event.envelope.type))
+            applied += 1
         if flush is not None:
             await flush(uow)
-        await uow.inbox.record_many(consumer, applied)
         await uow.commit()
-    return len(applied)
+    duplicates = len(events) - applied
+    if duplicates:
+        INBOX_DUPLICATES.labels(consumer).inc(duplicates)
+    return applied

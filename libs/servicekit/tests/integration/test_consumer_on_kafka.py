@@ -146,7 +146,9 @@ async def test_a_failing_handler_is_retried_then_dead_lettered_and_offsets_move_
     [dead] = await _read_all(kafka_bootstrap, f"{topic}.tests.dlq", 1)
     headers = dict(dead.headers)
     assert headers["dlq_attempts"] == b"3"
-    assert b"cannot handle this one" in headers["dlq_error"]
+    # the error's type and where it was raised, never its text (it may carry input values)
+    assert headers["dlq_error"].startswith(b"RuntimeError at ")
+    assert b"cannot handle this one" not in headers["dlq_error"]
     assert headers["ce_id"] == b"b1"
 
     # A second consumer of the same group starts after the committed offsets: nothing again.

@@ -3,7 +3,7 @@ double that records what it is asked to send and can be made to fail."""
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,10 +13,10 @@ from servicekit.clock import FakeClock
 from servicekit.db import create_engine, session_factory
 from servicekit.messaging import IncomingEvent
 from servicekit.relay import OutboxRelay
-from servicekit.tables import OUTBOX_PUBLISHED, add_messaging_tables
+from servicekit.tables import OUTBOX_PUBLISHED, messaging_tables
 from servicekit.testing.polling import eventually
 from servicekit.uow import SqlAlchemyUnitOfWork, consume_batch
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, insert, select
 from sqlalchemy.exc import DBAPIError
 
 NOW = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
@@ -52,6 +52,9 @@ class RecordingProducer:
             future.set_result(None)
         return future
 
+    async def topic_exists(self, topic: str) -> bool | None:
+        return True
+
 
 class Producers:
     """Hands out producers; the first ``failing`` producers fail every send."""
@@ -68,13 +71,29 @@ class Producers:
         return RecordingProducer(self.sent, fail)
 
 
+LEASES: dict[int, Any] = {}
+
+
 async def _setup(database_url: str) -> tuple[Any, Any, Any]:
     metadata = MetaData()
-    outbox, inbox = add_messaging_tables(metadata)
+    tables = messaging_tables(metadata)
     engine = create_engine(database_url)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
-    return engine, outbox, inbox
+    LEASES[id(tables.outbox)] = tables.lease
+    return engine, tables.outbox, tables.inbox
+
+
+def _relay(engine: Any, outbox: Any, producers: Any, clock: Any, **options: Any) -> OutboxRelay:
+    return OutboxRelay(
+        engine,
+        outbox,
+        LEASES[id(outbox)],
+        service="t",
+        producer_factory=producers,
+        clock=clock,
+        **options,
+    )
 
 
 async def _write(
@@ -97,7 +116,7 @@ async def test_committed_rows_are_published_in_order_with_their_envelope(databas
     engine, outbox, inbox = await _setup(database_url)
     await _write(engine, outbox, inbox, clock, ["a", "b", "a", "c"])
     producers = Producers()
-    relay = OutboxRelay(engine, outbox, service="t", producer_factory=producers, clock=clock)
+    relay = _relay(engine, outbox, producers, clock)
     assert await relay.publish_once() == 4
     assert [(t, k) for t, k, _, _ in producers.sent] == [
         ("identity.account", b"a"),
@@ -128,7 +147,7 @@ async def test_a_rolled_back_unit_of_work_leaves_no_outbox_row(database_url: str
             AccountRegisteredV1(account_id="x", kind="assure", registered_at=clock.now()),
             subject="x",
         )
-    relay = OutboxRelay(engine, outbox, service="t", producer_factory=Producers(), clock=clock)
+    relay = _relay(engine, outbox, Producers(), clock)
     assert await relay.backlog() == (0, None)
     await engine.dispose()
 
@@ -138,12 +157,11 @@ async def test_a_failing_producer_is_replaced_and_nothing_is_lost(database_url: 
     engine, outbox, inbox = await _setup(database_url)
     await _write(engine, outbox, inbox, clock, [f"s{i}" for i in range(5)])
     producers = Producers(failing=1)
-    relay = OutboxRelay(
+    relay = _relay(
         engine,
         outbox,
-        service="t",
-        producer_factory=producers,
-        clock=clock,
+        producers,
+        clock,
         backoff_initial_s=0.01,
         backoff_max_s=0.02,
         producer_stall_after=2,
@@ -160,8 +178,10 @@ async def test_a_failing_producer_is_replaced_and_nothing_is_lost(database_url: 
     assert [k for _, k, _, _ in producers.sent] == [f"s{i}".encode() for i in range(5)]
     assert producers.created == 2
     async with engine.connect() as conn:
-        attempts = (await conn.execute(select(outbox.c.attempts))).scalars().all()
-    assert all(a >= 2 for a in attempts)
+        rows = (await conn.execute(select(outbox.c.attempts, outbox.c.last_error))).all()
+    # a broker failure never counts against a row (rows are parked only for their own faults)
+    assert all(r.attempts == 1 for r in rows)
+    assert all("ConnectionError" in (r.last_error or "") for r in rows)
     assert await relay.backlog() == (0, None)
     await engine.dispose()
 
@@ -170,7 +190,7 @@ async def test_the_backlog_reports_pending_rows_and_their_age(database_url: str)
     clock = FakeClock()
     engine, outbox, inbox = await _setup(database_url)
     await _write(engine, outbox, inbox, clock, ["a", "b"])
-    relay = OutboxRelay(engine, outbox, service="t", producer_factory=Producers(), clock=clock)
+    relay = _relay(engine, outbox, Producers(), clock)
     count, oldest = await relay.backlog()
     assert count == 2
     assert oldest is not None
@@ -181,15 +201,15 @@ async def test_a_duplicate_event_is_recorded_once_in_the_inbox(database_url: str
     clock = FakeClock()
     engine, outbox, inbox = await _setup(database_url)
     sessions = session_factory(engine)
+    claims = []
     for _ in range(2):
         uow = SqlAlchemyUnitOfWork(
             sessions, outbox_table=outbox, inbox_table=inbox, source="t", clock=clock
         )
         async with uow:
-            if await uow.inbox.seen("c", "ev-1"):
-                continue
-            await uow.inbox.record("c", "ev-1", "x.y.z.v1")
+            claims.append(await uow.inbox.claim("c", "ev-1", "x.y.z.v1"))
             await uow.commit()
+    assert claims == [True, False]
     async with engine.connect() as conn:
         rows = (await conn.execute(select(inbox.c.event_id))).scalars().all()
     assert rows == ["ev-1"]
@@ -310,27 +330,55 @@ async def test_a_read_only_unit_of_work_cannot_write_on_postgres(
     )
     async with reader:
         with pytest.raises(DBAPIError, match="read-only transaction"):
-            await reader.outbox.add(
-                AccountRegisteredV1(account_id="a", kind="assure", registered_at=NOW),
-                subject="x",
+            await reader.session.execute(
+                insert(inbox).values(
+                    consumer="c", event_id="e", event_type="x.y.z.v1", processed_at=NOW
+                )
             )
     await engine.dispose()
 
 
-@pytest.mark.postgres
-async def test_only_one_relay_copy_publishes_at_a_time_on_postgres(
-    postgres_database_url: str,
+async def test_only_one_relay_copy_holds_the_lease_and_a_stopped_one_hands_it_over(
+    database_url: str,
 ) -> None:
     clock = FakeClock()
-    engine, outbox, inbox = await _setup(postgres_database_url)
-    await _write(engine, outbox, inbox, clock, ["a"])
-    first = OutboxRelay(engine, outbox, service="t", producer_factory=Producers(), clock=clock)
-    second = OutboxRelay(engine, outbox, service="t", producer_factory=Producers(), clock=clock)
-    assert await first._hold_leadership()
-    assert not await second._hold_leadership()
-    await first._close()
-    assert await second._hold_leadership()
-    await second._close()
+    engine, outbox, inbox = await _setup(database_url)
+    first = _relay(engine, outbox, Producers(), clock)
+    second = _relay(engine, outbox, Producers(), clock)
+    assert await first.lease.hold()
+    assert not await second.lease.hold()
+    await first._close()  # a copy that stops gives the lease up
+    assert await second.lease.hold()
+    assert second.lease.token == 2
+    await engine.dispose()
+
+
+async def test_a_relay_that_lost_its_lease_cannot_mark_rows_and_steps_down(
+    database_url: str,
+) -> None:
+    clock = FakeClock()
+    behind = FakeClock(clock.now())  # the stale copy's time stood still (paused, skewed)
+    engine, outbox, inbox = await _setup(database_url)
+    await _write(engine, outbox, inbox, clock, ["a", "b"])
+    stale_producers, new_producers = Producers(), Producers()
+    stale = _relay(engine, outbox, stale_producers, behind, lease_ttl_s=10)
+    leader = _relay(engine, outbox, new_producers, clock, lease_ttl_s=10)
+    assert await stale.lease.hold()
+    clock.advance(timedelta(seconds=11))
+    assert await leader.lease.hold()
+    assert leader.lease.token == 2
+    # the stale copy believes it still holds the lease: it publishes, its marks are refused
+    assert await stale.publish_once() == 2
+    assert not stale.lease.held
+    async with engine.connect() as conn:
+        states = (await conn.execute(select(outbox.c.state))).scalars().all()
+    assert set(states) == {"pending"}
+    assert await leader.publish_once() == 2
+    async with engine.connect() as conn:
+        states = (await conn.execute(select(outbox.c.state))).scalars().all()
+    assert set(states) == {OUTBOX_PUBLISHED}
+    # what the stale copy sent is a duplicate of the leader's, in the same order per key
+    assert [k for _, k, _, _ in stale_producers.sent] == [k for _, k, _, _ in new_producers.sent]
     await engine.dispose()
 
 
@@ -345,7 +393,7 @@ async def test_the_relay_continues_the_trace_of_the_request_that_wrote_the_row(
     with tracer("api").start_as_current_span("POST /v1/cabinets") as request:
         await _write(engine, outbox, inbox, clock, ["a"])
     producers = Producers()
-    relay = OutboxRelay(engine, outbox, service="t", producer_factory=producers, clock=clock)
+    relay = _relay(engine, outbox, producers, clock)
     await relay.publish_once()
     [publish] = [s for s in exporter.get_finished_spans() if s.name == "identity.account publish"]
     assert publish.context.trace_id == request.get_span_context().trace_id

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
+from delegation import Quarantine
 from servicekit.bus import MessageBus
-from servicekit.clock import Clock, SystemClock
-from servicekit.db import create_engine, session_factory
+from servicekit.clock import Clock
 from servicekit.messaging import IncomingEvent
-from servicekit.migrations import upgrade
-from servicekit.relay import OutboxRelay, aiokafka_producer_factory
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from servicekit.runtime import ServiceApp, ServiceRuntime, service_root
 
 from identity.adapters import orm
 from identity.adapters.nir_vault import NirVault
@@ -33,7 +30,7 @@ from identity.service_layer import (
 )
 from identity.service_layer.ports import PasswordHasher
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = service_root(__file__) / "migrations"
 
 HANDLERS = {
     commands.RegisterCabinet: handlers.register_cabinet,
@@ -59,25 +56,18 @@ AUTH_HANDLERS = {
 
 
 @dataclass
-class IdentityApp:
+class IdentityApp(ServiceApp):
     settings: IdentitySettings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    clock: Clock
     bus: MessageBus[IdentitySqlUnitOfWork, handlers.Dependencies]
     keys: KeyStore
     vault: NirVault
     auth_bus: MessageBus[IdentitySqlUnitOfWork, auth.AuthDependencies]
 
+    def quarantine(self) -> Quarantine:
+        return Quarantine(self.engine, orm.access)
+
     def new_uow(self, *, read_only: bool = False) -> IdentitySqlUnitOfWork:
-        uow = IdentitySqlUnitOfWork(
-            self.sessions,
-            outbox_table=orm.outbox,
-            inbox_table=orm.inbox,
-            source="identity",
-            clock=self.clock,
-            read_only=read_only,
-        )
+        uow = self.runtime.new_uow(IdentitySqlUnitOfWork, read_only=read_only)
         uow.vault = self.vault
         return uow
 
@@ -90,29 +80,8 @@ class IdentityApp:
     async def on_registry_record(self, event: IncomingEvent) -> None:
         await registry.record_affiliation(event, self.new_uow(), self.bus.deps)
 
-    def relay(self) -> OutboxRelay:
-        return OutboxRelay(
-            self.engine,
-            orm.outbox,
-            service="identity",
-            producer_factory=aiokafka_producer_factory(
-                self.settings.kafka_bootstrap_servers, "identity-relay"
-            ),
-            clock=self.clock,
-            batch_size=self.settings.outbox_batch_size,
-            poll_interval_s=self.settings.outbox_poll_interval_s,
-        )
-
-    async def migrate(self) -> None:
-        await upgrade(self.engine, MIGRATIONS)
-
     async def start_api(self) -> None:
-        if self.settings.migrate_on_start:
-            await self.migrate()
         await self.keys.load()
-
-    async def stop(self) -> None:
-        await self.engine.dispose()
 
 
 def bootstrap(
@@ -124,9 +93,10 @@ def bootstrap(
     settings = settings or IdentitySettings()
     if not settings.notifications_public_key:
         raise RuntimeError("NOTIFICATIONS_SEAL_PUBLIC_KEY is required to seal activation links")
-    clock = clock or SystemClock()
-    engine = create_engine(settings.database_url)
-    sessions = session_factory(engine)
+    runtime = ServiceRuntime.create(
+        "identity", settings, tables=orm.messaging, migrations=MIGRATIONS, clock=clock
+    )
+    clock = runtime.clock
     deps = handlers.Dependencies(
         clock=clock,
         hasher=hasher
@@ -137,11 +107,11 @@ def bootstrap(
         password_reset_url=settings.password_reset_url,
         email_confirmation_url=settings.email_confirmation_url,
     )
-    keys = KeyStore(engine, clock)
+    keys = KeyStore(runtime.engine, clock)
     if not settings.nir_key:
         raise RuntimeError("IDENTITY_NIR_KEY is required to keep NIRs encrypted at rest")
     vault = NirVault(settings.nir_key)
-    app = IdentityApp(settings, engine, sessions, clock, None, keys, vault, None)  # type: ignore[arg-type]
+    app = IdentityApp(runtime, settings, None, keys, vault, None)  # type: ignore[arg-type]
     app.bus = MessageBus(HANDLERS, app.new_uow, deps)  # type: ignore[arg-type]
     auth_deps = auth.AuthDependencies(deps, keys, deps.hasher.hash(RandomTokens().new_token()))
     app.auth_bus = MessageBus(AUTH_HANDLERS, app.new_uow, auth_deps)  # type: ignore[arg-type]

@@ -7,16 +7,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from servicekit.clock import Clock, SystemClock
-from servicekit.db import create_engine, session_factory
+from servicekit.clock import Clock
+from servicekit.loops import PeriodicLoop
 from servicekit.messaging import IncomingEvent
-from servicekit.migrations import upgrade
-from servicekit.relay import OutboxRelay, aiokafka_producer_factory
-from servicekit.worker import PeriodicLoop
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from servicekit.runtime import ServiceApp, ServiceRuntime, service_root
 
 from notifications.adapters import orm
-from notifications.adapters.dlq import KafkaDlqReplayer
 from notifications.adapters.letters import FolderLetterChannel, HttpLetterProvider
 from notifications.adapters.secrets import SealedSecretOpener
 from notifications.adapters.smtp import SmtpEmailChannel
@@ -24,29 +20,19 @@ from notifications.adapters.templates import PooledRenderer, TemplateRenderer
 from notifications.adapters.unit_of_work import NotificationsSqlUnitOfWork
 from notifications.config import NotificationsSettings
 from notifications.domain.model import RetrySchedule
-from notifications.service_layer import dispatch, handlers, operators
+from notifications.service_layer import dispatch, handlers
 from notifications.service_layer.ports import EmailChannel, LetterChannel
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = service_root(__file__) / "migrations"
 
 
 @dataclass
-class NotificationsApp:
+class NotificationsApp(ServiceApp):
     settings: NotificationsSettings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    clock: Clock
     deps: handlers.Dependencies
 
     def new_uow(self, *, read_only: bool = False) -> NotificationsSqlUnitOfWork:
-        return NotificationsSqlUnitOfWork(
-            self.sessions,
-            outbox_table=orm.outbox,
-            inbox_table=orm.inbox,
-            source="notifications",
-            clock=self.clock,
-            read_only=read_only,
-        )
+        return self.runtime.new_uow(NotificationsSqlUnitOfWork, read_only=read_only)
 
     async def on_event(self, event: IncomingEvent) -> None:
         """Consumer entry: plan the deliveries, then let the dispatcher send them."""
@@ -71,14 +57,6 @@ class NotificationsApp:
             self.new_uow, self.deps, self.settings.dispatch_batch_size
         )
 
-    def dlq_replayer(self) -> PeriodicLoop:
-        replayer = KafkaDlqReplayer(self.settings.kafka_bootstrap_servers)
-
-        async def step() -> int:
-            return await operators.carry_out_replays(self.new_uow, self.deps, replayer)
-
-        return PeriodicLoop("dlq-replayer", step, 1.0)
-
     def letter_tracker(self) -> PeriodicLoop:
         async def step() -> int:
             await dispatch.track_letters(self.new_uow, self.deps)
@@ -94,25 +72,9 @@ class NotificationsApp:
 
     _dispatcher: PeriodicLoop | None = None
 
-    def relay(self) -> OutboxRelay:
-        return OutboxRelay(
-            self.engine,
-            orm.outbox,
-            service="notifications",
-            producer_factory=aiokafka_producer_factory(
-                self.settings.kafka_bootstrap_servers, "notifications-relay"
-            ),
-            clock=self.clock,
-            batch_size=self.settings.outbox_batch_size,
-            poll_interval_s=self.settings.outbox_poll_interval_s,
-        )
-
-    async def migrate(self) -> None:
-        await upgrade(self.engine, MIGRATIONS)
-
     async def stop(self) -> None:
         self.deps.renderer.close()
-        await self.engine.dispose()
+        await super().stop()
 
 
 def bootstrap(
@@ -125,8 +87,10 @@ def bootstrap(
     settings = settings or NotificationsSettings()
     if not settings.seal_private_key:
         raise RuntimeError("NOTIFICATIONS_SEAL_PRIVATE_KEY is required to open sealed secrets")
-    clock = clock or SystemClock()
-    engine = create_engine(settings.database_url)
+    runtime = ServiceRuntime.create(
+        "notifications", settings, tables=orm.messaging, migrations=MIGRATIONS, clock=clock
+    )
+    clock = runtime.clock
     deps = handlers.Dependencies(
         clock=clock,
         renderer=(
@@ -153,7 +117,7 @@ def bootstrap(
         ),
         sending_timeout=timedelta(seconds=settings.delivery_sending_timeout_s),
     )
-    return NotificationsApp(settings, engine, session_factory(engine), clock, deps)
+    return NotificationsApp(runtime, settings, deps)
 
 
 def _letter_channel(settings: NotificationsSettings) -> LetterChannel:

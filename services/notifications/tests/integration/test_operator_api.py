@@ -14,11 +14,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from asgi_lifespan import LifespanManager
 from contracts.envelope import Envelope
-from notifications.adapters.dlq import KafkaDlqReplayer
 from notifications.bootstrap import NotificationsApp, bootstrap
 from notifications.config import NotificationsSettings
 from notifications.entrypoints.http import create_app
-from notifications.service_layer import operators
 from notifications_tokens import token, verifier
 from servicekit.sealing import generate_keypair
 from servicekit.testing.polling import eventually
@@ -118,11 +116,11 @@ async def test_dead_letters_go_back_to_their_topic_once_with_their_original_id(
         )
         assert resp.status_code == 202, resp.text
         replay_id = resp.json()["replay_id"]
-        replayer = KafkaDlqReplayer(kafka_bootstrap)
-        assert (
-            await operators.carry_out_replays(operator.app.new_uow, operator.app.deps, replayer)
-            == 1
+        runtime = operator.app.runtime
+        runtime.settings = runtime.settings.model_copy(
+            update={"kafka_bootstrap_servers": kafka_bootstrap}
         )
+        assert await runtime.carry_out_replay() == 1
         found: list[dict[str, bytes]] = []
 
         async def replayed() -> bool:
@@ -145,11 +143,17 @@ async def test_dead_letters_go_back_to_their_topic_once_with_their_original_id(
         assert "dlq_error" not in found[0]
         assert found[0]["replayed_from"] == b"identity.account.notifications.dlq"
         # A second request finds nothing left to move.
-        again = await operators.request_replay(
-            operator.app.new_uow, operator.app.deps, "identity.account", 100, "agent-1"
+        again = await operator.client.post(
+            "/v1/operator/dlq-replays",
+            json={"topic": "identity.account", "limit": 100},
+            headers={"Authorization": f"Bearer {token('agent')}"},
         )
-        await operators.carry_out_replays(operator.app.new_uow, operator.app.deps, replayer)
-        assert (await operators.get_replay(operator.app.new_uow, again.id)).replayed == 0
+        assert await operator.app.runtime.carry_out_replay() == 1
+        second = await operator.client.get(
+            f"/v1/operator/dlq-replays/{again.json()['replay_id']}",
+            headers={"Authorization": f"Bearer {token('agent')}"},
+        )
+        assert second.json()["replayed"] == 0
     finally:
         await consumer.stop()
     assert json.dumps(status.json())

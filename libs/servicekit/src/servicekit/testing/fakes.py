@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
@@ -48,21 +48,25 @@ class FakeOutbox:
 
 @dataclass
 class FakeInbox:
+    """Claims as the SQL inbox makes them: a claim of an event done (or claimed in this
+    transaction) is refused."""
+
     processed: set[tuple[str, str]] = field(default_factory=set)
     _pending: set[tuple[str, str]] = field(default_factory=set)
 
     async def seen(self, consumer: str, event_id: str) -> bool:
         return (consumer, event_id) in self.processed or (consumer, event_id) in self._pending
 
-    async def seen_among(self, consumer: str, event_ids: Collection[str]) -> set[str]:
-        return {e for e in event_ids if await self.seen(consumer, e)}
+    async def claim(self, consumer: str, event_id: str, event_type: str) -> bool:
+        return bool(await self.claim_many(consumer, [(event_id, event_type)]))
 
-    async def record(self, consumer: str, event_id: str, event_type: str) -> None:
-        self._pending.add((consumer, event_id))
-
-    async def record_many(self, consumer: str, events: Sequence[tuple[str, str]]) -> None:
-        for event_id, event_type in events:
-            await self.record(consumer, event_id, event_type)
+    async def claim_many(self, consumer: str, events: Sequence[tuple[str, str]]) -> set[str]:
+        claimed: set[str] = set()
+        for event_id, _ in events:
+            if not await self.seen(consumer, event_id):
+                self._pending.add((consumer, event_id))
+                claimed.add(event_id)
+        return claimed
 
     def commit(self) -> None:
         self.processed |= self._pending

@@ -3,8 +3,8 @@ turnover declarations, the delegated-access read model, the outbox and inbox."""
 
 from __future__ import annotations
 
-from servicekit.access import access_tables
-from servicekit.tables import add_messaging_tables
+from delegation import access_tables
+from servicekit.tables import messaging_tables
 from sqlalchemy import (
     JSON,
     Column,
@@ -81,5 +81,6 @@ declarations = Table(
     PrimaryKeyConstraint("affiliate_id", "period", name="pk_declarations"),
 )
 
-outbox, inbox = add_messaging_tables(metadata)
+messaging = messaging_tables(metadata)
+outbox, inbox = messaging.outbox, messaging.inbox
 access = access_tables(metadata)

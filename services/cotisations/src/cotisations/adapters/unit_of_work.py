@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from servicekit.access import DelegatedAccess
+from delegation import DelegatedAccess
 from servicekit.uow import SqlAlchemyUnitOfWork
 
 from cotisations.adapters import orm

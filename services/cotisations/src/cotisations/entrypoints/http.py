@@ -1,7 +1,5 @@
 """cotisations' HTTP API: « Consulter les données du compte » and income estimates."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -253,18 +251,15 @@ def _router(app: CotisationsApp, verifier: TokenVerifier) -> APIRouter:
 def create_app(app: CotisationsApp, verifier: TokenVerifier | None = None) -> FastAPI:
     verifier = verifier or TokenVerifier(http_jwks_fetcher(app.settings.jwks_url))
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if app.settings.migrate_on_start:
-            await app.migrate()
-        yield
-        await app.stop()
-
     return create_http_app(
         service="cotisations",
         title="cotisations — Mon compte",
         description="Le compte cotisant : cotisations, échéancier, accès des cabinets mandatés.",
-        routers=[_router(app, verifier), declarations_router(app, verifier)],
+        routers=[
+            _router(app, verifier),
+            declarations_router(app, verifier),
+            app.runtime.operator_router(bearer_principal(verifier)),
+        ],
         checks=[database_check(app.engine)],
-        lifespan=lifespan,
+        lifespan=app.runtime.api_lifespan(),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from servicekit.access import DelegatedAccess
+from delegation import DelegatedAccess
 from servicekit.uow import AbstractUnitOfWork
 
 from cotisations.domain.account import ContributionAccount

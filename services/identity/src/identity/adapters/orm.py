@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from servicekit.access import access_tables
-from servicekit.tables import add_messaging_tables
+from delegation import access_tables
+from servicekit.tables import messaging_tables
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -46,6 +46,7 @@ accounts = Table(
     Column("activated_at", DateTime(timezone=True), nullable=True),
     Column("affiliate_id", String(36), nullable=True),
     Column("category", String(30), nullable=True),
+    Column("version", Integer, nullable=False, default=0, server_default="0"),
     UniqueConstraint("affiliate_id", name="uq_accounts_affiliate_id"),
 )
 
@@ -111,5 +112,6 @@ affiliates = Table(
     Column("third_party_registration_allowed", Boolean, nullable=False, default=True),
 )
 
-outbox, inbox = add_messaging_tables(metadata)
+messaging = messaging_tables(metadata)
+outbox, inbox = messaging.outbox, messaging.inbox
 access = access_tables(metadata)

@@ -67,6 +67,7 @@ def _account_values(account: Account) -> dict[str, Any]:
         "activated_at": account.activated_at,
         "affiliate_id": account.affiliate_id,
         "category": account.category,
+        "version": account.version,
     }
 
 
@@ -132,6 +133,7 @@ def _to_account(row: Any) -> Account:
         activated_at=as_utc(row.activated_at),
         affiliate_id=row.affiliate_id,
         category=row.category,
+        version=row.version,
     )
 
 

@@ -96,3 +96,4 @@ class CabinetUserChanged(DomainEvent):
     rights: tuple[str, ...]
     notify: tuple[tuple[str, str], ...]
     changed_at: datetime
+    version: int | None = None

@@ -66,6 +66,8 @@ class Account:
     activated_at: datetime | None = None
     affiliate_id: str | None = None
     category: str | None = None
+    version: int = 0
+    """One more at each change of a firm user published to the others (rights, status)."""
     events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
 
     def change_rights(self, rights: frozenset[str]) -> bool:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import APIRouter, Depends, FastAPI, Request, status
 from servicekit.health import database_check
 from servicekit.http import create_http_app
@@ -133,18 +130,12 @@ def _router(app: IdentityApp) -> APIRouter:
 
 
 def create_app(app: IdentityApp) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await app.start_api()
-        yield
-        await app.stop()
-
     return create_http_app(
         service="identity",
         title="identity — Mon compte",
         description="Comptes des assurés, cabinets d'expertise comptable, authentification.",
         routers=[_router(app), auth_router(app)],
         checks=[database_check(app.engine)],
-        lifespan=lifespan,
+        lifespan=app.runtime.api_lifespan(on_start=[app.start_api]),
         max_body_bytes=app.settings.http_max_body_bytes,
     )

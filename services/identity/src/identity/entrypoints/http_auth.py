@@ -214,4 +214,5 @@ def auth_router(app: IdentityApp) -> APIRouter:
 
     router.include_router(personal_router(app, principal))
     router.include_router(cabinet_router(app, principal))
+    router.include_router(app.runtime.operator_router(principal))
     return router

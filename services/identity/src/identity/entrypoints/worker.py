@@ -1,20 +1,14 @@
-"""``python -m identity.entrypoints.worker``: identity's outbox relay (and, later, consumers)."""
+"""``python -m identity.entrypoints.worker``: the registry feed, identity's copy of the
+delegated-access read model, and the outbox relay."""
 
 from __future__ import annotations
 
-import os
-
-import uvicorn
 from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
 from contracts.partners import v1 as partners_v1
-from faststream.asgi import AsgiFastStream
-from servicekit.access import follow_access
-from servicekit.health import database_check
-from servicekit.logging import configure_logging
-from servicekit.messaging import EventRouter, RetryPolicy, make_broker
-from servicekit.tracing import configure_tracing
-from servicekit.worker import create_worker_app
+from delegation import follow_access
+from servicekit.messaging import EventRouter
+from servicekit.worker import WorkerApp, serve_worker, worker_app
 
 from identity.bootstrap import IdentityApp, bootstrap
 from identity.config import IdentitySettings
@@ -22,16 +16,7 @@ from identity.config import IdentitySettings
 
 def router(app: IdentityApp) -> EventRouter:
     """Every subscription (and publication) of identity's worker."""
-    events = EventRouter(
-        service="identity",
-        consumer="identity",
-        retry=RetryPolicy(
-            max_attempts=app.settings.consumer_max_attempts,
-            backoff_initial_s=app.settings.consumer_backoff_initial_s,
-            backoff_max_s=app.settings.consumer_backoff_max_s,
-        ),
-        batch_size=app.settings.consumer_batch_size,
-    )
+    events = app.runtime.new_router()
     events.on(
         partners_v1.REGISTRY_AFFILIATION,
         app.on_registry_record,
@@ -43,6 +28,7 @@ def router(app: IdentityApp) -> EventRouter:
         (mandates_v1.MANDATE, mandates_v1.PORTFOLIO),
         app.on_access_event,
         app.on_access_events,
+        app.quarantine(),
     )
     events.publishes(
         identity_v1.CABINET, identity_v1.CabinetRegisteredV1, identity_v1.CabinetUserChangedV1
@@ -66,25 +52,13 @@ def router(app: IdentityApp) -> EventRouter:
     return events
 
 
-def build(settings: IdentitySettings | None = None) -> AsgiFastStream:
-    settings = settings or IdentitySettings()
-    configure_logging("identity-worker", json=settings.log_json, level=settings.log_level)
-    configure_tracing("identity-worker", otlp_endpoint=settings.otlp_endpoint)
-    app = bootstrap(settings)
-    broker = make_broker(settings.kafka_bootstrap_servers, "identity-worker")
-    return create_worker_app(
-        broker=broker,
-        router=router(app),
-        loops=[app.relay()],
-        checks=[database_check(app.engine)],
-        on_shutdown=[app.stop],
-        title="identity worker",
-    )
+def build(settings: IdentitySettings | None = None) -> WorkerApp:
+    app = bootstrap(settings or IdentitySettings())
+    return worker_app(app.runtime, router(app), on_shutdown=[app.stop])
 
 
 def main() -> None:
-    port = int(os.environ.get("IDENTITY_WORKER_PORT", "8102"))
-    uvicorn.run(build(), host="127.0.0.1", port=port, log_config=None, access_log=False)
+    serve_worker(build, "identity", 8102)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ def _changed(
     actor_id: str,
     deps: Dependencies,
 ) -> CabinetUserChanged:
+    user.version += 1
     return CabinetUserChanged(
         cabinet_id=cabinet.id,
         cabinet_name=cabinet.raison_sociale,
@@ -53,6 +54,7 @@ def _changed(
         rights=tuple(sorted(user.rights)),
         notify=_notify(users, actor_id, user.id),
         changed_at=deps.clock.now(),
+        version=user.version,
     )
 
 

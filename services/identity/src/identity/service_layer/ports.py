@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from servicekit.access import DelegatedAccess
+from delegation import DelegatedAccess
 from servicekit.uow import AbstractUnitOfWork
 
 from identity.domain.affiliates import Affiliate

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from servicekit.tables import add_messaging_tables
+from servicekit.tables import messaging_tables
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -55,18 +55,6 @@ affiliates = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-dlq_replays = Table(
-    "dlq_replays",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    Column("topic", String(200), nullable=False),
-    Column("limit", Integer, nullable=False),
-    Column("requested_by", String(64), nullable=False),
-    Column("requested_at", DateTime(timezone=True), nullable=False),
-    Column("state", String(10), nullable=False),
-    Column("replayed", Integer, nullable=False, default=0),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
-    Column("error", Text, nullable=True),
-)
 
-outbox, inbox = add_messaging_tables(metadata)
+messaging = messaging_tables(metadata)
+outbox, inbox = messaging.outbox, messaging.inbox

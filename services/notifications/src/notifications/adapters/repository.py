@@ -12,16 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from servicekit.db import as_utc
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.adapters.orm import affiliates, deliveries, dlq_replays
+from notifications.adapters.orm import affiliates, deliveries
 from notifications.domain.directory import AffiliateContact
 from notifications.domain.model import PENDING, SENDING, SENT, Delivery
-from notifications.domain.replay import PENDING as REPLAY_PENDING
-from notifications.domain.replay import DlqReplay
 
 
 def _upsert_insert(session: AsyncSession) -> Any:
@@ -217,66 +215,5 @@ class SqlAlchemyAffiliateDirectory:
                 index_elements=[affiliates.c.affiliate_id],
                 set_={name: statement.excluded[name] for name in values},
                 where=affiliates.c.updated_at <= statement.excluded.updated_at,
-            )
-        )
-
-
-def _to_replay(row: Any) -> DlqReplay:
-    return DlqReplay(
-        id=row.id,
-        topic=row.topic,
-        limit=row.limit,
-        requested_by=row.requested_by,
-        requested_at=as_utc(row.requested_at),  # type: ignore[arg-type]
-        state=row.state,
-        replayed=row.replayed,
-        finished_at=as_utc(row.finished_at),
-        error=row.error,
-    )
-
-
-class SqlAlchemyReplayRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def add(self, replay: DlqReplay) -> None:
-        await self._session.execute(
-            insert(dlq_replays).values(
-                id=replay.id,
-                topic=replay.topic,
-                limit=replay.limit,
-                requested_by=replay.requested_by,
-                requested_at=replay.requested_at,
-                state=replay.state,
-                replayed=0,
-            )
-        )
-
-    async def get(self, replay_id: str) -> DlqReplay | None:
-        row = (
-            await self._session.execute(select(dlq_replays).where(dlq_replays.c.id == replay_id))
-        ).first()
-        return None if row is None else _to_replay(row)
-
-    async def next_pending(self) -> DlqReplay | None:
-        row = (
-            await self._session.execute(
-                select(dlq_replays)
-                .where(dlq_replays.c.state == REPLAY_PENDING)
-                .order_by(dlq_replays.c.requested_at)
-                .limit(1)
-            )
-        ).first()
-        return None if row is None else _to_replay(row)
-
-    async def save(self, replay: DlqReplay) -> None:
-        await self._session.execute(
-            update(dlq_replays)
-            .where(dlq_replays.c.id == replay.id)
-            .values(
-                state=replay.state,
-                replayed=replay.replayed,
-                finished_at=replay.finished_at,
-                error=replay.error,
             )
         )

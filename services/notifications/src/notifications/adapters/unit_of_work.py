@@ -7,16 +7,13 @@ from servicekit.uow import SqlAlchemyUnitOfWork
 from notifications.adapters.repository import (
     SqlAlchemyAffiliateDirectory,
     SqlAlchemyDeliveryRepository,
-    SqlAlchemyReplayRepository,
 )
 
 
 class NotificationsSqlUnitOfWork(SqlAlchemyUnitOfWork):
     deliveries: SqlAlchemyDeliveryRepository
     affiliates: SqlAlchemyAffiliateDirectory
-    replays: SqlAlchemyReplayRepository
 
     def _open(self) -> None:
         self.deliveries = SqlAlchemyDeliveryRepository(self.session)
         self.affiliates = SqlAlchemyAffiliateDirectory(self.session)
-        self.replays = SqlAlchemyReplayRepository(self.session)

@@ -25,25 +25,3 @@ class DeliveryRead(BaseModel):
 
 class DeliveryList(BaseModel):
     items: list[DeliveryRead]
-
-
-class DlqReplayCreate(BaseModel):
-    """Replay the dead letters of one consumed topic into it."""
-
-    topic: str = Field(
-        pattern=r"^[a-z]+(\.[a-z_]+)+$", examples=["identity.account"], max_length=200
-    )
-    limit: int = Field(default=1000, ge=1, le=100_000)
-
-
-class DlqReplayRead(BaseModel):
-    replay_id: str
-    topic: str
-    dlq: str
-    limit: int
-    state: str = Field(examples=["pending", "done", "failed"])
-    replayed: int
-    requested_by: str
-    requested_at: datetime
-    finished_at: datetime | None
-    error: str | None

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
-import uvicorn
 from contracts.appointments import v1 as appointments_v1
 from contracts.cotisations import v1 as cotisations_v1
 from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
 from contracts.notifications import v1 as notifications_v1
-from faststream.asgi import AsgiFastStream
-from servicekit.health import database_check
-from servicekit.logging import configure_logging
-from servicekit.messaging import EventRouter, RetryPolicy, make_broker
-from servicekit.tracing import configure_tracing
-from servicekit.worker import create_worker_app
+from servicekit.messaging import EventRouter
+from servicekit.worker import WorkerApp, serve_worker, worker_app
 
 from notifications.bootstrap import NotificationsApp, bootstrap
 from notifications.config import NotificationsSettings
@@ -25,16 +18,7 @@ from notifications.service_layer.planning import PLANNERS
 
 def router(app: NotificationsApp) -> EventRouter:
     """Every subscription of notifications' worker."""
-    events = EventRouter(
-        service="notifications",
-        consumer="notifications",
-        retry=RetryPolicy(
-            max_attempts=app.settings.consumer_max_attempts,
-            backoff_initial_s=app.settings.consumer_backoff_initial_s,
-            backoff_max_s=app.settings.consumer_backoff_max_s,
-        ),
-        batch_size=app.settings.consumer_batch_size,
-    )
+    events = app.runtime.new_router()
     for topic in (
         identity_v1.ACCOUNT,
         identity_v1.CABINET,
@@ -66,31 +50,18 @@ def router(app: NotificationsApp) -> EventRouter:
     return events
 
 
-def build(settings: NotificationsSettings | None = None) -> AsgiFastStream:
-    settings = settings or NotificationsSettings()
-    configure_logging("notifications-worker", json=settings.log_json, level=settings.log_level)
-    configure_tracing("notifications-worker", otlp_endpoint=settings.otlp_endpoint)
-    app = bootstrap(settings)
-    broker = make_broker(settings.kafka_bootstrap_servers, "notifications-worker")
-
-    async def migrate() -> None:
-        if settings.migrate_on_start:
-            await app.migrate()
-
-    return create_worker_app(
-        broker=broker,
-        router=router(app),
-        loops=[app.dispatcher(), app.letter_tracker(), app.dlq_replayer(), app.relay()],
-        checks=[database_check(app.engine)],
-        on_startup=[migrate],
+def build(settings: NotificationsSettings | None = None) -> WorkerApp:
+    app = bootstrap(settings or NotificationsSettings())
+    return worker_app(
+        app.runtime,
+        router(app),
+        loops=[app.dispatcher(), app.letter_tracker()],
         on_shutdown=[app.stop],
-        title="notifications worker",
     )
 
 
 def main() -> None:
-    port = int(os.environ.get("NOTIFICATIONS_WORKER_PORT", "8112"))
-    uvicorn.run(build(), host="127.0.0.1", port=port, log_config=None, access_log=False)
+    serve_worker(build, "notifications", 8112)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ from servicekit.uow import AbstractUnitOfWork
 
 from notifications.domain.directory import AffiliateContact
 from notifications.domain.model import Delivery, DeliveryFailed
-from notifications.domain.replay import DlqReplay
 
 
 @dataclass(frozen=True)
@@ -51,19 +50,6 @@ class DeliveryRepository(Protocol):
     async def letters_in_transit(self, limit: int) -> list[Delivery]: ...
 
 
-class ReplayRepository(Protocol):
-    async def add(self, replay: DlqReplay) -> None: ...
-    async def get(self, replay_id: str) -> DlqReplay | None: ...
-    async def next_pending(self) -> DlqReplay | None: ...
-    async def save(self, replay: DlqReplay) -> None: ...
-
-
-class DlqReplayer(Protocol):
-    async def replay(self, dlq: str, topic: str, limit: int) -> int:
-        """Move up to ``limit`` dead letters back to ``topic``; return how many."""
-        ...
-
-
 class AffiliateDirectory(Protocol):
     async def get(self, affiliate_id: str) -> AffiliateContact | None: ...
     async def get_many(self, affiliate_ids: Collection[str]) -> dict[str, AffiliateContact]: ...
@@ -77,8 +63,6 @@ class NotificationsUnitOfWork(AbstractUnitOfWork, Protocol):
     def deliveries(self) -> DeliveryRepository: ...
     @property
     def affiliates(self) -> AffiliateDirectory: ...
-    @property
-    def replays(self) -> ReplayRepository: ...
 
 
 @dataclass(frozen=True)

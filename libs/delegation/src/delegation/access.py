@@ -1,0 +1,97 @@
+"""``DelegatedAccess``: the rule (:mod:`delegation.rule`) applied to the read model held in the
+service's own database — the one object identity, cotisations, mandates and the services to
+come ask, so that they all give the same answers."""
+
+from __future__ import annotations
+
+from servicekit.auth import Principal, Right
+from servicekit.messaging import IncomingEvent
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from delegation.read_model import AccessReadModel
+from delegation.rule import Grant, decide, needs_grant, not_found
+from delegation.tables import AFFILIATE, CABINET, EVERYONE, AccessTables
+
+
+class DelegatedAccess:
+    def __init__(self, session: AsyncSession, tables: AccessTables) -> None:
+        self._session = session
+        self._t = tables
+        self.read_model = AccessReadModel(session, tables)
+
+    async def require(
+        self,
+        principal: Principal,
+        affiliate_id: str,
+        right: Right,
+        *,
+        delegable: bool = True,
+    ) -> None:
+        """Raise ``NotFound`` (404) or ``Forbidden`` (403, naming the right) unless allowed."""
+        if not needs_grant(principal, affiliate_id, delegable=delegable):
+            return
+        decide(principal, right, await self.grant(principal, affiliate_id))
+
+    async def require_live_user(self, principal: Principal) -> None:
+        """For a firm user's actions in their own firm: refused (404) at once when the user
+        is suspended or removed, whatever their token still says."""
+        if principal.actor == "cabinet_user" and not await self._user_live(principal.subject):
+            raise not_found()
+
+    async def grant(self, principal: Principal, affiliate_id: str) -> Grant:
+        m, s = self._t.mandates, self._t.subscriptions
+        mandate = (
+            await self._session.execute(
+                select(m.c.portfolio_id).where(
+                    m.c.affiliate_id == affiliate_id,
+                    m.c.cabinet_id == principal.cabinet_id,
+                    m.c.active.is_(True),
+                )
+            )
+        ).first()
+        subscribed = False
+        if mandate is not None and mandate.portfolio_id is not None:
+            subscribed = (
+                await self._session.execute(
+                    select(s.c.subscribed).where(
+                        s.c.portfolio_id == mandate.portfolio_id,
+                        s.c.account_id == principal.subject,
+                        s.c.subscribed.is_(True),
+                    )
+                )
+            ).first() is not None
+        return Grant(
+            mandate_active=mandate is not None,
+            subscribed=subscribed,
+            user_live=await self._user_live(principal.subject),
+            quarantined=await self._quarantined(affiliate_id, principal.cabinet_id or ""),
+        )
+
+    async def _user_live(self, account_id: str) -> bool:
+        u = self._t.users
+        row = (
+            await self._session.execute(select(u.c.live).where(u.c.account_id == account_id))
+        ).first()
+        return row is None or bool(row.live)
+
+    async def _quarantined(self, affiliate_id: str, cabinet_id: str) -> bool:
+        q = self._t.quarantine
+        row = (
+            await self._session.execute(
+                select(q.c.key)
+                .where(
+                    or_(
+                        and_(q.c.scope == AFFILIATE, q.c.key == affiliate_id),
+                        and_(q.c.scope == CABINET, q.c.key == cabinet_id),
+                        q.c.scope == EVERYONE,
+                    )
+                )
+                .limit(1)
+            )
+        ).first()
+        return row is not None
+
+    async def apply(self, event: IncomingEvent) -> None:
+        """Update the read model (see :class:`AccessReadModel`)."""
+        await self.read_model.apply(event)
