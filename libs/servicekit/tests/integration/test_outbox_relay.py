@@ -342,7 +342,7 @@ async def test_only_one_relay_copy_holds_the_lease_and_a_stopped_one_hands_it_ov
     database_url: str,
 ) -> None:
     clock = FakeClock()
-    engine, outbox, inbox = await _setup(database_url)
+    engine, outbox, _inbox = await _setup(database_url)
     first = _relay(engine, outbox, Producers(), clock)
     second = _relay(engine, outbox, Producers(), clock)
     assert await first.lease.hold()

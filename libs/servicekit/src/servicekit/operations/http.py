@@ -2,7 +2,6 @@
 README): the dead letters and their replay, and the parked outbox rows, retried or discarded.
 """
 
-
 from collections.abc import Collection
 from datetime import datetime
 from typing import Annotated, Any, Literal
