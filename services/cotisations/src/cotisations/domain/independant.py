@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from cotisations.domain.errors import InvalidComputationInput
+from cotisations.domain.errors import ComputationInputInvalid
 from cotisations.domain.rates import CFP_INDEPENDANT, YearConstants, constants
 from cotisations.domain.results import Computation
 from cotisations.domain.rounding import clamp, euro, places
@@ -56,7 +56,7 @@ def minimum_invalidite(c: YearConstants) -> D:
 
 def compute_independant(year: int, activity: str, income: D, *, acre: bool = False) -> Computation:
     if activity not in ACTIVITIES:
-        raise InvalidComputationInput(
+        raise ComputationInputInvalid(
             f"Activité inconnue « {activity} » (attendu : artisan, commercant ou liberal)."
         )
     c = constants(year)
@@ -123,7 +123,7 @@ def compute_independant(year: int, activity: str, income: D, *, acre: bool = Fal
 def compute_first_year_forfait(year: int, activity: str, *, acre: bool = False) -> Computation:
     """§1.14: the provisional contributions of a business created during the year."""
     if activity not in ACTIVITIES:
-        raise InvalidComputationInput(f"Activité inconnue « {activity} ».")
+        raise ComputationInputInvalid(f"Activité inconnue « {activity} ».")
     c = constants(year)
     p = c.pass_
     f = euro(D("0.19") * p)

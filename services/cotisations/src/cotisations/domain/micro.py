@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from cotisations.domain.errors import InvalidComputationInput
+from cotisations.domain.errors import ComputationInputInvalid
 from cotisations.domain.rates import CFP_MICRO, TFC_MICRO, YearConstants, constants
 from cotisations.domain.results import Computation
 from cotisations.domain.rounding import cents, euro, places
@@ -31,14 +31,14 @@ def compute_micro(
     year: int, activity: str, turnover: D, *, nature: str | None = None, acre: bool = False
 ) -> Computation:
     if activity not in ACTIVITIES:
-        raise InvalidComputationInput(
+        raise ComputationInputInvalid(
             f"Activité inconnue « {activity} » (attendu : vente, services_bic ou bnc)."
         )
     if activity == "bnc":
         nature = "liberale"
     nature = nature or "commerciale"
     if (activity, nature) not in CFP_MICRO:
-        raise InvalidComputationInput(
+        raise ComputationInputInvalid(
             f"Nature inconnue « {nature} » (attendu : commerciale ou artisanale)."
         )
     c = constants(year)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal as D
 
+from cotisations.domain.errors import ComputationInputInvalid
+
 
 @dataclass(frozen=True)
 class YearConstants:
@@ -102,8 +104,6 @@ def constants(year: int) -> YearConstants:
         return YEARS[year]
     except KeyError:
         known = ", ".join(str(y) for y in sorted(YEARS))
-        from cotisations.domain.errors import InvalidComputationInput
-
-        raise InvalidComputationInput(
+        raise ComputationInputInvalid(
             f"L'année {year} n'est pas couverte (années connues : {known})."
         ) from None
