@@ -1,9 +1,9 @@
-"""A micro-entrepreneur's turnover declarations (SPEC.md 4.3; RULES.md §3).
+"""A micro-entrepreneur's turnover declarations (docs/rules.md §6.8, §4).
 
 A monthly declarant declares each month, a quarterly one each quarter. What is owed is the
-period's turnover times the rates of the activity, rounded as RULES.md §3 says (the cotisations
-and the chamber tax to the euro, the CFP to the cent), due at the declaration deadline: the
-last day of the month after the period, moved to the next working day of the département.
+period's turnover times the rates of the activity (the cotisations and the chamber tax rounded
+to the euro, the CFP to the cent), due at the declaration deadline: the last day of the month
+after the period, moved to the next working day of the département.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Contributions of a micro-entrepreneur, exactly as RULES.md §3 states them (monthly rounding
-of the cotisations and of the chamber tax; CFP to the cent)."""
+"""Contributions of a micro-entrepreneur, exactly as docs/rules.md §4 states them (monthly
+rounding of the cotisations and of the chamber tax; CFP to the cent)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def micro_rate(c: YearConstants, activity: str, acre: bool) -> D:
 
 
 def monthly_amount(turnover: D, rate: D) -> D:
-    """§3.2: the monthly contribution on a month's share of the turnover, to the euro."""
+    """The monthly contribution on a month's share of the turnover, to the euro (§4)."""
     return euro(turnover * rate / HUNDRED / 12)
 
 

@@ -1,4 +1,4 @@
-"""The constants of each year, in one table: a new year is a data change (RULES.md §0.1, §3)."""
+"""The constants of each year, in one table: a new year is a data change (docs/rules.md §2)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Regularisation (SPEC.md 4.2): when the definitive income of a past year is declared, that
-year is recomputed; the balance against what its instalments called is spread over the
+"""Regularisation (docs/rules.md §6.7): when the definitive income of a past year is declared,
+that year is recomputed; the balance against what its instalments called is spread over the
 remaining instalments of the current year, or refunded when it is a credit.
 
 With no instalment of the current year left to carry it, a balance owed is a debt due on the
