@@ -78,6 +78,11 @@ class FakeCotisationsUow(FakeUnitOfWorkBase):
         self.access = FakeAccess()
         self._fresh()
 
+    def given(self, account: ContributionAccount) -> None:
+        """An account already committed before the test's use cases run."""
+        self.committed[account.affiliate_id] = account
+        self._fresh()
+
     def _fresh(self) -> None:
         self.accounts = FakeAccounts(dict(self.committed))
 
@@ -108,8 +113,7 @@ class Service:
         )
         for name, value in values.items():
             setattr(account, name, value)
-        self.uow.committed[affiliate_id] = account
-        self.uow._fresh()
+        self.uow.given(account)
 
     def account(self, affiliate_id: str) -> ContributionAccount:
         return self.uow.committed[affiliate_id]
