@@ -3,25 +3,56 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from dataclasses import dataclass, field
+from functools import partial
 
 from delegation import Quarantine
-from servicekit.clock import Clock, FakeClock
+from servicekit.bus import Handler, MessageBus
+from servicekit.clock import Clock, SystemClock
+from servicekit.logging import get_logger
 from servicekit.messaging import IncomingEvent
 from servicekit.runtime import ServiceApp, ServiceRuntime, service_root
 
 from cotisations.adapters import orm
+from cotisations.adapters.business_date import BusinessDateClock
 from cotisations.adapters.unit_of_work import CotisationsSqlUnitOfWork
 from cotisations.config import CotisationsSettings
-from cotisations.service_layer import handlers
+from cotisations.domain import commands
+from cotisations.service_layer import consumers, handlers, queries
+from cotisations.service_layer.ports import CotisationsUnitOfWork
 
 MIGRATIONS = service_root(__file__) / "migrations"
+
+Handlers = dict[type[commands.Command], Handler[CotisationsUnitOfWork, handlers.Dependencies]]
+
+HANDLERS: Handlers = {
+    commands.ApplyEstimate: handlers.apply_estimate,
+    commands.DeclareIncome: handlers.declare_income,
+    commands.DeclareTurnover: handlers.declare_turnover,
+    commands.ChangePeriodicity: handlers.change_periodicity,
+    commands.ChangeDebitDay: handlers.change_debit_day,
+}
+QUERIES: Handlers = {
+    commands.ReadAccount: queries.read_account,
+    commands.PreviewEstimate: queries.preview_estimate,
+    commands.ReadCareer: queries.read_career,
+}
+
+_log = get_logger(__name__)
 
 
 @dataclass
 class CotisationsApp(ServiceApp):
     settings: CotisationsSettings
+    bus: MessageBus[CotisationsUnitOfWork, handlers.Dependencies] = field(init=False)
+    """The use cases that change an account (``HANDLERS``)."""
+    queries: MessageBus[CotisationsUnitOfWork, handlers.Dependencies] = field(init=False)
+    """What the account shows (``QUERIES``), on read-only units of work."""
+
+    def __post_init__(self) -> None:
+        deps = handlers.Dependencies(clock=self.clock)
+        self.bus = MessageBus(HANDLERS, self.new_uow, deps)
+        self.queries = MessageBus(QUERIES, partial(self.new_uow, read_only=True), deps)
 
     def new_uow(self, *, read_only: bool = False) -> CotisationsSqlUnitOfWork:
         return self.runtime.new_uow(CotisationsSqlUnitOfWork, read_only=read_only)
@@ -30,25 +61,40 @@ class CotisationsApp(ServiceApp):
         return Quarantine(self.engine, orm.access)
 
     async def on_affiliate(self, event: IncomingEvent) -> None:
-        await handlers.on_affiliate(event, self.new_uow())
+        await consumers.on_affiliate(event, self.new_uow())
 
     async def on_affiliates(self, events: Sequence[IncomingEvent]) -> None:
-        await handlers.on_affiliates(events, self.new_uow())
+        await consumers.on_affiliates(events, self.new_uow())
 
     async def on_access_event(self, event: IncomingEvent) -> None:
-        await handlers.on_access_event(event, self.new_uow())
+        await consumers.on_access_event(event, self.new_uow())
 
     async def on_access_events(self, events: Sequence[IncomingEvent]) -> None:
-        await handlers.on_access_events(events, self.new_uow())
+        await consumers.on_access_events(events, self.new_uow())
+
+
+def business_clock(settings: CotisationsSettings) -> Clock:
+    """The real time, unless the development setting ``COTISATIONS_BUSINESS_DATE`` stops the
+    account rules on one day (refused in production by the settings); said at start-up."""
+    if settings.business_date is None:
+        return SystemClock()
+    _log.warning(
+        "business_date_override",
+        business_date=settings.business_date.isoformat(),
+        environment=settings.environment,
+    )
+    return BusinessDateClock(settings.business_date)
 
 
 def bootstrap(
     settings: CotisationsSettings | None = None, *, clock: Clock | None = None
 ) -> CotisationsApp:
     settings = settings or CotisationsSettings()
-    if clock is None and settings.business_date is not None:
-        clock = FakeClock(datetime.combine(settings.business_date, time(9), tzinfo=UTC))
     runtime = ServiceRuntime.create(
-        "cotisations", settings, tables=orm.messaging, migrations=MIGRATIONS, clock=clock
+        "cotisations",
+        settings,
+        tables=orm.messaging,
+        migrations=MIGRATIONS,
+        clock=clock or business_clock(settings),
     )
     return CotisationsApp(runtime, settings)

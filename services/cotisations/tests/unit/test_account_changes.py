@@ -7,13 +7,13 @@ from datetime import date
 from decimal import Decimal as D  # noqa: N817
 
 import pytest
-from cotisations.domain.account import (
-    ContributionAccount,
+from cotisations.domain.account import ContributionAccount
+from cotisations.domain.errors import (
+    ComputationInputInvalid,
     DebitDayLocked,
     IncomeAlreadyDeclared,
     PeriodAlreadyDeclared,
 )
-from cotisations.domain.errors import InvalidComputationInput
 from cotisations.domain.independant import compute_independant
 from cotisations.domain.schedule import echeancier
 from hypothesis import given
@@ -117,7 +117,7 @@ def test_an_estimate_of_the_current_year_stands_when_last_year_is_regularised() 
 def test_a_definitive_income_for_a_year_not_finished_or_before_the_account_is_refused(
     year: int, today: date, message: str
 ) -> None:
-    with pytest.raises(InvalidComputationInput, match=message):
+    with pytest.raises(ComputationInputInvalid, match=message):
         _artisan().declare_income(year, D(30000), today)
 
 
@@ -184,7 +184,7 @@ def test_the_debit_day_changes_once_a_year_and_not_for_a_quarterly_account() -> 
         account.change_debit_day(5, date(2026, 6, 1))
     assert locked.value.unlocks_on == date(2027, 1, 1)
     quarterly = _artisan(periodicity="quarterly")
-    with pytest.raises(InvalidComputationInput, match="mensuel"):
+    with pytest.raises(ComputationInputInvalid, match="mensuel"):
         quarterly.change_debit_day(20, today)
 
 
@@ -222,14 +222,14 @@ def test_a_quarter_declared_is_due_at_the_end_of_the_month_after_it() -> None:
 def test_a_period_badly_written_or_not_finished_is_refused(
     periodicity: str, period: str, today: date, message: str
 ) -> None:
-    with pytest.raises(InvalidComputationInput, match=message):
+    with pytest.raises(ComputationInputInvalid, match=message):
         _micro(periodicity).declare_turnover(period, D(1000), today)
 
 
 def test_turnover_declarations_and_estimates_are_each_for_their_own_regime() -> None:
-    with pytest.raises(InvalidComputationInput, match="micro-entrepreneur"):
+    with pytest.raises(ComputationInputInvalid, match="micro-entrepreneur"):
         _artisan().declare_turnover("2026-01", D(1000), date(2026, 3, 1))
-    with pytest.raises(InvalidComputationInput, match="estimation"):
+    with pytest.raises(ComputationInputInvalid, match="estimation"):
         _micro().estimate(2026, D(1000), date(2026, 3, 1))
 
 

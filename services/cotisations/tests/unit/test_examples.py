@@ -1,4 +1,4 @@
-"""The worked examples of RULES.md, to the cent, through the command line."""
+"""The worked examples of docs/rules.md, to the cent, through the command line."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from cotisations.domain.independant import (
     quarters_validated,
 )
 
-SHARED = Path(__file__).resolve().parents[4].parent / "shared" / "cotisations"
-INPUTS = [json.loads(line) for line in (SHARED / "examples_input.jsonl").read_text().splitlines()]
+DATA = Path(__file__).resolve().parents[1] / "data"
+INPUTS = [json.loads(line) for line in (DATA / "examples_input.jsonl").read_text().splitlines()]
 EXPECTED = {
     item["id"]: item
     for item in (
-        json.loads(line) for line in (SHARED / "examples_expected.jsonl").read_text().splitlines()
+        json.loads(line) for line in (DATA / "examples_expected.jsonl").read_text().splitlines()
     )
 }
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from cotisations.domain.calendar import next_working_day
-from cotisations.domain.errors import InvalidComputationInput
+from cotisations.domain.errors import ComputationInputInvalid
 from cotisations.domain.rules import DebitDayChange, EstimateLock, periodicity_change_applies_from
 from cotisations.domain.schedule import Instalment, due_dates, echeancier, revise
 
@@ -56,7 +56,7 @@ def test_cents_are_distributed_so_instalments_sum_exactly() -> None:
 
 
 def test_an_invalid_debit_day_is_refused() -> None:
-    with pytest.raises(InvalidComputationInput):
+    with pytest.raises(ComputationInputInvalid):
         due_dates(2026, "monthly", 10, "75")
 
 

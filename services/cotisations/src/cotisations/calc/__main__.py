@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 from cotisations.domain.compute import compute
-from cotisations.domain.errors import InvalidComputationInput
+from cotisations.domain.errors import ComputationInputInvalid
 
 
 def number(value: Decimal) -> int | float:
@@ -37,7 +37,7 @@ def answer(line: str) -> dict[str, Any]:
         return {"id": None, "error": "Chaque ligne doit être un objet JSON."}
     try:
         result = compute(request)
-    except InvalidComputationInput as exc:
+    except ComputationInputInvalid as exc:
         return {"id": request.get("id"), "error": exc.message}
     return {
         "id": request.get("id"),

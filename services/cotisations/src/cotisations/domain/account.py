@@ -1,8 +1,13 @@
-"""The contribution account of an affilié in a contributing category (SPEC.md 4.1).
+"""The contribution account of an affilié in a contributing category (docs/rules.md §6).
 
 Opened from the registry's events; radiation closes it (no instalment after the radiation
 date). Its provisional contributions of a year come from the latest income known (an estimate,
 or the year before), and from the minimum contributions while none is known.
+
+Each change is asked in two steps: a decision that changes nothing (``estimate``,
+``declare_income``, ``change_periodicity``, ``change_debit_day``, ``declare_turnover``: what a
+preview shows), then its ``apply_*``, which checks the decision still holds, changes the
+account and records the domain events in ``self.events``.
 """
 
 from __future__ import annotations
@@ -13,24 +18,40 @@ from decimal import Decimal
 
 from cotisations.domain.career import CareerYear, career_year
 from cotisations.domain.declarations import PeriodDeclaration, declare_turnover, parse_period
-from cotisations.domain.errors import CotisationsError, InvalidComputationInput
+from cotisations.domain.declarations import check_declarable as check_period_declarable
+from cotisations.domain.errors import (
+    ComputationInputInvalid,
+    EstimateLocked,
+    IncomeAlreadyDeclared,
+    PeriodAlreadyDeclared,
+)
+from cotisations.domain.events import (
+    DomainEvent,
+    EstimateApplied,
+    IncomeDeclared,
+    PaymentTermsChanged,
+    Requester,
+    ScheduleRevised,
+    TurnoverDeclared,
+)
 from cotisations.domain.independant import compute_independant
 from cotisations.domain.micro import compute_micro
-from cotisations.domain.regularisation import Carried, Regularisation, regularise
-from cotisations.domain.results import Computation
-from cotisations.domain.rules import (
-    CHANGE_NOTICE,
-    DebitDayChange,
-    EstimateLock,
-    periodicity_change_applies_from,
+from cotisations.domain.regularisation import (
+    Carried,
+    Regularisation,
+    adjusted,
+    check_declarable,
+    regularise,
 )
-from cotisations.domain.schedule import (
-    Instalment,
-    Revision,
-    due_dates,
-    echeancier,
-    revise,
-    split,
+from cotisations.domain.results import Computation
+from cotisations.domain.rules import EstimateLock
+from cotisations.domain.schedule import Instalment, Revision, echeancier, revise
+from cotisations.domain.terms import (
+    ScheduleChange,
+    check_debit_day,
+    check_debit_day_unlocked,
+    check_periodicity,
+    reschedule,
 )
 
 CONTRIBUTING = {
@@ -38,6 +59,19 @@ CONTRIBUTING = {
     "commercant": ("independant", "commercant"),
     "micro_entrepreneur": ("micro", "services_bic"),
 }
+
+
+def contributes(category: str) -> bool:
+    """Whether an affilié of ``category`` has a contribution account (docs/rules.md §6.1)."""
+    return category in CONTRIBUTING
+
+
+@dataclass(frozen=True)
+class Estimate:
+    year: int
+    income: Decimal
+    computation: Computation
+    revision: Revision
 
 
 @dataclass
@@ -58,7 +92,21 @@ class ContributionAccount:
     debit_day_changed_on: date | None = None
     regularisations: list[Regularisation] = field(default_factory=list)
     declarations: list[PeriodDeclaration] = field(default_factory=list)
+    events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
 
+    # -- the registry (docs/rules.md §6.1) --------------------------------------------------
+    def follow_registry(self, departement: str, holder_name: str, radiated_on: date | None) -> None:
+        """The affilié as the registry now knows them; a radiation closes the account (a later
+        record without it does not reopen it)."""
+        self.departement = departement
+        self.holder_name = holder_name
+        if radiated_on is not None:
+            self.close(radiated_on)
+
+    def close(self, on: date) -> None:
+        self.closed_on = on
+
+    # -- what the account calls (docs/rules.md §6.2, §6.3) --------------------------------
     @property
     def kind(self) -> str:
         return CONTRIBUTING[self.category][0]
@@ -67,14 +115,15 @@ class ContributionAccount:
     def activity(self) -> str:
         return CONTRIBUTING[self.category][1]
 
+    def _compute(self, year: int, income: Decimal) -> Computation:
+        if self.kind == "micro":
+            return compute_micro(year, self.activity, income)
+        return compute_independant(year, self.activity, income)
+
     def provisional(self, year: int) -> Computation:
         """The year's contributions on the latest income known (minimum without one)."""
         known = [y for y in sorted(self.incomes) if y <= year]
-        income = self.incomes[known[-1]] if known else Decimal(0)
-        kind, activity = CONTRIBUTING[self.category]
-        if kind == "micro":
-            return compute_micro(year, activity, income)
-        return compute_independant(year, activity, income)
+        return self._compute(year, self.incomes[known[-1]] if known else Decimal(0))
 
     def year_lines(self, year: int) -> dict[str, Decimal]:
         """The lines shown for a year: the provisional computation (indépendant), or the sum
@@ -108,71 +157,92 @@ class ContributionAccount:
             instalments = [i for i in instalments if i.due_date <= self.closed_on]
         return instalments
 
-    def close(self, on: date) -> None:
-        self.closed_on = on
-
+    # -- income estimate (docs/rules.md §6.4) -----------------------------------------------
     def estimate(self, year: int, income: Decimal, today: date) -> Estimate:
         """What an income estimate changes: the contributions and the échéancier rectificatif
         from the first due date at least 15 days away. Refused during the month that follows
         the previous estimate."""
         if self.kind == "micro":
-            raise InvalidComputationInput(
+            raise ComputationInputInvalid(
                 "Un micro-entrepreneur ne fait pas d'estimation : ses cotisations suivent le "
                 "chiffre d'affaires qu'il déclare."
             )
+        self._check_estimate_lock(today)
+        computation = self._compute(year, income)
+        return Estimate(
+            year, income, computation, revise(self.schedule(year), computation.total, today)
+        )
+
+    def _check_estimate_lock(self, today: date) -> None:
         lock = EstimateLock(self.last_estimate_on)
         if not lock.allows(today):
             raise EstimateLocked(lock.unlocks_on() or today)
-        current = self.schedule(year)
-        kind, activity = CONTRIBUTING[self.category]
-        if kind == "micro":
-            computation = compute_micro(year, activity, income)
-        else:
-            computation = compute_independant(year, activity, income)
-        return Estimate(year, income, computation, revise(current, computation.total, today))
 
-    def apply(self, estimate: Estimate, today: date) -> None:
+    def apply_estimate(self, estimate: Estimate, today: date, requested_by: Requester) -> None:
+        self._check_estimate_lock(today)
         self.incomes[estimate.year] = estimate.income
         self.schedules[estimate.year] = estimate.revision.instalments
         self.last_estimate_on = today
+        revision, total = estimate.revision, estimate.computation.total
+        self.events.append(
+            EstimateApplied(
+                affiliate_id=self.affiliate_id,
+                client_name=self.holder_name or self.affiliate_id,
+                year=estimate.year,
+                income=estimate.income,
+                annual_amount=total,
+                effective_from=revision.effective_from,
+                requested_by=requested_by,
+            )
+        )
+        self.events.append(
+            ScheduleRevised.of(
+                self.affiliate_id,
+                estimate.year,
+                revision.effective_from,
+                revision.instalments,
+                total,
+            )
+        )
 
-    # -- definitive income (SPEC.md 4.2) --------------------------------------------------
+    # -- definitive income (docs/rules.md §6.7) ---------------------------------------------
     def declare_income(self, year: int, income: Decimal, today: date) -> Carried:
         """The definitive income of a finished year: that year regularised, and the current
         year's provisional instalments recomputed on it (unless an estimate of the current
         year stands), the balance spread over what remains (see regularisation.py)."""
         if self.kind == "micro":
-            raise InvalidComputationInput(
+            raise ComputationInputInvalid(
                 "Un micro-entrepreneur déclare son chiffre d'affaires par période, "
                 "pas un revenu annuel."
             )
-        if year >= today.year:
-            raise InvalidComputationInput(
-                f"Le revenu définitif {year} se déclare une fois l'année terminée, "
-                f"à partir de {year + 1}."
-            )
-        if year < self.opened_on.year:
-            raise InvalidComputationInput(
-                f"Le compte n'était pas ouvert en {year} : aucune cotisation à régulariser."
-            )
-        if year in self.definitive_years:
-            raise IncomeAlreadyDeclared(year)
+        check_declarable(year, self.opened_on, self.definitive_years, today)
         definitive = compute_independant(year, self.activity, income)
         current = self.schedule(today.year)
         if today.year not in self.incomes:  # no estimate of the current year: adjust it
             provisional = compute_independant(today.year, self.activity, income)
-            current = _adjusted(current, provisional.total, today)
+            current = adjusted(current, provisional.total, today)
         return regularise(
             year, income, definitive, self.schedule(year), current, today, self.departement
         )
 
     def apply_income(self, carried: Carried, today: date) -> None:
         r = carried.regularisation
+        if r.year in self.definitive_years:
+            raise IncomeAlreadyDeclared(r.year)
+        before = self.schedule(today.year)
         self.schedules.setdefault(r.year, self.schedule(r.year))
         self.incomes[r.year] = r.income
         self.definitive_years.add(r.year)
         self.schedules[today.year] = carried.instalments
         self.regularisations.append(r)
+        self.events.append(IncomeDeclared.of(self.affiliate_id, r))
+        changed = [i for i in carried.instalments if i not in before]
+        if changed:
+            self.events.append(
+                ScheduleRevised.of(
+                    self.affiliate_id, today.year, changed[0].due_date, carried.instalments
+                )
+            )
 
     def career(self) -> list[CareerYear]:
         """The relevé de carrière: the years whose definitive income is known."""
@@ -182,129 +252,53 @@ class ContributionAccount:
             career_year(y, self.activity, self.incomes[y]) for y in sorted(self.definitive_years)
         ]
 
-    # -- periodicity and debit day (SPEC.md 4.3) ------------------------------------------
+    # -- periodicity and debit day (docs/rules.md §6.5, §6.6) -------------------------------
     def change_periodicity(self, periodicity: str, today: date) -> ScheduleChange:
         """Monthly ↔ quarterly, from the first due date at least 30 days after the request."""
-        if periodicity not in ("monthly", "quarterly"):
-            raise InvalidComputationInput("La périodicité est mensuelle ou trimestrielle.")
-        if periodicity == self.periodicity:
-            raise InvalidComputationInput("C'est déjà la périodicité de votre compte.")
+        check_periodicity(periodicity, self.periodicity)
         return self._reschedule(periodicity, self.debit_day, today)
 
     def change_debit_day(self, day: int, today: date) -> ScheduleChange:
         """The 5th ↔ the 20th, once per calendar year, from the first due date at least 30
         days after the request."""
-        if self.periodicity != "monthly":
-            raise InvalidComputationInput(
-                "Le jour de prélèvement ne concerne que le prélèvement mensuel."
-            )
-        if day not in (5, 20):
-            raise InvalidComputationInput("Le jour de prélèvement est le 5 ou le 20 du mois.")
-        if day == self.debit_day:
-            raise InvalidComputationInput(f"Vos échéances sont déjà prélevées le {day}.")
-        if not DebitDayChange(self.debit_day_changed_on).allows(today):
-            raise DebitDayLocked(date(today.year + 1, 1, 1))
+        check_debit_day(day, self.periodicity, self.debit_day)
+        check_debit_day_unlocked(self.debit_day_changed_on, today)
         return self._reschedule(self.periodicity, day, today)
 
     def _reschedule(self, periodicity: str, day: int, today: date) -> ScheduleChange:
-        """What falls due within the 30 days' notice is kept; the rest of the year's amount
-        is spread over the new due dates from the first one after the notice."""
-        year = today.year
-        current = self.schedule(year)
-        new_dates = due_dates(year, periodicity, day, self.departement)
-        start = periodicity_change_applies_from(new_dates, today)
-        if start is None:  # nothing left this year: from the next year's first due date
-            start = due_dates(year + 1, periodicity, day, self.departement)[0]
-            return ScheduleChange(periodicity, day, start, current)
-        kept = [i for i in current if i.due_date < today + CHANGE_NOTICE]
-        owed = sum((i.amount for i in current), Decimal(0)) - sum(
-            (i.amount for i in kept), Decimal(0)
-        )
-        later = [d for d in new_dates if d >= start]
-        amounts = split(max(Decimal(0), owed), len(later))
-        return ScheduleChange(
-            periodicity,
-            day,
-            start,
-            [*kept, *(Instalment(d, a) for d, a in zip(later, amounts, strict=True))],
-        )
+        return reschedule(self.schedule(today.year), periodicity, day, self.departement, today)
 
     def apply_change(self, change: ScheduleChange, today: date) -> None:
         if change.debit_day != self.debit_day:
+            check_debit_day_unlocked(self.debit_day_changed_on, today)
             self.debit_day_changed_on = today
         self.periodicity, self.debit_day = change.periodicity, change.debit_day
         self.schedules[today.year] = change.instalments
+        self.events.append(
+            PaymentTermsChanged(
+                self.affiliate_id, change.periodicity, change.debit_day, change.effective_from
+            )
+        )
+        if change.effective_from.year == today.year:
+            self.events.append(
+                ScheduleRevised.of(
+                    self.affiliate_id, today.year, change.effective_from, change.instalments
+                )
+            )
 
-    # -- micro-entrepreneur declarations (SPEC.md 4.3) ------------------------------------
+    # -- micro-entrepreneur declarations (docs/rules.md §6.8) -------------------------------
     def declare_turnover(self, period: str, turnover: Decimal, today: date) -> PeriodDeclaration:
         if self.kind != "micro":
-            raise InvalidComputationInput(
+            raise ComputationInputInvalid(
                 "Seul un micro-entrepreneur déclare son chiffre d'affaires par période."
             )
         parsed = parse_period(period, self.periodicity)
-        if any(d.period == parsed.code for d in self.declarations):
-            raise PeriodAlreadyDeclared(parsed.code)
-        if self.closed_on is not None and parsed.first_day > self.closed_on:
-            raise InvalidComputationInput(
-                f"Le compte est fermé depuis le {self.closed_on.isoformat()}."
-            )
+        check_period_declarable(parsed, (d.period for d in self.declarations), self.closed_on)
         nature = "liberale" if self.activity == "bnc" else "commerciale"
         return declare_turnover(parsed, turnover, self.activity, nature, self.departement, today)
 
-
-def _adjusted(current: list[Instalment], amount: Decimal, today: date) -> list[Instalment]:
-    """The current year's instalments recomputed to ``amount`` from the first due date at
-    least 15 days away (unchanged when none is left)."""
-    try:
-        return revise(current, amount, today).instalments
-    except InvalidComputationInput:
-        return current
-
-
-@dataclass(frozen=True)
-class ScheduleChange:
-    periodicity: str
-    debit_day: int
-    effective_from: date
-    instalments: list[Instalment]
-
-
-@dataclass(frozen=True)
-class Estimate:
-    year: int
-    income: Decimal
-    computation: Computation
-    revision: Revision
-
-
-class EstimateLocked(Exception):
-    def __init__(self, unlocks_on: date) -> None:
-        super().__init__(
-            f"Une estimation a déjà été faite ce mois-ci ; la prochaine est possible "
-            f"à partir du {unlocks_on.isoformat()}."
-        )
-        self.unlocks_on = unlocks_on
-
-
-class IncomeAlreadyDeclared(CotisationsError):
-    def __init__(self, year: int) -> None:
-        super().__init__(
-            f"Le revenu définitif {year} est déjà déclaré : pour le corriger, "
-            "adressez une déclaration rectificative à votre organisme."
-        )
-        self.year = year
-
-
-class PeriodAlreadyDeclared(CotisationsError):
-    def __init__(self, period: str) -> None:
-        super().__init__(f"Le chiffre d'affaires de la période {period} est déjà déclaré.")
-        self.period = period
-
-
-class DebitDayLocked(CotisationsError):
-    def __init__(self, unlocks_on: date) -> None:
-        super().__init__(
-            "Le jour de prélèvement a déjà changé cette année ; un nouveau changement est "
-            f"possible à partir du {unlocks_on.isoformat()}."
-        )
-        self.unlocks_on = unlocks_on
+    def apply_turnover(self, declaration: PeriodDeclaration) -> None:
+        if any(d.period == declaration.period for d in self.declarations):
+            raise PeriodAlreadyDeclared(declaration.period)
+        self.declarations.append(declaration)
+        self.events.append(TurnoverDeclared.of(self.affiliate_id, declaration))

@@ -1,4 +1,4 @@
-"""The relevé de carrière (SPEC.md 4.6; RULES.md §6): per year with a definitive income, the
+"""The relevé de carrière (docs/rules.md §5): per year with a definitive income, the
 retraite de base assiette and contribution, and the quarters validated."""
 
 from __future__ import annotations

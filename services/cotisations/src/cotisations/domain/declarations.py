@@ -1,21 +1,22 @@
-"""A micro-entrepreneur's turnover declarations (SPEC.md 4.3; RULES.md §3).
+"""A micro-entrepreneur's turnover declarations (docs/rules.md §6.8, §4).
 
 A monthly declarant declares each month, a quarterly one each quarter. What is owed is the
-period's turnover times the rates of the activity, rounded as RULES.md §3 says (the cotisations
-and the chamber tax to the euro, the CFP to the cent), due at the declaration deadline: the
-last day of the month after the period, moved to the next working day of the département.
+period's turnover times the rates of the activity (the cotisations and the chamber tax rounded
+to the euro, the CFP to the cent), due at the declaration deadline: the last day of the month
+after the period, moved to the next working day of the département.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from cotisations.domain.calendar import next_working_day
-from cotisations.domain.errors import InvalidComputationInput
+from cotisations.domain.errors import ComputationInputInvalid, PeriodAlreadyDeclared
 from cotisations.domain.micro import micro_rate
 from cotisations.domain.rates import CFP_MICRO, TFC_MICRO, constants
 from cotisations.domain.rounding import cents, euro
@@ -54,12 +55,12 @@ def parse_period(code: str, periodicity: str) -> Period:
     month, quarter = _MONTH.match(code), _QUARTER.match(code)
     if periodicity == "monthly":
         if month is None:
-            raise InvalidComputationInput(
+            raise ComputationInputInvalid(
                 "Vous déclarez chaque mois : la période s'écrit AAAA-MM (ex. 2026-03)."
             )
         return Period(code, int(month[1]), int(month[2]), 1)
     if quarter is None:
-        raise InvalidComputationInput(
+        raise ComputationInputInvalid(
             "Vous déclarez chaque trimestre : la période s'écrit AAAA-TN (ex. 2026-T1)."
         )
     return Period(code, int(quarter[1]), 3 * int(quarter[2]) - 2, 3)
@@ -78,6 +79,14 @@ class PeriodDeclaration:
         return sum(self.lines.values(), Decimal(0))
 
 
+def check_declarable(period: Period, declared: Iterable[str], closed_on: date | None) -> None:
+    """A period is declared once, and not after the account closed."""
+    if any(code == period.code for code in declared):
+        raise PeriodAlreadyDeclared(period.code)
+    if closed_on is not None and period.first_day > closed_on:
+        raise ComputationInputInvalid(f"Le compte est fermé depuis le {closed_on.isoformat()}.")
+
+
 def declare_turnover(
     period: Period,
     turnover: Decimal,
@@ -90,7 +99,7 @@ def declare_turnover(
 ) -> PeriodDeclaration:
     """What the declaration of ``turnover`` for ``period`` owes, and when."""
     if period.last_day >= today:
-        raise InvalidComputationInput(
+        raise ComputationInputInvalid(
             f"La période {period.code} n'est pas terminée : déclarez-la à partir du "
             f"{date.fromordinal(period.last_day.toordinal() + 1).isoformat()}."
         )

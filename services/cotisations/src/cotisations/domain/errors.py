@@ -1,13 +1,78 @@
-"""Refusals of the cotisations domain, with a French message for users."""
+"""Refusals of the cotisations domain, each with a French message for users.
+
+``entrypoints/problems.py`` answers each one with its problem document.
+"""
 
 from __future__ import annotations
 
+from datetime import date
+
 
 class CotisationsError(Exception):
+    """Base of the cotisations domain's refusals."""
+
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
-class InvalidComputationInput(CotisationsError):
-    """The inputs of a computation are missing or outside what the rules cover."""
+class ComputationInputInvalid(CotisationsError):
+    """What is asked is missing or outside what the rules cover or allow (a year not covered,
+    an unknown activity, a period badly written, a change the account's terms refuse...)."""
+
+
+class AccountNotFound(CotisationsError):
+    def __init__(self) -> None:
+        super().__init__("Aucun compte cotisant ne correspond.")
+
+
+class CareerAssureOnly(CotisationsError):
+    """The relevé de carrière is never delegated: only the assuré sees it."""
+
+    def __init__(self) -> None:
+        super().__init__("Le relevé de carrière n'est visible que de l'assuré lui-même.")
+
+
+class FunctionLocked(CotisationsError):
+    """A function of the account that opens again on ``unlocks_on``."""
+
+    def __init__(self, message: str, unlocks_on: date) -> None:
+        super().__init__(message)
+        self.unlocks_on = unlocks_on
+
+
+class EstimateLocked(FunctionLocked):
+    """One income estimate a month (docs/rules.md §6.4)."""
+
+    def __init__(self, unlocks_on: date) -> None:
+        super().__init__(
+            f"Une estimation a déjà été faite ce mois-ci ; la prochaine est possible "
+            f"à partir du {unlocks_on.isoformat()}.",
+            unlocks_on,
+        )
+
+
+class DebitDayLocked(FunctionLocked):
+    """The debit day changes once per calendar year (docs/rules.md §6.6)."""
+
+    def __init__(self, unlocks_on: date) -> None:
+        super().__init__(
+            "Le jour de prélèvement a déjà changé cette année ; un nouveau changement est "
+            f"possible à partir du {unlocks_on.isoformat()}.",
+            unlocks_on,
+        )
+
+
+class IncomeAlreadyDeclared(CotisationsError):
+    def __init__(self, year: int) -> None:
+        super().__init__(
+            f"Le revenu définitif {year} est déjà déclaré : pour le corriger, "
+            "adressez une déclaration rectificative à votre organisme."
+        )
+        self.year = year
+
+
+class PeriodAlreadyDeclared(CotisationsError):
+    def __init__(self, period: str) -> None:
+        super().__init__(f"Le chiffre d'affaires de la période {period} est déjà déclaré.")
+        self.period = period

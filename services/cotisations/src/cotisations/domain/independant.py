@@ -1,11 +1,11 @@
 """Contributions of an indépendant au réel (artisan, commerçant, libéral non réglementé),
-exactly as RULES.md §1 states them: Decimal arithmetic, half-up rounding per line."""
+exactly as docs/rules.md §3 states them: Decimal arithmetic, half-up rounding per line."""
 
 from __future__ import annotations
 
 from decimal import Decimal as D
 
-from cotisations.domain.errors import InvalidComputationInput
+from cotisations.domain.errors import ComputationInputInvalid
 from cotisations.domain.rates import CFP_INDEPENDANT, YearConstants, constants
 from cotisations.domain.results import Computation
 from cotisations.domain.rounding import clamp, euro, places
@@ -15,7 +15,7 @@ ACTIVITIES = frozenset(CFP_INDEPENDANT)
 
 
 def maladie_rate(a: D, p: D) -> D:
-    """§1.2: the progressive maladie rate in percent, rounded to 2 decimals."""
+    """The progressive maladie rate (docs/rules.md §3) in percent, rounded to 2 decimals."""
     if a < D("0.4") * p:
         t = ZERO
     elif a < D("0.6") * p:
@@ -28,7 +28,7 @@ def maladie_rate(a: D, p: D) -> D:
 
 
 def af_rate(a: D, p: D) -> D:
-    """§1.8: allocations familiales rate in percent (not rounded)."""
+    """The allocations familiales rate (docs/rules.md §3) in percent (not rounded)."""
     if a < D("1.1") * p:
         return ZERO
     if a < D("1.4") * p:
@@ -37,7 +37,7 @@ def af_rate(a: D, p: D) -> D:
 
 
 def acre_rate(a: D, c: YearConstants) -> D:
-    """§1.13: the ACRE exemption in percent, for a business created on 1 January."""
+    """The ACRE exemption (docs/rules.md §3) in percent, for a business created on 1 January."""
     p = c.pass_
     if a < D("0.75") * p:
         return c.acre_e0
@@ -56,7 +56,7 @@ def minimum_invalidite(c: YearConstants) -> D:
 
 def compute_independant(year: int, activity: str, income: D, *, acre: bool = False) -> Computation:
     if activity not in ACTIVITIES:
-        raise InvalidComputationInput(
+        raise ComputationInputInvalid(
             f"Activité inconnue « {activity} » (attendu : artisan, commercant ou liberal)."
         )
     c = constants(year)
@@ -121,9 +121,10 @@ def compute_independant(year: int, activity: str, income: D, *, acre: bool = Fal
 
 
 def compute_first_year_forfait(year: int, activity: str, *, acre: bool = False) -> Computation:
-    """§1.14: the provisional contributions of a business created during the year."""
+    """The first-year forfait (docs/rules.md §3): the provisional contributions of a business
+    created during the year."""
     if activity not in ACTIVITIES:
-        raise InvalidComputationInput(f"Activité inconnue « {activity} ».")
+        raise ComputationInputInvalid(f"Activité inconnue « {activity} ».")
     c = constants(year)
     p = c.pass_
     f = euro(D("0.19") * p)
@@ -147,7 +148,7 @@ def compute_first_year_forfait(year: int, activity: str, *, acre: bool = False) 
 
 
 def quarters_validated(year: int, income: D) -> int:
-    """§6: quarters of the basic pension validated by a year's definitive income."""
+    """Quarters of the basic pension (docs/rules.md §5) validated by a year's definitive income."""
     c = constants(year)
     ab = max(ZERO, income, minimum_retraite(c))
     return int(min(D(4), ab // (150 * c.smic_horaire)))

@@ -1,11 +1,11 @@
-"""Contributions of a micro-entrepreneur, exactly as RULES.md §3 states them (monthly rounding
-of the cotisations and of the chamber tax; CFP to the cent)."""
+"""Contributions of a micro-entrepreneur, exactly as docs/rules.md §4 states them (monthly
+rounding of the cotisations and of the chamber tax; CFP to the cent)."""
 
 from __future__ import annotations
 
 from decimal import Decimal as D
 
-from cotisations.domain.errors import InvalidComputationInput
+from cotisations.domain.errors import ComputationInputInvalid
 from cotisations.domain.rates import CFP_MICRO, TFC_MICRO, YearConstants, constants
 from cotisations.domain.results import Computation
 from cotisations.domain.rounding import cents, euro, places
@@ -23,7 +23,7 @@ def micro_rate(c: YearConstants, activity: str, acre: bool) -> D:
 
 
 def monthly_amount(turnover: D, rate: D) -> D:
-    """§3.2: the monthly contribution on a month's share of the turnover, to the euro."""
+    """The monthly contribution on a month's share of the turnover, to the euro (§4)."""
     return euro(turnover * rate / HUNDRED / 12)
 
 
@@ -31,14 +31,14 @@ def compute_micro(
     year: int, activity: str, turnover: D, *, nature: str | None = None, acre: bool = False
 ) -> Computation:
     if activity not in ACTIVITIES:
-        raise InvalidComputationInput(
+        raise ComputationInputInvalid(
             f"Activité inconnue « {activity} » (attendu : vente, services_bic ou bnc)."
         )
     if activity == "bnc":
         nature = "liberale"
     nature = nature or "commerciale"
     if (activity, nature) not in CFP_MICRO:
-        raise InvalidComputationInput(
+        raise ComputationInputInvalid(
             f"Nature inconnue « {nature} » (attendu : commerciale ou artisanale)."
         )
     c = constants(year)

@@ -1,9 +1,11 @@
-"""The constants of each year, in one table: a new year is a data change (RULES.md §0.1, §3)."""
+"""The constants of each year, in one table: a new year is a data change (docs/rules.md §2)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal as D
+
+from cotisations.domain.errors import ComputationInputInvalid
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,6 @@ def constants(year: int) -> YearConstants:
         return YEARS[year]
     except KeyError:
         known = ", ".join(str(y) for y in sorted(YEARS))
-        from cotisations.domain.errors import InvalidComputationInput
-
-        raise InvalidComputationInput(
+        raise ComputationInputInvalid(
             f"L'année {year} n'est pas couverte (années connues : {known})."
         ) from None

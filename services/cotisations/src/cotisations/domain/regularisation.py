@@ -1,5 +1,5 @@
-"""Regularisation (SPEC.md 4.2): when the definitive income of a past year is declared, that
-year is recomputed; the balance against what its instalments called is spread over the
+"""Regularisation (docs/rules.md §6.7): when the definitive income of a past year is declared,
+that year is recomputed; the balance against what its instalments called is spread over the
 remaining instalments of the current year, or refunded when it is a credit.
 
 With no instalment of the current year left to carry it, a balance owed is a debt due on the
@@ -8,14 +8,16 @@ first working day at least 30 days after the declaration.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
 from cotisations.domain.calendar import next_working_day
+from cotisations.domain.errors import ComputationInputInvalid, IncomeAlreadyDeclared
 from cotisations.domain.results import Computation
-from cotisations.domain.schedule import Instalment, split
+from cotisations.domain.schedule import Instalment, revise, split
 
 Outcome = Literal["spread", "refund", "debt", "settled"]
 DEBT_DELAY = timedelta(days=30)
@@ -45,6 +47,30 @@ class Carried:
     regularisation: Regularisation
     instalments: list[Instalment]
     changed_from: date | None
+
+
+def check_declarable(year: int, opened_on: date, declared: Collection[int], today: date) -> None:
+    """A definitive income is declared once, for a finished year the account was open."""
+    if year >= today.year:
+        raise ComputationInputInvalid(
+            f"Le revenu définitif {year} se déclare une fois l'année terminée, "
+            f"à partir de {year + 1}."
+        )
+    if year < opened_on.year:
+        raise ComputationInputInvalid(
+            f"Le compte n'était pas ouvert en {year} : aucune cotisation à régulariser."
+        )
+    if year in declared:
+        raise IncomeAlreadyDeclared(year)
+
+
+def adjusted(current: list[Instalment], amount: Decimal, today: date) -> list[Instalment]:
+    """The current year's instalments recomputed to ``amount`` from the first due date at
+    least 15 days away (unchanged when none is left)."""
+    try:
+        return revise(current, amount, today).instalments
+    except ComputationInputInvalid:
+        return current
 
 
 def regularise(

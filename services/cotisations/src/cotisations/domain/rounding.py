@@ -1,4 +1,5 @@
-"""Half-up rounding exactly where RULES.md says (never Python's round(), which is half-even)."""
+"""Half-up rounding exactly where docs/rules.md §1 says (never Python's round(), which is
+half-even)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Business rules of the account as named objects (SPEC.md 4.3, 4.4)."""
+"""Business rules of the account as named objects (docs/rules.md §6.4 to §6.6)."""
 
 from __future__ import annotations
 

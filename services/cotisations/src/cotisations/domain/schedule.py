@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from cotisations.domain.calendar import next_working_day
-from cotisations.domain.errors import InvalidComputationInput
+from cotisations.domain.errors import ComputationInputInvalid
 
 QUARTERLY_DUE = ((2, 5), (5, 5), (8, 5), (11, 5))
 CENT = Decimal("0.01")
@@ -29,12 +29,12 @@ class Instalment:
 def due_dates(year: int, periodicity: str, debit_day: int, departement: str) -> list[date]:
     if periodicity == "monthly":
         if debit_day not in (5, 20):
-            raise InvalidComputationInput("Le jour de prélèvement est le 5 ou le 20 du mois.")
+            raise ComputationInputInvalid("Le jour de prélèvement est le 5 ou le 20 du mois.")
         nominal = [date(year, month, debit_day) for month in range(1, 13)]
     elif periodicity == "quarterly":
         nominal = [date(year, month, day) for month, day in QUARTERLY_DUE]
     else:
-        raise InvalidComputationInput("La périodicité est mensuelle ou trimestrielle.")
+        raise ComputationInputInvalid("La périodicité est mensuelle ou trimestrielle.")
     return [next_working_day(d, departement) for d in nominal]
 
 
@@ -44,7 +44,7 @@ def split(amount: Decimal, parts: int) -> list[Decimal]:
         return []
     total_cents = int((amount / CENT).to_integral_value())
     if Decimal(total_cents) * CENT != amount:
-        raise InvalidComputationInput("Le montant à répartir doit être en centimes.")
+        raise ComputationInputInvalid("Le montant à répartir doit être en centimes.")
     sign = -1 if total_cents < 0 else 1
     base, remainder = divmod(abs(total_cents), parts)
     return [sign * Decimal(base + (1 if i < remainder else 0)) * CENT for i in range(parts)]
@@ -75,7 +75,7 @@ def revise(current: list[Instalment], new_amount: Decimal, requested_on: date) -
     the kept instalments already exceed it by is a credit."""
     later = [i for i in current if (i.due_date - requested_on).days >= 15]
     if not later:
-        raise InvalidComputationInput("Aucune échéance de l'année ne reste à rectifier.")
+        raise ComputationInputInvalid("Aucune échéance de l'année ne reste à rectifier.")
     kept = [i for i in current if i not in later]
     due = new_amount - sum((i.amount for i in kept), Decimal(0))
     credit = max(Decimal(0), -due)

@@ -12,7 +12,7 @@ from servicekit.worker import WorkerApp, serve_worker, worker_app
 
 from cotisations.bootstrap import CotisationsApp, bootstrap
 from cotisations.config import CotisationsSettings
-from cotisations.service_layer.handlers import AFFILIATE_TYPES
+from cotisations.service_layer.consumers import AFFILIATE_TYPES
 
 
 def router(app: CotisationsApp) -> EventRouter:

@@ -1,111 +1,165 @@
-"""Accounts follow the registry; access follows mandates; reads go through delegated access."""
+"""Use cases: load the account the caller may act on, call the domain, write the outgoing
+events to the outbox, commit. Each takes one command (``bootstrap.HANDLERS``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from contracts.identity import v1 as identity_v1
 from servicekit.auth import Principal, Right
-from servicekit.messaging import IncomingEvent
-from servicekit.problems import Forbidden, NotFound
-from servicekit.uow import consume_batch, consume_once
+from servicekit.clock import Clock
 
-from cotisations.domain.account import CONTRIBUTING, ContributionAccount
-from cotisations.domain.career import CareerYear
+from cotisations.domain import commands
+from cotisations.domain.account import ContributionAccount, Estimate
+from cotisations.domain.declarations import PeriodDeclaration
+from cotisations.domain.errors import AccountNotFound
+from cotisations.domain.events import Requester
+from cotisations.domain.regularisation import Regularisation
+from cotisations.domain.schedule import Instalment
+from cotisations.domain.terms import ScheduleChange
+from cotisations.service_layer.integration import to_integration
 from cotisations.service_layer.ports import CotisationsUnitOfWork
 
-CONSUMER = "cotisations"
-AFFILIATE_TYPES = frozenset(
-    {
-        identity_v1.AffiliateRegisteredV1.event_type,
-        identity_v1.AffiliateUpdatedV1.event_type,
-        identity_v1.AffiliateRadiatedV1.event_type,
-    }
-)
+
+@dataclass(frozen=True)
+class Dependencies:
+    clock: Clock
 
 
-async def _follow_registry(u: CotisationsUnitOfWork, event: IncomingEvent) -> None:
-    p = event.payload(identity_v1.AffiliateRegisteredV1)
-    account = await u.accounts.get(p.affiliate_id)
-    if account is None and p.category in CONTRIBUTING:
-        account = ContributionAccount(
-            affiliate_id=p.affiliate_id,
-            category=p.category,
-            departement=p.departement,
-            opened_on=p.affiliated_on,
-            closed_on=p.radiated_on,
-            holder_name=p.display_name,
-        )
-        await u.accounts.add(account)
-    elif account is not None:
-        account.departement = p.departement
-        account.holder_name = p.display_name
-        if p.radiated_on is not None:
-            account.close(p.radiated_on)
-        await u.accounts.save(account)
+@dataclass(frozen=True)
+class EstimateResult:
+    affiliate_id: str
+    estimate: Estimate
 
 
-async def on_affiliate(event: IncomingEvent, uow: CotisationsUnitOfWork) -> None:
-    """Open an account for a contributing category; keep its département; close on radiation."""
-    event.payload(identity_v1.AffiliateRegisteredV1)  # a malformed one is a poison message
-
-    async def effect(u: CotisationsUnitOfWork) -> None:
-        await _follow_registry(u, event)
-
-    await consume_once(uow, CONSUMER, event, effect)
+@dataclass(frozen=True)
+class IncomeResult:
+    regularisation: Regularisation
+    echeancier: list[Instalment]
+    """The current year's instalments now."""
 
 
-async def on_affiliates(events: Sequence[IncomingEvent], uow: CotisationsUnitOfWork) -> None:
-    """:func:`on_affiliate` for the events of one fetch, in one transaction."""
-    await consume_batch(uow, CONSUMER, events, _follow_registry)
-
-
-async def on_access_event(event: IncomingEvent, uow: CotisationsUnitOfWork) -> None:
-    async def effect(u: CotisationsUnitOfWork) -> None:
-        await u.access.apply(event)
-
-    await consume_once(uow, CONSUMER, event, effect)
-
-
-async def on_access_events(events: Sequence[IncomingEvent], uow: CotisationsUnitOfWork) -> None:
-    """:func:`on_access_event` for the events of one fetch, in one transaction."""
-
-    async def effect(u: CotisationsUnitOfWork, event: IncomingEvent) -> None:
-        await u.access.apply(event)
-
-    await consume_batch(uow, CONSUMER, events, effect)
-
-
-async def account_for(
-    principal: Principal, affiliate_id: str, uow: CotisationsUnitOfWork
-) -> ContributionAccount:
-    """The account, for the assuré, an agent, or a firm user with an active mandate and
-    portfolio access (``read``); 404 otherwise."""
-    async with uow:
-        return await account_with(principal, affiliate_id, uow, "read")
+@dataclass(frozen=True)
+class TermsResult:
+    periodicity: str
+    debit_day: int
+    effective_from: date
+    echeancier: list[Instalment]
+    """The current year's instalments now."""
 
 
 async def account_with(
     principal: Principal, affiliate_id: str, uow: CotisationsUnitOfWork, right: Right
 ) -> ContributionAccount:
-    """Inside an open unit of work: the account once ``principal`` may act with ``right``."""
+    """Inside an open unit of work: the account once ``principal`` may act with ``right``
+    (delegated access answers 404 or 403 otherwise)."""
     await uow.access.require(principal, affiliate_id, right)
     account = await uow.accounts.get(affiliate_id)
     if account is None:
-        raise NotFound("Aucun compte cotisant ne correspond.", kind="account-not-found")
+        raise AccountNotFound
     return account
 
 
-async def career_for(
-    principal: Principal, affiliate_id: str, uow: CotisationsUnitOfWork
-) -> list[CareerYear]:
-    """The relevé de carrière, shown to the assuré only (SPEC.md 1.1): a firm user without
-    access gets 404 as for any dossier, anyone else but the assuré 403."""
+async def save(uow: CotisationsUnitOfWork, account: ContributionAccount, at: datetime) -> None:
+    """The account as it now is, and the events it recorded, in the outbox."""
+    await uow.accounts.save(account)
+    for event in account.events:
+        outgoing = to_integration(event, at)
+        await uow.outbox.add(outgoing.payload, subject=outgoing.subject)
+    account.events.clear()
+
+
+def requester(principal: Principal) -> Requester:
+    return Requester(email=principal.email or "", display_name=principal.name or principal.subject)
+
+
+async def apply_estimate(
+    cmd: commands.ApplyEstimate, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> EstimateResult:
+    """The échéancier rectificatif replaces the remaining instalments at once; the estimate
+    is confirmed to whoever asked and the new schedule sent to the client (through
+    notifications); then the function is locked for a month."""
+    now = deps.clock.now()
     async with uow:
-        account = await account_with(principal, affiliate_id, uow, "read")
-    if principal.actor != "assure":
-        raise Forbidden(
-            "Le relevé de carrière n'est visible que de l'assuré lui-même.",
-            kind="career-assure-only",
-        )
-    return account.career()
+        account = await account_with(cmd.principal, cmd.affiliate_id, uow, "declare")
+        estimate = account.estimate(cmd.year, cmd.income, now.date())
+        account.apply_estimate(estimate, now.date(), requester(cmd.principal))
+        await save(uow, account, now)
+        await uow.commit()
+    return EstimateResult(cmd.affiliate_id, estimate)
+
+
+async def declare_income(
+    cmd: commands.DeclareIncome, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> IncomeResult:
+    """The definitive income of a finished year: its regularisation, and the current year's
+    instalments that carry the balance."""
+    now = deps.clock.now()
+    today = now.date()
+    async with uow:
+        account = await account_with(cmd.principal, cmd.affiliate_id, uow, "declare")
+        carried = account.declare_income(cmd.year, cmd.income, today)
+        account.apply_income(carried, today)
+        await save(uow, account, now)
+        await uow.commit()
+    return IncomeResult(carried.regularisation, account.schedule(today.year))
+
+
+async def declare_turnover(
+    cmd: commands.DeclareTurnover, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> PeriodDeclaration:
+    now = deps.clock.now()
+    async with uow:
+        account = await account_with(cmd.principal, cmd.affiliate_id, uow, "declare")
+        declaration = account.declare_turnover(cmd.period, cmd.turnover, now.date())
+        account.apply_turnover(declaration)
+        await save(uow, account, now)
+        await uow.commit()
+    return declaration
+
+
+async def change_periodicity(
+    cmd: commands.ChangePeriodicity, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> TermsResult:
+    """Monthly ↔ quarterly (direct debit: the ``pay`` right)."""
+    return await _change_terms(
+        cmd.principal,
+        cmd.affiliate_id,
+        uow,
+        deps,
+        lambda account, today: account.change_periodicity(cmd.periodicity, today),
+    )
+
+
+async def change_debit_day(
+    cmd: commands.ChangeDebitDay, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> TermsResult:
+    """The 5th ↔ the 20th (direct debit: the ``pay`` right)."""
+    return await _change_terms(
+        cmd.principal,
+        cmd.affiliate_id,
+        uow,
+        deps,
+        lambda account, today: account.change_debit_day(cmd.debit_day, today),
+    )
+
+
+async def _change_terms(
+    principal: Principal,
+    affiliate_id: str,
+    uow: CotisationsUnitOfWork,
+    deps: Dependencies,
+    decide: Callable[[ContributionAccount, date], ScheduleChange],
+) -> TermsResult:
+    now = deps.clock.now()
+    today = now.date()
+    async with uow:
+        account = await account_with(principal, affiliate_id, uow, "pay")
+        change = decide(account, today)
+        account.apply_change(change, today)
+        await save(uow, account, now)
+        await uow.commit()
+    return TermsResult(
+        account.periodicity, account.debit_day, change.effective_from, account.schedule(today.year)
+    )

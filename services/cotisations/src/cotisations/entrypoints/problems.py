@@ -1,0 +1,59 @@
+"""cotisations' domain refusals as problem documents: one table, one line per error.
+
+Delegated access (the delegation package) answers its own 404 ``dossier-not-found`` and 403
+``right-missing``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from servicekit.bus import MessageBus
+from servicekit.problems import Conflict, Forbidden, NotFound, Problem, ValidationProblem
+
+from cotisations.domain import commands, errors
+
+
+def _unlocks_on(exc: errors.CotisationsError) -> dict[str, Any]:
+    assert isinstance(exc, errors.FunctionLocked)
+    return {"unlocks_on": exc.unlocks_on.isoformat()}
+
+
+def _no_field_errors(exc: errors.CotisationsError) -> dict[str, Any]:
+    return {"errors": []}  # a refusal of the rules, not of a field: as ValidationProblem says
+
+
+Extra = Callable[[errors.CotisationsError], dict[str, Any]]
+
+_PROBLEMS: dict[type[errors.CotisationsError], tuple[type[Problem], str, Extra | None]] = {
+    errors.ComputationInputInvalid: (ValidationProblem, "validation-error", _no_field_errors),
+    errors.AccountNotFound: (NotFound, "account-not-found", None),
+    errors.CareerAssureOnly: (Forbidden, "career-assure-only", None),
+    errors.EstimateLocked: (Conflict, "estimate-locked", _unlocks_on),
+    errors.DebitDayLocked: (Conflict, "debit-day-locked", _unlocks_on),
+    errors.IncomeAlreadyDeclared: (Conflict, "income-already-declared", None),
+    errors.PeriodAlreadyDeclared: (Conflict, "period-already-declared", None),
+}
+
+
+def to_problem(exc: errors.CotisationsError) -> Problem:
+    answer = next((_PROBLEMS[t] for t in type(exc).__mro__ if t in _PROBLEMS), None)
+    if answer is None:
+        return Problem(exc.message, status=400, kind="cotisations-error")
+    base, kind, extra = answer
+    return Problem(
+        exc.message,
+        status=base.status,
+        kind=kind,
+        title=base.title,
+        extra=extra(exc) if extra else None,
+    )
+
+
+async def call(bus: MessageBus[Any, Any], command: commands.Command) -> Any:
+    """``command`` through ``bus``; a refusal of the domain answered as its problem document."""
+    try:
+        return await bus.handle(command)
+    except errors.CotisationsError as exc:
+        raise to_problem(exc) from exc

@@ -1,0 +1,72 @@
+"""What cotisations' worker does with the events it consumes: accounts follow the registry,
+delegated access follows mandates. Each event is applied once (the inbox), in the same
+transaction as its effect."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from contracts.identity import v1 as identity_v1
+from servicekit.messaging import IncomingEvent
+from servicekit.uow import consume_batch, consume_once
+
+from cotisations.domain.account import ContributionAccount, contributes
+from cotisations.service_layer.ports import CotisationsUnitOfWork
+
+CONSUMER = "cotisations"
+AFFILIATE_TYPES = frozenset(
+    {
+        identity_v1.AffiliateRegisteredV1.event_type,
+        identity_v1.AffiliateUpdatedV1.event_type,
+        identity_v1.AffiliateRadiatedV1.event_type,
+    }
+)
+
+
+async def _follow_registry(u: CotisationsUnitOfWork, event: IncomingEvent) -> None:
+    p = event.payload(identity_v1.AffiliateRegisteredV1)
+    account = await u.accounts.get(p.affiliate_id)
+    if account is None and contributes(p.category):
+        account = ContributionAccount(
+            affiliate_id=p.affiliate_id,
+            category=p.category,
+            departement=p.departement,
+            opened_on=p.affiliated_on,
+            closed_on=p.radiated_on,
+            holder_name=p.display_name,
+        )
+        await u.accounts.add(account)
+    elif account is not None:
+        account.follow_registry(p.departement, p.display_name, p.radiated_on)
+        await u.accounts.save(account)
+
+
+async def on_affiliate(event: IncomingEvent, uow: CotisationsUnitOfWork) -> None:
+    """Open an account for a contributing category; keep its département; close on radiation."""
+    event.payload(identity_v1.AffiliateRegisteredV1)  # a malformed one is a poison message
+
+    async def effect(u: CotisationsUnitOfWork) -> None:
+        await _follow_registry(u, event)
+
+    await consume_once(uow, CONSUMER, event, effect)
+
+
+async def on_affiliates(events: Sequence[IncomingEvent], uow: CotisationsUnitOfWork) -> None:
+    """:func:`on_affiliate` for the events of one fetch, in one transaction."""
+    await consume_batch(uow, CONSUMER, events, _follow_registry)
+
+
+async def on_access_event(event: IncomingEvent, uow: CotisationsUnitOfWork) -> None:
+    async def effect(u: CotisationsUnitOfWork) -> None:
+        await u.access.apply(event)
+
+    await consume_once(uow, CONSUMER, event, effect)
+
+
+async def on_access_events(events: Sequence[IncomingEvent], uow: CotisationsUnitOfWork) -> None:
+    """:func:`on_access_event` for the events of one fetch, in one transaction."""
+
+    async def effect(u: CotisationsUnitOfWork, event: IncomingEvent) -> None:
+        await u.access.apply(event)
+
+    await consume_batch(uow, CONSUMER, events, effect)

@@ -1,0 +1,59 @@
+"""What the account shows, on a read-only unit of work (``bootstrap.QUERIES``): the year's
+contributions and échéancier, an estimate's preview, the relevé de carrière."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from cotisations.domain import commands
+from cotisations.domain.account import ContributionAccount
+from cotisations.domain.career import CareerYear
+from cotisations.domain.errors import CareerAssureOnly
+from cotisations.domain.schedule import Instalment
+from cotisations.service_layer.handlers import Dependencies, EstimateResult, account_with
+from cotisations.service_layer.ports import CotisationsUnitOfWork
+
+
+@dataclass(frozen=True)
+class AccountView:
+    account: ContributionAccount
+    year: int
+    today: date
+    lines: dict[str, Decimal]
+    echeancier: list[Instalment]
+
+
+async def read_account(
+    cmd: commands.ReadAccount, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> AccountView:
+    """The account, for the assuré, an agent, or a firm user with an active mandate and
+    portfolio access (``read``); 404 otherwise."""
+    async with uow:
+        account = await account_with(cmd.principal, cmd.affiliate_id, uow, "read")
+    today = deps.clock.now().date()
+    year = cmd.year or today.year
+    return AccountView(account, year, today, account.year_lines(year), account.schedule(year))
+
+
+async def preview_estimate(
+    cmd: commands.PreviewEstimate, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> EstimateResult:
+    """What the estimate would change; nothing is written."""
+    async with uow:
+        account = await account_with(cmd.principal, cmd.affiliate_id, uow, "declare")
+    estimate = account.estimate(cmd.year, cmd.income, deps.clock.now().date())
+    return EstimateResult(cmd.affiliate_id, estimate)
+
+
+async def read_career(
+    cmd: commands.ReadCareer, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> list[CareerYear]:
+    """The relevé de carrière, shown to the assuré only: a firm user without access gets 404
+    as for any dossier, anyone else but the assuré 403."""
+    async with uow:
+        account = await account_with(cmd.principal, cmd.affiliate_id, uow, "read")
+    if cmd.principal.actor != "assure":
+        raise CareerAssureOnly
+    return account.career()
