@@ -1,4 +1,5 @@
-"""``python -m identity.entrypoints.worker``: identity's outbox relay (and, later, consumers)."""
+"""``python -m identity.entrypoints.worker``: identity's outbox relay and its consumers
+(the business registry's feed, the delegated-access read model)."""
 
 from __future__ import annotations
 
