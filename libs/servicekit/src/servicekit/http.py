@@ -1,7 +1,8 @@
 """The FastAPI application shape shared by every service's api process.
 
 Problem documents for every error, a body-size limit (413), per-request metrics and a server
-span continuing the caller's trace, health routes and ``/metrics``.
+span continuing the caller's trace, health routes, ``/metrics``, and the API's documentation
+pages (``/docs``, Swagger UI; ``/redoc``) served with their assets, so they work with no network.
 """
 
 from __future__ import annotations
@@ -9,9 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from importlib.resources import files
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -120,6 +125,48 @@ class Observability:
                 )
 
 
+DOCS_ASSETS_PATH = "/docs/assets"
+"""Where the api serves Swagger UI's and ReDoc's files (those of the fastapi-offline package)."""
+
+
+def _docs_assets() -> StaticFiles:
+    return StaticFiles(directory=str(files("fastapi_offline") / "static"))
+
+
+def install_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` with their JavaScript, CSS and icon served by the
+    api itself rather than from a CDN: the pages work on a machine with no network.
+
+    Every URL in the pages is relative to the page (``openapi.json``, ``docs/assets/…``), so
+    they also work behind a gateway that serves the api under a path prefix, with or without
+    telling it (``root_path``)."""
+    openapi = (app.openapi_url or "/openapi.json").lstrip("/")
+    assets = DOCS_ASSETS_PATH.lstrip("/")
+    app.mount(DOCS_ASSETS_PATH, _docs_assets(), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi,
+            title=f"{app.title} — Swagger UI",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{assets}/favicon.png",
+            # no call to the online validator: the page talks to this api only
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=openapi,
+            title=f"{app.title} — ReDoc",
+            redoc_js_url=f"{assets}/redoc.standalone.js",
+            redoc_favicon_url=f"{assets}/favicon.png",
+            with_google_fonts=False,
+        )
+
+
 def create_http_app(
     *,
     service: str,
@@ -138,8 +185,11 @@ def create_http_app(
         version=version,
         lifespan=lifespan,
         openapi_tags=openapi_tags,
+        docs_url=None,
+        redoc_url=None,
     )
     install_problem_handlers(app)
+    install_docs(app)
     for router in routers:
         app.include_router(router)
     app.include_router(health_router(checks))

@@ -212,7 +212,10 @@ def auth_router(app: IdentityApp) -> APIRouter:
             rights=sorted(who.rights),
         )
 
-    router.include_router(personal_router(app, principal))
-    router.include_router(cabinet_router(app, principal))
-    router.include_router(app.runtime.operator_router(principal))
-    return router
+    # Beside the auth routes, not inside them, so that they do not take the "auth" tag.
+    outer = APIRouter()
+    outer.include_router(router)
+    outer.include_router(personal_router(app, principal))
+    outer.include_router(cabinet_router(app, principal))
+    outer.include_router(app.runtime.operator_router(principal))
+    return outer

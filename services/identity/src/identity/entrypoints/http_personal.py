@@ -83,6 +83,27 @@ class TeleserviceRead(BaseModel):
     link_out: str | None
 
 
+_IMPORT_DESCRIPTION = (
+    "Le corps de la requête est le fichier CSV lui-même (pas un formulaire multipart) : une "
+    f"ligne d'en-tête `{','.join(registry_import.COLUMNS)}`, séparateur virgule ou "
+    "point-virgule, UTF-8 (avec ou sans BOM) ou Windows-1252, plusieurs SIRET séparés par `|`, "
+    f"{registry_import.MAX_ROWS} lignes au plus. Le type de contenu n'est pas lu : `text/csv` "
+    "est d'usage. Chaque ligne est contrôlée comme le flux du registre des entreprises ; le "
+    "fichier entier est une seule transaction."
+)
+_FILE = {"type": "string", "format": "binary"}
+_REGISTRY_FILE = {
+    "required": True,
+    "description": "Le fichier CSV du registre, tel quel.",
+    "content": {
+        "text/csv": {"schema": _FILE},
+        "application/vnd.ms-excel": {"schema": _FILE},
+        "application/octet-stream": {"schema": _FILE},
+    },
+}
+"""The import's body, read raw from the request: declared here so the OpenAPI shows it."""
+
+
 def _read(data: personal.PersonalData) -> PersonalDataRead:
     a = data.affiliate
     return PersonalDataRead(
@@ -194,8 +215,9 @@ def personal_router(app: IdentityApp, principal: PrincipalDependency) -> APIRout
         "/imports",
         response_model=list[RowReportRead],
         summary="Charger le registre depuis un fichier CSV (agents) : un compte rendu par ligne",
+        description=_IMPORT_DESCRIPTION,
         responses={401: {}, 403: {}, 413: {}, 422: {}},
-        openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+        openapi_extra={"requestBody": _REGISTRY_FILE},
     )
     async def bulk_load(
         request: Request, who: Annotated[Principal, Depends(principal)]

@@ -1,5 +1,5 @@
-"""``python -m identity.entrypoints.worker``: the registry feed, identity's copy of the
-delegated-access read model, and the outbox relay."""
+"""``python -m identity.entrypoints.worker``: identity's outbox relay and its consumers
+(the business registry's feed, the delegated-access read model)."""
 
 from __future__ import annotations
 
