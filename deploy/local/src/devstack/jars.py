@@ -7,6 +7,7 @@ copy makes the next start skip Maven entirely.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import subprocess
@@ -26,7 +27,9 @@ def kafka_version() -> str:
 
 
 def cache_dir(root: Path = REPO_ROOT) -> Path:
-    return root / ".cache" / "kafka" / kafka_version()
+    """One folder per version and per content of the pom (a new dependency fetches again)."""
+    digest = hashlib.sha256(POM.read_bytes()).hexdigest()[:12]
+    return root / ".cache" / "kafka" / f"{kafka_version()}-{digest}"
 
 
 def ensure_jars(root: Path = REPO_ROOT) -> Path:

@@ -48,17 +48,72 @@ def new_cluster_id() -> str:
             return cluster_id
 
 
-def _server_properties(port: int, controller_port: int, data_dir: Path) -> str:
+@dataclass(frozen=True)
+class Sasl:
+    """The broker's SASL/SCRAM and ACL mode: every client authenticates as one of ``users``
+    (name → password) and may do only what ACLs allow; ``admin`` is the super user the
+    tooling acts as. The controller's own listener stays on loopback in plain text."""
+
+    users: dict[str, str]
+    admin: str = "admin"
+    mechanism: str = "SCRAM-SHA-512"
+
+    def client(self, user: str, password: str | None = None) -> dict[str, str]:
+        """aiokafka's security arguments for ``user`` (its own password unless given)."""
+        return {
+            "security_protocol": "SASL_PLAINTEXT",
+            "sasl_mechanism": self.mechanism,
+            "sasl_plain_username": user,
+            "sasl_plain_password": self.users[user] if password is None else password,
+        }
+
+    def properties(self, user: str) -> str:
+        """A Java client's properties file for ``user`` (the command-line tools)."""
+        return "\n".join(
+            [
+                "security.protocol=SASL_PLAINTEXT",
+                f"sasl.mechanism={self.mechanism}",
+                "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule"
+                f' required username="{user}" password="{self.users[user]}";',
+                "",
+            ]
+        )
+
+
+def _listeners(port: int, controller_port: int, sasl: Sasl | None) -> list[str]:
+    client = "SASL_PLAINTEXT" if sasl else "PLAINTEXT"
+    lines = [
+        f"listeners={client}://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+        f"advertised.listeners={client}://127.0.0.1:{port}",
+        "controller.listener.names=CONTROLLER",
+        f"inter.broker.listener.name={client}",
+        f"listener.security.protocol.map=CONTROLLER:PLAINTEXT,{client}:{client}",
+    ]
+    if sasl is not None:
+        jaas = (
+            "org.apache.kafka.common.security.scram.ScramLoginModule required"
+            f' username="{sasl.admin}" password="{sasl.users[sasl.admin]}";'
+        )
+        lines += [
+            f"sasl.enabled.mechanisms={sasl.mechanism}",
+            f"sasl.mechanism.inter.broker.protocol={sasl.mechanism}",
+            f"listener.name.sasl_plaintext.{sasl.mechanism.lower()}.sasl.jaas.config={jaas}",
+            "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            f"super.users=User:{sasl.admin};User:ANONYMOUS",
+            "allow.everyone.if.no.acl.found=false",
+        ]
+    return lines
+
+
+def _server_properties(
+    port: int, controller_port: int, data_dir: Path, sasl: Sasl | None = None
+) -> str:
     return "\n".join(
         [
             "process.roles=broker,controller",
             "node.id=1",
             f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
-            f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
-            "controller.listener.names=CONTROLLER",
-            "inter.broker.listener.name=PLAINTEXT",
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            *_listeners(port, controller_port, sasl),
             f"log.dirs={data_dir / 'logs'}",
             "num.partitions=3",
             "default.replication.factor=1",
@@ -89,6 +144,12 @@ class KafkaBroker:
     log_dir: Path
     port: int = 9092
     controller_port: int = 9093
+    sasl: Sasl | None = None
+
+    @property
+    def admin_security(self) -> dict[str, str]:
+        """The tooling's security arguments (empty for a plain-text broker)."""
+        return {} if self.sasl is None else self.sasl.client(self.sasl.admin)
 
     @property
     def bootstrap(self) -> str:
@@ -125,6 +186,13 @@ class KafkaBroker:
         if (self.data_dir / "logs" / "meta.properties").exists():
             return
         cluster_id = new_cluster_id()
+        scram: list[str] = []
+        if self.sasl is not None:
+            for user, password in self.sasl.users.items():
+                scram += [
+                    "--add-scram",
+                    f"{self.sasl.mechanism}=[name={user},password={password}]",
+                ]
         subprocess.run(  # noqa: S603 - our own arguments
             self._java(
                 "kafka.tools.StorageTool",
@@ -133,6 +201,7 @@ class KafkaBroker:
                 "-c",
                 str(self.config_file),
                 "--ignore-formatted",
+                *scram,
             ),
             check=True,
             capture_output=True,
@@ -141,12 +210,12 @@ class KafkaBroker:
     def start(self, timeout_s: float = 90.0) -> None:
         """Start (formatting the storage the first time) and wait until the broker answers."""
         if self.pid() is not None:
-            run_sync(wait_ready(self.bootstrap, timeout_s))
+            run_sync(wait_ready(self.bootstrap, timeout_s, security=self.admin_security))
             return
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.config_file.write_text(
-            _server_properties(self.port, self.controller_port, self.data_dir)
+            _server_properties(self.port, self.controller_port, self.data_dir, self.sasl)
         )
         self._format()
         with (self.log_dir / "kafka-stdout.log").open("ab") as out:
@@ -159,7 +228,9 @@ class KafkaBroker:
             )
         self.pid_file.write_text(str(proc.pid))
         try:
-            run_sync(wait_ready(self.bootstrap, timeout_s, pid=proc.pid))
+            run_sync(
+                wait_ready(self.bootstrap, timeout_s, pid=proc.pid, security=self.admin_security)
+            )
         except BaseException:
             self.stop()
             raise
@@ -183,6 +254,32 @@ class KafkaBroker:
         self.stop()
         self.start()
 
+    def pause(self) -> None:
+        """SIGSTOP: the broker stops answering without closing its connections."""
+        pid = self.pid()
+        if pid is not None:
+            os.kill(pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        pid = self.pid()
+        if pid is not None:
+            os.kill(pid, signal.SIGCONT)
+
+    def tool(self, main: str, *args: str) -> str:
+        """Run one of Kafka's command-line tools as the admin; return what it printed."""
+        command: list[str] = []
+        if self.sasl is not None:
+            config = self.data_dir / "admin.properties"
+            config.write_text(self.sasl.properties(self.sasl.admin))
+            command = ["--command-config", str(config)]
+        done = subprocess.run(  # noqa: S603 - our own arguments
+            self._java(main, "--bootstrap-server", self.bootstrap, *command, *args),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout
+
 
 def _signal_and_wait(pid: int, sig: signal.Signals, timeout_s: float) -> bool:
     try:
@@ -197,11 +294,13 @@ def _signal_and_wait(pid: int, sig: signal.Signals, timeout_s: float) -> bool:
     return not alive(pid)
 
 
-async def admin_round_trip(bootstrap: str) -> None:
+async def admin_round_trip(bootstrap: str, security: dict[str, str] | None = None) -> None:
     """Raise unless the broker answers a metadata and a topic-listing request."""
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=5000, **(security or {})
+    )
     await admin.start()
     try:
         cluster = await admin.describe_cluster()
@@ -212,7 +311,12 @@ async def admin_round_trip(bootstrap: str) -> None:
         await admin.close()
 
 
-async def wait_ready(bootstrap: str, timeout_s: float, pid: int | None = None) -> None:
+async def wait_ready(
+    bootstrap: str,
+    timeout_s: float,
+    pid: int | None = None,
+    security: dict[str, str] | None = None,
+) -> None:
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     deadline = time.monotonic() + timeout_s
     last: Exception | None = None
@@ -220,7 +324,7 @@ async def wait_ready(bootstrap: str, timeout_s: float, pid: int | None = None) -
         if pid is not None and not alive(pid):
             raise RuntimeError("the Kafka broker exited during start-up; see kafka-stdout.log")
         try:
-            await admin_round_trip(bootstrap)
+            await admin_round_trip(bootstrap, security)
             return
         except Exception as exc:
             last = exc

@@ -15,9 +15,11 @@ def wanted_topics() -> dict[str, int]:
     return topics
 
 
-async def ensure_topics(bootstrap: str) -> list[str]:
+async def ensure_topics(bootstrap: str, security: dict[str, str] | None = None) -> list[str]:
     """Create the missing topics; return the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=10000, **(security or {})
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())

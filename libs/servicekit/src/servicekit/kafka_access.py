@@ -53,7 +53,7 @@ class BrokerAccess:
         try:
             await admin.start()
         except Exception as exc:
-            return f"the broker refused the connection: {describe(exc)}"
+            return await self._why_not_connected(exc)
         try:
             if self._topics:
                 for topic in await admin.describe_topics(self._topics):
@@ -66,9 +66,26 @@ class BrokerAccess:
                 try:
                     await admin.list_consumer_group_offsets(group)
                 except Exception as exc:
-                    return f"not authorized to use the consumer group {group}: {describe(exc)}"
+                    if type(exc).__name__ == "GroupAuthorizationFailedError":
+                        return f"not authorized to use the consumer group {group}"
+                    return f"the consumer group {group} is not available: {describe(exc)}"
         except Exception as exc:
             return f"the broker did not answer: {describe(exc)}"
         finally:
             await admin.close()
         return None
+
+    async def _why_not_connected(self, exc: BaseException) -> str:
+        """The client says only "unable to bootstrap": one direct connection tells a refused
+        authentication from an unreachable broker."""
+        from aiokafka.conn import create_conn
+
+        host, _, port = self._bootstrap.split(",")[0].rpartition(":")
+        try:
+            conn = await create_conn(host, int(port), request_timeout_ms=5000, **self._security)
+        except Exception as direct:
+            if type(direct).__name__ == "SaslAuthenticationFailed":
+                return "the broker refused this service's credentials (SASL authentication failed)"
+            return f"the broker is unreachable: {describe(direct)}"
+        conn.close()
+        return f"the broker refused the connection: {describe(exc)}"

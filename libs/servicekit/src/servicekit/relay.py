@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.clock import Clock
 from servicekit.db import as_utc
-from servicekit.errors import describe
+from servicekit.errors import SafeError, describe
 from servicekit.faults import fault_point
 from servicekit.health import LIVENESS
 from servicekit.lease import Lease
@@ -56,6 +56,7 @@ from servicekit.tracing import context_from_headers, tracer
 _log = get_logger(__name__)
 MAX_MESSAGE_BYTES = 1_048_576
 _ROW_ERRORS = ("MessageSizeTooLargeError", "RecordTooLargeError", "InvalidTopicError")
+_UNKNOWN_TOPIC = 3
 
 
 class Producer(Protocol):
@@ -76,7 +77,7 @@ class Producer(Protocol):
 ProducerFactory = Callable[[], Producer]
 
 
-class RowFailure(Exception):
+class RowFailure(SafeError):
     """A send refused because of the row itself (not the broker's state)."""
 
 
@@ -118,17 +119,27 @@ class AiokafkaProducer:
         return future
 
     async def topic_exists(self, topic: str) -> bool | None:
+        """Asked of the broker when the producer's metadata lacks the topic: ``False`` only
+        for the broker's own "unknown topic" answer (a topic still being created, or one the
+        principal may not see, is not the row's fault)."""
         client = self._producer.client
         if client.cluster.partitions_for_topic(topic) is not None:
             return True
-        client.add_topic(topic)
+        from aiokafka.protocol.metadata import MetadataRequest
+
         try:
-            updated = await asyncio.wait_for(client.force_metadata_update(), 5.0)
+            node = client.get_random_node()
+            if node is None:
+                return None
+            response = await asyncio.wait_for(client.send(node, MetadataRequest([topic])), 5.0)
+            topics = response.to_object()["topics"]
         except Exception:
             return None
-        if not updated:
-            return None
-        return client.cluster.partitions_for_topic(topic) is not None
+        codes = {t.get("topic", t.get("name")): t.get("error_code") for t in topics}
+        code = codes.get(topic)
+        if code == _UNKNOWN_TOPIC:
+            return False
+        return True if code == 0 else None
 
 
 def aiokafka_producer_factory(
