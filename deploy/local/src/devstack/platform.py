@@ -29,6 +29,8 @@ class PlatformConfig:
     services: tuple[ServiceSpec, ...] = SERVICES
     database_urls: dict[str, str] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    process_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Settings of one process only, by its name (``identity-worker``)."""
 
     def database_url(self, service: str) -> str:
         env_name = f"{service.upper()}_DATABASE_URL"
@@ -39,7 +41,7 @@ class PlatformConfig:
         )
 
 
-def service_env(cfg: PlatformConfig, spec: ServiceSpec) -> dict[str, str]:
+def service_env(cfg: PlatformConfig, spec: ServiceSpec, role: str = "api") -> dict[str, str]:
     keys = load_or_create_keys(cfg.var / "keys")
     identity = next((s for s in cfg.services if s.name == "identity"), None)
     env = dict(os.environ)
@@ -64,6 +66,7 @@ def service_env(cfg: PlatformConfig, spec: ServiceSpec) -> dict[str, str]:
         )
         env["IDENTITY_JWKS_URL"] = f"http://127.0.0.1:{identity.api_port}/.well-known/jwks.json"
     env.update(cfg.extra_env)
+    env.update(cfg.process_env.get(f"{spec.name}-{role}", {}))
     return env
 
 
@@ -86,13 +89,15 @@ def wait_ready(url: str, started: Started, timeout_s: float = 60.0) -> None:
     raise TimeoutError(f"{started.name} not ready at {url} after {timeout_s}s: {last}")
 
 
-def start_process(cfg: PlatformConfig, spec: ServiceSpec, role: str) -> Started:
+def start_process(
+    cfg: PlatformConfig, spec: ServiceSpec, role: str, name: str | None = None
+) -> Started:
     module = spec.api_module if role == "api" else spec.worker_module
     port = spec.api_port if role == "api" else spec.worker_port
     started = spawn(
-        f"{spec.name}-{role}",
+        name or f"{spec.name}-{role}",
         python_module(module),
-        service_env(cfg, spec),
+        service_env(cfg, spec, role),
         cfg.var / "log",
         cfg.root,
     )
@@ -101,13 +106,16 @@ def start_process(cfg: PlatformConfig, spec: ServiceSpec, role: str) -> Started:
     return started
 
 
-def start_platform(cfg: PlatformConfig) -> list[Started]:
-    """Start every api and worker; on failure, stop what was started and raise."""
+def start_platform(
+    cfg: PlatformConfig, roles: tuple[str, ...] = ("api", "worker")
+) -> list[Started]:
+    """Start every api and worker (of ``roles``); on failure, stop what was started and
+    raise."""
     started: list[Started] = []
     try:
         for spec in cfg.services:
-            started.append(start_process(cfg, spec, "api"))
-            started.append(start_process(cfg, spec, "worker"))
+            for role in roles:
+                started.append(start_process(cfg, spec, role))
     except BaseException:
         stop_all(started)
         raise

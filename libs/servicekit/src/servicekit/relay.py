@@ -246,8 +246,12 @@ class OutboxRelay:
             error=describe(exc),
             consecutive_failures=self._failures,
         )
-        if self._failures >= self._producer_stall_after:
+        if self._failures >= self._producer_stall_after and self._producer is not None:
+            # no progress: this producer is stuck (a broker that stopped answering, a
+            # connection half-open); the next batch creates a new one
             await self._drop_producer()
+            OUTBOX_PRODUCER_RESTARTS.labels(self._service).inc()
+            _log.warning("outbox_relay_producer_replaced", consecutive_failures=self._failures)
         delay = min(self._backoff_max_s, self._backoff_initial_s * 2 ** (self._failures - 1))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=delay)
@@ -262,11 +266,15 @@ class OutboxRelay:
     async def _get_producer(self) -> Producer:
         if self._producer is None:
             producer = self._producer_factory()
-            await producer.start()
+            try:
+                await producer.start()
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(producer.stop(), timeout=5)
+                raise
             self._producer = producer
             self.producers_created += 1
             if self.producers_created > 1:
-                OUTBOX_PRODUCER_RESTARTS.labels(self._service).inc()
                 _log.info("outbox_relay_producer_recreated")
         return self._producer
 

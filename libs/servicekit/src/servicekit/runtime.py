@@ -147,6 +147,8 @@ class ServiceRuntime:
             poll_interval_s=s.outbox_poll_interval_s,
             max_row_attempts=s.outbox_max_row_attempts,
             lease_ttl_s=s.outbox_lease_ttl_s,
+            send_timeout_s=s.outbox_send_timeout_s,
+            producer_stall_after=s.outbox_producer_stall_after,
         )
 
     # -- operations ------------------------------------------------------------------------

@@ -60,6 +60,12 @@ class ServiceSettings(BaseSettings):
         default=5, ge=1, description="Failures of a row's own making before it is parked."
     )
     outbox_lease_ttl_s: float = Field(default=10.0, gt=0)
+    outbox_send_timeout_s: float = Field(
+        default=20.0, gt=0, description="A batch not acknowledged within it is a failure."
+    )
+    outbox_producer_stall_after: int = Field(
+        default=3, ge=1, description="Consecutive failures after which the producer is recreated."
+    )
     consumer_batch_size: int = Field(
         default=200, ge=1, description="Most records a consumer takes from one fetch."
     )
