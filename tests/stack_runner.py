@@ -3,6 +3,8 @@ needs) on a real broker, with the SMTP catcher, in a temporary folder with free 
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +55,13 @@ class RunningPlatform:
 
     def kill(self, name: str) -> None:
         kill(self.processes[name].pid)
+
+    def pause(self, name: str) -> None:
+        """SIGSTOP: the process freezes (a long GC pause, a frozen VM)."""
+        os.kill(self.processes[name].pid, signal.SIGSTOP)
+
+    def resume(self, name: str) -> None:
+        os.kill(self.processes[name].pid, signal.SIGCONT)
 
     def terminate(self, name: str) -> None:
         terminate(self.processes[name].pid, timeout_s=60)

@@ -93,19 +93,19 @@ class GroupConsumer:
         self.dead_letters = dead_letters
         self.tracker = tracker
         self.gate = gate
+        self.handled: list[str] = []
+        """The ids of the events whose effect the fetch in hand applied."""
 
     async def consume(self, records: Sequence[Record], kafka_consumer: Any) -> None:
         """Handle one fetch, then let its done offsets be committed."""
         if self.gate.stopping:
             return  # shutting down: the records stay for whoever owns them next
         self.tracker.bind(kafka_consumer)
+        self.handled = []
         with self.gate.in_flight(), LIVENESS.busy(f"consumer {self.group}"):
             await self.handle_fetch(records)
-        fault_point(
-            "consumer.before_offset_commit",
-            group=self.group,
-            event_ids=[headers_of(r).get(HEADER_ID) for r in records],
-        )
+        if self.handled:
+            fault_point("consumer.before_offset_commit", group=self.group, event_ids=self.handled)
         self.tracker.commit_soon()
 
     async def handle_fetch(self, records: Sequence[Record]) -> None:
@@ -174,6 +174,7 @@ class GroupConsumer:
                 return self._wait_for_each_partition(run, blocked)
             return await self._one_by_one(sub, run, blocked)
         self._count_batch(sub, run, events, time.perf_counter() - started)
+        self.handled.extend(e.envelope.id for e in events)
         for record in run:
             self.tracker.done(record)
 
@@ -289,6 +290,7 @@ class GroupConsumer:
             self.tracker.retry_later(record, attempt, self.retry.delay(attempt))
             return Outcome.RETRY
         CONSUMER_HANDLED.labels(self.service, self.consumer, record.topic, "ok").inc()
+        self.handled.append(event.envelope.id)
         return Outcome.DONE
 
     # -- dead letters ----------------------------------------------------------------------
