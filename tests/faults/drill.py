@@ -172,3 +172,38 @@ def fault_log(platform: RunningPlatform, name: str) -> dict[str, Any]:
             data: dict[str, Any] = json.loads(line)
             return data
     raise AssertionError(f"{name} logged no fault point")
+
+
+async def publish_raw(
+    bootstrap: str,
+    topic: str,
+    key: bytes,
+    value: bytes,
+    headers: list[tuple[str, bytes]],
+    partition: int | None = None,
+) -> None:
+    """Put one record on a topic as a (possibly broken) producer would."""
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value, key=key, headers=headers, partition=partition)
+    finally:
+        await producer.stop()
+
+
+def envelope_headers(
+    kind: str, subject: str, event_id: str | None = None
+) -> list[tuple[str, bytes]]:
+    from datetime import UTC, datetime
+
+    from contracts.envelope import Envelope
+
+    return Envelope(
+        id=event_id or str(uuid.uuid4()),
+        type=kind,
+        source="identity",
+        time=datetime.now(UTC),
+        subject=subject,
+    ).to_headers()
