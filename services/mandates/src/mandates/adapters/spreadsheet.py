@@ -27,18 +27,24 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing
-from dataclasses import dataclass
 from typing import Literal
 
 import openpyxl
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Browsers on machines with Excel label a .csv file "application/vnd.ms-excel": it is read as
-# CSV, and a real .xls (OLE2 bytes) is then refused with its own message.
-CSV_CONTENT_TYPES = frozenset(
-    {"text/csv", "application/csv", "text/plain", "application/vnd.ms-excel"}
-)
+from mandates.domain.errors import SpreadsheetRefused
+from mandates.domain.sheets import CSV_CONTENT_TYPES, XLSX_CONTENT_TYPE, ParsedSheet, SheetRow
+
+__all__ = [
+    "CSV_CONTENT_TYPES",
+    "XLSX_CONTENT_TYPE",
+    "ParsedSheet",
+    "SheetRow",
+    "SpreadsheetReader",
+    "SpreadsheetRefused",
+    "parse_clients",
+]
+
 MAX_COMPRESSION_RATIO = 100
 EXCEL_MAX_ROWS = 1_048_576
 
@@ -71,32 +77,6 @@ _LINE_END = re.compile(r"\r\n?|\n")
 _PLAIN_VALUES = (str, int, float, dt.date, dt.time, dt.timedelta)
 
 
-@dataclass(frozen=True)
-class SheetRow:
-    """One data row; ``number`` is the row number the user sees (the header is row 1)."""
-
-    number: int
-    identifier: str
-    name: str
-    nir: str | None
-    problem: str | None
-
-
-@dataclass(frozen=True)
-class ParsedSheet:
-    rows: list[SheetRow]
-    format: Literal["csv", "xlsx"]
-
-
-class SpreadsheetRefused(Exception):
-    """The whole file is refused."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
-
-
 def parse_clients(
     data: bytes,
     *,
@@ -117,6 +97,16 @@ def parse_clients(
         f"Type de fichier non pris en charge ({kind or 'non précisé'}) : "
         "envoyez un fichier CSV ou XLSX.",
     )
+
+
+class SpreadsheetReader:
+    """The import's reader, with the row limit of the settings."""
+
+    def __init__(self, max_rows: int) -> None:
+        self.max_rows = max_rows
+
+    def read(self, data: bytes, content_type: str) -> ParsedSheet:
+        return parse_clients(data, content_type=content_type, max_rows=self.max_rows)
 
 
 # --- header and rows, common to both formats ---------------------------------------------
