@@ -56,6 +56,7 @@ PROBLEMS: dict[type[errors.MandatesError], Doc] = {
     errors.SubscriptionMissing: Doc(403, "no-portfolio", FORBIDDEN),
     errors.AssureRequired: Doc(403, "assure-only", FORBIDDEN),
     # adding a client: the type is the refusal's code, as in an import's report
+    errors.ClientRefused: Doc(422, None, REFUSED),
     errors.IdentifierInvalid: Doc(422, "invalid-identifier", REFUSED),
     errors.SirenInvalid: Doc(422, "invalid-siren", REFUSED),
     errors.SiretInvalid: Doc(422, "invalid-siret", REFUSED),
