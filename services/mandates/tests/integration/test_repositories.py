@@ -14,7 +14,9 @@ from mandates.adapters import orm
 from mandates.bootstrap import bootstrap
 from mandates.config import MandatesSettings
 from mandates.domain import errors, keys
-from mandates.domain.model import Affiliate, Mandate, Portfolio
+from mandates.domain.directory import Affiliate
+from mandates.domain.model import Mandate
+from mandates.domain.portfolios import Portfolio
 from mandates_fakes import FakeDatabase, FakeMandatesUow
 from servicekit.sealing import generate_keypair
 from sqlalchemy import update

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from contracts.mandates import v1
 from mandates.domain import commands, errors, keys
-from mandates_fakes import FakeService, admin, assure, collaborator
+from mandates_fake_service import FakeService, admin, assure, collaborator
 from mandates_world import affiliate
 
 CAB = "cab-1"

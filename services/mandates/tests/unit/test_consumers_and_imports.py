@@ -9,7 +9,7 @@ from contracts.notifications import v1 as notifications_v1
 from mandates.adapters.spreadsheet import parse_clients
 from mandates.domain import commands, errors
 from mandates.service_layer import consumers, views
-from mandates_fakes import FakeService, admin
+from mandates_fake_service import FakeService, admin
 from mandates_world import affiliate, incoming
 
 CAB = "cab-1"

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 from mandates.domain import errors, events, keys
-from mandates.domain.model import Affiliate, Mandate, MandateState, Portfolio
+from mandates.domain.directory import Affiliate
+from mandates.domain.model import Mandate, MandateState
+from mandates.domain.portfolios import Portfolio
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

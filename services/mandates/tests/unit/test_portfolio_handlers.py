@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from contracts.mandates import v1
 from mandates.domain import commands, errors
-from mandates_fakes import FakeService, admin, collaborator
+from mandates_fake_service import FakeService, admin, collaborator
 from mandates_world import affiliate
 
 CAB = "cab-1"

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandates.adapters import orm
 from mandates.adapters.sql import chunks
-from mandates.domain.model import Affiliate, FirmUser
+from mandates.domain.directory import Affiliate, FirmUser
 
 
 class SqlAlchemyDirectory:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mandates.adapters import orm
 from mandates.domain import errors
-from mandates.domain.model import Portfolio
+from mandates.domain.portfolios import Portfolio
 
 
 class SqlAlchemyPortfolioRepository:

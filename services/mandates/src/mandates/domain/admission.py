@@ -11,7 +11,7 @@ from stdnum.fr import siren as siren_number
 from stdnum.fr import siret as siret_number
 
 from mandates.domain import errors
-from mandates.domain.model import Affiliate
+from mandates.domain.directory import Affiliate
 
 MAX_NAME = 200
 

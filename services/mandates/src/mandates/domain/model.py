@@ -1,20 +1,20 @@
-"""Mandates and portfolios: the rules of SPEC.md 3, free of I/O.
+"""The mandate, a firm's client: the rules of SPEC.md 3.2–3.3, free of I/O.
 
 A firm's *client* is a mandate row: ``requested → letter_sent → active → ended``, plus
 ``locked`` (five wrong keys) and ``deleted`` (by the firm before activation). One open mandate
-per (firm, affilié); one active mandate per affilié. Each aggregate refuses a transition its
+per (firm, affilié); one active mandate per affilié. The aggregate refuses a transition its
 state does not allow, counts its changes in ``version`` and records what happened in
 ``events`` (turned into contracts by ``service_layer/integration.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from mandates.domain import errors, keys
+from mandates.domain.directory import Affiliate
 from mandates.domain.events import (
     DomainEvent,
     KeyIssued,
@@ -24,12 +24,6 @@ from mandates.domain.events import (
     MandateEnded,
     MandateLocked,
     MandateMoved,
-    PortfolioCreated,
-    PortfolioDeleted,
-    PortfolioRenamed,
-    PortfolioTransferred,
-    SubscriberAdded,
-    SubscriberRemoved,
 )
 
 MandateState = Literal["requested", "letter_sent", "active", "ended", "locked", "deleted"]
@@ -38,7 +32,6 @@ OPEN_STATES: tuple[MandateState, ...] = ("requested", "letter_sent", "active", "
 PENDING_STATES: tuple[MandateState, ...] = ("requested", "letter_sent")
 REISSUABLE_STATES: tuple[MandateState, ...] = ("requested", "letter_sent", "locked")
 MAX_WRONG_KEYS = 5
-MAX_PORTFOLIO_NAME = 120
 
 
 @dataclass
@@ -254,156 +247,3 @@ class Mandate:
             )
         )
         return True
-
-
-def portfolio_name(name: str) -> str:
-    """The name as kept: spaces collapsed, 1 to 120 characters."""
-    cleaned = " ".join(name.split())
-    if not cleaned or len(cleaned) > MAX_PORTFOLIO_NAME:
-        raise errors.PortfolioNameInvalid
-    return cleaned
-
-
-def ensure_unique_name(others: Iterable[Portfolio], name: str, skip: str = "") -> None:
-    """Two portfolios of a firm never share a name, whatever the case."""
-    for other in others:
-        if other.id != skip and other.name.casefold() == name.casefold():
-            raise errors.PortfolioNameTaken(name)
-
-
-@dataclass
-class Portfolio:
-    id: str
-    cabinet_id: str
-    name: str
-    owner_account_id: str | None
-    is_default: bool
-    created_at: datetime
-    version: int = 1
-    subscribers: set[str] = field(default_factory=set)
-    events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
-
-    @classmethod
-    def create(
-        cls,
-        *,
-        portfolio_id: str,
-        cabinet_id: str,
-        name: str,
-        owner_account_id: str | None,
-        now: datetime,
-        actor: str | None,
-        is_default: bool = False,
-    ) -> Portfolio:
-        """A new portfolio, version 1; the firm's default one is named after its raison
-        sociale and owned by its first administrator (seed 004)."""
-        portfolio = cls(portfolio_id, cabinet_id, name, owner_account_id, is_default, now)
-        portfolio.events.append(PortfolioCreated(*portfolio._about(now, actor)))
-        return portfolio
-
-    def _about(
-        self, now: datetime, actor: str | None
-    ) -> tuple[str, str, str, datetime, str | None, frozenset[str], int]:
-        return (
-            self.cabinet_id, self.id, self.name, now, actor, frozenset(self.subscribers),
-            self.version,
-        )  # fmt: skip
-
-    def rename(self, name: str, now: datetime, actor: str | None) -> bool:
-        """``True`` when the name changed (``name`` already checked by :func:`portfolio_name`)."""
-        previous = self.name
-        if name == previous:
-            return False
-        self.name = name
-        self.version += 1
-        self.events.append(PortfolioRenamed(*self._about(now, actor), previous_name=previous))
-        return True
-
-    def delete(self, clients: int, now: datetime, actor: str | None) -> None:
-        """Only an empty portfolio that is not the firm's default one is deleted."""
-        if self.is_default:
-            raise errors.DefaultPortfolioUndeletable
-        if clients:
-            raise errors.PortfolioNotEmpty
-        self.version += 1
-        self.events.append(PortfolioDeleted(*self._about(now, actor)))
-
-    def subscribe(self, account_id: str, name: str, now: datetime, actor: str | None) -> bool:
-        if account_id in self.subscribers:
-            return False
-        self.subscribers.add(account_id)
-        self.version += 1
-        self.events.append(
-            SubscriberAdded(
-                *self._about(now, actor), subscriber_account_id=account_id, subscriber_name=name
-            )
-        )
-        return True
-
-    def unsubscribe(self, account_id: str, name: str, now: datetime, actor: str | None) -> bool:
-        if account_id not in self.subscribers:
-            return False
-        self.subscribers.discard(account_id)
-        self.version += 1
-        self.events.append(
-            SubscriberRemoved(
-                *self._about(now, actor), subscriber_account_id=account_id, subscriber_name=name
-            )
-        )
-        return True
-
-    def transfer(self, to_account_id: str, to_name: str, now: datetime, actor: str | None) -> None:
-        """The responsible changes (seed 000): the new owner is subscribed; mandates stay."""
-        previous = self.owner_account_id or ""
-        self.owner_account_id = to_account_id
-        self.subscribers.add(to_account_id)
-        self.version += 1
-        self.events.append(
-            PortfolioTransferred(
-                *self._about(now, actor),
-                from_account_id=previous,
-                to_account_id=to_account_id,
-                to_name=to_name,
-            )
-        )
-
-
-@dataclass(frozen=True)
-class Affiliate:
-    """The registry's copy, as mandates needs it."""
-
-    affiliate_id: str
-    siren: str | None
-    display_name: str
-    radiated: bool
-    consent: bool
-
-
-@dataclass(frozen=True)
-class FirmUser:
-    account_id: str
-    cabinet_id: str
-    name: str
-    email: str | None
-    is_admin: bool
-    active: bool
-
-
-def concerned(
-    users: Iterable[FirmUser],
-    subscribers: Collection[str],
-    *,
-    exclude: str | None = None,
-    admins: bool = True,
-) -> list[FirmUser]:
-    """Who is told of a change to a client or a portfolio: the firm's administrators (when
-    ``admins``) and the portfolio's subscribers, active, with a known e-mail; never
-    ``exclude`` (the user who acted)."""
-    return [
-        user
-        for user in users
-        if user.account_id != exclude
-        and user.active
-        and user.email
-        and ((admins and user.is_admin) or user.account_id in subscribers)
-    ]

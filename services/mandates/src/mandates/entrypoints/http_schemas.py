@@ -5,7 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mandates.domain.model import HistoryEntry, Mandate, Portfolio
+from mandates.domain.model import HistoryEntry, Mandate
+from mandates.domain.portfolios import Portfolio
 from mandates.service_layer.views import HeldMandate
 
 StateFilter = Literal["requested", "letter_sent", "active", "locked", "ended", "deleted"]

@@ -12,8 +12,10 @@ from contracts.notifications import v1 as notifications_v1
 from servicekit.messaging import IncomingEvent
 from servicekit.uow import consume_batch, consume_once
 
+from mandates.domain.directory import Affiliate
 from mandates.domain.events import DomainEvent
-from mandates.domain.model import Affiliate, Mandate, Portfolio
+from mandates.domain.model import Mandate
+from mandates.domain.portfolios import Portfolio
 from mandates.service_layer.handlers import Dependencies
 from mandates.service_layer.integration import outgoing, publish
 from mandates.service_layer.ports import MandatesUnitOfWork

@@ -8,7 +8,9 @@ from contracts.common import Recipient
 from servicekit.auth import Principal, Right
 
 from mandates.domain import errors
-from mandates.domain.model import Mandate, Portfolio, concerned
+from mandates.domain.directory import concerned
+from mandates.domain.model import Mandate
+from mandates.domain.portfolios import Portfolio
 from mandates.service_layer.ports import MandatesUnitOfWork
 
 

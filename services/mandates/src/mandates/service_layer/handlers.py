@@ -14,7 +14,8 @@ from servicekit.clock import Clock
 
 from mandates.domain import commands, errors, keys
 from mandates.domain.admission import Candidate, registry_refusal, screen
-from mandates.domain.model import Affiliate, Mandate
+from mandates.domain.directory import Affiliate
+from mandates.domain.model import Mandate
 from mandates.service_layer.firms import FirmScope, firm_scope, visible_mandate, visible_portfolio
 from mandates.service_layer.integration import publish
 from mandates.service_layer.ports import KeySealer, MandatesUnitOfWork

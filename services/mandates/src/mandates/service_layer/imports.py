@@ -10,7 +10,7 @@ from typing import Literal
 from mandates.domain import commands, errors
 from mandates.domain.admission import Candidate, registry_refusal, screen
 from mandates.domain.commands import ImportMode
-from mandates.domain.model import Affiliate
+from mandates.domain.directory import Affiliate
 from mandates.domain.sheets import ParsedSheet, SheetRow
 from mandates.service_layer.firms import firm_scope
 from mandates.service_layer.handlers import Dependencies, new_request, target_portfolio

@@ -12,6 +12,7 @@ from contracts.common import Recipient
 from contracts.mandates import v1
 from servicekit.outbox import Outgoing
 
+from mandates.domain.directory import FirmUser, concerned
 from mandates.domain.events import (
     DomainEvent,
     KeyIssued,
@@ -29,7 +30,8 @@ from mandates.domain.events import (
     SubscriberAdded,
     SubscriberRemoved,
 )
-from mandates.domain.model import FirmUser, Mandate, Portfolio, concerned
+from mandates.domain.model import Mandate
+from mandates.domain.portfolios import Portfolio
 from mandates.service_layer.firms import recipients
 from mandates.service_layer.ports import KeySealer, MandatesUnitOfWork
 

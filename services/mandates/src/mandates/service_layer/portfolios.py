@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from mandates.domain import commands, errors
-from mandates.domain.model import Portfolio, ensure_unique_name, portfolio_name
+from mandates.domain.portfolios import Portfolio, ensure_unique_name, portfolio_name
 from mandates.service_layer.firms import FirmScope, firm_scope, visible_portfolio
 from mandates.service_layer.handlers import Dependencies
 from mandates.service_layer.integration import publish

@@ -9,7 +9,9 @@ from typing import Generic, Protocol, TypeVar
 
 from servicekit.uow import AbstractUnitOfWork
 
-from mandates.domain.model import Affiliate, FirmUser, HistoryEntry, Mandate, Portfolio
+from mandates.domain.directory import Affiliate, FirmUser
+from mandates.domain.model import HistoryEntry, Mandate
+from mandates.domain.portfolios import Portfolio
 
 T = TypeVar("T")
 

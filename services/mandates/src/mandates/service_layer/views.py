@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from servicekit.auth import Principal
 
 from mandates.domain import errors
-from mandates.domain.model import HistoryEntry, Mandate, Portfolio
+from mandates.domain.model import HistoryEntry, Mandate
+from mandates.domain.portfolios import Portfolio
 from mandates.service_layer.assures import affiliate_of
 from mandates.service_layer.firms import firm_scope, visible_mandate
 from mandates.service_layer.imports import ImportReport
