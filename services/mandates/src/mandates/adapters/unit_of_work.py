@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from servicekit.uow import SqlAlchemyUnitOfWork
 
-from mandates.adapters.directory import SqlAlchemyDirectory
+from mandates.adapters.directory_repository import SqlAlchemyDirectory
 from mandates.adapters.imports_repository import SqlAlchemyImportRepository
 from mandates.adapters.mandates_repository import SqlAlchemyMandateRepository
 from mandates.adapters.portfolios_repository import SqlAlchemyPortfolioRepository

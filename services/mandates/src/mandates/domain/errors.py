@@ -156,7 +156,7 @@ class SpreadsheetRefused(MandatesError):
 
     def __init__(self, code: str, detail: str) -> None:
         super().__init__(detail)
-        self.args = (f"{code}: {detail}",)
+        self.args = (f"{code}: {detail}",)  # in logs, the code with the words
         self.code = code
         self.detail = detail
 
