@@ -25,7 +25,7 @@ import httpx
 import openpyxl
 from contracts.common import PostalAddress
 from contracts.identity import v1 as identity_v1
-from mandates.domain.spreadsheet import XLSX_CONTENT_TYPE, parse_clients
+from mandates.adapters.spreadsheet import XLSX_CONTENT_TYPE, parse_clients
 from stack import (
     BENCH_ENV,
     count,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from servicekit.bus import Handler, MessageBus
 from servicekit.clock import Clock, SystemClock
 from servicekit.db import create_engine, session_factory
 from servicekit.messaging import IncomingEvent
@@ -15,12 +16,31 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from mandates.adapters import orm
 from mandates.adapters.sealing import NotificationsKeySealer
+from mandates.adapters.spreadsheet import SpreadsheetReader
 from mandates.adapters.unit_of_work import MandatesSqlUnitOfWork
 from mandates.config import MandatesSettings
-from mandates.service_layer import handlers
-from mandates.service_layer.clients import Deps
+from mandates.domain import commands
+from mandates.domain.sheets import ParsedSheet
+from mandates.service_layer import assures, consumers, handlers, imports, portfolios
+from mandates.service_layer.handlers import Dependencies
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+HANDLERS: Mapping[type[commands.Command], Handler[MandatesSqlUnitOfWork, Dependencies]] = {
+    commands.AddClient: handlers.add_client,
+    commands.ReissueKey: handlers.reissue_key,
+    commands.ActivateMandate: handlers.activate_mandate,
+    commands.DeleteClient: handlers.delete_client,
+    commands.MoveClient: handlers.move_client,
+    commands.ImportClients: imports.import_clients,
+    commands.RevokeMandate: assures.revoke_mandate,
+    commands.CreatePortfolio: portfolios.create_portfolio,
+    commands.RenamePortfolio: portfolios.rename_portfolio,
+    commands.DeletePortfolio: portfolios.delete_portfolio,
+    commands.AddSubscriber: portfolios.add_subscriber,
+    commands.RemoveSubscriber: portfolios.remove_subscriber,
+    commands.TransferPortfolio: portfolios.transfer_portfolio,
+}
 
 
 @dataclass
@@ -29,7 +49,12 @@ class MandatesApp:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
-    deps: Deps
+    deps: Dependencies
+    spreadsheets: SpreadsheetReader
+    bus: MessageBus[MandatesSqlUnitOfWork, Dependencies] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bus = MessageBus(HANDLERS, self.new_uow, self.deps)
 
     def new_uow(self, *, read_only: bool = False) -> MandatesSqlUnitOfWork:
         return MandatesSqlUnitOfWork(
@@ -41,23 +66,27 @@ class MandatesApp:
             read_only=read_only,
         )
 
+    def read_spreadsheet(self, data: bytes, content_type: str) -> ParsedSheet:
+        """A client spreadsheet's rows, or :class:`errors.SpreadsheetRefused`."""
+        return self.spreadsheets.read(data, content_type)
+
     async def on_affiliate(self, event: IncomingEvent) -> None:
-        await handlers.on_affiliate(event, self.new_uow(), self.clock)
+        await consumers.on_affiliate(event, self.new_uow(), self.deps)
 
     async def on_affiliates(self, events: Sequence[IncomingEvent]) -> None:
-        await handlers.on_affiliates(events, self.new_uow(), self.clock)
+        await consumers.on_affiliates(events, self.new_uow(), self.deps)
 
     async def on_cabinet(self, event: IncomingEvent) -> None:
-        await handlers.on_cabinet(event, self.new_uow(), self.clock)
+        await consumers.on_cabinet(event, self.new_uow(), self.deps)
 
     async def on_account(self, event: IncomingEvent) -> None:
-        await handlers.on_account(event, self.new_uow())
+        await consumers.on_account(event, self.new_uow())
 
     async def on_letter_status(self, event: IncomingEvent) -> None:
-        await handlers.on_letter_status(event, self.new_uow(), self.clock)
+        await consumers.on_letter_status(event, self.new_uow(), self.deps)
 
     async def on_letter_statuses(self, events: Sequence[IncomingEvent]) -> None:
-        await handlers.on_letter_statuses(events, self.new_uow(), self.clock)
+        await consumers.on_letter_statuses(events, self.new_uow(), self.deps)
 
     def relay(self) -> OutboxRelay:
         return OutboxRelay(
@@ -85,5 +114,6 @@ def bootstrap(
         raise RuntimeError("NOTIFICATIONS_SEAL_PUBLIC_KEY is required to seal activation keys")
     engine = create_engine(settings.database_url)
     clock = clock or SystemClock()
-    deps = Deps(clock, NotificationsKeySealer(settings.notifications_public_key))
-    return MandatesApp(settings, engine, session_factory(engine), clock, deps)
+    deps = Dependencies(clock, NotificationsKeySealer(settings.notifications_public_key))
+    reader = SpreadsheetReader(settings.import_max_rows)
+    return MandatesApp(settings, engine, session_factory(engine), clock, deps, reader)

@@ -82,6 +82,7 @@ portfolios = Table(
     Column("owner_account_id", String(64), nullable=True),
     Column("is_default", Boolean, nullable=False, default=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False, default=1, server_default=text("1")),
 )
 
 subscriptions = Table(

@@ -1,20 +1,23 @@
-"""mandates' unit of work."""
+"""mandates' unit of work: one transaction over its repositories, outbox and inbox."""
 
 from __future__ import annotations
 
 from servicekit.uow import SqlAlchemyUnitOfWork
 
-from mandates.adapters.repository import SqlDirectory, SqlImports, SqlMandates, SqlPortfolios
+from mandates.adapters.directory_repository import SqlAlchemyDirectory
+from mandates.adapters.imports_repository import SqlAlchemyImportRepository
+from mandates.adapters.mandates_repository import SqlAlchemyMandateRepository
+from mandates.adapters.portfolios_repository import SqlAlchemyPortfolioRepository
 
 
 class MandatesSqlUnitOfWork(SqlAlchemyUnitOfWork):
-    mandates: SqlMandates
-    portfolios: SqlPortfolios
-    directory: SqlDirectory
-    imports: SqlImports
+    mandates: SqlAlchemyMandateRepository
+    portfolios: SqlAlchemyPortfolioRepository
+    directory: SqlAlchemyDirectory
+    imports: SqlAlchemyImportRepository
 
     def _open(self) -> None:
-        self.mandates = SqlMandates(self.session)
-        self.portfolios = SqlPortfolios(self.session)
-        self.directory = SqlDirectory(self.session)
-        self.imports = SqlImports(self.session)
+        self.mandates = SqlAlchemyMandateRepository(self.session)
+        self.portfolios = SqlAlchemyPortfolioRepository(self.session)
+        self.directory = SqlAlchemyDirectory(self.session)
+        self.imports = SqlAlchemyImportRepository(self.session)

@@ -18,7 +18,7 @@ from servicekit.worker import create_worker_app
 
 from mandates.bootstrap import MandatesApp, bootstrap
 from mandates.config import MandatesSettings
-from mandates.service_layer import handlers
+from mandates.service_layer import consumers
 
 
 def router(app: MandatesApp) -> EventRouter:
@@ -37,20 +37,20 @@ def router(app: MandatesApp) -> EventRouter:
         identity_v1.AFFILIATE,
         app.on_affiliate,
         purpose="registry",
-        event_types=handlers.AFFILIATE_TYPES,
+        event_types=consumers.AFFILIATE_TYPES,
         batch_handler=app.on_affiliates,
     )
     events.on(
-        identity_v1.CABINET, app.on_cabinet, purpose="firms", event_types=handlers.CABINET_TYPES
+        identity_v1.CABINET, app.on_cabinet, purpose="firms", event_types=consumers.CABINET_TYPES
     )
     events.on(
-        identity_v1.ACCOUNT, app.on_account, purpose="users", event_types=handlers.ACCOUNT_TYPES
+        identity_v1.ACCOUNT, app.on_account, purpose="users", event_types=consumers.ACCOUNT_TYPES
     )
     events.on(
         notifications_v1.DELIVERY,
         app.on_letter_status,
         purpose="letters",
-        event_types=handlers.LETTER_TYPES,
+        event_types=consumers.LETTER_TYPES,
         batch_handler=app.on_letter_statuses,
     )
     events.publishes(

@@ -2,52 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from servicekit.auth import Principal
-from servicekit.problems import Forbidden, NotFound
 
-from mandates.domain.model import HistoryEntry, Mandate
-from mandates.service_layer.clients import Deps, publish_ended
+from mandates.domain import commands, errors
+from mandates.domain.model import Mandate
+from mandates.service_layer.handlers import Dependencies
+from mandates.service_layer.integration import publish
 from mandates.service_layer.ports import MandatesUnitOfWork
 
 
-@dataclass(frozen=True)
-class HeldMandate:
-    mandate: Mandate
-    cabinet_name: str
-    history: list[HistoryEntry]
-
-
-def _affiliate(principal: Principal) -> str:
+def affiliate_of(principal: Principal) -> str:
+    """The assuré's own affilié; the client's endpoints are theirs only."""
     if principal.actor != "assure" or not principal.affiliate_id:
-        raise Forbidden("Réservé à l'assuré titulaire du compte.", kind="assure-only")
+        raise errors.AssureRequired
     return principal.affiliate_id
 
 
-async def my_mandates(uow: MandatesUnitOfWork, principal: Principal) -> list[HeldMandate]:
-    """Active and ended mandates, newest first; requests not yet activated are the firm's."""
-    affiliate_id = _affiliate(principal)
-    async with uow:
-        held = []
-        for mandate in await uow.mandates.of_affiliate(affiliate_id):
-            name = await uow.directory.cabinet_name(mandate.cabinet_id) or mandate.cabinet_id
-            history = await uow.mandates.history(mandate.id)
-            visible = [h for h in history if h.transition in ("activated", "ended")]
-            held.append(HeldMandate(mandate, name, visible))
-        return held
-
-
-async def revoke(uow: MandatesUnitOfWork, deps: Deps, principal: Principal) -> Mandate:
+async def revoke_mandate(
+    cmd: commands.RevokeMandate, uow: MandatesUnitOfWork, deps: Dependencies
+) -> Mandate:
     """The client ends the active mandate: effective at once, the firm told."""
-    affiliate_id = _affiliate(principal)
+    affiliate_id = affiliate_of(cmd.principal)
     async with uow:
         mandate = await uow.mandates.active_for(affiliate_id)
         if mandate is None:
-            raise NotFound("Aucun mandat actif.", kind="no-active-mandate")
-        now = deps.clock.now()
-        mandate.end("client", now)
+            raise errors.ActiveMandateNotFound
+        mandate.end("client", deps.clock.now())
         await uow.mandates.save(mandate)
-        await publish_ended(uow, mandate, now, exclude=None)
+        await publish(uow, deps.sealer, mandate)
         await uow.commit()
         return mandate

@@ -6,18 +6,12 @@ from dataclasses import dataclass
 
 from contracts.common import Recipient
 from servicekit.auth import Principal, Right
-from servicekit.problems import Forbidden, NotFound
 
-from mandates.domain.model import Mandate, Portfolio
+from mandates.domain import errors
+from mandates.domain.directory import concerned
+from mandates.domain.model import Mandate
+from mandates.domain.portfolios import Portfolio
 from mandates.service_layer.ports import MandatesUnitOfWork
-
-RIGHT_LABELS = {
-    "admin": "administrateur",
-    "clients": "gestion des clients",
-    "declare": "déclarations",
-    "pay": "paiements",
-    "read": "consultation",
-}
 
 
 @dataclass(frozen=True)
@@ -33,19 +27,11 @@ class FirmScope:
 
     def require(self, right: Right) -> None:
         if not self.is_admin and right not in self.rights:
-            raise Forbidden(
-                f"Le droit « {RIGHT_LABELS.get(right, right)} » est nécessaire pour cette action.",
-                kind="missing-right",
-                extra={"right": right},
-            )
+            raise errors.RightMissing(right)
 
     def require_admin(self) -> None:
         if not self.is_admin:
-            raise Forbidden(
-                "Seul un administrateur du cabinet peut gérer les portefeuilles.",
-                kind="missing-right",
-                extra={"right": "admin"},
-            )
+            raise errors.AdministratorRequired
 
     def sees_portfolio(self, portfolio_id: str) -> bool:
         return self.portfolio_ids is None or portfolio_id in self.portfolio_ids
@@ -57,7 +43,7 @@ class FirmScope:
 async def firm_scope(uow: MandatesUnitOfWork, principal: Principal, cabinet_id: str) -> FirmScope:
     """The caller's scope in ``cabinet_id``; another firm's space is "not found"."""
     if principal.actor != "cabinet_user" or principal.cabinet_id != cabinet_id:
-        raise NotFound("Ce cabinet est introuvable.", kind="cabinet-not-found")
+        raise errors.CabinetNotFound
     is_admin = principal.has_right("admin")
     portfolio_ids = None
     if not is_admin:
@@ -68,7 +54,7 @@ async def firm_scope(uow: MandatesUnitOfWork, principal: Principal, cabinet_id: 
 async def visible_mandate(uow: MandatesUnitOfWork, scope: FirmScope, mandate_id: str) -> Mandate:
     mandate = await uow.mandates.get(mandate_id)
     if mandate is None or not scope.sees(mandate):
-        raise NotFound("Ce client est introuvable.", kind="client-not-found")
+        raise errors.ClientNotFound
     return mandate
 
 
@@ -77,7 +63,7 @@ async def visible_portfolio(
 ) -> Portfolio:
     portfolio = await uow.portfolios.get(scope.cabinet_id, portfolio_id)
     if portfolio is None or not scope.sees_portfolio(portfolio_id):
-        raise NotFound("Ce portefeuille est introuvable.", kind="portfolio-not-found")
+        raise errors.PortfolioNotFound
     return portfolio
 
 
@@ -93,10 +79,8 @@ async def recipients(
     ``admins``) and the portfolio's subscribers, active, with a known e-mail; never ``exclude``
     (the user who acted)."""
     subscribers = set(await uow.portfolios.subscribers(portfolio_id)) if portfolio_id else set()
-    found: list[Recipient] = []
-    for user in await uow.directory.users_of(cabinet_id):
-        if user.account_id == exclude or not user.active or not user.email:
-            continue
-        if (admins and user.is_admin) or user.account_id in subscribers:
-            found.append(Recipient(email=user.email, display_name=user.name or user.email))
-    return found
+    users = await uow.directory.users_of(cabinet_id)
+    return [
+        Recipient(email=user.email or "", display_name=user.name or user.email or "")
+        for user in concerned(users, subscribers, exclude=exclude, admins=admins)
+    ]

@@ -1,228 +1,170 @@
-"""Consumers: the registry and the firms' read models, radiations, and the key letters'
-status. Each runs once per event (inbox) in one transaction with what it publishes."""
+"""Use cases of a firm's clients: add, re-issue a key, activate, delete, move (SPEC.md 3.1–3.3).
+
+Each is: load, call the domain, write the events the aggregates recorded to the outbox
+(``integration.publish``), commit. ``bootstrap.HANDLERS`` maps each command to its handler.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from contracts.identity import v1 as identity_v1
-from contracts.mandates import v1
-from contracts.notifications import v1 as notifications_v1
 from servicekit.clock import Clock
-from servicekit.messaging import IncomingEvent
-from servicekit.outbox import Outgoing
-from servicekit.uow import consume_batch, consume_once
 
-from mandates.domain.model import Affiliate, Mandate, Portfolio
-from mandates.service_layer.clients import publish_deleted, publish_ended
-from mandates.service_layer.ports import MandatesUnitOfWork
-
-CONSUMER = "mandates"
-AFFILIATE_TYPES = frozenset(
-    {
-        identity_v1.AffiliateRegisteredV1.event_type,
-        identity_v1.AffiliateUpdatedV1.event_type,
-        identity_v1.AffiliateRadiatedV1.event_type,
-    }
-)
-CABINET_TYPES = frozenset(
-    {identity_v1.CabinetRegisteredV1.event_type, identity_v1.CabinetUserChangedV1.event_type}
-)
-ACCOUNT_TYPES = frozenset(
-    {
-        identity_v1.AccountRegisteredV1.event_type,
-        identity_v1.AccountActivationRequestedV1.event_type,
-        identity_v1.AccountEmailChangedV1.event_type,
-    }
-)
-LETTER_TYPES = frozenset({notifications_v1.LetterStatusChangedV1.event_type})
+from mandates.domain import commands, errors, keys
+from mandates.domain.admission import Candidate, registry_refusal, screen
+from mandates.domain.directory import Affiliate
+from mandates.domain.model import Mandate
+from mandates.service_layer.firms import FirmScope, firm_scope, visible_mandate, visible_portfolio
+from mandates.service_layer.integration import publish
+from mandates.service_layer.ports import KeySealer, MandatesUnitOfWork
 
 
-def _display_name(p: identity_v1.AffiliateStateV1) -> str:
-    return f"{p.first_names} {p.usage_name or p.birth_name}".strip()
+@dataclass(frozen=True)
+class Dependencies:
+    clock: Clock
+    sealer: KeySealer
 
 
-async def _keep_affiliate(u: MandatesUnitOfWork, event: IncomingEvent, clock: Clock) -> None:
-    p = event.payload(identity_v1.AffiliateStateV1)
-    radiated = p.radiated_on is not None or event.envelope.type == (
-        identity_v1.AffiliateRadiatedV1.event_type
+async def vet(
+    uow: MandatesUnitOfWork, cabinet_id: str, candidate: Candidate
+) -> errors.ClientRefused | tuple[str, Affiliate]:
+    """Check one client against the registry (SPEC.md 3.1); its SIREN and affilié, or why not."""
+    siren = screen(candidate)
+    if isinstance(siren, errors.ClientRefused):
+        return siren
+    affiliate = await uow.directory.affiliate_by_siren(siren)
+    refusal = registry_refusal(affiliate)
+    if refusal is not None:
+        return refusal
+    assert affiliate is not None
+    if await uow.mandates.open_for(cabinet_id, affiliate.affiliate_id) is not None:
+        return errors.ClientAlreadyFollowed()
+    return siren, affiliate
+
+
+async def target_portfolio(
+    uow: MandatesUnitOfWork, scope: FirmScope, portfolio_id: str | None
+) -> str:
+    """The portfolio a new client goes to: the one asked for, else the firm's default one if
+    the caller sees it, else the first of theirs."""
+    if portfolio_id is not None:
+        return (await visible_portfolio(uow, scope, portfolio_id)).id
+    default = await uow.portfolios.default_of(scope.cabinet_id)
+    if default is not None and scope.sees_portfolio(default.id):
+        return default.id
+    if scope.portfolio_ids:
+        return sorted(scope.portfolio_ids)[0]
+    raise errors.SubscriptionMissing
+
+
+def new_request(
+    cabinet_id: str, siren: str, affiliate: Affiliate, name: str, portfolio_id: str, now: datetime
+) -> Mandate:
+    """A client's request with a fresh key, as « Envoyer » records it."""
+    return Mandate.request(
+        mandate_id=str(uuid.uuid4()),
+        cabinet_id=cabinet_id,
+        affiliate=affiliate,
+        siren=siren,
+        client_name=name,
+        portfolio_id=portfolio_id,
+        key=keys.new_key(),
+        key_event_id=str(uuid.uuid4()),
+        now=now,
     )
-    await u.directory.put_affiliate(
-        Affiliate(
-            p.affiliate_id,
-            p.siren,
-            _display_name(p),
-            radiated,
-            p.third_party_registration_allowed,
-        )
-    )
-    if radiated:
-        await _close_for_radiation(u, p.affiliate_id, clock.now())
 
 
-async def on_affiliate(event: IncomingEvent, uow: MandatesUnitOfWork, clock: Clock) -> None:
-    event.payload(identity_v1.AffiliateStateV1)  # a malformed one is a poison message
-
-    async def effect(u: MandatesUnitOfWork) -> None:
-        await _keep_affiliate(u, event, clock)
-
-    await consume_once(uow, CONSUMER, event, effect)
-
-
-async def on_affiliates(
-    events: Sequence[IncomingEvent], uow: MandatesUnitOfWork, clock: Clock
-) -> None:
-    """:func:`on_affiliate` for the events of one fetch, in one transaction."""
-
-    async def effect(u: MandatesUnitOfWork, event: IncomingEvent) -> None:
-        await _keep_affiliate(u, event, clock)
-
-    await consume_batch(uow, CONSUMER, events, effect)
+async def add_client(
+    cmd: commands.AddClient, uow: MandatesUnitOfWork, deps: Dependencies
+) -> Mandate:
+    async with uow:
+        scope = await firm_scope(uow, cmd.principal, cmd.cabinet_id)
+        scope.require("clients")
+        target = await target_portfolio(uow, scope, cmd.portfolio_id)
+        vetted = await vet(uow, cmd.cabinet_id, Candidate(cmd.identifier, cmd.name, cmd.nir))
+        if isinstance(vetted, errors.ClientRefused):
+            raise vetted
+        siren, affiliate = vetted
+        mandate = new_request(cmd.cabinet_id, siren, affiliate, cmd.name, target, deps.clock.now())
+        await uow.mandates.add(mandate)
+        await publish(uow, deps.sealer, mandate)
+        await uow.commit()
+        return mandate
 
 
-async def _close_for_radiation(uow: MandatesUnitOfWork, affiliate_id: str, now: datetime) -> None:
-    """A radiation ends the active mandate (``registry``) and drops pending requests."""
-    for mandate in await uow.mandates.open_for_affiliate(affiliate_id):
-        mandate.close_for_radiation(now)
+async def reissue_key(
+    cmd: commands.ReissueKey, uow: MandatesUnitOfWork, deps: Dependencies
+) -> Mandate:
+    """A new key and letter without deleting the client: the old key is dead."""
+    async with uow:
+        scope = await firm_scope(uow, cmd.principal, cmd.cabinet_id)
+        scope.require("clients")
+        mandate = await visible_mandate(uow, scope, cmd.mandate_id)
+        mandate.reissue(keys.new_key(), str(uuid.uuid4()), deps.clock.now())
         await uow.mandates.save(mandate)
-        if mandate.state == "ended":
-            await publish_ended(uow, mandate, now, exclude=None)
-        else:
-            await publish_deleted(uow, mandate, now)
+        await publish(uow, deps.sealer, mandate)
+        await uow.commit()
+        return mandate
 
 
-async def on_cabinet(event: IncomingEvent, uow: MandatesUnitOfWork, clock: Clock) -> None:
-    async def effect(u: MandatesUnitOfWork) -> None:
-        if event.envelope.type == identity_v1.CabinetRegisteredV1.event_type:
-            await _cabinet_registered(u, event.payload(identity_v1.CabinetRegisteredV1), clock)
-            return
-        c = event.payload(identity_v1.CabinetUserChangedV1)
-        await u.directory.put_cabinet(c.cabinet_id, c.cabinet_name)
-        await u.directory.patch_user(
-            c.account_id,
-            cabinet_id=c.cabinet_id,
-            name=c.user_name,
-            is_admin="admin" in c.rights,
-            active=c.change not in ("user_suspended", "user_removed"),
-        )
+async def activate_mandate(
+    cmd: commands.ActivateMandate, uow: MandatesUnitOfWork, deps: Dependencies
+) -> Mandate:
+    """The firm types the key from the client's letter: a typo costs nothing, a wrong key one
+    of five attempts (kept though refused); the right key activates the mandate, ending
+    another firm's (the mandat unique)."""
+    async with uow:
+        scope = await firm_scope(uow, cmd.principal, cmd.cabinet_id)
+        scope.require("clients")
+        mandate = await visible_mandate(uow, scope, cmd.mandate_id)
+        now = deps.clock.now()
+        before = mandate.version
+        try:
+            mandate.activate(cmd.key, now, actor=cmd.principal.subject)
+        except errors.MandatesError:
+            if mandate.version != before:  # an attempt spent, or the request locked
+                await uow.mandates.save(mandate)
+                await publish(uow, deps.sealer, mandate)
+                await uow.commit()
+            raise
+        replaced = await uow.mandates.active_for(mandate.affiliate_id)
+        if replaced is not None and replaced.id != mandate.id:
+            replaced.end("replacement", now)
+            await uow.mandates.save(replaced)
+            await publish(uow, deps.sealer, replaced)
+        await uow.mandates.save(mandate)
+        await publish(uow, deps.sealer, mandate)
+        await uow.commit()
+        return mandate
 
-    await consume_once(uow, CONSUMER, event, effect)
 
-
-async def _cabinet_registered(
-    uow: MandatesUnitOfWork, c: identity_v1.CabinetRegisteredV1, clock: Clock
+async def delete_client(
+    cmd: commands.DeleteClient, uow: MandatesUnitOfWork, deps: Dependencies
 ) -> None:
-    """A new firm gets its default portfolio, named after its raison sociale (seed 004)."""
-    await uow.directory.patch_user(
-        c.admin_account_id, cabinet_id=c.cabinet_id, is_admin=True, active=True
-    )
-    if not await uow.directory.put_cabinet(c.cabinet_id, c.raison_sociale):
-        return
-    now = clock.now()
-    portfolio = Portfolio(
-        str(uuid.uuid4()), c.cabinet_id, c.raison_sociale, c.admin_account_id, True, now
-    )
-    await uow.portfolios.add(portfolio)
-    await uow.outbox.add(
-        v1.PortfolioCreatedV1(
-            cabinet_id=c.cabinet_id,
-            cabinet_name=c.raison_sociale,
-            portfolio_id=portfolio.id,
-            portfolio_name=portfolio.name,
-            occurred_at=now,
-        ),
-        subject=c.cabinet_id,
-    )
+    """A pending or locked request is deleted (its key dies); an active mandate ends."""
+    async with uow:
+        scope = await firm_scope(uow, cmd.principal, cmd.cabinet_id)
+        scope.require("clients")
+        mandate = await visible_mandate(uow, scope, cmd.mandate_id)
+        mandate.delete(deps.clock.now(), actor=cmd.principal.subject)
+        await uow.mandates.save(mandate)
+        await publish(uow, deps.sealer, mandate)
+        await uow.commit()
 
 
-async def on_account(event: IncomingEvent, uow: MandatesUnitOfWork) -> None:
-    """Firm users' e-mail and name, to tell them about their clients (a confirmed change of
-    address replaces the one given at the invitation)."""
-
-    async def effect(u: MandatesUnitOfWork) -> None:
-        if event.envelope.type == identity_v1.AccountRegisteredV1.event_type:
-            r = event.payload(identity_v1.AccountRegisteredV1)
-            if r.kind == "cabinet_user" and r.cabinet_id:
-                await u.directory.patch_user(r.account_id, cabinet_id=r.cabinet_id)
-            return
-        if event.envelope.type == identity_v1.AccountEmailChangedV1.event_type:
-            c = event.payload(identity_v1.AccountEmailChangedV1)
-            if c.kind == "cabinet_user":
-                await u.directory.patch_user(c.account_id, email=c.email, name=c.display_name)
-            return
-        a = event.payload(identity_v1.AccountActivationRequestedV1)
-        if a.kind == "cabinet_user":
-            await u.directory.patch_user(a.account_id, email=a.email, name=a.display_name)
-
-    await consume_once(uow, CONSUMER, event, effect)
-
-
-def _letter_event(mandate: Mandate, status: str, now: datetime) -> Outgoing:
-    return Outgoing(
-        v1.MandateLetterStatusChangedV1(
-            mandate_id=mandate.id,
-            affiliate_id=mandate.affiliate_id,
-            cabinet_id=mandate.cabinet_id,
-            state=mandate.state,
-            letter_status=status,  # type: ignore[arg-type]
-            changed_at=now,
-        ),
-        mandate.affiliate_id,
-    )
-
-
-async def _follow_letter(u: MandatesUnitOfWork, event: IncomingEvent, clock: Clock) -> None:
-    s = event.payload(notifications_v1.LetterStatusChangedV1)
-    mandate = await u.mandates.by_key_event(s.source_event_id)
-    if mandate is None:
-        return  # a letter of another kind, or of a key re-issued since
-    now = clock.now()
-    if mandate.letter_moved(s.status, now):
-        await u.mandates.save(mandate)
-        await u.outbox.add_many([_letter_event(mandate, s.status, now)])
-
-
-async def on_letter_status(event: IncomingEvent, uow: MandatesUnitOfWork, clock: Clock) -> None:
-    """The key letter's status at the printer: the request shows it; the first one takes the
-    mandate to ``letter_sent``."""
-    event.payload(notifications_v1.LetterStatusChangedV1)  # a malformed one is a poison message
-
-    async def effect(u: MandatesUnitOfWork) -> None:
-        await _follow_letter(u, event, clock)
-
-    await consume_once(uow, CONSUMER, event, effect)
-
-
-async def on_letter_statuses(
-    events: Sequence[IncomingEvent], uow: MandatesUnitOfWork, clock: Clock
-) -> None:
-    """:func:`on_letter_status` for the events of one fetch, in one transaction: the requests
-    read at once, saved and announced together."""
-    statuses = [e.payload(notifications_v1.LetterStatusChangedV1) for e in events]
-    by_event = {e.envelope.id: s for e, s in zip(events, statuses, strict=True)}
-    known: dict[str, Mandate] = {}
-    loaded = False
-    changed: dict[str, Mandate] = {}
-    announced: list[Outgoing] = []
-
-    async def effect(u: MandatesUnitOfWork, event: IncomingEvent) -> None:
-        nonlocal loaded
-        if not loaded:
-            known.update(await u.mandates.by_key_events({s.source_event_id for s in statuses}))
-            loaded = True
-        s = by_event[event.envelope.id]
-        mandate = known.get(s.source_event_id)
-        if mandate is None:
-            return  # a letter of another kind, or of a key re-issued since
-        now = clock.now()
-        if mandate.letter_moved(s.status, now):
-            changed[mandate.id] = mandate
-            announced.append(_letter_event(mandate, s.status, now))
-
-    async def flush(u: MandatesUnitOfWork) -> None:
-        await u.mandates.save_all(list(changed.values()))
-        await u.outbox.add_many(announced)
-
-    await consume_batch(uow, CONSUMER, events, effect, flush)
+async def move_client(
+    cmd: commands.MoveClient, uow: MandatesUnitOfWork, deps: Dependencies
+) -> Mandate:
+    async with uow:
+        scope = await firm_scope(uow, cmd.principal, cmd.cabinet_id)
+        scope.require_admin()
+        mandate = await visible_mandate(uow, scope, cmd.mandate_id)
+        mandate.ensure_followed()
+        target = await visible_portfolio(uow, scope, cmd.portfolio_id)
+        if mandate.move_to(target.id, deps.clock.now()):
+            await uow.mandates.save(mandate)
+            await publish(uow, deps.sealer, mandate)
+        await uow.commit()
+        return mandate

@@ -7,27 +7,15 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-from servicekit.auth import Principal
-from servicekit.outbox import Outgoing
-
-from mandates.domain.model import Affiliate
-from mandates.domain.spreadsheet import ParsedSheet, SheetRow
-from mandates.service_layer.clients import (
-    ALREADY_CLIENT,
-    Candidate,
-    Deps,
-    Refusal,
-    firm_name,
-    new_key,
-    new_request,
-    registry_refusal,
-    screen,
-    target_portfolio,
-)
+from mandates.domain import commands, errors
+from mandates.domain.admission import Candidate, registry_refusal, screen
+from mandates.domain.commands import ImportMode
+from mandates.domain.directory import Affiliate
+from mandates.domain.sheets import ParsedSheet, SheetRow
 from mandates.service_layer.firms import firm_scope
+from mandates.service_layer.handlers import Dependencies, new_request, target_portfolio
+from mandates.service_layer.integration import publish
 from mandates.service_layer.ports import MandatesUnitOfWork
-
-Mode = Literal["all_or_nothing", "valid_rows"]
 
 
 @dataclass
@@ -44,7 +32,7 @@ class RowReport:
 @dataclass
 class ImportReport:
     import_id: str
-    mode: Mode
+    mode: ImportMode
     outcome: Literal["imported", "rejected"]
     added: int
     refused: int
@@ -62,40 +50,33 @@ class ImportReport:
 
 
 async def import_clients(
-    uow: MandatesUnitOfWork,
-    deps: Deps,
-    principal: Principal,
-    cabinet_id: str,
-    import_id: str,
-    sheet: ParsedSheet,
-    mode: Mode,
-    portfolio_id: str | None,
+    cmd: commands.ImportClients, uow: MandatesUnitOfWork, deps: Dependencies
 ) -> ImportReport:
+    """Every row checked as one client would be; the valid ones added (all of them or none,
+    as the firm chose), each with its key letter; the report kept under the import's id."""
+    cabinet_id, import_id, mode = cmd.cabinet_id, cmd.import_id, cmd.mode
     async with uow:
-        scope = await firm_scope(uow, principal, cabinet_id)
+        scope = await firm_scope(uow, cmd.principal, cabinet_id)
         scope.require("clients")
         earlier = await uow.imports.get(cabinet_id, import_id)
         if earlier is not None:
             report = ImportReport.from_json(earlier)
             report.replayed = True
             return report
-        target = await target_portfolio(uow, scope, portfolio_id)
-        rows, accepted = await _vet_rows(uow, cabinet_id, sheet)
+        target = await target_portfolio(uow, scope, cmd.portfolio_id)
+        rows, accepted = await _vet_rows(uow, cabinet_id, cmd.sheet)
         refused = sum(1 for r in rows if r.status == "refused")
         if refused and mode == "all_or_nothing":
             return ImportReport(import_id, mode, "rejected", 0, refused, rows)
         now = deps.clock.now()
-        name = await firm_name(uow, cabinet_id)
-        requests, keys = [], []
+        requests = []
         for report_row, siren, affiliate, client_name in accepted:
-            mandate = new_request(scope, siren, affiliate, client_name, target, now)
-            issued, event_id = new_key(deps, mandate, name, now)
+            mandate = new_request(cabinet_id, siren, affiliate, client_name, target, now)
             requests.append(mandate)
-            keys.append(Outgoing(issued, mandate.affiliate_id, event_id))
             report_row.status = "added"
             report_row.client_id = mandate.id
         await uow.mandates.add_many(requests)
-        await uow.outbox.add_many(keys)
+        await publish(uow, deps.sealer, *requests)
         report = ImportReport(import_id, mode, "imported", len(accepted), refused, rows)
         await uow.imports.add(cabinet_id, import_id, report.to_json(), now)
         await uow.commit()
@@ -111,11 +92,11 @@ async def _vet_rows(
     screened: list[tuple[RowReport, SheetRow, str]] = []
     for report_row, line in zip(rows, sheet.rows, strict=True):
         siren = (
-            Refusal("unreadable-row", line.problem)
+            errors.RowUnreadable(line.problem)
             if line.problem
             else screen(Candidate(line.identifier, line.name, line.nir))
         )
-        if isinstance(siren, Refusal):
+        if isinstance(siren, errors.ClientRefused):
             _refuse(report_row, siren)
         else:
             screened.append((report_row, line, siren))
@@ -133,18 +114,17 @@ async def _vet_rows(
             continue
         assert affiliate is not None
         if affiliate.affiliate_id in followed:
-            _refuse(report_row, ALREADY_CLIENT)
+            _refuse(report_row, errors.ClientAlreadyFollowed())
             continue
         if siren in first_row:
-            detail = f"Ligne en double : ce SIREN figure déjà ligne {first_row[siren]}."
-            _refuse(report_row, Refusal("duplicate-row", detail))
+            _refuse(report_row, errors.RowDuplicated(first_row[siren]))
             continue
         first_row[siren] = line.number
         accepted.append((report_row, siren, affiliate, line.name))
     return rows, accepted
 
 
-def _refuse(row: RowReport, refusal: Refusal) -> None:
+def _refuse(row: RowReport, refusal: errors.ClientRefused) -> None:
     row.status = "refused"
     row.code = refusal.code
-    row.detail = refusal.detail
+    row.detail = refusal.message

@@ -9,13 +9,11 @@ from typing import Generic, Protocol, TypeVar
 
 from servicekit.uow import AbstractUnitOfWork
 
-from mandates.domain.model import Affiliate, FirmUser, HistoryEntry, Mandate, Portfolio
+from mandates.domain.directory import Affiliate, FirmUser
+from mandates.domain.model import HistoryEntry, Mandate
+from mandates.domain.portfolios import Portfolio
 
 T = TypeVar("T")
-
-
-class ConcurrentChange(Exception):
-    """Another request changed the mandate between our read and our write."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +36,10 @@ class Page(Generic[T]):
 
 
 class MandateRepository(Protocol):
+    """Mandates; ``add`` and ``save`` raise :class:`errors.ClientWriteConflict` when a
+    concurrent write broke a uniqueness rule, and ``save`` raises
+    :class:`errors.MandateVersionConflict` unless the stored version is the one read."""
+
     async def get(self, mandate_id: str) -> Mandate | None: ...
     async def open_for(self, cabinet_id: str, affiliate_id: str) -> Mandate | None: ...
     async def active_for(self, affiliate_id: str) -> Mandate | None: ...
@@ -62,16 +64,20 @@ class MandateRepository(Protocol):
 
 
 class PortfolioRepository(Protocol):
+    """Portfolios with their subscribers; ``save`` and ``remove`` raise
+    :class:`errors.PortfolioVersionConflict` unless the stored version is the one read."""
+
     async def get(self, cabinet_id: str, portfolio_id: str) -> Portfolio | None: ...
     async def default_of(self, cabinet_id: str) -> Portfolio | None: ...
     async def of_cabinet(self, cabinet_id: str) -> list[Portfolio]: ...
     async def add(self, p: Portfolio) -> None: ...
-    async def save(self, p: Portfolio) -> None: ...
-    async def remove(self, portfolio_id: str) -> None: ...
+    async def save(self, p: Portfolio) -> None:
+        """The portfolio's name, owner and subscribers, over the version read."""
+        ...
+
+    async def remove(self, p: Portfolio) -> None: ...
     async def subscribers(self, portfolio_id: str) -> list[str]: ...
     async def subscribed_by(self, account_id: str) -> list[str]: ...
-    async def subscribe(self, portfolio_id: str, account_id: str) -> bool: ...
-    async def unsubscribe(self, portfolio_id: str, account_id: str) -> bool: ...
 
 
 class Directory(Protocol):

@@ -8,12 +8,25 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from servicekit.auth import Principal
-from servicekit.problems import NotFound, Problem
 
 from mandates.bootstrap import MandatesApp
-from mandates.domain.spreadsheet import XLSX_CONTENT_TYPE, SpreadsheetRefused, parse_clients
-from mandates.service_layer import imports
-from mandates.service_layer.firms import firm_scope
+from mandates.domain import commands
+from mandates.domain.sheets import CSV_CONTENT_TYPES, XLSX_CONTENT_TYPE
+from mandates.service_layer import imports, views
+
+# The body is read raw (FastAPI cannot describe it from a parameter): declared here.
+SPREADSHEET_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "Le fichier brut : un CSV (`,` ou `;`, UTF-8 avec ou sans BOM, ou "
+        "Windows-1252) ou un classeur XLSX, dont la première ligne nomme les colonnes "
+        "(SIREN ou SIRET, nom, NIR facultatif).",
+        "content": {
+            media_type: {"schema": {"type": "string", "format": "binary"}}
+            for media_type in sorted({*CSV_CONTENT_TYPES, XLSX_CONTENT_TYPE})
+        },
+    }
+}
 
 
 def imports_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
@@ -35,39 +48,32 @@ def imports_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
             413: {},
             422: {"description": "fichier refusé, ou lignes refusées en mode tout ou rien"},
         },
+        openapi_extra=SPREADSHEET_BODY,
     )
     async def create(
         cabinet_id: str,
         request: Request,
         principal: Who,
-        mode: imports.Mode = "all_or_nothing",
+        mode: commands.ImportMode = "all_or_nothing",
         portfolio_id: Annotated[str | None, Query()] = None,
         idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
         content_type: Annotated[str, Header()] = "",
     ) -> JSONResponse:
         data = await request.body()
-        try:
-            sheet = parse_clients(
-                data, content_type=content_type, max_rows=app.settings.import_max_rows
-            )
-        except SpreadsheetRefused as exc:
-            raise Problem(exc.detail, kind=exc.code, title="Fichier refusé", status=422) from exc
+        sheet = app.read_spreadsheet(data, content_type)
         import_id = idempotency_key or hashlib.sha256(data).hexdigest()
-        report = await imports.import_clients(
-            app.new_uow(), app.deps, principal, cabinet_id, import_id, sheet, mode, portfolio_id
+        report = await app.bus.handle(
+            commands.ImportClients(principal, cabinet_id, import_id, sheet, mode, portfolio_id)
         )
         status = 200 if report.replayed else 201 if report.outcome == "imported" else 422
         return JSONResponse(report_body(report), status_code=status)
 
     @router.get("/{import_id}", summary="Le rapport d'un import", responses={401: {}, 404: {}})
     async def read(cabinet_id: str, import_id: str, principal: Who) -> JSONResponse:
-        uow = app.new_uow(read_only=True)
-        async with uow:
-            await firm_scope(uow, principal, cabinet_id)
-            stored = await uow.imports.get(cabinet_id, import_id)
-        if stored is None:
-            raise NotFound("Cet import est introuvable.", kind="import-not-found")
-        return JSONResponse(report_body(imports.ImportReport.from_json(stored)))
+        report = await views.import_report(
+            app.new_uow(read_only=True), principal, cabinet_id, import_id
+        )
+        return JSONResponse(report_body(report))
 
     return router
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import openpyxl
 import pytest
 from defusedxml import EntitiesForbidden
-from mandates.domain.spreadsheet import (
+from mandates.adapters.spreadsheet import (
     ParsedSheet,
     SheetRow,
     SpreadsheetRefused,

@@ -1,0 +1,134 @@
+"""Reading a firm's client spreadsheet (CSV or XLSX) into rows, safely.
+
+Only the shape of the file is checked here; SIREN/SIRET keys, NIR and registry look-ups are
+done by the caller. The file comes from outside, so:
+
+- Nothing is ever evaluated. An XLSX formula, or a text cell that a spreadsheet would take for
+  one (``=``, ``+``, ``-``, ``@``, tab, carriage return: CSV injection), refuses its row and
+  its value is dropped.
+- An XLSX is checked from its zip directory before openpyxl opens it: a workbook must be there,
+  the members' total uncompressed size is capped and no member may expand more than
+  ``MAX_COMPRESSION_RATIO`` times (zip bombs; ``zipfile`` never reads past a member's declared
+  size). openpyxl parses the XML through defusedxml (no entity expansion, no external
+  entities), read-only, first worksheet only, only the needed columns, and stops past the row
+  limit or past Excel's last row (a gap declared as ``r="999999999"`` is not walked through).
+- A CSV is UTF-8 (BOM or not) or Windows-1252, never binary: NUL and other control bytes,
+  or the signature of a known binary format, refuse the file. ``;`` or ``,`` is the delimiter,
+  whichever the header line has more of.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from mandates.adapters import spreadsheet_rows as sheet_rows
+from mandates.adapters.spreadsheet_xlsx import parse_xlsx as _parse_xlsx
+from mandates.domain.errors import SpreadsheetRefused
+from mandates.domain.sheets import CSV_CONTENT_TYPES, XLSX_CONTENT_TYPE, ParsedSheet, SheetRow
+
+__all__ = [
+    "CSV_CONTENT_TYPES",
+    "XLSX_CONTENT_TYPE",
+    "ParsedSheet",
+    "SheetRow",
+    "SpreadsheetReader",
+    "SpreadsheetRefused",
+    "parse_clients",
+]
+
+_OLE2 = b"\xd0\xcf\x11\xe0"  # .xls, .doc
+_BINARY_SIGNATURES = (
+    b"%PDF-",
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    _OLE2,
+    b"\x1f\x8b",  # gzip
+    b"7z\xbc\xaf",
+    b"Rar!",
+)
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_LINE_END = re.compile(r"\r\n?|\n")
+
+
+def parse_clients(
+    data: bytes,
+    *,
+    content_type: str,
+    max_rows: int = 10_000,
+    max_uncompressed_bytes: int = 50_000_000,
+) -> ParsedSheet:
+    """Read the clients listed in a CSV or XLSX file; raise `SpreadsheetRefused` if unreadable."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if not data:
+        raise SpreadsheetRefused("empty_file", "Le fichier est vide.")
+    if kind == XLSX_CONTENT_TYPE:
+        return ParsedSheet(_parse_xlsx(data, max_rows, max_uncompressed_bytes), "xlsx")
+    if kind in CSV_CONTENT_TYPES:
+        return ParsedSheet(_parse_csv(data, max_rows), "csv")
+    raise SpreadsheetRefused(
+        "unsupported_format",
+        f"Type de fichier non pris en charge ({kind or 'non précisé'}) : "
+        "envoyez un fichier CSV ou XLSX.",
+    )
+
+
+class SpreadsheetReader:
+    """The import's reader, with the row limit of the settings."""
+
+    def __init__(self, max_rows: int) -> None:
+        self.max_rows = max_rows
+
+    def read(self, data: bytes, content_type: str) -> ParsedSheet:
+        return parse_clients(data, content_type=content_type, max_rows=self.max_rows)
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+
+def _decode_csv(data: bytes) -> str:
+    not_csv = "Ce fichier n'est pas un CSV : enregistrez le tableur au format CSV (UTF-8)."
+    if data.startswith(_OLE2):
+        raise SpreadsheetRefused(
+            "unsupported_format",
+            "Les classeurs Excel 97-2003 (.xls) ne sont pas pris en charge : "
+            "enregistrez-le au format XLSX ou CSV.",
+        )
+    if b"\x00" in data or data.startswith(_BINARY_SIGNATURES):
+        raise SpreadsheetRefused("unsupported_format", not_csv)
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise SpreadsheetRefused(
+                "bad_encoding",
+                "Encodage du fichier non reconnu (ni UTF-8 ni Windows-1252) : "
+                "enregistrez-le en CSV UTF-8.",
+            ) from exc
+    if _CONTROL_CHARS.search(text):
+        raise SpreadsheetRefused("unsupported_format", not_csv)
+    return text
+
+
+def _parse_csv(data: bytes, max_rows: int) -> list[SheetRow]:
+    text = _decode_csv(data)
+    if not text.strip():
+        raise SpreadsheetRefused("empty_file", "Le fichier est vide.")
+    header_line = _LINE_END.split(text, maxsplit=1)[0]
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        columns = sheet_rows.columns(next(reader))
+        return sheet_rows.data_rows(columns, reader, max_rows)
+    except csv.Error as exc:
+        raise SpreadsheetRefused(
+            "unsupported_format",
+            "Ce fichier CSV est illisible (cellule trop longue ou mal formée).",
+        ) from exc

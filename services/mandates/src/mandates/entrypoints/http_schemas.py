@@ -1,0 +1,158 @@
+"""The bodies mandates' HTTP API reads and answers, and the mapping from the domain to them."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mandates.domain.model import HistoryEntry, Mandate
+from mandates.domain.portfolios import Portfolio
+from mandates.service_layer.views import HeldMandate
+
+StateFilter = Literal["requested", "letter_sent", "active", "locked", "ended", "deleted"]
+Sort = Literal["name", "-name", "siren", "-siren", "added", "-added", "state", "-state"]
+
+
+class ClientCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    identifier: str = Field(
+        min_length=9, max_length=20, examples=["73282932000074"], description="SIREN ou SIRET"
+    )
+    name: str = Field(min_length=1, max_length=200, examples=["Boulangerie Dupont"])
+    nir: str | None = Field(default=None, max_length=21, description="NIR, facultatif")
+    portfolio_id: str | None = Field(
+        default=None, description="Portefeuille ; par défaut celui du cabinet"
+    )
+
+
+class HistoryRead(BaseModel):
+    at: datetime
+    transition: str
+    detail: str
+
+
+class ClientRead(BaseModel):
+    id: str
+    affiliate_id: str = Field(
+        description="the client's dossier in the other services (its contribution account, "
+        "its personal data), reachable once the mandate is active"
+    )
+    siren: str
+    name: str
+    portfolio_id: str
+    state: str
+    letter_status: str | None
+    key_issued_at: datetime
+    attempts_left: int
+    activated_at: datetime | None
+    ended_at: datetime | None
+    ended_by: str | None
+    added_at: datetime
+    history: list[HistoryRead] | None = None
+
+
+class ClientPage(BaseModel):
+    items: list[ClientRead]
+    total: int
+    page: int
+    size: int
+
+
+class KeyEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=40, examples=["7KX4M-QP9ZD-H3T2W"])
+
+
+class Move(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    portfolio_id: str
+
+
+class PortfolioWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120, examples=["Clients Lyon"])
+
+
+class Transfer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_account_id: str
+
+
+class PortfolioRead(BaseModel):
+    id: str
+    name: str
+    owner_account_id: str | None
+    is_default: bool
+    subscribers: list[str] = Field(default_factory=list)
+    clients: int = 0
+
+
+class HeldMandateRead(BaseModel):
+    mandate_id: str
+    cabinet_id: str
+    cabinet_name: str
+    state: str
+    since: datetime | None
+    ended_at: datetime | None
+    ended_by: str | None
+    history: list[HistoryRead]
+
+
+class MyMandates(BaseModel):
+    current: HeldMandateRead | None
+    past: list[HeldMandateRead]
+
+
+def history_read(entries: list[HistoryEntry]) -> list[HistoryRead]:
+    return [HistoryRead(at=h.at, transition=h.transition, detail=h.detail) for h in entries]
+
+
+def client_read(m: Mandate, history: list[HistoryEntry] | None = None) -> ClientRead:
+    return ClientRead(
+        id=m.id,
+        affiliate_id=m.affiliate_id,
+        siren=m.siren,
+        name=m.client_name,
+        portfolio_id=m.portfolio_id,
+        state=m.state,
+        letter_status=m.letter_status,
+        key_issued_at=m.issued_at,
+        attempts_left=m.attempts_left,
+        activated_at=m.activated_at,
+        ended_at=m.ended_at,
+        ended_by=m.ended_by,
+        added_at=m.created_at,
+        history=history_read(history) if history is not None else None,
+    )
+
+
+def portfolio_read(
+    p: Portfolio, subscribers: list[str] | None = None, count: int = 0
+) -> PortfolioRead:
+    return PortfolioRead(
+        id=p.id,
+        name=p.name,
+        owner_account_id=p.owner_account_id,
+        is_default=p.is_default,
+        subscribers=subscribers or [],
+        clients=count,
+    )
+
+
+def held_read(h: HeldMandate) -> HeldMandateRead:
+    m = h.mandate
+    return HeldMandateRead(
+        mandate_id=m.id,
+        cabinet_id=m.cabinet_id,
+        cabinet_name=h.cabinet_name,
+        state=m.state,
+        since=m.activated_at,
+        ended_at=m.ended_at,
+        ended_by=m.ended_by,
+        history=history_read(h.history),
+    )

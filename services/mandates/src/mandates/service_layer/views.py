@@ -1,0 +1,85 @@
+"""Reads: what a firm user sees of the firm's clients, portfolios and imports, and what the
+client sees of their mandate. Each opens a read-only unit of work and changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from servicekit.auth import Principal
+
+from mandates.domain import errors
+from mandates.domain.model import HistoryEntry, Mandate
+from mandates.domain.portfolios import Portfolio
+from mandates.service_layer.assures import affiliate_of
+from mandates.service_layer.firms import firm_scope, visible_mandate
+from mandates.service_layer.imports import ImportReport
+from mandates.service_layer.ports import ClientQuery, MandatesUnitOfWork, Page
+
+
+@dataclass(frozen=True)
+class HeldMandate:
+    mandate: Mandate
+    cabinet_name: str
+    history: list[HistoryEntry]
+
+
+async def list_clients(
+    uow: MandatesUnitOfWork, principal: Principal, query: ClientQuery
+) -> Page[Mandate]:
+    """A page of the firm's clients the caller sees (their portfolios, or all for admins)."""
+    async with uow:
+        scope = await firm_scope(uow, principal, query.cabinet_id)
+        if scope.portfolio_ids is not None:
+            allowed = sorted(scope.portfolio_ids)
+            if query.portfolio_ids is not None:
+                allowed = [p for p in query.portfolio_ids if p in scope.portfolio_ids]
+            query = replace(query, portfolio_ids=allowed)
+        return await uow.mandates.search(query)
+
+
+async def client_view(
+    uow: MandatesUnitOfWork, principal: Principal, cabinet_id: str, mandate_id: str
+) -> tuple[Mandate, list[HistoryEntry]]:
+    async with uow:
+        scope = await firm_scope(uow, principal, cabinet_id)
+        mandate = await visible_mandate(uow, scope, mandate_id)
+        return mandate, list(await uow.mandates.history(mandate.id))
+
+
+async def list_portfolios(
+    uow: MandatesUnitOfWork, principal: Principal, cabinet_id: str
+) -> list[tuple[Portfolio, list[str], int]]:
+    """The portfolios the caller sees, with their subscribers and their count of clients."""
+    async with uow:
+        scope = await firm_scope(uow, principal, cabinet_id)
+        found = []
+        for p in await uow.portfolios.of_cabinet(cabinet_id):
+            if scope.sees_portfolio(p.id):
+                found.append(
+                    (p, sorted(p.subscribers), await uow.mandates.count_in_portfolio(p.id))
+                )
+        return found
+
+
+async def import_report(
+    uow: MandatesUnitOfWork, principal: Principal, cabinet_id: str, import_id: str
+) -> ImportReport:
+    async with uow:
+        await firm_scope(uow, principal, cabinet_id)
+        stored = await uow.imports.get(cabinet_id, import_id)
+    if stored is None:
+        raise errors.ImportNotFound
+    return ImportReport.from_json(stored)
+
+
+async def my_mandates(uow: MandatesUnitOfWork, principal: Principal) -> list[HeldMandate]:
+    """Active and ended mandates, newest first; requests not yet activated are the firm's."""
+    affiliate_id = affiliate_of(principal)
+    async with uow:
+        held = []
+        for mandate in await uow.mandates.of_affiliate(affiliate_id):
+            name = await uow.directory.cabinet_name(mandate.cabinet_id) or mandate.cabinet_id
+            history = await uow.mandates.history(mandate.id)
+            visible = [h for h in history if h.transition in ("activated", "ended")]
+            held.append(HeldMandate(mandate, name, visible))
+        return held
