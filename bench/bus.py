@@ -33,7 +33,7 @@ from servicekit.clock import SystemClock
 from servicekit.db import create_engine, session_factory
 from servicekit.messaging import EventRouter, IncomingEvent, RetryPolicy, make_broker
 from servicekit.relay import OutboxRelay, aiokafka_producer_factory
-from servicekit.tables import add_messaging_tables
+from servicekit.tables import add_messaging_tables, messaging_tables
 from servicekit.uow import SqlAlchemyUnitOfWork
 from sqlalchemy import MetaData
 
@@ -110,7 +110,8 @@ async def pipeline(bootstrap: str, n: int, folder: Path) -> tuple[float, list[fl
     BenchEvent.topic = topic  # type: ignore[misc]
     clock = SystemClock()
     producer_md, consumer_md = MetaData(), MetaData()
-    p_outbox, p_inbox = add_messaging_tables(producer_md)
+    p_tables = messaging_tables(producer_md)
+    p_outbox, p_inbox = p_tables.outbox, p_tables.inbox
     c_outbox, c_inbox = add_messaging_tables(consumer_md)
     p_engine = create_engine(f"sqlite+aiosqlite:///{folder}/producer.db")
     c_engine = create_engine(f"sqlite+aiosqlite:///{folder}/consumer.db")
@@ -127,9 +128,8 @@ async def pipeline(bootstrap: str, n: int, folder: Path) -> tuple[float, list[fl
             c_sessions, outbox_table=c_outbox, inbox_table=c_inbox, source="bench", clock=clock
         )
         async with uow:
-            if await uow.inbox.seen("bench", event.envelope.id):
+            if not await uow.inbox.claim("bench", event.envelope.id, event.envelope.type):
                 return
-            await uow.inbox.record("bench", event.envelope.id, event.envelope.type)
             await uow.commit()
         lags.append((datetime.now(UTC) - event.envelope.time).total_seconds())
         if len(lags) >= n:
@@ -142,6 +142,7 @@ async def pipeline(bootstrap: str, n: int, folder: Path) -> tuple[float, list[fl
     relay = OutboxRelay(
         p_engine,
         p_outbox,
+        p_tables.lease,
         service="bench",
         producer_factory=aiokafka_producer_factory(bootstrap, "bench-relay"),
         clock=clock,

@@ -73,6 +73,8 @@ def test_every_identity_operation_that_takes_a_body_documents_it() -> None:
         ("post", "/v1/cabinets/{cabinet_id}/users/{account_id}/suspension"),
         ("post", "/v1/cabinets/{cabinet_id}/users/{account_id}/reactivation"),
         ("post", "/v1/cabinets/{cabinet_id}/users/{account_id}/invitation"),
+        ("post", "/v1/operator/outbox/{row_id}/retry"),
+        ("post", "/v1/operator/outbox/{row_id}/discard"),
     }
     missing = [
         (method, path)

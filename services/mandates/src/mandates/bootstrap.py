@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from servicekit.bus import Handler, MessageBus
-from servicekit.clock import Clock, SystemClock
-from servicekit.db import create_engine, session_factory
+from servicekit.clock import Clock
 from servicekit.messaging import IncomingEvent
-from servicekit.migrations import upgrade
-from servicekit.relay import OutboxRelay, aiokafka_producer_factory
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from servicekit.runtime import ServiceApp, ServiceRuntime, service_root
 
 from mandates.adapters import orm
 from mandates.adapters.sealing import NotificationsKeySealer
@@ -24,7 +20,7 @@ from mandates.domain.sheets import ParsedSheet
 from mandates.service_layer import assures, consumers, handlers, imports, portfolios
 from mandates.service_layer.handlers import Dependencies
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = service_root(__file__) / "migrations"
 
 HANDLERS: Mapping[type[commands.Command], Handler[MandatesSqlUnitOfWork, Dependencies]] = {
     commands.AddClient: handlers.add_client,
@@ -44,11 +40,8 @@ HANDLERS: Mapping[type[commands.Command], Handler[MandatesSqlUnitOfWork, Depende
 
 
 @dataclass
-class MandatesApp:
+class MandatesApp(ServiceApp):
     settings: MandatesSettings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    clock: Clock
     deps: Dependencies
     spreadsheets: SpreadsheetReader
     bus: MessageBus[MandatesSqlUnitOfWork, Dependencies] = field(init=False)
@@ -57,14 +50,7 @@ class MandatesApp:
         self.bus = MessageBus(HANDLERS, self.new_uow, self.deps)
 
     def new_uow(self, *, read_only: bool = False) -> MandatesSqlUnitOfWork:
-        return MandatesSqlUnitOfWork(
-            self.sessions,
-            outbox_table=orm.outbox,
-            inbox_table=orm.inbox,
-            source="mandates",
-            clock=self.clock,
-            read_only=read_only,
-        )
+        return self.runtime.new_uow(MandatesSqlUnitOfWork, read_only=read_only)
 
     def read_spreadsheet(self, data: bytes, content_type: str) -> ParsedSheet:
         """A client spreadsheet's rows, or :class:`errors.SpreadsheetRefused`."""
@@ -88,23 +74,6 @@ class MandatesApp:
     async def on_letter_statuses(self, events: Sequence[IncomingEvent]) -> None:
         await consumers.on_letter_statuses(events, self.new_uow(), self.deps)
 
-    def relay(self) -> OutboxRelay:
-        return OutboxRelay(
-            self.engine,
-            orm.outbox,
-            service="mandates",
-            producer_factory=aiokafka_producer_factory(
-                self.settings.kafka_bootstrap_servers, "mandates-relay"
-            ),
-            clock=self.clock,
-        )
-
-    async def migrate(self) -> None:
-        await upgrade(self.engine, MIGRATIONS)
-
-    async def stop(self) -> None:
-        await self.engine.dispose()
-
 
 def bootstrap(
     settings: MandatesSettings | None = None, *, clock: Clock | None = None
@@ -112,8 +81,9 @@ def bootstrap(
     settings = settings or MandatesSettings()
     if not settings.notifications_public_key:
         raise RuntimeError("NOTIFICATIONS_SEAL_PUBLIC_KEY is required to seal activation keys")
-    engine = create_engine(settings.database_url)
-    clock = clock or SystemClock()
-    deps = Dependencies(clock, NotificationsKeySealer(settings.notifications_public_key))
+    runtime = ServiceRuntime.create(
+        "mandates", settings, tables=orm.messaging, migrations=MIGRATIONS, clock=clock
+    )
+    deps = Dependencies(runtime.clock, NotificationsKeySealer(settings.notifications_public_key))
     reader = SpreadsheetReader(settings.import_max_rows)
-    return MandatesApp(settings, engine, session_factory(engine), clock, deps, reader)
+    return MandatesApp(runtime, settings, deps, reader)

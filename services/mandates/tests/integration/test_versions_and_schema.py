@@ -154,6 +154,8 @@ async def test_the_openapi_document_describes_every_request_body(w: World) -> No
     bodiless = {  # the writes named by their path alone
         ("post", "/v1/cabinets/{cabinet_id}/clients/{client_id}/key"),
         ("put", "/v1/cabinets/{cabinet_id}/portfolios/{portfolio_id}/subscribers/{account_id}"),
+        ("post", "/v1/operator/outbox/{row_id}/retry"),
+        ("post", "/v1/operator/outbox/{row_id}/discard"),
     }
     missing = [
         (method, path)

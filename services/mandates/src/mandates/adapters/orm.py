@@ -3,7 +3,7 @@ subscribers, imports, the read models of the registry and of the firms, outbox a
 
 from __future__ import annotations
 
-from servicekit.tables import add_messaging_tables
+from servicekit.tables import messaging_tables
 from sqlalchemy import (
     Boolean,
     Column,
@@ -131,4 +131,5 @@ affiliates = Table(
     Column("consent", Boolean, nullable=False, default=True),
 )
 
-outbox, inbox = add_messaging_tables(metadata)
+messaging = messaging_tables(metadata)
+outbox, inbox = messaging.outbox, messaging.inbox

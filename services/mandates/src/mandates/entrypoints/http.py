@@ -4,8 +4,7 @@ Routes translate the request into one command and call the bus (reads go to
 ``service_layer/views.py``); every domain refusal is answered by ``problems.py``.
 """
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Response
@@ -59,13 +58,6 @@ def create_app(app: MandatesApp, verifier: TokenVerifier | None = None) -> FastA
     verifier = verifier or TokenVerifier(http_jwks_fetcher(app.settings.jwks_url))
     who = bearer_principal(verifier)
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if app.settings.migrate_on_start:
-            await app.migrate()
-        yield
-        await app.stop()
-
     api = create_http_app(
         service="mandates",
         title="mandates — Mon compte",
@@ -76,9 +68,10 @@ def create_app(app: MandatesApp, verifier: TokenVerifier | None = None) -> FastA
             imports_router(app, who),
             portfolios_router(app, who),
             _me_router(app, who),
+            app.runtime.operator_router(who),
         ],
         checks=[database_check(app.engine)],
-        lifespan=lifespan,
+        lifespan=app.runtime.api_lifespan(),
         max_body_bytes=app.settings.import_max_bytes,
     )
     problems.install(api)

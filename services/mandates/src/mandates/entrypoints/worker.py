@@ -3,18 +3,11 @@ the key letters' status, and the outbox relay."""
 
 from __future__ import annotations
 
-import os
-
-import uvicorn
 from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
 from contracts.notifications import v1 as notifications_v1
-from faststream.asgi import AsgiFastStream
-from servicekit.health import database_check
-from servicekit.logging import configure_logging
-from servicekit.messaging import EventRouter, RetryPolicy, make_broker
-from servicekit.tracing import configure_tracing
-from servicekit.worker import create_worker_app
+from servicekit.messaging import EventRouter
+from servicekit.worker import WorkerApp, serve_worker, worker_app
 
 from mandates.bootstrap import MandatesApp, bootstrap
 from mandates.config import MandatesSettings
@@ -23,16 +16,7 @@ from mandates.service_layer import consumers
 
 def router(app: MandatesApp) -> EventRouter:
     """Every subscription of mandates' worker, and what it publishes."""
-    events = EventRouter(
-        service="mandates",
-        consumer="mandates",
-        retry=RetryPolicy(
-            max_attempts=app.settings.consumer_max_attempts,
-            backoff_initial_s=app.settings.consumer_backoff_initial_s,
-            backoff_max_s=app.settings.consumer_backoff_max_s,
-        ),
-        batch_size=app.settings.consumer_batch_size,
-    )
+    events = app.runtime.new_router()
     events.on(
         identity_v1.AFFILIATE,
         app.on_affiliate,
@@ -75,25 +59,13 @@ def router(app: MandatesApp) -> EventRouter:
     return events
 
 
-def build(settings: MandatesSettings | None = None) -> AsgiFastStream:
-    settings = settings or MandatesSettings()
-    configure_logging("mandates-worker", json=settings.log_json, level=settings.log_level)
-    configure_tracing("mandates-worker", otlp_endpoint=settings.otlp_endpoint)
-    app = bootstrap(settings)
-    broker = make_broker(settings.kafka_bootstrap_servers, "mandates-worker")
-    return create_worker_app(
-        broker=broker,
-        router=router(app),
-        loops=[app.relay()],
-        checks=[database_check(app.engine)],
-        on_shutdown=[app.stop],
-        title="mandates worker",
-    )
+def build(settings: MandatesSettings | None = None) -> WorkerApp:
+    app = bootstrap(settings or MandatesSettings())
+    return worker_app(app.runtime, router(app), on_shutdown=[app.stop])
 
 
 def main() -> None:
-    port = int(os.environ.get("MANDATES_WORKER_PORT", "8132"))
-    uvicorn.run(build(), host="127.0.0.1", port=port, log_config=None, access_log=False)
+    serve_worker(build, "mandates", 8132)
 
 
 if __name__ == "__main__":
