@@ -95,14 +95,33 @@ def assert_mailed_exactly_once(platform: RunningPlatform, emails: set[str]) -> N
     assert repeated <= min(in_doubt, 1), copies
 
 
+async def db_count(platform: RunningPlatform, service: str, sql: str) -> int:
+    """One count from a service's database, whichever backend it runs on."""
+    url = platform.cfg.database_url(service)
+    if url.startswith("sqlite"):
+        return count(sqlite_db(platform, service), sql)
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return int((await conn.execute(text(sql))).scalar_one())
+    finally:
+        await engine.dispose()
+
+
 async def quiet(platform: RunningPlatform, timeout_s: float = 90) -> None:
     """Nothing left to publish or to send."""
-    identity, notifications = sqlite_db(platform, "identity"), sqlite_db(platform, "notifications")
 
     async def nothing_left() -> bool:
-        pending = count(identity, "SELECT count(*) FROM outbox WHERE state = 'pending'")
-        unsent = count(
-            notifications, "SELECT count(*) FROM deliveries WHERE state NOT IN ('sent', 'skipped')"
+        pending = await db_count(
+            platform, "identity", "SELECT count(*) FROM outbox WHERE state = 'pending'"
+        )
+        unsent = await db_count(
+            platform,
+            "notifications",
+            "SELECT count(*) FROM deliveries WHERE state NOT IN ('sent', 'skipped')",
         )
         return pending == 0 and unsent == 0
 

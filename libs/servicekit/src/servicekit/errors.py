@@ -25,9 +25,24 @@ from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 
 # SQLSTATE classes and codes a client should retry: connection exceptions (08), insufficient
-# resources (53), operator intervention (57P01-57P03), serialization failure and deadlock,
-# lock not available, statement time-out.
-_TRANSIENT_SQLSTATES = ("08", "53", "57P01", "57P02", "57P03", "40001", "40P01", "55P03", "57014")
+# resources (53), operator intervention (57P01-57P04), serialization failure and deadlock,
+# lock not available, object in use, a database not accepting connections (55000), statement
+# time-out, system and I/O errors (58).
+_TRANSIENT_SQLSTATES = (
+    "08",
+    "53",
+    "57P01",
+    "57P02",
+    "57P03",
+    "57P04",
+    "40001",
+    "40P01",
+    "55P03",
+    "55006",
+    "55000",
+    "57014",
+    "58",
+)
 _TRANSIENT_SQLITE = ("database is locked", "database is busy", "disk i/o error", "unable to open")
 
 

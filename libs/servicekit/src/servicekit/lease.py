@@ -114,12 +114,12 @@ class Lease:
 
     def _taken(self, token: int, expires: datetime) -> bool:
         self.token, self._expires_at = token, expires
-        _log.info("lease_acquired", lease=self.name, token=token)
+        _log.info("lease_acquired", lease=self.name, fencing_token=token)
         return True
 
     def _lost(self) -> None:
         if self.token is not None:
-            _log.warning("lease_lost", lease=self.name, token=self.token)
+            _log.warning("lease_lost", lease=self.name, fencing_token=self.token)
         self.token, self._expires_at = None, None
 
     def fence(self) -> ColumnElement[bool]:
