@@ -103,6 +103,7 @@ def run_platform(
     *,
     services: Iterable[str] | None = None,
     roles: Iterable[str] = ("api", "worker"),
+    skip: Iterable[str] = (),
     env: dict[str, str] | None = None,
     process_env: dict[str, dict[str, str]] | None = None,
     database_urls: dict[str, str] | None = None,
@@ -126,7 +127,7 @@ def run_platform(
     )
     platform = RunningPlatform(cfg, smtp)
     try:
-        for item in start_platform(cfg, roles=tuple(roles)):
+        for item in start_platform(cfg, roles=tuple(roles), skip=frozenset(skip)):
             platform.processes[item.name] = item
     except BaseException:
         smtp.stop()

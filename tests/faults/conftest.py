@@ -21,11 +21,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture
 def own_broker(tmp_path: Path) -> Iterator[KafkaBroker]:
-    """A broker of this drill's own: it is stopped, killed or paused, and other tests must
-    not notice."""
+    """A broker of this drill's own: it may be stopped, killed or paused, and its history is
+    the drill's alone (a drill that rewinds a group replays only its own events; the groups of
+    one platform are not joined by another's)."""
     broker = start_test_broker(tmp_path / "kafka")
     try:
         yield broker
     finally:
         broker.resume()
         broker.stop()
+
+
+@pytest.fixture
+def kafka_bootstrap(own_broker: KafkaBroker) -> str:
+    """Every drill runs on a broker of its own."""
+    return own_broker.bootstrap

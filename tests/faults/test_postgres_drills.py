@@ -30,6 +30,7 @@ from stack_runner import RunningPlatform, run_platform
 pytestmark = pytest.mark.postgres
 
 SERVICES = ("identity", "notifications")
+NOT_NEEDED = ("notifications-api",)  # the drills read notifications' effects, not its api
 REGISTERED = "identity.account.registered.v1"
 
 
@@ -63,6 +64,7 @@ async def test_the_database_unavailable_for_seconds_dead_letters_nothing(
         tmp_path / "var",
         kafka_bootstrap,
         services=SERVICES,
+        skip=NOT_NEEDED,
         database_urls={"notifications": url},
     )
     load = Load()
@@ -117,6 +119,7 @@ async def test_a_relay_leader_frozen_past_its_lease_is_replaced_and_fenced_out(
         tmp_path / "var",
         kafka_bootstrap,
         services=SERVICES,
+        skip=NOT_NEEDED,
         database_urls={"identity": url},
         env={"IDENTITY_OUTBOX_LEASE_TTL_S": "3"},
     )

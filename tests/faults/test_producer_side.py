@@ -26,6 +26,7 @@ from servicekit.testing.polling import eventually
 from stack_runner import run_platform
 
 SERVICES = ("identity", "notifications")
+NOT_NEEDED = ("notifications-api",)  # the drills read notifications' effects, not its api
 
 
 async def test_an_api_killed_after_its_commit_loses_no_event(
@@ -35,6 +36,7 @@ async def test_an_api_killed_after_its_commit_loses_no_event(
         tmp_path / "var",
         kafka_bootstrap,
         services=SERVICES,
+        skip=NOT_NEEDED,
         process_env={"identity-api": {"SERVICEKIT_FAULTS": "uow.after_commit=kill@4"}},
     )
     load = Load()
@@ -64,6 +66,7 @@ async def test_a_relay_killed_between_the_acknowledgement_and_the_marking_loses_
         tmp_path / "var",
         kafka_bootstrap,
         services=SERVICES,
+        skip=NOT_NEEDED,
         process_env={"identity-worker": {"SERVICEKIT_FAULTS": "relay.after_ack=kill@1"}},
     )
     load = Load()
@@ -106,6 +109,7 @@ async def test_a_producer_that_makes_no_progress_is_recreated(
         tmp_path / "var",
         own_broker.bootstrap,
         services=SERVICES,
+        skip=NOT_NEEDED,
         env={"IDENTITY_OUTBOX_SEND_TIMEOUT_S": "2", "IDENTITY_OUTBOX_PRODUCER_STALL_AFTER": "2"},
     )
     load = Load()

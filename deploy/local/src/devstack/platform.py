@@ -107,15 +107,18 @@ def start_process(
 
 
 def start_platform(
-    cfg: PlatformConfig, roles: tuple[str, ...] = ("api", "worker")
+    cfg: PlatformConfig,
+    roles: tuple[str, ...] = ("api", "worker"),
+    skip: frozenset[str] = frozenset(),
 ) -> list[Started]:
-    """Start every api and worker (of ``roles``); on failure, stop what was started and
-    raise."""
+    """Start every api and worker (of ``roles``, but those named in ``skip``); on failure,
+    stop what was started and raise."""
     started: list[Started] = []
     try:
         for spec in cfg.services:
             for role in roles:
-                started.append(start_process(cfg, spec, role))
+                if f"{spec.name}-{role}" not in skip:
+                    started.append(start_process(cfg, spec, role))
     except BaseException:
         stop_all(started)
         raise

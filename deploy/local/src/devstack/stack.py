@@ -19,7 +19,7 @@ from devstack.processes import Started, alive, load, python_module, save, spawn,
 from devstack.sync import run_sync
 from devstack.topics import ensure_topics
 
-KAFKA_PORT, CONTROLLER_PORT, SMTP_PORT = 9092, 9093, 1025
+KAFKA_PORT, CONTROLLER_PORT, SMTP_PORT, LAGWATCH_PORT = 9092, 9093, 1025, 8190
 
 
 @dataclass
@@ -68,6 +68,7 @@ def up(root: Path) -> StackInfo:
             root=root, var=var, kafka_bootstrap=broker.bootstrap, smtp_port=SMTP_PORT
         )
         started.extend(start_platform(cfg))
+        started.append(_lagwatch(root, var, broker.bootstrap))
     except BaseException:
         stop_all(started)
         broker.stop()
@@ -75,6 +76,27 @@ def up(root: Path) -> StackInfo:
         raise
     save(_record(var), started)
     return StackInfo(var, broker.bootstrap, started)
+
+
+def _lagwatch(root: Path, var: Path, bootstrap: str) -> Started:
+    """Every consumer group's lag seen from the broker, and the stalled-group alert."""
+    from devstack.platform import wait_ready
+
+    watch = spawn(
+        "lagwatch",
+        python_module("servicekit.lagwatch"),
+        env={
+            **_plain_env(),
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "LAGWATCH_PORT": str(LAGWATCH_PORT),
+            "LOG_JSON": "true",
+        },
+        log_dir=var / "log",
+        cwd=root,
+    )
+    watch.url = f"http://127.0.0.1:{LAGWATCH_PORT}"
+    wait_ready(f"{watch.url}/health/live", watch)
+    return watch
 
 
 def _plain_env() -> dict[str, str]:
@@ -119,6 +141,10 @@ def summary(info: StackInfo, seconds: float) -> str:
     for item in info.processes:
         if item.name == "smtp-catcher":
             lines.append(f"  SMTP catcher     {item.url}  (mails in {info.var / 'mail'})")
+        elif item.name == "lagwatch":
+            lines.append(
+                f"  Lag watch        {item.url}/alerts  (consumer lag)  {item.url}/metrics"
+            )
         elif item.name.endswith("-api"):
             lines.append(f"  {item.name:<16} {item.url}/docs  (OpenAPI)  {item.url}/metrics")
         else:

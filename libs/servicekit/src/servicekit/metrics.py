@@ -58,6 +58,3 @@ OUTBOX_PARKED = Gauge("outbox_parked", "Outbox rows parked after repeated failur
 OUTBOX_RELAY_LEADER = Gauge(
     "outbox_relay_leader", "1 while this relay holds the outbox lease", ["service"]
 )
-LOOP_STALLED = Gauge(
-    "background_step_stalled", "1 while a loop's step has run longer than allowed", ["loop"]
-)

@@ -167,10 +167,15 @@ class GroupConsumer:
             ):
                 await sub.batch_handler(events)
         except Exception as exc:
+            transient = is_transient(exc)
             _log.warning(
-                "consumer_batch_failed", topic=sub.topic, size=len(run), error=describe(exc)
+                "consumer_batch_failed",
+                topic=sub.topic,
+                size=len(run),
+                transient=transient,
+                error=describe(exc),
             )
-            if is_transient(exc):
+            if transient:
                 return self._wait_for_each_partition(run, blocked)
             return await self._one_by_one(sub, run, blocked)
         self._count_batch(sub, run, events, time.perf_counter() - started)
