@@ -20,6 +20,8 @@ from servicekit.testing.polling import eventually
 from stack_runner import RunningPlatform
 
 ACTIVATION_REQUESTED = "identity.account.activation_requested.v1"
+SERVICES = ("identity", "notifications")
+NOT_NEEDED = ("notifications-api",)  # the drills read notifications' effects, not its api
 
 
 @dataclass
@@ -260,3 +262,10 @@ async def agent_bearer(
 
 def log_count(platform: RunningPlatform, name: str, event: str) -> int:
     return platform.log(name).count(f'"{event}"')
+
+
+async def settled(platform: RunningPlatform, emails: set[str]) -> None:
+    """The oracle after the fault: every mail arrived, nothing is left, each exactly once."""
+    await all_mailed(platform, emails)
+    await quiet(platform)
+    assert_mailed_exactly_once(platform, emails)

@@ -12,6 +12,8 @@ import httpx
 from bus_tools import rewind_group
 from drill import (
     ACTIVATION_REQUESTED,
+    NOT_NEEDED,
+    SERVICES,
     Load,
     all_mailed,
     assert_mailed_exactly_once,
@@ -27,8 +29,6 @@ from drill import (
 from servicekit.testing.polling import eventually
 from stack_runner import run_platform
 
-SERVICES = ("identity", "notifications")
-NOT_NEEDED = ("notifications-api",)  # the drills read notifications' effects, not its api
 WORKER = "notifications-worker"
 ACCOUNT = "identity.account"
 

@@ -15,13 +15,14 @@ import pytest
 from devstack.postgres import PostgresServer
 from drill import (
     ACTIVATION_REQUESTED,
+    NOT_NEEDED,
+    SERVICES,
     Load,
     all_mailed,
-    assert_mailed_exactly_once,
     assert_per_key_order,
     db_count,
     log_count,
-    quiet,
+    settled,
     topic_records,
 )
 from servicekit.testing.polling import eventually
@@ -29,8 +30,6 @@ from stack_runner import RunningPlatform, run_platform
 
 pytestmark = pytest.mark.postgres
 
-SERVICES = ("identity", "notifications")
-NOT_NEEDED = ("notifications-api",)  # the drills read notifications' effects, not its api
 REGISTERED = "identity.account.registered.v1"
 
 
@@ -87,9 +86,7 @@ async def test_the_database_unavailable_for_seconds_dead_letters_nothing(
                 await _block(postgres_server, database, allow=True)
             await load.many(client, 4)
         emails = set(load.accepted)
-        await all_mailed(platform, emails)
-        await quiet(platform)
-        assert_mailed_exactly_once(platform, emails)
+        await settled(platform, emails)
         assert await db_count(platform, "notifications", "SELECT count(*) FROM dead_letters") == 0
         assert '"transient": true' in platform.log("notifications-worker")
     finally:
@@ -151,9 +148,7 @@ async def test_a_relay_leader_frozen_past_its_lease_is_replaced_and_fenced_out(
             await eventually(stepped_down, timeout_s=60, message="the stale leader fenced out")
             await load.many(client, 4)
         emails = set(load.accepted)
-        await all_mailed(platform, emails)
-        await quiet(platform)
-        assert_mailed_exactly_once(platform, emails)
+        await settled(platform, emails)
         records = await topic_records(kafka_bootstrap, "identity.account")
         assert_per_key_order(records, REGISTERED, ACTIVATION_REQUESTED)
         assert (await _lease(platform, url))[0] == other

@@ -11,22 +11,20 @@ import httpx
 from devstack.kafka import KafkaBroker
 from drill import (
     ACTIVATION_REQUESTED,
+    NOT_NEEDED,
+    SERVICES,
     Load,
     all_mailed,
-    assert_mailed_exactly_once,
     assert_per_key_order,
     committed_signups,
     copies_by_event,
     fault_log,
-    quiet,
+    settled,
     sqlite_db,
     topic_records,
 )
 from servicekit.testing.polling import eventually
 from stack_runner import run_platform
-
-SERVICES = ("identity", "notifications")
-NOT_NEEDED = ("notifications-api",)  # the drills read notifications' effects, not its api
 
 
 async def test_an_api_killed_after_its_commit_loses_no_event(
@@ -50,9 +48,7 @@ async def test_an_api_killed_after_its_commit_loses_no_event(
             platform.start("identity-api")
             await load.many(client, 4)
         emails = set(load.accepted) | {lost}
-        await all_mailed(platform, emails)
-        await quiet(platform)
-        assert_mailed_exactly_once(platform, emails)
+        await settled(platform, emails)
         killed = fault_log(platform, "identity-api")
         assert killed["point"] == "uow.after_commit"
     finally:
@@ -81,9 +77,7 @@ async def test_a_relay_killed_between_the_acknowledgement_and_the_marking_loses_
             platform.start("identity-worker")
             await load.many(client, 6)
         emails = set(load.accepted)
-        await all_mailed(platform, emails)
-        await quiet(platform)
-        assert_mailed_exactly_once(platform, emails)
+        await settled(platform, emails)
         # the batch acknowledged before the kill was sent again: its events are twice on the
         # topic (redelivery happened), once in the mailboxes
         records = await topic_records(kafka_bootstrap, "identity.account")
@@ -129,8 +123,6 @@ async def test_a_producer_that_makes_no_progress_is_recreated(
                 own_broker.resume()
             await load.many(client, 3)
         emails = set(load.accepted)
-        await all_mailed(platform, emails)
-        await quiet(platform)
-        assert_mailed_exactly_once(platform, emails)
+        await settled(platform, emails)
     finally:
         platform.stop()

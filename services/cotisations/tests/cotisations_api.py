@@ -15,10 +15,9 @@ from cotisations.adapters import orm
 from cotisations.bootstrap import CotisationsApp, bootstrap
 from cotisations.config import CotisationsSettings
 from cotisations.entrypoints.http import create_app
-from cotisations_samples import KEY, NOW, event, token
-from joserfc.jwk import KeySet
-from servicekit.auth import TokenVerifier
+from cotisations_samples import NOW, event, token
 from servicekit.clock import FakeClock
+from servicekit.testing.tokens import verifier
 from sqlalchemy import select
 
 
@@ -41,10 +40,7 @@ async def running_api(database_url: str, *registry: EventPayload) -> AsyncIterat
     clock = FakeClock(NOW)
     app = bootstrap(CotisationsSettings(database_url=database_url), clock=clock)
 
-    async def jwks() -> dict[str, Any]:
-        return KeySet([KEY]).as_dict(private=False)
-
-    fastapi_app = create_app(app, verifier=TokenVerifier(jwks, clock=clock))
+    fastapi_app = create_app(app, verifier=verifier(clock))
     async with LifespanManager(fastapi_app):
         for payload in registry:
             await app.on_affiliate(event(payload))

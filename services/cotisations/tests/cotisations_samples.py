@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -12,26 +11,14 @@ from contracts.common import PostalAddress
 from contracts.envelope import Envelope
 from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
-from joserfc import jwt
-from joserfc.jwk import OKPKey
 from servicekit.messaging import IncomingEvent
+from servicekit.testing.tokens import bearer
 
-KEY = OKPKey.generate_key("Ed25519", parameters={"kid": "k"})
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def token(actor: str, subject: str, exp_at: datetime = NOW, **claims: Any) -> dict[str, str]:
-    body = {
-        "sub": subject,
-        "act": actor,
-        "iss": "mon-compte-identity",
-        "aud": "mon-compte",
-        "iat": int(time.time()),
-        "exp": int(exp_at.timestamp()) + 600,
-        **claims,
-    }
-    signed = jwt.encode({"alg": "Ed25519", "kid": "k"}, body, KEY, algorithms=["Ed25519"])
-    return {"Authorization": f"Bearer {signed}"}
+    return bearer(actor, subject, exp_at=exp_at, **claims)
 
 
 def event(payload: EventPayload) -> IncomingEvent:

@@ -21,9 +21,9 @@ from mandates.adapters import orm
 from mandates.bootstrap import MandatesApp, bootstrap
 from mandates.config import MandatesSettings
 from mandates.entrypoints.http import create_app
-from mandates_tokens import token, verifier
 from servicekit.messaging import IncomingEvent
 from servicekit.sealing import generate_keypair, unseal
+from servicekit.testing.tokens import token, verifier
 from sqlalchemy import select
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

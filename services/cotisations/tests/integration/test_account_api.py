@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
 
 import httpx
 import pytest
@@ -15,10 +14,9 @@ from contracts.identity import v1 as identity_v1
 from cotisations.bootstrap import CotisationsApp, bootstrap
 from cotisations.config import CotisationsSettings
 from cotisations.entrypoints.http import create_app
-from cotisations_samples import KEY, NOW, activated, affiliate, ended, event, subscribed, token
-from joserfc.jwk import KeySet
-from servicekit.auth import TokenVerifier
+from cotisations_samples import NOW, activated, affiliate, ended, event, subscribed, token
 from servicekit.clock import FakeClock
+from servicekit.testing.tokens import verifier
 
 
 @dataclass
@@ -30,11 +28,7 @@ class Service:
 @pytest.fixture
 async def service(database_url: str) -> AsyncIterator[Service]:
     app = bootstrap(CotisationsSettings(database_url=database_url), clock=FakeClock(NOW))
-
-    async def jwks() -> dict[str, Any]:
-        return KeySet([KEY]).as_dict(private=False)
-
-    api = create_app(app, verifier=TokenVerifier(jwks, clock=FakeClock(NOW)))
+    api = create_app(app, verifier=verifier(FakeClock(NOW)))
     async with LifespanManager(api):
         transport = httpx.ASGITransport(app=api)
         async with httpx.AsyncClient(transport=transport, base_url="http://c") as client:

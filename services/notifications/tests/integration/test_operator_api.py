@@ -17,9 +17,9 @@ from contracts.envelope import Envelope
 from notifications.bootstrap import NotificationsApp, bootstrap
 from notifications.config import NotificationsSettings
 from notifications.entrypoints.http import create_app
-from notifications_tokens import token, verifier
 from servicekit.sealing import generate_keypair
 from servicekit.testing.polling import eventually
+from servicekit.testing.tokens import token, verifier
 
 
 @dataclass
