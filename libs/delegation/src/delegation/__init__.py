@@ -4,7 +4,7 @@ follows the events (:mod:`.subscriptions`) and its migrations (:mod:`.schema`)."
 
 from delegation.access import DelegatedAccess
 from delegation.read_model import ACCESS_EVENT_TYPES, AccessReadModel, is_newer
-from delegation.rule import Grant, decide, not_found
+from delegation.rule import Grant, acts_in_firm, decide, not_found
 from delegation.subscriptions import Quarantine, follow_access
 from delegation.tables import AccessTables, access_tables
 
@@ -16,6 +16,7 @@ __all__ = [
     "Grant",
     "Quarantine",
     "access_tables",
+    "acts_in_firm",
     "decide",
     "follow_access",
     "is_newer",

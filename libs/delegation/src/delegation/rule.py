@@ -63,6 +63,13 @@ def needs_grant(principal: Principal, affiliate_id: str, *, delegable: bool) -> 
     return True
 
 
+def acts_in_firm(principal: Principal, cabinet_id: str, *, user_live: bool) -> bool:
+    """Whether a caller may act in a firm's own space (its clients, portfolios, imports): a
+    user of that firm, never while suspended or removed — the same "never" as for the
+    clients' data, whatever the token still says."""
+    return principal.actor == "cabinet_user" and principal.cabinet_id == cabinet_id and user_live
+
+
 def decide(principal: Principal, right: Right, grant: Grant) -> None:
     """Raise unless a firm user with ``grant`` may take an action needing ``right``."""
     if grant.quarantined or not grant.mandate_active or not grant.user_live:

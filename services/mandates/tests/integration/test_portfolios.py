@@ -208,3 +208,30 @@ async def test_a_collaborator_who_changed_address_is_told_at_the_new_one(w: Worl
     assert [(r["email"], r["display_name"]) for r in event["notify"]] == [
         ("paul.nouveau@cabinet.fr", "Paul Leroy")
     ]
+
+
+async def test_a_suspended_or_removed_collaborator_is_refused_the_firm_at_once(
+    database_url: str,
+) -> None:
+    async with world(database_url) as w:
+        await w.firm("cab-s", "adm-s")
+        await w.collaborator("cab-s", "col-s", ["clients", "read"])
+        headers = user_headers("cab-s", "col-s", ["clients", "read"])
+        assert (
+            await w.client.get("/v1/cabinets/cab-s/clients", headers=headers)
+        ).status_code == 200
+        for change in ("user_suspended", "user_removed"):
+            await w.feed(
+                identity_v1.CabinetUserChangedV1(
+                    cabinet_id="cab-s", cabinet_name="Cabinet Martin", account_id="col-s",
+                    user_name="Collab", change=change, rights=["clients", "read"], changed_at=NOW,
+                )
+            )  # fmt: skip
+            refused = await w.client.get("/v1/cabinets/cab-s/clients", headers=headers)
+            assert refused.status_code == 404, change
+            assert refused.json()["type"].endswith("cabinet-not-found")
+        assert (
+            await w.client.get(
+                "/v1/cabinets/cab-s/clients", headers=admin_headers("cab-s", "adm-s")
+            )
+        ).status_code == 200

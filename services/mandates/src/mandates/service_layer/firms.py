@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts.common import Recipient
+from delegation.rule import acts_in_firm
 from servicekit.auth import Principal, Right
 
 from mandates.domain import errors
@@ -41,8 +42,11 @@ class FirmScope:
 
 
 async def firm_scope(uow: MandatesUnitOfWork, principal: Principal, cabinet_id: str) -> FirmScope:
-    """The caller's scope in ``cabinet_id``; another firm's space is "not found"."""
-    if principal.actor != "cabinet_user" or principal.cabinet_id != cabinet_id:
+    """The caller's scope in ``cabinet_id``; another firm's space is "not found", and so is
+    its own for a user the firm suspended or removed (the delegation rule, applied to
+    mandates' copy of the firm's users)."""
+    user = await uow.directory.user(principal.subject)
+    if not acts_in_firm(principal, cabinet_id, user_live=user is None or user.active):
         raise errors.CabinetNotFound
     is_admin = principal.has_right("admin")
     portfolio_ids = None
