@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 from bus_tools import rewind_group
@@ -15,6 +16,7 @@ from drill import (
     NOT_NEEDED,
     SERVICES,
     Load,
+    agent_bearer,
     all_mailed,
     assert_mailed_exactly_once,
     ce,
@@ -23,6 +25,7 @@ from drill import (
     envelope_headers,
     publish_raw,
     quiet,
+    settled,
     sqlite_db,
     topic_records,
 )
@@ -155,3 +158,49 @@ def _ids(platform: object) -> set[str]:
 
     with sqlite3.connect(f"file:{sqlite_db(platform, 'identity')}?mode=ro", uri=True) as conn:  # type: ignore[arg-type]
         return {str(r[0]) for r in conn.execute("SELECT id FROM accounts")}
+
+
+async def test_a_replay_moves_the_dead_letters_once_and_those_failing_again_wait(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    platform = run_platform(tmp_path / "var", kafka_bootstrap, services=SERVICES)
+    load = Load()
+    poison = f"not-json-{uuid.uuid4().hex[:6]}"
+    try:
+        await publish_raw(
+            kafka_bootstrap, ACCOUNT, b"a-1", b"{not json",
+            envelope_headers(ACTIVATION_REQUESTED, "a-1", poison),
+        )  # fmt: skip
+
+        async def dead() -> bool:
+            return dead_letters(platform, "notifications") == 1
+
+        await eventually(dead, timeout_s=60, message="the dead letter recorded")
+        bearer = await agent_bearer(platform)
+        async with httpx.AsyncClient(base_url=platform.api("notifications"), timeout=30) as ops:
+            for round_ in (1, 2):
+                asked = await ops.post(
+                    "/v1/operator/dlq-replays", json={"topic": ACCOUNT}, headers=bearer
+                )
+                assert asked.status_code == 202, asked.text
+
+                async def finished(replay_id: str = asked.json()["replay_id"]) -> dict[str, Any]:
+                    resp = await ops.get(f"/v1/operator/dlq-replays/{replay_id}", headers=bearer)
+                    return resp.json() if resp.json()["state"] != "pending" else {}
+
+                done = await eventually(finished, timeout_s=60, message=f"replay {round_}")
+                assert (done["state"], done["replayed"]) == ("done", 1)
+
+                async def failed_again(expected: int = round_ + 1) -> bool:
+                    return dead_letters(platform, "notifications") == expected
+
+                await eventually(failed_again, timeout_s=60, message="the replayed one back")
+            listed = await ops.get("/v1/operator/dead-letters", headers=bearer)
+            assert [d["event_id"] for d in listed.json()["items"]] == [poison]  # one pending
+        async with httpx.AsyncClient(base_url=platform.api("identity"), timeout=30) as client:
+            await load.many(client, 2)
+        await settled(platform, set(load.accepted))
+        dlq = await topic_records(kafka_bootstrap, f"{ACCOUNT}.notifications.dlq")
+        assert [ce(r, "ce_id") for r in dlq] == [poison] * 3
+    finally:
+        platform.stop()

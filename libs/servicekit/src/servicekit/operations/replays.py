@@ -143,10 +143,12 @@ class KafkaDlqReplayer:
         self._security = security
 
     async def replay(self, dlq: str, topic: str, limit: int) -> list[MovedLetter]:
-        from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+        """Move at most ``limit`` dead letters back to ``topic``: only those in the DLQ when
+        the replay begins — a replayed message that fails again comes back to the DLQ and
+        waits for the next request, it is not replayed in a loop."""
+        from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
         consumer = AIOKafkaConsumer(
-            dlq,
             bootstrap_servers=self._bootstrap,
             group_id=self._group,
             enable_auto_commit=False,
@@ -163,12 +165,22 @@ class KafkaDlqReplayer:
         await producer.start()
         moved: list[MovedLetter] = []
         try:
-            while len(moved) < limit:
-                batch = await consumer.getmany(timeout_ms=1000, max_records=limit - len(moved))
-                if not batch:
-                    break
-                for records in batch.values():
+            partitions = consumer.partitions_for_topic(dlq)
+            if not partitions:
+                await consumer._client.force_metadata_update()
+                partitions = consumer.partitions_for_topic(dlq) or set()
+            tps = [TopicPartition(dlq, p) for p in sorted(partitions)]
+            consumer.assign(tps)
+            ends = await consumer.end_offsets(tps)  # the DLQ as it is now
+            pending = {tp for tp in tps if await consumer.position(tp) < ends[tp]}
+            while pending and len(moved) < limit:
+                batch = await consumer.getmany(*pending, timeout_ms=1000)
+                done: dict[TopicPartition, int] = {}
+                for tp, records in batch.items():
                     for record in records:
+                        if record.offset >= ends[tp] or len(moved) >= limit:
+                            pending.discard(tp)
+                            break
                         original = dict(record.headers)
                         headers = [(k, v) for k, v in record.headers if not k.startswith("dlq_")]
                         headers.append((REPLAYED_FROM, dlq.encode()))
@@ -176,7 +188,12 @@ class KafkaDlqReplayer:
                             topic, record.value, key=record.key, headers=headers
                         )
                         moved.append(_moved(original, topic))
-                await consumer.commit()
+                        done[tp] = record.offset + 1
+                if done:
+                    await consumer.commit(done)
+                for tp in list(pending):
+                    if await consumer.position(tp) >= ends[tp]:
+                        pending.discard(tp)
         finally:
             await producer.stop()
             await consumer.stop()
