@@ -61,6 +61,9 @@ class DeadLetterRead(BaseModel):
 
 class DeadLetterList(BaseModel):
     items: list[DeadLetterRead]
+    next_cursor: str | None = Field(
+        default=None, description="Pass it as `cursor` for the next page; null on the last."
+    )
 
 
 class OutboxRowRead(BaseModel):
@@ -78,6 +81,9 @@ class OutboxRowRead(BaseModel):
 
 class OutboxRowList(BaseModel):
     items: list[OutboxRowRead]
+    next_cursor: str | None = Field(
+        default=None, description="Pass it as `cursor` for the next page; null on the last."
+    )
 
 
 def operator_router(
@@ -107,14 +113,16 @@ def operator_router(
         _: Annotated[Principal, Depends(agent)],
         replayed: bool = False,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
     ) -> DeadLetterList:
         condition = d.c.replayed_at.is_not(None) if replayed else d.c.replayed_at.is_(None)
+        after = d.c.id > int(cursor) if cursor else d.c.id > 0
         async with engine.connect() as conn:
             rows = (
-                await conn.execute(select(d).where(condition).order_by(d.c.id).limit(limit))
+                await conn.execute(select(d).where(condition, after).order_by(d.c.id).limit(limit))
             ).all()
             await conn.rollback()
-        return DeadLetterList(items=[_dead_letter(r) for r in rows])
+        return DeadLetterList(items=[_dead_letter(r) for r in rows], next_cursor=_next(rows, limit))
 
     @router.post(
         "/dlq-replays",
@@ -152,18 +160,20 @@ def operator_router(
         _: Annotated[Principal, Depends(agent)],
         state: Literal["pending", "parked", "published", "discarded"] = "parked",
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
     ) -> OutboxRowList:
+        after = o.c.id > int(cursor) if cursor else o.c.id > 0
         async with engine.connect() as conn:
             rows = (
                 await conn.execute(
                     select(*_outbox_columns(o))
-                    .where(o.c.state == state)
+                    .where(o.c.state == state, after)
                     .order_by(o.c.id)
                     .limit(limit)
                 )
             ).all()
             await conn.rollback()
-        return OutboxRowList(items=[_outbox_row(r) for r in rows])
+        return OutboxRowList(items=[_outbox_row(r) for r in rows], next_cursor=_next(rows, limit))
 
     async def _move(row_id: int, values: dict[str, Any]) -> OutboxRowRead:
         async with engine.begin() as conn:
@@ -198,6 +208,11 @@ def operator_router(
         return await _move(row_id, {"state": OUTBOX_DISCARDED, "published_at": clock.now()})
 
     return router
+
+
+def _next(rows: Any, limit: int) -> str | None:
+    """The cursor after a full page (stable order: ids only grow)."""
+    return str(rows[-1].id) if len(rows) == limit else None
 
 
 def _outbox_columns(o: Any) -> list[Any]:
