@@ -74,6 +74,8 @@ class Lease:
         now = self._clock.now()
         expires = now + self._ttl
         t = self._table
+        if self.token is None and await self._held_elsewhere(now):
+            return False  # a standby only reads: no write lock while another copy holds it
         async with self._engine.begin() as conn:
             if self.token is not None:
                 renewed = await conn.execute(
@@ -111,6 +113,15 @@ class Lease:
             if taken.rowcount != 1:
                 return False
             return self._taken(int(current.token) + 1, expires)
+
+    async def _held_elsewhere(self, now: datetime) -> bool:
+        t = self._table
+        async with self._engine.connect() as conn:
+            current = (
+                await conn.execute(select(t.c.expires_at).where(t.c.name == self.name))
+            ).first()
+            await conn.rollback()
+        return current is not None and as_utc(current.expires_at) > now
 
     def _taken(self, token: int, expires: datetime) -> bool:
         self.token, self._expires_at = token, expires

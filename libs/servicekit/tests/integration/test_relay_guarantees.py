@@ -73,8 +73,16 @@ async def test_a_row_that_can_never_be_published_is_parked_and_only_its_key_wait
     topic = f"tests.relay-{uuid.uuid4().hex[:8]}"
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     await admin.start()
-    await admin.create_topics([NewTopic(topic, 1, 1)])
-    await admin.close()
+    try:
+        await admin.create_topics([NewTopic(topic, 1, 1)])
+
+        async def known() -> bool:  # the broker's metadata has the new topic
+            [described] = await admin.describe_topics([topic])
+            return described["error_code"] == 0
+
+        await eventually(known, timeout_s=30, message="the topic created")
+    finally:
+        await admin.close()
     engine, tables = await _setup(database_url)
     good = json.dumps({"n": "fine"})
     await _row(engine, tables, topic, "poisoned", "x" * 2_000_000)  # above the broker's limit
