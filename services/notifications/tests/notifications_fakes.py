@@ -1,4 +1,5 @@
-"""Hand-written fakes of notifications' ports."""
+"""Hand-written fakes of notifications' ports, and notifications over them for tests "in high
+gear": the bus of ``bootstrap`` (the same handlers) and the consumers."""
 
 from __future__ import annotations
 
@@ -7,16 +8,32 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from notifications.bootstrap import HANDLERS, QUERIES
+from notifications.domain import commands
 from notifications.domain.directory import AffiliateContact
-from notifications.domain.model import PENDING, SENDING, Delivery, DeliveryFailed
+from notifications.domain.errors import DeliveryFailed
+from notifications.domain.model import PENDING, SENDING, Delivery, RetrySchedule
+from notifications.service_layer import consumers
+from notifications.service_layer.handlers import Dependencies
 from notifications.service_layer.ports import (
     EmailContent,
     LetterContent,
     LetterJob,
     OutgoingEmail,
     OutgoingLetter,
+    Renderer,
 )
+from servicekit.bus import MessageBus
+from servicekit.clock import FakeClock
+from servicekit.messaging import IncomingEvent
 from servicekit.testing import FakeUnitOfWorkBase
+
+
+def _stored(delivery: Delivery) -> Delivery:
+    """A copy as a table row keeps it: the state, never the events recorded."""
+    stored = copy.deepcopy(delivery)
+    stored.events.clear()
+    return stored
 
 
 class FakeDeliveries:
@@ -27,7 +44,7 @@ class FakeDeliveries:
     async def add_if_absent(self, delivery: Delivery) -> bool:
         if any(d.key == delivery.key for d in self.store.values()):
             return False
-        self.store[delivery.id] = copy.deepcopy(delivery)
+        self.store[delivery.id] = _stored(delivery)
         return True
 
     async def add_all_if_absent(self, planned: Sequence[Delivery]) -> int:
@@ -42,7 +59,7 @@ class FakeDeliveries:
         return copy.deepcopy(found) if found else None
 
     async def save(self, delivery: Delivery) -> None:
-        self.store[delivery.id] = copy.deepcopy(delivery)
+        self.store[delivery.id] = _stored(delivery)
         self.claimed.pop(delivery.id, None)
 
     async def claim_due(self, now: datetime, limit: int, stale_before: datetime) -> list[Delivery]:
@@ -52,10 +69,11 @@ class FakeDeliveries:
             if (d.state == PENDING and d.next_attempt_at is not None and d.next_attempt_at <= now)
             or (d.state == SENDING and self.claimed.get(d.id, now) < stale_before)
         ][:limit]
+        read = [copy.deepcopy(d) for d in due]  # as the claim read them, as the SQL one does
         for d in due:
             d.state = SENDING
             self.claimed[d.id] = now
-        return [copy.deepcopy(d) for d in due]
+        return read
 
     async def letters_in_transit(self, limit: int) -> list[Delivery]:
         return [
@@ -144,3 +162,53 @@ class RecordingEmail:
 class ClearOpener:
     def open(self, sealed: str) -> str:
         return sealed.removeprefix("sealed:")
+
+
+class FakeNotifications:
+    """notifications over the fakes: the bus and the queries of ``bootstrap`` (the same
+    handlers), the consumers, one fake unit of work shared by all, the channels that record
+    what they were handed."""
+
+    def __init__(
+        self,
+        *,
+        max_attempts: int = 3,
+        renderer: Renderer | None = None,
+        clock: FakeClock | None = None,
+    ) -> None:
+        self.uow = FakeNotificationsUow()
+        self.email = RecordingEmail()
+        self.letters = RecordingLetters()
+        self.clock = clock or FakeClock()
+        self.deps = Dependencies(
+            clock=self.clock,
+            renderer=renderer or EchoRenderer(),
+            email=self.email,
+            letters=self.letters,
+            opener=ClearOpener(),
+            schedule=RetrySchedule(max_attempts=max_attempts, initial_s=10, max_s=60),
+        )
+        self.bus: MessageBus[FakeNotificationsUow, Dependencies] = MessageBus(
+            HANDLERS, lambda: self.uow, self.deps
+        )
+        self.queries: MessageBus[FakeNotificationsUow, Dependencies] = MessageBus(
+            QUERIES, lambda: self.uow, self.deps
+        )
+
+    async def plan(self, event: IncomingEvent) -> int:
+        return await consumers.plan_deliveries(event, self.uow, self.deps)
+
+    async def record_affiliate(self, event: IncomingEvent) -> None:
+        await consumers.record_affiliate(event, self.uow)
+
+    async def dispatch(self) -> int:
+        attempted: int = await self.bus.handle(commands.DispatchDue())
+        return attempted
+
+    async def track_letters(self) -> int:
+        changed: int = await self.bus.handle(commands.TrackLetters())
+        return changed
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        return list(self.uow.deliveries.store.values())

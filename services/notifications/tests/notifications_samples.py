@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from notifications.rendering import MessageKind
+from notifications.domain.kinds import MessageKind
 
 LINK = "https://mon-compte.example/v1/accounts/activation?token=abc_DEF-123"
 KEY = "7KQ4-M9XP-2HWN-3RTV-C"

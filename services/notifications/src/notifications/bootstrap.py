@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
+from servicekit.bus import Handler, MessageBus
 from servicekit.clock import Clock
 from servicekit.loops import PeriodicLoop
 from servicekit.messaging import IncomingEvent
@@ -19,11 +21,23 @@ from notifications.adapters.smtp import SmtpEmailChannel
 from notifications.adapters.templates import PooledRenderer, TemplateRenderer
 from notifications.adapters.unit_of_work import NotificationsSqlUnitOfWork
 from notifications.config import NotificationsSettings
+from notifications.domain import commands
 from notifications.domain.model import RetrySchedule
-from notifications.service_layer import dispatch, handlers
-from notifications.service_layer.ports import EmailChannel, LetterChannel
+from notifications.service_layer import consumers, dispatch, handlers, queries
+from notifications.service_layer.ports import EmailChannel, LetterChannel, NotificationsUnitOfWork
 
 MIGRATIONS = service_root(__file__) / "migrations"
+
+Handlers = Mapping[type[commands.Command], Handler[NotificationsUnitOfWork, handlers.Dependencies]]
+
+HANDLERS: Handlers = {
+    commands.RetryDelivery: handlers.retry_delivery,
+    commands.DispatchDue: dispatch.dispatch_due,
+    commands.TrackLetters: dispatch.track_letters,
+}
+QUERIES: Handlers = {
+    commands.ListDeliveries: queries.list_deliveries,
+}
 
 
 @dataclass
@@ -34,32 +48,44 @@ class NotificationsApp(ServiceApp):
     def new_uow(self, *, read_only: bool = False) -> NotificationsSqlUnitOfWork:
         return self.runtime.new_uow(NotificationsSqlUnitOfWork, read_only=read_only)
 
+    @property
+    def bus(self) -> MessageBus[NotificationsUnitOfWork, handlers.Dependencies]:
+        """The use cases (``HANDLERS``), on the app's dependencies as they are now (a test
+        may swap a channel with ``replace(app.deps, ...)``)."""
+        return MessageBus(HANDLERS, self.new_uow, self.deps)
+
+    @property
+    def queries(self) -> MessageBus[NotificationsUnitOfWork, handlers.Dependencies]:
+        """What operators read (``QUERIES``), on read-only units of work."""
+        return MessageBus(QUERIES, partial(self.new_uow, read_only=True), self.deps)
+
     async def on_event(self, event: IncomingEvent) -> None:
         """Consumer entry: plan the deliveries, then let the dispatcher send them."""
-        added = await handlers.plan_deliveries(event, self.new_uow(), self.deps)
+        added = await consumers.plan_deliveries(event, self.new_uow(), self.deps)
         if added and self._dispatcher is not None:
             self._dispatcher.wake()
 
     async def on_events(self, events: Sequence[IncomingEvent]) -> None:
         """Consumer entry for the events of one fetch, in one transaction."""
-        added = await handlers.plan_deliveries_batch(events, self.new_uow(), self.deps)
+        added = await consumers.plan_deliveries_batch(events, self.new_uow(), self.deps)
         if added and self._dispatcher is not None:
             self._dispatcher.wake()
 
     async def on_affiliate(self, event: IncomingEvent) -> None:
-        await handlers.record_affiliate(event, self.new_uow())
+        await consumers.record_affiliate(event, self.new_uow())
 
     async def on_affiliates(self, events: Sequence[IncomingEvent]) -> None:
-        await handlers.record_affiliates(events, self.new_uow())
+        await consumers.record_affiliates(events, self.new_uow())
 
     async def dispatch(self) -> int:
-        return await dispatch.dispatch_due(
-            self.new_uow, self.deps, self.settings.dispatch_batch_size
+        attempted: int = await self.bus.handle(
+            commands.DispatchDue(self.settings.dispatch_batch_size)
         )
+        return attempted
 
     def letter_tracker(self) -> PeriodicLoop:
         async def step() -> int:
-            await dispatch.track_letters(self.new_uow, self.deps)
+            await self.bus.handle(commands.TrackLetters())
             return 0
 
         return PeriodicLoop("letter-tracker", step, self.settings.letter_poll_interval_s)

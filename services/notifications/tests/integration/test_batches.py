@@ -17,7 +17,7 @@ from notifications.adapters import orm
 from notifications.adapters.letters import FolderLetterChannel
 from notifications.bootstrap import NotificationsApp, bootstrap
 from notifications.config import NotificationsSettings
-from notifications.domain.model import DeliveryFailed
+from notifications.domain.errors import DeliveryFailed
 from notifications.service_layer import dispatch
 from notifications.service_layer.ports import OutgoingLetter
 from notifications.service_layer.recording import RecordingFailed

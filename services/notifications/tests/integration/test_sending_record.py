@@ -14,8 +14,8 @@ from contracts.notifications.v1 import MessageSentV1
 from notifications.adapters import orm
 from notifications.bootstrap import NotificationsApp, bootstrap
 from notifications.config import NotificationsSettings
-from notifications.domain.model import DeliveryFailed
-from notifications.service_layer import handlers
+from notifications.domain.errors import DeliveryFailed
+from notifications.service_layer import consumers
 from notifications.service_layer.ports import OutgoingEmail
 from notifications_events import PORTFOLIO, incoming
 from servicekit.db import is_sqlite
@@ -74,7 +74,7 @@ async def app(database_url: str, tmp_path: Path) -> AsyncIterator[NotificationsA
     )
     application = bootstrap(settings)
     await application.migrate()
-    await handlers.plan_deliveries(
+    await consumers.plan_deliveries(
         incoming(mandates_v1.PortfolioCreatedV1(**PORTFOLIO)),
         application.new_uow(),
         application.deps,

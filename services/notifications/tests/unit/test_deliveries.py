@@ -1,17 +1,13 @@
+"""Deliveries through the bus, on hand-written fakes: planned once, sent, retried with
+back-off, parked, and sent again by an operator."""
+
 from datetime import UTC, datetime, timedelta
 
 from contracts.envelope import Envelope
 from contracts.notifications import v1
-from notifications.domain.model import DeliveryFailed, RetrySchedule
-from notifications.service_layer import dispatch, handlers
-from notifications_fakes import (
-    ClearOpener,
-    EchoRenderer,
-    FakeNotificationsUow,
-    RecordingEmail,
-    RecordingLetters,
-)
-from servicekit.clock import FakeClock
+from notifications.domain import commands
+from notifications.domain.errors import DeliveryFailed
+from notifications_fakes import FakeNotifications
 from servicekit.messaging import IncomingEvent
 
 
@@ -40,58 +36,46 @@ def _activation_event(event_id: str = "ev-1", email: str = "claire@cabinet.fr") 
     )
 
 
-def _setup(
-    max_attempts: int = 3,
-) -> tuple[FakeNotificationsUow, RecordingEmail, handlers.Dependencies, FakeClock]:
-    uow, email, clock = FakeNotificationsUow(), RecordingEmail(), FakeClock()
-    deps = handlers.Dependencies(
-        clock=clock,
-        renderer=EchoRenderer(),
-        email=email,
-        letters=RecordingLetters(),
-        opener=ClearOpener(),
-        schedule=RetrySchedule(max_attempts=max_attempts, initial_s=10, max_s=60),
-    )
-    return uow, email, deps, clock
-
-
 async def test_an_activation_request_sends_one_mail_with_the_opened_link() -> None:
-    uow, email, deps, _ = _setup()
-    assert await handlers.plan_deliveries(_activation_event(), uow, deps) == 1
-    assert await dispatch.dispatch_due(lambda: uow, deps) == 1
+    app = FakeNotifications()
+    email = app.email
+    assert await app.plan(_activation_event()) == 1
+    assert await app.dispatch() == 1
     assert len(email.sent) == 1
     assert email.sent[0].to == "claire@cabinet.fr"
     assert "https://id/activation?token=tok" in email.sent[0].content.text
-    assert [type(e.payload) for e in uow.outbox.events] == [v1.MessageSentV1]
+    assert [type(e.payload) for e in app.uow.outbox.events] == [v1.MessageSentV1]
 
 
 async def test_a_redelivered_event_sends_no_second_mail() -> None:
-    uow, email, deps, _ = _setup()
-    await handlers.plan_deliveries(_activation_event(), uow, deps)
-    assert await handlers.plan_deliveries(_activation_event(), uow, deps) == 0
-    await dispatch.dispatch_due(lambda: uow, deps)
-    await dispatch.dispatch_due(lambda: uow, deps)
-    assert len(email.sent) == 1
+    app = FakeNotifications()
+    await app.plan(_activation_event())
+    assert await app.plan(_activation_event()) == 0
+    await app.dispatch()
+    await app.dispatch()
+    assert len(app.email.sent) == 1
 
 
 async def test_a_transient_failure_is_retried_after_its_back_off() -> None:
-    uow, email, deps, clock = _setup()
+    app = FakeNotifications()
+    email = app.email
     email.failures.append(DeliveryFailed("SMTP unreachable", permanent=False))
-    await handlers.plan_deliveries(_activation_event(), uow, deps)
-    await dispatch.dispatch_due(lambda: uow, deps)
+    await app.plan(_activation_event())
+    await app.dispatch()
     assert email.sent == []
-    assert await dispatch.dispatch_due(lambda: uow, deps) == 0
-    clock.advance(timedelta(seconds=10))
-    assert await dispatch.dispatch_due(lambda: uow, deps) == 1
+    assert await app.dispatch() == 0
+    app.clock.advance(timedelta(seconds=10))
+    assert await app.dispatch() == 1
     assert len(email.sent) == 1
 
 
 async def test_a_permanent_failure_parks_the_delivery_with_its_reason_and_others_go_on() -> None:
-    uow, email, deps, _ = _setup()
+    app = FakeNotifications()
+    uow, email = app.uow, app.email
     email.failures.append(DeliveryFailed("SMTP 550: no such mailbox", permanent=True))
-    await handlers.plan_deliveries(_activation_event("ev-1", "nobody@nowhere.fr"), uow, deps)
-    await handlers.plan_deliveries(_activation_event("ev-2", "claire@cabinet.fr"), uow, deps)
-    await dispatch.dispatch_due(lambda: uow, deps)
+    await app.plan(_activation_event("ev-1", "nobody@nowhere.fr"))
+    await app.plan(_activation_event("ev-2", "claire@cabinet.fr"))
+    await app.dispatch()
     parked = await uow.deliveries.list_by_state("parked", 10)
     assert [(d.recipient, d.last_error) for d in parked] == [
         ("nobody@nowhere.fr", "SMTP 550: no such mailbox")
@@ -101,23 +85,22 @@ async def test_a_permanent_failure_parks_the_delivery_with_its_reason_and_others
 
 
 async def test_attempts_exhausted_park_the_delivery_and_an_operator_can_retry_it() -> None:
-    from notifications.service_layer import operators
-
-    uow, email, deps, clock = _setup(max_attempts=2)
+    app = FakeNotifications(max_attempts=2)
+    uow, email = app.uow, app.email
     email.failures.extend(DeliveryFailed("down", permanent=False) for _ in range(2))
-    await handlers.plan_deliveries(_activation_event(), uow, deps)
-    await dispatch.dispatch_due(lambda: uow, deps)
-    clock.advance(timedelta(seconds=60))
-    await dispatch.dispatch_due(lambda: uow, deps)
+    await app.plan(_activation_event())
+    await app.dispatch()
+    app.clock.advance(timedelta(seconds=60))
+    await app.dispatch()
     [parked] = await uow.deliveries.list_by_state("parked", 10)
     assert parked.attempts == 2
-    await operators.retry_delivery(lambda: uow, deps, parked.id)
-    await dispatch.dispatch_due(lambda: uow, deps)
+    await app.bus.handle(commands.RetryDelivery(parked.id))
+    await app.dispatch()
     assert len(email.sent) == 1
 
 
 async def test_an_event_of_a_type_without_planner_causes_nothing() -> None:
-    uow, _email, deps, _ = _setup()
+    app = FakeNotifications()
     event = _activation_event()
     other = IncomingEvent(
         envelope=event.envelope.model_copy(update={"type": "identity.account.activated.v1"}),
@@ -126,4 +109,4 @@ async def test_an_event_of_a_type_without_planner_causes_nothing() -> None:
         partition=0,
         offset=2,
     )
-    assert await handlers.plan_deliveries(other, uow, deps) == 0
+    assert await app.plan(other) == 0

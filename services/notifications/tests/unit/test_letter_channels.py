@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from notifications.adapters.letters import FolderLetterChannel, HttpLetterProvider
-from notifications.domain.model import DeliveryFailed
+from notifications.domain.errors import DeliveryFailed
 from notifications.service_layer.ports import LetterContent, OutgoingLetter
 
 LETTER = OutgoingLetter(

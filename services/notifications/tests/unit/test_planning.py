@@ -5,26 +5,15 @@ from datetime import timedelta
 import pytest
 from contracts.notifications import v1
 from notifications.adapters.templates import TemplateRenderer
-from notifications.domain.model import RetrySchedule
-from notifications.rendering import MessageKind
-from notifications.service_layer import dispatch, handlers
+from notifications.domain.kinds import MessageKind
 from notifications.service_layer.planning import PLANNERS
 from notifications_events import SAMPLE_PAYLOADS, affiliate, incoming
-from notifications_fakes import ClearOpener, FakeNotificationsUow, RecordingEmail, RecordingLetters
-from servicekit.clock import FakeClock
+from notifications_fakes import FakeNotifications
 
 
-def _deps(
-    clock: FakeClock, email: RecordingEmail, letters: RecordingLetters
-) -> handlers.Dependencies:
-    return handlers.Dependencies(
-        clock=clock,
-        renderer=TemplateRenderer(),
-        email=email,
-        letters=letters,
-        opener=ClearOpener(),
-        schedule=RetrySchedule(max_attempts=3, initial_s=10, max_s=60),
-    )
+def _app() -> FakeNotifications:
+    """notifications on fakes, rendering with the real templates."""
+    return FakeNotifications(renderer=TemplateRenderer())
 
 
 def test_every_planned_type_has_a_sample_and_every_kind_is_planned_by_some_event() -> None:
@@ -37,35 +26,25 @@ def test_every_planned_type_has_a_sample_and_every_kind_is_planned_by_some_event
 async def test_each_event_sends_its_messages_rendered_by_the_real_templates(
     payload: object,
 ) -> None:
-    uow, email, letters, clock = (
-        FakeNotificationsUow(),
-        RecordingEmail(),
-        RecordingLetters(),
-        FakeClock(),
-    )
-    deps = _deps(clock, email, letters)
-    await handlers.record_affiliate(incoming(affiliate()), uow)
+    app = _app()
+    uow, email, letters = app.uow, app.email, app.letters
+    await app.record_affiliate(incoming(affiliate()))
     event = incoming(payload)  # type: ignore[arg-type]
-    planned = await handlers.plan_deliveries(event, uow, deps)
+    planned = await app.plan(event)
     assert planned >= 1
-    await dispatch.dispatch_due(lambda: uow, deps)
+    await app.dispatch()
     states = {d.state for d in uow.deliveries.store.values()}
     assert states == {"sent"}, [(d.kind, d.last_error) for d in uow.deliveries.store.values()]
     assert len(email.sent) + len(letters.sent) == planned
 
 
 async def test_a_key_letter_goes_to_the_registry_address_with_the_opened_key() -> None:
-    uow, email, letters, clock = (
-        FakeNotificationsUow(),
-        RecordingEmail(),
-        RecordingLetters(),
-        FakeClock(),
-    )
-    deps = _deps(clock, email, letters)
-    await handlers.record_affiliate(incoming(affiliate()), uow)
+    app = _app()
+    uow, letters = app.uow, app.letters
+    await app.record_affiliate(incoming(affiliate()))
     key_issued = next(p for p in SAMPLE_PAYLOADS if p.event_type.endswith("key_issued.v1"))
-    await handlers.plan_deliveries(incoming(key_issued), uow, deps)
-    await dispatch.dispatch_due(lambda: uow, deps)
+    await app.plan(incoming(key_issued))
+    await app.dispatch()
     [letter] = letters.sent
     assert letter.content.address_lines == ("JEAN DUPONT", "12 RUE DES LILAS", "69003 LYON")
     statuses = [
@@ -75,35 +54,25 @@ async def test_a_key_letter_goes_to_the_registry_address_with_the_opened_key() -
 
 
 async def test_a_letter_to_an_affiliate_not_yet_known_waits_for_the_registry() -> None:
-    uow, email, letters, clock = (
-        FakeNotificationsUow(),
-        RecordingEmail(),
-        RecordingLetters(),
-        FakeClock(),
-    )
-    deps = _deps(clock, email, letters)
+    app = _app()
+    letters, clock = app.letters, app.clock
     key_issued = next(p for p in SAMPLE_PAYLOADS if p.event_type.endswith("key_issued.v1"))
-    await handlers.plan_deliveries(incoming(key_issued), uow, deps)
-    await dispatch.dispatch_due(lambda: uow, deps)
+    await app.plan(incoming(key_issued))
+    await app.dispatch()
     assert letters.sent == []
-    await handlers.record_affiliate(incoming(affiliate()), uow)
+    await app.record_affiliate(incoming(affiliate()))
     clock.advance(timedelta(seconds=10))
-    await dispatch.dispatch_due(lambda: uow, deps)
+    await app.dispatch()
     assert len(letters.sent) == 1
 
 
 async def test_the_client_email_is_skipped_when_the_registry_knows_no_address() -> None:
-    uow, email, letters, clock = (
-        FakeNotificationsUow(),
-        RecordingEmail(),
-        RecordingLetters(),
-        FakeClock(),
-    )
-    deps = _deps(clock, email, letters)
-    await handlers.record_affiliate(incoming(affiliate(email=None)), uow)
+    app = _app()
+    uow, email = app.uow, app.email
+    await app.record_affiliate(incoming(affiliate(email=None)))
     revised = next(p for p in SAMPLE_PAYLOADS if p.event_type.endswith("schedule_revised.v1"))
-    await handlers.plan_deliveries(incoming(revised), uow, deps)
-    await dispatch.dispatch_due(lambda: uow, deps)
+    await app.plan(incoming(revised))
+    await app.dispatch()
     states = {d.kind: d.state for d in uow.deliveries.store.values()}
     assert states == {
         "echeancier_rectificatif_letter": "sent",
@@ -113,24 +82,19 @@ async def test_the_client_email_is_skipped_when_the_registry_knows_no_address() 
 
 
 async def test_letter_status_changes_are_tracked_and_published_once_each() -> None:
-    uow, email, letters, clock = (
-        FakeNotificationsUow(),
-        RecordingEmail(),
-        RecordingLetters(),
-        FakeClock(),
-    )
-    deps = _deps(clock, email, letters)
-    await handlers.record_affiliate(incoming(affiliate()), uow)
+    app = _app()
+    uow, letters = app.uow, app.letters
+    await app.record_affiliate(incoming(affiliate()))
     key_issued = next(p for p in SAMPLE_PAYLOADS if p.event_type.endswith("key_issued.v1"))
-    await handlers.plan_deliveries(incoming(key_issued), uow, deps)
-    await dispatch.dispatch_due(lambda: uow, deps)
+    await app.plan(incoming(key_issued))
+    await app.dispatch()
     [letter] = letters.sent
     letters.statuses[letter.message_id] = "printed"
-    assert await dispatch.track_letters(lambda: uow, deps) == 1
-    assert await dispatch.track_letters(lambda: uow, deps) == 0
+    assert await app.track_letters() == 1
+    assert await app.track_letters() == 0
     letters.statuses[letter.message_id] = "posted"
-    assert await dispatch.track_letters(lambda: uow, deps) == 1
-    assert await dispatch.track_letters(lambda: uow, deps) == 0
+    assert await app.track_letters() == 1
+    assert await app.track_letters() == 0
     statuses = [
         e.payload.status
         for e in uow.outbox.events
@@ -140,7 +104,7 @@ async def test_letter_status_changes_are_tracked_and_published_once_each() -> No
 
 
 async def test_an_older_registry_event_does_not_overwrite_a_newer_address() -> None:
-    uow = FakeNotificationsUow()
+    app = FakeNotifications()
     newer = incoming(affiliate())
     older = incoming(affiliate(email="old@dupont.fr"))
     older = older.__class__(
@@ -152,8 +116,8 @@ async def test_an_older_registry_event_does_not_overwrite_a_newer_address() -> N
         partition=0,
         offset=0,
     )
-    await handlers.record_affiliate(newer, uow)
-    await handlers.record_affiliate(older, uow)
-    contact = await uow.affiliates.get("aff-1")
+    await app.record_affiliate(newer)
+    await app.record_affiliate(older)
+    contact = await app.uow.affiliates.get("aff-1")
     assert contact is not None
     assert contact.email == "jean@dupont.fr"

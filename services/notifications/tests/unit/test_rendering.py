@@ -3,7 +3,7 @@ from io import BytesIO
 
 import pytest
 from icalendar import Calendar
-from notifications.rendering import (
+from notifications.adapters.rendering import (
     ADDRESS_WINDOW,
     KINDS,
     MessageKind,
@@ -11,7 +11,7 @@ from notifications.rendering import (
     render_email,
     render_letter,
 )
-from notifications.rendering.formatting import PARIS
+from notifications.adapters.rendering.formatting import PARIS
 from notifications_samples import SAMPLES
 from pypdf import PdfReader
 

@@ -21,10 +21,11 @@ from pathlib import Path
 
 import httpx
 
-from notifications.domain.model import DeliveryFailed
+from notifications.domain.errors import DeliveryFailed
+from notifications.domain.letters import LETTER_STATUSES
 from notifications.service_layer.ports import OutgoingLetter
 
-STATUSES = frozenset({"queued", "printed", "posted", "returned"})
+STATUSES = frozenset(LETTER_STATUSES)
 
 
 class FolderLetterChannel:

@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.adapters.orm import affiliates, deliveries
 from notifications.domain.directory import AffiliateContact
-from notifications.domain.model import PENDING, SENDING, SENT, Delivery
+from notifications.domain.letters import IN_TRANSIT
+from notifications.domain.model import LETTER, PENDING, SENDING, SENT, Delivery
 
 
 def _upsert_insert(session: AsyncSession) -> Any:
@@ -153,9 +154,9 @@ class SqlAlchemyDeliveryRepository:
             await self._session.execute(
                 select(deliveries)
                 .where(
-                    deliveries.c.channel == "letter",
+                    deliveries.c.channel == LETTER,
                     deliveries.c.state == SENT,
-                    deliveries.c.letter_status.in_(("queued", "printed")),
+                    deliveries.c.letter_status.in_(IN_TRANSIT),
                 )
                 .order_by(deliveries.c.sent_at)
                 .limit(limit)

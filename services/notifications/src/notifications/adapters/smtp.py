@@ -11,7 +11,7 @@ from email.utils import formatdate
 
 import aiosmtplib
 
-from notifications.domain.model import DeliveryFailed
+from notifications.domain.errors import DeliveryFailed
 from notifications.service_layer.ports import OutgoingEmail
 
 

@@ -13,7 +13,7 @@ from datetime import date
 from multiprocessing import get_context
 from typing import Any
 
-from notifications.rendering import MessageKind, render_email, render_letter
+from notifications.adapters.rendering import MessageKind, render_email, render_letter
 from notifications.service_layer.ports import Attachment, EmailContent, LetterContent, LetterJob
 
 

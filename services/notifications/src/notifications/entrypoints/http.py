@@ -1,4 +1,7 @@
-"""notifications' HTTP API: operators see parked deliveries and send them again."""
+"""notifications' HTTP API: operators see parked deliveries and send them again.
+
+Routes build one command and call the bus (``app.queries`` for what they read); a domain
+refusal is answered by ``problems.py``."""
 
 from typing import Annotated, Literal
 
@@ -7,15 +10,15 @@ from servicekit.auth import Principal, TokenVerifier, http_jwks_fetcher
 from servicekit.fastapi_auth import bearer_principal, require_actor
 from servicekit.health import database_check
 from servicekit.http import create_http_app
-from servicekit.problems import Conflict, NotFound
 
 from notifications.bootstrap import NotificationsApp
-from notifications.domain.model import Delivery, DeliveryNotParked
+from notifications.domain import commands
+from notifications.domain.model import Delivery
+from notifications.entrypoints import problems
 from notifications.entrypoints.http_schemas import (
     DeliveryList,
     DeliveryRead,
 )
-from notifications.service_layer import operators
 
 
 def _read(d: Delivery) -> DeliveryRead:
@@ -48,7 +51,7 @@ def _router(app: NotificationsApp, verifier: TokenVerifier) -> APIRouter:
         state: Literal["pending", "sending", "sent", "parked", "skipped"] = "parked",
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> DeliveryList:
-        items = await operators.list_deliveries(app.new_uow, state, limit)
+        items = await app.queries.handle(commands.ListDeliveries(state, limit))
         return DeliveryList(items=[_read(d) for d in items])
 
     @router.post(
@@ -58,12 +61,7 @@ def _router(app: NotificationsApp, verifier: TokenVerifier) -> APIRouter:
         responses={404: {}, 409: {}},
     )
     async def retry(delivery_id: str, _: Annotated[Principal, Depends(agent)]) -> DeliveryRead:
-        try:
-            delivery = await operators.retry_delivery(app.new_uow, app.deps, delivery_id)
-        except operators.DeliveryNotFound as exc:
-            raise NotFound(str(exc), kind="delivery-not-found") from exc
-        except DeliveryNotParked as exc:
-            raise Conflict(str(exc), kind="delivery-not-parked") from exc
+        delivery = await problems.call(app.bus, commands.RetryDelivery(delivery_id))
         return _read(delivery)
 
     return router

@@ -12,7 +12,7 @@ from servicekit.worker import WorkerApp, serve_worker, worker_app
 
 from notifications.bootstrap import NotificationsApp, bootstrap
 from notifications.config import NotificationsSettings
-from notifications.service_layer.handlers import AFFILIATE_TYPES
+from notifications.service_layer.consumers import AFFILIATE_TYPES
 from notifications.service_layer.planning import PLANNERS
 
 

@@ -7,6 +7,11 @@ e-mail to an affilié without an address is skipped.
 E-mails go one by one, each recorded before its hand-over (no SMTP server deduplicates);
 the letters of a claim are rendered, handed over together and recorded in one transaction,
 the letter channels being idempotent by message id.
+
+:func:`dispatch_due` and :func:`track_letters` are the handlers of the commands
+``DispatchDue`` and ``TrackLetters`` (``bootstrap.HANDLERS``): the worker's two loops run them
+through the bus. The unit of work they are given is entered once per transaction, one after
+the other.
 """
 
 from __future__ import annotations
@@ -15,11 +20,18 @@ from collections.abc import Awaitable, Callable
 
 from servicekit.logging import get_logger
 
+from notifications.domain import commands
 from notifications.domain.directory import AffiliateContact
-from notifications.domain.model import SENDING, Delivery, DeliveryFailed
-from notifications.service_layer.handlers import Dependencies, UowFactory
+from notifications.domain.errors import DeliveryFailed
+from notifications.domain.model import EMAIL, LETTER, Delivery
+from notifications.service_layer.handlers import Dependencies
 from notifications.service_layer.metrics import DELIVERIES, DELIVERY_LATENCY
-from notifications.service_layer.ports import LetterJob, OutgoingEmail, OutgoingLetter
+from notifications.service_layer.ports import (
+    LetterJob,
+    NotificationsUnitOfWork,
+    OutgoingEmail,
+    OutgoingLetter,
+)
 from notifications.service_layer.recording import (
     RecordingFailed,
     record_failure,
@@ -36,27 +48,29 @@ class _Skip(Exception):
     pass
 
 
-async def dispatch_due(uow_factory: UowFactory, deps: Dependencies, limit: int = 50) -> int:
+async def dispatch_due(
+    cmd: commands.DispatchDue, uow: NotificationsUnitOfWork, deps: Dependencies
+) -> int:
     """Send the deliveries that are due; return how many were attempted."""
     now = deps.clock.now()
-    async with uow_factory() as uow:
-        claimed = await uow.deliveries.claim_due(now, limit, now - deps.sending_timeout)
+    async with uow:
+        claimed = await uow.deliveries.claim_due(now, cmd.limit, now - deps.sending_timeout)
         await uow.commit()
     if not claimed:
         return 0
-    async with uow_factory() as uow:
+    async with uow:
         contacts = await uow.affiliates.get_many(
             {d.affiliate_id for d in claimed if d.affiliate_id is not None}
         )
     letters: list[Delivery] = []
     for delivery in claimed:
-        if delivery.state == SENDING:
+        if delivery.in_doubt:
             _log.warning("delivery_in_doubt_resent", delivery_id=delivery.id, kind=delivery.kind)
-        if delivery.channel == "letter":
+        if delivery.channel == LETTER:
             letters.append(delivery)
         else:
-            await _send_one(delivery, contacts, uow_factory, deps)
-    await _send_letters(letters, contacts, uow_factory, deps)
+            await _send_one(delivery, contacts, uow, deps)
+    await _send_letters(letters, contacts, uow, deps)
     return len(claimed)
 
 
@@ -71,7 +85,7 @@ def _context(
             raise DeliveryFailed(
                 f"affiliate {affiliate_id} not yet in the registry", permanent=False
             )
-        if delivery.channel == "email" and not contact.email:
+        if delivery.channel == EMAIL and not contact.email:
             raise _Skip("no e-mail address known for this affiliate")
         context.update(
             display_name=contact.display_name,
@@ -86,14 +100,14 @@ def _context(
 
 def _email_hand_over(
     delivery: Delivery, context: dict[str, object], deps: Dependencies
-) -> Callable[[], Awaitable[str | None]]:
+) -> Callable[[], Awaitable[None]]:
     """Render now (a template error must not hold the record open) and return the hand-over."""
     to = str(context["email"]) if delivery.affiliate_id else delivery.recipient
-    email = OutgoingEmail(delivery.key[:40], to, deps.renderer.render_email(delivery.kind, context))
+    content = deps.renderer.render_email(delivery.kind, context)
+    email = OutgoingEmail(delivery.email_message_id, to, content)
 
-    async def send_email() -> str | None:
+    async def send_email() -> None:
         await deps.email.send(email)
-        return None
 
     return send_email
 
@@ -101,7 +115,7 @@ def _email_hand_over(
 async def _send_letters(
     letters: list[Delivery],
     contacts: dict[str, AffiliateContact],
-    uow_factory: UowFactory,
+    uow: NotificationsUnitOfWork,
     deps: Dependencies,
 ) -> None:
     """The letters of a claim: rendered, handed over together, recorded in one transaction
@@ -111,7 +125,7 @@ async def _send_letters(
         try:
             contexts.append((delivery, _context(delivery, contacts, deps)))
         except DeliveryFailed as exc:
-            await record_failure(delivery, exc.reason, exc.permanent, uow_factory, deps)
+            await record_failure(delivery, exc.reason, exc.permanent, uow, deps)
     today = deps.clock.now().date()
     jobs = [LetterJob(d.kind, context, today) for d, context in contexts]
     try:
@@ -122,7 +136,7 @@ async def _send_letters(
     for (delivery, context), content in zip(contexts, contents, strict=True):
         if isinstance(content, Exception):  # a template error: retried, then parked
             reason = f"{type(content).__name__}: {content}"
-            await record_failure(delivery, reason, False, uow_factory, deps)
+            await record_failure(delivery, reason, False, uow, deps)
         else:
             reference = str(context.get("reference", ""))
             ready.append((delivery, OutgoingLetter(delivery.id, delivery.kind, reference, content)))
@@ -135,11 +149,11 @@ async def _send_letters(
     accepted: list[tuple[Delivery, str]] = []
     for (delivery, _), outcome in zip(ready, outcomes, strict=True):
         if isinstance(outcome, DeliveryFailed):
-            await record_failure(delivery, outcome.reason, outcome.permanent, uow_factory, deps)
+            await record_failure(delivery, outcome.reason, outcome.permanent, uow, deps)
         else:
             accepted.append((delivery, outcome))
     try:
-        await record_letters_sent(accepted, uow_factory, deps)
+        await record_letters_sent(accepted, uow, deps)
     except RecordingFailed:
         return  # left claimed: handed over again after the sending timeout, printed once
     for delivery, _ in accepted:
@@ -156,38 +170,36 @@ def _count_sent(delivery: Delivery, deps: Dependencies) -> None:
 async def _send_one(
     delivery: Delivery,
     contacts: dict[str, AffiliateContact],
-    uow_factory: UowFactory,
+    uow: NotificationsUnitOfWork,
     deps: Dependencies,
 ) -> None:
-    if delivery.channel != "email":
-        await record_failure(
-            delivery, f"unknown channel {delivery.channel}", True, uow_factory, deps
-        )
+    if delivery.channel != EMAIL:
+        await record_failure(delivery, f"unknown channel {delivery.channel}", True, uow, deps)
         return
     try:
         context = _context(delivery, contacts, deps)
-        await send_and_record(
-            delivery, _email_hand_over(delivery, context, deps), uow_factory, deps
-        )
+        await send_and_record(delivery, _email_hand_over(delivery, context, deps), uow, deps)
     except _Skip as skip:
-        await record_skipped(delivery, str(skip), uow_factory)
+        await record_skipped(delivery, str(skip), uow)
         return
     except RecordingFailed:
         return  # left claimed: sent again after the sending timeout
     except DeliveryFailed as exc:
-        await record_failure(delivery, exc.reason, exc.permanent, uow_factory, deps)
+        await record_failure(delivery, exc.reason, exc.permanent, uow, deps)
         return
     except Exception as exc:  # any other failure is retried, then parked
         reason = f"{type(exc).__name__}: {exc}"
-        await record_failure(delivery, reason, False, uow_factory, deps)
+        await record_failure(delivery, reason, False, uow, deps)
         return
     _count_sent(delivery, deps)
 
 
-async def track_letters(uow_factory: UowFactory, deps: Dependencies, limit: int = 100) -> int:
+async def track_letters(
+    cmd: commands.TrackLetters, uow: NotificationsUnitOfWork, deps: Dependencies
+) -> int:
     """Ask the letter channel where letters in transit are; publish each change."""
-    async with uow_factory() as uow:
-        letters = await uow.deliveries.letters_in_transit(limit)
+    async with uow:
+        letters = await uow.deliveries.letters_in_transit(cmd.limit)
     changed = 0
     for delivery in letters:
         if delivery.provider_ref is None:
@@ -196,7 +208,6 @@ async def track_letters(uow_factory: UowFactory, deps: Dependencies, limit: int 
             status = await deps.letters.status(delivery.provider_ref)
         except DeliveryFailed:
             continue
-        if delivery.letter_status_changed(status):
-            await record_letter_status(delivery, uow_factory, deps)
+        if await record_letter_status(delivery, status, uow, deps):
             changed += 1
     return changed

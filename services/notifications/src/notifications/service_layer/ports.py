@@ -10,7 +10,8 @@ from typing import Any, Protocol
 from servicekit.uow import AbstractUnitOfWork
 
 from notifications.domain.directory import AffiliateContact
-from notifications.domain.model import Delivery, DeliveryFailed
+from notifications.domain.errors import DeliveryFailed
+from notifications.domain.model import Delivery
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ class LetterChannel(Protocol):
 
 class EmailChannel(Protocol):
     async def send(self, email: OutgoingEmail) -> None:
-        """Deliver or raise :class:`notifications.domain.model.DeliveryFailed`."""
+        """Deliver or raise :class:`notifications.domain.errors.DeliveryFailed`."""
         ...
 
 

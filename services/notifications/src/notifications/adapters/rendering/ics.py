@@ -7,7 +7,7 @@ from typing import Any
 
 from icalendar import Calendar, Event
 
-from notifications.rendering.formatting import PARIS
+from notifications.adapters.rendering.formatting import PARIS
 
 
 def _at(value: str | datetime) -> datetime:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from notifications.rendering.ics import render_ics
-from notifications.rendering.kinds import KINDS, MessageKind
-from notifications.rendering.templating import environment, render_blocks
+from notifications.adapters.rendering.ics import render_ics
+from notifications.adapters.rendering.templating import environment, render_blocks
+from notifications.domain.kinds import KINDS, MessageKind
 
 SIGNATURE = "Sécurité sociale des indépendants — Mon compte"
 

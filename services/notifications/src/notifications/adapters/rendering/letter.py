@@ -1,8 +1,8 @@
 """Postal letters as print-ready A4 PDF (fpdf2, core fonts).
 
 Layout for a French window envelope (DL, window on the right): the recipient's address block
-is printed inside :data:`ADDRESS_WINDOW`, 110 mm from the left edge and 45 mm from the top,
-at most 6 lines of 38 characters as La Poste's addressing standard asks. The sender block is at
+is printed inside the window, as ``domain/letters.py`` says (:data:`ADDRESS_WINDOW`, at most 6
+lines of 38 characters, as La Poste's addressing standard asks). The sender block is at
 the top left, then the place and date, the reference, the subject and the body. An activation
 key is printed large, in a monospace face, in the groups it arrives in.
 """
@@ -16,26 +16,12 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.fonts import CoreFont
 
-from notifications.rendering.formatting import MONTHS
-from notifications.rendering.kinds import KINDS, MessageKind
-from notifications.rendering.templating import render_blocks
-
-
-@dataclass(frozen=True)
-class Box:
-    x: float
-    y: float
-    w: float
-    h: float
-
-    def contains(self, x: float, y: float) -> bool:
-        return self.x <= x <= self.x + self.w and self.y <= y <= self.y + self.h
-
+from notifications.adapters.rendering.formatting import MONTHS
+from notifications.adapters.rendering.templating import render_blocks
+from notifications.domain.kinds import KINDS, MessageKind
+from notifications.domain.letters import ADDRESS_MARGIN, ADDRESS_WINDOW, address_block
 
 A4_WIDTH, A4_HEIGHT = 210.0, 297.0
-ADDRESS_WINDOW = Box(x=110.0, y=45.0, w=90.0, h=45.0)
-ADDRESS_MARGIN = 5.0
-MAX_ADDRESS_LINES, MAX_ADDRESS_CHARS = 6, 38
 SENDER = (
     "Sécurité sociale des indépendants",
     "Mon compte — Service des mandats",
@@ -67,14 +53,6 @@ class RenderedLetter:
     pdf: bytes
     subject: str
     address_lines: tuple[str, ...]
-
-
-def _address_lines(context: dict[str, Any]) -> tuple[str, ...]:
-    lines = [str(context["recipient_name"]), *(str(line) for line in context["address_lines"])]
-    lines = [line.strip().upper()[:MAX_ADDRESS_CHARS] for line in lines if line and line.strip()]
-    if len(lines) > MAX_ADDRESS_LINES:
-        raise ValueError("an address has at most 6 lines")
-    return tuple(lines)
 
 
 TEXT_WIDTH = A4_WIDTH - 40
@@ -130,7 +108,7 @@ def render_letter(kind: MessageKind, context: dict[str, Any], today: date) -> Re
     if KINDS[kind].channel != "letter":
         raise ValueError(f"{kind.value} is not a letter")
     subject, paragraphs = render_blocks("letter", kind, context)
-    address = _address_lines(context)
+    address = address_block(context["recipient_name"], context["address_lines"])
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_compression(True)
     pdf.set_auto_page_break(auto=True, margin=20)

@@ -12,14 +12,14 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from notifications.rendering.formatting import (
+from notifications.adapters.rendering.formatting import (
     euros,
     french_datetime,
     french_day,
     french_time,
     linkify,
 )
-from notifications.rendering.kinds import KINDS, MessageKind, MissingContext
+from notifications.domain.kinds import KINDS, MessageKind, MissingContext
 
 
 @cache
