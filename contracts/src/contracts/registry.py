@@ -19,6 +19,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     identity_v1.AccountEmailChangeRequestedV1,
     identity_v1.AccountEmailChangedV1,
     identity_v1.AccountPasswordResetRequestedV1,
+    identity_v1.AccountRegistrationAttemptedV1,
     identity_v1.CabinetUserChangedV1,
     identity_v1.AffiliateRegisteredV1,
     identity_v1.AffiliateUpdatedV1,

@@ -73,6 +73,19 @@ class AccountActivatedV1(EventPayload):
     activated_at: datetime
 
 
+class AccountRegistrationAttemptedV1(EventPayload):
+    """Someone tried to register a firm with the e-mail of an existing account: the answer they
+    got did not tell them; the owner is told by mail instead."""
+
+    event_type = "identity.account.registration_attempted.v1"
+    topic = ACCOUNT
+
+    account_id: str
+    email: str
+    display_name: str
+    attempted_at: datetime
+
+
 class AccountDeactivatedV1(EventPayload):
     """The owner deactivated the account: login refused, data kept."""
 
@@ -142,6 +155,13 @@ class CabinetUserChangedV1(EventPayload):
     rights: list[str] = Field(default_factory=list)
     notify: list[Recipient] = Field(default_factory=list)
     changed_at: datetime
+    invitation_accepted: bool = Field(
+        default=False,
+        description=(
+            "With `user_activated`: the collaborator accepted the invitation (chose a password"
+            " through its link), rather than being reactivated by an administrator."
+        ),
+    )
     version: int | None = Field(
         default=None,
         ge=1,

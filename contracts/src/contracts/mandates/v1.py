@@ -53,6 +53,13 @@ class MandateKeyIssuedV1(EventPayload):
     sealed_key: SealedSecret
     reference: str
     issued_at: datetime
+    supersedes_event_id: str | None = Field(
+        default=None,
+        description=(
+            "The `key_issued` event of the letter this one replaces (a key re-issued): its"
+            " letter is withdrawn if not printed yet, shown superseded otherwise."
+        ),
+    )
     version: int | None = _mandate_version()
 
 
