@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from joserfc import jwt
-from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -118,6 +117,8 @@ class TokenVerifier:
         except ValueError as exc:
             raise Unauthorized("Jeton d'accès illisible.") from exc
         kid = header.get("kid")
+        if not isinstance(kid, str) or not isinstance(header.get("alg"), str):
+            raise Unauthorized("Jeton d'accès illisible.")
         keys = await self._key_set()
         if kid not in {k.kid for k in keys.keys}:
             keys = await self._key_set(force=True)
@@ -125,7 +126,7 @@ class TokenVerifier:
             raise Unauthorized("Jeton d'accès signé par une clé inconnue.")
         try:
             decoded = jwt.decode(token, keys, algorithms=ALGORITHMS)
-        except (JoseError, ValueError) as exc:
+        except Exception as exc:  # any malformed part is the same answer, never a 500
             raise Unauthorized("Signature du jeton d'accès invalide.") from exc
         claims = decoded.claims
         if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
@@ -156,7 +157,10 @@ def _unverified_header(token: str) -> dict[str, Any]:
     if len(parts) != 3:
         raise ValueError("not a compact JWS")
     padded = parts[0] + "=" * (-len(parts[0]) % 4)
-    header = json.loads(base64.urlsafe_b64decode(padded))
+    try:
+        header = json.loads(base64.urlsafe_b64decode(padded))
+    except (ValueError, TypeError) as exc:
+        raise ValueError("unreadable header") from exc
     if not isinstance(header, dict):
         raise ValueError("header is not an object")  # noqa: TRY004 - caught as ValueError
     return header

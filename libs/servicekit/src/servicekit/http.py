@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.health import ReadinessCheck, health_router
@@ -53,7 +54,9 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _BodyTooLargeError
+                    # raised while FastAPI reads the body (a chunked body, no Content-Length):
+                    # as an HTTP exception it is answered 413, not "an error parsing the body"
+                    raise _BodyTooLargeError(self.max_bytes)
             return message
 
         try:
@@ -81,8 +84,11 @@ class BodySizeLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class _BodyTooLargeError(Exception):
-    pass
+class _BodyTooLargeError(StarletteHTTPException):
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(
+            413, f"Le corps de la requête dépasse la taille maximale de {max_bytes} octets."
+        )
 
 
 class Observability:
@@ -201,3 +207,26 @@ def create_http_app(
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_middleware(Observability, service=service)
     return app
+
+
+def serve_api(build: Callable[[], Any], service: str, default_port: int) -> None:
+    """``python -m <service>.entrypoints.api``: serve the api on ``<SERVICE>_API_PORT``.
+
+    ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed only from the addresses in
+    ``TRUSTED_PROXIES`` (comma-separated: the gateway's); from anyone else they are ignored, so
+    that a caller cannot choose the address its rate limits count against."""
+    import os
+
+    import uvicorn
+
+    port = int(os.environ.get(f"{service.upper()}_API_PORT", str(default_port)))
+    trusted = os.environ.get("TRUSTED_PROXIES", "").strip()
+    uvicorn.run(
+        build(),
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+    )

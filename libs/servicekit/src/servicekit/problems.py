@@ -133,29 +133,104 @@ class Unavailable(Problem):
 
 _FIELD_MESSAGES = {
     "missing": "Ce champ est obligatoire.",
-    "string_too_short": "Ce champ est trop court.",
-    "string_too_long": "Ce champ est trop long.",
+    "string_too_short": "Ce champ est trop court (au moins {min_length} caractères).",
+    "string_too_long": "Ce champ est trop long (au plus {max_length} caractères).",
     "string_pattern_mismatch": "Ce champ n'a pas le format attendu.",
+    "string_type": "Ce champ doit être un texte.",
+    "string_unicode": "Ce champ contient des caractères illisibles.",
     "value_error": "Valeur invalide.",
     "json_invalid": "Le corps de la requête n'est pas un JSON valide.",
+    "json_type": "Le corps de la requête doit être un objet JSON.",
+    "model_attributes_type": "Le corps de la requête doit être un objet JSON.",
+    "model_type": "Ce champ doit être un objet JSON.",
+    "dict_type": "Ce champ doit être un objet JSON.",
+    "list_type": "Ce champ doit être une liste.",
+    "tuple_type": "Ce champ doit être une liste.",
+    "set_type": "Ce champ doit être une liste.",
     "extra_forbidden": "Ce champ n'est pas attendu.",
+    "int_type": "Ce champ doit être un nombre entier.",
+    "int_parsing": "Ce champ doit être un nombre entier.",
+    "int_from_float": "Ce champ doit être un nombre entier.",
+    "float_type": "Ce champ doit être un nombre.",
+    "float_parsing": "Ce champ doit être un nombre.",
+    "decimal_type": "Ce champ doit être un montant (par exemple 1234.56).",
+    "decimal_parsing": "Ce champ doit être un montant (par exemple 1234.56).",
+    "decimal_max_digits": "Ce montant a trop de chiffres.",
+    "decimal_max_places": "Ce montant a trop de décimales (au plus {decimal_places}).",
+    "decimal_whole_digits": "Ce montant est trop grand.",
+    "finite_number": "Ce champ doit être un nombre fini.",
+    "bool_type": "Ce champ doit valoir true ou false.",
+    "bool_parsing": "Ce champ doit valoir true ou false.",
+    "greater_than": "Ce champ doit être supérieur à {gt}.",
+    "greater_than_equal": "Ce champ doit être supérieur ou égal à {ge}.",
+    "less_than": "Ce champ doit être inférieur à {lt}.",
+    "less_than_equal": "Ce champ doit être inférieur ou égal à {le}.",
+    "multiple_of": "Ce champ doit être un multiple de {multiple_of}.",
+    "too_short": "Ce champ doit contenir au moins {min_length} élément(s).",
+    "too_long": "Ce champ doit contenir au plus {max_length} élément(s).",
+    "literal_error": "Ce champ doit valoir l'une des valeurs : {expected}.",
+    "enum": "Ce champ doit valoir l'une des valeurs : {expected}.",
+    "date_type": "Ce champ doit être une date (AAAA-MM-JJ ou JJ/MM/AAAA).",
+    "date_parsing": "Ce champ doit être une date (AAAA-MM-JJ ou JJ/MM/AAAA).",
+    "date_from_datetime_parsing": "Ce champ doit être une date (AAAA-MM-JJ ou JJ/MM/AAAA).",
+    "date_from_datetime_inexact": "Ce champ doit être une date, sans heure.",
+    "date_past": "Cette date doit être dans le passé.",
+    "date_future": "Cette date doit être dans le futur.",
+    "datetime_type": "Ce champ doit être une date et une heure (ISO 8601).",
+    "datetime_parsing": "Ce champ doit être une date et une heure (ISO 8601).",
+    "datetime_from_date_parsing": "Ce champ doit être une date et une heure (ISO 8601).",
+    "timezone_aware": "Cette date et heure doit préciser son fuseau (par exemple +01:00).",
+    "uuid_type": "Ce champ doit être un identifiant (UUID).",
+    "uuid_parsing": "Ce champ doit être un identifiant (UUID).",
+    "url_type": "Ce champ doit être une adresse web.",
+    "url_parsing": "Ce champ doit être une adresse web.",
+    "url_scheme": "Ce champ doit être une adresse web en http ou https.",
+    "bytes_type": "Ce champ doit être un texte.",
+    "none_required": "Ce champ doit être vide.",
+    "union_tag_invalid": "Ce champ n'a pas une valeur attendue.",
+    "union_tag_not_found": "Ce champ n'a pas une valeur attendue.",
+    "assertion_error": "Valeur invalide.",
 }
 
 
+def _french(code: str, context: dict[str, Any], fallback: str) -> str:
+    template = _FIELD_MESSAGES.get(code)
+    if template is None:
+        return "Valeur invalide." if fallback.isascii() else fallback
+    try:
+        return template.format(**{k: str(v) for k, v in context.items()})
+    except (KeyError, IndexError):
+        return template.split(" (", 1)[0].rstrip(".") + "."
+
+
 def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
-    """Pydantic errors as ``{"field", "code", "message"}`` with a French message."""
+    """Pydantic errors as ``{"field", "code", "message"}`` with a French message (a type of
+    error this table does not know gets "Valeur invalide." rather than pydantic's English)."""
     out = []
     for err in errors:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
         code = err.get("type", "value_error")
         message = err.get("msg", "")
+        context = err.get("ctx") or {}
         if code == "value_error":
-            ctx_error = err.get("ctx", {}).get("error")
+            ctx_error = context.get("error")
             message = str(ctx_error) if ctx_error else message.removeprefix("Value error, ")
+        elif code not in _FIELD_MESSAGES and not message.isascii():
+            pass  # a custom error already written in French (e.g. servicekit.french)
         else:
-            message = _FIELD_MESSAGES.get(code, message)
+            message = _french(code, context, message)
         out.append({"field": ".".join(loc) or None, "code": code, "message": message})
     return out
+
+
+_HTTP_DETAILS = {  # what the framework says, as a user of the platform reads it
+    "There was an error parsing the body": (
+        "Le corps de la requête est illisible : un JSON en UTF-8 est attendu."
+    ),
+    "Not Found": "Cette adresse ne correspond à aucune ressource.",
+    "Method Not Allowed": "Cette méthode n'est pas permise sur cette adresse.",
+    "Not authenticated": "Authentification requise.",
+}
 
 
 def _answer(problem: Problem, request: Request) -> JSONResponse:
@@ -182,10 +257,15 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        titles: dict[int, type[Problem]] = {404: NotFound, 401: Unauthorized, 403: Forbidden}
+        titles: dict[int, type[Problem]] = {
+            404: NotFound,
+            401: Unauthorized,
+            403: Forbidden,
+            413: PayloadTooLarge,
+        }
         cls = titles.get(exc.status_code, Problem)
         problem = Problem(
-            str(exc.detail),
+            _HTTP_DETAILS.get(str(exc.detail), str(exc.detail)),
             status=exc.status_code,
             kind=cls.kind if cls is not Problem else f"http-{exc.status_code}",
             title=cls.title,

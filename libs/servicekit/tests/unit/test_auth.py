@@ -113,3 +113,36 @@ async def test_a_cached_token_is_refused_once_it_has_expired() -> None:
     clock.advance(timedelta(seconds=61))
     with pytest.raises(Unauthorized, match="expiré"):
         await verifier.verify(token)
+
+
+def _forged(header: object) -> str:
+    import base64
+    import json
+
+    encoded = base64.urlsafe_b64encode(json.dumps(header).encode()).rstrip(b"=").decode()
+    return f"{encoded}.eyJzdWIiOiJ4In0.c2ln"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": "EdDSA", "kid": ["k1"]},
+        {"alg": "EdDSA", "kid": {"k": 1}},
+        {"alg": ["EdDSA"], "kid": "k1"},
+        {"kid": "k1"},
+        ["not", "an", "object"],
+        "text",
+    ],
+    ids=["kid list", "kid object", "alg list", "no alg", "header list", "header string"],
+)
+async def test_a_malformed_jose_header_is_a_401_never_a_500(header: object) -> None:
+    verifier = TokenVerifier(Jwks(_key("k1")))
+    with pytest.raises(Unauthorized):
+        await verifier.verify(_forged(header))
+
+
+@pytest.mark.parametrize("token", ["a.b.c", "!!!.###.$$$", "eyJ.eyJ.eyJ", "x" * 50])
+async def test_an_unreadable_token_is_a_401(token: str) -> None:
+    verifier = TokenVerifier(Jwks(_key("k1")))
+    with pytest.raises(Unauthorized):
+        await verifier.verify(token)

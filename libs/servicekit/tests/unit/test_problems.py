@@ -1,7 +1,13 @@
+from collections.abc import AsyncIterator
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
 import httpx
 import pytest
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
+from servicekit.french import TypedDate
 from servicekit.http import create_http_app
 from servicekit.problems import Conflict, NotFound, RateLimited, Unavailable
 
@@ -11,12 +17,23 @@ class Body(BaseModel):
     age: int
 
 
+class Typed(BaseModel):
+    amount: Decimal = Field(decimal_places=2)
+    born: TypedDate
+    on: date | None = None
+    kind: Literal["artisan", "commercant"] = "artisan"
+
+
 def _app() -> httpx.AsyncClient:
     router = APIRouter()
 
     @router.post("/things")
     async def create(body: Body) -> dict[str, str]:
         return {"name": body.name}
+
+    @router.post("/typed")
+    async def typed(body: Typed) -> dict[str, str]:
+        return {"born": body.born.isoformat()}
 
     @router.get("/missing")
     async def missing() -> None:
@@ -59,7 +76,7 @@ async def test_a_missing_field_gets_a_422_problem_naming_the_field_in_french() -
     assert doc["type"].endswith("/validation-error")
     fields = {e["field"]: e["message"] for e in doc["errors"]}
     assert fields["age"] == "Ce champ est obligatoire."
-    assert fields["name"] == "Ce champ est trop court."
+    assert fields["name"] == "Ce champ est trop court (au moins 2 caractères)."
 
 
 async def test_an_oversized_body_gets_a_413_problem() -> None:
@@ -104,3 +121,84 @@ async def test_health_live_answers() -> None:
         ready = await client.get("/health/ready")
     assert resp.json() == {"status": "ok"}
     assert ready.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        (
+            {"amount": "abc", "born": "1979-03-14"},
+            "amount",
+            "Ce champ doit être un montant (par exemple 1234.56).",
+        ),
+        (
+            {"amount": "1.234", "born": "1979-03-14"},
+            "amount",
+            "Ce montant a trop de décimales (au plus 2).",
+        ),
+        (
+            {"amount": "1", "born": "14/13/1979"},
+            "born",
+            "Ce champ doit être une date valide (AAAA-MM-JJ ou JJ/MM/AAAA).",
+        ),
+        (
+            {"amount": "1", "born": "1979-03-14", "on": "demain"},
+            "on",
+            "Ce champ doit être une date (AAAA-MM-JJ ou JJ/MM/AAAA).",
+        ),
+        (
+            {"amount": "1", "born": "1979-03-14", "kind": "boulanger"},
+            "kind",
+            "Ce champ doit valoir l'une des valeurs : 'artisan' or 'commercant'.",
+        ),
+    ],
+)
+async def test_every_refused_field_is_explained_in_french(
+    body: dict[str, str], field: str, message: str
+) -> None:
+    async with _app() as client:
+        resp = await client.post("/typed", json=body)
+    assert resp.status_code == 422, resp.text
+    fields = {e["field"]: e["message"] for e in resp.json()["errors"]}
+    assert fields[field] == message
+    assert all(not m.startswith(("Input", "Value", "Field")) for m in fields.values())
+
+
+async def test_a_date_typed_the_french_way_is_understood() -> None:
+    async with _app() as client:
+        resp = await client.post("/typed", json={"amount": "1.50", "born": "14/03/1979"})
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {"born": "1979-03-14"}
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), 64):
+        yield data[start : start + 64]
+
+
+async def test_a_chunked_body_over_the_limit_gets_a_413_in_french() -> None:
+    body = b'{"name": "' + b"x" * 500 + b'", "age": 3}'
+    async with _app() as client:
+        resp = await client.post(
+            "/things", content=_chunks(body), headers={"content-type": "application/json"}
+        )
+    assert resp.status_code == 413
+    assert resp.json()["type"].endswith("/payload-too-large")
+    assert "dépasse la taille maximale" in resp.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'{"name": "\xff\xfe", "age": 3}', b'{"name": "\\ud800x", "age": 3}'],
+    ids=["invalid UTF-8", "a lone surrogate"],
+)
+async def test_an_unreadable_body_is_refused_in_french(raw: bytes) -> None:
+    async with _app() as client:
+        resp = await client.post(
+            "/things", content=raw, headers={"content-type": "application/json"}
+        )
+    assert resp.status_code in (400, 422), resp.text
+    detail = resp.json()["detail"]
+    assert "error parsing" not in detail
+    assert "Input should" not in detail
+    assert any(word in detail for word in ("illisible", "caractères", "JSON")), detail

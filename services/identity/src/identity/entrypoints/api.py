@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
-import uvicorn
 from fastapi import FastAPI
+from servicekit.http import serve_api
 from servicekit.logging import configure_logging
 from servicekit.tracing import configure_tracing
 
@@ -22,8 +20,7 @@ def build() -> FastAPI:
 
 
 def main() -> None:
-    port = int(os.environ.get("IDENTITY_API_PORT", "8101"))
-    uvicorn.run(build(), host="127.0.0.1", port=port, log_config=None, access_log=False)
+    serve_api(build, "identity", 8101)
 
 
 if __name__ == "__main__":
