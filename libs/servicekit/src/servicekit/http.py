@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.health import ReadinessCheck, health_router
+from servicekit.idempotency import Idempotency, IdempotencyStore
 from servicekit.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from servicekit.problems import PROBLEM_JSON, PayloadTooLarge, install_problem_handlers
 from servicekit.tracing import context_from_headers, tracer
@@ -184,7 +185,12 @@ def create_http_app(
     lifespan: Lifespan | None = None,
     max_body_bytes: int = 1_048_576,
     openapi_tags: list[dict[str, Any]] | None = None,
+    idempotency: IdempotencyStore | None = None,
+    idempotency_exclude: Sequence[str] = (),
 ) -> FastAPI:
+    """The api of a service. With ``idempotency``, every ``POST`` takes an ``Idempotency-Key``
+    (but the paths matching ``idempotency_exclude``, which handle it themselves), and the
+    OpenAPI says so."""
     app = FastAPI(
         title=title,
         description=description,
@@ -204,9 +210,49 @@ def create_http_app(
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    if idempotency is not None:
+        app.add_middleware(Idempotency, store=idempotency, exclude=idempotency_exclude)
+        _document_idempotency(app, idempotency_exclude)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_middleware(Observability, service=service)
     return app
+
+
+_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Your id for this request (1 to 100 letters, digits or « _ . : - »): a "
+    "request retried with the same key gets the first answer again and has no second effect; "
+    "the same key with another body is refused (422), and 409 while the first still runs.",
+    "schema": {"type": "string", "maxLength": 100, "pattern": r"^[A-Za-z0-9_.:\-]{1,100}$"},
+}
+
+
+def _document_idempotency(app: FastAPI, exclude: Sequence[str]) -> None:
+    import re
+
+    patterns = [re.compile(p) for p in exclude]
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        for path, operations in schema.get("paths", {}).items():
+            post = operations.get("post")
+            if post is None or any(p.search(path) for p in patterns):
+                continue
+            names = {p.get("name", "").lower() for p in post.get("parameters", [])}
+            if "idempotency-key" not in names:
+                post.setdefault("parameters", []).append(dict(_KEY_PARAMETER))
+            post.setdefault("responses", {}).setdefault(
+                "409", {"description": "Idempotency-Key in use by a request still running"}
+            )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def serve_api(build: Callable[[], Any], service: str, default_port: int) -> None:

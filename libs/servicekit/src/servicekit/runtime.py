@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,6 +23,7 @@ from servicekit.clock import Clock, SystemClock
 from servicekit.db import create_engine, session_factory
 from servicekit.fastapi_auth import PrincipalDependency
 from servicekit.faults import check_allowed
+from servicekit.idempotency import IdempotencyStore
 from servicekit.loops import PeriodicLoop
 from servicekit.messaging import EventRouter, RetryPolicy, SqlDeadLetterStore
 from servicekit.metrics import DEAD_LETTERS_STORED
@@ -149,6 +151,15 @@ class ServiceRuntime:
             lease_ttl_s=s.outbox_lease_ttl_s,
             send_timeout_s=s.outbox_send_timeout_s,
             producer_stall_after=s.outbox_producer_stall_after,
+        )
+
+    def idempotency(self) -> IdempotencyStore:
+        """Where the api keeps the answers of requests sent with an ``Idempotency-Key``."""
+        return IdempotencyStore(
+            self.engine,
+            self.tables.idempotency,
+            self.clock,
+            timedelta(hours=self.settings.idempotency_ttl_hours),
         )
 
     # -- operations ------------------------------------------------------------------------

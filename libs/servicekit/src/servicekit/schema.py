@@ -7,7 +7,8 @@ them in order (a new service calls all of them in its first migration):
 - :func:`create_outbox_and_inbox` — the outbox and the inbox (every service's first schema);
 - :func:`add_dead_letters_lease_and_replays` — the dead-letter record, the relay's lease,
   operators' replay requests, and the indexes the relay's per-key blocking and the
-  retention job read (``with_replays=False`` for a service that already had ``dlq_replays``).
+  retention job read (``with_replays=False`` for a service that already had ``dlq_replays``);
+- :func:`add_idempotency_keys` — the answers kept for requests sent with ``Idempotency-Key``.
 """
 
 from __future__ import annotations
@@ -103,6 +104,27 @@ def add_dead_letters_lease_and_replays(*, with_replays: bool = True) -> None:
         batch_op.create_index("ix_outbox_state_topic_key", ["state", "topic", "key"], unique=False)
     with op.batch_alter_table("inbox", schema=None) as batch_op:
         batch_op.create_index("ix_inbox_processed_at", ["processed_at"], unique=False)
+
+
+def add_idempotency_keys() -> None:
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("scope", sa.String(length=300), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("scope"),
+    )
+    op.create_index(
+        "ix_idempotency_keys_expires_at", "idempotency_keys", ["expires_at"], unique=False
+    )
+
+
+def drop_idempotency_keys() -> None:
+    op.drop_index("ix_idempotency_keys_expires_at", table_name="idempotency_keys")
+    op.drop_table("idempotency_keys")
 
 
 def drop_dead_letters_lease_and_replays(*, with_replays: bool = True) -> None:

@@ -78,6 +78,9 @@ class ServiceSettings(BaseSettings):
     inbox_retention_days: float = 30
     dead_letters_retention_days: float = 90
     retention_interval_s: float = 3600.0
+    idempotency_ttl_hours: float = Field(
+        default=24, gt=0, description="How long the answer to an Idempotency-Key is kept."
+    )
     liveness_stall_after_s: float = Field(
         default=300.0, description="A step of a loop running longer fails /health/live."
     )

@@ -6,7 +6,8 @@
 - ``dead_letters``: the messages its consumers gave up, once each (see
   :mod:`servicekit.messaging.deadletters`);
 - ``outbox_lease``: who may publish the outbox, and the fencing token of that lease;
-- ``dlq_replays``: operators' requests to move dead letters back to their topic.
+- ``dlq_replays``: operators' requests to move dead letters back to their topic;
+- ``idempotency_keys``: the answers kept for requests sent with an ``Idempotency-Key``.
 
 A service's first migration creates them with :func:`servicekit.schema.create_messaging_tables`
 and later ones upgrade them with the helpers named there.
@@ -22,6 +23,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -125,6 +127,21 @@ def replays_table(metadata: MetaData) -> Table:
     )
 
 
+def idempotency_table(metadata: MetaData) -> Table:
+    """The answers kept for requests sent with an ``Idempotency-Key``."""
+    return Table(
+        "idempotency_keys",
+        metadata,
+        Column("scope", String(300), primary_key=True),
+        Column("request_hash", String(64), nullable=False),
+        Column("status", Integer, nullable=False),
+        Column("body", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("expires_at", DateTime(timezone=True), nullable=False),
+        Index("ix_idempotency_keys_expires_at", "expires_at"),
+    )
+
+
 @dataclass(frozen=True)
 class MessagingTables:
     outbox: Table
@@ -132,6 +149,7 @@ class MessagingTables:
     dead_letters: Table
     lease: Table
     replays: Table
+    idempotency: Table
 
 
 def messaging_tables(metadata: MetaData) -> MessagingTables:
@@ -142,6 +160,7 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         dead_letters_table(metadata),
         lease_table(metadata),
         replays_table(metadata),
+        idempotency_table(metadata),
     )
 
 

@@ -179,4 +179,5 @@ def create_app(app: CotisationsApp, verifier: TokenVerifier | None = None) -> Fa
         ],
         checks=[database_check(app.engine)],
         lifespan=app.runtime.api_lifespan(),
+        idempotency=app.runtime.idempotency(),
     )

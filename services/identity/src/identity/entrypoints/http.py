@@ -137,5 +137,6 @@ def create_app(app: IdentityApp) -> FastAPI:
         routers=[_router(app), auth_router(app)],
         checks=[database_check(app.engine)],
         lifespan=app.runtime.api_lifespan(on_start=[app.start_api]),
+        idempotency=app.runtime.idempotency(),
         max_body_bytes=app.settings.http_max_body_bytes,
     )

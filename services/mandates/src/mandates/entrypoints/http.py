@@ -72,6 +72,8 @@ def create_app(app: MandatesApp, verifier: TokenVerifier | None = None) -> FastA
         ],
         checks=[database_check(app.engine)],
         lifespan=app.runtime.api_lifespan(),
+        idempotency=app.runtime.idempotency(),
+        idempotency_exclude=[r"^/v1/cabinets/[^/]+/imports$"],  # the key names the import
         max_body_bytes=app.settings.import_max_bytes,
     )
     problems.install(api)

@@ -77,4 +77,5 @@ def create_app(app: NotificationsApp, verifier: TokenVerifier | None = None) -> 
         routers=[_router(app, verifier), app.runtime.operator_router(bearer_principal(verifier))],
         checks=[database_check(app.engine)],
         lifespan=app.runtime.api_lifespan(on_stop=[app.stop]),
+        idempotency=app.runtime.idempotency(),
     )
