@@ -169,3 +169,33 @@ async def key_from_letter(platform: RunningPlatform, client_id: str) -> str:
     keys = KEY.findall(text)
     assert len(keys) == 1, f"one activation key expected in the letter, found {keys}"
     return str(keys[0])
+
+
+async def agent_bearer(
+    platform: RunningPlatform, email: str = "ops@urssaf.example"
+) -> dict[str, str]:
+    """An agent made with identity's command-line tool, logged in over HTTP."""
+    import asyncio
+    import os
+    import sys
+
+    from devstack.platform import service_env
+
+    password = "Une phrase de passe solide"
+    env = {
+        **service_env(platform.cfg, platform.spec("identity")),
+        "IDENTITY_AGENT_PASSWORD": password,
+    }
+    created = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "identity.entrypoints.agents", email, "Agent Ops",
+        env=env, cwd=os.fspath(platform.cfg.root), stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await created.communicate()
+    assert created.returncode == 0, stderr.decode()
+    async with httpx.AsyncClient(timeout=10) as client:
+        login = await client.post(
+            f"{platform.api('identity')}/v1/auth/token",
+            json={"username": email, "password": password},
+        )
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}

@@ -17,7 +17,6 @@ from drill import (
     NOT_NEEDED,
     SERVICES,
     Load,
-    agent_bearer,
     all_mailed,
     assert_mailed_exactly_once,
     assert_per_key_order,
@@ -29,6 +28,7 @@ from drill import (
     sqlite_db,
     topic_records,
 )
+from journeys import agent_bearer
 from servicekit.testing.polling import eventually
 from stack_runner import run_platform
 

@@ -16,7 +16,6 @@ from drill import (
     NOT_NEEDED,
     SERVICES,
     Load,
-    agent_bearer,
     all_mailed,
     assert_mailed_exactly_once,
     ce,
@@ -29,6 +28,7 @@ from drill import (
     sqlite_db,
     topic_records,
 )
+from journeys import agent_bearer
 from servicekit.testing.polling import eventually
 from stack_runner import run_platform
 

@@ -210,12 +210,69 @@ def create_http_app(
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    _document_common_statuses(app)
     if idempotency is not None:
         app.add_middleware(Idempotency, store=idempotency, exclude=idempotency_exclude)
         _document_idempotency(app, idempotency_exclude)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_middleware(Observability, service=service)
     return app
+
+
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_COMMON = {
+    "401": "Authentification requise : jeton absent, illisible, expiré ou d'une autre clé",
+    "413": "Corps de requête trop volumineux",
+    "422": "Données invalides (le détail nomme chaque champ, en français)",
+    "500": "Erreur inattendue",
+}
+
+
+def _document_common_statuses(app: FastAPI) -> None:
+    """Every operation declares what any route of the platform can answer: 422 when it takes
+    parameters or a body, 413 with a body, 401 when it needs a token, 500; each a problem
+    document. A route declares its own statuses (403, 404, 409…) in its ``responses``."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = {
+            "type": "object",
+            "description": "RFC 9457 problem document",
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "instance": {"type": "string"},
+            },
+            "required": ["type", "title", "status", "detail"],
+        }
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                wanted = ["500"]
+                if operation.get("parameters") or operation.get("requestBody"):
+                    wanted.append("422")
+                if operation.get("requestBody"):
+                    wanted.append("413")
+                if operation.get("security"):
+                    wanted.append("401")
+                for status in wanted:
+                    current = operation["responses"].get(status)
+                    # FastAPI's own 422 describes its default body, not the problem we answer
+                    if current is None or not current.get("content") or status == "422":
+                        operation["responses"][status] = {
+                            "description": (current or {}).get("description") or _COMMON[status],
+                            "content": _PROBLEM,
+                        }
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 _KEY_PARAMETER = {
@@ -246,9 +303,15 @@ def _document_idempotency(app: FastAPI, exclude: Sequence[str]) -> None:
             names = {p.get("name", "").lower() for p in post.get("parameters", [])}
             if "idempotency-key" not in names:
                 post.setdefault("parameters", []).append(dict(_KEY_PARAMETER))
-            post.setdefault("responses", {}).setdefault(
-                "409", {"description": "Idempotency-Key in use by a request still running"}
+            responses = post.setdefault("responses", {})
+            responses.setdefault(
+                "409",
+                {
+                    "description": "Idempotency-Key in use by a request still running",
+                    "content": _PROBLEM,
+                },
             )
+            responses["422"] = {"description": _COMMON["422"], "content": _PROBLEM}
         app.openapi_schema = schema
         return schema
 

@@ -223,10 +223,9 @@ def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
+_UNREADABLE = "There was an error parsing the body"
 _HTTP_DETAILS = {  # what the framework says, as a user of the platform reads it
-    "There was an error parsing the body": (
-        "Le corps de la requête est illisible : un JSON en UTF-8 est attendu."
-    ),
+    _UNREADABLE: ("Le corps de la requête est illisible : un JSON en UTF-8 est attendu."),
     "Not Found": "Cette adresse ne correspond à aucune ressource.",
     "Method Not Allowed": "Cette méthode n'est pas permise sur cette adresse.",
     "Not authenticated": "Authentification requise.",
@@ -257,6 +256,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 400 and exc.detail == _UNREADABLE:
+            # a body that is not JSON in UTF-8 is invalid data, as malformed JSON is (422)
+            message = _HTTP_DETAILS[_UNREADABLE]
+            errors = [{"field": None, "code": "body_unreadable", "message": message}]
+            return _answer(ValidationProblem(message, errors), request)
         titles: dict[int, type[Problem]] = {
             404: NotFound,
             401: Unauthorized,

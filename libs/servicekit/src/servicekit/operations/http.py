@@ -95,7 +95,11 @@ def operator_router(
     clock: Clock,
     principal: PrincipalDependency,
 ) -> APIRouter:
-    router = APIRouter(prefix="/v1/operator", tags=["operator"])
+    router = APIRouter(
+        prefix="/v1/operator",
+        tags=["operator"],
+        responses={403: {"description": "Réservé aux agents (actor-not-allowed)"}},
+    )
     replays = ReplayStore(engine, tables.replays, tables.dead_letters)
     o, d = tables.outbox, tables.dead_letters
 
