@@ -20,14 +20,25 @@ def _unlocks_on(exc: errors.CotisationsError) -> dict[str, Any]:
     return {"unlocks_on": exc.unlocks_on.isoformat()}
 
 
-def _no_field_errors(exc: errors.CotisationsError) -> dict[str, Any]:
-    return {"errors": []}  # a refusal of the rules, not of a field: as ValidationProblem says
+def _refused_field(exc: errors.CotisationsError) -> dict[str, Any]:
+    """A refusal of the rules: about the one field it names, else about none."""
+    assert isinstance(exc, errors.ComputationInputInvalid)
+    if exc.field is None:
+        return {"errors": []}
+    return {"errors": [{"field": exc.field, "code": "rule", "message": exc.message}]}
+
+
+def _estimable_year(exc: errors.CotisationsError) -> dict[str, Any]:
+    assert isinstance(exc, errors.EstimateYearNotOpen)
+    opens_on = exc.opens_on.isoformat() if exc.opens_on else None
+    return {**_refused_field(exc), "estimable_year": exc.estimable_year, "opens_on": opens_on}
 
 
 Extra = Callable[[errors.CotisationsError], dict[str, Any]]
 
 _PROBLEMS: dict[type[errors.CotisationsError], tuple[type[Problem], str, Extra | None]] = {
-    errors.ComputationInputInvalid: (ValidationProblem, "validation-error", _no_field_errors),
+    errors.ComputationInputInvalid: (ValidationProblem, "validation-error", _refused_field),
+    errors.EstimateYearNotOpen: (ValidationProblem, "validation-error", _estimable_year),
     errors.AccountNotFound: (NotFound, "account-not-found", None),
     errors.CareerAssureOnly: (Forbidden, "career-assure-only", None),
     errors.EstimateLocked: (Conflict, "estimate-locked", _unlocks_on),
