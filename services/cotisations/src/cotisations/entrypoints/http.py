@@ -14,6 +14,7 @@ from servicekit.http import create_http_app
 from cotisations.bootstrap import CotisationsApp
 from cotisations.domain import commands
 from cotisations.entrypoints.http_declarations import declarations_router
+from cotisations.entrypoints.http_inputs import Year
 from cotisations.entrypoints.http_schemas import (
     AccountRead,
     DebtRead,
@@ -25,7 +26,7 @@ from cotisations.entrypoints.http_schemas import (
     RegularisationRead,
     ScheduledInstalmentRead,
 )
-from cotisations.entrypoints.problems import call
+from cotisations.entrypoints.problems import call, install_validation_answer
 from cotisations.service_layer.handlers import EstimateResult
 from cotisations.service_layer.queries import AccountView
 
@@ -124,7 +125,10 @@ def _router(app: CotisationsApp, verifier: TokenVerifier) -> APIRouter:
     async def read(
         affiliate_id: str,
         who: Annotated[Principal, Depends(principal)],
-        year: Annotated[int | None, Query(ge=2025, le=2026)] = None,
+        year: Annotated[
+            Year | None,
+            Query(description="L'année affichée (par défaut l'année en cours)", examples=[2026]),
+        ] = None,
     ) -> AccountRead:
         return _account_read(await call(app.queries, commands.ReadAccount(who, affiliate_id, year)))
 
@@ -168,7 +172,7 @@ def _router(app: CotisationsApp, verifier: TokenVerifier) -> APIRouter:
 def create_app(app: CotisationsApp, verifier: TokenVerifier | None = None) -> FastAPI:
     verifier = verifier or TokenVerifier(http_jwks_fetcher(app.settings.jwks_url))
 
-    return create_http_app(
+    api = create_http_app(
         service="cotisations",
         title="cotisations — Mon compte",
         description="Le compte cotisant : cotisations, échéancier, accès des cabinets mandatés.",
@@ -181,3 +185,5 @@ def create_app(app: CotisationsApp, verifier: TokenVerifier | None = None) -> Fa
         lifespan=app.runtime.api_lifespan(),
         idempotency=app.runtime.idempotency(),
     )
+    install_validation_answer(api)
+    return api

@@ -1,7 +1,8 @@
 """cotisations' domain refusals as problem documents: one table, one line per error.
 
 Delegated access (the delegation package) answers its own 404 ``dossier-not-found`` and 403
-``right-missing``.
+``right-missing``. A request pydantic refuses is answered with servicekit's French field
+messages, its ``detail`` naming each field as the person knows it (``FIELDS``).
 """
 
 from __future__ import annotations
@@ -9,8 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from servicekit.bus import MessageBus
-from servicekit.problems import Conflict, Forbidden, NotFound, Problem, ValidationProblem
+from servicekit.problems import (
+    PROBLEM_JSON,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Problem,
+    ValidationProblem,
+    field_errors,
+)
 
 from cotisations.domain import commands, errors
 
@@ -68,3 +80,41 @@ async def call(bus: MessageBus[Any, Any], command: commands.Command) -> Any:
         return await bus.handle(command)
     except errors.CotisationsError as exc:
         raise to_problem(exc) from exc
+
+
+FIELDS = {
+    "year": "Année",
+    "income": "Revenu",
+    "turnover": "Chiffre d'affaires",
+    "period": "Période",
+    "periodicity": "Périodicité",
+    "debit_day": "Jour de prélèvement",
+}
+"""The fields of cotisations' requests as a person knows them."""
+
+
+def _sentence(error: dict[str, Any]) -> str:
+    message, name = str(error["message"]), error["field"]
+    if error["code"] == "value_error" or not name:  # cotisations' own: it names the field
+        return message
+    label = FIELDS.get(name, f"« {name} »")
+    return f"{label} : {message[:1].lower()}{message[1:]}"
+
+
+def validation_problem(exc: RequestValidationError) -> ValidationProblem:
+    """servicekit's field messages; the detail says them field by field, in French words."""
+    errors = field_errors(list(exc.errors()))
+    return ValidationProblem("; ".join(map(_sentence, errors)) or "Données invalides.", errors)
+
+
+def install_validation_answer(app: FastAPI) -> None:
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        problem = validation_problem(exc)
+        return JSONResponse(
+            problem.body(instance=request.url.path),
+            status_code=problem.status,
+            media_type=PROBLEM_JSON,
+        )
+
+    app.add_exception_handler(RequestValidationError, on_validation)
