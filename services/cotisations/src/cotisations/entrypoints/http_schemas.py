@@ -192,3 +192,33 @@ class CareerYearRead(BaseModel):
 class CareerRead(BaseModel):
     affiliate_id: str
     years: list[CareerYearRead]
+
+
+class FieldErrorRead(BaseModel):
+    field: str | None = Field(description="the field of the request, as sent (``year``…)")
+    code: str
+    message: str = Field(description="in French")
+
+
+class ProblemRead(BaseModel):
+    """An RFC 9457 problem document (``application/problem+json``), its detail in French."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["https://mon-compte.example/problems/estimate-locked"])
+    title: str
+    status: int
+    detail: str = Field(description="what happened, in French")
+    instance: str | None = None
+    errors: list[FieldErrorRead] | None = Field(
+        default=None, description="422: the fields refused, each with its French message"
+    )
+    unlocks_on: date | None = Field(
+        default=None, description="409 `estimate-locked`, `debit-day-locked`: when it opens"
+    )
+    estimable_year: int | None = Field(
+        default=None, description="422 on an estimate of another year: the one that may be"
+    )
+    opens_on: date | None = Field(
+        default=None, description="422 on an estimate of next year too early: from when"
+    )

@@ -25,6 +25,7 @@ from servicekit.problems import (
 )
 
 from cotisations.domain import commands, errors
+from cotisations.entrypoints.http_schemas import ProblemRead
 
 
 def _unlocks_on(exc: errors.CotisationsError) -> dict[str, Any]:
@@ -118,3 +119,57 @@ def install_validation_answer(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(RequestValidationError, on_validation)
+
+
+# -- what each route declares in the OpenAPI document ------------------------------------------
+
+UNAUTHORIZED = "`unauthorized` : jeton absent, expiré ou illisible."
+NOT_FOUND = (
+    "`dossier-not-found` : aucun accès à ce dossier (son existence n'est pas révélée) ; "
+    "`account-not-found` : aucun compte cotisant."
+)
+TOO_LARGE = "`payload-too-large` : corps de la requête trop volumineux."
+INTERNAL = "`internal-error` : erreur inattendue, sans détail ; la requête peut être retentée."
+KEY_IN_USE = "`idempotency-key-in-use` : une requête de même clé d'idempotence est en cours."
+KEY_REUSED = "`idempotency-key-reused` : cette clé d'idempotence a servi pour un autre corps."
+INVALID = "`validation-error` : champ refusé (`errors`, en français) ou règle du compte"
+
+
+def right(name: str) -> str:
+    return f"`right-missing` : un utilisateur de cabinet sans le droit « {name} »."
+
+
+def answers(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` of a route: each status it can answer, with its problem document."""
+    return {
+        status: {"model": ProblemRead, "description": text} for status, text in described.items()
+    }
+
+
+def problem_json(app: FastAPI) -> None:
+    """The OpenAPI document says ``application/problem+json`` for the problems cotisations'
+    routes declare, and no more the 422 FastAPI adds of itself to a route that cannot
+    answer one (its ``HTTPValidationError`` is not what is answered anyway)."""
+    generate = app.openapi
+    ref = f"#/components/schemas/{ProblemRead.__name__}"
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if "cotisations" not in operation.get("tags", []):
+                    continue
+                responses = operation.get("responses", {})
+                for status, response in list(responses.items()):
+                    content = response.get("content", {})
+                    body = content.get("application/json", {}).get("schema", {})
+                    if body.get("$ref") == ref:
+                        content[PROBLEM_JSON] = content.pop("application/json")
+                    elif status == "422":
+                        del responses[status]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
