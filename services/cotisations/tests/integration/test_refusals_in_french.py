@@ -155,3 +155,20 @@ async def test_a_period_is_read_as_people_write_it_and_declared_once(api: Api) -
             url, json={"period": same, "turnover": "1.00"}, headers=headers
         )
         assert french(again, 409)["type"].endswith("/period-already-declared")
+
+
+@pytest.mark.parametrize("affiliate_id", ["a%00b", "%0A", "x" * 65])
+async def test_an_id_no_affilie_can_have_is_no_account_not_a_500(
+    api: Api, affiliate_id: str
+) -> None:
+    agent = api.headers("agent", "ag-1")
+    firm = api.headers("cabinet_user", "paul", cab="cab-1", rights=["declare", "read"])
+    url = f"/v1/accounts/{affiliate_id}"
+    for resp in (
+        await api.client.get(url, headers=agent),
+        await api.client.get(f"{url}/career", headers=firm),
+        await api.client.post(
+            f"{url}/estimates", json={"year": 2026, "income": "1.00"}, headers=firm
+        ),
+    ):
+        assert french(resp, 404)["type"].endswith("/account-not-found")

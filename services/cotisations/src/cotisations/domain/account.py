@@ -64,6 +64,15 @@ CONTRIBUTING = {
 }
 
 
+AFFILIATE_ID_MAX_LENGTH = 64
+
+
+def plausible_affiliate_id(affiliate_id: str) -> bool:
+    """Whether ``affiliate_id`` could be an affilié's (the registry's ids: at most 64
+    printable characters); anything else names no account."""
+    return 0 < len(affiliate_id) <= AFFILIATE_ID_MAX_LENGTH and affiliate_id.isprintable()
+
+
 def contributes(category: str) -> bool:
     """Whether an affilié of ``category`` has a contribution account (docs/rules.md §6.1)."""
     return category in CONTRIBUTING
