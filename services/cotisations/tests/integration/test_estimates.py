@@ -3,8 +3,9 @@ instalments at once and publishes, a second estimate within a month is refused w
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -121,4 +122,52 @@ async def test_a_bad_income_gets_422_and_writes_nothing(api: Api, income: str) -
         "/v1/accounts/aff-1/estimates", json={"year": 2026, "income": income}, headers=_assure(api)
     )
     assert resp.status_code == 422
+    assert await api.outbox() == []
+
+
+async def test_in_december_next_years_estimate_gives_its_echeancier(api: Api) -> None:
+    api.clock.set(datetime(2026, 12, 20, 9, tzinfo=UTC))
+    body = {"year": 2027, "income": "42000.00"}
+    preview = await api.client.post(
+        "/v1/accounts/aff-1/estimates/preview", json=body, headers=_assure(api)
+    )
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["effective_from"] == "2027-01-05"
+    assert len(preview.json()["instalments"]) == 12
+
+    applied = await api.client.post("/v1/accounts/aff-1/estimates", json=body, headers=_assure(api))
+    assert applied.status_code == 201, applied.text
+    account = (await api.client.get("/v1/accounts/aff-1?year=2027", headers=_assure(api))).json()
+    assert sum(Decimal(i["amount"]) for i in account["echeancier"]) == Decimal(
+        applied.json()["annual_amount"]
+    )
+    assert account["incomes"] == [{"year": 2027, "amount": "42000.00", "kind": "estimate"}]
+    revised = [p for t, p in await api.outbox() if t.endswith("schedule_revised.v1")]
+    assert [(p["year"], len(p["instalments"])) for p in revised] == [(2027, 12)]
+
+
+async def test_an_estimate_of_a_year_not_open_says_which_one_is_and_from_when_in_french(
+    api: Api,
+) -> None:
+    async def refused(year: int) -> dict[str, object]:
+        resp = await api.client.post(
+            "/v1/accounts/aff-1/estimates",
+            json={"year": year, "income": "42000.00"},
+            headers=_assure(api),
+        )
+        assert resp.status_code == 422, resp.text
+        assert resp.headers["content-type"] == "application/problem+json"
+        doc: dict[str, object] = resp.json()
+        assert doc["errors"] == [{"field": "year", "code": "rule", "message": doc["detail"]}]
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", str(doc["detail"]))
+        return doc
+
+    early = await refused(2027)  # on 1 March 2026
+    assert "à partir du 23 novembre 2026" in str(early["detail"])
+    assert (early["estimable_year"], early["opens_on"]) == (2026, "2026-11-23")
+
+    api.clock.set(datetime(2026, 12, 20, 9, tzinfo=UTC))
+    late = await refused(2026)
+    assert "le 7 décembre 2026" in str(late["detail"])
+    assert (late["estimable_year"], late["opens_on"]) == (2027, None)
     assert await api.outbox() == []

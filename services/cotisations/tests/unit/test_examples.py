@@ -81,6 +81,14 @@ def test_a_bad_input_gets_an_error_line_in_french(bad: dict[str, object]) -> Non
     assert "total" not in answer
 
 
+def test_an_unreadable_line_is_said_in_french_not_in_the_json_parsers_english() -> None:
+    [answer] = _run(["{not json"])
+    assert answer == {
+        "id": None,
+        "error": "Ligne illisible (colonne 2) : un objet JSON par ligne est attendu.",
+    }
+
+
 def test_minimum_contributions_at_zero_income_2026_artisan() -> None:
     assert compute_independant(2026, "artisan", Decimal(0)).total == 1377
 

@@ -32,7 +32,9 @@ def answer(line: str) -> dict[str, Any]:
     try:
         request = json.loads(line)
     except json.JSONDecodeError as exc:
-        return {"id": None, "error": f"Ligne JSON invalide : {exc.msg}."}
+        # not json's own words (« Expecting property name… »): the reader's are French
+        unreadable = f"Ligne illisible (colonne {exc.colno}) : un objet JSON par ligne est attendu."
+        return {"id": None, "error": unreadable}
     if not isinstance(request, dict):
         return {"id": None, "error": "Chaque ligne doit être un objet JSON."}
     try:

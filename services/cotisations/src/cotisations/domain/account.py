@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from servicekit.french import day
+
 from cotisations.domain.career import CareerYear, career_year
 from cotisations.domain.declarations import PeriodDeclaration, declare_turnover, parse_period
 from cotisations.domain.declarations import check_declarable as check_period_declarable
 from cotisations.domain.errors import (
     ComputationInputInvalid,
     EstimateLocked,
+    EstimateYearNotOpen,
     IncomeAlreadyDeclared,
     PeriodAlreadyDeclared,
 )
@@ -44,7 +47,7 @@ from cotisations.domain.regularisation import (
     regularise,
 )
 from cotisations.domain.results import Computation
-from cotisations.domain.rules import EstimateLock
+from cotisations.domain.rules import EstimateLock, next_year_estimable_from
 from cotisations.domain.schedule import Instalment, Revision, echeancier, revise
 from cotisations.domain.terms import (
     ScheduleChange,
@@ -59,6 +62,15 @@ CONTRIBUTING = {
     "commercant": ("independant", "commercant"),
     "micro_entrepreneur": ("micro", "services_bic"),
 }
+
+
+AFFILIATE_ID_MAX_LENGTH = 64
+
+
+def plausible_affiliate_id(affiliate_id: str) -> bool:
+    """Whether ``affiliate_id`` could be an affilié's (the registry's ids: at most 64
+    printable characters); anything else names no account."""
+    return 0 < len(affiliate_id) <= AFFILIATE_ID_MAX_LENGTH and affiliate_id.isprintable()
 
 
 def contributes(category: str) -> bool:
@@ -158,19 +170,71 @@ class ContributionAccount:
         return instalments
 
     # -- income estimate (docs/rules.md §6.4) -----------------------------------------------
+    def estimable_year(self, today: date) -> int:
+        """The year an income estimate is of on ``today``: the current year while one of its
+        instalments is at least 15 days away; from the day its last one falls within those
+        15 days, the next year, whose provisional échéancier the estimate then rectifies."""
+        opens_on = self._next_year_opens_on(today.year)
+        return today.year if opens_on is not None and today < opens_on else today.year + 1
+
+    def _next_year_opens_on(self, year: int) -> date | None:
+        """The day an estimate of ``year + 1`` becomes possible (None: ``year`` has no
+        instalment, so it may be at once)."""
+        due = [i.due_date for i in self.schedule(year)]
+        return next_year_estimable_from(max(due)) if due else None
+
     def estimate(self, year: int, income: Decimal, today: date) -> Estimate:
         """What an income estimate changes: the contributions and the échéancier rectificatif
-        from the first due date at least 15 days away. Refused during the month that follows
-        the previous estimate."""
+        from the first due date at least 15 days away. Of one year at a time
+        (``estimable_year``); refused during the month that follows the previous estimate."""
         if self.kind == "micro":
             raise ComputationInputInvalid(
                 "Un micro-entrepreneur ne fait pas d'estimation : ses cotisations suivent le "
                 "chiffre d'affaires qu'il déclare."
             )
+        self._check_estimable(year, today)
         self._check_estimate_lock(today)
         computation = self._compute(year, income)
         return Estimate(
             year, income, computation, revise(self.schedule(year), computation.total, today)
+        )
+
+    def _check_estimable(self, year: int, today: date) -> None:
+        """``year`` is the one an estimate may be of on ``today``, or the refusal says which
+        one is and, for the next year, from which day (docs/rules.md §6.4)."""
+        current, estimable = today.year, self.estimable_year(today)
+        if self.closed_on is not None and not self.schedule(estimable):
+            closed = "est fermé depuis" if self.closed_on <= today else "sera fermé"
+            raise ComputationInputInvalid(
+                f"Votre compte {closed} le {day(self.closed_on)} : aucune échéance ne reste à "
+                "rectifier par une estimation."
+            )
+        if year == estimable:
+            return
+        today_is = f"aujourd'hui, l'estimation porte sur vos revenus {estimable}."
+        if year < current:
+            message = (
+                f"L'année {year} est terminée : ses revenus ne s'estiment plus, son revenu "
+                f"définitif se déclare ; {today_is}"
+            )
+            raise EstimateYearNotOpen(message, estimable)
+        opens_on = self._next_year_opens_on(current)
+        if year == current and opens_on is not None:  # its last instalment is too near
+            last = max(i.due_date for i in self.schedule(current))
+            raise EstimateYearNotOpen(
+                f"La dernière échéance de {current}, le {day(last)}, est à moins de 15 jours : "
+                f"une estimation ne peut plus la rectifier ; {today_is}",
+                estimable,
+            )
+        if year == current + 1 and opens_on is not None:  # not yet
+            raise EstimateYearNotOpen(
+                f"Vos revenus {year} pourront être estimés à partir du {day(opens_on)}, quand "
+                f"la dernière échéance de {current} sera à moins de 15 jours ; {today_is}",
+                estimable,
+                opens_on,
+            )
+        raise EstimateYearNotOpen(
+            f"Vos revenus {year} ne peuvent pas encore être estimés ; {today_is}", estimable
         )
 
     def _check_estimate_lock(self, today: date) -> None:
@@ -179,6 +243,7 @@ class ContributionAccount:
             raise EstimateLocked(lock.unlocks_on() or today)
 
     def apply_estimate(self, estimate: Estimate, today: date, requested_by: Requester) -> None:
+        self._check_estimable(estimate.year, today)
         self._check_estimate_lock(today)
         self.incomes[estimate.year] = estimate.income
         self.schedules[estimate.year] = estimate.revision.instalments
@@ -284,6 +349,20 @@ class ContributionAccount:
                 ScheduleRevised.of(
                     self.affiliate_id, today.year, change.effective_from, change.instalments
                 )
+            )
+        self._follow_terms(today.year + 1)
+
+    def _follow_terms(self, year: int) -> None:
+        """A year whose échéancier was already revised (next year's, estimated in December)
+        calls the same amount on the new terms."""
+        if year not in self.schedules:
+            return
+        amount = sum((i.amount for i in self.schedules[year]), Decimal(0))
+        instalments = echeancier(year, amount, self.periodicity, self.debit_day, self.departement)
+        if instalments != self.schedules[year]:
+            self.schedules[year] = instalments
+            self.events.append(
+                ScheduleRevised.of(self.affiliate_id, year, instalments[0].due_date, instalments)
             )
 
     # -- micro-entrepreneur declarations (docs/rules.md §6.8) -------------------------------

@@ -12,17 +12,19 @@ import calendar
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+
+from servicekit.french import day
 
 from cotisations.domain.calendar import next_working_day
 from cotisations.domain.errors import ComputationInputInvalid, PeriodAlreadyDeclared
 from cotisations.domain.micro import micro_rate
-from cotisations.domain.rates import CFP_MICRO, TFC_MICRO, constants
+from cotisations.domain.rates import CFP_MICRO, TFC_MICRO, YEARS, constants, known_years
 from cotisations.domain.rounding import cents, euro
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_QUARTER = re.compile(r"^(\d{4})-T([1-4])$")
+_MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+_QUARTER = re.compile(r"([0-9]{4})-T([1-4])")
 HUNDRED = Decimal(100)
 
 
@@ -52,18 +54,29 @@ class Period:
 
 
 def parse_period(code: str, periodicity: str) -> Period:
-    month, quarter = _MONTH.match(code), _QUARTER.match(code)
+    """``code`` as the account's periodicity writes a period (ASCII digits only: the period's
+    code is its identity), of a year the rules cover."""
+    month, quarter = _MONTH.fullmatch(code), _QUARTER.fullmatch(code)
     if periodicity == "monthly":
         if month is None:
             raise ComputationInputInvalid(
-                "Vous déclarez chaque mois : la période s'écrit AAAA-MM (ex. 2026-03)."
+                "Vous déclarez chaque mois : la période s'écrit AAAA-MM (ex. 2026-03).",
+                field="period",
             )
-        return Period(code, int(month[1]), int(month[2]), 1)
-    if quarter is None:
+        period = Period(code, int(month[1]), int(month[2]), 1)
+    elif quarter is None:
         raise ComputationInputInvalid(
-            "Vous déclarez chaque trimestre : la période s'écrit AAAA-TN (ex. 2026-T1)."
+            "Vous déclarez chaque trimestre : la période s'écrit AAAA-TN (ex. 2026-T1).",
+            field="period",
         )
-    return Period(code, int(quarter[1]), 3 * int(quarter[2]) - 2, 3)
+    else:
+        period = Period(code, int(quarter[1]), 3 * int(quarter[2]) - 2, 3)
+    if period.year not in YEARS:
+        raise ComputationInputInvalid(
+            f"L'année {period.year} n'est pas couverte : les années connues sont {known_years()}.",
+            field="period",
+        )
+    return period
 
 
 @dataclass(frozen=True)
@@ -84,7 +97,11 @@ def check_declarable(period: Period, declared: Iterable[str], closed_on: date | 
     if any(code == period.code for code in declared):
         raise PeriodAlreadyDeclared(period.code)
     if closed_on is not None and period.first_day > closed_on:
-        raise ComputationInputInvalid(f"Le compte est fermé depuis le {closed_on.isoformat()}.")
+        raise ComputationInputInvalid(
+            f"Le compte est fermé depuis le {day(closed_on)} : la période {period.code} "
+            "commence après.",
+            field="period",
+        )
 
 
 def declare_turnover(
@@ -101,7 +118,8 @@ def declare_turnover(
     if period.last_day >= today:
         raise ComputationInputInvalid(
             f"La période {period.code} n'est pas terminée : déclarez-la à partir du "
-            f"{date.fromordinal(period.last_day.toordinal() + 1).isoformat()}."
+            f"{day(period.last_day + timedelta(days=1))}.",
+            field="period",
         )
     c = constants(period.year)
     ca = euro(max(Decimal(0), turnover))

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from servicekit.french import day
+
 
 class CotisationsError(Exception):
     """Base of the cotisations domain's refusals."""
@@ -18,7 +20,25 @@ class CotisationsError(Exception):
 
 class ComputationInputInvalid(CotisationsError):
     """What is asked is missing or outside what the rules cover or allow (a year not covered,
-    an unknown activity, a period badly written, a change the account's terms refuse...)."""
+    an unknown activity, a period badly written, a change the account's terms refuse...).
+
+    ``field``, when the refusal is about one thing the caller sent: the name of the command's
+    attribute (``year``, ``period``...), which is also the field of the request's body."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class EstimateYearNotOpen(ComputationInputInvalid):
+    """An income estimate is of one year at a time (docs/rules.md §6.4): ``estimable_year``
+    on the day asked; ``opens_on``, when the year asked is the next one, the day it can be
+    estimated."""
+
+    def __init__(self, message: str, estimable_year: int, opens_on: date | None = None) -> None:
+        super().__init__(message, field="year")
+        self.estimable_year = estimable_year
+        self.opens_on = opens_on
 
 
 class AccountNotFound(CotisationsError):
@@ -46,8 +66,8 @@ class EstimateLocked(FunctionLocked):
 
     def __init__(self, unlocks_on: date) -> None:
         super().__init__(
-            f"Une estimation a déjà été faite ce mois-ci ; la prochaine est possible "
-            f"à partir du {unlocks_on.isoformat()}.",
+            "Une estimation a été transmise il y a moins d'un mois ; la prochaine est "
+            f"possible à partir du {day(unlocks_on)}.",
             unlocks_on,
         )
 
@@ -58,7 +78,7 @@ class DebitDayLocked(FunctionLocked):
     def __init__(self, unlocks_on: date) -> None:
         super().__init__(
             "Le jour de prélèvement a déjà changé cette année ; un nouveau changement est "
-            f"possible à partir du {unlocks_on.isoformat()}.",
+            f"possible à partir du {day(unlocks_on)}.",
             unlocks_on,
         )
 

@@ -1,8 +1,13 @@
-"""The constants of each year, in one table: a new year is a data change (docs/rules.md §2)."""
+"""The constants of each year, in one table: a new year is a data change (docs/rules.md §2).
+
+A year whose values are not published yet is ``provisional``: it carries the latest published
+year's values, so that its provisional échéancier exists from the day it can be estimated
+(docs/rules.md §6.4); its row is replaced when the values are published.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal as D
 
 from cotisations.domain.errors import ComputationInputInvalid
@@ -21,6 +26,8 @@ class YearConstants:
     micro_acre_coefficient: D
     micro_acre_bnc_decimals: int
     micro_repartition: dict[str, dict[str, D]]
+    provisional: bool = False
+    """The year's values are not published yet: those of the year before are carried."""
 
 
 _REPARTITION_BIC_2025 = {
@@ -88,6 +95,10 @@ YEARS: dict[int, YearConstants] = {
         },
     ),
 }
+# 2027: the PASS, the SMIC and the rates of 2027 are not in the model yet. Its provisional
+# contributions (an estimate made from late 2026, the échéancier of January 2027) are computed
+# on 2026's values until they are, and regularised on the definitive income as every year.
+YEARS[2027] = replace(YEARS[2026], year=2027, provisional=True)
 
 # Rates that do not change between the years covered (percent).
 CFP_INDEPENDANT = {"artisan": D("0.29"), "commercant": D("0.25"), "liberal": D("0.25")}
@@ -99,11 +110,17 @@ TFC_MICRO = {("vente", "commerciale"): D("0.015"), ("services_bic", "commerciale
              ("bnc", "liberale"): D(0)}  # fmt: skip
 
 
+def known_years() -> str:
+    """The years covered, as a sentence says them: « 2025, 2026 ou 2027 »."""
+    years = [str(y) for y in sorted(YEARS)]
+    return years[0] if len(years) == 1 else f"{', '.join(years[:-1])} ou {years[-1]}"
+
+
 def constants(year: int) -> YearConstants:
     try:
         return YEARS[year]
     except KeyError:
-        known = ", ".join(str(y) for y in sorted(YEARS))
         raise ComputationInputInvalid(
-            f"L'année {year} n'est pas couverte (années connues : {known})."
+            f"L'année {year} n'est pas couverte : les années connues sont {known_years()}.",
+            field="year",
         ) from None

@@ -14,6 +14,20 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+ESTIMATE_NOTICE = timedelta(days=15)
+
+
+def rectifiable(due_date: date, requested_on: date) -> bool:
+    """An estimate rectifies the instalments due at least 15 days after the request."""
+    return due_date - requested_on >= ESTIMATE_NOTICE
+
+
+def next_year_estimable_from(last_due_date: date) -> date:
+    """The first day the year's last instalment is no longer rectifiable (it falls within the
+    15 days' notice): from that day on, an income estimate is of the next year."""
+    return last_due_date - ESTIMATE_NOTICE + timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class EstimateLock:
     """After each income estimate the function is blocked for one month on that account."""

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from cotisations.domain.calendar import next_working_day
 from cotisations.domain.errors import ComputationInputInvalid
+from cotisations.domain.rules import rectifiable
 
 QUARTERLY_DUE = ((2, 5), (5, 5), (8, 5), (11, 5))
 CENT = Decimal("0.01")
@@ -73,7 +74,7 @@ def revise(current: list[Instalment], new_amount: Decimal, requested_on: date) -
     """The échéancier rectificatif after an estimate: instalments due at least 15 days after
     the request are replaced so that kept + remaining == the new annual amount exactly; what
     the kept instalments already exceed it by is a credit."""
-    later = [i for i in current if (i.due_date - requested_on).days >= 15]
+    later = [i for i in current if rectifiable(i.due_date, requested_on)]
     if not later:
         raise ComputationInputInvalid("Aucune échéance de l'année ne reste à rectifier.")
     kept = [i for i in current if i not in later]

@@ -14,6 +14,7 @@ from servicekit.http import create_http_app
 from cotisations.bootstrap import CotisationsApp
 from cotisations.domain import commands
 from cotisations.entrypoints.http_declarations import declarations_router
+from cotisations.entrypoints.http_inputs import Year
 from cotisations.entrypoints.http_schemas import (
     AccountRead,
     DebtRead,
@@ -25,7 +26,20 @@ from cotisations.entrypoints.http_schemas import (
     RegularisationRead,
     ScheduledInstalmentRead,
 )
-from cotisations.entrypoints.problems import call
+from cotisations.entrypoints.problems import (
+    INTERNAL,
+    INVALID,
+    KEY_IN_USE,
+    KEY_REUSED,
+    NOT_FOUND,
+    TOO_LARGE,
+    UNAUTHORIZED,
+    answers,
+    call,
+    install_validation_answer,
+    problem_json,
+    right,
+)
 from cotisations.service_layer.handlers import EstimateResult
 from cotisations.service_layer.queries import AccountView
 
@@ -119,14 +133,39 @@ def _router(app: CotisationsApp, verifier: TokenVerifier) -> APIRouter:
         "/{affiliate_id}",
         response_model=AccountRead,
         summary="Consulter les données du compte : cotisations de l'année et échéancier",
-        responses={401: {}, 403: {}, 404: {}, 422: {}},
+        responses=answers(
+            {
+                401: UNAUTHORIZED,
+                403: right("read"),
+                404: NOT_FOUND,
+                422: f"{INVALID} : une année que les règles ne couvrent pas.",
+                500: INTERNAL,
+            }
+        ),
     )
     async def read(
         affiliate_id: str,
         who: Annotated[Principal, Depends(principal)],
-        year: Annotated[int | None, Query(ge=2025, le=2026)] = None,
+        year: Annotated[
+            Year | None,
+            Query(description="L'année affichée (par défaut l'année en cours)", examples=[2026]),
+        ] = None,
     ) -> AccountRead:
         return _account_read(await call(app.queries, commands.ReadAccount(who, affiliate_id, year)))
+
+    estimate_answers = answers(
+        {
+            401: UNAUTHORIZED,
+            403: right("declare"),
+            404: NOT_FOUND,
+            409: "`estimate-locked` : une estimation a été transmise il y a moins d'un mois "
+            f"(`unlocks_on`) ; {KEY_IN_USE}",
+            413: TOO_LARGE,
+            422: f"{INVALID} : une année qui ne peut pas être estimée aujourd'hui "
+            f"(`estimable_year`, `opens_on`), un compte de micro-entrepreneur ; {KEY_REUSED}",
+            500: INTERNAL,
+        }
+    )
 
     async def _estimate(
         affiliate_id: str, body: EstimateCreate, who: Principal, applying: bool
@@ -143,7 +182,7 @@ def _router(app: CotisationsApp, verifier: TokenVerifier) -> APIRouter:
         "/{affiliate_id}/estimates/preview",
         response_model=EstimateRead,
         summary="Aperçu d'une estimation de revenu : nouvelles échéances, date d'effet",
-        responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}},
+        responses=estimate_answers,
     )
     async def preview(
         affiliate_id: str, body: EstimateCreate, who: Annotated[Principal, Depends(principal)]
@@ -155,7 +194,7 @@ def _router(app: CotisationsApp, verifier: TokenVerifier) -> APIRouter:
         response_model=EstimateRead,
         status_code=201,
         summary="Transmettre une estimation de revenu : échéancier rectificatif immédiat",
-        responses={401: {}, 403: {}, 404: {}, 409: {"description": "locked until a date"}, 422: {}},
+        responses=estimate_answers,
     )
     async def apply(
         affiliate_id: str, body: EstimateCreate, who: Annotated[Principal, Depends(principal)]
@@ -168,7 +207,7 @@ def _router(app: CotisationsApp, verifier: TokenVerifier) -> APIRouter:
 def create_app(app: CotisationsApp, verifier: TokenVerifier | None = None) -> FastAPI:
     verifier = verifier or TokenVerifier(http_jwks_fetcher(app.settings.jwks_url))
 
-    return create_http_app(
+    api = create_http_app(
         service="cotisations",
         title="cotisations — Mon compte",
         description="Le compte cotisant : cotisations, échéancier, accès des cabinets mandatés.",
@@ -181,3 +220,6 @@ def create_app(app: CotisationsApp, verifier: TokenVerifier | None = None) -> Fa
         lifespan=app.runtime.api_lifespan(),
         idempotency=app.runtime.idempotency(),
     )
+    install_validation_answer(api)
+    problem_json(api)
+    return api

@@ -25,7 +25,18 @@ from cotisations.entrypoints.http_schemas import (
     TurnoverDeclare,
     TurnoverDeclaredRead,
 )
-from cotisations.entrypoints.problems import call
+from cotisations.entrypoints.problems import (
+    INTERNAL,
+    INVALID,
+    KEY_IN_USE,
+    KEY_REUSED,
+    NOT_FOUND,
+    TOO_LARGE,
+    UNAUTHORIZED,
+    answers,
+    call,
+    right,
+)
 from cotisations.service_layer.handlers import IncomeResult, TermsResult
 
 
@@ -42,7 +53,19 @@ def declarations_router(app: CotisationsApp, verifier: TokenVerifier) -> APIRout
         response_model=IncomeDeclaredRead,
         status_code=201,
         summary="Déclarer le revenu définitif d'une année terminée : régularisation",
-        responses={401: {}, 403: {}, 404: {}, 409: {"description": "already declared"}, 422: {}},
+        responses=answers(
+            {
+                401: UNAUTHORIZED,
+                403: right("declare"),
+                404: NOT_FOUND,
+                409: f"`income-already-declared` : le revenu définitif de l'année est déjà "
+                f"déclaré ; {KEY_IN_USE}",
+                413: TOO_LARGE,
+                422: f"{INVALID} : une année non terminée, d'avant le compte ou non couverte, "
+                f"un compte de micro-entrepreneur ; {KEY_REUSED}",
+                500: INTERNAL,
+            }
+        ),
     )
     async def declare_income(
         affiliate_id: str, body: IncomeDeclare, who: Annotated[Principal, Depends(principal)]
@@ -66,7 +89,19 @@ def declarations_router(app: CotisationsApp, verifier: TokenVerifier) -> APIRout
         response_model=TurnoverDeclaredRead,
         status_code=201,
         summary="Déclarer le chiffre d'affaires d'un mois ou d'un trimestre (micro-entrepreneur)",
-        responses={401: {}, 403: {}, 404: {}, 409: {"description": "already declared"}, 422: {}},
+        responses=answers(
+            {
+                401: UNAUTHORIZED,
+                403: right("declare"),
+                404: NOT_FOUND,
+                409: f"`period-already-declared` : la période est déjà déclarée ; {KEY_IN_USE}",
+                413: TOO_LARGE,
+                422: f"{INVALID} : une période mal écrite pour la périodicité du compte, pas "
+                f"terminée, non couverte ou après la fermeture du compte, un compte qui n'est "
+                f"pas de micro-entrepreneur ; {KEY_REUSED}",
+                500: INTERNAL,
+            }
+        ),
     )
     async def declare_turnover(
         affiliate_id: str, body: TurnoverDeclare, who: Annotated[Principal, Depends(principal)]
@@ -93,7 +128,16 @@ def declarations_router(app: CotisationsApp, verifier: TokenVerifier) -> APIRout
         "/{affiliate_id}/periodicity",
         response_model=TermsRead,
         summary="Changer de périodicité (mensuelle ↔ trimestrielle), à 30 jours au moins",
-        responses={401: {}, 403: {}, 404: {}, 422: {}},
+        responses=answers(
+            {
+                401: UNAUTHORIZED,
+                403: right("pay"),
+                404: NOT_FOUND,
+                413: TOO_LARGE,
+                422: f"{INVALID} : c'est déjà la périodicité du compte.",
+                500: INTERNAL,
+            }
+        ),
     )
     async def change_periodicity(
         affiliate_id: str, body: PeriodicityChange, who: Annotated[Principal, Depends(principal)]
@@ -105,7 +149,17 @@ def declarations_router(app: CotisationsApp, verifier: TokenVerifier) -> APIRout
         "/{affiliate_id}/debit-day",
         response_model=TermsRead,
         summary="Changer le jour de prélèvement (5 ↔ 20), une fois par année civile",
-        responses={401: {}, 403: {}, 404: {}, 409: {"description": "once a year"}, 422: {}},
+        responses=answers(
+            {
+                401: UNAUTHORIZED,
+                403: right("pay"),
+                404: NOT_FOUND,
+                409: "`debit-day-locked` : déjà changé cette année civile (`unlocks_on`).",
+                413: TOO_LARGE,
+                422: f"{INVALID} : un compte trimestriel, déjà ce jour-là, ni le 5 ni le 20.",
+                500: INTERNAL,
+            }
+        ),
     )
     async def change_debit_day(
         affiliate_id: str, body: DebitDayChange, who: Annotated[Principal, Depends(principal)]
@@ -117,7 +171,15 @@ def declarations_router(app: CotisationsApp, verifier: TokenVerifier) -> APIRout
         "/{affiliate_id}/career",
         response_model=CareerRead,
         summary="Relevé de carrière : trimestres validés par année (l'assuré seul)",
-        responses={401: {}, 403: {"description": "not the assuré"}, 404: {}},
+        responses=answers(
+            {
+                401: UNAUTHORIZED,
+                403: "`career-assure-only` : le relevé de carrière n'est visible que de "
+                "l'assuré (ni d'un cabinet, ni d'un agent).",
+                404: NOT_FOUND,
+                500: INTERNAL,
+            }
+        ),
     )
     async def career(
         affiliate_id: str, who: Annotated[Principal, Depends(principal)]

@@ -1,14 +1,26 @@
-"""The bodies of cotisations' HTTP API: amounts as decimal strings (EUR), dates ISO 8601."""
+"""The bodies of cotisations' HTTP API: amounts as decimal strings (EUR), dates ISO 8601.
+
+What a person sends is read by the types of ``http_inputs`` (refusals in French, naming the
+field); which year or period the account allows is the domain's to say.
+"""
 
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-Money = Annotated[
-    Decimal,
-    Field(ge=Decimal(-10_000_000), le=Decimal(100_000_000), decimal_places=2),
+from cotisations.entrypoints.http_inputs import DebitDay, Period, Periodicity, Year, amount
+
+LOWEST, HIGHEST = Decimal(-10_000_000), Decimal(100_000_000)
+EstimatedIncome = Annotated[
+    Decimal, BeforeValidator(amount("Le revenu estimé", LOWEST, HIGHEST, "42000.00"))
+]
+DefinitiveIncome = Annotated[
+    Decimal, BeforeValidator(amount("Le revenu définitif", LOWEST, HIGHEST, "52000.00"))
+]
+Turnover = Annotated[
+    Decimal, BeforeValidator(amount("Le chiffre d'affaires", Decimal(0), HIGHEST, "2001.40"))
 ]
 
 
@@ -77,13 +89,15 @@ class AccountRead(BaseModel):
 class EstimateCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    year: int = Field(ge=2025, le=2026, examples=[2026])
-    income: Decimal = Field(
-        ge=Decimal(-10_000_000),
-        le=Decimal(100_000_000),
-        decimal_places=2,
+    year: Year = Field(
+        examples=[2026],
+        description="L'année estimée : l'année en cours tant qu'une de ses échéances tombe à "
+        "15 jours ou plus ; à partir du jour où sa dernière échéance est à moins de 15 jours, "
+        "l'année suivante.",
+    )
+    income: EstimatedIncome = Field(
         examples=["42000.00"],
-        description="Revenu professionnel estimé (indépendant) ou chiffre d'affaires (micro).",
+        description="Revenu professionnel estimé, en euros (négatif : un déficit).",
     )
 
 
@@ -102,30 +116,36 @@ class EstimateRead(BaseModel):
 class IncomeDeclare(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    year: int = Field(ge=2025, le=2026, examples=[2025])
-    income: Money = Field(examples=["52000.00"], description="Revenu professionnel définitif.")
+    year: Year = Field(examples=[2025], description="Une année terminée.")
+    income: DefinitiveIncome = Field(
+        examples=["52000.00"],
+        description="Revenu professionnel définitif, en euros (négatif : un déficit).",
+    )
 
 
 class TurnoverDeclare(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    period: str = Field(
+    period: Period = Field(
         examples=["2026-03", "2026-T1"],
-        description="Un mois (AAAA-MM) ou un trimestre (AAAA-TN), selon la périodicité.",
+        description="Un mois (AAAA-MM, ou MM/AAAA) ou un trimestre (AAAA-TN, ou TN AAAA), "
+        "selon la périodicité.",
     )
-    turnover: Money = Field(examples=["2001.40"], description="Chiffre d'affaires encaissé.")
+    turnover: Turnover = Field(
+        examples=["2001.40"], description="Chiffre d'affaires encaissé, en euros."
+    )
 
 
 class PeriodicityChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    periodicity: Literal["monthly", "quarterly"]
+    periodicity: Periodicity = Field(description="monthly (mensuelle) ou quarterly (trimestrielle)")
 
 
 class DebitDayChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    debit_day: Literal[5, 20]
+    debit_day: DebitDay = Field(description="Le 5 ou le 20 du mois.")
 
 
 class InstalmentOut(BaseModel):
@@ -172,3 +192,33 @@ class CareerYearRead(BaseModel):
 class CareerRead(BaseModel):
     affiliate_id: str
     years: list[CareerYearRead]
+
+
+class FieldErrorRead(BaseModel):
+    field: str | None = Field(description="the field of the request, as sent (``year``…)")
+    code: str
+    message: str = Field(description="in French")
+
+
+class ProblemRead(BaseModel):
+    """An RFC 9457 problem document (``application/problem+json``), its detail in French."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["https://mon-compte.example/problems/estimate-locked"])
+    title: str
+    status: int
+    detail: str = Field(description="what happened, in French")
+    instance: str | None = None
+    errors: list[FieldErrorRead] | None = Field(
+        default=None, description="422: the fields refused, each with its French message"
+    )
+    unlocks_on: date | None = Field(
+        default=None, description="409 `estimate-locked`, `debit-day-locked`: when it opens"
+    )
+    estimable_year: int | None = Field(
+        default=None, description="422 on an estimate of another year: the one that may be"
+    )
+    opens_on: date | None = Field(
+        default=None, description="422 on an estimate of next year too early: from when"
+    )

@@ -11,7 +11,7 @@ from servicekit.auth import Principal, Right
 from servicekit.clock import Clock
 
 from cotisations.domain import commands
-from cotisations.domain.account import ContributionAccount, Estimate
+from cotisations.domain.account import ContributionAccount, Estimate, plausible_affiliate_id
 from cotisations.domain.declarations import PeriodDeclaration
 from cotisations.domain.errors import AccountNotFound
 from cotisations.domain.events import Requester
@@ -53,7 +53,10 @@ async def account_with(
     principal: Principal, affiliate_id: str, uow: CotisationsUnitOfWork, right: Right
 ) -> ContributionAccount:
     """Inside an open unit of work: the account once ``principal`` may act with ``right``
-    (delegated access answers 404 or 403 otherwise)."""
+    (delegated access answers 404 or 403 otherwise). An id no affilié can have (a control
+    character, too long) is not looked for: no such account."""
+    if not plausible_affiliate_id(affiliate_id):
+        raise AccountNotFound
     await uow.access.require(principal, affiliate_id, right)
     account = await uow.accounts.get(affiliate_id)
     if account is None:

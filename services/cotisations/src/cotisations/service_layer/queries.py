@@ -11,6 +11,7 @@ from cotisations.domain import commands
 from cotisations.domain.account import ContributionAccount
 from cotisations.domain.career import CareerYear
 from cotisations.domain.errors import CareerAssureOnly
+from cotisations.domain.rates import constants
 from cotisations.domain.schedule import Instalment
 from cotisations.service_layer.handlers import Dependencies, EstimateResult, account_with
 from cotisations.service_layer.ports import CotisationsUnitOfWork
@@ -34,6 +35,7 @@ async def read_account(
         account = await account_with(cmd.principal, cmd.affiliate_id, uow, "read")
     today = deps.clock.now().date()
     year = cmd.year or today.year
+    constants(year)  # a year the rules cover, or the refusal names those they do
     return AccountView(account, year, today, account.year_lines(year), account.schedule(year))
 
 
