@@ -228,6 +228,12 @@ _COMMON = {
 }
 
 
+def _fastapis_own(response: dict[str, Any]) -> bool:
+    """FastAPI's automatic 422, which describes its default body, not the problem answered."""
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    return str(schema.get("$ref", "")).endswith("/HTTPValidationError")
+
+
 def _document_common_statuses(app: FastAPI) -> None:
     """Every operation declares what any route of the platform can answer: 422 when it takes
     parameters or a body, 413 with a body, 401 when it needs a token, 500; each a problem
@@ -263,8 +269,7 @@ def _document_common_statuses(app: FastAPI) -> None:
                     wanted.append("401")
                 for status in wanted:
                     current = operation["responses"].get(status)
-                    # FastAPI's own 422 describes its default body, not the problem we answer
-                    if current is None or not current.get("content") or status == "422":
+                    if current is None or not current.get("content") or _fastapis_own(current):
                         operation["responses"][status] = {
                             "description": (current or {}).get("description") or _COMMON[status],
                             "content": _PROBLEM,
@@ -311,7 +316,8 @@ def _document_idempotency(app: FastAPI, exclude: Sequence[str]) -> None:
                     "content": _PROBLEM,
                 },
             )
-            responses["422"] = {"description": _COMMON["422"], "content": _PROBLEM}
+            if "422" not in responses or _fastapis_own(responses["422"]):
+                responses["422"] = {"description": _COMMON["422"], "content": _PROBLEM}
         app.openapi_schema = schema
         return schema
 
