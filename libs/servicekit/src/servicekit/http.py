@@ -226,6 +226,15 @@ _COMMON = {
     "422": "Données invalides (le détail nomme chaque champ, en français)",
     "500": "Erreur inattendue",
 }
+_DECLARED = {
+    "400": "Requête mal formée",
+    "403": "Accès refusé : l'appelant n'a pas ce droit sur cette ressource",
+    "404": "Ressource introuvable (ou hors de la portée de l'appelant)",
+    "409": "Conflit avec l'état actuel de la ressource",
+    "410": "Ressource expirée",
+    "423": "Ressource verrouillée",
+    "429": "Trop de requêtes : réessayez plus tard",
+}
 
 
 def _fastapis_own(response: dict[str, Any]) -> bool:
@@ -267,6 +276,11 @@ def _document_common_statuses(app: FastAPI) -> None:
                     wanted.append("413")
                 if operation.get("security"):
                     wanted.append("401")
+                for status, declared in operation["responses"].items():
+                    if status in _DECLARED and not declared.get("content"):
+                        if declared.get("description") in (None, "", "Additional Response"):
+                            declared["description"] = _DECLARED[status]
+                        declared["content"] = _PROBLEM
                 for status in wanted:
                     current = operation["responses"].get(status)
                     if current is None or not current.get("content") or _fastapis_own(current):

@@ -58,7 +58,14 @@ def _read(u: Account) -> CabinetUserRead:
 
 
 def cabinet_router(app: IdentityApp, principal: PrincipalDependency) -> APIRouter:
-    router = APIRouter(prefix="/v1/cabinets/{cabinet_id}/users", tags=["cabinets"])
+    router = APIRouter(
+        prefix="/v1/cabinets/{cabinet_id}/users",
+        tags=["cabinets"],
+        responses={
+            403: {"description": "Le droit « admin » du cabinet est nécessaire"},
+            404: {"description": "Cabinet ou utilisateur introuvable"},
+        },
+    )
 
     async def administrator(
         cabinet_id: str, who: Annotated[Principal, Depends(principal)]

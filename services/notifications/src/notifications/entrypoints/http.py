@@ -38,7 +38,11 @@ def _read(d: Delivery) -> DeliveryRead:
 
 
 def _router(app: NotificationsApp, verifier: TokenVerifier) -> APIRouter:
-    router = APIRouter(prefix="/v1/operator", tags=["operator"])
+    router = APIRouter(
+        prefix="/v1/operator",
+        tags=["operator"],
+        responses={403: {"description": "Réservé aux agents (actor-not-allowed)"}},
+    )
     principal = bearer_principal(verifier)
 
     async def agent(p: Annotated[Principal, Depends(principal)]) -> Principal:
