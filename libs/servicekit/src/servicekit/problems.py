@@ -193,12 +193,17 @@ _FIELD_MESSAGES = {
 }
 
 
+def _in_french(value: str) -> str:
+    """Pydantic lists expected values as "'a', 'b' or 'c'": the last link said in French."""
+    return value.replace("' or '", "' ou '")
+
+
 def _french(code: str, context: dict[str, Any], fallback: str) -> str:
     template = _FIELD_MESSAGES.get(code)
     if template is None:
         return "Valeur invalide." if fallback.isascii() else fallback
     try:
-        return template.format(**{k: str(v) for k, v in context.items()})
+        return template.format(**{k: _in_french(str(v)) for k, v in context.items()})
     except (KeyError, IndexError):
         return template.split(" (", 1)[0].rstrip(".") + "."
 

@@ -149,7 +149,7 @@ async def test_health_live_answers() -> None:
         (
             {"amount": "1", "born": "1979-03-14", "kind": "boulanger"},
             "kind",
-            "Ce champ doit valoir l'une des valeurs : 'artisan' or 'commercant'.",
+            "Ce champ doit valoir l'une des valeurs : 'artisan' ou 'commercant'.",
         ),
     ],
 )
