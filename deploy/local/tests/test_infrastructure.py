@@ -4,6 +4,7 @@ Kafka broker by its PID; and the broker has every topic of the catalogue."""
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -66,3 +67,20 @@ def test_a_broker_gets_the_catalogue_topics_and_stops_by_its_pid(tmp_path: Path)
     assert pid is not None
     assert not alive(pid)
     assert broker.pid() is None
+
+
+def test_the_summary_of_make_up_aligns_every_address_whatever_the_process_name() -> None:
+    from types import SimpleNamespace
+
+    from devstack.stack import StackInfo, summary
+
+    processes = [
+        SimpleNamespace(name="smtp-catcher", url="smtp://127.0.0.1:1025"),
+        SimpleNamespace(name="notifications-worker", url="http://127.0.0.1:8112"),
+        SimpleNamespace(name="identity-api", url="http://127.0.0.1:8101"),
+    ]
+    text = summary(StackInfo(Path("/x/var"), "127.0.0.1:9092", processes), 3)  # type: ignore[arg-type]
+    rows = [line for line in text.splitlines() if line.startswith("  ")]
+    columns = {re.match(r"  \S+(?: \S+)?\s+", line).end() for line in rows}  # type: ignore[union-attr]
+    assert len(rows) == 6, text
+    assert len(columns) == 1, text

@@ -137,23 +137,26 @@ def prepare_tests(root: Path) -> None:
 
 
 def summary(info: StackInfo, seconds: float) -> str:
-    lines = [f"Mon compte is up in {seconds:.0f} s.", "", f"  Kafka            {info.kafka}"]
+    width = max([len("SMTP catcher")] + [len(item.name) for item in info.processes])
+
+    def row(label: str, text: str) -> str:
+        return f"  {label:<{width}}  {text}"
+
+    lines = [f"Mon compte is up in {seconds:.0f} s.", "", row("Kafka", info.kafka)]
     for item in info.processes:
         if item.name == "smtp-catcher":
-            lines.append(f"  SMTP catcher     {item.url}  (mails in {info.var / 'mail'})")
+            lines.append(row("SMTP catcher", f"{item.url}  (mails in {info.var / 'mail'})"))
         elif item.name == "lagwatch":
-            lines.append(
-                f"  Lag watch        {item.url}/alerts  (consumer lag)  {item.url}/metrics"
-            )
+            lines.append(row("Lag watch", f"{item.url}/alerts  (consumer lag)  {item.url}/metrics"))
         elif item.name.endswith("-api"):
-            lines.append(f"  {item.name:<16} {item.url}/docs  (OpenAPI)  {item.url}/metrics")
+            lines.append(row(item.name, f"{item.url}/docs  (OpenAPI)  {item.url}/metrics"))
         else:
             lines.append(
-                f"  {item.name:<16} {item.url}/docs/asyncapi  (AsyncAPI)  {item.url}/metrics"
+                row(item.name, f"{item.url}/docs/asyncapi  (AsyncAPI)  {item.url}/metrics")
             )
     lines += [
-        f"  Letters          {info.var / 'letters'}",
-        f"  Logs             {info.var / 'log'}",
+        row("Letters", str(info.var / "letters")),
+        row("Logs", str(info.var / "log")),
         "",
         "Try it: make demo  —  stop everything: make down",
     ]
