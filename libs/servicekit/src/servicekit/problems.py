@@ -7,6 +7,7 @@ unexpected failures into ``application/problem+json`` answers.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -166,8 +167,8 @@ _FIELD_MESSAGES = {
     "less_than": "Ce champ doit être inférieur à {lt}.",
     "less_than_equal": "Ce champ doit être inférieur ou égal à {le}.",
     "multiple_of": "Ce champ doit être un multiple de {multiple_of}.",
-    "too_short": "Ce champ doit contenir au moins {min_length} élément(s).",
-    "too_long": "Ce champ doit contenir au plus {max_length} élément(s).",
+    "too_short": "Ce champ doit contenir au moins {min_length} éléments.",
+    "too_long": "Ce champ doit contenir au plus {max_length} éléments.",
     "literal_error": "Ce champ doit valoir l'une des valeurs : {expected}.",
     "enum": "Ce champ doit valoir l'une des valeurs : {expected}.",
     "date_type": "Ce champ doit être une date (AAAA-MM-JJ ou JJ/MM/AAAA).",
@@ -199,11 +200,14 @@ def _in_french(value: str) -> str:
 
 
 def _french(code: str, context: dict[str, Any], fallback: str) -> str:
+    if code == "string_too_short" and str(context.get("min_length")) == "1":
+        return "Ce champ ne peut pas être vide."
     template = _FIELD_MESSAGES.get(code)
     if template is None:
         return "Valeur invalide." if fallback.isascii() else fallback
     try:
-        return template.format(**{k: _in_french(str(v)) for k, v in context.items()})
+        message = template.format(**{k: _in_french(str(v)) for k, v in context.items()})
+        return re.sub(r"\b([01]) (caractère|élément)s\b", r"\1 \2", message)
     except (KeyError, IndexError):
         return template.split(" (", 1)[0].rstrip(".") + "."
 

@@ -202,3 +202,24 @@ async def test_an_unreadable_body_is_refused_in_french(raw: bytes) -> None:
     assert "error parsing" not in detail
     assert "Input should" not in detail
     assert any(word in detail for word in ("illisible", "caractères", "JSON")), detail
+
+
+def test_lengths_are_said_as_french_grammar_wants() -> None:
+    from pydantic import ValidationError
+    from servicekit.problems import field_errors
+
+    class Lengths(BaseModel):
+        key: str = Field(min_length=1)
+        code: str = Field(max_length=1)
+        rights: list[str] = Field(min_length=1)
+        words: list[str] = Field(max_length=3)
+
+    with pytest.raises(ValidationError) as caught:
+        Lengths(key="", code="ab", rights=[], words=["a", "b", "c", "d"])
+    messages = {e["field"]: e["message"] for e in field_errors(caught.value.errors())}
+    assert messages == {
+        "key": "Ce champ ne peut pas être vide.",
+        "code": "Ce champ est trop long (au plus 1 caractère).",
+        "rights": "Ce champ doit contenir au moins 1 élément.",
+        "words": "Ce champ doit contenir au plus 3 éléments.",
+    }
