@@ -40,6 +40,7 @@ class FakeDeliveries:
     def __init__(self, store: dict[str, Delivery], claimed: dict[str, datetime]) -> None:
         self.store = store
         self.claimed = claimed
+        self.pages_read = 0
 
     async def add_if_absent(self, delivery: Delivery) -> bool:
         if any(d.key == delivery.key for d in self.store.values()):
@@ -75,14 +76,22 @@ class FakeDeliveries:
             self.claimed[d.id] = now
         return read
 
-    async def letters_in_transit(self, limit: int) -> list[Delivery]:
-        return [
-            copy.deepcopy(d)
-            for d in self.store.values()
-            if d.channel == "letter"
-            and d.state == "sent"
-            and d.letter_status in ("queued", "printed")
-        ][:limit]
+    async def letters_in_transit(
+        self, limit: int, after: tuple[datetime, str] | None = None
+    ) -> list[Delivery]:
+        self.pages_read += 1
+        in_transit = sorted(
+            (
+                d
+                for d in self.store.values()
+                if d.channel == "letter"
+                and d.state == "sent"
+                and d.letter_status in ("queued", "printed")
+                and (after is None or (d.created_at, d.id) > after)
+            ),
+            key=lambda d: (d.created_at, d.id),
+        )
+        return [copy.deepcopy(d) for d in in_transit[:limit]]
 
     async def list_by_state(self, state: str, limit: int) -> list[Delivery]:
         return [copy.deepcopy(d) for d in self.store.values() if d.state == state][:limit]
@@ -205,8 +214,8 @@ class FakeNotifications:
         attempted: int = await self.bus.handle(commands.DispatchDue())
         return attempted
 
-    async def track_letters(self) -> int:
-        changed: int = await self.bus.handle(commands.TrackLetters())
+    async def track_letters(self, page_size: int = 100) -> int:
+        changed: int = await self.bus.handle(commands.TrackLetters(page_size=page_size))
         return changed
 
     @property

@@ -121,3 +121,27 @@ async def test_an_older_registry_event_does_not_overwrite_a_newer_address() -> N
     contact = await app.uow.affiliates.get("aff-1")
     assert contact is not None
     assert contact.email == "jean@dupont.fr"
+
+
+async def test_every_letter_in_transit_is_tracked_however_many_pages_they_fill() -> None:
+    app = FakeNotifications()  # the echo renderer: 250 letters, no PDF needed
+    letters = app.letters
+    await app.record_affiliate(incoming(affiliate()))
+    key_issued = next(p for p in SAMPLE_PAYLOADS if p.event_type.endswith("key_issued.v1"))
+    for i in range(250):
+        await app.plan(incoming(key_issued))
+        if i % 7 == 0:  # most planned at the same instant: the id breaks the tie
+            app.clock.advance(timedelta(seconds=1))
+    while await app.dispatch():
+        pass
+    assert len(letters.sent) == 250
+    for letter in letters.sent:
+        letters.statuses[letter.message_id] = "printed"
+    assert await app.track_letters() == 250  # three pages of the default 100
+    assert app.uow.deliveries.pages_read == 3
+    assert {d.letter_status for d in app.deliveries} == {"printed"}
+    for letter in letters.sent:
+        letters.statuses[letter.message_id] = "posted"
+    assert await app.track_letters(page_size=7) == 250
+    assert {d.letter_status for d in app.deliveries} == {"posted"}
+    assert await app.track_letters() == 0

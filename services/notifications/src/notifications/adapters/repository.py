@@ -148,20 +148,27 @@ class SqlAlchemyDeliveryRepository:
         )
         return [_to_delivery(row) for row in rows]
 
-    async def letters_in_transit(self, limit: int) -> list[Delivery]:
-        """Letters handed to the channel whose status can still change."""
-        rows = (
-            await self._session.execute(
-                select(deliveries)
-                .where(
-                    deliveries.c.channel == LETTER,
-                    deliveries.c.state == SENT,
-                    deliveries.c.letter_status.in_(IN_TRANSIT),
+    async def letters_in_transit(
+        self, limit: int, after: tuple[datetime, str] | None = None
+    ) -> list[Delivery]:
+        """One page of the letters handed to the channel whose status can still change, oldest
+        first by (created_at, id); the next page starts ``after`` the last one read (keyset
+        pagination: every letter in transit is read, however many they are)."""
+        query = select(deliveries).where(
+            deliveries.c.channel == LETTER,
+            deliveries.c.state == SENT,
+            deliveries.c.letter_status.in_(IN_TRANSIT),
+        )
+        if after is not None:
+            created_at, delivery_id = after
+            query = query.where(
+                or_(
+                    deliveries.c.created_at > created_at,
+                    and_(deliveries.c.created_at == created_at, deliveries.c.id > delivery_id),
                 )
-                .order_by(deliveries.c.sent_at)
-                .limit(limit)
             )
-        ).all()
+        query = query.order_by(deliveries.c.created_at, deliveries.c.id).limit(limit)
+        rows = (await self._session.execute(query)).all()
         return [_to_delivery(row) for row in rows]
 
     async def list_by_state(self, state: str, limit: int) -> list[Delivery]:

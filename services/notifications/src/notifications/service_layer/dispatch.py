@@ -17,6 +17,7 @@ the other.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from servicekit.logging import get_logger
 
@@ -197,17 +198,23 @@ async def _send_one(
 async def track_letters(
     cmd: commands.TrackLetters, uow: NotificationsUnitOfWork, deps: Dependencies
 ) -> int:
-    """Ask the letter channel where letters in transit are; publish each change."""
-    async with uow:
-        letters = await uow.deliveries.letters_in_transit(cmd.limit)
+    """Ask the letter channel where every letter in transit is; publish each change. The
+    letters are read one page at a time, oldest first (keyset on (created_at, id)), until
+    none is left: however many are in transit, none stops being followed."""
     changed = 0
-    for delivery in letters:
-        if delivery.provider_ref is None:
-            continue
-        try:
-            status = await deps.letters.status(delivery.provider_ref)
-        except DeliveryFailed:
-            continue
-        if await record_letter_status(delivery, status, uow, deps):
-            changed += 1
-    return changed
+    after: tuple[datetime, str] | None = None
+    while True:
+        async with uow:
+            page = await uow.deliveries.letters_in_transit(cmd.page_size, after)
+        for delivery in page:
+            if delivery.provider_ref is None:
+                continue
+            try:
+                status = await deps.letters.status(delivery.provider_ref)
+            except DeliveryFailed:
+                continue
+            if await record_letter_status(delivery, status, uow, deps):
+                changed += 1
+        if len(page) < cmd.page_size:
+            return changed
+        after = (page[-1].created_at, page[-1].id)

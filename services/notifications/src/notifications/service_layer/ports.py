@@ -48,7 +48,12 @@ class DeliveryRepository(Protocol):
         self, now: datetime, limit: int, stale_before: datetime
     ) -> list[Delivery]: ...
     async def list_by_state(self, state: str, limit: int) -> list[Delivery]: ...
-    async def letters_in_transit(self, limit: int) -> list[Delivery]: ...
+    async def letters_in_transit(
+        self, limit: int, after: tuple[datetime, str] | None = None
+    ) -> list[Delivery]:
+        """One page of the letters in transit, oldest first by (created_at, id), after the
+        (created_at, id) given."""
+        ...
 
 
 class AffiliateDirectory(Protocol):
