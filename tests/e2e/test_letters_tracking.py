@@ -144,3 +144,48 @@ async def test_more_letters_in_transit_than_one_page_are_all_followed_until_post
             return set(statuses) == ids and set(statuses.values()) == {status}
 
         await eventually(all_moved, timeout_s=60, message=f"every letter {status}")
+
+
+async def test_a_key_reissued_while_its_first_letter_is_queued_takes_that_letter_back(
+    platform: RunningPlatform,
+) -> None:
+    affiliate_id = f"aff-{uuid.uuid4().hex[:8]}"
+    bootstrap = platform.cfg.kafka_bootstrap
+    [_, first_event] = await _publish_all(
+        bootstrap,
+        [
+            (_affiliate(affiliate_id), affiliate_id),
+            (_key_issued(platform, affiliate_id, "MND-R0001"), affiliate_id),
+        ],
+    )
+    letters = platform.cfg.var / "letters"
+
+    def manifests() -> dict[str, dict[str, object]]:
+        found: dict[str, dict[str, object]] = {}
+        for path in letters.glob("*.json"):
+            data = json.loads(path.read_text())
+            if str(data["reference"]).startswith("MND-R0001-"):
+                found[str(data["message_id"])] = data
+        return found
+
+    async def first_queued() -> dict[str, dict[str, object]]:
+        return manifests()
+
+    [first_id] = await eventually(first_queued, timeout_s=60, message="the first key letter")
+    await _publish_all(
+        bootstrap,
+        [(_key_issued(platform, affiliate_id, "MND-R0001", supersedes=first_event), affiliate_id)],
+    )
+
+    async def both() -> dict[str, dict[str, object]] | None:
+        found = manifests()
+        return found if len(found) == 2 and found[first_id]["status"] == "withdrawn" else None
+
+    found = await eventually(both, timeout_s=60, message="the first letter withdrawn")
+    [second_id] = set(found) - {first_id}
+    assert found[second_id]["status"] == "queued"
+    assert found[first_id]["reference"] != found[second_id]["reference"]
+    assert not (letters / f"{first_id}.pdf").exists()
+    assert (letters / f"{second_id}.pdf").exists()
+    statuses = _statuses(platform)
+    assert (statuses[first_id], statuses[second_id]) == ("withdrawn", "queued")

@@ -93,6 +93,13 @@ class FakeDeliveries:
         )
         return [copy.deepcopy(d) for d in in_transit[:limit]]
 
+    async def find(self, source_event_id: str, kind: str) -> list[Delivery]:
+        return [
+            copy.deepcopy(d)
+            for d in self.store.values()
+            if d.source_event_id == source_event_id and d.kind == kind
+        ]
+
     async def list_by_state(self, state: str, limit: int) -> list[Delivery]:
         return [copy.deepcopy(d) for d in self.store.values() if d.state == state][:limit]
 
@@ -142,6 +149,7 @@ class RecordingLetters:
     def __init__(self) -> None:
         self.sent: list[OutgoingLetter] = []
         self.statuses: dict[str, str] = {}
+        self.withdrawn: list[str] = []
 
     async def send(self, letter: OutgoingLetter) -> str:
         self.sent.append(letter)
@@ -153,6 +161,14 @@ class RecordingLetters:
 
     async def status(self, reference: str) -> str:
         return self.statuses[reference]
+
+    async def withdraw(self, reference: str) -> bool:
+        """Taken back while queued, as a print shop does; too late once printed."""
+        if self.statuses.get(reference) not in ("queued", "withdrawn"):
+            return False
+        self.statuses[reference] = "withdrawn"
+        self.withdrawn.append(reference)
+        return True
 
 
 class RecordingEmail:

@@ -65,3 +65,25 @@ async def test_letters_in_transit_are_read_page_by_page_every_one_once_oldest_fi
             read.extend(d.id for d in page)
             after = (page[-1].created_at, page[-1].id)
     assert read == [d.id for d in letters if d is not posted]
+
+
+async def test_a_letter_superseded_is_found_by_its_event_and_no_longer_in_transit(
+    app: NotificationsApp,
+) -> None:
+    letters = [_letter(i) for i in range(3)]
+    async with app.new_uow() as uow:
+        await uow.deliveries.add_all_if_absent(letters)
+        await uow.deliveries.save_all(letters)
+        await uow.commit()
+    async with app.new_uow() as uow:
+        [found] = await uow.deliveries.find("ev-1", "activation_key_letter")
+        assert await uow.deliveries.find("ev-1", "echeancier_rectificatif_letter") == []
+    found.supersede(START, taken_back=True)
+    async with app.new_uow() as uow:
+        await uow.deliveries.save(found)
+        await uow.commit()
+    async with app.new_uow() as uow:
+        in_transit = await uow.deliveries.letters_in_transit(10)
+        [stored] = await uow.deliveries.find("ev-1", "activation_key_letter")
+    assert [d.id for d in in_transit] == ["d-000", "d-002"]
+    assert stored.letter_status == "withdrawn"

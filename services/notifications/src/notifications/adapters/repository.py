@@ -171,6 +171,16 @@ class SqlAlchemyDeliveryRepository:
         rows = (await self._session.execute(query)).all()
         return [_to_delivery(row) for row in rows]
 
+    async def find(self, source_event_id: str, kind: str) -> list[Delivery]:
+        rows = (
+            await self._session.execute(
+                select(deliveries).where(
+                    deliveries.c.source_event_id == source_event_id, deliveries.c.kind == kind
+                )
+            )
+        ).all()
+        return [_to_delivery(row) for row in rows]
+
     async def list_by_state(self, state: str, limit: int) -> list[Delivery]:
         rows = (
             await self._session.execute(

@@ -19,6 +19,7 @@ from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
 from servicekit.messaging import IncomingEvent
 
+from notifications.domain.letters import letter_reference
 from notifications.domain.model import affiliate_recipient
 
 
@@ -100,11 +101,15 @@ def _cabinet_user_changed(event: IncomingEvent) -> list[PlannedDelivery]:
 
 
 def _key_issued(event: IncomingEvent) -> list[PlannedDelivery]:
+    """A key letter, with its own reference; a re-issued key's letter names the event of the
+    letter it replaces (``supersedes_event_id``), which the dispatcher withdraws first."""
     p = event.payload(mandates_v1.MandateKeyIssuedV1)
-    context = {
+    context: dict[str, Any] = {
         "cabinet_name": p.cabinet_name,
-        "reference": p.reference,
+        "reference": letter_reference(p.reference, event.envelope.id),
+        "mandate_reference": p.reference,
         "issued_on": p.issued_at.date().isoformat(),
+        "supersedes_event_id": p.supersedes_event_id,
     }
     return [
         PlannedDelivery(

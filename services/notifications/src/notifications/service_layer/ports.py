@@ -48,6 +48,10 @@ class DeliveryRepository(Protocol):
         self, now: datetime, limit: int, stale_before: datetime
     ) -> list[Delivery]: ...
     async def list_by_state(self, state: str, limit: int) -> list[Delivery]: ...
+    async def find(self, source_event_id: str, kind: str) -> list[Delivery]:
+        """The deliveries of one kind an event caused."""
+        ...
+
     async def letters_in_transit(
         self, limit: int, after: tuple[datetime, str] | None = None
     ) -> list[Delivery]:
@@ -119,6 +123,11 @@ class LetterChannel(Protocol):
 
     async def status(self, reference: str) -> str:
         """``queued``, ``printed``, ``posted`` or ``returned``."""
+        ...
+
+    async def withdraw(self, reference: str) -> bool:
+        """Take a letter back before it is printed: True if it was (it will never be
+        printed), False if it is too late (printed already). Raise ``DeliveryFailed``."""
         ...
 
 
