@@ -10,7 +10,7 @@ from typing import Any
 
 from notifications.bootstrap import HANDLERS, QUERIES
 from notifications.domain import commands
-from notifications.domain.directory import AffiliateContact
+from notifications.domain.directory import AffiliateContact, CabinetUser
 from notifications.domain.errors import DeliveryFailed
 from notifications.domain.model import PENDING, SENDING, Delivery, RetrySchedule
 from notifications.service_layer import consumers
@@ -120,6 +120,23 @@ class FakeDirectory:
             self.contacts[contact.affiliate_id] = contact
 
 
+class FakeCabinetUsers:
+    def __init__(self) -> None:
+        self.users: dict[str, CabinetUser] = {}
+
+    async def get(self, account_id: str) -> CabinetUser | None:
+        return self.users.get(account_id)
+
+    async def of_cabinet(self, cabinet_id: str) -> list[CabinetUser]:
+        return sorted(
+            (u for u in self.users.values() if u.cabinet_id == cabinet_id),
+            key=lambda u: u.account_id,
+        )
+
+    async def put(self, user: CabinetUser) -> None:
+        self.users[user.account_id] = user
+
+
 class FakeNotificationsUow(FakeUnitOfWorkBase):
     """Deliveries are shared across units of work (committed on write: enough for tests)."""
 
@@ -127,6 +144,7 @@ class FakeNotificationsUow(FakeUnitOfWorkBase):
         super().__init__()
         self.deliveries = FakeDeliveries({}, {})
         self.affiliates = FakeDirectory()
+        self.cabinet_users = FakeCabinetUsers()
 
 
 class EchoRenderer:

@@ -40,6 +40,14 @@ SAMPLES: dict[MessageKind, tuple[dict[str, Any], list[str]]] = {
         },
         ["Claire Martin", "Cabinet Martin", "token=abc_DEF-123", "17 janvier 2026 à 10 h 00"],
     ),
+    MessageKind.COLLABORATOR_JOINED: (
+        {
+            "display_name": "Claire Martin",
+            "cabinet_name": "Cabinet Martin",
+            "user_name": "Paul Leroy",
+        },
+        ["Claire Martin", "Paul Leroy", "Cabinet Martin", "administrateur"],
+    ),
     MessageKind.ASSURE_ACTIVATION: (
         {"display_name": "Jean Dupont", "link": LINK, "expires_at": "2026-01-17T09:00:00+00:00"},
         ["Jean Dupont", "token=abc_DEF-123", "48 heures"],

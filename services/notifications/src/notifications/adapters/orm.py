@@ -55,6 +55,18 @@ affiliates = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+cabinet_users = Table(
+    "cabinet_users",
+    metadata,
+    Column("account_id", String(64), primary_key=True),
+    Column("cabinet_id", String(64), nullable=True, index=True),
+    Column("display_name", String(200), nullable=False),
+    Column("email", String(320), nullable=True),
+    Column("rights", JSON, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("version", Integer, nullable=True),
+)
+
 
 messaging = messaging_tables(metadata)
 outbox, inbox = messaging.outbox, messaging.inbox

@@ -17,8 +17,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.adapters.orm import affiliates, deliveries
-from notifications.domain.directory import AffiliateContact
+from notifications.adapters.orm import affiliates, cabinet_users, deliveries
+from notifications.domain.directory import AffiliateContact, CabinetUser
 from notifications.domain.letters import IN_TRANSIT
 from notifications.domain.model import LETTER, PENDING, SENDING, SENT, Delivery
 
@@ -233,5 +233,57 @@ class SqlAlchemyAffiliateDirectory:
                 index_elements=[affiliates.c.affiliate_id],
                 set_={name: statement.excluded[name] for name in values},
                 where=affiliates.c.updated_at <= statement.excluded.updated_at,
+            )
+        )
+
+
+def _to_cabinet_user(row: Any) -> CabinetUser:
+    return CabinetUser(
+        account_id=row.account_id,
+        cabinet_id=row.cabinet_id,
+        display_name=row.display_name,
+        email=row.email,
+        rights=tuple(row.rights),
+        active=bool(row.active),
+        version=row.version,
+    )
+
+
+class SqlAlchemyCabinetUserDirectory:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, account_id: str) -> CabinetUser | None:
+        row = (
+            await self._session.execute(
+                select(cabinet_users).where(cabinet_users.c.account_id == account_id)
+            )
+        ).first()
+        return None if row is None else _to_cabinet_user(row)
+
+    async def of_cabinet(self, cabinet_id: str) -> list[CabinetUser]:
+        rows = await self._session.execute(
+            select(cabinet_users)
+            .where(cabinet_users.c.cabinet_id == cabinet_id)
+            .order_by(cabinet_users.c.account_id)
+        )
+        return [_to_cabinet_user(row) for row in rows]
+
+    async def put(self, user: CabinetUser) -> None:
+        """Insert or replace the user (``INSERT … ON CONFLICT DO UPDATE``)."""
+        insert_into = _upsert_insert(self._session)
+        values = {
+            "cabinet_id": user.cabinet_id,
+            "display_name": user.display_name,
+            "email": user.email,
+            "rights": list(user.rights),
+            "active": user.active,
+            "version": user.version,
+        }
+        statement = insert_into(cabinet_users).values(account_id=user.account_id, **values)
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[cabinet_users.c.account_id],
+                set_={name: statement.excluded[name] for name in values},
             )
         )

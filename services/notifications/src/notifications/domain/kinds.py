@@ -13,6 +13,7 @@ class MessageKind(StrEnum):
     EMAIL_CHANGE_CONFIRMATION = "email_change_confirmation"
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a message kind, not a secret
     CABINET_USERS_CHANGED = "cabinet_users_changed"
+    COLLABORATOR_JOINED = "collaborator_joined"
     PORTFOLIO_CHANGED = "portfolio_changed"
     ACTIVATION_KEY_LETTER = "activation_key_letter"
     MANDATE_ACTIVATED_CABINET = "mandate_activated_cabinet"
@@ -75,6 +76,7 @@ KINDS: dict[MessageKind, KindSpec] = {
     MessageKind.CABINET_USERS_CHANGED: _email(
         "display_name", "cabinet_name", "change", "user_name"
     ),
+    MessageKind.COLLABORATOR_JOINED: _email("display_name", "cabinet_name", "user_name"),
     MessageKind.PORTFOLIO_CHANGED: _email(
         "display_name", "cabinet_name", "portfolio_name", "change"
     ),

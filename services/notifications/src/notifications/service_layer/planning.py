@@ -19,6 +19,7 @@ from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
 from servicekit.messaging import IncomingEvent
 
+from notifications.domain.directory import CabinetUser
 from notifications.domain.letters import letter_reference
 from notifications.domain.model import affiliate_recipient
 
@@ -98,6 +99,23 @@ def _cabinet_user_changed(event: IncomingEvent) -> list[PlannedDelivery]:
         "user_name": p.user_name,
     }
     return _to_each("cabinet_users_changed", p.notify, context)
+
+
+def collaborator_joined(
+    p: identity_v1.CabinetUserChangedV1, administrators: Iterable[CabinetUser]
+) -> list[PlannedDelivery]:
+    """A collaborator accepted the invitation: a mail to each administrator of the firm (read
+    from the directory of firms' users by the consumer)."""
+    context = {"cabinet_name": p.cabinet_name, "user_name": p.user_name}
+    return [
+        PlannedDelivery(
+            "collaborator_joined",
+            "email",
+            str(admin.email),
+            {**context, "display_name": admin.display_name or str(admin.email)},
+        )
+        for admin in administrators
+    ]
 
 
 def _key_issued(event: IncomingEvent) -> list[PlannedDelivery]:

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from servicekit.uow import AbstractUnitOfWork
 
-from notifications.domain.directory import AffiliateContact
+from notifications.domain.directory import AffiliateContact, CabinetUser
 from notifications.domain.errors import DeliveryFailed
 from notifications.domain.model import Delivery
 
@@ -68,11 +68,19 @@ class AffiliateDirectory(Protocol):
         ...
 
 
+class CabinetUserDirectory(Protocol):
+    async def get(self, account_id: str) -> CabinetUser | None: ...
+    async def of_cabinet(self, cabinet_id: str) -> list[CabinetUser]: ...
+    async def put(self, user: CabinetUser) -> None: ...
+
+
 class NotificationsUnitOfWork(AbstractUnitOfWork, Protocol):
     @property
     def deliveries(self) -> DeliveryRepository: ...
     @property
     def affiliates(self) -> AffiliateDirectory: ...
+    @property
+    def cabinet_users(self) -> CabinetUserDirectory: ...
 
 
 @dataclass(frozen=True)
