@@ -48,6 +48,14 @@ SAMPLES: dict[MessageKind, tuple[dict[str, Any], list[str]]] = {
         },
         ["Claire Martin", "Paul Leroy", "Cabinet Martin", "administrateur"],
     ),
+    MessageKind.REGISTRATION_ATTEMPTED: (
+        {
+            "display_name": "Claire Martin",
+            "email": "claire@cabinet.fr",
+            "attempted_at": "2026-12-02T08:15:00+00:00",
+        },
+        ["Claire Martin", "claire@cabinet.fr", "2 décembre 2026 à 9 h 15", "Mot de passe oublié"],
+    ),
     MessageKind.ASSURE_ACTIVATION: (
         {"display_name": "Jean Dupont", "link": LINK, "expires_at": "2026-01-17T09:00:00+00:00"},
         ["Jean Dupont", "token=abc_DEF-123", "48 heures"],

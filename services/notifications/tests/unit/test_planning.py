@@ -146,3 +146,21 @@ async def test_every_letter_in_transit_is_tracked_however_many_pages_they_fill()
     assert await app.track_letters(page_size=7) == 250
     assert {d.letter_status for d in app.deliveries} == {"posted"}
     assert await app.track_letters() == 0
+
+
+async def test_a_registration_attempted_with_a_used_address_tells_its_owner_in_french() -> None:
+    app = _app()
+    attempted = next(
+        p for p in SAMPLE_PAYLOADS if p.event_type.endswith("registration_attempted.v1")
+    )
+    assert await app.plan(incoming(attempted)) == 1
+    await app.dispatch()
+    [mail] = app.email.sent
+    assert mail.to == "claire@cabinet.fr"
+    assert mail.content.subject == "Tentative d'inscription avec votre adresse électronique"
+    text = mail.content.text
+    assert "Bonjour Claire Martin" in text
+    assert "15 janvier 2026 à 10 h 00" in text
+    assert "aucun nouveau compte n'a été créé" in text
+    assert "Mot de passe oublié" in text
+    assert "Si ce n'est pas vous" in text

@@ -91,6 +91,18 @@ def _password_reset(event: IncomingEvent) -> list[PlannedDelivery]:
     return [PlannedDelivery("password_reset", "email", p.email, context, {"link": p.sealed_link})]
 
 
+def _registration_attempted(event: IncomingEvent) -> list[PlannedDelivery]:
+    """Someone tried to sign a firm up with an address already used: its owner is told (the
+    answer to the attempt said nothing of it)."""
+    p = event.payload(identity_v1.AccountRegistrationAttemptedV1)
+    context = {
+        "display_name": p.display_name,
+        "email": p.email,
+        "attempted_at": p.attempted_at.isoformat(),
+    }
+    return [PlannedDelivery("registration_attempted", "email", p.email, context)]
+
+
 def _cabinet_user_changed(event: IncomingEvent) -> list[PlannedDelivery]:
     p = event.payload(identity_v1.CabinetUserChangedV1)
     context = {
@@ -237,6 +249,7 @@ PLANNERS: dict[str, Planner] = {
     identity_v1.AccountActivationRequestedV1.event_type: _activation_requested,
     identity_v1.AccountEmailChangeRequestedV1.event_type: _email_change,
     identity_v1.AccountPasswordResetRequestedV1.event_type: _password_reset,
+    identity_v1.AccountRegistrationAttemptedV1.event_type: _registration_attempted,
     identity_v1.CabinetUserChangedV1.event_type: _cabinet_user_changed,
     mandates_v1.MandateKeyIssuedV1.event_type: _key_issued,
     mandates_v1.MandateActivatedV1.event_type: _mandate_activated,
