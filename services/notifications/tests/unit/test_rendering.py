@@ -141,6 +141,7 @@ async def test_letters_rendered_in_a_separate_process_are_the_same_and_fail_one_
     import os
 
     from notifications.adapters.templates import PooledRenderer, TemplateRenderer
+    from notifications.domain.errors import DeliveryFailed
     from notifications.service_layer.ports import LetterJob
 
     context, _ = SAMPLES[MessageKind.ACTIVATION_KEY_LETTER]
@@ -158,7 +159,9 @@ async def test_letters_rendered_in_a_separate_process_are_the_same_and_fail_one_
     assert not isinstance(second, Exception)
     assert first.address_lines == inline.address_lines == second.address_lines
     assert _text(first.pdf) == _text(inline.pdf)
-    assert isinstance(refused, ValueError)
+    assert isinstance(refused, DeliveryFailed)  # pickled back from the other process whole
+    assert refused.permanent
+    assert "an address has at most 6 lines" in refused.reason
     assert pid != os.getpid()
 
 

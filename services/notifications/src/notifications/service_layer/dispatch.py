@@ -136,7 +136,9 @@ async def _send_letters(
         contents = [exc] * len(jobs)
     ready: list[tuple[Delivery, OutgoingLetter]] = []
     for (delivery, context), content in zip(contexts, contents, strict=True):
-        if isinstance(content, Exception):  # a template error: retried, then parked
+        if isinstance(content, DeliveryFailed):  # cannot be rendered: parked at once
+            await record_failure(delivery, content.reason, content.permanent, uow, deps)
+        elif isinstance(content, Exception):  # anything else: retried, then parked
             reason = f"{type(content).__name__}: {content}"
             await record_failure(delivery, reason, False, uow, deps)
         else:

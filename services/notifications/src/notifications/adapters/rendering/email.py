@@ -13,6 +13,11 @@ from notifications.domain.kinds import KINDS, MessageKind
 SIGNATURE = "Sécurité sociale des indépendants — Mon compte"
 
 
+def one_line(value: str) -> str:
+    """A header's value: every run of white space (CR, LF, tabs…) made one space."""
+    return " ".join(value.split())
+
+
 @dataclass(frozen=True)
 class RenderedAttachment:
     filename: str
@@ -32,6 +37,7 @@ def render_email(kind: MessageKind, context: dict[str, Any]) -> RenderedEmail:
     if KINDS[kind].channel != "email":
         raise ValueError(f"{kind.value} is not an e-mail")
     subject, paragraphs = render_blocks("email", kind, context)
+    subject = one_line(subject)  # a header: a name never brings a CR or LF into it
     text = "\n\n".join([*paragraphs, SIGNATURE]) + "\n"
     html = (
         environment()
