@@ -67,10 +67,8 @@ async def test_a_name_with_cr_lf_brings_no_header_into_the_mail() -> None:
     assert "\n" not in mail.content.subject
     message = SmtpEmailChannel(host="localhost", port=25, sender="no-reply@x.fr").build(mail)
     assert message["Bcc"] is None
-    assert (
-        message["Subject"]
-        == "Modification des utilisateurs du cabinet Martin Bcc: victim@example.com"
-    )
+    subject = str(message["Subject"]).replace("\u200b", "")  # the address neutralised
+    assert subject == "Modification des utilisateurs du cabinet Martin Bcc: victim@example.com"
 
 
 def test_the_smtp_channel_makes_every_header_one_line() -> None:

@@ -14,7 +14,6 @@ MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
     "juillet", "août", "septembre", "octobre", "novembre", "décembre",
 )  # fmt: skip
-_URL = re.compile(r"https?://[^\s<]+")
 
 
 def _instant(value: str | datetime) -> datetime:
@@ -55,14 +54,81 @@ def euros(value: str | int | Decimal) -> str:
     return f"{sign}{' '.join(groups)},{cents} €"
 
 
-def linkify(text: str) -> Markup:
-    """Escape a paragraph and turn its URLs into links."""
+LINK_START, LINK_END = "\ue000", "\ue001"
+"""Around a link the template itself puts (the ``url`` filter): the only links of a mail."""
+_NEUTRAL_START, _NEUTRAL_END = "\ue002", "\ue003"
+"""Around a character of a name that would let a mail client make a link of it."""
+_LINK = re.compile(f"{LINK_START}(.*?){LINK_END}", re.S)
+_NEUTRAL = re.compile(f"{_NEUTRAL_START}(.){_NEUTRAL_END}", re.S)
+_LINKABLE = re.compile(
+    r"(?:[a-z][a-z0-9+.-]*:/+|www\.)[^\s]*"  # a URL, with a scheme or www.
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # an e-mail address
+    r"|[\w-]+(?:\.[\w-]+)+",  # a domain name (and dotted words such as S.A.R.L)
+    re.I,
+)
+_SEPARATORS = re.compile(r"[.:/@]")
+ZERO_WIDTH_SPACE = "\u200b"
+NAMES = frozenset(
+    {
+        "display_name",
+        "recipient_name",
+        "cabinet_name",
+        "user_name",
+        "client_name",
+        "portfolio_name",
+        "subscriber_name",
+        "agency_name",
+        "agency_address",
+        "reason",
+        "change",
+    }
+)
+"""The context's values that come from people (names, a reason typed): text, never a link."""
+
+
+def url(value: str) -> str:
+    """A link the template puts in the mail (the ``url`` filter)."""
+    return f"{LINK_START}{value}{LINK_END}"
+
+
+def neutralised(value: str) -> str:
+    """A name as text: in whatever looks like a URL, a domain or an address, each separator
+    (``.``, ``:``, ``/``, ``@``) is marked, so that neither part of the mail makes a link of it
+    (:func:`plain_text`, :func:`html_paragraph`)."""
+
+    def mark(match: re.Match[str]) -> str:
+        return _SEPARATORS.sub(lambda c: f"{_NEUTRAL_START}{c.group(0)}{_NEUTRAL_END}", match[0])
+
+    return _LINKABLE.sub(mark, value)
+
+
+def plain_text(text: str) -> str:
+    """The plain part: a template's link as it is; a name's separators followed by a
+    zero-width space (shown the same, no longer a link for a mail client)."""
+    text = _LINK.sub(lambda m: m.group(1), text)
+    return _NEUTRAL.sub(lambda m: m.group(1) + ZERO_WIDTH_SPACE, text)
+
+
+def html_paragraph(text: str) -> Markup:
+    """Escape a paragraph; only the template's links become links, and a name's separators
+    are each wrapped in a ``<span>`` and followed by a zero-width space (no auto-linking)."""
+
+    def as_text(piece: str) -> str:
+        escaped = str(escape(piece))
+        return _NEUTRAL.sub(lambda m: f"<span>{m.group(1)}</span>&#8203;", escaped)
+
     out: list[str] = []
     last = 0
-    for match in _URL.finditer(text):
-        out.append(str(escape(text[last : match.start()])))
-        url = str(escape(match.group(0)))
-        out.append(f'<a href="{url}">{url}</a>')
+    for match in _LINK.finditer(text):
+        out.append(as_text(text[last : match.start()]))
+        link = str(escape(match.group(1)))
+        out.append(f'<a href="{link}">{link}</a>')
         last = match.end()
-    out.append(str(escape(text[last:])))
+    out.append(as_text(text[last:]))
     return Markup("".join(out))  # noqa: S704 - every piece above is escaped
+
+
+def without_marks(text: str) -> str:
+    """Text with no mark at all (a letter, printed: no link to neutralise)."""
+    text = _LINK.sub(lambda m: m.group(1), text)
+    return _NEUTRAL.sub(lambda m: m.group(1), text)
