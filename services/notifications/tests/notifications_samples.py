@@ -116,7 +116,7 @@ SAMPLES: dict[MessageKind, tuple[dict[str, Any], list[str]]] = {
             "client_name": "Jean Dupont",
             "activated_at": "2026-02-01T08:00:00+00:00",
         },
-        ["Jean Dupont", "1 février 2026"],
+        ["Jean Dupont", "1er février 2026"],
     ),
     MessageKind.MANDATE_ACTIVATED_CLIENT: (
         {

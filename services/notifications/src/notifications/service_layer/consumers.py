@@ -17,7 +17,14 @@ from servicekit.uow import consume_batch, consume_once
 from notifications.domain.directory import ADMIN_RIGHT, AffiliateContact, CabinetUser
 from notifications.domain.model import Delivery
 from notifications.service_layer.handlers import Dependencies
-from notifications.service_layer.planning import PLANNERS, PlannedDelivery, collaborator_joined
+from notifications.service_layer.planning import (
+    PLANNERS,
+    SUBSCRIBER_TYPES,
+    PlannedDelivery,
+    collaborator_joined,
+    role,
+    subscriber_changed,
+)
 from notifications.service_layer.ports import NotificationsUnitOfWork
 
 CONSUMER = "notifications"
@@ -47,8 +54,13 @@ async def _planned(event: IncomingEvent, u: NotificationsUnitOfWork) -> list[Pla
     """What the event's planner lists, and, for a collaborator who accepted an invitation, a
     mail to each administrator of the firm (from the directory, as it was before this event):
     they are told by that mail rather than by the generic one."""
+    if event.envelope.type in SUBSCRIBER_TYPES:
+        subscriber = await u.cabinet_users.get(str(event.data.get("subscriber_account_id")))
+        return subscriber_changed(event, subscriber.email if subscriber else None)
     planner = PLANNERS.get(event.envelope.type)
     planned = planner(event) if planner is not None else []
+    if event.envelope.type == identity_v1.AccountActivationRequestedV1.event_type:
+        return await _invited_as(planned, event, u)
     if event.envelope.type != identity_v1.CabinetUserChangedV1.event_type:
         return planned
     p = event.payload(identity_v1.CabinetUserChangedV1)
@@ -62,6 +74,22 @@ async def _planned(event: IncomingEvent, u: NotificationsUnitOfWork) -> list[Pla
     told = {str(a.email).strip().lower() for a in admins}
     kept = [d for d in planned if d.recipient.strip().lower() not in told]
     return kept + collaborator_joined(p, admins)
+
+
+async def _invited_as(
+    planned: list[PlannedDelivery], event: IncomingEvent, u: NotificationsUnitOfWork
+) -> list[PlannedDelivery]:
+    """An invitation names the role it gives: an administrator invited (the rights of its
+    ``user_invited``, kept in the directory) is not called a collaborator."""
+    invited = await u.cabinet_users.get(str(event.data.get("account_id")))
+    if invited is None:
+        return planned
+    return [
+        replace(d, context={**d.context, "role": role(invited.rights)})
+        if "role" in d.context
+        else d
+        for d in planned
+    ]
 
 
 async def _keep_cabinet_user(event: IncomingEvent, u: NotificationsUnitOfWork) -> None:

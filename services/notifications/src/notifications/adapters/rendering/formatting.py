@@ -1,57 +1,28 @@
-"""French formatting for the templates: dates, amounts, links."""
+"""French formatting for the templates: dates and amounts (the platform's ``servicekit.french``:
+« le 1er décembre 2026 »), firms' names, links."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
+from servicekit import french
 
-PARIS = ZoneInfo("Europe/Paris")
-MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
-
-
-def _instant(value: str | datetime) -> datetime:
-    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return instant.astimezone(PARIS)
-
-
-def french_datetime(value: str | datetime) -> str:
-    """``2026-01-17T09:00:00+00:00`` → ``17 janvier 2026 à 10 h 00`` (Paris time)."""
-    local = _instant(value)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year} à {local.hour} h {local.minute:02d}"
+PARIS = french.PARIS
+MONTHS = french.MONTHS
+french_datetime = french.day_and_time
+"""``2026-12-01T09:00:00+00:00`` → ``1er décembre 2026 à 10 h 00`` (Paris time)."""
+french_day = french.day
+"""A day inside a sentence: ``2026-12-01`` → ``1er décembre 2026``."""
+french_time = french.time_of_day
+euros = french.euros
+"""``1234.5`` → ``1 234,50 €``."""
 
 
-def french_day(value: str | date | datetime) -> str:
-    """A day: ``2026-04-07`` → ``7 avril 2026``."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-    if isinstance(value, datetime):
-        value = value.astimezone(PARIS).date()
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
-def french_time(value: str | datetime) -> str:
-    local = _instant(value)
-    return f"{local.hour} h {local.minute:02d}"
-
-
-def euros(value: str | int | Decimal) -> str:
-    """``1234.5`` → ``1 234,50 €``."""
-    amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    whole, cents = f"{amount:.2f}".split(".")
-    sign = "-" if whole.startswith("-") else ""
-    digits = whole.lstrip("-")
-    groups: list[str] = []
-    while digits:
-        groups.insert(0, digits[-3:])
-        digits = digits[:-3]
-    return f"{sign}{' '.join(groups)},{cents} €"
+def firm(name: str) -> str:
+    """A firm named in a sentence: ``cabinet Fiducial``, but ``Cabinet Martin`` as it is (never
+    « votre cabinet Cabinet Martin »): written after an article (« du », « le », « votre »)."""
+    return name if name.strip().lower().startswith("cabinet") else f"cabinet {name}"
 
 
 LINK_START, LINK_END = "\ue000", "\ue001"

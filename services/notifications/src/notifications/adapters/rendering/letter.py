@@ -16,18 +16,25 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.fonts import CoreFont
 
-from notifications.adapters.rendering.formatting import MONTHS
+from notifications.adapters.rendering.formatting import french_day
 from notifications.adapters.rendering.templating import render_blocks
 from notifications.domain.kinds import KINDS, MessageKind
 from notifications.domain.letters import ADDRESS_MARGIN, ADDRESS_WINDOW, address_block
 
 A4_WIDTH, A4_HEIGHT = 210.0, 297.0
-SENDER = (
-    "Sécurité sociale des indépendants",
-    "Mon compte — Service des mandats",
-    "TSA 60017",
-    "75901 PARIS CEDEX 15",
-)
+SENDER_ADDRESS = ("TSA 60017", "75901 PARIS CEDEX 15")
+SERVICES = {
+    MessageKind.ACTIVATION_KEY_LETTER: "Mon compte — Service des mandats",
+    MessageKind.ECHEANCIER_RECTIFICATIF_LETTER: "Mon compte — Service des cotisations",
+}
+"""The service each letter comes from, on its sender line: the mandates for a key, the
+contributions for an échéancier."""
+
+
+def sender(kind: MessageKind) -> tuple[str, ...]:
+    return ("Sécurité sociale des indépendants", SERVICES[kind], *SENDER_ADDRESS)
+
+
 _LATIN1 = str.maketrans(
     {
         "\u202f": " ",
@@ -100,8 +107,8 @@ def _lines(pdf: FPDF, text: str, baseline: float, height: float) -> float:
     return y
 
 
-def _french_date(day: date) -> str:
-    return f"Paris, le {day.day} {MONTHS[day.month - 1]} {day.year}"
+def _french_date(today: date) -> str:
+    return f"Paris, le {french_day(today)}"
 
 
 def render_letter(kind: MessageKind, context: dict[str, Any], today: date) -> RenderedLetter:
@@ -117,7 +124,7 @@ def render_letter(kind: MessageKind, context: dict[str, Any], today: date) -> Re
     pdf.set_creator("Mon compte")
     pdf.add_page()
     pdf.set_font("Helvetica", size=9)
-    for i, line in enumerate(SENDER):
+    for i, line in enumerate(sender(kind)):
         pdf.text(20, 18 + i * 4.2, printable(line))
     pdf.set_font("Helvetica", size=10)
     top = ADDRESS_WINDOW.y + ADDRESS_MARGIN + 3

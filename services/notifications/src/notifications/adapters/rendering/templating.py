@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from notifications.adapters.rendering.formatting import (
     NAMES,
     euros,
+    firm,
     french_datetime,
     french_day,
     french_time,
@@ -40,6 +41,7 @@ def environment() -> Environment:
         day_fr=french_day,
         time_fr=french_time,
         euros=euros,
+        firm=firm,
         html_paragraph=html_paragraph,
         url=url,
     )
