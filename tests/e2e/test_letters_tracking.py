@@ -8,6 +8,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
 from devstack.keys import load_or_create_keys
 from devstack.pytest_fixtures import start_test_broker
+from pypdf import PdfReader
 from servicekit.sealing import seal
 from servicekit.testing.polling import eventually
 from stack_runner import RunningPlatform, run_platform
@@ -187,5 +189,13 @@ async def test_a_key_reissued_while_its_first_letter_is_queued_takes_that_letter
     assert found[first_id]["reference"] != found[second_id]["reference"]
     assert not (letters / f"{first_id}.pdf").exists()
     assert (letters / f"{second_id}.pdf").exists()
-    statuses = _statuses(platform)
-    assert (statuses[first_id], statuses[second_id]) == ("withdrawn", "queued")
+
+    async def recorded() -> bool:  # a letter is recorded just after its hand-over
+        statuses = _statuses(platform)
+        return (statuses.get(first_id), statuses.get(second_id)) == ("withdrawn", "queued")
+
+    await eventually(recorded, timeout_s=30, message="both letters recorded")
+    pdf = PdfReader(BytesIO((letters / f"{second_id}.pdf").read_bytes()))
+    text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+    assert "Entreprise concernée : Jean Dupont, SIREN 732 829 320." in text
+    assert "Cette lettre remplace celle que nous vous avons adressée" in text

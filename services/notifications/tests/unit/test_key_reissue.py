@@ -96,3 +96,27 @@ async def test_a_reissue_waits_while_the_channel_cannot_take_the_first_letter_ba
     assert len(app.letters.sent) == 1
     assert _by_event(app, "ev-second")[0] == "pending"
     assert _by_event(app, "ev-first")[:2] == ("sent", "queued")
+
+
+def _pdf_text(pdf: bytes) -> str:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages).split())
+
+
+async def test_the_key_letter_names_the_business_it_concerns_with_its_siren() -> None:
+    app = await _app_with_first_letter(dispatched=True)
+    [letter] = app.letters.sent
+    assert "Entreprise concernée : Jean Dupont, SIREN 732 829 320." in _pdf_text(letter.content.pdf)
+
+
+async def test_the_key_letter_says_when_the_registry_knows_no_siren() -> None:
+    app = FakeNotifications(renderer=TemplateRenderer())
+    await app.record_affiliate(incoming(affiliate().model_copy(update={"siren": None})))
+    await app.plan(incoming(FIRST))
+    await app.dispatch()
+    [letter] = app.letters.sent
+    text = _pdf_text(letter.content.pdf)
+    assert "Entreprise concernée : Jean Dupont, SIREN non connu du registre." in text

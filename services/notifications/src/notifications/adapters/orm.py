@@ -53,6 +53,7 @@ affiliates = Table(
     Column("email", String(320), nullable=True),
     Column("radiated", Boolean, nullable=False, default=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("siren", String(9), nullable=True),
 )
 
 cabinet_users = Table(

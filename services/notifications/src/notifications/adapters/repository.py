@@ -212,6 +212,7 @@ class SqlAlchemyAffiliateDirectory:
                 email=row.email,
                 radiated=bool(row.radiated),
                 updated_at=as_utc(row.updated_at),  # type: ignore[arg-type]
+                siren=row.siren,
             )
             for row in rows
         }
@@ -226,6 +227,7 @@ class SqlAlchemyAffiliateDirectory:
             "email": contact.email,
             "radiated": contact.radiated,
             "updated_at": contact.updated_at,
+            "siren": contact.siren,
         }
         statement = insert_into(affiliates).values(affiliate_id=contact.affiliate_id, **values)
         await self._session.execute(

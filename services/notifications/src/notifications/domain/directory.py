@@ -22,6 +22,8 @@ class AffiliateContact:
     email: str | None
     radiated: bool
     updated_at: datetime
+    siren: str | None = None
+    """The business's SIREN, when the registry has one (named on a key letter)."""
 
 
 ADMIN_RIGHT = "admin"

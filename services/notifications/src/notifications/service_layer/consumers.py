@@ -197,6 +197,7 @@ def _contact(p: identity_v1.AffiliateStateV1, event: IncomingEvent) -> Affiliate
         email=p.email,
         radiated=event.envelope.type == identity_v1.AffiliateRadiatedV1.event_type,
         updated_at=event.envelope.time,
+        siren=p.siren,
     )
 
 

@@ -94,6 +94,9 @@ def _context(
             address_lines=list(contact.address_lines),
             email=contact.email or "",
         )
+        if delivery.channel == LETTER:  # the business concerned: the event's, else the registry's
+            context["business_name"] = context.get("business_name") or contact.display_name
+            context["siren"] = context.get("siren") or contact.siren
     for name, sealed in delivery.sealed.items():
         context[name] = deps.opener.open(sealed)
     return context

@@ -147,6 +147,10 @@ def _key_issued(event: IncomingEvent) -> list[PlannedDelivery]:
         "mandate_reference": p.reference,
         "issued_on": p.issued_at.date().isoformat(),
         "supersedes_event_id": p.supersedes_event_id,
+        # the business concerned: the event does not carry it yet (mandates may add these
+        # fields); the registry's copy fills it in at sending time
+        "siren": event.data.get("siren"),
+        "business_name": event.data.get("business_name"),
     }
     return [
         PlannedDelivery(

@@ -19,6 +19,12 @@ euros = french.euros
 """``1234.5`` → ``1 234,50 €``."""
 
 
+def siren(value: str) -> str:
+    """``732829320`` → ``732 829 320``."""
+    digits = "".join(ch for ch in str(value) if ch.isdigit())
+    return " ".join(digits[i : i + 3] for i in range(0, len(digits), 3)) if digits else value
+
+
 def firm(name: str) -> str:
     """A firm named in a sentence: ``cabinet Fiducial``, but ``Cabinet Martin`` as it is (never
     « votre cabinet Cabinet Martin »): written after an article (« du », « le », « votre »)."""

@@ -22,6 +22,7 @@ from notifications.adapters.rendering.formatting import (
     french_time,
     html_paragraph,
     neutralised,
+    siren,
     url,
 )
 from notifications.domain.kinds import KINDS, MessageKind, MissingContext
@@ -43,6 +44,7 @@ def environment() -> Environment:
         euros=euros,
         firm=firm,
         html_paragraph=html_paragraph,
+        siren=siren,
         url=url,
     )
     return env
