@@ -43,7 +43,7 @@ def test_a_firm_named_cabinet_is_never_called_cabinet_cabinet(kind: MessageKind,
 def test_a_firm_not_named_cabinet_is_introduced_as_one() -> None:
     context = {**SAMPLES[MessageKind.CABINET_ACTIVATION][0], "cabinet_name": "Fiducial"}
     mail = render_email(MessageKind.CABINET_ACTIVATION, context)
-    assert mail.subject == "Activez le compte de votre cabinet Fiducial"
+    assert mail.subject == "Activez le compte de votre cabinet sur Mon compte"
     assert "Le compte expert-comptable du cabinet Fiducial a été créé" in mail.text
 
 
