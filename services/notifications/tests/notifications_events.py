@@ -98,6 +98,12 @@ SAMPLE_PAYLOADS: list[EventPayload] = [
         sealed_link="sealed:https://id/r?token=t5",
         expires_at=NOW,
     ),
+    identity_v1.AccountRegistrationAttemptedV1(
+        account_id="a1",
+        email=CLAIRE.email,
+        display_name=CLAIRE.display_name,
+        attempted_at=NOW,
+    ),
     identity_v1.CabinetUserChangedV1(
         cabinet_id="cab-1",
         cabinet_name="Cabinet Martin",

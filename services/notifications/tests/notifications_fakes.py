@@ -10,7 +10,7 @@ from typing import Any
 
 from notifications.bootstrap import HANDLERS, QUERIES
 from notifications.domain import commands
-from notifications.domain.directory import AffiliateContact
+from notifications.domain.directory import AffiliateContact, CabinetUser
 from notifications.domain.errors import DeliveryFailed
 from notifications.domain.model import PENDING, SENDING, Delivery, RetrySchedule
 from notifications.service_layer import consumers
@@ -40,6 +40,7 @@ class FakeDeliveries:
     def __init__(self, store: dict[str, Delivery], claimed: dict[str, datetime]) -> None:
         self.store = store
         self.claimed = claimed
+        self.pages_read = 0
 
     async def add_if_absent(self, delivery: Delivery) -> bool:
         if any(d.key == delivery.key for d in self.store.values()):
@@ -75,14 +76,29 @@ class FakeDeliveries:
             self.claimed[d.id] = now
         return read
 
-    async def letters_in_transit(self, limit: int) -> list[Delivery]:
+    async def letters_in_transit(
+        self, limit: int, after: tuple[datetime, str] | None = None
+    ) -> list[Delivery]:
+        self.pages_read += 1
+        in_transit = sorted(
+            (
+                d
+                for d in self.store.values()
+                if d.channel == "letter"
+                and d.state == "sent"
+                and d.letter_status in ("queued", "printed")
+                and (after is None or (d.created_at, d.id) > after)
+            ),
+            key=lambda d: (d.created_at, d.id),
+        )
+        return [copy.deepcopy(d) for d in in_transit[:limit]]
+
+    async def find(self, source_event_id: str, kind: str) -> list[Delivery]:
         return [
             copy.deepcopy(d)
             for d in self.store.values()
-            if d.channel == "letter"
-            and d.state == "sent"
-            and d.letter_status in ("queued", "printed")
-        ][:limit]
+            if d.source_event_id == source_event_id and d.kind == kind
+        ]
 
     async def list_by_state(self, state: str, limit: int) -> list[Delivery]:
         return [copy.deepcopy(d) for d in self.store.values() if d.state == state][:limit]
@@ -104,6 +120,23 @@ class FakeDirectory:
             self.contacts[contact.affiliate_id] = contact
 
 
+class FakeCabinetUsers:
+    def __init__(self) -> None:
+        self.users: dict[str, CabinetUser] = {}
+
+    async def get(self, account_id: str) -> CabinetUser | None:
+        return self.users.get(account_id)
+
+    async def of_cabinet(self, cabinet_id: str) -> list[CabinetUser]:
+        return sorted(
+            (u for u in self.users.values() if u.cabinet_id == cabinet_id),
+            key=lambda u: u.account_id,
+        )
+
+    async def put(self, user: CabinetUser) -> None:
+        self.users[user.account_id] = user
+
+
 class FakeNotificationsUow(FakeUnitOfWorkBase):
     """Deliveries are shared across units of work (committed on write: enough for tests)."""
 
@@ -111,6 +144,7 @@ class FakeNotificationsUow(FakeUnitOfWorkBase):
         super().__init__()
         self.deliveries = FakeDeliveries({}, {})
         self.affiliates = FakeDirectory()
+        self.cabinet_users = FakeCabinetUsers()
 
 
 class EchoRenderer:
@@ -133,6 +167,7 @@ class RecordingLetters:
     def __init__(self) -> None:
         self.sent: list[OutgoingLetter] = []
         self.statuses: dict[str, str] = {}
+        self.withdrawn: list[str] = []
 
     async def send(self, letter: OutgoingLetter) -> str:
         self.sent.append(letter)
@@ -144,6 +179,14 @@ class RecordingLetters:
 
     async def status(self, reference: str) -> str:
         return self.statuses[reference]
+
+    async def withdraw(self, reference: str) -> bool:
+        """Taken back while queued, as a print shop does; too late once printed."""
+        if self.statuses.get(reference) not in ("queued", "withdrawn"):
+            return False
+        self.statuses[reference] = "withdrawn"
+        self.withdrawn.append(reference)
+        return True
 
 
 class RecordingEmail:
@@ -205,8 +248,8 @@ class FakeNotifications:
         attempted: int = await self.bus.handle(commands.DispatchDue())
         return attempted
 
-    async def track_letters(self) -> int:
-        changed: int = await self.bus.handle(commands.TrackLetters())
+    async def track_letters(self, page_size: int = 100) -> int:
+        changed: int = await self.bus.handle(commands.TrackLetters(page_size=page_size))
         return changed
 
     @property

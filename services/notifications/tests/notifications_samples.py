@@ -40,6 +40,22 @@ SAMPLES: dict[MessageKind, tuple[dict[str, Any], list[str]]] = {
         },
         ["Claire Martin", "Cabinet Martin", "token=abc_DEF-123", "17 janvier 2026 à 10 h 00"],
     ),
+    MessageKind.COLLABORATOR_JOINED: (
+        {
+            "display_name": "Claire Martin",
+            "cabinet_name": "Cabinet Martin",
+            "user_name": "Paul Leroy",
+        },
+        ["Claire Martin", "Paul Leroy", "Cabinet Martin", "administrateur"],
+    ),
+    MessageKind.REGISTRATION_ATTEMPTED: (
+        {
+            "display_name": "Claire Martin",
+            "email": "claire@cabinet.fr",
+            "attempted_at": "2026-12-02T08:15:00+00:00",
+        },
+        ["Claire Martin", "claire@cabinet.fr", "2 décembre 2026 à 9 h 15", "Mot de passe oublié"],
+    ),
     MessageKind.ASSURE_ACTIVATION: (
         {"display_name": "Jean Dupont", "link": LINK, "expires_at": "2026-01-17T09:00:00+00:00"},
         ["Jean Dupont", "token=abc_DEF-123", "48 heures"],
@@ -100,7 +116,7 @@ SAMPLES: dict[MessageKind, tuple[dict[str, Any], list[str]]] = {
             "client_name": "Jean Dupont",
             "activated_at": "2026-02-01T08:00:00+00:00",
         },
-        ["Jean Dupont", "1 février 2026"],
+        ["Jean Dupont", "1er février 2026"],
     ),
     MessageKind.MANDATE_ACTIVATED_CLIENT: (
         {

@@ -115,3 +115,37 @@ async def test_an_unreachable_provider_is_a_transient_failure() -> None:
     with pytest.raises(DeliveryFailed) as failure:
         await HttpLetterProvider(client).send(LETTER)
     assert failure.value.permanent is False
+
+
+async def test_the_folder_withdraws_a_queued_letter_and_not_a_printed_one(tmp_path: Path) -> None:
+    channel = FolderLetterChannel(tmp_path)
+    reference = await channel.send(LETTER)
+    assert await channel.withdraw(reference) is True
+    assert not (tmp_path / "msg-1.pdf").exists()
+    assert json.loads((tmp_path / "msg-1.json").read_text())["status"] == "withdrawn"
+    assert await channel.withdraw(reference) is True
+    printed = OutgoingLetter("msg-2", LETTER.kind, "MND-2", LETTER.content)
+    await channel.send(printed)
+    manifest = json.loads((tmp_path / "msg-2.json").read_text())
+    (tmp_path / "msg-2.json").write_text(json.dumps({**manifest, "status": "printed"}))
+    assert await channel.withdraw("msg-2") is False
+    assert (tmp_path / "msg-2.pdf").exists()
+
+
+async def test_the_provider_cancels_a_letter_not_printed_and_says_when_it_is_too_late() -> None:
+    cancelled: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        letter_id = request.url.path.split("/")[2]
+        assert request.method == "POST"
+        assert request.url.path.endswith("/cancel")
+        if letter_id == "prov-printed":
+            return httpx.Response(409, json={"status": "printed"})
+        cancelled.append(letter_id)
+        return httpx.Response(200, json={"id": letter_id, "status": "cancelled"})
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url="https://p.example")
+    provider = HttpLetterProvider(client)
+    assert await provider.withdraw("prov-1") is True
+    assert await provider.withdraw("prov-printed") is False
+    assert cancelled == ["prov-1"]

@@ -19,7 +19,8 @@ def _app() -> FakeNotifications:
 def test_every_planned_type_has_a_sample_and_every_kind_is_planned_by_some_event() -> None:
     assert {p.event_type for p in SAMPLE_PAYLOADS} == set(PLANNERS)
     kinds = {d.kind for p in SAMPLE_PAYLOADS for d in PLANNERS[p.event_type](incoming(p))}
-    assert kinds == {k.value for k in MessageKind}
+    from_the_directory = {MessageKind.COLLABORATOR_JOINED.value}  # consumers._planned
+    assert kinds | from_the_directory == {k.value for k in MessageKind}
 
 
 @pytest.mark.parametrize("payload", SAMPLE_PAYLOADS, ids=lambda p: p.event_type)
@@ -121,3 +122,45 @@ async def test_an_older_registry_event_does_not_overwrite_a_newer_address() -> N
     contact = await app.uow.affiliates.get("aff-1")
     assert contact is not None
     assert contact.email == "jean@dupont.fr"
+
+
+async def test_every_letter_in_transit_is_tracked_however_many_pages_they_fill() -> None:
+    app = FakeNotifications()  # the echo renderer: 250 letters, no PDF needed
+    letters = app.letters
+    await app.record_affiliate(incoming(affiliate()))
+    key_issued = next(p for p in SAMPLE_PAYLOADS if p.event_type.endswith("key_issued.v1"))
+    for i in range(250):
+        await app.plan(incoming(key_issued))
+        if i % 7 == 0:  # most planned at the same instant: the id breaks the tie
+            app.clock.advance(timedelta(seconds=1))
+    while await app.dispatch():
+        pass
+    assert len(letters.sent) == 250
+    for letter in letters.sent:
+        letters.statuses[letter.message_id] = "printed"
+    assert await app.track_letters() == 250  # three pages of the default 100
+    assert app.uow.deliveries.pages_read == 3
+    assert {d.letter_status for d in app.deliveries} == {"printed"}
+    for letter in letters.sent:
+        letters.statuses[letter.message_id] = "posted"
+    assert await app.track_letters(page_size=7) == 250
+    assert {d.letter_status for d in app.deliveries} == {"posted"}
+    assert await app.track_letters() == 0
+
+
+async def test_a_registration_attempted_with_a_used_address_tells_its_owner_in_french() -> None:
+    app = _app()
+    attempted = next(
+        p for p in SAMPLE_PAYLOADS if p.event_type.endswith("registration_attempted.v1")
+    )
+    assert await app.plan(incoming(attempted)) == 1
+    await app.dispatch()
+    [mail] = app.email.sent
+    assert mail.to == "claire@cabinet.fr"
+    assert mail.content.subject == "Tentative d'inscription avec votre adresse électronique"
+    text = mail.content.text
+    assert "Bonjour Claire Martin" in text
+    assert "15 janvier 2026 à 10 h 00" in text
+    assert "aucun nouveau compte n'a été créé" in text
+    assert "Mot de passe oublié" in text
+    assert "Si ce n'est pas vous" in text

@@ -84,7 +84,7 @@ def test_the_activation_key_is_printed_large_in_a_monospace_face() -> None:
 
     page.extract_text(visitor_text=visit)
     base_font, size = fonts[context["activation_key"]]
-    assert "Courier" in base_font
+    assert "DejaVuSansMono" in base_font
     assert size >= 18
 
 
@@ -141,6 +141,7 @@ async def test_letters_rendered_in_a_separate_process_are_the_same_and_fail_one_
     import os
 
     from notifications.adapters.templates import PooledRenderer, TemplateRenderer
+    from notifications.domain.errors import DeliveryFailed
     from notifications.service_layer.ports import LetterJob
 
     context, _ = SAMPLES[MessageKind.ACTIVATION_KEY_LETTER]
@@ -158,7 +159,9 @@ async def test_letters_rendered_in_a_separate_process_are_the_same_and_fail_one_
     assert not isinstance(second, Exception)
     assert first.address_lines == inline.address_lines == second.address_lines
     assert _text(first.pdf) == _text(inline.pdf)
-    assert isinstance(refused, ValueError)
+    assert isinstance(refused, DeliveryFailed)  # pickled back from the other process whole
+    assert refused.permanent
+    assert "an address has at most 6 lines" in refused.reason
     assert pid != os.getpid()
 
 
@@ -172,3 +175,25 @@ async def _renderer_pid(pooled: object) -> int:
 
 def _text(pdf: bytes) -> str:
     return " ".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
+
+
+@pytest.mark.parametrize("kind", LETTERS, ids=str)
+def test_every_font_of_every_letter_is_embedded(kind: MessageKind) -> None:
+    """Print shops refuse a PDF whose fonts are not embedded: each font the pages use is a
+    TrueType font with its file (``/FontFile2``), in the PDF itself."""
+    context, _ = SAMPLES[kind]
+    letter = render_letter(kind, context, today=date(2026, 12, 1))
+    reader = PdfReader(BytesIO(letter.pdf))
+    seen: list[str] = []
+    for page in reader.pages:
+        resources = page["/Resources"].get_object()
+        for ref in resources["/Font"].get_object().values():
+            font = ref.get_object()
+            seen.append(str(font["/BaseFont"]))
+            descendants = font.get("/DescendantFonts")
+            described = descendants.get_object()[0].get_object() if descendants else font
+            descriptor = described["/FontDescriptor"].get_object()
+            assert "/FontFile2" in descriptor, font["/BaseFont"]
+            assert descriptor["/FontFile2"].get_object().get_data()  # the glyphs themselves
+    assert seen
+    assert all("DejaVu" in name for name in seen), seen

@@ -7,6 +7,10 @@ or an operator, locally — moves from ``queued`` to ``printed``, ``posted`` or 
 
 The provider channel posts the PDF and the address to ``POST {base}/letters`` and reads
 ``GET {base}/letters/{id}``; 5xx and network errors are transient, 4xx permanent.
+
+A letter replaced by a re-issued key is withdrawn before it is printed: the folder channel
+deletes its PDF and moves its manifest to ``withdrawn`` (only while ``queued``); the provider
+is asked ``POST {base}/letters/{id}/cancel`` (409: printed already, too late).
 """
 
 from __future__ import annotations
@@ -83,6 +87,29 @@ class FolderLetterChannel:
             raise DeliveryFailed(f"unknown letter status {status!r}", permanent=False)
         return status
 
+    async def withdraw(self, reference: str) -> bool:
+        return await asyncio.to_thread(self._withdraw, reference)
+
+    def _withdraw(self, reference: str) -> bool:
+        manifest = self._directory / f"{reference}.json"
+        try:
+            data = json.loads(manifest.read_text())
+        except FileNotFoundError:
+            return True  # never written: nothing can be printed
+        except (OSError, ValueError) as exc:
+            raise DeliveryFailed(f"no readable manifest for {reference}", permanent=False) from exc
+        if data.get("status") == "withdrawn":
+            return True
+        if data.get("status") != "queued":
+            return False
+        data.update(status="withdrawn", withdrawn_at=datetime.now(UTC).isoformat())
+        try:
+            _atomic_write(manifest, json.dumps(data, ensure_ascii=False, indent=2).encode())
+            (self._directory / str(data.get("pdf", f"{reference}.pdf"))).unlink(missing_ok=True)
+        except OSError as exc:
+            raise DeliveryFailed(f"letter folder: {exc}", permanent=False) from exc
+        return True
+
 
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
@@ -127,6 +154,13 @@ class HttpLetterProvider:
             raise DeliveryFailed(f"unknown letter status {status!r}", permanent=False)
         return status
 
+    async def withdraw(self, reference: str) -> bool:
+        try:
+            await self._call("POST", f"/letters/{reference}/cancel")
+        except _TooLate:
+            return False
+        return True
+
     async def _call(self, method: str, path: str, **kwargs: object) -> dict[str, object]:
         try:
             resp = await self._client.request(method, path, **kwargs)  # type: ignore[arg-type]
@@ -135,7 +169,15 @@ class HttpLetterProvider:
             raise DeliveryFailed(reason, permanent=False) from exc
         if resp.status_code >= 500:
             raise DeliveryFailed(f"letter provider {resp.status_code}", permanent=False)
+        if resp.status_code == 409 and path.endswith("/cancel"):
+            raise _TooLate(path)
         if resp.status_code >= 400:
             raise DeliveryFailed(f"letter provider refused: {resp.status_code}", permanent=True)
+        if not resp.content:
+            return {}
         data: dict[str, object] = resp.json()
         return data
+
+
+class _TooLate(Exception):
+    """The provider printed the letter already: it can no longer be cancelled."""

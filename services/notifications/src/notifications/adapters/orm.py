@@ -53,6 +53,19 @@ affiliates = Table(
     Column("email", String(320), nullable=True),
     Column("radiated", Boolean, nullable=False, default=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("siren", String(9), nullable=True),
+)
+
+cabinet_users = Table(
+    "cabinet_users",
+    metadata,
+    Column("account_id", String(64), primary_key=True),
+    Column("cabinet_id", String(64), nullable=True, index=True),
+    Column("display_name", String(200), nullable=False),
+    Column("email", String(320), nullable=True),
+    Column("rights", JSON, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("version", Integer, nullable=True),
 )
 
 

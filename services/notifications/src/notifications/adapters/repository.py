@@ -17,8 +17,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.adapters.orm import affiliates, deliveries
-from notifications.domain.directory import AffiliateContact
+from notifications.adapters.orm import affiliates, cabinet_users, deliveries
+from notifications.domain.directory import AffiliateContact, CabinetUser
 from notifications.domain.letters import IN_TRANSIT
 from notifications.domain.model import LETTER, PENDING, SENDING, SENT, Delivery
 
@@ -148,18 +148,35 @@ class SqlAlchemyDeliveryRepository:
         )
         return [_to_delivery(row) for row in rows]
 
-    async def letters_in_transit(self, limit: int) -> list[Delivery]:
-        """Letters handed to the channel whose status can still change."""
+    async def letters_in_transit(
+        self, limit: int, after: tuple[datetime, str] | None = None
+    ) -> list[Delivery]:
+        """One page of the letters handed to the channel whose status can still change, oldest
+        first by (created_at, id); the next page starts ``after`` the last one read (keyset
+        pagination: every letter in transit is read, however many they are)."""
+        query = select(deliveries).where(
+            deliveries.c.channel == LETTER,
+            deliveries.c.state == SENT,
+            deliveries.c.letter_status.in_(IN_TRANSIT),
+        )
+        if after is not None:
+            created_at, delivery_id = after
+            query = query.where(
+                or_(
+                    deliveries.c.created_at > created_at,
+                    and_(deliveries.c.created_at == created_at, deliveries.c.id > delivery_id),
+                )
+            )
+        query = query.order_by(deliveries.c.created_at, deliveries.c.id).limit(limit)
+        rows = (await self._session.execute(query)).all()
+        return [_to_delivery(row) for row in rows]
+
+    async def find(self, source_event_id: str, kind: str) -> list[Delivery]:
         rows = (
             await self._session.execute(
-                select(deliveries)
-                .where(
-                    deliveries.c.channel == LETTER,
-                    deliveries.c.state == SENT,
-                    deliveries.c.letter_status.in_(IN_TRANSIT),
+                select(deliveries).where(
+                    deliveries.c.source_event_id == source_event_id, deliveries.c.kind == kind
                 )
-                .order_by(deliveries.c.sent_at)
-                .limit(limit)
             )
         ).all()
         return [_to_delivery(row) for row in rows]
@@ -195,6 +212,7 @@ class SqlAlchemyAffiliateDirectory:
                 email=row.email,
                 radiated=bool(row.radiated),
                 updated_at=as_utc(row.updated_at),  # type: ignore[arg-type]
+                siren=row.siren,
             )
             for row in rows
         }
@@ -209,6 +227,7 @@ class SqlAlchemyAffiliateDirectory:
             "email": contact.email,
             "radiated": contact.radiated,
             "updated_at": contact.updated_at,
+            "siren": contact.siren,
         }
         statement = insert_into(affiliates).values(affiliate_id=contact.affiliate_id, **values)
         await self._session.execute(
@@ -216,5 +235,57 @@ class SqlAlchemyAffiliateDirectory:
                 index_elements=[affiliates.c.affiliate_id],
                 set_={name: statement.excluded[name] for name in values},
                 where=affiliates.c.updated_at <= statement.excluded.updated_at,
+            )
+        )
+
+
+def _to_cabinet_user(row: Any) -> CabinetUser:
+    return CabinetUser(
+        account_id=row.account_id,
+        cabinet_id=row.cabinet_id,
+        display_name=row.display_name,
+        email=row.email,
+        rights=tuple(row.rights),
+        active=bool(row.active),
+        version=row.version,
+    )
+
+
+class SqlAlchemyCabinetUserDirectory:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, account_id: str) -> CabinetUser | None:
+        row = (
+            await self._session.execute(
+                select(cabinet_users).where(cabinet_users.c.account_id == account_id)
+            )
+        ).first()
+        return None if row is None else _to_cabinet_user(row)
+
+    async def of_cabinet(self, cabinet_id: str) -> list[CabinetUser]:
+        rows = await self._session.execute(
+            select(cabinet_users)
+            .where(cabinet_users.c.cabinet_id == cabinet_id)
+            .order_by(cabinet_users.c.account_id)
+        )
+        return [_to_cabinet_user(row) for row in rows]
+
+    async def put(self, user: CabinetUser) -> None:
+        """Insert or replace the user (``INSERT … ON CONFLICT DO UPDATE``)."""
+        insert_into = _upsert_insert(self._session)
+        values = {
+            "cabinet_id": user.cabinet_id,
+            "display_name": user.display_name,
+            "email": user.email,
+            "rights": list(user.rights),
+            "active": user.active,
+            "version": user.version,
+        }
+        statement = insert_into(cabinet_users).values(account_id=user.account_id, **values)
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[cabinet_users.c.account_id],
+                set_={name: statement.excluded[name] for name in values},
             )
         )

@@ -15,6 +15,10 @@ from notifications.domain.errors import DeliveryFailed
 from notifications.service_layer.ports import OutgoingEmail
 
 
+def _header(value: str) -> str:
+    return " ".join(value.split())
+
+
 class SmtpEmailChannel:
     def __init__(
         self,
@@ -36,10 +40,12 @@ class SmtpEmailChannel:
         self._timeout_s = timeout_s
 
     def build(self, email: OutgoingEmail) -> EmailMessage:
+        """The MIME message; every header value is made one line (defence in depth: a name
+        with CR or LF in a subject can inject no header)."""
         msg = EmailMessage()
-        msg["From"] = self._sender
-        msg["To"] = email.to
-        msg["Subject"] = email.content.subject
+        msg["From"] = _header(self._sender)
+        msg["To"] = _header(email.to)
+        msg["Subject"] = _header(email.content.subject)
         msg["Date"] = formatdate(localtime=False)
         msg["Message-ID"] = f"<{email.message_id}@mon-compte.local>"
         msg.set_content(email.content.text)
@@ -55,7 +61,10 @@ class SmtpEmailChannel:
         """Returns as soon as the server has accepted the message; the connection is then
         dropped rather than closed with QUIT, so the caller records the sending without
         waiting for one more round trip (see notifications' README, "in doubt")."""
-        message = self.build(email)
+        try:
+            message = self.build(email)
+        except (ValueError, TypeError) as exc:  # the same message fails at every attempt
+            raise DeliveryFailed(f"message refused: {exc}", permanent=True) from exc
         client = aiosmtplib.SMTP(
             hostname=self._host,
             port=self._port,

@@ -14,12 +14,19 @@ from multiprocessing import get_context
 from typing import Any
 
 from notifications.adapters.rendering import MessageKind, render_email, render_letter
+from notifications.domain.errors import rendering_failed
 from notifications.service_layer.ports import Attachment, EmailContent, LetterContent, LetterJob
 
 
 class TemplateRenderer:
+    """A rendering error is a permanent :class:`DeliveryFailed` (``rendering_failed``): the
+    same context would fail the same way at every attempt."""
+
     def render_email(self, kind: str, context: dict[str, Any]) -> EmailContent:
-        rendered = render_email(MessageKind(kind), context)
+        try:
+            rendered = render_email(MessageKind(kind), context)
+        except Exception as exc:
+            raise rendering_failed(exc) from exc
         return EmailContent(
             subject=rendered.subject,
             text=rendered.text,
@@ -30,7 +37,10 @@ class TemplateRenderer:
         )
 
     def render_letter(self, kind: str, context: dict[str, Any], today: date) -> LetterContent:
-        rendered = render_letter(MessageKind(kind), context, today)
+        try:
+            rendered = render_letter(MessageKind(kind), context, today)
+        except Exception as exc:
+            raise rendering_failed(exc) from exc
         return LetterContent(rendered.pdf, rendered.subject, rendered.address_lines)
 
     async def render_letters(self, jobs: Sequence[LetterJob]) -> list[LetterContent | Exception]:

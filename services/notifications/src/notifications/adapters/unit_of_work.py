@@ -6,6 +6,7 @@ from servicekit.uow import SqlAlchemyUnitOfWork
 
 from notifications.adapters.repository import (
     SqlAlchemyAffiliateDirectory,
+    SqlAlchemyCabinetUserDirectory,
     SqlAlchemyDeliveryRepository,
 )
 
@@ -13,7 +14,9 @@ from notifications.adapters.repository import (
 class NotificationsSqlUnitOfWork(SqlAlchemyUnitOfWork):
     deliveries: SqlAlchemyDeliveryRepository
     affiliates: SqlAlchemyAffiliateDirectory
+    cabinet_users: SqlAlchemyCabinetUserDirectory
 
     def _open(self) -> None:
         self.deliveries = SqlAlchemyDeliveryRepository(self.session)
         self.affiliates = SqlAlchemyAffiliateDirectory(self.session)
+        self.cabinet_users = SqlAlchemyCabinetUserDirectory(self.session)

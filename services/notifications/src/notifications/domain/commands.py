@@ -31,9 +31,10 @@ class DispatchDue(Command):
 
 @dataclass(frozen=True)
 class TrackLetters(Command):
-    """The letter tracker's step: ask the channel where up to ``limit`` letters in transit are."""
+    """The letter tracker's step: ask the channel where every letter in transit is, reading
+    them ``page_size`` at a time, oldest first."""
 
-    limit: int = 100
+    page_size: int = 100
 
 
 @dataclass(frozen=True)

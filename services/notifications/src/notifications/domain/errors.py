@@ -55,3 +55,18 @@ class DeliveryFailed(Exception):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled whole (a letter rendered in another process sends its failure back)."""
+        return (_delivery_failed, (self.reason, self.permanent))
+
+
+def _delivery_failed(reason: str, permanent: bool) -> DeliveryFailed:
+    return DeliveryFailed(reason, permanent=permanent)
+
+
+def rendering_failed(exc: Exception) -> DeliveryFailed:
+    """A message that cannot be rendered (a template error, a value missing or refused): the
+    same context renders the same way at every attempt, so it is permanent, parked at once
+    with its reason."""
+    return DeliveryFailed(f"rendering failed: {type(exc).__name__}: {exc}", permanent=True)

@@ -2,8 +2,8 @@
 Delivery` in its ``events`` and turned into contracts by ``service_layer/integration.py``.
 
 Published: :class:`DeliverySent`, :class:`DeliveryParked`, :class:`LetterStatusChanged`. The
-others stay inside notifications (nobody outside needs a reschedule, a skip or an operator's
-retry).
+others stay inside notifications (nobody outside needs a reschedule, a skip, an operator's
+retry, or a letter superseded: the contract's letter statuses are the channel's).
 """
 
 from __future__ import annotations
@@ -81,3 +81,15 @@ class LetterStatusChanged(DomainEvent):
     affiliate_id: str | None
     status: str
     changed_at: datetime
+
+
+@dataclass(frozen=True)
+class LetterSuperseded(DomainEvent):
+    """A re-issued key replaced this letter: ``withdrawn`` (never printed: not handed over, or
+    taken back from the channel) or ``superseded`` (already printed or posted)."""
+
+    delivery_id: str
+    kind: str
+    source_event_id: str
+    status: str
+    superseded_at: datetime

@@ -12,7 +12,9 @@ class MessageKind(StrEnum):
     COLLABORATOR_INVITATION = "collaborator_invitation"
     EMAIL_CHANGE_CONFIRMATION = "email_change_confirmation"
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a message kind, not a secret
+    REGISTRATION_ATTEMPTED = "registration_attempted"
     CABINET_USERS_CHANGED = "cabinet_users_changed"
+    COLLABORATOR_JOINED = "collaborator_joined"
     PORTFOLIO_CHANGED = "portfolio_changed"
     ACTIVATION_KEY_LETTER = "activation_key_letter"
     MANDATE_ACTIVATED_CABINET = "mandate_activated_cabinet"
@@ -72,9 +74,11 @@ KINDS: dict[MessageKind, KindSpec] = {
     MessageKind.COLLABORATOR_INVITATION: _email(*_LINK, "cabinet_name"),
     MessageKind.EMAIL_CHANGE_CONFIRMATION: _email(*_LINK, "new_email"),
     MessageKind.PASSWORD_RESET: _email(*_LINK),
+    MessageKind.REGISTRATION_ATTEMPTED: _email("display_name", "email", "attempted_at"),
     MessageKind.CABINET_USERS_CHANGED: _email(
         "display_name", "cabinet_name", "change", "user_name"
     ),
+    MessageKind.COLLABORATOR_JOINED: _email("display_name", "cabinet_name", "user_name"),
     MessageKind.PORTFOLIO_CHANGED: _email(
         "display_name", "cabinet_name", "portfolio_name", "change"
     ),

@@ -9,6 +9,7 @@ Poste's addressing standard asks.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,6 +18,19 @@ LETTER_STATUSES = ("queued", "printed", "posted", "returned")
 the provider reports; ``printed`` letters are still in transit, ``posted`` and ``returned``
 are final."""
 IN_TRANSIT = ("queued", "printed")
+WITHDRAWN, SUPERSEDED = "withdrawn", "superseded"
+"""A letter replaced by a re-issued key (``MandateKeyIssuedV1.supersedes_event_id``):
+``withdrawn`` when it was never printed (not handed over yet, or taken back from the channel
+while ``queued``), ``superseded`` when it was already printed or posted. Both are final, and
+notifications' own: no longer tracked, not published as a channel status."""
+
+
+def letter_reference(base: str, source_event_id: str) -> str:
+    """A letter's own reference: the business reference it concerns (a mandate's) and a
+    suffix derived from its event, so that a letter and the one that replaces it never share
+    one (``MND-000001-3FA9C1``)."""
+    suffix = hashlib.sha256(source_event_id.encode()).hexdigest()[:6].upper()
+    return f"{base}-{suffix}"
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,9 @@ from notifications.domain.events import (
     DeliverySkipped,
     DomainEvent,
     LetterStatusChanged,
+    LetterSuperseded,
 )
-from notifications.domain.letters import LETTER_STATUSES
+from notifications.domain.letters import IN_TRANSIT, LETTER_STATUSES, SUPERSEDED, WITHDRAWN
 
 PENDING = "pending"
 SENDING = "sending"
@@ -225,6 +226,36 @@ class Delivery:
         self.letter_status = status
         self._letter_status_changed(now)
         return True
+
+    @property
+    def replaced(self) -> bool:
+        """A letter already withdrawn or shown superseded by a re-issued key."""
+        return self.letter_status in (WITHDRAWN, SUPERSEDED)
+
+    def supersede(self, now: datetime, *, taken_back: bool = False) -> None:
+        """A re-issued key replaces this letter. Not handed over yet (pending or parked): it is
+        never sent (``skipped``, ``withdrawn``). Handed over: ``withdrawn`` if the channel took
+        it back (``taken_back``) before printing, ``superseded`` otherwise. The claim's own
+        copy (``pending`` as read) may be superseded too; one being handed over may not."""
+        if self.channel != LETTER:
+            raise DeliveryStateConflict(self.id, self.state, "supersede a letter")
+        if self.replaced:
+            return
+        if self.state in (PENDING, PARKED):
+            self.state = SKIPPED
+            self.next_attempt_at = None
+            self.last_error = "superseded by a re-issued key"
+            self.letter_status = WITHDRAWN
+        elif self.state == SENT:
+            in_transit = self.letter_status in IN_TRANSIT
+            self.letter_status = WITHDRAWN if taken_back and in_transit else SUPERSEDED
+        else:
+            raise DeliveryStateConflict(self.id, self.state, "supersede a letter")
+        self.events.append(
+            LetterSuperseded(
+                self.id, self.kind, self.source_event_id, self.letter_status, superseded_at=now
+            )
+        )
 
     def _letter_status_changed(self, now: datetime) -> None:
         self.events.append(

@@ -12,8 +12,7 @@ from servicekit.worker import WorkerApp, serve_worker, worker_app
 
 from notifications.bootstrap import NotificationsApp, bootstrap
 from notifications.config import NotificationsSettings
-from notifications.service_layer.consumers import AFFILIATE_TYPES
-from notifications.service_layer.planning import PLANNERS
+from notifications.service_layer.consumers import AFFILIATE_TYPES, CONSUMED_TYPES
 
 
 def router(app: NotificationsApp) -> EventRouter:
@@ -31,7 +30,7 @@ def router(app: NotificationsApp) -> EventRouter:
             topic,
             app.on_event,
             purpose="deliveries",
-            event_types=set(PLANNERS),
+            event_types=set(CONSUMED_TYPES),
             batch_handler=app.on_events,
         )
     events.on(

@@ -17,13 +17,14 @@ the other.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from servicekit.logging import get_logger
 
 from notifications.domain import commands
 from notifications.domain.directory import AffiliateContact
 from notifications.domain.errors import DeliveryFailed
-from notifications.domain.model import EMAIL, LETTER, Delivery
+from notifications.domain.model import EMAIL, LETTER, SENDING, SENT, SKIPPED, Delivery
 from notifications.service_layer.handlers import Dependencies
 from notifications.service_layer.metrics import DELIVERIES, DELIVERY_LATENCY
 from notifications.service_layer.ports import (
@@ -93,6 +94,9 @@ def _context(
             address_lines=list(contact.address_lines),
             email=contact.email or "",
         )
+        if delivery.channel == LETTER:  # the business concerned: the event's, else the registry's
+            context["business_name"] = context.get("business_name") or contact.display_name
+            context["siren"] = context.get("siren") or contact.siren
     for name, sealed in delivery.sealed.items():
         context[name] = deps.opener.open(sealed)
     return context
@@ -120,6 +124,7 @@ async def _send_letters(
 ) -> None:
     """The letters of a claim: rendered, handed over together, recorded in one transaction
     (see :func:`record_letters_sent` for why after the hand-over)."""
+    letters = await _withdraw_superseded(letters, uow, deps)
     contexts: list[tuple[Delivery, dict[str, object]]] = []
     for delivery in letters:
         try:
@@ -134,7 +139,9 @@ async def _send_letters(
         contents = [exc] * len(jobs)
     ready: list[tuple[Delivery, OutgoingLetter]] = []
     for (delivery, context), content in zip(contexts, contents, strict=True):
-        if isinstance(content, Exception):  # a template error: retried, then parked
+        if isinstance(content, DeliveryFailed):  # cannot be rendered: parked at once
+            await record_failure(delivery, content.reason, content.permanent, uow, deps)
+        elif isinstance(content, Exception):  # anything else: retried, then parked
             reason = f"{type(content).__name__}: {content}"
             await record_failure(delivery, reason, False, uow, deps)
         else:
@@ -158,6 +165,58 @@ async def _send_letters(
         return  # left claimed: handed over again after the sending timeout, printed once
     for delivery, _ in accepted:
         _count_sent(delivery, deps)
+
+
+async def _withdraw_superseded(
+    letters: list[Delivery], uow: NotificationsUnitOfWork, deps: Dependencies
+) -> list[Delivery]:
+    """Before a re-issued key's letter is handed over, the letter it replaces is withdrawn:
+    never sent if it was not handed over yet (in this very claim, or still pending or parked),
+    taken back from the channel while ``queued``, shown ``superseded`` once printed. Returns
+    the letters left to send; one whose predecessor is being handed over by another claim, or
+    cannot be taken back now (the channel unreachable), waits and is retried."""
+    claimed = {(d.source_event_id, d.kind): d for d in letters}
+    dropped: set[str] = set()
+    for letter in letters:
+        superseded_event = letter.context.get("supersedes_event_id")
+        if not superseded_event or letter.id in dropped:
+            continue
+        try:
+            old = claimed.get((str(superseded_event), letter.kind))
+            if old is not None:
+                await _supersede(old, uow, deps)
+                dropped.add(old.id)
+                continue
+            async with uow:
+                replaced = await uow.deliveries.find(str(superseded_event), letter.kind)
+            for previous in replaced:
+                await _supersede(previous, uow, deps)
+        except DeliveryFailed as exc:
+            dropped.add(letter.id)
+            await record_failure(letter, exc.reason, exc.permanent, uow, deps)
+    return [d for d in letters if d.id not in dropped]
+
+
+async def _supersede(previous: Delivery, uow: NotificationsUnitOfWork, deps: Dependencies) -> None:
+    """One replaced letter, as read by this claim (``pending``) or from its row."""
+    if previous.replaced or previous.state == SKIPPED:
+        return
+    if previous.state == SENDING:  # another claim's, or in doubt in this one: wait for it
+        raise DeliveryFailed("the letter it replaces is being handed over", permanent=False)
+    taken_back = False
+    queued = previous.state == SENT and previous.letter_status == "queued"
+    if queued and previous.provider_ref is not None:
+        taken_back = await deps.letters.withdraw(previous.provider_ref)
+    previous.supersede(deps.clock.now(), taken_back=taken_back)
+    async with uow:
+        await uow.deliveries.save(previous)
+        await uow.commit()
+    _log.info(
+        "letter_superseded",
+        delivery_id=previous.id,
+        kind=previous.kind,
+        letter_status=previous.letter_status,
+    )
 
 
 def _count_sent(delivery: Delivery, deps: Dependencies) -> None:
@@ -197,17 +256,23 @@ async def _send_one(
 async def track_letters(
     cmd: commands.TrackLetters, uow: NotificationsUnitOfWork, deps: Dependencies
 ) -> int:
-    """Ask the letter channel where letters in transit are; publish each change."""
-    async with uow:
-        letters = await uow.deliveries.letters_in_transit(cmd.limit)
+    """Ask the letter channel where every letter in transit is; publish each change. The
+    letters are read one page at a time, oldest first (keyset on (created_at, id)), until
+    none is left: however many are in transit, none stops being followed."""
     changed = 0
-    for delivery in letters:
-        if delivery.provider_ref is None:
-            continue
-        try:
-            status = await deps.letters.status(delivery.provider_ref)
-        except DeliveryFailed:
-            continue
-        if await record_letter_status(delivery, status, uow, deps):
-            changed += 1
-    return changed
+    after: tuple[datetime, str] | None = None
+    while True:
+        async with uow:
+            page = await uow.deliveries.letters_in_transit(cmd.page_size, after)
+        for delivery in page:
+            if delivery.provider_ref is None:
+                continue
+            try:
+                status = await deps.letters.status(delivery.provider_ref)
+            except DeliveryFailed:
+                continue
+            if await record_letter_status(delivery, status, uow, deps):
+                changed += 1
+        if len(page) < cmd.page_size:
+            return changed
+        after = (page[-1].created_at, page[-1].id)

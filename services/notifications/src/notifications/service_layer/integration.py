@@ -17,6 +17,7 @@ from notifications.domain.events import (
     DeliverySkipped,
     DomainEvent,
     LetterStatusChanged,
+    LetterSuperseded,
 )
 from notifications.domain.model import Delivery
 from notifications.service_layer.ports import NotificationsUnitOfWork
@@ -63,7 +64,7 @@ def to_integration(event: DomainEvent) -> Outgoing | None:
                 ),
                 subject=event.delivery_id,
             )
-        case DeliveryRescheduled() | DeliverySkipped() | DeliveryRetried():
+        case DeliveryRescheduled() | DeliverySkipped() | DeliveryRetried() | LetterSuperseded():
             return None
     raise TypeError(f"no integration event for {type(event).__name__}")
 

@@ -19,6 +19,8 @@ from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
 from servicekit.messaging import IncomingEvent
 
+from notifications.domain.directory import ADMIN_RIGHT, CabinetUser
+from notifications.domain.letters import letter_reference
 from notifications.domain.model import affiliate_recipient
 
 
@@ -35,8 +37,8 @@ class PlannedDelivery:
 Planner = Callable[[IncomingEvent], list[PlannedDelivery]]
 
 USER_CHANGES = {
-    "user_invited": "un collaborateur a été invité",
-    "user_activated": "un collaborateur a activé son accès",
+    "user_invited": "un {role} a été invité",
+    "user_activated": "un {role} a activé son accès",
     "user_rights_changed": "les droits d'un utilisateur ont été modifiés",
     "user_suspended": "un utilisateur a été suspendu",
     "user_removed": "un utilisateur a été retiré",
@@ -47,6 +49,11 @@ ENDED_BY = {
     "replacement": "mandat confié à un autre cabinet",
     "registry": "radiation du cotisant",
 }
+
+
+def role(rights: Iterable[str]) -> str:
+    """How a firm's user is called: an administrator holds the ``admin`` right."""
+    return "administrateur" if ADMIN_RIGHT in rights else "collaborateur"
 
 
 def _to_each(
@@ -66,6 +73,8 @@ def _activation_requested(event: IncomingEvent) -> list[PlannedDelivery]:
     }
     if p.cabinet_name:
         context["cabinet_name"] = p.cabinet_name
+    if p.purpose == "collaborator_invitation":
+        context["role"] = "collaborateur"  # "administrateur" when the directory knows it
     return [PlannedDelivery(p.purpose, "email", p.email, context, {"link": p.sealed_link})]
 
 
@@ -89,22 +98,59 @@ def _password_reset(event: IncomingEvent) -> list[PlannedDelivery]:
     return [PlannedDelivery("password_reset", "email", p.email, context, {"link": p.sealed_link})]
 
 
+def _registration_attempted(event: IncomingEvent) -> list[PlannedDelivery]:
+    """Someone tried to sign a firm up with an address already used: its owner is told (the
+    answer to the attempt said nothing of it)."""
+    p = event.payload(identity_v1.AccountRegistrationAttemptedV1)
+    context = {
+        "display_name": p.display_name,
+        "email": p.email,
+        "attempted_at": p.attempted_at.isoformat(),
+    }
+    return [PlannedDelivery("registration_attempted", "email", p.email, context)]
+
+
 def _cabinet_user_changed(event: IncomingEvent) -> list[PlannedDelivery]:
     p = event.payload(identity_v1.CabinetUserChangedV1)
     context = {
         "cabinet_name": p.cabinet_name,
-        "change": USER_CHANGES[p.change],
+        "change": USER_CHANGES[p.change].format(role=role(p.rights)),
         "user_name": p.user_name,
     }
     return _to_each("cabinet_users_changed", p.notify, context)
 
 
+def collaborator_joined(
+    p: identity_v1.CabinetUserChangedV1, administrators: Iterable[CabinetUser]
+) -> list[PlannedDelivery]:
+    """A collaborator accepted the invitation: a mail to each administrator of the firm (read
+    from the directory of firms' users by the consumer)."""
+    context = {"cabinet_name": p.cabinet_name, "user_name": p.user_name}
+    return [
+        PlannedDelivery(
+            "collaborator_joined",
+            "email",
+            str(admin.email),
+            {**context, "display_name": admin.display_name or str(admin.email)},
+        )
+        for admin in administrators
+    ]
+
+
 def _key_issued(event: IncomingEvent) -> list[PlannedDelivery]:
+    """A key letter, with its own reference; a re-issued key's letter names the event of the
+    letter it replaces (``supersedes_event_id``), which the dispatcher withdraws first."""
     p = event.payload(mandates_v1.MandateKeyIssuedV1)
-    context = {
+    context: dict[str, Any] = {
         "cabinet_name": p.cabinet_name,
-        "reference": p.reference,
+        "reference": letter_reference(p.reference, event.envelope.id),
+        "mandate_reference": p.reference,
         "issued_on": p.issued_at.date().isoformat(),
+        "supersedes_event_id": p.supersedes_event_id,
+        # the business concerned: the event does not carry it yet (mandates may add these
+        # fields); the registry's copy fills it in at sending time
+        "siren": event.data.get("siren"),
+        "business_name": event.data.get("business_name"),
     }
     return [
         PlannedDelivery(
@@ -164,6 +210,50 @@ def _portfolio(change: Callable[[Any], str], cls: type[mandates_v1.PortfolioEven
     return plan
 
 
+SUBSCRIBER_TYPES = frozenset(
+    {
+        mandates_v1.PortfolioSubscriberAddedV1.event_type,
+        mandates_v1.PortfolioSubscriberRemovedV1.event_type,
+    }
+)
+
+
+def subscriber_changed(event: IncomingEvent, subscriber_email: str | None) -> list[PlannedDelivery]:
+    """A subscriber added to or removed from a portfolio: the subscriber, if among those told,
+    reads "vous êtes désormais abonné" (or "vous n'y êtes plus abonné"), the others read the
+    subscriber's name. The subscriber is known by address when the directory of firms' users
+    has it (``subscriber_email``, given by the consumer), otherwise by name."""
+    added = event.envelope.type == mandates_v1.PortfolioSubscriberAddedV1.event_type
+    p: mandates_v1.PortfolioSubscriberAddedV1 | mandates_v1.PortfolioSubscriberRemovedV1 = (
+        event.payload(mandates_v1.PortfolioSubscriberAddedV1)
+        if added
+        else event.payload(mandates_v1.PortfolioSubscriberRemovedV1)
+    )
+
+    def is_subscriber(person: Recipient) -> bool:
+        if subscriber_email:
+            return person.email.strip().lower() == subscriber_email.strip().lower()
+        return person.display_name.strip().lower() == p.subscriber_name.strip().lower()
+
+    planned: list[PlannedDelivery] = []
+    for person in p.notify:
+        if is_subscriber(person):
+            change = "vous êtes désormais abonné" if added else "vous n'y êtes plus abonné"
+        else:
+            change = (
+                f"{p.subscriber_name} y est désormais abonné"
+                if added
+                else (f"{p.subscriber_name} n'y est plus abonné")
+            )
+        context = {
+            "cabinet_name": p.cabinet_name,
+            "portfolio_name": p.portfolio_name,
+            "change": change,
+        }
+        planned.extend(_to_each("portfolio_changed", [person], context))
+    return planned
+
+
 def _estimate_applied(event: IncomingEvent) -> list[PlannedDelivery]:
     p = event.payload(cotisations_v1.EstimateAppliedV1)
     context = {
@@ -214,6 +304,7 @@ PLANNERS: dict[str, Planner] = {
     identity_v1.AccountActivationRequestedV1.event_type: _activation_requested,
     identity_v1.AccountEmailChangeRequestedV1.event_type: _email_change,
     identity_v1.AccountPasswordResetRequestedV1.event_type: _password_reset,
+    identity_v1.AccountRegistrationAttemptedV1.event_type: _registration_attempted,
     identity_v1.CabinetUserChangedV1.event_type: _cabinet_user_changed,
     mandates_v1.MandateKeyIssuedV1.event_type: _key_issued,
     mandates_v1.MandateActivatedV1.event_type: _mandate_activated,
@@ -224,14 +315,8 @@ PLANNERS: dict[str, Planner] = {
     mandates_v1.PortfolioRenamedV1.event_type: _portfolio(
         lambda p: f"renommé (ancien nom : {p.previous_name})", mandates_v1.PortfolioRenamedV1
     ),
-    mandates_v1.PortfolioSubscriberAddedV1.event_type: _portfolio(
-        lambda p: f"{p.subscriber_name} y est désormais abonné",
-        mandates_v1.PortfolioSubscriberAddedV1,
-    ),
-    mandates_v1.PortfolioSubscriberRemovedV1.event_type: _portfolio(
-        lambda p: f"{p.subscriber_name} n'y est plus abonné",
-        mandates_v1.PortfolioSubscriberRemovedV1,
-    ),
+    mandates_v1.PortfolioSubscriberAddedV1.event_type: lambda e: subscriber_changed(e, None),
+    mandates_v1.PortfolioSubscriberRemovedV1.event_type: lambda e: subscriber_changed(e, None),
     mandates_v1.PortfolioTransferredV1.event_type: _portfolio(
         lambda p: f"transféré à {p.to_name}", mandates_v1.PortfolioTransferredV1
     ),

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from servicekit.uow import AbstractUnitOfWork
 
-from notifications.domain.directory import AffiliateContact
+from notifications.domain.directory import AffiliateContact, CabinetUser
 from notifications.domain.errors import DeliveryFailed
 from notifications.domain.model import Delivery
 
@@ -48,7 +48,16 @@ class DeliveryRepository(Protocol):
         self, now: datetime, limit: int, stale_before: datetime
     ) -> list[Delivery]: ...
     async def list_by_state(self, state: str, limit: int) -> list[Delivery]: ...
-    async def letters_in_transit(self, limit: int) -> list[Delivery]: ...
+    async def find(self, source_event_id: str, kind: str) -> list[Delivery]:
+        """The deliveries of one kind an event caused."""
+        ...
+
+    async def letters_in_transit(
+        self, limit: int, after: tuple[datetime, str] | None = None
+    ) -> list[Delivery]:
+        """One page of the letters in transit, oldest first by (created_at, id), after the
+        (created_at, id) given."""
+        ...
 
 
 class AffiliateDirectory(Protocol):
@@ -59,11 +68,19 @@ class AffiliateDirectory(Protocol):
         ...
 
 
+class CabinetUserDirectory(Protocol):
+    async def get(self, account_id: str) -> CabinetUser | None: ...
+    async def of_cabinet(self, cabinet_id: str) -> list[CabinetUser]: ...
+    async def put(self, user: CabinetUser) -> None: ...
+
+
 class NotificationsUnitOfWork(AbstractUnitOfWork, Protocol):
     @property
     def deliveries(self) -> DeliveryRepository: ...
     @property
     def affiliates(self) -> AffiliateDirectory: ...
+    @property
+    def cabinet_users(self) -> CabinetUserDirectory: ...
 
 
 @dataclass(frozen=True)
@@ -114,6 +131,11 @@ class LetterChannel(Protocol):
 
     async def status(self, reference: str) -> str:
         """``queued``, ``printed``, ``posted`` or ``returned``."""
+        ...
+
+    async def withdraw(self, reference: str) -> bool:
+        """Take a letter back before it is printed: True if it was (it will never be
+        printed), False if it is too late (printed already). Raise ``DeliveryFailed``."""
         ...
 
 

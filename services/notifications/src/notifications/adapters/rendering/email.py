@@ -6,11 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from notifications.adapters.rendering.formatting import plain_text
 from notifications.adapters.rendering.ics import render_ics
 from notifications.adapters.rendering.templating import environment, render_blocks
 from notifications.domain.kinds import KINDS, MessageKind
 
 SIGNATURE = "Sécurité sociale des indépendants — Mon compte"
+
+
+def one_line(value: str) -> str:
+    """A header's value: every run of white space (CR, LF, tabs…) made one space."""
+    return " ".join(value.split())
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,8 @@ def render_email(kind: MessageKind, context: dict[str, Any]) -> RenderedEmail:
     if KINDS[kind].channel != "email":
         raise ValueError(f"{kind.value} is not an e-mail")
     subject, paragraphs = render_blocks("email", kind, context)
-    text = "\n\n".join([*paragraphs, SIGNATURE]) + "\n"
+    subject = one_line(plain_text(subject))  # a header: a name brings no CR or LF into it
+    text = "\n\n".join([*(plain_text(p) for p in paragraphs), SIGNATURE]) + "\n"
     html = (
         environment()
         .get_template("email/_layout.html")

@@ -2,7 +2,8 @@
 
 Each template defines the blocks ``subject`` and ``body`` (plain text, paragraphs separated by a
 blank line). Every variable is required (``StrictUndefined``); the HTML part is the body's
-paragraphs, escaped, in ``email/_layout.html``.
+paragraphs, escaped, in ``email/_layout.html``. The only links of a mail are those its template
+marks with the ``url`` filter; names are text, never links (``formatting.neutralised``).
 """
 
 from __future__ import annotations
@@ -13,11 +14,16 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from notifications.adapters.rendering.formatting import (
+    NAMES,
     euros,
+    firm,
     french_datetime,
     french_day,
     french_time,
-    linkify,
+    html_paragraph,
+    neutralised,
+    siren,
+    url,
 )
 from notifications.domain.kinds import KINDS, MessageKind, MissingContext
 
@@ -36,7 +42,10 @@ def environment() -> Environment:
         day_fr=french_day,
         time_fr=french_time,
         euros=euros,
-        linkify=linkify,
+        firm=firm,
+        html_paragraph=html_paragraph,
+        siren=siren,
+        url=url,
     )
     return env
 
@@ -50,10 +59,17 @@ def check_context(kind: MessageKind, context: dict[str, Any]) -> None:
 
 
 def render_blocks(folder: str, kind: MessageKind, context: dict[str, Any]) -> tuple[str, list[str]]:
-    """The subject and the body's paragraphs of a kind's template."""
+    """The subject and the body's paragraphs of a kind's template. In an e-mail, the names
+    (``NAMES``) are neutralised, and the template's links marked (the ``url`` filter): the
+    caller makes the plain and HTML parts of them (``plain_text``, ``html_paragraph``)."""
     check_context(kind, context)
     template = environment().get_template(f"{folder}/{kind.value}.j2")
-    ctx = template.new_context(dict(context))
+    values = dict(context)
+    if folder == "email":
+        for name in NAMES & values.keys():
+            if isinstance(values[name], str):
+                values[name] = neutralised(values[name])
+    ctx = template.new_context(values)
     subject = "".join(template.blocks["subject"](ctx)).strip()
     body = "".join(template.blocks["body"](ctx)).strip()
     paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
