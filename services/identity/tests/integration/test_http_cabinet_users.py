@@ -16,9 +16,11 @@ import pytest
 from asgi_lifespan import LifespanManager
 from identity.adapters import orm
 from identity.adapters.nir_vault import NirVault
+from identity.adapters.security import Argon2PasswordHasher
 from identity.bootstrap import IdentityApp, bootstrap
 from identity.config import IdentitySettings
 from identity.entrypoints.http import create_app
+from identity.service_layer.ports import PasswordHasher
 from identity_fakes import PlainHasher
 from journeys import random_siret, signup_body
 from servicekit.clock import FakeClock
@@ -83,12 +85,34 @@ class Firm:
 
 @pytest.fixture
 async def firm(database_url: str) -> AsyncIterator[Firm]:
+    async for result in _firm(database_url, PlainHasher()):
+        yield result
+
+
+class RecordingArgon2(Argon2PasswordHasher):
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.verified: list[str] = []
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.verified.append(password_hash)
+        return super().verify(password_hash, password)
+
+
+@pytest.fixture
+async def argon2_firm(database_url: str) -> AsyncIterator[Firm]:
+    """With the real Argon2 hasher (cheap parameters), which refuses what is not a hash."""
+    async for result in _firm(database_url, RecordingArgon2()):
+        yield result
+
+
+async def _firm(database_url: str, hasher: PasswordHasher) -> AsyncIterator[Firm]:
     private, public = generate_keypair()
     settings = IdentitySettings(
         database_url=database_url, notifications_public_key=public, nir_key=NirVault.generate_key()
     )
     clock = FakeClock()
-    app = bootstrap(settings, hasher=PlainHasher(), clock=clock)
+    app = bootstrap(settings, hasher=hasher, clock=clock)
     api = create_app(app)
     async with LifespanManager(api):
         transport = httpx.ASGITransport(app=api)
@@ -117,6 +141,27 @@ async def test_an_invited_collaborator_chooses_a_password_within_24_hours(firm: 
     me = (await firm.client.get("/v1/me", headers=headers)).json()
     assert me["rights"] == ["declare", "read"]
     assert me["cabinet_id"] == firm.cabinet_id
+
+
+async def test_an_invited_user_logging_in_before_accepting_gets_the_wrong_password_answer(
+    argon2_firm: Firm,
+) -> None:
+    resp = await argon2_firm.invite("paul@cabinet.fr", ["read"])
+    assert resp.status_code == 201, resp.text
+    hasher = argon2_firm.app.bus.deps.hasher
+    assert isinstance(hasher, RecordingArgon2)
+    hasher.verified.clear()
+    early = await argon2_firm.client.post(
+        "/v1/auth/token", json={"username": "paul@cabinet.fr", "password": PASSWORD}
+    )
+    wrong = await argon2_firm.client.post(
+        "/v1/auth/token", json={"username": "claire@cabinet.fr", "password": PASSWORD + "x"}
+    )
+    assert early.status_code == wrong.status_code == 401, early.text
+    assert early.json() == wrong.json()
+    # the same work: a real Argon2 verification each time (the dummy hash for Paul)
+    assert len(hasher.verified) == 2
+    assert all(h.startswith("$argon2id$") for h in hasher.verified)
 
 
 async def test_an_invitation_dies_after_24_hours_and_a_new_one_works(firm: Firm) -> None:

@@ -1,4 +1,5 @@
 import pytest
+from identity.adapters.security import Argon2PasswordHasher
 from identity.domain.identifiers import normalize_siret
 from identity.domain.passwords import password_problems
 
@@ -26,3 +27,9 @@ def test_short_and_common_passwords_are_refused() -> None:
     assert password_problems("motdepasse123")
     assert password_problems("aaaaaaaaaaaaaaa")
     assert password_problems("Une phrase de passe solide") == []
+
+
+def test_argon2_says_no_to_what_is_not_a_hash_instead_of_raising() -> None:
+    hasher = Argon2PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    assert hasher.verify("!invited", "Une phrase de passe solide") is False
+    assert hasher.verify(hasher.hash("Une phrase de passe solide"), "Une phrase de passe solide")

@@ -28,6 +28,8 @@ ACTIVATION_PURPOSES = frozenset(
     {"cabinet_activation", "assure_activation", "collaborator_invitation"}
 )
 ASSURE_ACTIVATION_TTL = timedelta(hours=48)
+NO_PASSWORD_PREFIX = "!"  # noqa: S105 - a marker, not a secret
+"""A stored password hash starting with it is a placeholder: no password chosen yet."""
 
 
 def token_hash(token: str) -> str:
@@ -69,6 +71,10 @@ class Account:
     version: int = 0
     """One more at each change of a firm user published to the others (rights, status)."""
     events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
+
+    def has_password(self) -> bool:
+        """False until an invited user chooses one (the placeholder is not a hash)."""
+        return not self.password_hash.startswith(NO_PASSWORD_PREFIX)
 
     def change_rights(self, rights: frozenset[str]) -> bool:
         if rights == self.rights:

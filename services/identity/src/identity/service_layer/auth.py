@@ -86,9 +86,13 @@ async def login(
         if blocked_until is not None:
             raise errors.LoginThrottled(max(1, math.ceil((blocked_until - now).total_seconds())))
         account = await _account_by_identifier(uow, identifier)
+        # An account without a password yet (an invitation not accepted) is verified against
+        # the dummy hash too: the same work, the same answer as a wrong password.
+        usable = account is not None and account.has_password()
         valid = deps.base.hasher.verify(
-            account.password_hash if account else deps.dummy_hash, cmd.password
+            account.password_hash if account and usable else deps.dummy_hash, cmd.password
         )
+        valid = valid and usable
         if account is None or not valid or account.status != "active":
             throttle.failed(now)
             await uow.login_throttles.save(throttle)

@@ -93,7 +93,7 @@ async def activate_account(
         account = await uow.accounts.get(token.account_id)
         if account is None or token.purpose not in ACTIVATION_PURPOSES:
             raise errors.ActivationLinkInvalid
-        if account.password_hash.startswith("!"):
+        if not account.has_password():
             if cmd.password is None:
                 raise errors.PasswordRequired
             account.password_hash = deps.hasher.hash(cmd.password)
