@@ -188,8 +188,28 @@ async def test_each_change_is_published_for_the_other_users(firm: Firm) -> None:
     )
     assert resp.json()["rights"] == ["pay", "read"]
     changes = await firm.outbox("identity.cabinet.user_changed.v1")
-    assert [c["change"] for c in changes] == ["user_invited", "user_invited", "user_rights_changed"]
+    assert [c["change"] for c in changes] == [
+        "user_invited", "user_activated", "user_invited", "user_activated", "user_rights_changed",
+    ]  # fmt: skip
     assert [n["email"] for n in changes[-1]["notify"]] == ["anne@cabinet.fr"]
+
+
+async def test_an_accepted_invitation_tells_the_administrators(firm: Firm) -> None:
+    paul = (await firm.invite("paul@cabinet.fr", ["read"])).json()["account_id"]
+    assert (await firm.accept(paul)).status_code == 200
+    accepted = (await firm.outbox("identity.cabinet.user_changed.v1"))[-1]
+    assert accepted["account_id"] == paul
+    assert accepted["change"] == "user_activated"
+    assert accepted["invitation_accepted"] is True
+    assert accepted["version"] == 2  # invited (1), then accepted
+    assert [n["email"] for n in accepted["notify"]] == ["claire@cabinet.fr"]
+    # a reactivation by an administrator is not an accepted invitation
+    base = f"/v1/cabinets/{firm.cabinet_id}/users/{paul}"
+    await firm.client.post(f"{base}/suspension", headers=firm.admin)
+    await firm.client.post(f"{base}/reactivation", headers=firm.admin)
+    reactivated = (await firm.outbox("identity.cabinet.user_changed.v1"))[-1]
+    assert reactivated["change"] == "user_activated"
+    assert reactivated["invitation_accepted"] is False
 
 
 async def test_a_suspended_user_cannot_log_in_until_reactivated(firm: Firm) -> None:

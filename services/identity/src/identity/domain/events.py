@@ -97,3 +97,5 @@ class CabinetUserChanged(DomainEvent):
     notify: tuple[tuple[str, str], ...]
     changed_at: datetime
     version: int | None = None
+    invitation_accepted: bool = False
+    """With ``user_activated``: the collaborator accepted the invitation through its link."""

@@ -13,6 +13,7 @@ from identity.domain.events import (
     AccountRegistered,
     ActivationRequested,
     CabinetRegistered,
+    CabinetUserChanged,
     DomainEvent,
     EmailChanged,
     EmailChangeRequested,
@@ -200,4 +201,35 @@ def request_email_change(
     )
     return ActivationToken(
         token_hash(token), account.id, "email_change", expires_at, new_email=new_email
+    )
+
+
+def cabinet_user_changed(
+    cabinet: Cabinet,
+    user: Account,
+    change: str,
+    users: list[Account],
+    actor_id: str,
+    now: datetime,
+    *,
+    invitation_accepted: bool = False,
+) -> CabinetUserChanged:
+    """A change of a firm user, one version more, for the firm's other live users."""
+    user.version += 1
+    notify = tuple(
+        (u.email, u.display_name)
+        for u in users
+        if u.id not in (actor_id, user.id) and u.status == "active"
+    )
+    return CabinetUserChanged(
+        cabinet_id=cabinet.id,
+        cabinet_name=cabinet.raison_sociale,
+        account_id=user.id,
+        user_name=user.display_name,
+        change=change,
+        rights=tuple(sorted(user.rights)),
+        notify=notify,
+        changed_at=now,
+        version=user.version,
+        invitation_accepted=invitation_accepted,
     )

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from servicekit.clock import Clock
 
 from identity.domain import commands, errors
 from identity.domain.events import DomainEvent
-from identity.domain.model import ACTIVATION_PURPOSES, Account, Cabinet, token_hash
+from identity.domain.model import (
+    ACTIVATION_PURPOSES,
+    Account,
+    Cabinet,
+    cabinet_user_changed,
+    token_hash,
+)
 from identity.service_layer.integration import to_integration
 from identity.service_layer.ports import (
     IdentityUnitOfWork,
@@ -82,6 +89,19 @@ async def register_cabinet(
     }
 
 
+async def _invitation_accepted(uow: IdentityUnitOfWork, account: Account, now: datetime) -> None:
+    """The firm's administrators are told that the collaborator joined."""
+    cabinet = await uow.cabinets.get(account.cabinet_id or "")
+    if cabinet is None:
+        return
+    users = await uow.accounts.of_cabinet(cabinet.id)
+    account.events.append(
+        cabinet_user_changed(
+            cabinet, account, "user_activated", users, account.id, now, invitation_accepted=True
+        )
+    )
+
+
 async def activate_account(
     cmd: commands.ActivateAccount, uow: IdentityUnitOfWork, deps: Dependencies
 ) -> dict[str, Any]:
@@ -99,6 +119,8 @@ async def activate_account(
             account.password_hash = deps.hasher.hash(cmd.password)
         token.use(now)
         account.activate(now)
+        if token.purpose == "collaborator_invitation" and account.cabinet_id is not None:
+            await _invitation_accepted(uow, account, now)
         await uow.activation_tokens.save(token)
         await uow.accounts.save(account)
         await publish(uow, deps, account.events)

@@ -94,6 +94,7 @@ def to_integration(event: DomainEvent, sealer: SecretSealer, links: Links) -> Ou
                     rights=list(event.rights),
                     notify=[Recipient(email=e, display_name=n) for e, n in event.notify],
                     changed_at=event.changed_at,
+                    invitation_accepted=event.invitation_accepted,
                     version=event.version,
                 ),
                 subject=event.cabinet_id,
