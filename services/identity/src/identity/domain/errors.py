@@ -100,3 +100,10 @@ class CabinetUserNotFound(IdentityError):
 class PasswordRequired(IdentityError):
     def __init__(self) -> None:
         super().__init__("Choisissez votre mot de passe pour activer votre accès.")
+
+
+class TeleserviceNotOpen(IdentityError):
+    """The affilié's category does not open this téléservice (whoever asks for it)."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"Le téléservice « {label} » n'est pas ouvert à la catégorie de l'assuré.")

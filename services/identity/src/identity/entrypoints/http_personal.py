@@ -13,7 +13,7 @@ from servicekit.problems import Forbidden, NotFound, ValidationProblem
 
 from identity.bootstrap import IdentityApp
 from identity.domain import commands, errors
-from identity.domain.teleservices import ACCESS, DONNEES, teleservices_for
+from identity.domain.teleservices import DONNEES, opens, teleservices_for
 from identity.entrypoints.problems import to_problem
 from identity.service_layer import access, personal, registry_import
 
@@ -128,7 +128,7 @@ def personal_router(app: IdentityApp, principal: PrincipalDependency) -> APIRout
 
     async def assure(who: Annotated[Principal, Depends(principal)]) -> Principal:
         require_actor(who, "assure")
-        if DONNEES not in ACCESS.get(who.category or "", frozenset()):
+        if not opens(who.category, DONNEES):
             raise Forbidden(
                 "Le téléservice « Mes données personnelles » n'est pas ouvert à votre catégorie.",
                 kind="teleservice-not-open",
@@ -196,6 +196,8 @@ def personal_router(app: IdentityApp, principal: PrincipalDependency) -> APIRout
             return _read(await access.read_for(who, affiliate_id, app.new_uow(read_only=True)))
         except personal.NotAnAssure as exc:
             raise NotFound(exc.message, kind="dossier-not-found") from exc
+        except errors.TeleserviceNotOpen as exc:
+            raise Forbidden(exc.message, kind="teleservice-not-open") from exc
 
     @router.get(
         "/teleservices",
