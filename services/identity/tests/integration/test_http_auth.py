@@ -215,6 +215,9 @@ async def test_a_password_reset_by_mail_sets_the_new_password_and_ends_every_ses
         "/v1/auth/password-reset/confirm", json={"token": token, "new_password": new}
     )
     assert again.status_code == 409
+    assert again.json()["detail"] == (
+        "Ce lien de réinitialisation du mot de passe a déjà été utilisé."
+    )
 
 
 async def test_a_new_email_replaces_the_old_only_once_confirmed(api: Api) -> None:

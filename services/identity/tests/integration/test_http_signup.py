@@ -93,6 +93,8 @@ async def test_a_firm_signs_up_and_activates_its_administrator_with_the_mailed_t
     [
         ({"siret": "73282932000075"}, 422, "siret"),
         ({"siret": "123"}, 422, "siret"),
+        ({"siret": "00000000000000"}, 422, "siret"),  # the Luhn key passes, no business has it
+        ({"email": "a" * 65 + "@cabinet.fr"}, 422, "email"),  # local part over 64 characters
         ({"email": "pas-une-adresse"}, 422, "email"),
         ({"password": "court"}, 422, "password"),
         ({"password": "motdepasse123"}, 422, "password"),
@@ -112,6 +114,15 @@ async def test_bad_signup_input_gets_a_problem_naming_the_field_and_writes_nothi
     assert field in {e["field"] for e in problem["errors"]}
     assert await api.count(orm.cabinets) == 0
     assert await api.count(orm.outbox) == 0
+
+
+async def test_an_over_long_local_part_is_refused_in_french(api: Api) -> None:
+    resp = await api.client.post("/v1/cabinets", json={**SIGNUP, "email": "a" * 65 + "@c.fr"})
+    assert resp.status_code == 422
+    [error] = [e for e in resp.json()["errors"] if e["field"] == "email"]
+    assert "64 caractères" in error["message"]
+    fits = await api.client.post("/v1/cabinets", json={**SIGNUP, "email": "a" * 64 + "@c.fr"})
+    assert fits.status_code == 201, fits.text
 
 
 async def test_a_missing_field_is_named(api: Api) -> None:

@@ -1,6 +1,6 @@
 import pytest
 from identity.adapters.security import Argon2PasswordHasher
-from identity.domain.identifiers import normalize_siret
+from identity.domain.identifiers import normalize_siren, normalize_siret
 from identity.domain.passwords import password_problems
 
 
@@ -16,7 +16,9 @@ def test_valid_sirets_are_normalised(raw: str, expected: str) -> None:
     assert normalize_siret(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["73282932000075", "1234", "abcdefghijklmn", ""])
+@pytest.mark.parametrize(
+    "raw", ["73282932000075", "1234", "abcdefghijklmn", "", "00000000000000", "00000000000018"]
+)
 def test_invalid_sirets_are_refused_in_french(raw: str) -> None:
     with pytest.raises(ValueError, match="SIRET"):
         normalize_siret(raw)
@@ -33,3 +35,9 @@ def test_argon2_says_no_to_what_is_not_a_hash_instead_of_raising() -> None:
     hasher = Argon2PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     assert hasher.verify("!invited", "Une phrase de passe solide") is False
     assert hasher.verify(hasher.hash("Une phrase de passe solide"), "Une phrase de passe solide")
+
+
+def test_an_all_zero_siren_is_refused() -> None:
+    with pytest.raises(ValueError, match="SIREN"):
+        normalize_siren("000000000")
+    assert normalize_siren("732829320") == "732829320"

@@ -49,9 +49,9 @@ class ActivationToken:
 
     def use(self, now: datetime) -> None:
         if self.used_at is not None:
-            raise errors.ActivationLinkUsed
+            raise errors.ActivationLinkUsed(self.purpose)
         if now >= self.expires_at:
-            raise errors.ActivationLinkExpired
+            raise errors.ActivationLinkExpired(self.purpose)
         self.used_at = now
 
 

@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response, status
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from servicekit.auth import Principal, TokenVerifier
 from servicekit.fastapi_auth import bearer_principal
 from servicekit.problems import Problem, RateLimited, Unauthorized
@@ -14,6 +14,7 @@ from identity.domain import commands, errors
 from identity.domain.passwords import password_problems
 from identity.entrypoints.http_cabinet import cabinet_router
 from identity.entrypoints.http_personal import personal_router
+from identity.entrypoints.http_schemas import Email
 from identity.entrypoints.problems import to_problem
 
 
@@ -43,7 +44,7 @@ class TokenPair(BaseModel):
 class ResetRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr
+    email: Email
 
 
 class ResetConfirmation(BaseModel):
@@ -64,7 +65,7 @@ class ResetConfirmation(BaseModel):
 class EmailChangeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    new_email: EmailStr
+    new_email: Email
 
 
 class LinkToken(BaseModel):

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, status
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 from servicekit.auth import Principal
 from servicekit.fastapi_auth import PrincipalDependency
 from servicekit.problems import Forbidden, NotFound
@@ -12,6 +12,7 @@ from servicekit.problems import Forbidden, NotFound
 from identity.bootstrap import IdentityApp
 from identity.domain import commands, errors
 from identity.domain.model import Account
+from identity.entrypoints.http_schemas import Email
 from identity.entrypoints.problems import to_problem
 from identity.service_layer import collaborators
 
@@ -23,7 +24,7 @@ class CollaboratorCreate(BaseModel):
 
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
-    email: EmailStr
+    email: Email
     rights: list[Right] = Field(min_length=1, examples=[["read", "declare"]])
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from identity.domain.identifiers import normalize_nir, normalize_siret
+from identity.domain.identifiers import check_email, normalize_nir, normalize_siret
 from identity.domain.passwords import password_problems
+
+Email = Annotated[EmailStr, AfterValidator(check_email)]
+"""An e-mail address of a request: well formed, and its local part at most 64 characters."""
 
 
 class CabinetCreate(BaseModel):
@@ -35,7 +39,7 @@ class CabinetCreate(BaseModel):
     address: str = Field(min_length=1, max_length=500)
     admin_first_name: str = Field(min_length=1, max_length=100)
     admin_last_name: str = Field(min_length=1, max_length=100)
-    email: EmailStr
+    email: Email
     password: str = Field(min_length=1, max_length=256, repr=False)
 
     @field_validator("siret")
@@ -116,7 +120,7 @@ class AssureCreate(BaseModel):
     nir: str = Field(min_length=13, max_length=21, repr=False)
     birth_date: date
     birth_name: str = Field(min_length=1, max_length=200)
-    email: EmailStr
+    email: Email
     password: str = Field(min_length=1, max_length=256, repr=False)
 
     @field_validator("nir")
@@ -142,4 +146,4 @@ class AssureCreated(BaseModel):
 class RenewalRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr
+    email: Email

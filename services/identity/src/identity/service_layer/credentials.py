@@ -38,10 +38,10 @@ async def reset_password(
     async with uow:
         token = await uow.activation_tokens.get(token_hash(cmd.token))
         if token is None or token.purpose != "password_reset":
-            raise errors.ActivationLinkInvalid
+            raise errors.ActivationLinkInvalid("password_reset")
         account = await uow.accounts.get(token.account_id)
         if account is None:
-            raise errors.ActivationLinkInvalid
+            raise errors.ActivationLinkInvalid("password_reset")
         token.use(now)
         account.password_hash = password_hash
         await uow.activation_tokens.save(token)
@@ -76,10 +76,10 @@ async def confirm_change(
     async with uow:
         token = await uow.activation_tokens.get(token_hash(cmd.token))
         if token is None or token.purpose != "email_change" or token.new_email is None:
-            raise errors.ActivationLinkInvalid
+            raise errors.ActivationLinkInvalid("email_change")
         account = await uow.accounts.get(token.account_id)
         if account is None:
-            raise errors.ActivationLinkInvalid
+            raise errors.ActivationLinkInvalid("email_change")
         token.use(now)
         if await uow.accounts.email_exists(token.new_email):
             raise errors.EmailAlreadyUsed
