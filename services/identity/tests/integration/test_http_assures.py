@@ -105,6 +105,8 @@ async def test_an_assure_signs_up_activates_and_logs_in_with_the_nir_body(api: A
         ({"nir": "185057800608400"}, 422, "validation-error"),
         ({"password": "court"}, 422, "validation-error"),
         ({"email": "pas une adresse"}, 422, "validation-error"),
+        ({"birth_name": "DUPONT\r\n"}, 422, "validation-error"),
+        ({"birth_name": "\u200b\u200b"}, 422, "validation-error"),
     ],
 )
 async def test_bad_facts_get_one_answer_and_write_nothing(

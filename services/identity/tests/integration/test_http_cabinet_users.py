@@ -164,6 +164,21 @@ async def test_an_invited_user_logging_in_before_accepting_gets_the_wrong_passwo
     assert all(h.startswith("$argon2id$") for h in hasher.verified)
 
 
+@pytest.mark.parametrize(
+    "name", [{"first_name": "Paul\nLeroy"}, {"last_name": "\u2060"}, {"first_name": "\x00"}]
+)
+async def test_a_collaborator_name_with_control_or_invisible_characters_is_refused(
+    firm: Firm, name: dict[str, str]
+) -> None:
+    body = {"first_name": "Paul", "last_name": "Leroy", "email": "p@cabinet.fr", "rights": ["read"]}
+    resp = await firm.client.post(
+        f"/v1/cabinets/{firm.cabinet_id}/users", json={**body, **name}, headers=firm.admin
+    )
+    assert resp.status_code == 422, resp.text
+    assert [e["field"] for e in resp.json()["errors"]] == list(name)
+    assert "caractère" in resp.json()["errors"][0]["message"]
+
+
 async def test_an_invitation_dies_after_24_hours_and_a_new_one_works(firm: Firm) -> None:
     account_id = (await firm.invite("paul@cabinet.fr", ["read"])).json()["account_id"]
     firm.clock.advance(timedelta(hours=24))

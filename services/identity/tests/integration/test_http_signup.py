@@ -100,6 +100,12 @@ async def test_a_firm_signs_up_and_activates_its_administrator_with_the_mailed_t
         ({"password": "motdepasse123"}, 422, "password"),
         ({"raison_sociale": "   "}, 422, "raison_sociale"),
         ({"raison_sociale": None}, 422, "raison_sociale"),
+        ({"raison_sociale": "Cabinet Martin\r\nBcc: tous@exemple.fr"}, 422, "raison_sociale"),
+        ({"raison_sociale": "Cabinet\x00Martin"}, 422, "raison_sociale"),
+        ({"raison_sociale": "Cabinet\x1bMartin"}, 422, "raison_sociale"),
+        ({"raison_sociale": "\u200b\u200c\u2060"}, 422, "raison_sociale"),
+        ({"admin_first_name": "\u3164"}, 422, "admin_first_name"),
+        ({"admin_last_name": "Martin\n"}, 422, "admin_last_name"),
         ({"unexpected": "x"}, 422, "unexpected"),
     ],
 )
@@ -123,6 +129,17 @@ async def test_an_over_long_local_part_is_refused_in_french(api: Api) -> None:
     assert "64 caractères" in error["message"]
     fits = await api.client.post("/v1/cabinets", json={**SIGNUP, "email": "a" * 64 + "@c.fr"})
     assert fits.status_code == 201, fits.text
+
+
+async def test_a_name_with_a_line_break_is_refused_in_french(api: Api) -> None:
+    resp = await api.client.post("/v1/cabinets", json={**SIGNUP, "raison_sociale": "A\nB"})
+    assert resp.status_code == 422
+    [error] = [e for e in resp.json()["errors"] if e["field"] == "raison_sociale"]
+    assert "caractère de contrôle" in error["message"]
+    accented = await api.client.post(
+        "/v1/cabinets", json={**SIGNUP, "raison_sociale": "Cabinet Lefèvre & Fils-Noël"}
+    )
+    assert accented.status_code == 201, accented.text
 
 
 async def test_a_missing_field_is_named(api: Api) -> None:

@@ -1,6 +1,7 @@
 import pytest
 from identity.adapters.security import Argon2PasswordHasher
 from identity.domain.identifiers import normalize_siren, normalize_siret
+from identity.domain.names import clean_name
 from identity.domain.passwords import password_problems
 
 
@@ -41,3 +42,28 @@ def test_an_all_zero_siren_is_refused() -> None:
     with pytest.raises(ValueError, match="SIREN"):
         normalize_siren("000000000")
     assert normalize_siren("732829320") == "732829320"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "A\rB",
+        "A\nB",
+        "A\x00B",
+        "A\tB",
+        "A\x7fB",
+        "A\u2028B",
+        "\u200b",
+        "\ufeff\u200d",
+        "\u3164",
+        " ",
+    ],
+)
+def test_names_with_control_or_only_invisible_characters_are_refused(raw: str) -> None:
+    with pytest.raises(ValueError, match="caractère"):
+        clean_name(raw)
+
+
+def test_ordinary_names_are_kept_trimmed() -> None:
+    assert clean_name("  Lefèvre-Noël d'Arc ") == "Lefèvre-Noël d'Arc"
+    assert clean_name("Nguyễn Thị") == "Nguyễn Thị"

@@ -12,7 +12,7 @@ from servicekit.problems import Forbidden, NotFound
 from identity.bootstrap import IdentityApp
 from identity.domain import commands, errors
 from identity.domain.model import Account
-from identity.entrypoints.http_schemas import Email
+from identity.entrypoints.http_schemas import Email, Name
 from identity.entrypoints.problems import to_problem
 from identity.service_layer import collaborators
 
@@ -22,8 +22,8 @@ Right = Literal["admin", "clients", "declare", "pay", "read"]
 class CollaboratorCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    first_name: str = Field(min_length=1, max_length=100)
-    last_name: str = Field(min_length=1, max_length=100)
+    first_name: Name = Field(min_length=1, max_length=100)
+    last_name: Name = Field(min_length=1, max_length=100)
     email: Email
     rights: list[Right] = Field(min_length=1, examples=[["read", "declare"]])
 

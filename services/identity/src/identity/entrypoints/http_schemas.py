@@ -8,10 +8,13 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from identity.domain.identifiers import check_email, normalize_nir, normalize_siret
+from identity.domain.names import clean_name
 from identity.domain.passwords import password_problems
 
 Email = Annotated[EmailStr, AfterValidator(check_email)]
 """An e-mail address of a request: well formed, and its local part at most 64 characters."""
+Name = Annotated[str, AfterValidator(clean_name)]
+"""A name of a request (firm, person): no control or invisible character, something visible."""
 
 
 class CabinetCreate(BaseModel):
@@ -34,11 +37,11 @@ class CabinetCreate(BaseModel):
         },
     )
 
-    raison_sociale: str = Field(min_length=1, max_length=200)
+    raison_sociale: Name = Field(min_length=1, max_length=200)
     siret: str = Field(min_length=1, max_length=20)
     address: str = Field(min_length=1, max_length=500)
-    admin_first_name: str = Field(min_length=1, max_length=100)
-    admin_last_name: str = Field(min_length=1, max_length=100)
+    admin_first_name: Name = Field(min_length=1, max_length=100)
+    admin_last_name: Name = Field(min_length=1, max_length=100)
     email: Email
     password: str = Field(min_length=1, max_length=256, repr=False)
 
@@ -55,7 +58,7 @@ class CabinetCreate(BaseModel):
             raise ValueError(" ".join(problems))
         return value
 
-    @field_validator("raison_sociale", "address", "admin_first_name", "admin_last_name")
+    @field_validator("address")
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
@@ -119,7 +122,7 @@ class AssureCreate(BaseModel):
 
     nir: str = Field(min_length=13, max_length=21, repr=False)
     birth_date: date
-    birth_name: str = Field(min_length=1, max_length=200)
+    birth_name: Name = Field(min_length=1, max_length=200)
     email: Email
     password: str = Field(min_length=1, max_length=256, repr=False)
 
