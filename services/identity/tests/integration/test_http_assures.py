@@ -118,6 +118,14 @@ async def test_bad_facts_get_one_answer_and_write_nothing(
     assert await api.count(orm.accounts) == 0
 
 
+async def test_the_birth_date_may_be_typed_in_the_french_form(api: Api) -> None:
+    resp = await api.client.post("/v1/assures", json={**SIGNUP, "birth_date": "01/05/1985"})
+    assert resp.status_code == 201, resp.text
+    bad = await api.client.post("/v1/assures", json={**SIGNUP, "birth_date": "1er mai 1985"})
+    assert bad.status_code == 422
+    assert "JJ/MM/AAAA" in bad.json()["errors"][0]["message"]
+
+
 async def test_an_unknown_nir_gets_the_same_answer_as_a_wrong_date(api: Api) -> None:
     from stdnum.fr import nir
 

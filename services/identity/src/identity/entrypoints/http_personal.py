@@ -87,7 +87,10 @@ _IMPORT_DESCRIPTION = (
     "Le corps de la requête est le fichier CSV lui-même (pas un formulaire multipart) : une "
     f"ligne d'en-tête `{','.join(registry_import.COLUMNS)}`, séparateur virgule ou "
     "point-virgule, UTF-8 (avec ou sans BOM) ou Windows-1252, plusieurs SIRET séparés par `|`, "
-    f"{registry_import.MAX_ROWS} lignes au plus. Le type de contenu n'est pas lu : `text/csv` "
+    f"{registry_import.MAX_ROWS} lignes au plus, une ligne par affilié (fin de ligne LF ou CR LF ; "
+    "un CR seul dans une ligne la fait refuser). Dates : JJ/MM/AAAA (14/03/1979) ou AAAA-MM-JJ. "
+    f"Une valeur tient en {registry_import.FIELD_MAX} caractères au plus "
+    f"({registry_import.EMAIL_MAX} pour l'e-mail). Le type de contenu n'est pas lu : `text/csv` "
     "est d'usage. Chaque ligne est contrôlée comme le flux du registre des entreprises ; le "
     "fichier entier est une seule transaction."
 )

@@ -5,8 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+)
 
+from identity.domain.dates import FORMATS, parse_date
 from identity.domain.identifiers import check_email, normalize_nir, normalize_siret
 from identity.domain.names import clean_name
 from identity.domain.passwords import password_problems
@@ -15,6 +24,18 @@ Email = Annotated[EmailStr, AfterValidator(check_email)]
 """An e-mail address of a request: well formed, and its local part at most 64 characters."""
 Name = Annotated[str, AfterValidator(clean_name)]
 """A name of a request (firm, person): no control or invisible character, something visible."""
+
+
+def _typed_date(value: object) -> object:
+    return parse_date(value) if isinstance(value, str) else value
+
+
+TypedDate = Annotated[
+    date,
+    BeforeValidator(_typed_date),
+    Field(description=f"Une date écrite {FORMATS}.", examples=["14/03/1979", "1979-03-14"]),
+]
+"""A date a person types: the French form or ISO 8601."""
 
 
 class CabinetCreate(BaseModel):
@@ -121,7 +142,7 @@ class AssureCreate(BaseModel):
     )
 
     nir: str = Field(min_length=13, max_length=21, repr=False)
-    birth_date: date
+    birth_date: TypedDate
     birth_name: Name = Field(min_length=1, max_length=200)
     email: Email
     password: str = Field(min_length=1, max_length=256, repr=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from contracts.partners.v1 import RegistryAffiliationV1
@@ -16,6 +17,8 @@ from identity.service_layer.handlers import Dependencies, publish
 from identity.service_layer.ports import IdentityUnitOfWork
 
 CONSUMER = "identity"
+DEPARTEMENT = re.compile(r"^([0-9]{2}|2A|2B|97[1-6])$")
+"""As the affiliates' events carry it (contracts.identity.v1.AffiliateStateV1)."""
 
 
 def affiliate_from(record: RegistryAffiliationV1, affiliate_id: str) -> Affiliate:
@@ -28,6 +31,10 @@ def affiliate_from(record: RegistryAffiliationV1, affiliate_id: str) -> Affiliat
         raise InvalidRegistryRecord(str(exc)) from exc
     if any(not s.startswith(siren) for s in sirets):
         raise InvalidRegistryRecord("Un SIRET n'appartient pas au SIREN de l'enregistrement.")
+    if not DEPARTEMENT.match(record.departement):
+        raise InvalidRegistryRecord(
+            "Colonne departement : code de département non valide (2 chiffres, 2A, 2B, 971 à 976)."
+        )
     names: dict[str, str | None] = {}
     for name in ("birth_name", "usage_name", "first_names"):
         value = getattr(record, name)
