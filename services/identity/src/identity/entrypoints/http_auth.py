@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from servicekit.auth import Principal, TokenVerifier
 from servicekit.fastapi_auth import bearer_principal
@@ -118,9 +118,10 @@ def auth_router(app: IdentityApp) -> APIRouter:
         dependencies=[Depends(limited)],
         responses={401: {}, 422: {}, 429: {}},
     )
-    async def login(body: LoginRequest) -> TokenPair:
+    async def login(body: LoginRequest, request: Request) -> TokenPair:
+        source = request.client.host if request.client else ""
         try:
-            result = await app.auth_bus.handle(commands.Login(body.username, body.password))
+            result = await app.auth_bus.handle(commands.Login(body.username, body.password, source))
         except errors.IdentityError as exc:
             raise _problem(exc) from exc
         return TokenPair(**result)

@@ -11,6 +11,7 @@ from identity.domain.model import (
     request_password_reset,
     token_hash,
 )
+from identity.domain.sessions import account_throttle_key
 from identity.service_layer.handlers import Dependencies, publish
 from identity.service_layer.ports import IdentityUnitOfWork
 
@@ -47,6 +48,10 @@ async def reset_password(
         await uow.activation_tokens.save(token)
         await uow.accounts.save(account)
         await uow.refresh_tokens.revoke_account(account.id, now)
+        # the owner proved it holds the mailbox: failures of others no longer make it wait
+        throttle = await uow.login_throttles.get(account_throttle_key(account.id))
+        throttle.succeeded()
+        await uow.login_throttles.save(throttle)
         await uow.commit()
     return {"account_id": account.id, "password_changed_at": now}
 
