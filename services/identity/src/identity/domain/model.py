@@ -18,6 +18,7 @@ from identity.domain.events import (
     EmailChanged,
     EmailChangeRequested,
     PasswordResetRequested,
+    RegistrationAttempted,
 )
 
 ALL_RIGHTS = frozenset({"admin", "clients", "declare", "pay", "read"})
@@ -29,6 +30,10 @@ ACTIVATION_PURPOSES = frozenset(
     {"cabinet_activation", "assure_activation", "collaborator_invitation"}
 )
 ASSURE_ACTIVATION_TTL = timedelta(hours=48)
+SIGNUP_FAILURES_PER_NIR = 5
+SIGNUP_WINDOW = timedelta(hours=24)
+"""An assuré's sign-up: after ``SIGNUP_FAILURES_PER_NIR`` failed attempts on one NIR within
+``SIGNUP_WINDOW``, every attempt on it gets the mismatch answer, right facts or not."""
 NO_PASSWORD_PREFIX = "!"  # noqa: S105 - a marker, not a secret
 """A stored password hash starting with it is a placeholder: no password chosen yet."""
 
@@ -95,6 +100,10 @@ class Account:
 
     def remove(self) -> None:
         self.status = "removed"
+
+    def registration_attempted(self, now: datetime) -> None:
+        """Someone tried to sign a firm up with this account's e-mail."""
+        self.events.append(RegistrationAttempted(self.id, self.email, self.display_name, now))
 
     def deactivate(self, now: datetime) -> None:
         """« Désactiver son compte »: login refused afterwards, data kept."""

@@ -12,6 +12,7 @@ from identity.domain import commands, errors
 from identity.domain.events import DomainEvent
 from identity.domain.model import (
     ACTIVATION_PURPOSES,
+    CABINET_ACTIVATION_TTL,
     Account,
     Cabinet,
     cabinet_user_changed,
@@ -52,10 +53,21 @@ async def register_cabinet(
     email = cmd.email.strip().lower()
     password_hash = deps.hasher.hash(cmd.password)
     async with uow:
-        if await uow.accounts.email_exists(email):
-            raise errors.EmailAlreadyUsed
         if await uow.cabinets.siret_exists(cmd.siret):
-            raise errors.SiretAlreadyRegistered
+            raise errors.SiretAlreadyRegistered  # a SIRET is public: saying so reveals nothing
+        existing = await uow.accounts.get_by_email(email)
+        if existing is not None:
+            # The same answer as for a new firm, so that the answer does not reveal the
+            # account; its owner is told by mail (notifications).
+            existing.registration_attempted(now)
+            await publish(uow, deps, existing.events)
+            await uow.commit()
+            return {
+                "cabinet_id": deps.tokens.new_id(),
+                "admin_account_id": deps.tokens.new_id(),
+                "status": "pending",
+                "activation_expires_at": now + CABINET_ACTIVATION_TTL,
+            }
         admin = Account(
             id=deps.tokens.new_id(),
             kind="cabinet_user",
