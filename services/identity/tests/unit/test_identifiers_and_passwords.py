@@ -67,3 +67,13 @@ def test_names_with_control_or_only_invisible_characters_are_refused(raw: str) -
 def test_ordinary_names_are_kept_trimmed() -> None:
     assert clean_name("  Lefèvre-Noël d'Arc ") == "Lefèvre-Noël d'Arc"
     assert clean_name("Nguyễn Thị") == "Nguyễn Thị"
+
+
+def test_an_agents_name_is_checked_like_any_other(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from identity.entrypoints import agents
+
+    monkeypatch.setenv("IDENTITY_AGENT_PASSWORD", "Une phrase de passe solide")
+    assert agents.main(["agent@urssaf.example", "Agent\nForgé"]) == 2
+    assert "caractère de contrôle" in capsys.readouterr().err
