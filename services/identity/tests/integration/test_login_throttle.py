@@ -4,6 +4,7 @@ someone else out, and a source failing too often is refused on every copy."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -186,3 +187,16 @@ async def test_a_password_reset_ends_the_wait(copies: Copies) -> None:
         )
         assert done.status_code == 200, done.text
     assert (await copies.login(email, new)).status_code == 200
+
+
+async def test_attempts_made_at_once_on_two_copies_are_decided_one_after_the_other(
+    copies: Copies,
+) -> None:
+    """A burst of guesses on one account, on both copies at once: only the free failures are
+    checked, every other attempt waits."""
+    email = await copies.agent("agent@urssaf.example")
+    await copies.login(email, copy=1)  # the throttle's row exists before the burst too
+    statuses = await asyncio.gather(
+        *(copies.login(email, WRONG, copy=i % 2, source=f"10.3.0.{i}") for i in range(12))
+    )
+    assert sorted(r.status_code for r in statuses) == [401] * 3 + [429] * 9

@@ -246,9 +246,23 @@ class SqlAlchemyLoginThrottleRepository:
         self._session = session
 
     async def get(self, identifier: str) -> LoginThrottle:
+        """The throttle, its row locked until the transaction ends (PostgreSQL), so that
+        attempts made at once on one account — on any api copy — are decided one after the
+        other and cannot all pass before the first failure is counted."""
+        values = {"identifier": identifier, "failures": 0}
+        if self._session.get_bind().dialect.name == "postgresql":
+            await self._session.execute(
+                postgresql_insert(login_throttles).values(**values).on_conflict_do_nothing()
+            )
+        else:
+            await self._session.execute(
+                sqlite_insert(login_throttles).values(**values).on_conflict_do_nothing()
+            )
         row = (
             await self._session.execute(
-                select(login_throttles).where(login_throttles.c.identifier == identifier)
+                select(login_throttles)
+                .where(login_throttles.c.identifier == identifier)
+                .with_for_update()
             )
         ).first()
         if row is None:

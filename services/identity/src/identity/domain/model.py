@@ -30,9 +30,9 @@ ACTIVATION_PURPOSES = frozenset(
     {"cabinet_activation", "assure_activation", "collaborator_invitation"}
 )
 ASSURE_ACTIVATION_TTL = timedelta(hours=48)
-SIGNUP_FAILURES_PER_NIR = 5
+SIGNUP_ATTEMPTS_PER_NIR = 5
 SIGNUP_WINDOW = timedelta(hours=24)
-"""An assuré's sign-up: after ``SIGNUP_FAILURES_PER_NIR`` failed attempts on one NIR within
+"""An assuré's sign-up: past ``SIGNUP_ATTEMPTS_PER_NIR`` attempts on one NIR within
 ``SIGNUP_WINDOW``, every attempt on it gets the mismatch answer, right facts or not."""
 NO_PASSWORD_PREFIX = "!"  # noqa: S105 - a marker, not a secret
 """A stored password hash starting with it is a placeholder: no password chosen yet."""
