@@ -200,3 +200,13 @@ async def test_attempts_made_at_once_on_two_copies_are_decided_one_after_the_oth
         *(copies.login(email, WRONG, copy=i % 2, source=f"10.3.0.{i}") for i in range(12))
     )
     assert sorted(r.status_code for r in statuses) == [401] * 3 + [429] * 9
+
+
+async def test_an_unknown_identifier_as_long_as_allowed_is_throttled_like_any(
+    copies: Copies,
+) -> None:
+    longest = "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "fr"
+    longest = longest[:320]
+    for _ in range(3):
+        assert (await copies.login(longest, WRONG)).status_code == 401
+    assert (await copies.login(longest, WRONG)).status_code == 429

@@ -58,8 +58,8 @@ async def _account_by_identifier(
 ) -> tuple[Account | None, str]:
     """The account of an e-mail or a NIR (13-character body or 15 with the key, spaces
     allowed), and the key its failures are counted under: the account's id, so every spelling
-    counts together; for no account, the normalised identifier (a NIR only as its keyed
-    digest), so an unknown identifier is throttled the same way and no NIR is stored."""
+    counts together; for no account, a digest of the normalised identifier (a keyed one for a
+    NIR), so an unknown identifier is throttled the same way and nothing typed is stored."""
     compact = "".join(username.split()).upper()
     if NIR_LIKE.match(compact):
         affiliate = await uow.affiliates.by_nir(compact)
@@ -68,7 +68,7 @@ async def _account_by_identifier(
     else:
         email = username.strip().lower()
         account = await uow.accounts.get_by_email(email)
-        unknown = f"email:{email}"
+        unknown = f"email:{token_hash(email)}"  # a digest: fits the column, stores no address
     return account, (account_throttle_key(account.id) if account else unknown)
 
 
