@@ -40,6 +40,10 @@ class FakeAccounts:
     async def email_exists(self, email: str) -> bool:
         return any(a.email == email for a in self.store.values())
 
+    async def get_by_email(self, email: str) -> Account | None:
+        found = next((a for a in self.store.values() if a.email == email), None)
+        return copy.copy(found) if found else None
+
 
 class FakeTokens:
     def __init__(self, store: dict[str, ActivationToken]) -> None:

@@ -53,6 +53,7 @@ class Matrix:
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     cabinet_id: str = ""
     artisan_affiliate: str = ""
+    affiliates: dict[str, str] = field(default_factory=dict)
 
     async def status(self, caller: str, method: str, path: str, body: Any = None) -> int:
         headers = self.headers.get(caller, {})
@@ -125,6 +126,8 @@ async def matrix(database_url: str) -> AsyncIterator[Matrix]:
                     "/v1/accounts/activation", json={"token": await link(created["account_id"])}
                 )
                 await login(f"assure_{category}", email)
+                me = await client.get("/v1/me", headers=m.headers[f"assure_{category}"])
+                m.affiliates[category] = me.json()["affiliate_id"]
             me = (await client.get("/v1/me", headers=m.headers["assure_artisan"])).json()
             m.artisan_affiliate = me["affiliate_id"]
             for caller, email in (("admin", "admin@un.fr"), ("other_admin", "admin@deux.fr")):
@@ -222,6 +225,22 @@ async def test_every_endpoint_answers_every_caller_with_the_exact_status(matrix:
             if got != status:
                 failures.append(f"{method} {path} as {caller}: {got}, expected {status}")
     assert failures == []
+
+
+async def test_every_route_to_donnees_personnelles_applies_the_matrix(matrix: Matrix) -> None:
+    """An assuré whose category does not open « Mes données personnelles » does not read them
+    through the affiliates' route either."""
+    for category, affiliate_id in matrix.affiliates.items():
+        headers = matrix.headers[f"assure_{category}"]
+        mine = await matrix.client.get("/v1/me/donnees-personnelles", headers=headers)
+        direct = await matrix.client.get(
+            f"/v1/affiliates/{affiliate_id}/donnees-personnelles", headers=headers
+        )
+        expected = 200 if f"assure_{category}" in DONNEES_OPEN else 403
+        assert (mine.status_code, direct.status_code) == (expected, expected), category
+        if expected == 403:
+            assert direct.json()["type"].endswith("/teleservice-not-open")
+            assert "Mes données personnelles" in direct.json()["detail"]
 
 
 async def test_the_teleservices_of_each_category_follow_the_access_table(matrix: Matrix) -> None:

@@ -30,9 +30,11 @@ from journeys import random_siret, signup_body
 from servicekit.messaging import IncomingEvent
 from servicekit.sealing import generate_keypair, unseal
 from sqlalchemy import select
+from stdnum.fr import nir as stdnum_nir
 
 PASSWORD = "Une phrase de passe solide"
 NOW = datetime.now(UTC)
+NIR_LIBERAL = "2790375120024" + stdnum_nir.calc_check_digits("2790375120024")
 
 
 @dataclass
@@ -203,6 +205,25 @@ async def test_a_mandate_opens_the_firm_to_its_admins_and_its_subscribers_with_t
     assert statuses == {"admin1": 200, "paul": 200, "pierre": 404, "admin2": 404}
     await world.event(_subscribed(world, "pierre"))
     assert await world.status("pierre", a) == 403
+
+
+async def test_a_firm_sees_no_more_than_its_client_could(world: World) -> None:
+    """A profession libérale does not open « Mes données personnelles »: its firm neither."""
+    liberal = record(siren="552100554", sirets=[], nir=NIR_LIBERAL, category="profession_liberale")
+    await world.app.on_registry_record(incoming(liberal, "reg-liberal"))
+    async with world.app.new_uow(read_only=True) as uow:
+        found = await uow.affiliates.by_siren("552100554")
+    assert found is not None
+    mandate = _activated(world).model_copy(
+        update={"mandate_id": "m-liberal", "affiliate_id": found.id}
+    )
+    await world.event(mandate)
+    resp = await world.client.get(
+        f"/v1/affiliates/{found.id}/donnees-personnelles", headers=world.tokens["admin1"]
+    )
+    assert resp.status_code == 403, resp.text
+    assert resp.json()["type"].endswith("/teleservice-not-open")
+    assert await world.status("agent", found.id) == 200
 
 
 async def test_unsubscribing_ending_the_mandate_or_suspending_closes_access(world: World) -> None:

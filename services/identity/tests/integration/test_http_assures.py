@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -19,6 +20,7 @@ from identity.config import IdentitySettings
 from identity.entrypoints.http import create_app
 from identity_fakes import PlainHasher
 from identity_registry_samples import NIR, incoming, record
+from servicekit.clock import FakeClock
 from servicekit.sealing import generate_keypair, unseal
 from sqlalchemy import func, select
 
@@ -37,6 +39,7 @@ class Api:
     client: httpx.AsyncClient
     app: IdentityApp
     private_key: str
+    clock: FakeClock
 
     async def count(self, table: Any) -> int:
         async with self.app.engine.connect() as conn:
@@ -65,13 +68,14 @@ async def api(database_url: str) -> AsyncIterator[Api]:
     settings = IdentitySettings(
         database_url=database_url, notifications_public_key=public, nir_key=NirVault.generate_key()
     )
-    app = bootstrap(settings, hasher=PlainHasher())
+    clock = FakeClock()
+    app = bootstrap(settings, hasher=PlainHasher(), clock=clock)
     fastapi_app = create_app(app)
     async with LifespanManager(fastapi_app):
         await app.on_registry_record(incoming(record(), "registry-1"))
         transport = httpx.ASGITransport(app=fastapi_app)
         async with httpx.AsyncClient(transport=transport, base_url="http://identity") as client:
-            yield Api(client, app, private)
+            yield Api(client, app, private, clock)
 
 
 async def test_an_assure_signs_up_activates_and_logs_in_with_the_nir_body(api: Api) -> None:
@@ -105,6 +109,8 @@ async def test_an_assure_signs_up_activates_and_logs_in_with_the_nir_body(api: A
         ({"nir": "185057800608400"}, 422, "validation-error"),
         ({"password": "court"}, 422, "validation-error"),
         ({"email": "pas une adresse"}, 422, "validation-error"),
+        ({"birth_name": "DUPONT\r\n"}, 422, "validation-error"),
+        ({"birth_name": "\u200b\u200b"}, 422, "validation-error"),
     ],
 )
 async def test_bad_facts_get_one_answer_and_write_nothing(
@@ -114,6 +120,29 @@ async def test_bad_facts_get_one_answer_and_write_nothing(
     assert resp.status_code == status
     assert resp.json()["type"].endswith("/" + kind)
     assert await api.count(orm.accounts) == 0
+
+
+async def test_the_birth_date_may_be_typed_in_the_french_form(api: Api) -> None:
+    resp = await api.client.post("/v1/assures", json={**SIGNUP, "birth_date": "01/05/1985"})
+    assert resp.status_code == 201, resp.text
+    bad = await api.client.post("/v1/assures", json={**SIGNUP, "birth_date": "1er mai 1985"})
+    assert bad.status_code == 422
+    assert "JJ/MM/AAAA" in bad.json()["errors"][0]["message"]
+
+
+async def test_guessing_the_birth_date_of_a_nir_stops_after_a_few_tries(api: Api) -> None:
+    """Five failed attempts on one NIR in a day, then even the right facts get the mismatch
+    answer, so the birth date cannot be found by trying (whatever the sources)."""
+    answers = []
+    for day in range(1, 6):
+        guess = {**SIGNUP, "birth_date": f"1985-05-{day + 1:02d}"}
+        answers.append(await api.client.post("/v1/assures", json=guess))
+    right = await api.client.post("/v1/assures", json=SIGNUP)
+    assert {r.status_code for r in [*answers, right]} == {422}
+    assert len({r.text for r in [*answers, right]}) == 1
+    assert await api.count(orm.accounts) == 0
+    api.clock.advance(timedelta(hours=24))
+    assert (await api.client.post("/v1/assures", json=SIGNUP)).status_code == 201
 
 
 async def test_an_unknown_nir_gets_the_same_answer_as_a_wrong_date(api: Api) -> None:

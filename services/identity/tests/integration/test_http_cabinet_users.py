@@ -16,9 +16,11 @@ import pytest
 from asgi_lifespan import LifespanManager
 from identity.adapters import orm
 from identity.adapters.nir_vault import NirVault
+from identity.adapters.security import Argon2PasswordHasher
 from identity.bootstrap import IdentityApp, bootstrap
 from identity.config import IdentitySettings
 from identity.entrypoints.http import create_app
+from identity.service_layer.ports import PasswordHasher
 from identity_fakes import PlainHasher
 from journeys import random_siret, signup_body
 from servicekit.clock import FakeClock
@@ -83,12 +85,34 @@ class Firm:
 
 @pytest.fixture
 async def firm(database_url: str) -> AsyncIterator[Firm]:
+    async for result in _firm(database_url, PlainHasher()):
+        yield result
+
+
+class RecordingArgon2(Argon2PasswordHasher):
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.verified: list[str] = []
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.verified.append(password_hash)
+        return super().verify(password_hash, password)
+
+
+@pytest.fixture
+async def argon2_firm(database_url: str) -> AsyncIterator[Firm]:
+    """With the real Argon2 hasher (cheap parameters), which refuses what is not a hash."""
+    async for result in _firm(database_url, RecordingArgon2()):
+        yield result
+
+
+async def _firm(database_url: str, hasher: PasswordHasher) -> AsyncIterator[Firm]:
     private, public = generate_keypair()
     settings = IdentitySettings(
         database_url=database_url, notifications_public_key=public, nir_key=NirVault.generate_key()
     )
     clock = FakeClock()
-    app = bootstrap(settings, hasher=PlainHasher(), clock=clock)
+    app = bootstrap(settings, hasher=hasher, clock=clock)
     api = create_app(app)
     async with LifespanManager(api):
         transport = httpx.ASGITransport(app=api)
@@ -119,6 +143,42 @@ async def test_an_invited_collaborator_chooses_a_password_within_24_hours(firm: 
     assert me["cabinet_id"] == firm.cabinet_id
 
 
+async def test_an_invited_user_logging_in_before_accepting_gets_the_wrong_password_answer(
+    argon2_firm: Firm,
+) -> None:
+    resp = await argon2_firm.invite("paul@cabinet.fr", ["read"])
+    assert resp.status_code == 201, resp.text
+    hasher = argon2_firm.app.bus.deps.hasher
+    assert isinstance(hasher, RecordingArgon2)
+    hasher.verified.clear()
+    early = await argon2_firm.client.post(
+        "/v1/auth/token", json={"username": "paul@cabinet.fr", "password": PASSWORD}
+    )
+    wrong = await argon2_firm.client.post(
+        "/v1/auth/token", json={"username": "claire@cabinet.fr", "password": PASSWORD + "x"}
+    )
+    assert early.status_code == wrong.status_code == 401, early.text
+    assert early.json() == wrong.json()
+    # the same work: a real Argon2 verification each time (the dummy hash for Paul)
+    assert len(hasher.verified) == 2
+    assert all(h.startswith("$argon2id$") for h in hasher.verified)
+
+
+@pytest.mark.parametrize(
+    "name", [{"first_name": "Paul\nLeroy"}, {"last_name": "\u2060"}, {"first_name": "\x00"}]
+)
+async def test_a_collaborator_name_with_control_or_invisible_characters_is_refused(
+    firm: Firm, name: dict[str, str]
+) -> None:
+    body = {"first_name": "Paul", "last_name": "Leroy", "email": "p@cabinet.fr", "rights": ["read"]}
+    resp = await firm.client.post(
+        f"/v1/cabinets/{firm.cabinet_id}/users", json={**body, **name}, headers=firm.admin
+    )
+    assert resp.status_code == 422, resp.text
+    assert [e["field"] for e in resp.json()["errors"]] == list(name)
+    assert "caractère" in resp.json()["errors"][0]["message"]
+
+
 async def test_an_invitation_dies_after_24_hours_and_a_new_one_works(firm: Firm) -> None:
     account_id = (await firm.invite("paul@cabinet.fr", ["read"])).json()["account_id"]
     firm.clock.advance(timedelta(hours=24))
@@ -143,8 +203,28 @@ async def test_each_change_is_published_for_the_other_users(firm: Firm) -> None:
     )
     assert resp.json()["rights"] == ["pay", "read"]
     changes = await firm.outbox("identity.cabinet.user_changed.v1")
-    assert [c["change"] for c in changes] == ["user_invited", "user_invited", "user_rights_changed"]
+    assert [c["change"] for c in changes] == [
+        "user_invited", "user_activated", "user_invited", "user_activated", "user_rights_changed",
+    ]  # fmt: skip
     assert [n["email"] for n in changes[-1]["notify"]] == ["anne@cabinet.fr"]
+
+
+async def test_an_accepted_invitation_tells_the_administrators(firm: Firm) -> None:
+    paul = (await firm.invite("paul@cabinet.fr", ["read"])).json()["account_id"]
+    assert (await firm.accept(paul)).status_code == 200
+    accepted = (await firm.outbox("identity.cabinet.user_changed.v1"))[-1]
+    assert accepted["account_id"] == paul
+    assert accepted["change"] == "user_activated"
+    assert accepted["invitation_accepted"] is True
+    assert accepted["version"] == 2  # invited (1), then accepted
+    assert [n["email"] for n in accepted["notify"]] == ["claire@cabinet.fr"]
+    # a reactivation by an administrator is not an accepted invitation
+    base = f"/v1/cabinets/{firm.cabinet_id}/users/{paul}"
+    await firm.client.post(f"{base}/suspension", headers=firm.admin)
+    await firm.client.post(f"{base}/reactivation", headers=firm.admin)
+    reactivated = (await firm.outbox("identity.cabinet.user_changed.v1"))[-1]
+    assert reactivated["change"] == "user_activated"
+    assert reactivated["invitation_accepted"] is False
 
 
 async def test_a_suspended_user_cannot_log_in_until_reactivated(firm: Firm) -> None:

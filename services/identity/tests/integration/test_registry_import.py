@@ -146,3 +146,70 @@ async def test_only_agents_load_the_registry(
 ) -> None:
     client, _ = agent
     assert (await _load(client, {}, HEADER.encode())).status_code == 401
+
+
+async def test_a_broken_line_is_a_refused_row_never_a_500(
+    agent: tuple[httpx.AsyncClient, dict[str, str]],
+) -> None:
+    client, headers = agent
+    lines = [
+        HEADER,
+        row(first_names="Jean\rPierre"),  # a CR alone inside the line
+        row(siren="443061841", nir=OTHER_NIR, birth_name="D" * 201),  # longer than the column
+        row(siren="552100554", nir=OTHER_NIR, city="x" * 200_000),  # past the CSV reader's limit
+        row(siren="356000000", nir=OTHER_NIR, birth_name='"Dupont'),  # a quote never closed
+        row(siren="443061841", nir=OTHER_NIR, departement="6900"),  # too long for the column
+        row(siren="443061841", nir=OTHER_NIR) + ",en trop",
+        row(siren="443061841", nir=OTHER_NIR, birth_date="14/03/1979"),
+    ]
+    resp = await _load(client, headers, "\n".join(lines).encode())
+    assert resp.status_code == 200, resp.text
+    report = {r["row"]: r for r in resp.json()}
+    assert sorted(report) == [2, 3, 4, 5, 6, 7, 8]
+    assert [report[n]["status"] for n in range(2, 8)] == ["refused"] * 6
+    assert "retour chariot" in report[2]["reason"]
+    assert "birth_name" in report[3]["reason"]
+    assert "200 caractères" in report[3]["reason"]
+    assert "200 caractères" in report[4]["reason"]
+    assert "guillemets" in report[5]["reason"]
+    assert "departement" in report[6]["reason"]
+    assert "colonnes" in report[7]["reason"]
+    assert report[8]["status"] == "accepted", report[8]
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "accepted"),
+    [("14/03/1979", True), ("1979-03-14", True), ("4/3/1979", True), ("31/02/1979", False),
+     ("1979/03/14", False), ("14-03-1979", False)],
+)  # fmt: skip
+async def test_dates_are_read_in_the_french_form_and_in_iso(
+    agent: tuple[httpx.AsyncClient, dict[str, str]], birth_date: str, accepted: bool
+) -> None:
+    client, headers = agent
+    resp = await _load(client, headers, "\n".join([HEADER, row(birth_date=birth_date)]).encode())
+    [report] = resp.json()
+    assert (report["status"] == "accepted") is accepted, report
+    if not accepted:
+        assert report["reason"].startswith("Colonne birth_date : ")
+        assert "14/03/1979" in report["reason"] or "calendrier" in report["reason"]
+
+
+async def test_row_reasons_are_in_french_and_name_the_column(
+    agent: tuple[httpx.AsyncClient, dict[str, str]],
+) -> None:
+    client, headers = agent
+    lines = [
+        HEADER,
+        row(category="astronaute"),
+        row(postal_code="6900"),
+        row(birth_name=""),
+        row(affiliated_on="demain"),
+    ]
+    reasons = [
+        r["reason"] for r in (await _load(client, headers, "\n".join(lines).encode())).json()
+    ]
+    assert reasons[0].startswith("Colonne category : valeur non reconnue")
+    assert reasons[1] == "Colonne postal_code : 5 chiffres attendus."
+    assert reasons[2] == "Colonne birth_name : valeur obligatoire manquante."
+    assert reasons[3].startswith("Colonne affiliated_on : Date illisible")
+    assert not any("Input" in r or "should" in r for r in reasons)

@@ -52,16 +52,24 @@ async def test_a_signup_commits_the_firm_a_pending_admin_and_three_events() -> N
     assert request.expires_at == clock.now() + timedelta(hours=48)
 
 
-async def test_an_email_already_used_is_refused_and_nothing_is_written() -> None:
+async def test_an_email_already_used_gets_the_new_firm_answer_and_tells_its_owner() -> None:
     uow, clock = FakeIdentityUow(), FakeClock()
     deps = _deps(clock)
-    await handlers.register_cabinet(_signup(), uow, deps)
-    with pytest.raises(errors.EmailAlreadyUsed):
-        await handlers.register_cabinet(
-            _signup(email="CLAIRE@cabinet.fr", siret="44306184100047"), uow, deps
-        )
+    first = await handlers.register_cabinet(_signup(), uow, deps)
+    again = await handlers.register_cabinet(
+        _signup(email="CLAIRE@cabinet.fr", siret="44306184100047"), uow, deps
+    )
+    assert again.keys() == first.keys()
+    assert again["status"] == "pending"
+    assert again["admin_account_id"] != first["admin_account_id"]
+    assert again["activation_expires_at"] == clock.now() + timedelta(hours=48)
     assert len(uow.cabinets.store) == 1
-    assert len(uow.outbox.events) == 3
+    assert len(uow.accounts.store) == 1
+    [attempt] = uow.outbox.of_type(v1.AccountRegistrationAttemptedV1)
+    assert isinstance(attempt, v1.AccountRegistrationAttemptedV1)
+    assert attempt.account_id == first["admin_account_id"]
+    assert attempt.email == "claire@cabinet.fr"
+    assert attempt.display_name == "Claire Martin"
 
 
 async def test_a_siret_already_registered_is_refused() -> None:

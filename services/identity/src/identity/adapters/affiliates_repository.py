@@ -64,6 +64,9 @@ class SqlAlchemyAffiliateRepository:
         ).first()
         return None if row is None else self._to_affiliate(row)
 
+    def nir_key(self, nir: str) -> str:
+        return self._vault.index(nir)
+
     async def get(self, affiliate_id: str) -> Affiliate | None:
         row = (
             await self._session.execute(select(affiliates).where(affiliates.c.id == affiliate_id))

@@ -82,6 +82,15 @@ login_throttles = Table(
     Column("locked_until", DateTime(timezone=True), nullable=True),
 )
 
+attempt_windows = Table(
+    "attempt_windows",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("window_started_at", DateTime(timezone=True), nullable=False),
+    Column("failures", Integer, nullable=False),
+)
+"""Failed attempts per key (a login's source address, a sign-up's NIR) in a fixed window."""
+
 signing_keys = Table(
     "signing_keys",
     metadata,

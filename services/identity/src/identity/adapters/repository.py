@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from servicekit.db import as_utc
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import case, exists, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.adapters.orm import (
     accounts,
     activation_tokens,
+    attempt_windows,
     cabinets,
     login_throttles,
     refresh_tokens,
@@ -243,9 +246,23 @@ class SqlAlchemyLoginThrottleRepository:
         self._session = session
 
     async def get(self, identifier: str) -> LoginThrottle:
+        """The throttle, its row locked until the transaction ends (PostgreSQL), so that
+        attempts made at once on one account — on any api copy — are decided one after the
+        other and cannot all pass before the first failure is counted."""
+        values = {"identifier": identifier, "failures": 0}
+        if self._session.get_bind().dialect.name == "postgresql":
+            await self._session.execute(
+                postgresql_insert(login_throttles).values(**values).on_conflict_do_nothing()
+            )
+        else:
+            await self._session.execute(
+                sqlite_insert(login_throttles).values(**values).on_conflict_do_nothing()
+            )
         row = (
             await self._session.execute(
-                select(login_throttles).where(login_throttles.c.identifier == identifier)
+                select(login_throttles)
+                .where(login_throttles.c.identifier == identifier)
+                .with_for_update()
             )
         ).first()
         if row is None:
@@ -268,4 +285,40 @@ class SqlAlchemyLoginThrottleRepository:
         if not result.rowcount:  # type: ignore[attr-defined]
             await self._session.execute(
                 insert(login_throttles).values(identifier=throttle.identifier, **values)
+            )
+
+
+class SqlAlchemyAttemptWindowRepository:
+    """Fixed windows per key, incremented by one upsert so concurrent api copies add up."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def count(self, key: str, now: datetime, window: timedelta) -> tuple[int, datetime]:
+        row = (
+            await self._session.execute(select(attempt_windows).where(attempt_windows.c.key == key))
+        ).first()
+        started = as_utc(row.window_started_at) if row is not None else None
+        if row is None or started is None or started + window <= now:
+            return 0, now + window
+        return int(row.failures), started + window
+
+    async def hit(self, key: str, now: datetime, window: timedelta) -> None:
+        table = attempt_windows
+        expired = table.c.window_started_at <= now - window
+        values = {"key": key, "window_started_at": now, "failures": 1}
+        on_conflict: dict[str, Any] = {
+            "index_elements": [table.c.key],
+            "set_": {
+                "failures": case((expired, 1), else_=table.c.failures + 1),
+                "window_started_at": case((expired, now), else_=table.c.window_started_at),
+            },
+        }
+        if self._session.get_bind().dialect.name == "postgresql":
+            await self._session.execute(
+                postgresql_insert(table).values(**values).on_conflict_do_update(**on_conflict)
+            )
+        else:
+            await self._session.execute(
+                sqlite_insert(table).values(**values).on_conflict_do_update(**on_conflict)
             )

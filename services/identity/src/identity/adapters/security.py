@@ -6,7 +6,7 @@ import secrets
 import uuid
 
 from argon2 import PasswordHasher as Argon2Hasher
-from argon2.exceptions import VerificationError
+from argon2.exceptions import InvalidHashError, VerificationError
 from servicekit.sealing import seal
 
 
@@ -24,7 +24,7 @@ class Argon2PasswordHasher:
     def verify(self, password_hash: str, password: str) -> bool:
         try:
             return bool(self._hasher.verify(password_hash, password))
-        except VerificationError:
+        except (VerificationError, InvalidHashError):
             return False
 
 

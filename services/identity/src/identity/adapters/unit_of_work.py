@@ -11,6 +11,7 @@ from identity.adapters.nir_vault import NirVault
 from identity.adapters.repository import (
     SqlAlchemyAccountRepository,
     SqlAlchemyActivationTokenRepository,
+    SqlAlchemyAttemptWindowRepository,
     SqlAlchemyCabinetRepository,
     SqlAlchemyLoginThrottleRepository,
     SqlAlchemyRefreshTokenRepository,
@@ -24,6 +25,7 @@ class IdentitySqlUnitOfWork(SqlAlchemyUnitOfWork):
     refresh_tokens: SqlAlchemyRefreshTokenRepository
     login_throttles: SqlAlchemyLoginThrottleRepository
     affiliates: SqlAlchemyAffiliateRepository
+    attempts: SqlAlchemyAttemptWindowRepository
     vault: NirVault
     access: DelegatedAccess
 
@@ -34,4 +36,5 @@ class IdentitySqlUnitOfWork(SqlAlchemyUnitOfWork):
         self.refresh_tokens = SqlAlchemyRefreshTokenRepository(self.session)
         self.login_throttles = SqlAlchemyLoginThrottleRepository(self.session)
         self.affiliates = SqlAlchemyAffiliateRepository(self.session, self.vault)
+        self.attempts = SqlAlchemyAttemptWindowRepository(self.session)
         self.access = DelegatedAccess(self.session, orm.access)

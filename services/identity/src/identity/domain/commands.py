@@ -32,6 +32,8 @@ class ActivateAccount(Command):
 class Login(Command):
     username: str
     password: str = field(repr=False)
+    source: str = ""
+    """The caller's address (a forwarded one only from a trusted proxy); "" when unknown."""
 
 
 @dataclass(frozen=True)

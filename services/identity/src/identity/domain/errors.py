@@ -21,19 +21,30 @@ class SiretAlreadyRegistered(IdentityError):
         super().__init__("Un cabinet est déjà inscrit avec ce SIRET.")
 
 
+LINKS = {
+    "password_reset": "Ce lien de réinitialisation du mot de passe",
+    "email_change": "Ce lien de confirmation d'adresse électronique",
+}
+"""How each kind of single-use link is named to its holder (else: an activation link)."""
+
+
+def _link(purpose: str | None) -> str:
+    return LINKS.get(purpose or "", "Ce lien d'activation")
+
+
 class ActivationLinkInvalid(IdentityError):
-    def __init__(self) -> None:
-        super().__init__("Ce lien d'activation n'est pas valide.")
+    def __init__(self, purpose: str | None = None) -> None:
+        super().__init__(f"{_link(purpose)} n'est pas valide.")
 
 
 class ActivationLinkExpired(IdentityError):
-    def __init__(self) -> None:
-        super().__init__("Ce lien d'activation a expiré ; demandez-en un nouveau.")
+    def __init__(self, purpose: str | None = None) -> None:
+        super().__init__(f"{_link(purpose)} a expiré ; demandez-en un nouveau.")
 
 
 class ActivationLinkUsed(IdentityError):
-    def __init__(self) -> None:
-        super().__init__("Ce lien d'activation a déjà été utilisé.")
+    def __init__(self, purpose: str | None = None) -> None:
+        super().__init__(f"{_link(purpose)} a déjà été utilisé.")
 
 
 class AccountAlreadyActive(IdentityError):
@@ -100,3 +111,10 @@ class CabinetUserNotFound(IdentityError):
 class PasswordRequired(IdentityError):
     def __init__(self) -> None:
         super().__init__("Choisissez votre mot de passe pour activer votre accès.")
+
+
+class TeleserviceNotOpen(IdentityError):
+    """The affilié's category does not open this téléservice (whoever asks for it)."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"Le téléservice « {label} » n'est pas ouvert à la catégorie de l'assuré.")

@@ -97,3 +97,16 @@ class CabinetUserChanged(DomainEvent):
     notify: tuple[tuple[str, str], ...]
     changed_at: datetime
     version: int | None = None
+    invitation_accepted: bool = False
+    """With ``user_activated``: the collaborator accepted the invitation through its link."""
+
+
+@dataclass(frozen=True)
+class RegistrationAttempted(DomainEvent):
+    """Someone signed a firm up with the e-mail of this account: the answer did not say so;
+    the owner is told by mail."""
+
+    account_id: str
+    email: str
+    display_name: str
+    attempted_at: datetime

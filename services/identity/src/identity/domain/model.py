@@ -13,10 +13,12 @@ from identity.domain.events import (
     AccountRegistered,
     ActivationRequested,
     CabinetRegistered,
+    CabinetUserChanged,
     DomainEvent,
     EmailChanged,
     EmailChangeRequested,
     PasswordResetRequested,
+    RegistrationAttempted,
 )
 
 ALL_RIGHTS = frozenset({"admin", "clients", "declare", "pay", "read"})
@@ -28,6 +30,12 @@ ACTIVATION_PURPOSES = frozenset(
     {"cabinet_activation", "assure_activation", "collaborator_invitation"}
 )
 ASSURE_ACTIVATION_TTL = timedelta(hours=48)
+SIGNUP_ATTEMPTS_PER_NIR = 5
+SIGNUP_WINDOW = timedelta(hours=24)
+"""An assuré's sign-up: past ``SIGNUP_ATTEMPTS_PER_NIR`` attempts on one NIR within
+``SIGNUP_WINDOW``, every attempt on it gets the mismatch answer, right facts or not."""
+NO_PASSWORD_PREFIX = "!"  # noqa: S105 - a marker, not a secret
+"""A stored password hash starting with it is a placeholder: no password chosen yet."""
 
 
 def token_hash(token: str) -> str:
@@ -46,9 +54,9 @@ class ActivationToken:
 
     def use(self, now: datetime) -> None:
         if self.used_at is not None:
-            raise errors.ActivationLinkUsed
+            raise errors.ActivationLinkUsed(self.purpose)
         if now >= self.expires_at:
-            raise errors.ActivationLinkExpired
+            raise errors.ActivationLinkExpired(self.purpose)
         self.used_at = now
 
 
@@ -70,6 +78,10 @@ class Account:
     """One more at each change of a firm user published to the others (rights, status)."""
     events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
 
+    def has_password(self) -> bool:
+        """False until an invited user chooses one (the placeholder is not a hash)."""
+        return not self.password_hash.startswith(NO_PASSWORD_PREFIX)
+
     def change_rights(self, rights: frozenset[str]) -> bool:
         if rights == self.rights:
             return False
@@ -88,6 +100,10 @@ class Account:
 
     def remove(self) -> None:
         self.status = "removed"
+
+    def registration_attempted(self, now: datetime) -> None:
+        """Someone tried to sign a firm up with this account's e-mail."""
+        self.events.append(RegistrationAttempted(self.id, self.email, self.display_name, now))
 
     def deactivate(self, now: datetime) -> None:
         """« Désactiver son compte »: login refused afterwards, data kept."""
@@ -194,4 +210,35 @@ def request_email_change(
     )
     return ActivationToken(
         token_hash(token), account.id, "email_change", expires_at, new_email=new_email
+    )
+
+
+def cabinet_user_changed(
+    cabinet: Cabinet,
+    user: Account,
+    change: str,
+    users: list[Account],
+    actor_id: str,
+    now: datetime,
+    *,
+    invitation_accepted: bool = False,
+) -> CabinetUserChanged:
+    """A change of a firm user, one version more, for the firm's other live users."""
+    user.version += 1
+    notify = tuple(
+        (u.email, u.display_name)
+        for u in users
+        if u.id not in (actor_id, user.id) and u.status == "active"
+    )
+    return CabinetUserChanged(
+        cabinet_id=cabinet.id,
+        cabinet_name=cabinet.raison_sociale,
+        account_id=user.id,
+        user_name=user.display_name,
+        change=change,
+        rights=tuple(sorted(user.rights)),
+        notify=notify,
+        changed_at=now,
+        version=user.version,
+        invitation_accepted=invitation_accepted,
     )

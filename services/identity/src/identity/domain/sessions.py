@@ -2,8 +2,16 @@
 
 A refresh token is opaque, stored as its SHA-256, and rotated on every use: the new one joins
 the same family. Presenting a token already used means it was stolen or replayed: the whole
-family is revoked. Repeated failed logins slow down (a growing wait) and then lock the account
-for a while; the answer never says whether the account exists.
+family is revoked.
+
+Failed logins are counted per account — whatever spelling of its identifier was typed (e-mail in
+any case, NIR body of 13 characters, full NIR of 15, with or without spaces) — and per source
+address. After a few free failures each new one makes the account wait before the next attempt
+(``locked_until``), the wait doubling up to ``MAX_DELAY``; attempts during the wait are refused
+without being counted, so nobody can keep an account closed for longer than ``MAX_DELAY`` after
+a failure, and a source that fails too often is refused for a while (``SOURCE_*``). Both are kept
+in the database, so they hold across api copies. The answer never says whether the account
+exists: an unknown identifier is counted the same way.
 """
 
 from __future__ import annotations
@@ -14,8 +22,13 @@ from datetime import datetime, timedelta
 REFRESH_TTL = timedelta(days=30)
 ACCESS_TTL = timedelta(minutes=10)
 FREE_FAILURES = 3
-LOCK_AFTER = 10
-LOCK_FOR = timedelta(minutes=15)
+MAX_DELAY = timedelta(minutes=5)
+FORGET_AFTER = timedelta(hours=24)
+"""Consecutive failures are forgotten after a day without one."""
+SOURCE_FAILURES = 30
+SOURCE_WINDOW = timedelta(minutes=15)
+"""A source address failing ``SOURCE_FAILURES`` logins in ``SOURCE_WINDOW`` is refused until the
+window ends (whatever the accounts tried)."""
 
 
 class RefreshRejected(Exception):
@@ -44,32 +57,32 @@ class RefreshToken:
         self.used_at = now
 
 
+def account_throttle_key(account_id: str) -> str:
+    """The key an account's failed logins are counted under, whatever spelling was typed."""
+    return f"account:{account_id}"
+
+
 @dataclass
 class LoginThrottle:
-    """Failures of one login identifier (whether or not an account has it)."""
+    """Consecutive failed logins of one account (or of one unknown identifier)."""
 
     identifier: str
     failures: int = 0
     last_failure_at: datetime | None = None
     locked_until: datetime | None = None
 
-    def wait_until(self) -> datetime | None:
-        """When the next attempt may be made, or None if it may be made now."""
-        if self.locked_until is not None:
-            return self.locked_until
-        if self.failures < FREE_FAILURES or self.last_failure_at is None:
-            return None
-        return self.last_failure_at + timedelta(seconds=2 ** (self.failures - FREE_FAILURES))
-
     def blocked(self, now: datetime) -> datetime | None:
-        until = self.wait_until()
-        return until if until is not None and now < until else None
+        """Until when attempts are refused, or None if one may be made now."""
+        return self.locked_until if self.locked_until and now < self.locked_until else None
 
     def failed(self, now: datetime) -> None:
+        if self.last_failure_at is not None and now - self.last_failure_at >= FORGET_AFTER:
+            self.failures = 0
         self.failures += 1
         self.last_failure_at = now
-        if self.failures >= LOCK_AFTER:
-            self.locked_until = now + LOCK_FOR
+        if self.failures >= FREE_FAILURES:
+            delay = timedelta(seconds=2 ** min(self.failures - FREE_FAILURES, 20))
+            self.locked_until = now + min(delay, MAX_DELAY)
 
     def succeeded(self) -> None:
         self.failures, self.last_failure_at, self.locked_until = 0, None, None

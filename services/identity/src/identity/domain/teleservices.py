@@ -40,6 +40,13 @@ class Teleservice:
     link_out: str | None = None
 
 
+def opens(category: str | None, code: str, *, delegated: bool = False) -> bool:
+    """Whether an affilié of ``category`` may open ``code``. A firm acting for the affilié
+    (``delegated``) sees what the affilié could see, within what can be delegated."""
+    allowed = ACCESS.get(category or "", frozenset())
+    return code in allowed and (not delegated or code in DELEGABLE)
+
+
 def teleservices_for(category: str) -> list[Teleservice]:
     allowed = ACCESS.get(category, frozenset())
     return [

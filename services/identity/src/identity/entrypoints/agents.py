@@ -14,6 +14,7 @@ import sys
 
 from identity.bootstrap import bootstrap
 from identity.domain import commands, errors
+from identity.domain.names import clean_name
 from identity.domain.passwords import password_problems
 
 
@@ -41,7 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print(" ".join(problems), file=sys.stderr)
         return 2
-    return asyncio.run(_create(args.email, args.name, password))
+    try:
+        name = clean_name(args.name)
+    except ValueError as exc:
+        print(f"Nom : {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(_create(args.email, name, password))
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def _router(app: IdentityApp) -> APIRouter:
         response_model=CabinetCreated,
         tags=["cabinets"],
         summary="Inscrire un cabinet d'expertise comptable",
-        responses={409: {"description": "E-mail or SIRET already used"}, 422: {}, 413: {}, 429: {}},
+        responses={409: {"description": "SIRET already registered"}, 422: {}, 413: {}, 429: {}},
         dependencies=[Depends(signup_limit)],
     )
     async def register_cabinet(body: CabinetCreate) -> CabinetCreated:

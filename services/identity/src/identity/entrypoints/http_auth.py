@@ -2,8 +2,8 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response, status
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from fastapi import APIRouter, Depends, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from servicekit.auth import Principal, TokenVerifier
 from servicekit.fastapi_auth import bearer_principal
 from servicekit.problems import Problem, RateLimited, Unauthorized
@@ -14,6 +14,7 @@ from identity.domain import commands, errors
 from identity.domain.passwords import password_problems
 from identity.entrypoints.http_cabinet import cabinet_router
 from identity.entrypoints.http_personal import personal_router
+from identity.entrypoints.http_schemas import Email
 from identity.entrypoints.problems import to_problem
 
 
@@ -43,7 +44,7 @@ class TokenPair(BaseModel):
 class ResetRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr
+    email: Email
 
 
 class ResetConfirmation(BaseModel):
@@ -64,7 +65,7 @@ class ResetConfirmation(BaseModel):
 class EmailChangeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    new_email: EmailStr
+    new_email: Email
 
 
 class LinkToken(BaseModel):
@@ -117,9 +118,10 @@ def auth_router(app: IdentityApp) -> APIRouter:
         dependencies=[Depends(limited)],
         responses={401: {}, 422: {}, 429: {}},
     )
-    async def login(body: LoginRequest) -> TokenPair:
+    async def login(body: LoginRequest, request: Request) -> TokenPair:
+        source = request.client.host if request.client else ""
         try:
-            result = await app.auth_bus.handle(commands.Login(body.username, body.password))
+            result = await app.auth_bus.handle(commands.Login(body.username, body.password, source))
         except errors.IdentityError as exc:
             raise _problem(exc) from exc
         return TokenPair(**result)

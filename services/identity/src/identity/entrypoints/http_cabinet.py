@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, status
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 from servicekit.auth import Principal
 from servicekit.fastapi_auth import PrincipalDependency
 from servicekit.problems import Forbidden, NotFound
@@ -12,6 +12,7 @@ from servicekit.problems import Forbidden, NotFound
 from identity.bootstrap import IdentityApp
 from identity.domain import commands, errors
 from identity.domain.model import Account
+from identity.entrypoints.http_schemas import Email, Name
 from identity.entrypoints.problems import to_problem
 from identity.service_layer import collaborators
 
@@ -21,9 +22,9 @@ Right = Literal["admin", "clients", "declare", "pay", "read"]
 class CollaboratorCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    first_name: str = Field(min_length=1, max_length=100)
-    last_name: str = Field(min_length=1, max_length=100)
-    email: EmailStr
+    first_name: Name = Field(min_length=1, max_length=100)
+    last_name: Name = Field(min_length=1, max_length=100)
+    email: Email
     rights: list[Right] = Field(min_length=1, examples=[["read", "declare"]])
 
 

@@ -13,7 +13,7 @@ from servicekit.problems import Forbidden, NotFound, ValidationProblem
 
 from identity.bootstrap import IdentityApp
 from identity.domain import commands, errors
-from identity.domain.teleservices import ACCESS, DONNEES, teleservices_for
+from identity.domain.teleservices import DONNEES, opens, teleservices_for
 from identity.entrypoints.problems import to_problem
 from identity.service_layer import access, personal, registry_import
 
@@ -87,7 +87,10 @@ _IMPORT_DESCRIPTION = (
     "Le corps de la requête est le fichier CSV lui-même (pas un formulaire multipart) : une "
     f"ligne d'en-tête `{','.join(registry_import.COLUMNS)}`, séparateur virgule ou "
     "point-virgule, UTF-8 (avec ou sans BOM) ou Windows-1252, plusieurs SIRET séparés par `|`, "
-    f"{registry_import.MAX_ROWS} lignes au plus. Le type de contenu n'est pas lu : `text/csv` "
+    f"{registry_import.MAX_ROWS} lignes au plus, une ligne par affilié (fin de ligne LF ou CR LF ; "
+    "un CR seul dans une ligne la fait refuser). Dates : JJ/MM/AAAA (14/03/1979) ou AAAA-MM-JJ. "
+    f"Une valeur tient en {registry_import.FIELD_MAX} caractères au plus "
+    f"({registry_import.EMAIL_MAX} pour l'e-mail). Le type de contenu n'est pas lu : `text/csv` "
     "est d'usage. Chaque ligne est contrôlée comme le flux du registre des entreprises ; le "
     "fichier entier est une seule transaction."
 )
@@ -128,7 +131,7 @@ def personal_router(app: IdentityApp, principal: PrincipalDependency) -> APIRout
 
     async def assure(who: Annotated[Principal, Depends(principal)]) -> Principal:
         require_actor(who, "assure")
-        if DONNEES not in ACCESS.get(who.category or "", frozenset()):
+        if not opens(who.category, DONNEES):
             raise Forbidden(
                 "Le téléservice « Mes données personnelles » n'est pas ouvert à votre catégorie.",
                 kind="teleservice-not-open",
@@ -196,6 +199,8 @@ def personal_router(app: IdentityApp, principal: PrincipalDependency) -> APIRout
             return _read(await access.read_for(who, affiliate_id, app.new_uow(read_only=True)))
         except personal.NotAnAssure as exc:
             raise NotFound(exc.message, kind="dossier-not-found") from exc
+        except errors.TeleserviceNotOpen as exc:
+            raise Forbidden(exc.message, kind="teleservice-not-open") from exc
 
     @router.get(
         "/teleservices",

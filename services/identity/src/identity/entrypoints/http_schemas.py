@@ -3,11 +3,39 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+)
 
-from identity.domain.identifiers import normalize_nir, normalize_siret
+from identity.domain.dates import FORMATS, parse_date
+from identity.domain.identifiers import check_email, normalize_nir, normalize_siret
+from identity.domain.names import clean_name
 from identity.domain.passwords import password_problems
+
+Email = Annotated[EmailStr, AfterValidator(check_email)]
+"""An e-mail address of a request: well formed, and its local part at most 64 characters."""
+Name = Annotated[str, AfterValidator(clean_name)]
+"""A name of a request (firm, person): no control or invisible character, something visible."""
+
+
+def _typed_date(value: object) -> object:
+    return parse_date(value) if isinstance(value, str) else value
+
+
+TypedDate = Annotated[
+    date,
+    BeforeValidator(_typed_date),
+    Field(description=f"Une date écrite {FORMATS}.", examples=["14/03/1979", "1979-03-14"]),
+]
+"""A date a person types: the French form or ISO 8601."""
 
 
 class CabinetCreate(BaseModel):
@@ -30,12 +58,12 @@ class CabinetCreate(BaseModel):
         },
     )
 
-    raison_sociale: str = Field(min_length=1, max_length=200)
+    raison_sociale: Name = Field(min_length=1, max_length=200)
     siret: str = Field(min_length=1, max_length=20)
     address: str = Field(min_length=1, max_length=500)
-    admin_first_name: str = Field(min_length=1, max_length=100)
-    admin_last_name: str = Field(min_length=1, max_length=100)
-    email: EmailStr
+    admin_first_name: Name = Field(min_length=1, max_length=100)
+    admin_last_name: Name = Field(min_length=1, max_length=100)
+    email: Email
     password: str = Field(min_length=1, max_length=256, repr=False)
 
     @field_validator("siret")
@@ -51,7 +79,7 @@ class CabinetCreate(BaseModel):
             raise ValueError(" ".join(problems))
         return value
 
-    @field_validator("raison_sociale", "address", "admin_first_name", "admin_last_name")
+    @field_validator("address")
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
@@ -114,9 +142,9 @@ class AssureCreate(BaseModel):
     )
 
     nir: str = Field(min_length=13, max_length=21, repr=False)
-    birth_date: date
-    birth_name: str = Field(min_length=1, max_length=200)
-    email: EmailStr
+    birth_date: TypedDate
+    birth_name: Name = Field(min_length=1, max_length=200)
+    email: Email
     password: str = Field(min_length=1, max_length=256, repr=False)
 
     @field_validator("nir")
@@ -142,4 +170,4 @@ class AssureCreated(BaseModel):
 class RenewalRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr
+    email: Email

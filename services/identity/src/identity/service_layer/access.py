@@ -9,6 +9,8 @@ from servicekit.messaging import IncomingEvent
 from servicekit.problems import NotFound
 from servicekit.uow import consume_batch, consume_once
 
+from identity.domain import errors
+from identity.domain.teleservices import DONNEES, LABELS, opens
 from identity.service_layer.personal import NotAnAssure, PersonalData
 from identity.service_layer.ports import IdentityUnitOfWork
 
@@ -34,7 +36,11 @@ async def record_access_events(events: Sequence[IncomingEvent], uow: IdentityUni
 async def read_for(
     principal: Principal, affiliate_id: str, uow: IdentityUnitOfWork
 ) -> PersonalData:
-    """The données personnelles of an affilié, for whoever may read them (else 404/403)."""
+    """The données personnelles of an affilié, for whoever may read them (else 404/403).
+
+    The téléservice matrix holds on this route too: the assuré reads them only if the category
+    opens « Mes données personnelles », and a firm acting for the assuré sees no more. Agents
+    (back office) are not bound by it."""
     async with uow:
         await uow.access.require(principal, affiliate_id, "read")
         if principal.actor == "cabinet_user":
@@ -44,5 +50,9 @@ async def read_for(
         affiliate = await uow.affiliates.get(affiliate_id)
         if affiliate is None:
             raise NotAnAssure
+        if principal.actor != "agent" and not opens(
+            affiliate.category, DONNEES, delegated=principal.actor == "cabinet_user"
+        ):
+            raise errors.TeleserviceNotOpen(LABELS[DONNEES])
         account = await uow.accounts.by_affiliate(affiliate_id)
         return PersonalData(affiliate, account.email if account else affiliate.email)

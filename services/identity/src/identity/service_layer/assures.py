@@ -11,6 +11,8 @@ from identity.domain.identifiers import normalize_nir
 from identity.domain.model import (
     ASSURE_ACTIVATION_TTL,
     CABINET_ACTIVATION_TTL,
+    SIGNUP_ATTEMPTS_PER_NIR,
+    SIGNUP_WINDOW,
     Account,
     request_activation,
 )
@@ -40,6 +42,14 @@ async def register_assure(
         raise errors.KnownFactsMismatch from exc
     password_hash = deps.hasher.hash(cmd.password)
     async with uow:
+        # Every attempt is counted first, atomically, so that attempts made at once on several
+        # api copies cannot all pass the check before any is counted.
+        key = f"signup-nir:{uow.affiliates.nir_key(nir)}"
+        await uow.attempts.hit(key, now, SIGNUP_WINDOW)
+        attempts, _ = await uow.attempts.count(key, now, SIGNUP_WINDOW)
+        if attempts > SIGNUP_ATTEMPTS_PER_NIR:
+            await uow.commit()
+            raise errors.KnownFactsMismatch  # the same answer: guessing further tells nothing
         affiliate = await uow.affiliates.by_nir(nir)
         if (
             affiliate is None
@@ -47,6 +57,7 @@ async def register_assure(
             or affiliate.birth_date != cmd.birth_date
             or not same_name(affiliate.birth_name, cmd.birth_name)
         ):
+            await uow.commit()
             raise errors.KnownFactsMismatch
         if await uow.accounts.by_affiliate(affiliate.id) is not None:
             raise errors.AccountAlreadyExists

@@ -6,6 +6,7 @@ import math
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from identity.domain import commands, errors
@@ -13,9 +14,12 @@ from identity.domain.model import Account, token_hash
 from identity.domain.sessions import (
     ACCESS_TTL,
     REFRESH_TTL,
+    SOURCE_FAILURES,
+    SOURCE_WINDOW,
     RefreshRejected,
     RefreshToken,
     ReusedRefreshToken,
+    account_throttle_key,
 )
 from identity.service_layer.handlers import Dependencies
 from identity.service_layer.ports import IdentityUnitOfWork, TokenSigner
@@ -49,13 +53,27 @@ def claims(account: Account) -> dict[str, Any]:
 NIR_LIKE = re.compile(r"^[0-9][0-9]{4}([0-9]{2}|2A|2B)[0-9]{6}([0-9]{2})?$")
 
 
-async def _account_by_identifier(uow: IdentityUnitOfWork, identifier: str) -> Account | None:
-    """An e-mail, or the 13-character NIR body (with or without its key)."""
-    compact = "".join(identifier.split()).upper()
+async def _account_by_identifier(
+    uow: IdentityUnitOfWork, username: str
+) -> tuple[Account | None, str]:
+    """The account of an e-mail or a NIR (13-character body or 15 with the key, spaces
+    allowed), and the key its failures are counted under: the account's id, so every spelling
+    counts together; for no account, a digest of the normalised identifier (a keyed one for a
+    NIR), so an unknown identifier is throttled the same way and nothing typed is stored."""
+    compact = "".join(username.split()).upper()
     if NIR_LIKE.match(compact):
         affiliate = await uow.affiliates.by_nir(compact)
-        return None if affiliate is None else await uow.accounts.by_affiliate(affiliate.id)
-    return await uow.accounts.get_by_email(identifier)
+        account = None if affiliate is None else await uow.accounts.by_affiliate(affiliate.id)
+        unknown = f"nir:{uow.affiliates.nir_key(compact)}"
+    else:
+        email = username.strip().lower()
+        account = await uow.accounts.get_by_email(email)
+        unknown = f"email:{token_hash(email)}"  # a digest: fits the column, stores no address
+    return account, (account_throttle_key(account.id) if account else unknown)
+
+
+def _retry_after(until: datetime, now: datetime) -> int:
+    return max(1, math.ceil((until - now).total_seconds()))
 
 
 async def _issue(
@@ -79,19 +97,28 @@ async def login(
     cmd: commands.Login, uow: IdentityUnitOfWork, deps: AuthDependencies
 ) -> dict[str, Any]:
     now = deps.base.clock.now()
-    identifier = cmd.username.strip().lower()
+    source = f"login-source:{cmd.source}" if cmd.source else None
     async with uow:
-        throttle = await uow.login_throttles.get(identifier)
+        if source is not None:
+            failures, window_ends = await uow.attempts.count(source, now, SOURCE_WINDOW)
+            if failures >= SOURCE_FAILURES:
+                raise errors.LoginThrottled(_retry_after(window_ends, now))
+        account, key = await _account_by_identifier(uow, cmd.username)
+        throttle = await uow.login_throttles.get(key)
         blocked_until = throttle.blocked(now)
         if blocked_until is not None:
-            raise errors.LoginThrottled(max(1, math.ceil((blocked_until - now).total_seconds())))
-        account = await _account_by_identifier(uow, identifier)
+            raise errors.LoginThrottled(_retry_after(blocked_until, now))
+        # An account without a password yet (an invitation not accepted) is verified against
+        # the dummy hash too: the same work, the same answer as a wrong password.
+        usable = account is not None and account.has_password()
         valid = deps.base.hasher.verify(
-            account.password_hash if account else deps.dummy_hash, cmd.password
+            account.password_hash if account and usable else deps.dummy_hash, cmd.password
         )
-        if account is None or not valid or account.status != "active":
+        if account is None or not valid or not usable or account.status != "active":
             throttle.failed(now)
             await uow.login_throttles.save(throttle)
+            if source is not None:
+                await uow.attempts.hit(source, now, SOURCE_WINDOW)
             await uow.commit()
             raise errors.InvalidCredentials
         throttle.succeeded()

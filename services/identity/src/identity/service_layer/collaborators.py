@@ -12,6 +12,7 @@ from identity.domain.model import (
     COLLABORATOR_INVITATION_TTL,
     Account,
     Cabinet,
+    cabinet_user_changed,
     request_activation,
 )
 from identity.service_layer.handlers import Dependencies, publish
@@ -27,15 +28,6 @@ CHANGES = {
 }
 
 
-def _notify(users: list[Account], actor_id: str, subject_id: str) -> tuple[tuple[str, str], ...]:
-    """The other users concerned: the firm's live users but the one acting."""
-    return tuple(
-        (u.email, u.display_name)
-        for u in users
-        if u.id not in (actor_id, subject_id) and u.status == "active"
-    )
-
-
 def _changed(
     cabinet: Cabinet,
     user: Account,
@@ -44,18 +36,7 @@ def _changed(
     actor_id: str,
     deps: Dependencies,
 ) -> CabinetUserChanged:
-    user.version += 1
-    return CabinetUserChanged(
-        cabinet_id=cabinet.id,
-        cabinet_name=cabinet.raison_sociale,
-        account_id=user.id,
-        user_name=user.display_name,
-        change=change,
-        rights=tuple(sorted(user.rights)),
-        notify=_notify(users, actor_id, user.id),
-        changed_at=deps.clock.now(),
-        version=user.version,
-    )
+    return cabinet_user_changed(cabinet, user, change, users, actor_id, deps.clock.now())
 
 
 async def invite(

@@ -11,6 +11,7 @@ from identity.domain.model import (
     request_password_reset,
     token_hash,
 )
+from identity.domain.sessions import account_throttle_key
 from identity.service_layer.handlers import Dependencies, publish
 from identity.service_layer.ports import IdentityUnitOfWork
 
@@ -38,15 +39,19 @@ async def reset_password(
     async with uow:
         token = await uow.activation_tokens.get(token_hash(cmd.token))
         if token is None or token.purpose != "password_reset":
-            raise errors.ActivationLinkInvalid
+            raise errors.ActivationLinkInvalid("password_reset")
         account = await uow.accounts.get(token.account_id)
         if account is None:
-            raise errors.ActivationLinkInvalid
+            raise errors.ActivationLinkInvalid("password_reset")
         token.use(now)
         account.password_hash = password_hash
         await uow.activation_tokens.save(token)
         await uow.accounts.save(account)
         await uow.refresh_tokens.revoke_account(account.id, now)
+        # the owner proved it holds the mailbox: failures of others no longer make it wait
+        throttle = await uow.login_throttles.get(account_throttle_key(account.id))
+        throttle.succeeded()
+        await uow.login_throttles.save(throttle)
         await uow.commit()
     return {"account_id": account.id, "password_changed_at": now}
 
@@ -76,10 +81,10 @@ async def confirm_change(
     async with uow:
         token = await uow.activation_tokens.get(token_hash(cmd.token))
         if token is None or token.purpose != "email_change" or token.new_email is None:
-            raise errors.ActivationLinkInvalid
+            raise errors.ActivationLinkInvalid("email_change")
         account = await uow.accounts.get(token.account_id)
         if account is None:
-            raise errors.ActivationLinkInvalid
+            raise errors.ActivationLinkInvalid("email_change")
         token.use(now)
         if await uow.accounts.email_exists(token.new_email):
             raise errors.EmailAlreadyUsed

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from servicekit.clock import Clock
 
 from identity.domain import commands, errors
 from identity.domain.events import DomainEvent
-from identity.domain.model import ACTIVATION_PURPOSES, Account, Cabinet, token_hash
+from identity.domain.model import (
+    ACTIVATION_PURPOSES,
+    CABINET_ACTIVATION_TTL,
+    Account,
+    Cabinet,
+    cabinet_user_changed,
+    token_hash,
+)
 from identity.service_layer.integration import to_integration
 from identity.service_layer.ports import (
     IdentityUnitOfWork,
@@ -45,10 +53,21 @@ async def register_cabinet(
     email = cmd.email.strip().lower()
     password_hash = deps.hasher.hash(cmd.password)
     async with uow:
-        if await uow.accounts.email_exists(email):
-            raise errors.EmailAlreadyUsed
         if await uow.cabinets.siret_exists(cmd.siret):
-            raise errors.SiretAlreadyRegistered
+            raise errors.SiretAlreadyRegistered  # a SIRET is public: saying so reveals nothing
+        existing = await uow.accounts.get_by_email(email)
+        if existing is not None:
+            # The same answer as for a new firm, so that the answer does not reveal the
+            # account; its owner is told by mail (notifications).
+            existing.registration_attempted(now)
+            await publish(uow, deps, existing.events)
+            await uow.commit()
+            return {
+                "cabinet_id": deps.tokens.new_id(),
+                "admin_account_id": deps.tokens.new_id(),
+                "status": "pending",
+                "activation_expires_at": now + CABINET_ACTIVATION_TTL,
+            }
         admin = Account(
             id=deps.tokens.new_id(),
             kind="cabinet_user",
@@ -82,6 +101,19 @@ async def register_cabinet(
     }
 
 
+async def _invitation_accepted(uow: IdentityUnitOfWork, account: Account, now: datetime) -> None:
+    """The firm's administrators are told that the collaborator joined."""
+    cabinet = await uow.cabinets.get(account.cabinet_id or "")
+    if cabinet is None:
+        return
+    users = await uow.accounts.of_cabinet(cabinet.id)
+    account.events.append(
+        cabinet_user_changed(
+            cabinet, account, "user_activated", users, account.id, now, invitation_accepted=True
+        )
+    )
+
+
 async def activate_account(
     cmd: commands.ActivateAccount, uow: IdentityUnitOfWork, deps: Dependencies
 ) -> dict[str, Any]:
@@ -93,12 +125,14 @@ async def activate_account(
         account = await uow.accounts.get(token.account_id)
         if account is None or token.purpose not in ACTIVATION_PURPOSES:
             raise errors.ActivationLinkInvalid
-        if account.password_hash.startswith("!"):
+        if not account.has_password():
             if cmd.password is None:
                 raise errors.PasswordRequired
             account.password_hash = deps.hasher.hash(cmd.password)
         token.use(now)
         account.activate(now)
+        if token.purpose == "collaborator_invitation" and account.cabinet_id is not None:
+            await _invitation_accepted(uow, account, now)
         await uow.activation_tokens.save(token)
         await uow.accounts.save(account)
         await publish(uow, deps, account.events)

@@ -21,6 +21,7 @@ from identity.domain.events import (
     EmailChanged,
     EmailChangeRequested,
     PasswordResetRequested,
+    RegistrationAttempted,
 )
 from identity.service_layer.ports import SecretSealer
 
@@ -83,6 +84,16 @@ def to_integration(event: DomainEvent, sealer: SecretSealer, links: Links) -> Ou
             )
         case AffiliateChanged():
             return _affiliate(event)
+        case RegistrationAttempted():
+            return Outgoing(
+                v1.AccountRegistrationAttemptedV1(
+                    account_id=event.account_id,
+                    email=event.email,
+                    display_name=event.display_name,
+                    attempted_at=event.attempted_at,
+                ),
+                subject=event.account_id,
+            )
         case CabinetUserChanged():
             return Outgoing(
                 v1.CabinetUserChangedV1(
@@ -94,6 +105,7 @@ def to_integration(event: DomainEvent, sealer: SecretSealer, links: Links) -> Ou
                     rights=list(event.rights),
                     notify=[Recipient(email=e, display_name=n) for e, n in event.notify],
                     changed_at=event.changed_at,
+                    invitation_accepted=event.invitation_accepted,
                     version=event.version,
                 ),
                 subject=event.cabinet_id,

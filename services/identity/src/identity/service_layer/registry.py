@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from contracts.partners.v1 import RegistryAffiliationV1
@@ -11,10 +12,13 @@ from servicekit.uow import consume_once
 from identity.domain.affiliates import Affiliate, AffiliateChanged
 from identity.domain.errors import InvalidRegistryRecord
 from identity.domain.identifiers import normalize_nir, normalize_siren, normalize_siret
+from identity.domain.names import clean_name
 from identity.service_layer.handlers import Dependencies, publish
 from identity.service_layer.ports import IdentityUnitOfWork
 
 CONSUMER = "identity"
+DEPARTEMENT = re.compile(r"^([0-9]{2}|2A|2B|97[1-6])$")
+"""As the affiliates' events carry it (contracts.identity.v1.AffiliateStateV1)."""
 
 
 def affiliate_from(record: RegistryAffiliationV1, affiliate_id: str) -> Affiliate:
@@ -27,14 +31,25 @@ def affiliate_from(record: RegistryAffiliationV1, affiliate_id: str) -> Affiliat
         raise InvalidRegistryRecord(str(exc)) from exc
     if any(not s.startswith(siren) for s in sirets):
         raise InvalidRegistryRecord("Un SIRET n'appartient pas au SIREN de l'enregistrement.")
+    if not DEPARTEMENT.match(record.departement):
+        raise InvalidRegistryRecord(
+            "Colonne departement : code de département non valide (2 chiffres, 2A, 2B, 971 à 976)."
+        )
+    names: dict[str, str | None] = {}
+    for name in ("birth_name", "usage_name", "first_names"):
+        value = getattr(record, name)
+        try:
+            names[name] = None if value is None else clean_name(value)
+        except ValueError as exc:
+            raise InvalidRegistryRecord(f"{name} : {exc}") from exc
     return Affiliate(
         id=affiliate_id,
         siren=siren,
         sirets=sirets,
         nir=nir,
-        birth_name=record.birth_name.strip(),
-        usage_name=record.usage_name,
-        first_names=record.first_names.strip(),
+        birth_name=names["birth_name"] or "",
+        usage_name=names["usage_name"],
+        first_names=names["first_names"] or "",
         birth_date=record.birth_date,
         category=record.category,
         address=record.address.model_dump(),
