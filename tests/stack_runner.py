@@ -73,7 +73,7 @@ class RunningPlatform:
         self.cfg.process_env[name] = dict(env or {})
         spec = self.spec(service)
         if as_name:
-            spec = ServiceSpec(spec.name, spec.api_port, free_port())
+            spec = ServiceSpec(spec.name, free_port(), free_port())  # a copy binds its own ports
         started = start_process(self.cfg, spec, role, as_name or None)
         self.processes[as_name or name] = started
 
