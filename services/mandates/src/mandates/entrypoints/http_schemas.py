@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mandates.domain.model import HistoryEntry, Mandate
-from mandates.domain.portfolios import Portfolio
+from mandates.service_layer.answers import ClientState, PortfolioState
 from mandates.service_layer.views import HeldMandate
 
 StateFilter = Literal["requested", "letter_sent", "active", "locked", "ended", "deleted"]
@@ -113,6 +113,7 @@ def history_read(entries: list[HistoryEntry]) -> list[HistoryRead]:
 
 
 def client_read(m: Mandate, history: list[HistoryEntry] | None = None) -> ClientRead:
+    """A row of a list (``history`` None: not shown), or one client with its history."""
     return ClientRead(
         id=m.id,
         affiliate_id=m.affiliate_id,
@@ -131,16 +132,21 @@ def client_read(m: Mandate, history: list[HistoryEntry] | None = None) -> Client
     )
 
 
-def portfolio_read(
-    p: Portfolio, subscribers: list[str] | None = None, count: int = 0
-) -> PortfolioRead:
+def client_state_read(state: ClientState) -> ClientRead:
+    """One client as a read shows it, and as every write answers it."""
+    return client_read(state.mandate, state.history)
+
+
+def portfolio_read(state: PortfolioState) -> PortfolioRead:
+    """A portfolio as the list shows it, and as every write answers it."""
+    p = state.portfolio
     return PortfolioRead(
         id=p.id,
         name=p.name,
         owner_account_id=p.owner_account_id,
         is_default=p.is_default,
-        subscribers=subscribers or [],
-        clients=count,
+        subscribers=state.subscribers,
+        clients=state.clients,
     )
 
 

@@ -9,7 +9,12 @@ from servicekit.auth import Principal
 
 from mandates.domain import errors
 from mandates.domain.model import HistoryEntry, Mandate
-from mandates.domain.portfolios import Portfolio
+from mandates.service_layer.answers import (
+    ClientState,
+    PortfolioState,
+    client_state,
+    portfolio_state,
+)
 from mandates.service_layer.assures import affiliate_of
 from mandates.service_layer.firms import firm_scope, visible_mandate
 from mandates.service_layer.imports import ImportReport
@@ -39,26 +44,23 @@ async def list_clients(
 
 async def client_view(
     uow: MandatesUnitOfWork, principal: Principal, cabinet_id: str, mandate_id: str
-) -> tuple[Mandate, list[HistoryEntry]]:
+) -> ClientState:
     async with uow:
         scope = await firm_scope(uow, principal, cabinet_id)
-        mandate = await visible_mandate(uow, scope, mandate_id)
-        return mandate, list(await uow.mandates.history(mandate.id))
+        return await client_state(uow, await visible_mandate(uow, scope, mandate_id))
 
 
 async def list_portfolios(
     uow: MandatesUnitOfWork, principal: Principal, cabinet_id: str
-) -> list[tuple[Portfolio, list[str], int]]:
+) -> list[PortfolioState]:
     """The portfolios the caller sees, with their subscribers and their count of clients."""
     async with uow:
         scope = await firm_scope(uow, principal, cabinet_id)
-        found = []
-        for p in await uow.portfolios.of_cabinet(cabinet_id):
-            if scope.sees_portfolio(p.id):
-                found.append(
-                    (p, sorted(p.subscribers), await uow.mandates.count_in_portfolio(p.id))
-                )
-        return found
+        return [
+            await portfolio_state(uow, p)
+            for p in await uow.portfolios.of_cabinet(cabinet_id)
+            if scope.sees_portfolio(p.id)
+        ]
 
 
 async def import_report(
