@@ -157,6 +157,28 @@ async def test_all_or_nothing_adds_nothing_when_a_row_is_refused(w: World) -> No
     assert len(await w.events("mandates.mandate.key_issued.v1")) == 1
 
 
+async def test_a_refused_all_or_nothing_import_says_its_valid_rows_were_not_imported(
+    w: World,
+) -> None:
+    """Nothing was added: no row says "added" or "accepted", the valid ones say so in French."""
+    resp = await w.client.post(
+        f"/v1/cabinets/{CAB}/imports?mode=all_or_nothing",
+        content=f"siret;nom\n{OK_1};Dupont\n{UNKNOWN};Inconnu\n{OK_2};Leroy\n".encode(),
+        headers={**HEADERS, "Content-Type": CSV},
+    )
+    assert resp.status_code == 422, resp.text
+    report = resp.json()
+    assert (report["outcome"], report["added"], report["refused"]) == ("rejected", 0, 1)
+    assert [(r["row"], r["status"], r["code"]) for r in report["rows"]] == [
+        (2, "valid_not_imported", "not-imported"),
+        (3, "refused", "unknown-affiliate"),
+        (4, "valid_not_imported", "not-imported"),
+    ]
+    valid = report["rows"][0]
+    assert valid["detail"].startswith("Ligne valide, non importée")
+    assert valid["client_id"] is None
+
+
 async def test_an_xlsx_with_numbers_and_commas_is_read_and_a_formula_never_evaluated(
     w: World,
 ) -> None:

@@ -116,5 +116,9 @@ async def test_all_or_nothing_adds_nothing_when_a_row_is_refused(svc: FakeServic
     sheet = parse_clients(b"siret;nom\n73282932000074;Dupont\n1;Faux\n", content_type="text/csv")
     report = await svc.handle(commands.ImportClients(admin(), CAB, "imp-2", sheet))
     assert (report.outcome, report.added) == ("rejected", 0)
+    assert [(r.status, r.code) for r in report.rows] == [
+        ("valid_not_imported", "not-imported"),
+        ("refused", "invalid-identifier"),
+    ]
     assert svc.committed.mandates == {}
     assert svc.events(v1.MandateKeyIssuedV1) == []
