@@ -262,3 +262,30 @@ async def test_an_import_larger_than_one_registry_read_checks_every_row(w: World
     }
     assert report["added"] == 1_198
     assert len(await w.events("mandates.mandate.key_issued.v1")) == 2 + 1_198
+
+
+async def test_an_unbalanced_quote_refuses_its_line_and_never_merges_it_with_the_next(
+    w: World,
+) -> None:
+    data = f'siret;nom\n{OK_1};"Dupont\n{OK_2};Leroy\n'.encode()
+    resp = await w.client.post(
+        f"/v1/cabinets/{CAB}/imports?mode=valid_rows",
+        content=data,
+        headers={**HEADERS, "Content-Type": CSV},
+    )
+    assert resp.status_code == 201, resp.text
+    report = resp.json()
+    assert (report["added"], report["refused"]) == (1, 1)
+    malformed, added = report["rows"]
+    assert (malformed["row"], malformed["status"], malformed["code"]) == (
+        2,
+        "refused",
+        "malformed-row",
+    )
+    assert malformed["detail"].startswith("ligne mal formée")
+    assert (added["row"], added["identifier"], added["name"], added["status"]) == (
+        3,
+        OK_2,
+        "Leroy",
+        "added",
+    )

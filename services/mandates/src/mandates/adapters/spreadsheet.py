@@ -20,8 +20,8 @@ done by the caller. The file comes from outside, so:
 from __future__ import annotations
 
 import csv
-import io
 import re
+from collections.abc import Sequence
 
 from mandates.adapters import spreadsheet_rows as sheet_rows
 from mandates.adapters.spreadsheet_xlsx import parse_xlsx as _parse_xlsx
@@ -52,7 +52,6 @@ _BINARY_SIGNATURES = (
     b"Rar!",
 )
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_LINE_END = re.compile(r"\r\n?|\n")
 
 
 def parse_clients(
@@ -117,18 +116,46 @@ def _decode_csv(data: bytes) -> str:
     return text
 
 
+_UNREADABLE_CSV = "Ce fichier CSV est illisible (cellule trop longue ou mal formée)."
+MALFORMED_LINE = (
+    "ligne mal formée : un guillemet n'est pas refermé ou est mal placé "
+    "(une cellule ne peut pas s'étendre sur plusieurs lignes)"
+)
+
+
+def _physical_lines(text: str) -> list[str]:
+    """The file's lines as an editor shows them: split on ``\n`` (``\r\n`` too), or on
+    ``\r`` alone in a file that has no ``\n`` (old Mac exports). A carriage return inside a
+    line stays in it (and refuses its cell as formula-like)."""
+    if "\n" in text:
+        return [line.removesuffix("\r") for line in text.split("\n")]
+    return text.split("\r")
+
+
+def _cells(line: str, delimiter: str) -> Sequence[str] | sheet_rows.Malformed:
+    """One line's cells, read on its own: a quote it leaves open, or a character after a
+    closing quote, makes it malformed, and never swallows the lines after it."""
+    if len(line) > csv.field_size_limit():
+        raise SpreadsheetRefused("unsupported_format", _UNREADABLE_CSV)
+    try:
+        return next(csv.reader([line], delimiter=delimiter, strict=True), [])
+    except csv.Error:
+        shown = next(csv.reader([line], delimiter=delimiter), [])
+        return sheet_rows.Malformed(MALFORMED_LINE, shown)
+
+
 def _parse_csv(data: bytes, max_rows: int) -> list[SheetRow]:
     text = _decode_csv(data)
     if not text.strip():
         raise SpreadsheetRefused("empty_file", "Le fichier est vide.")
-    header_line = _LINE_END.split(text, maxsplit=1)[0]
+    lines = _physical_lines(text)
+    header_line = lines[0]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        columns = sheet_rows.columns(next(reader))
-        return sheet_rows.data_rows(columns, reader, max_rows)
-    except csv.Error as exc:
+    header = _cells(header_line, delimiter)
+    if isinstance(header, sheet_rows.Malformed):
         raise SpreadsheetRefused(
             "unsupported_format",
-            "Ce fichier CSV est illisible (cellule trop longue ou mal formée).",
-        ) from exc
+            f"La première ligne (les noms des colonnes) est illisible : {MALFORMED_LINE}.",
+        )
+    columns = sheet_rows.columns(header)
+    return sheet_rows.data_rows(columns, (_cells(line, delimiter) for line in lines[1:]), max_rows)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
@@ -115,20 +116,34 @@ def _row(number: int, cells: Sequence[object], columns: dict[Role, int]) -> Shee
     return SheetRow(number, identifier, name, nir or None, problem)
 
 
+@dataclass(frozen=True)
+class Malformed:
+    """A line the reader could not split into cells; ``cells`` is what it shows."""
+
+    problem: str
+    cells: Sequence[object]
+
+
 def data_rows(
-    columns: dict[Role, int], lines: Iterable[Sequence[object]], max_rows: int
+    columns: dict[Role, int], lines: Iterable[Sequence[object] | Malformed], max_rows: int
 ) -> list[SheetRow]:
-    """Data rows numbered from 2; fully empty rows are skipped but keep their number."""
+    """Data rows numbered from 2; fully empty rows are skipped but keep their number; a
+    malformed line is a row of its own, refused with its reason."""
     rows: list[SheetRow] = []
-    for number, cells in enumerate(lines, start=2):
-        if all(_is_blank(cell) for cell in cells):
+    for number, line in enumerate(lines, start=2):
+        malformed = line if isinstance(line, Malformed) else None
+        cells: Sequence[object] = line.cells if isinstance(line, Malformed) else line
+        if malformed is None and all(_is_blank(cell) for cell in cells):
             continue
         if len(rows) >= max_rows:
             raise SpreadsheetRefused(
                 "too_many_rows",
                 f"Le fichier compte plus de {max_rows} lignes de clients : découpez-le.",
             )
-        rows.append(_row(number, cells, columns))
+        row = _row(number, cells, columns)
+        if malformed is not None:
+            row = replace(row, problem=malformed.problem, malformed=True)
+        rows.append(row)
     if not rows:
         raise SpreadsheetRefused("empty_file", "Le fichier ne contient aucune ligne de client.")
     return rows

@@ -107,11 +107,13 @@ async def _vet_rows(
     rows = [RowReport(line.number, line.identifier, line.name, "added") for line in sheet.rows]
     screened: list[tuple[RowReport, SheetRow, str]] = []
     for report_row, line in zip(rows, sheet.rows, strict=True):
-        siren = (
-            errors.RowUnreadable(line.problem)
-            if line.problem
-            else screen(Candidate(line.identifier, line.name, line.nir))
-        )
+        siren: str | errors.ClientRefused
+        if line.malformed:
+            siren = errors.RowMalformed(line.problem)
+        elif line.problem:
+            siren = errors.RowUnreadable(line.problem)
+        else:
+            siren = screen(Candidate(line.identifier, line.name, line.nir))
         if isinstance(siren, errors.ClientRefused):
             _refuse(report_row, siren)
         else:

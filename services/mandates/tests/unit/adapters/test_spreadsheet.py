@@ -250,6 +250,39 @@ def test_binary_data_sent_as_csv_is_an_unsupported_format(data: bytes) -> None:
     assert _refused(data, CSV).code == "unsupported_format"
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param('732829320;"Dupont', id="quote-left-open"),
+        pytest.param('732829320;"Dupont" SA', id="text-after-closing-quote"),
+    ],
+)
+def test_a_line_with_an_unbalanced_quote_is_a_malformed_row_never_merged(line: str) -> None:
+    data = f"siret;nom\n{line}\n552100554;Leroy\n443061841;Martin\n".encode()
+    rows = parse_clients(data, content_type=CSV).rows
+    assert [(r.number, r.malformed) for r in rows] == [(2, True), (3, False), (4, False)]
+    assert (rows[0].problem or "").startswith("ligne mal formée")
+    assert rows[0].identifier == "732829320"
+    assert [(r.identifier, r.name, r.problem) for r in rows[1:]] == [
+        ("552100554", "Leroy", None),
+        ("443061841", "Martin", None),
+    ]
+
+
+def test_a_header_with_an_unbalanced_quote_refuses_the_file() -> None:
+    refusal = _refused(b'siret;"nom\n732829320;Dupont\n', CSV)
+    assert (refusal.code, "première ligne" in refusal.detail) == ("unsupported_format", True)
+
+
+def test_a_csv_with_carriage_returns_only_is_read_line_by_line() -> None:
+    data = b"siret;nom\r732829320;Dupont\r552100554;Leroy\r"
+    rows = parse_clients(data, content_type=CSV).rows
+    assert [(r.number, r.identifier, r.problem) for r in rows] == [
+        (2, "732829320", None),
+        (3, "552100554", None),
+    ]
+
+
 def test_a_csv_cell_too_long_for_the_csv_reader_is_refused() -> None:
     data = b'siret;nom\n732829320;"' + b"x" * 200_000 + b'"\n'
     assert _refused(data, CSV).code == "unsupported_format"
