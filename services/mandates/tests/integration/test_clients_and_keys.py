@@ -4,10 +4,12 @@ PostgreSQL): SPEC.md 3.1–3.3."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import pytest
 from contracts.notifications import v1 as notifications_v1
+from mandates.adapters import orm
 from mandates.domain import keys
 from mandates_world import (
     SIREN_OK,
@@ -19,6 +21,7 @@ from mandates_world import (
     incoming,
     world,
 )
+from sqlalchemy import select
 
 CAB = "cab-1"
 ADMIN = "adm-1"
@@ -97,6 +100,29 @@ async def test_five_wrong_keys_lock_the_request_until_a_key_is_reissued(w: World
     new_key = await w.key_of(client_id)
     assert (await _enter(w, client_id, old_key))[0] == 422
     assert (await _enter(w, client_id, new_key))[0] == 200
+
+
+async def test_a_reissued_key_names_the_key_issue_it_supersedes(w: World) -> None:
+    """Each re-issue's key_issued carries supersedes_event_id = the event id of the key issue
+    it replaces (notifications withdraws that letter); a first key supersedes nothing."""
+    client_id = await _add(w)
+    for _ in range(2):
+        resp = await w.client.post(f"/v1/cabinets/{CAB}/clients/{client_id}/key", headers=HEADERS)
+        assert resp.status_code == 202, resp.text
+    async with w.app.sessions() as session:
+        rows = (
+            await session.execute(
+                select(orm.outbox.c.event_id, orm.outbox.c.payload)
+                .where(orm.outbox.c.event_type == "mandates.mandate.key_issued.v1")
+                .order_by(orm.outbox.c.id)
+            )
+        ).all()
+    issued = [(event_id, json.loads(payload)) for event_id, payload in rows]
+    assert [p["mandate_id"] for _, p in issued] == [client_id] * 3
+    (first_id, first), (second_id, second), (_, third) = issued
+    assert first["supersedes_event_id"] is None
+    assert second["supersedes_event_id"] == first_id
+    assert third["supersedes_event_id"] == second_id
 
 
 async def test_another_firms_key_is_refused_exactly_like_a_wrong_key(w: World) -> None:

@@ -131,6 +131,11 @@ async def test_the_fifth_wrong_key_locks_and_a_reissued_key_starts_over(svc: Fak
     reissued = (await svc.handle(commands.ReissueKey(admin(), CAB, mandate_id))).mandate
     assert (reissued.state, reissued.failed_attempts, reissued.version) == ("requested", 0, 7)
     assert [e.version for e in svc.events(v1.MandateKeyIssuedV1)] == [1, 7]
+    first, second = [
+        e for e in svc.db.outbox.events if isinstance(e.payload, v1.MandateKeyIssuedV1)
+    ]
+    assert first.payload.supersedes_event_id is None
+    assert second.payload.supersedes_event_id == first.event_id
     with pytest.raises(errors.KeyMismatch):
         await svc.handle(_activate(mandate_id, old_key))
     activated = await svc.handle(_activate(mandate_id, svc.key_of(mandate_id)))

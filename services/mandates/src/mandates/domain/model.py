@@ -99,11 +99,11 @@ class Mandate:
     def _record(self, at: datetime, transition: str, detail: str = "") -> None:
         self.history.append(HistoryEntry(at, transition, detail))
 
-    def _key_issued(self, key: str, now: datetime) -> None:
+    def _key_issued(self, key: str, now: datetime, supersedes: str | None = None) -> None:
         self.events.append(
             KeyIssued(
                 self.id, self.affiliate_id, self.cabinet_id, key, self.key_event_id, now,
-                self.version,
+                self.version, supersedes,
             )
         )  # fmt: skip
 
@@ -121,11 +121,13 @@ class Mandate:
             raise errors.MandateStateConflict("ce client n'est plus suivi")
 
     def reissue(self, key: str, key_event_id: str, now: datetime) -> None:
-        """A new key and a new letter; the old key is dead (no deletion needed)."""
+        """A new key and a new letter; the old key is dead (no deletion needed), and the new
+        key's event names the key issue it supersedes (its letter is withdrawn)."""
         if self.state not in REISSUABLE_STATES:
             raise errors.MandateStateConflict(
                 "seule une demande en attente ou verrouillée reçoit une nouvelle clé"
             )
+        superseded = self.key_event_id
         self.key_hash = keys.digest(keys.normalize(key))
         self.key_event_id = key_event_id
         self.failed_attempts = 0
@@ -134,7 +136,7 @@ class Mandate:
         self.state = "requested"
         self.version += 1
         self._record(now, "key_reissued")
-        self._key_issued(key, now)
+        self._key_issued(key, now, superseded)
 
     def letter_moved(self, status: str, now: datetime) -> bool:
         """The key letter's status at the printer; ``True`` when something changed (the first
