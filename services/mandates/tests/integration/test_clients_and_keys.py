@@ -230,12 +230,73 @@ async def test_the_client_sees_who_holds_the_mandate_and_revokes_it_at_once(w: W
     assert [r["email"] for r in ended["notify"]] == ["adm-1@cabinet.fr"]
     after = (await w.client.get("/v1/me/mandates", headers=me)).json()
     assert after["current"] is None
-    assert [h["transition"] for h in after["past"][0]["history"]] == ["activated", "ended"]
+    assert [h["transition"] for h in after["past"][0]["history"]] == [
+        "requested",
+        "activated",
+        "ended",
+    ]
     firm_view = (
         await w.client.get(f"/v1/cabinets/{CAB}/clients/{client_id}", headers=HEADERS)
     ).json()
     assert [h["transition"] for h in firm_view["history"]] == ["requested", "activated", "ended"]
     assert (await w.client.delete("/v1/me/mandates/current", headers=me)).status_code == 404
+
+
+async def test_the_assure_sees_the_scopes_and_every_transition_with_who_made_it(
+    w: World,
+) -> None:
+    """requested, letter sent, wrong keys entered, locked, a new key, activated, ended: each
+    with who made it (firm, assuré, system); and what the firm reaches, and never reaches."""
+    me = assure_headers("aff-1")
+    client_id = await _add(w)
+    pending = (await w.client.get("/v1/me/mandates", headers=me)).json()
+    assert pending["current"] is None
+    assert [(p["mandate_id"], p["state"]) for p in pending["pending"]] == [(client_id, "requested")]
+    for _ in range(5):
+        await _enter(w, client_id, keys.new_key())
+    locked = (await w.client.get("/v1/me/mandates", headers=me)).json()
+    assert [p["state"] for p in locked["pending"]] == ["locked"]
+    assert (
+        await w.client.post(f"/v1/cabinets/{CAB}/clients/{client_id}/key", headers=HEADERS)
+    ).status_code == 202
+    issued = (await w.events("mandates.mandate.key_issued.v1"))[-1]
+    await w.feed(
+        notifications_v1.LetterStatusChangedV1(
+            message_id="msg-2",
+            kind="activation_key_letter",
+            source_event_id=await _key_event_id(w, client_id),
+            affiliate_id=issued["affiliate_id"],
+            status="posted",
+            changed_at=issued["issued_at"],
+        )
+    )
+    assert (await _enter(w, client_id, await w.key_of(client_id)))[0] == 200
+
+    held = (await w.client.get("/v1/me/mandates", headers=me)).json()
+    current = held["current"]
+    assert (current["mandate_id"], held["pending"]) == (client_id, [])
+    assert [sc["code"] for sc in current["scopes"]] == [
+        "donnees_personnelles",
+        "cotisations",
+        "attestations",
+    ]
+    assert {sc["code"] for sc in current["never_delegated"]} == {"sante", "releve_de_carriere"}
+    assert all(sc["label"] and sc["access"] for sc in current["scopes"])
+
+    assert (await w.client.delete("/v1/me/mandates/current", headers=me)).status_code == 204
+    [past] = (await w.client.get("/v1/me/mandates", headers=me)).json()["past"]
+    assert [(h["transition"], h["by"]) for h in past["history"]] == [
+        ("requested", "firm"),
+        *[("key_entered", "firm")] * 5,
+        ("locked", "system"),
+        ("key_reissued", "firm"),
+        ("letter_sent", "system"),
+        ("activated", "firm"),
+        ("ended", "assure"),
+    ]
+    assert past["history"][1]["detail"] == "clé erronée, 4 essai(s) restant(s)"
+    assert past["history"][-1]["by_label"] == "vous"
+    assert all(h["label"] for h in past["history"])
 
 
 async def test_a_firm_user_cannot_use_the_client_endpoints(w: World) -> None:

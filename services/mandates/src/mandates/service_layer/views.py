@@ -9,6 +9,7 @@ from servicekit.auth import Principal
 
 from mandates.domain import errors
 from mandates.domain.model import HistoryEntry, Mandate
+from mandates.domain.scopes import ASSURE_HIDDEN_TRANSITIONS
 from mandates.service_layer.answers import (
     ClientState,
     PortfolioState,
@@ -75,13 +76,14 @@ async def import_report(
 
 
 async def my_mandates(uow: MandatesUnitOfWork, principal: Principal) -> list[HeldMandate]:
-    """Active and ended mandates, newest first; requests not yet activated are the firm's."""
+    """Every mandate and request of the assuré, newest first, each with every transition of
+    its history (who made it included) but the firm's own filing (``moved``)."""
     affiliate_id = affiliate_of(principal)
     async with uow:
         held = []
         for mandate in await uow.mandates.of_affiliate(affiliate_id):
             name = await uow.directory.cabinet_name(mandate.cabinet_id) or mandate.cabinet_id
             history = await uow.mandates.history(mandate.id)
-            visible = [h for h in history if h.transition in ("activated", "ended")]
+            visible = [h for h in history if h.transition not in ASSURE_HIDDEN_TRANSITIONS]
             held.append(HeldMandate(mandate, name, visible))
         return held
