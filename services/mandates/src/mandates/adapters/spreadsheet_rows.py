@@ -11,6 +11,7 @@ from typing import Literal
 
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
+from mandates.adapters.spreadsheet_limits import Budget
 from mandates.domain.errors import SpreadsheetRefused
 from mandates.domain.sheets import SheetRow
 
@@ -125,12 +126,18 @@ class Malformed:
 
 
 def data_rows(
-    columns: dict[Role, int], lines: Iterable[Sequence[object] | Malformed], max_rows: int
+    columns: dict[Role, int],
+    lines: Iterable[Sequence[object] | Malformed],
+    max_rows: int,
+    budget: Budget | None = None,
 ) -> list[SheetRow]:
     """Data rows numbered from 2; fully empty rows are skipped but keep their number; a
-    malformed line is a row of its own, refused with its reason."""
+    malformed line is a row of its own, refused with its reason. The reading stops past
+    ``budget``'s time."""
     rows: list[SheetRow] = []
     for number, line in enumerate(lines, start=2):
+        if budget is not None and number % 256 == 0:
+            budget.tick()
         malformed = line if isinstance(line, Malformed) else None
         cells: Sequence[object] = line.cells if isinstance(line, Malformed) else line
         if malformed is None and all(_is_blank(cell) for cell in cells):

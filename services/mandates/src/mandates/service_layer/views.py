@@ -17,7 +17,7 @@ from mandates.service_layer.answers import (
     portfolio_state,
 )
 from mandates.service_layer.assures import affiliate_of
-from mandates.service_layer.firms import firm_scope, visible_mandate
+from mandates.service_layer.firms import firm_scope, visible_mandate, visible_portfolio
 from mandates.service_layer.imports import ImportReport
 from mandates.service_layer.ports import ClientQuery, MandatesUnitOfWork, Page
 
@@ -62,6 +62,19 @@ async def list_portfolios(
             for p in await uow.portfolios.of_cabinet(cabinet_id)
             if scope.sees_portfolio(p.id)
         ]
+
+
+async def may_import(
+    uow: MandatesUnitOfWork, principal: Principal, cabinet_id: str, portfolio_id: str | None
+) -> None:
+    """Refuse, before a spreadsheet is even read, a caller who may not import into this
+    firm (404 another firm's space, 403 without the ``clients`` right, 404 a portfolio not
+    theirs). The import checks it all again in its own transaction."""
+    async with uow:
+        scope = await firm_scope(uow, principal, cabinet_id)
+        scope.require("clients")
+        if portfolio_id is not None:
+            await visible_portfolio(uow, scope, portfolio_id)
 
 
 async def import_report(
