@@ -69,8 +69,12 @@ class MandatesApp(ServiceApp):
         (``gc.freeze``): a full collection, which reading a large sheet triggers, then walks
         only the objects made since, and pauses every request for milliseconds, not for
         tenths of a second."""
-        gc.collect()
         gc.freeze()
+
+    async def unfreeze_objects(self) -> None:
+        """At the api's stop, what :meth:`freeze_startup_objects` froze is collectable again
+        (an app built and stopped in one process, as the tests do, leaves nothing behind)."""
+        gc.unfreeze()
 
     async def on_affiliate(self, event: IncomingEvent) -> None:
         await consumers.on_affiliate(event, self.new_uow(), self.deps)

@@ -326,6 +326,13 @@ async def test_a_caller_who_may_not_import_is_refused_before_the_file_is_read(w:
         headers={**HEADERS, "Content-Type": XLSX},
     )
     assert resp.status_code == 404, resp.text
+    await w.collaborator(CAB, "col-2", ["clients", "read"])  # subscribed to no portfolio
+    resp = await w.client.post(
+        f"/v1/cabinets/{CAB}/imports",
+        content=bomb,
+        headers={**user_headers(CAB, "col-2", ["clients", "read"]), "Content-Type": XLSX},
+    )
+    assert (resp.status_code, resp.json()["type"].rsplit("/", 1)[-1]) == (403, "no-portfolio")
     assert calls == [0]
     allowed = await w.client.post(
         f"/v1/cabinets/{CAB}/imports", content=bomb, headers={**HEADERS, "Content-Type": XLSX}
@@ -353,7 +360,8 @@ async def test_the_api_stays_responsive_while_a_large_import_is_parsed(
     rows = 20_000
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'big.db'}"
     data = xlsx([["SIRET", "Nom"]] + [[f"{i:09d}", f"Client {i}"] for i in range(rows + 1)])
-    async with world(url, import_max_rows=rows, import_max_cells=1_000_000) as big:
+    limits = {"import_max_rows": rows, "import_max_cells": 1_000_000}
+    async with world(url, **limits, import_max_parse_seconds=120) as big:
         await big.firm(CAB, "adm-1")
         began = time.perf_counter()
         importing = asyncio.create_task(

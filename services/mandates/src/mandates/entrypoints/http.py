@@ -73,7 +73,9 @@ def create_app(app: MandatesApp, verifier: TokenVerifier | None = None) -> FastA
             app.runtime.operator_router(who),
         ],
         checks=[database_check(app.engine)],
-        lifespan=app.runtime.api_lifespan(on_start=[app.freeze_startup_objects]),
+        lifespan=app.runtime.api_lifespan(
+            on_start=[app.freeze_startup_objects], on_stop=[app.unfreeze_objects]
+        ),
         idempotency=app.runtime.idempotency(),
         idempotency_exclude=[r"^/v1/cabinets/[^/]+/imports$"],  # the key names the import
         max_body_bytes=app.settings.import_max_bytes,

@@ -17,7 +17,8 @@ from mandates.service_layer.answers import (
     portfolio_state,
 )
 from mandates.service_layer.assures import affiliate_of
-from mandates.service_layer.firms import firm_scope, visible_mandate, visible_portfolio
+from mandates.service_layer.firms import firm_scope, visible_mandate
+from mandates.service_layer.handlers import target_portfolio
 from mandates.service_layer.imports import ImportReport
 from mandates.service_layer.ports import ClientQuery, MandatesUnitOfWork, Page
 
@@ -69,12 +70,12 @@ async def may_import(
 ) -> None:
     """Refuse, before a spreadsheet is even read, a caller who may not import into this
     firm (404 another firm's space, 403 without the ``clients`` right, 404 a portfolio not
-    theirs). The import checks it all again in its own transaction."""
+    theirs, 403 no portfolio to put clients in). The import checks it all again in its own
+    transaction."""
     async with uow:
         scope = await firm_scope(uow, principal, cabinet_id)
         scope.require("clients")
-        if portfolio_id is not None:
-            await visible_portfolio(uow, scope, portfolio_id)
+        await target_portfolio(uow, scope, portfolio_id)
 
 
 async def import_report(
