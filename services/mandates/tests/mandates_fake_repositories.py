@@ -93,12 +93,10 @@ class FakeMandates(Table):
         ]
 
     async def of_affiliate(self, affiliate_id: str) -> list[Mandate]:
-        found = [
-            m
-            for m in self.working.mandates.values()
-            if m.affiliate_id == affiliate_id and m.state in ("active", "ended")
-        ]
-        return [_mandate_copy(m) for m in sorted(found, key=lambda m: m.created_at, reverse=True)]
+        found = [m for m in self.working.mandates.values() if m.affiliate_id == affiliate_id]
+        found.sort(key=lambda m: m.id)
+        found.sort(key=lambda m: m.created_at, reverse=True)
+        return [_mandate_copy(m) for m in found]
 
     def _check_unique(self, m: Mandate) -> None:
         """The partial unique indexes, over what is committed and what this unit wrote."""

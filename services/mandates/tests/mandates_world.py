@@ -160,9 +160,12 @@ def assure_headers(affiliate_id: str) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def world(database_url: str) -> AsyncIterator[World]:
+async def world(database_url: str, **overrides: Any) -> AsyncIterator[World]:
+    """The service on ``database_url``; ``overrides`` are settings (``import_max_rows``…)."""
     private, public = generate_keypair()
-    settings = MandatesSettings(database_url=database_url, notifications_public_key=public)
+    settings = MandatesSettings(
+        database_url=database_url, notifications_public_key=public, **overrides
+    )
     app = bootstrap(settings)
     api = create_app(app, verifier=verifier())
     async with LifespanManager(api):

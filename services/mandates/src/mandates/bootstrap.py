@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -12,7 +14,7 @@ from servicekit.runtime import ServiceApp, ServiceRuntime, service_root
 
 from mandates.adapters import orm
 from mandates.adapters.sealing import NotificationsKeySealer
-from mandates.adapters.spreadsheet import SpreadsheetReader
+from mandates.adapters.spreadsheet import SheetLimits, SpreadsheetReader
 from mandates.adapters.unit_of_work import MandatesSqlUnitOfWork
 from mandates.config import MandatesSettings
 from mandates.domain import commands
@@ -45,16 +47,34 @@ class MandatesApp(ServiceApp):
     deps: Dependencies
     spreadsheets: SpreadsheetReader
     bus: MessageBus[MandatesSqlUnitOfWork, Dependencies] = field(init=False)
+    _parsing: asyncio.Semaphore = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.bus = MessageBus(HANDLERS, self.new_uow, self.deps)
+        self._parsing = asyncio.Semaphore(self.settings.import_parallel_parses)
 
     def new_uow(self, *, read_only: bool = False) -> MandatesSqlUnitOfWork:
         return self.runtime.new_uow(MandatesSqlUnitOfWork, read_only=read_only)
 
-    def read_spreadsheet(self, data: bytes, content_type: str) -> ParsedSheet:
-        """A client spreadsheet's rows, or :class:`errors.SpreadsheetRefused`."""
-        return self.spreadsheets.read(data, content_type)
+    async def read_spreadsheet(self, data: bytes, content_type: str) -> tuple[ParsedSheet, str]:
+        """A client spreadsheet's rows and the file's SHA-256, or
+        :class:`errors.SpreadsheetRefused`. Read in a worker thread, never on the event loop
+        (the reader bounds its own time, cells and sizes), ``import_parallel_parses`` files at
+        once at most."""
+        async with self._parsing:
+            return await asyncio.to_thread(self.spreadsheets.read_with_digest, data, content_type)
+
+    async def freeze_startup_objects(self) -> None:
+        """What the api built at start is moved out of the garbage collector's reach
+        (``gc.freeze``): a full collection, which reading a large sheet triggers, then walks
+        only the objects made since, and pauses every request for milliseconds, not for
+        tenths of a second."""
+        gc.freeze()
+
+    async def unfreeze_objects(self) -> None:
+        """At the api's stop, what :meth:`freeze_startup_objects` froze is collectable again
+        (an app built and stopped in one process, as the tests do, leaves nothing behind)."""
+        gc.unfreeze()
 
     async def on_affiliate(self, event: IncomingEvent) -> None:
         await consumers.on_affiliate(event, self.new_uow(), self.deps)
@@ -85,5 +105,14 @@ def bootstrap(
         "mandates", settings, tables=orm.messaging, migrations=MIGRATIONS, clock=clock
     )
     deps = Dependencies(runtime.clock, NotificationsKeySealer(settings.notifications_public_key))
-    reader = SpreadsheetReader(settings.import_max_rows)
+    reader = SpreadsheetReader(
+        SheetLimits(
+            max_rows=settings.import_max_rows,
+            max_columns=settings.import_max_columns,
+            max_cells=settings.import_max_cells,
+            max_line_chars=settings.import_max_line_chars,
+            max_expanded_bytes=settings.import_max_expanded_bytes,
+            max_seconds=settings.import_max_parse_seconds,
+        )
+    )
     return MandatesApp(runtime, settings, deps, reader)

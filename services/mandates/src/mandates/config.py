@@ -23,3 +23,15 @@ class MandatesSettings(ServiceSettings):
     migrate_on_start: bool = True
     import_max_bytes: int = Field(default=5_000_000, description="Largest spreadsheet accepted.")
     import_max_rows: int = Field(default=10_000, description="Most client rows in one import.")
+    import_max_columns: int = Field(default=200, description="Most cells in one row.")
+    import_max_cells: int = Field(default=250_000, description="Most cells in one file.")
+    import_max_line_chars: int = Field(default=10_000, description="Longest CSV line.")
+    import_max_expanded_bytes: int = Field(
+        default=25_000_000, description="Largest size an XLSX's members inflate to, in all."
+    )
+    import_max_parse_seconds: float = Field(
+        default=10.0, description="Longest a spreadsheet may take to read."
+    )
+    import_parallel_parses: int = Field(
+        default=2, ge=1, description="Spreadsheets read at once by one api process."
+    )

@@ -4,10 +4,12 @@ PostgreSQL): SPEC.md 3.1–3.3."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import pytest
 from contracts.notifications import v1 as notifications_v1
+from mandates.adapters import orm
 from mandates.domain import keys
 from mandates_world import (
     SIREN_OK,
@@ -19,6 +21,7 @@ from mandates_world import (
     incoming,
     world,
 )
+from sqlalchemy import select
 
 CAB = "cab-1"
 ADMIN = "adm-1"
@@ -97,6 +100,29 @@ async def test_five_wrong_keys_lock_the_request_until_a_key_is_reissued(w: World
     new_key = await w.key_of(client_id)
     assert (await _enter(w, client_id, old_key))[0] == 422
     assert (await _enter(w, client_id, new_key))[0] == 200
+
+
+async def test_a_reissued_key_names_the_key_issue_it_supersedes(w: World) -> None:
+    """Each re-issue's key_issued carries supersedes_event_id = the event id of the key issue
+    it replaces (notifications withdraws that letter); a first key supersedes nothing."""
+    client_id = await _add(w)
+    for _ in range(2):
+        resp = await w.client.post(f"/v1/cabinets/{CAB}/clients/{client_id}/key", headers=HEADERS)
+        assert resp.status_code == 202, resp.text
+    async with w.app.sessions() as session:
+        rows = (
+            await session.execute(
+                select(orm.outbox.c.event_id, orm.outbox.c.payload)
+                .where(orm.outbox.c.event_type == "mandates.mandate.key_issued.v1")
+                .order_by(orm.outbox.c.id)
+            )
+        ).all()
+    issued = [(event_id, json.loads(payload)) for event_id, payload in rows]
+    assert [p["mandate_id"] for _, p in issued] == [client_id] * 3
+    (first_id, first), (second_id, second), (_, third) = issued
+    assert first["supersedes_event_id"] is None
+    assert second["supersedes_event_id"] == first_id
+    assert third["supersedes_event_id"] == second_id
 
 
 async def test_another_firms_key_is_refused_exactly_like_a_wrong_key(w: World) -> None:
@@ -204,12 +230,73 @@ async def test_the_client_sees_who_holds_the_mandate_and_revokes_it_at_once(w: W
     assert [r["email"] for r in ended["notify"]] == ["adm-1@cabinet.fr"]
     after = (await w.client.get("/v1/me/mandates", headers=me)).json()
     assert after["current"] is None
-    assert [h["transition"] for h in after["past"][0]["history"]] == ["activated", "ended"]
+    assert [h["transition"] for h in after["past"][0]["history"]] == [
+        "requested",
+        "activated",
+        "ended",
+    ]
     firm_view = (
         await w.client.get(f"/v1/cabinets/{CAB}/clients/{client_id}", headers=HEADERS)
     ).json()
     assert [h["transition"] for h in firm_view["history"]] == ["requested", "activated", "ended"]
     assert (await w.client.delete("/v1/me/mandates/current", headers=me)).status_code == 404
+
+
+async def test_the_assure_sees_the_scopes_and_every_transition_with_who_made_it(
+    w: World,
+) -> None:
+    """requested, letter sent, wrong keys entered, locked, a new key, activated, ended: each
+    with who made it (firm, assuré, system); and what the firm reaches, and never reaches."""
+    me = assure_headers("aff-1")
+    client_id = await _add(w)
+    pending = (await w.client.get("/v1/me/mandates", headers=me)).json()
+    assert pending["current"] is None
+    assert [(p["mandate_id"], p["state"]) for p in pending["pending"]] == [(client_id, "requested")]
+    for _ in range(5):
+        await _enter(w, client_id, keys.new_key())
+    locked = (await w.client.get("/v1/me/mandates", headers=me)).json()
+    assert [p["state"] for p in locked["pending"]] == ["locked"]
+    assert (
+        await w.client.post(f"/v1/cabinets/{CAB}/clients/{client_id}/key", headers=HEADERS)
+    ).status_code == 202
+    issued = (await w.events("mandates.mandate.key_issued.v1"))[-1]
+    await w.feed(
+        notifications_v1.LetterStatusChangedV1(
+            message_id="msg-2",
+            kind="activation_key_letter",
+            source_event_id=await _key_event_id(w, client_id),
+            affiliate_id=issued["affiliate_id"],
+            status="posted",
+            changed_at=issued["issued_at"],
+        )
+    )
+    assert (await _enter(w, client_id, await w.key_of(client_id)))[0] == 200
+
+    held = (await w.client.get("/v1/me/mandates", headers=me)).json()
+    current = held["current"]
+    assert (current["mandate_id"], held["pending"]) == (client_id, [])
+    assert [sc["code"] for sc in current["scopes"]] == [
+        "donnees_personnelles",
+        "cotisations",
+        "attestations",
+    ]
+    assert {sc["code"] for sc in current["never_delegated"]} == {"sante", "releve_de_carriere"}
+    assert all(sc["label"] and sc["access"] for sc in current["scopes"])
+
+    assert (await w.client.delete("/v1/me/mandates/current", headers=me)).status_code == 204
+    [past] = (await w.client.get("/v1/me/mandates", headers=me)).json()["past"]
+    assert [(h["transition"], h["by"]) for h in past["history"]] == [
+        ("requested", "firm"),
+        *[("key_entered", "firm")] * 5,
+        ("locked", "system"),
+        ("key_reissued", "firm"),
+        ("letter_sent", "system"),
+        ("activated", "firm"),
+        ("ended", "assure"),
+    ]
+    assert past["history"][1]["detail"] == "clé erronée, 4 essai(s) restant(s)"
+    assert past["history"][-1]["by_label"] == "vous"
+    assert all(h["label"] for h in past["history"])
 
 
 async def test_a_firm_user_cannot_use_the_client_endpoints(w: World) -> None:

@@ -3,10 +3,13 @@ two modes and idempotence (SPEC.md 3.1, 8)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import pytest
-from mandates_world import World, admin_headers, affiliate, incoming, world
+from mandates.domain.sheets import ParsedSheet
+from mandates_world import World, admin_headers, affiliate, incoming, user_headers, world
 from spreadsheet_samples import xlsx, zipped
 
 CAB = "cab-1"
@@ -157,6 +160,28 @@ async def test_all_or_nothing_adds_nothing_when_a_row_is_refused(w: World) -> No
     assert len(await w.events("mandates.mandate.key_issued.v1")) == 1
 
 
+async def test_a_refused_all_or_nothing_import_says_its_valid_rows_were_not_imported(
+    w: World,
+) -> None:
+    """Nothing was added: no row says "added" or "accepted", the valid ones say so in French."""
+    resp = await w.client.post(
+        f"/v1/cabinets/{CAB}/imports?mode=all_or_nothing",
+        content=f"siret;nom\n{OK_1};Dupont\n{UNKNOWN};Inconnu\n{OK_2};Leroy\n".encode(),
+        headers={**HEADERS, "Content-Type": CSV},
+    )
+    assert resp.status_code == 422, resp.text
+    report = resp.json()
+    assert (report["outcome"], report["added"], report["refused"]) == ("rejected", 0, 1)
+    assert [(r["row"], r["status"], r["code"]) for r in report["rows"]] == [
+        (2, "valid_not_imported", "not-imported"),
+        (3, "refused", "unknown-affiliate"),
+        (4, "valid_not_imported", "not-imported"),
+    ]
+    valid = report["rows"][0]
+    assert valid["detail"].startswith("Ligne valide, non importée")
+    assert valid["client_id"] is None
+
+
 async def test_an_xlsx_with_numbers_and_commas_is_read_and_a_formula_never_evaluated(
     w: World,
 ) -> None:
@@ -240,3 +265,125 @@ async def test_an_import_larger_than_one_registry_read_checks_every_row(w: World
     }
     assert report["added"] == 1_198
     assert len(await w.events("mandates.mandate.key_issued.v1")) == 2 + 1_198
+
+
+async def test_an_unbalanced_quote_refuses_its_line_and_never_merges_it_with_the_next(
+    w: World,
+) -> None:
+    data = f'siret;nom\n{OK_1};"Dupont\n{OK_2};Leroy\n'.encode()
+    resp = await w.client.post(
+        f"/v1/cabinets/{CAB}/imports?mode=valid_rows",
+        content=data,
+        headers={**HEADERS, "Content-Type": CSV},
+    )
+    assert resp.status_code == 201, resp.text
+    report = resp.json()
+    assert (report["added"], report["refused"]) == (1, 1)
+    malformed, added = report["rows"]
+    assert (malformed["row"], malformed["status"], malformed["code"]) == (
+        2,
+        "refused",
+        "malformed-row",
+    )
+    assert malformed["detail"].startswith("ligne mal formée")
+    assert (added["row"], added["identifier"], added["name"], added["status"]) == (
+        3,
+        OK_2,
+        "Leroy",
+        "added",
+    )
+
+
+def _count_readings(w: World) -> list[int]:
+    """How many files the app has read so far, in one cell."""
+    calls = [0]
+    read = w.app.read_spreadsheet
+
+    async def counted(data: bytes, content_type: str) -> tuple[ParsedSheet, str]:
+        calls[0] += 1
+        return await read(data, content_type)
+
+    w.app.read_spreadsheet = counted  # type: ignore[method-assign]
+    return calls
+
+
+async def test_a_caller_who_may_not_import_is_refused_before_the_file_is_read(w: World) -> None:
+    calls = _count_readings(w)
+    await w.firm("cab-2", "adm-2", "Cabinet Leroy")
+    await w.collaborator(CAB, "col-1", ["read"])
+    bomb = zipped({"xl/workbook.xml": b"<w/>", "xl/big.xml": b"0" * 5_000_000})
+    for headers, status in [
+        (admin_headers("cab-2", "adm-2"), 404),  # another firm's space
+        (user_headers(CAB, "col-1", ["read"]), 403),  # no `clients` right
+    ]:
+        resp = await w.client.post(
+            f"/v1/cabinets/{CAB}/imports", content=bomb, headers={**headers, "Content-Type": XLSX}
+        )
+        assert resp.status_code == status, resp.text
+    resp = await w.client.post(
+        f"/v1/cabinets/{CAB}/imports?portfolio_id=nope",
+        content=bomb,
+        headers={**HEADERS, "Content-Type": XLSX},
+    )
+    assert resp.status_code == 404, resp.text
+    await w.collaborator(CAB, "col-2", ["clients", "read"])  # subscribed to no portfolio
+    resp = await w.client.post(
+        f"/v1/cabinets/{CAB}/imports",
+        content=bomb,
+        headers={**user_headers(CAB, "col-2", ["clients", "read"]), "Content-Type": XLSX},
+    )
+    assert (resp.status_code, resp.json()["type"].rsplit("/", 1)[-1]) == (403, "no-portfolio")
+    assert calls == [0]
+    allowed = await w.client.post(
+        f"/v1/cabinets/{CAB}/imports", content=bomb, headers={**HEADERS, "Content-Type": XLSX}
+    )
+    assert (allowed.status_code, allowed.json()["type"].rsplit("/", 1)[-1]) == (422, "zip_bomb")
+    assert calls == [1]
+
+
+async def test_a_sheet_over_a_limit_is_refused_in_french(w: World) -> None:
+    wide = b"siret;nom\n732829320;Dupont" + b";" * 400_000 + b"\n"
+    resp = await w.client.post(
+        f"/v1/cabinets/{CAB}/imports", content=wide, headers={**HEADERS, "Content-Type": CSV}
+    )
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["type"].rsplit("/", 1)[-1] == "row_too_long"
+    assert "caractères" in resp.json()["detail"]
+
+
+async def test_the_api_stays_responsive_while_a_large_import_is_parsed(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The sheet is read off the event loop: while a large XLSX is parsed, /health/live of the
+    same app answers quickly, each probe timed under a generous bound. The sheet holds one
+    row more than the limit, so the import is nothing but its reading (refused at its end)."""
+    rows = 20_000
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'big.db'}"
+    data = xlsx([["SIRET", "Nom"]] + [[f"{i:09d}", f"Client {i}"] for i in range(rows + 1)])
+    limits = {"import_max_rows": rows, "import_max_cells": 1_000_000}
+    async with world(url, **limits, import_max_parse_seconds=120) as big:
+        await big.firm(CAB, "adm-1")
+        began = time.perf_counter()
+        importing = asyncio.create_task(
+            big.client.post(
+                f"/v1/cabinets/{CAB}/imports",
+                content=data,
+                headers={**HEADERS, "Content-Type": XLSX},
+            )
+        )
+        deadline = time.monotonic() + 60
+        probes: list[float] = []
+        while not importing.done():
+            assert time.monotonic() < deadline, "the import never ended"
+            sent = time.perf_counter()
+            live = await big.client.get("/health/live")
+            probes.append(time.perf_counter() - sent)
+            assert live.status_code == 200
+            await asyncio.sleep(0)  # a probe may never suspend: let the import go on
+        resp = await importing
+        took = time.perf_counter() - began
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["type"].rsplit("/", 1)[-1] == "too_many_rows"
+    assert took > 0.5, f"the reading took {took:.3f} s only: not a large import"
+    assert len(probes) >= 3, f"only {len(probes)} probe(s) answered during the import"
+    assert max(probes) < 0.5, f"slowest /health/live {max(probes):.3f} s during the import"

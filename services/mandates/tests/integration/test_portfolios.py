@@ -235,3 +235,72 @@ async def test_a_suspended_or_removed_collaborator_is_refused_the_firm_at_once(
                 "/v1/cabinets/cab-s/clients", headers=admin_headers("cab-s", "adm-s")
             )
         ).status_code == 200
+
+
+async def test_every_write_answers_the_state_a_read_then_shows(w: World) -> None:
+    """A write's answer is the state it produced: the same body as the next GET, never the
+    aggregate alone (no subscribers, 0 clients, no history)."""
+    await w.collaborator(CAB, "adm-2", ["admin", "clients", "declare", "pay", "read"])
+    clients_url, portfolios_url = f"/v1/cabinets/{CAB}/clients", f"/v1/cabinets/{CAB}/portfolios"
+
+    async def portfolio_read(portfolio_id: str) -> dict[str, object]:
+        return next(p for p in await _portfolios(w) if p["id"] == portfolio_id)
+
+    async def client_read(client_id: str) -> dict[str, object]:
+        resp = await w.client.get(f"{clients_url}/{client_id}", headers=HEADERS)
+        assert resp.status_code == 200, resp.text
+        return dict(resp.json())
+
+    created = await w.client.post(portfolios_url, json={"name": "Lyon"}, headers=HEADERS)
+    assert created.status_code == 201, created.text
+    lyon = created.json()["id"]
+    assert created.json() == await portfolio_read(lyon)
+
+    added = await w.client.post(
+        clients_url,
+        json={"identifier": SIRET_OK, "name": "Boulangerie Dupont", "portfolio_id": lyon},
+        headers=HEADERS,
+    )
+    assert added.status_code == 201, added.text
+    client_id = added.json()["id"]
+    assert added.json() == await client_read(client_id)
+    assert [h["transition"] for h in added.json()["history"]][:1] == ["requested"]
+
+    reissued = await w.client.post(f"{clients_url}/{client_id}/key", headers=HEADERS)
+    assert reissued.status_code == 202, reissued.text
+    assert reissued.json() == await client_read(client_id)
+
+    activated = await w.client.post(
+        f"{clients_url}/{client_id}/activation",
+        json={"key": await w.key_of(client_id)},
+        headers=HEADERS,
+    )
+    assert activated.status_code == 200, activated.text
+    assert activated.json() == await client_read(client_id)
+
+    sub = await w.client.put(f"{portfolios_url}/{lyon}/subscribers/col-1", headers=HEADERS)
+    assert sub.status_code == 204
+
+    renamed = await w.client.patch(
+        f"{portfolios_url}/{lyon}", json={"name": "Lyon Sud"}, headers=HEADERS
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json() == await portfolio_read(lyon)
+    assert (renamed.json()["subscribers"], renamed.json()["clients"]) == (["col-1"], 1)
+
+    transferred = await w.client.post(
+        f"{portfolios_url}/{lyon}/transfer", json={"to_account_id": "adm-2"}, headers=HEADERS
+    )
+    assert transferred.status_code == 200, transferred.text
+    assert transferred.json() == await portfolio_read(lyon)
+    assert (transferred.json()["subscribers"], transferred.json()["clients"]) == (
+        ["adm-2", "col-1"],
+        1,
+    )
+
+    [default] = [p for p in await _portfolios(w) if p["is_default"]]
+    moved = await w.client.post(
+        f"{clients_url}/{client_id}/move", json={"portfolio_id": default["id"]}, headers=HEADERS
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json() == await client_read(client_id)

@@ -19,7 +19,17 @@ from mandates.domain import keys
 from mandates.domain.sheets import XLSX_CONTENT_TYPE
 from mandates_world import SIRET_OK, World, admin_headers, affiliate, world
 from servicekit.db import create_engine
-from sqlalchemy import Boolean, Column, DateTime, MetaData, String, Table, insert, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+)
 from sqlalchemy.engine import Connection
 
 CAB = "cab-1"
@@ -144,6 +154,62 @@ async def test_a_portfolio_of_before_the_versions_starts_at_1_and_the_schema_mat
         await engine.dispose()
     assert found.scalar_one() == 1
     assert diffs == []
+
+
+# mandate_history as revisions 0001 to 0004 made it (no actor yet)
+_HISTORY_0004 = Table(
+    "mandate_history",
+    MetaData(),
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("mandate_id", String(36)),
+    Column("at", DateTime(timezone=True)),
+    Column("transition", String(30)),
+    Column("detail", String(200)),
+)
+
+
+async def test_the_transitions_of_before_get_the_actor_they_imply(database_url: str) -> None:
+    engine = create_engine(database_url)
+    old = [
+        ("requested", ""),
+        ("letter_sent", "posted"),
+        ("locked", "5 clés erronées"),
+        ("key_reissued", ""),
+        ("activated", ""),
+        ("moved", ""),
+        ("ended", "client"),
+        ("ended", "cabinet"),
+        ("ended", "replacement"),
+        ("deleted", ""),
+        ("deleted", "registry"),
+    ]
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_alembic, "0004")
+            await conn.execute(
+                insert(_HISTORY_0004),
+                [{"mandate_id": "m-1", "at": at, "transition": t, "detail": d} for t, d in old],
+            )
+        async with engine.begin() as conn:
+            await conn.run_sync(_alembic, "head")
+            h = orm.mandate_history
+            found = (await conn.execute(select(h.c.actor).order_by(h.c.id))).scalars().all()
+    finally:
+        await engine.dispose()
+    assert found == [
+        "firm",
+        "system",
+        "system",
+        "firm",
+        "firm",
+        "firm",
+        "assure",
+        "firm",
+        "system",
+        "firm",
+        "system",
+    ]
 
 
 async def test_the_openapi_document_describes_every_request_body(w: World) -> None:

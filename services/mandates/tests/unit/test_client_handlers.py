@@ -22,10 +22,10 @@ async def svc() -> FakeService:
 
 
 async def _add(svc: FakeService, cabinet: str = CAB, account: str = "adm-1") -> str:
-    mandate = await svc.handle(
+    added = await svc.handle(
         commands.AddClient(admin(cabinet, account), cabinet, SIRET, " Boulangerie Dupont ")
     )
-    return str(mandate.id)
+    return str(added.mandate.id)
 
 
 def _activate(mandate_id: str, key: str, cabinet: str = CAB) -> commands.ActivateMandate:
@@ -102,7 +102,7 @@ async def test_a_typo_costs_nothing_a_wrong_key_one_attempt_and_the_right_key_ac
     assert wrong.value.attempts_left == 4
     assert (svc.stored(mandate_id).failed_attempts, svc.stored(mandate_id).version) == (1, 2)
 
-    mandate = await svc.handle(_activate(mandate_id, svc.key_of(mandate_id).lower()))
+    mandate = (await svc.handle(_activate(mandate_id, svc.key_of(mandate_id).lower()))).mandate
     assert (mandate.state, mandate.version) == ("active", 3)
     [activated] = svc.events(v1.MandateActivatedV1)
     assert (activated.version, activated.portfolio_id, activated.client_name) == (
@@ -128,12 +128,18 @@ async def test_the_fifth_wrong_key_locks_and_a_reissued_key_starts_over(svc: Fak
     with pytest.raises(errors.RequestLocked):
         await svc.handle(_activate(mandate_id, old_key))
 
-    reissued = await svc.handle(commands.ReissueKey(admin(), CAB, mandate_id))
+    reissued = (await svc.handle(commands.ReissueKey(admin(), CAB, mandate_id))).mandate
     assert (reissued.state, reissued.failed_attempts, reissued.version) == ("requested", 0, 7)
     assert [e.version for e in svc.events(v1.MandateKeyIssuedV1)] == [1, 7]
+    first, second = [
+        e for e in svc.db.outbox.events if isinstance(e.payload, v1.MandateKeyIssuedV1)
+    ]
+    assert first.payload.supersedes_event_id is None
+    assert second.payload.supersedes_event_id == first.event_id
     with pytest.raises(errors.KeyMismatch):
         await svc.handle(_activate(mandate_id, old_key))
-    assert (await svc.handle(_activate(mandate_id, svc.key_of(mandate_id)))).state == "active"
+    activated = await svc.handle(_activate(mandate_id, svc.key_of(mandate_id)))
+    assert activated.mandate.state == "active"
 
 
 async def test_an_active_mandate_gets_no_new_key(svc: FakeService) -> None:
@@ -180,8 +186,8 @@ async def test_a_move_is_published_with_the_new_version_and_a_move_in_place_is_n
     svc: FakeService,
 ) -> None:
     mandate_id = await _add(svc)
-    lyon = await svc.handle(commands.CreatePortfolio(admin(), CAB, "Lyon"))
-    moved = await svc.handle(commands.MoveClient(admin(), CAB, mandate_id, lyon.id))
+    lyon = (await svc.handle(commands.CreatePortfolio(admin(), CAB, "Lyon"))).portfolio
+    moved = (await svc.handle(commands.MoveClient(admin(), CAB, mandate_id, lyon.id))).mandate
     assert (moved.portfolio_id, moved.version) == (lyon.id, 2)
     await svc.handle(commands.MoveClient(admin(), CAB, mandate_id, lyon.id))
     [event] = svc.events(v1.MandateMovedV1)
@@ -233,7 +239,7 @@ async def test_every_mandate_event_carries_the_version_the_change_left(svc: Fake
         )
     )
     await svc.handle(_activate(mandate_id, svc.key_of(mandate_id)))
-    lyon = await svc.handle(commands.CreatePortfolio(admin(), CAB, "Lyon"))
+    lyon = (await svc.handle(commands.CreatePortfolio(admin(), CAB, "Lyon"))).portfolio
     await svc.handle(commands.MoveClient(admin(), CAB, mandate_id, lyon.id))
     await svc.handle(commands.RevokeMandate(assure("aff-1")))
 

@@ -25,7 +25,8 @@ async def svc() -> FakeService:
 
 
 async def _add(svc: FakeService, identifier: str = "732829320") -> str:
-    return str((await svc.handle(commands.AddClient(admin(), CAB, identifier, "Dupont"))).id)
+    added = await svc.handle(commands.AddClient(admin(), CAB, identifier, "Dupont"))
+    return str(added.mandate.id)
 
 
 def _letter(
@@ -47,11 +48,8 @@ async def test_a_radiation_ends_the_active_mandate_and_deletes_a_pending_request
     await svc.firm("cab-2", "adm-2")
     active = await _add(svc)
     await svc.handle(commands.ActivateMandate(admin(), CAB, active, svc.key_of(active)))
-    pending = str(
-        (
-            await svc.handle(commands.AddClient(admin("cab-2", "adm-2"), "cab-2", "732829320", "D"))
-        ).id
-    )
+    other = await svc.handle(commands.AddClient(admin("cab-2", "adm-2"), "cab-2", "732829320", "D"))
+    pending = str(other.mandate.id)
     await svc.feed(affiliate("aff-1", "732829320", radiated=True))
     [ended] = svc.events(v1.MandateEndedV1)
     [deleted] = svc.events(v1.MandateDeletedV1)
@@ -118,5 +116,9 @@ async def test_all_or_nothing_adds_nothing_when_a_row_is_refused(svc: FakeServic
     sheet = parse_clients(b"siret;nom\n73282932000074;Dupont\n1;Faux\n", content_type="text/csv")
     report = await svc.handle(commands.ImportClients(admin(), CAB, "imp-2", sheet))
     assert (report.outcome, report.added) == ("rejected", 0)
+    assert [(r.status, r.code) for r in report.rows] == [
+        ("valid_not_imported", "not-imported"),
+        ("refused", "invalid-identifier"),
+    ]
     assert svc.committed.mandates == {}
     assert svc.events(v1.MandateKeyIssuedV1) == []

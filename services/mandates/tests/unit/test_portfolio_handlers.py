@@ -35,7 +35,7 @@ async def test_a_new_firm_gets_its_default_portfolio_at_version_1(svc: FakeServi
 async def test_every_change_of_a_portfolio_is_one_more_version_in_its_event(
     svc: FakeService,
 ) -> None:
-    lyon = await svc.handle(commands.CreatePortfolio(admin(), CAB, "  Clients   Lyon "))
+    lyon = (await svc.handle(commands.CreatePortfolio(admin(), CAB, "  Clients   Lyon "))).portfolio
     assert (lyon.name, lyon.version) == ("Clients Lyon", 1)
     await svc.handle(commands.RenamePortfolio(admin(), CAB, lyon.id, "Lyon Sud"))
     await svc.handle(commands.RenamePortfolio(admin(), CAB, lyon.id, "Lyon Sud"))  # no change
@@ -65,7 +65,7 @@ async def test_every_change_of_a_portfolio_is_one_more_version_in_its_event(
 async def test_the_subscribers_concerned_are_told_never_the_one_who_acted(
     svc: FakeService,
 ) -> None:
-    lyon = await svc.handle(commands.CreatePortfolio(admin(), CAB, "Lyon"))
+    lyon = (await svc.handle(commands.CreatePortfolio(admin(), CAB, "Lyon"))).portfolio
     await svc.handle(commands.AddSubscriber(admin(), CAB, lyon.id, "col-1"))
     [added] = svc.events(v1.PortfolioSubscriberAddedV1)
     assert [r.email for r in added.notify] == ["col-1@cabinet.fr"]
@@ -97,7 +97,7 @@ async def test_the_default_portfolio_and_a_portfolio_with_clients_are_kept(
     with pytest.raises(errors.DefaultPortfolioUndeletable):
         await svc.handle(commands.DeletePortfolio(admin(), CAB, _default_id(svc)))
     await svc.feed(affiliate("aff-1", "732829320"))
-    lyon = await svc.handle(commands.CreatePortfolio(admin(), CAB, "Lyon"))
+    lyon = (await svc.handle(commands.CreatePortfolio(admin(), CAB, "Lyon"))).portfolio
     await svc.handle(commands.AddClient(admin(), CAB, "732829320", "Dupont", None, lyon.id))
     with pytest.raises(errors.PortfolioNotEmpty):
         await svc.handle(commands.DeletePortfolio(admin(), CAB, lyon.id))

@@ -127,11 +127,8 @@ class SqlAlchemyMandateRepository:
     async def of_affiliate(self, affiliate_id: str) -> list[Mandate]:
         rows = await self._session.execute(
             select(orm.mandates)
-            .where(
-                orm.mandates.c.affiliate_id == affiliate_id,
-                orm.mandates.c.state.in_(("active", "ended")),
-            )
-            .order_by(orm.mandates.c.created_at.desc())
+            .where(orm.mandates.c.affiliate_id == affiliate_id)
+            .order_by(orm.mandates.c.created_at.desc(), orm.mandates.c.id)
         )
         return [_mandate(row) for row in rows]
 
@@ -188,7 +185,13 @@ class SqlAlchemyMandateRepository:
     async def _write_history(self, mandates: Sequence[Mandate]) -> None:
         """The new history entries of ``mandates``, in one statement."""
         history = [
-            {"mandate_id": m.id, "at": h.at, "transition": h.transition, "detail": h.detail}
+            {
+                "mandate_id": m.id,
+                "at": h.at,
+                "transition": h.transition,
+                "detail": h.detail,
+                "actor": h.by,
+            }
             for m in mandates
             for h in m.history
         ]
@@ -203,7 +206,7 @@ class SqlAlchemyMandateRepository:
             .where(orm.mandate_history.c.mandate_id == mandate_id)
             .order_by(orm.mandate_history.c.id)
         )
-        return [HistoryEntry(as_utc(r.at), r.transition, r.detail) for r in rows]
+        return [HistoryEntry(as_utc(r.at), r.transition, r.detail, r.actor) for r in rows]
 
     async def search(self, query: ClientQuery) -> Page[Mandate]:
         c = orm.mandates.c

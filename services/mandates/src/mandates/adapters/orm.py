@@ -71,6 +71,7 @@ mandate_history = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("transition", String(30), nullable=False),
     Column("detail", String(200), nullable=False, default=""),
+    Column("actor", String(12), nullable=False, server_default=text("'system'")),
 )
 
 portfolios = Table(

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
+from mandates.adapters.spreadsheet_limits import Budget
 from mandates.domain.errors import SpreadsheetRefused
 from mandates.domain.sheets import SheetRow
 
@@ -115,20 +117,40 @@ def _row(number: int, cells: Sequence[object], columns: dict[Role, int]) -> Shee
     return SheetRow(number, identifier, name, nir or None, problem)
 
 
+@dataclass(frozen=True)
+class Malformed:
+    """A line the reader could not split into cells; ``cells`` is what it shows."""
+
+    problem: str
+    cells: Sequence[object]
+
+
 def data_rows(
-    columns: dict[Role, int], lines: Iterable[Sequence[object]], max_rows: int
+    columns: dict[Role, int],
+    lines: Iterable[Sequence[object] | Malformed],
+    max_rows: int,
+    budget: Budget | None = None,
 ) -> list[SheetRow]:
-    """Data rows numbered from 2; fully empty rows are skipped but keep their number."""
+    """Data rows numbered from 2; fully empty rows are skipped but keep their number; a
+    malformed line is a row of its own, refused with its reason. The reading stops past
+    ``budget``'s time."""
     rows: list[SheetRow] = []
-    for number, cells in enumerate(lines, start=2):
-        if all(_is_blank(cell) for cell in cells):
+    for number, line in enumerate(lines, start=2):
+        if budget is not None and number % 256 == 0:
+            budget.tick()
+        malformed = line if isinstance(line, Malformed) else None
+        cells: Sequence[object] = line.cells if isinstance(line, Malformed) else line
+        if malformed is None and all(_is_blank(cell) for cell in cells):
             continue
         if len(rows) >= max_rows:
             raise SpreadsheetRefused(
                 "too_many_rows",
                 f"Le fichier compte plus de {max_rows} lignes de clients : découpez-le.",
             )
-        rows.append(_row(number, cells, columns))
+        row = _row(number, cells, columns)
+        if malformed is not None:
+            row = replace(row, problem=malformed.problem, malformed=True)
+        rows.append(row)
     if not rows:
         raise SpreadsheetRefused("empty_file", "Le fichier ne contient aucune ligne de client.")
     return rows

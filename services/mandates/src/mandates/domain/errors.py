@@ -142,6 +142,13 @@ class RowUnreadable(ClientRefused):
     code = "unreadable-row"
 
 
+class RowMalformed(ClientRefused):
+    """An import line that is not valid CSV (a quote left open or misplaced): refused alone,
+    never merged with the lines after it. Only in reports."""
+
+    code = "malformed-row"
+
+
 class RowDuplicated(ClientRefused):
     """An import row whose SIREN an earlier row of the same file holds: only in reports."""
 

@@ -21,7 +21,8 @@ class DomainEvent:
 class KeyIssued(DomainEvent):
     """A key letter must go out. Carries the plain key in memory only: it is sealed for
     notifications before it leaves; ``event_id`` is the id of the event that leaves (the
-    letter's status comes back with it)."""
+    letter's status comes back with it); ``supersedes_event_id`` the id of the key issue a
+    re-issued key replaces (its letter is withdrawn), ``None`` for a first key."""
 
     mandate_id: str
     affiliate_id: str
@@ -30,6 +31,7 @@ class KeyIssued(DomainEvent):
     event_id: str
     issued_at: datetime
     version: int
+    supersedes_event_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -32,13 +32,27 @@ OPEN_STATES: tuple[MandateState, ...] = ("requested", "letter_sent", "active", "
 PENDING_STATES: tuple[MandateState, ...] = ("requested", "letter_sent")
 REISSUABLE_STATES: tuple[MandateState, ...] = ("requested", "letter_sent", "locked")
 MAX_WRONG_KEYS = 5
+Actor = Literal["firm", "assure", "agent", "system"]
+"""Who made a transition: the firm (one of its users), the assuré, a back-office agent, or
+the system (the letter channel, the lock after wrong keys, a replacement, the registry)."""
+ENDED_BY_ACTOR: dict[EndedBy, Actor] = {
+    "client": "assure",
+    "cabinet": "firm",
+    "replacement": "system",
+    "registry": "system",
+}
 
 
 @dataclass
 class HistoryEntry:
+    """One transition of a mandate, kept for good: ``requested`` (the key letter goes out),
+    ``key_reissued``, ``letter_sent``, ``key_entered`` (a wrong key typed by the firm),
+    ``locked``, ``activated``, ``ended``, ``deleted``, ``moved``; ``by`` is who made it."""
+
     at: datetime
     transition: str
     detail: str = ""
+    by: Actor = "system"
 
 
 @dataclass
@@ -92,18 +106,20 @@ class Mandate:
             issued_at=now,
             created_at=now,
         )
-        mandate._record(now, "requested")
+        mandate._record(now, "requested", by="firm")
         mandate._key_issued(key, now)
         return mandate
 
-    def _record(self, at: datetime, transition: str, detail: str = "") -> None:
-        self.history.append(HistoryEntry(at, transition, detail))
+    def _record(
+        self, at: datetime, transition: str, detail: str = "", *, by: Actor = "system"
+    ) -> None:
+        self.history.append(HistoryEntry(at, transition, detail, by))
 
-    def _key_issued(self, key: str, now: datetime) -> None:
+    def _key_issued(self, key: str, now: datetime, supersedes: str | None = None) -> None:
         self.events.append(
             KeyIssued(
                 self.id, self.affiliate_id, self.cabinet_id, key, self.key_event_id, now,
-                self.version,
+                self.version, supersedes,
             )
         )  # fmt: skip
 
@@ -121,11 +137,13 @@ class Mandate:
             raise errors.MandateStateConflict("ce client n'est plus suivi")
 
     def reissue(self, key: str, key_event_id: str, now: datetime) -> None:
-        """A new key and a new letter; the old key is dead (no deletion needed)."""
+        """A new key and a new letter; the old key is dead (no deletion needed), and the new
+        key's event names the key issue it supersedes (its letter is withdrawn)."""
         if self.state not in REISSUABLE_STATES:
             raise errors.MandateStateConflict(
                 "seule une demande en attente ou verrouillée reçoit une nouvelle clé"
             )
+        superseded = self.key_event_id
         self.key_hash = keys.digest(keys.normalize(key))
         self.key_event_id = key_event_id
         self.failed_attempts = 0
@@ -133,8 +151,8 @@ class Mandate:
         self.letter_status = None
         self.state = "requested"
         self.version += 1
-        self._record(now, "key_reissued")
-        self._key_issued(key, now)
+        self._record(now, "key_reissued", by="firm")
+        self._key_issued(key, now, superseded)
 
     def letter_moved(self, status: str, now: datetime) -> bool:
         """The key letter's status at the printer; ``True`` when something changed (the first
@@ -172,7 +190,7 @@ class Mandate:
         self.state = "active"
         self.activated_at = now
         self.version += 1
-        self._record(now, "activated")
+        self._record(now, "activated", by="firm")
         self.events.append(
             MandateActivated(
                 self.id, self.affiliate_id, self.cabinet_id, self.client_name, self.portfolio_id,
@@ -183,6 +201,8 @@ class Mandate:
     def _wrong_key(self, now: datetime) -> None:
         self.failed_attempts += 1
         self.version += 1
+        left = MAX_WRONG_KEYS - self.failed_attempts
+        self._record(now, "key_entered", f"clé erronée, {left} essai(s) restant(s)", by="firm")
         if self.failed_attempts >= MAX_WRONG_KEYS:
             self.state = "locked"
             self._record(now, "locked", f"{self.failed_attempts} clés erronées")
@@ -199,7 +219,7 @@ class Mandate:
         self.ended_by = by
         self.ended_at = now
         self.version += 1
-        self._record(now, "ended", by)
+        self._record(now, "ended", by, by=ENDED_BY_ACTOR[by])
         self.events.append(
             MandateEnded(
                 self.id, self.affiliate_id, self.cabinet_id, self.client_name, self.portfolio_id,
@@ -214,13 +234,13 @@ class Mandate:
             return
         if self.state not in REISSUABLE_STATES:
             raise errors.MandateStateConflict("ce client n'est plus suivi")
-        self._deleted(now)
+        self._deleted(now, by="firm")
 
-    def _deleted(self, now: datetime, detail: str = "") -> None:
+    def _deleted(self, now: datetime, detail: str = "", *, by: Actor) -> None:
         self.state = "deleted"
         self.ended_at = now
         self.version += 1
-        self._record(now, "deleted", detail)
+        self._record(now, "deleted", detail, by=by)
         self.events.append(
             MandateDeleted(self.id, self.affiliate_id, self.cabinet_id, now, self.version)
         )
@@ -231,7 +251,7 @@ class Mandate:
             self.end("registry", now)
             return
         self.ensure_followed()
-        self._deleted(now, "registry")
+        self._deleted(now, "registry", by="system")
 
     def move_to(self, portfolio_id: str, now: datetime) -> bool:
         """Into another portfolio of the firm; ``True`` when it was elsewhere."""
@@ -240,7 +260,7 @@ class Mandate:
             return False
         self.portfolio_id = portfolio_id
         self.version += 1
-        self._record(now, "moved")
+        self._record(now, "moved", by="firm")
         self.events.append(
             MandateMoved(
                 self.id, self.affiliate_id, self.cabinet_id, portfolio_id, now, self.version

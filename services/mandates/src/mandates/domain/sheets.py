@@ -16,13 +16,16 @@ CSV_CONTENT_TYPES = frozenset(
 
 @dataclass(frozen=True)
 class SheetRow:
-    """One data row; ``number`` is the row number the user sees (the header is row 1)."""
+    """One data row; ``number`` is the row number the user sees (the header is row 1).
+    ``malformed``: the line itself cannot be read as CSV (a quote left open…); ``problem``
+    then says why and the values are only what the line shows, for the report."""
 
     number: int
     identifier: str
     name: str
     nir: str | None
     problem: str | None
+    malformed: bool = False
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from mandates.entrypoints import problems
 from mandates.entrypoints.http_clients import clients_router
 from mandates.entrypoints.http_imports import imports_router
 from mandates.entrypoints.http_portfolios import portfolios_router
-from mandates.entrypoints.http_schemas import MyMandates, held_read
+from mandates.entrypoints.http_schemas import WAITING_STATES, MyMandates, held_read
 from mandates.service_layer import views
 
 
@@ -30,15 +30,17 @@ def _me_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
     @router.get(
         "",
         response_model=MyMandates,
-        summary="Qui détient mon mandat, depuis quand, historique",
+        summary="Qui détient mon mandat, ce qu'il lui ouvre, depuis quand, tout son historique",
         responses={401: {}, 403: {}},
     )
     async def mine(principal: Who) -> MyMandates:
         held = await views.my_mandates(app.new_uow(read_only=True), principal)
         current = next((h for h in held if h.mandate.state == "active"), None)
+        pending = [h for h in held if h.mandate.state in WAITING_STATES]
         return MyMandates(
             current=held_read(current) if current else None,
-            past=[held_read(h) for h in held if h is not current],
+            pending=[held_read(h) for h in pending],
+            past=[held_read(h) for h in held if h is not current and h not in pending],
         )
 
     @router.delete(
@@ -71,7 +73,9 @@ def create_app(app: MandatesApp, verifier: TokenVerifier | None = None) -> FastA
             app.runtime.operator_router(who),
         ],
         checks=[database_check(app.engine)],
-        lifespan=app.runtime.api_lifespan(),
+        lifespan=app.runtime.api_lifespan(
+            on_start=[app.freeze_startup_objects], on_stop=[app.unfreeze_objects]
+        ),
         idempotency=app.runtime.idempotency(),
         idempotency_exclude=[r"^/v1/cabinets/[^/]+/imports$"],  # the key names the import
         max_body_bytes=app.settings.import_max_bytes,

@@ -17,6 +17,7 @@ from mandates.entrypoints.http_schemas import (
     Sort,
     StateFilter,
     client_read,
+    client_state_read,
 )
 from mandates.service_layer import views
 from mandates.service_layer.ports import ClientQuery
@@ -66,12 +67,12 @@ def clients_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
         responses=WRITE_ERRORS,
     )
     async def add(cabinet_id: str, body: ClientCreate, principal: Who) -> ClientRead:
-        mandate = await app.bus.handle(
+        state = await app.bus.handle(
             commands.AddClient(
                 principal, cabinet_id, body.identifier, body.name, body.nir, body.portfolio_id
             )
         )
-        return client_read(mandate)
+        return client_state_read(state)
 
     @router.get(
         "/{client_id}",
@@ -80,10 +81,10 @@ def clients_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
         responses=ERRORS,
     )
     async def read(cabinet_id: str, client_id: str, principal: Who) -> ClientRead:
-        mandate, history = await views.client_view(
+        state = await views.client_view(
             app.new_uow(read_only=True), principal, cabinet_id, client_id
         )
-        return client_read(mandate, history)
+        return client_state_read(state)
 
     @router.delete(
         "/{client_id}",
@@ -103,8 +104,8 @@ def clients_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
         responses=WRITE_ERRORS,
     )
     async def reissue(cabinet_id: str, client_id: str, principal: Who) -> ClientRead:
-        mandate = await app.bus.handle(commands.ReissueKey(principal, cabinet_id, client_id))
-        return client_read(mandate)
+        state = await app.bus.handle(commands.ReissueKey(principal, cabinet_id, client_id))
+        return client_state_read(state)
 
     @router.post(
         "/{client_id}/activation",
@@ -119,10 +120,10 @@ def clients_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
     async def activate(
         cabinet_id: str, client_id: str, body: KeyEntry, principal: Who
     ) -> ClientRead:
-        mandate = await app.bus.handle(
+        state = await app.bus.handle(
             commands.ActivateMandate(principal, cabinet_id, client_id, body.key)
         )
-        return client_read(mandate)
+        return client_state_read(state)
 
     @router.post(
         "/{client_id}/move",
@@ -131,9 +132,9 @@ def clients_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
         responses=WRITE_ERRORS,
     )
     async def move(cabinet_id: str, client_id: str, body: Move, principal: Who) -> ClientRead:
-        mandate = await app.bus.handle(
+        state = await app.bus.handle(
             commands.MoveClient(principal, cabinet_id, client_id, body.portfolio_id)
         )
-        return client_read(mandate)
+        return client_state_read(state)
 
     return router

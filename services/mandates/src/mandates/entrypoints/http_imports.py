@@ -1,6 +1,5 @@
 """The spreadsheet import endpoints (raw body: CSV or XLSX)."""
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any
@@ -46,7 +45,11 @@ def imports_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
             403: {},
             404: {},
             413: {},
-            422: {"description": "fichier refusé, ou lignes refusées en mode tout ou rien"},
+            422: {
+                "description": "fichier refusé (illisible, ou au-delà d'une limite : lignes, "
+                "cellules, colonnes, longueur d'une ligne, taille décompressée, durée de "
+                "lecture), ou lignes refusées en mode tout ou rien"
+            },
         },
         openapi_extra=SPREADSHEET_BODY,
     )
@@ -59,9 +62,11 @@ def imports_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
         idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
         content_type: Annotated[str, Header()] = "",
     ) -> JSONResponse:
+        # who may import is settled before the body is read, let alone parsed
+        await views.may_import(app.new_uow(read_only=True), principal, cabinet_id, portfolio_id)
         data = await request.body()
-        sheet = app.read_spreadsheet(data, content_type)
-        import_id = idempotency_key or hashlib.sha256(data).hexdigest()
+        sheet, digest = await app.read_spreadsheet(data, content_type)
+        import_id = idempotency_key or digest
         report = await app.bus.handle(
             commands.ImportClients(principal, cabinet_id, import_id, sheet, mode, portfolio_id)
         )

@@ -30,7 +30,7 @@ def portfolios_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
     )
     async def list_(cabinet_id: str, principal: Who) -> list[PortfolioRead]:
         found = await views.list_portfolios(app.new_uow(read_only=True), principal, cabinet_id)
-        return [portfolio_read(p, subs, n) for p, subs, n in found]
+        return [portfolio_read(state) for state in found]
 
     @router.post(
         "",
@@ -40,8 +40,8 @@ def portfolios_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
         responses=WRITE_ERRORS,
     )
     async def create(cabinet_id: str, body: PortfolioWrite, principal: Who) -> PortfolioRead:
-        p = await app.bus.handle(commands.CreatePortfolio(principal, cabinet_id, body.name))
-        return portfolio_read(p)
+        state = await app.bus.handle(commands.CreatePortfolio(principal, cabinet_id, body.name))
+        return portfolio_read(state)
 
     @router.patch(
         "/{portfolio_id}",
@@ -52,10 +52,10 @@ def portfolios_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
     async def rename(
         cabinet_id: str, portfolio_id: str, body: PortfolioWrite, principal: Who
     ) -> PortfolioRead:
-        p = await app.bus.handle(
+        state = await app.bus.handle(
             commands.RenamePortfolio(principal, cabinet_id, portfolio_id, body.name)
         )
-        return portfolio_read(p)
+        return portfolio_read(state)
 
     @router.delete(
         "/{portfolio_id}",
@@ -104,9 +104,9 @@ def portfolios_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
     async def transfer(
         cabinet_id: str, portfolio_id: str, body: Transfer, principal: Who
     ) -> PortfolioRead:
-        p = await app.bus.handle(
+        state = await app.bus.handle(
             commands.TransferPortfolio(principal, cabinet_id, portfolio_id, body.to_account_id)
         )
-        return portfolio_read(p)
+        return portfolio_read(state)
 
     return router

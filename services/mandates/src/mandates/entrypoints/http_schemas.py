@@ -5,11 +5,20 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mandates.domain.model import HistoryEntry, Mandate
-from mandates.domain.portfolios import Portfolio
+from mandates.domain.model import PENDING_STATES, HistoryEntry, Mandate
+from mandates.domain.scopes import (
+    ACTOR_LABELS,
+    MANDATE_SCOPES,
+    NEVER_DELEGATED,
+    TRANSITION_LABELS,
+    Scope,
+)
+from mandates.service_layer.answers import ClientState, PortfolioState
 from mandates.service_layer.views import HeldMandate
 
 StateFilter = Literal["requested", "letter_sent", "active", "locked", "ended", "deleted"]
+WAITING_STATES = (*PENDING_STATES, "locked")
+"""A request the assuré sees as pending: not active yet, still open."""
 Sort = Literal["name", "-name", "siren", "-siren", "added", "-added", "state", "-state"]
 
 
@@ -28,8 +37,14 @@ class ClientCreate(BaseModel):
 
 class HistoryRead(BaseModel):
     at: datetime
-    transition: str
+    transition: str = Field(
+        description="requested, key_reissued, letter_sent, key_entered, locked, activated, "
+        "ended, deleted, moved"
+    )
     detail: str
+    by: str = Field(default="system", description="firm, assure, agent or system")
+    label: str = Field(default="", description="the transition in French")
+    by_label: str = Field(default="", description="who made it, in French")
 
 
 class ClientRead(BaseModel):
@@ -92,27 +107,60 @@ class PortfolioRead(BaseModel):
     clients: int = 0
 
 
+class ScopeRead(BaseModel):
+    code: str
+    label: str
+    access: str
+
+
 class HeldMandateRead(BaseModel):
     mandate_id: str
     cabinet_id: str
     cabinet_name: str
     state: str
+    requested_at: datetime | None = None
     since: datetime | None
     ended_at: datetime | None
     ended_by: str | None
+    scopes: list[ScopeRead] = Field(
+        default_factory=list,
+        description="what the firm reaches through this mandate while it is active",
+    )
+    never_delegated: list[ScopeRead] = Field(
+        default_factory=list, description="what no firm ever reaches"
+    )
     history: list[HistoryRead]
 
 
 class MyMandates(BaseModel):
     current: HeldMandateRead | None
+    pending: list[HeldMandateRead] = Field(
+        default_factory=list,
+        description="firms' requests not active yet (requested, letter sent, locked)",
+    )
     past: list[HeldMandateRead]
 
 
 def history_read(entries: list[HistoryEntry]) -> list[HistoryRead]:
-    return [HistoryRead(at=h.at, transition=h.transition, detail=h.detail) for h in entries]
+    return [
+        HistoryRead(
+            at=h.at,
+            transition=h.transition,
+            detail=h.detail,
+            by=h.by,
+            label=TRANSITION_LABELS.get(h.transition, h.transition),
+            by_label=ACTOR_LABELS.get(h.by, h.by),
+        )
+        for h in entries
+    ]
+
+
+def scopes_read(scopes: tuple[Scope, ...]) -> list[ScopeRead]:
+    return [ScopeRead(code=sc.code, label=sc.label, access=sc.access) for sc in scopes]
 
 
 def client_read(m: Mandate, history: list[HistoryEntry] | None = None) -> ClientRead:
+    """A row of a list (``history`` None: not shown), or one client with its history."""
     return ClientRead(
         id=m.id,
         affiliate_id=m.affiliate_id,
@@ -131,16 +179,21 @@ def client_read(m: Mandate, history: list[HistoryEntry] | None = None) -> Client
     )
 
 
-def portfolio_read(
-    p: Portfolio, subscribers: list[str] | None = None, count: int = 0
-) -> PortfolioRead:
+def client_state_read(state: ClientState) -> ClientRead:
+    """One client as a read shows it, and as every write answers it."""
+    return client_read(state.mandate, state.history)
+
+
+def portfolio_read(state: PortfolioState) -> PortfolioRead:
+    """A portfolio as the list shows it, and as every write answers it."""
+    p = state.portfolio
     return PortfolioRead(
         id=p.id,
         name=p.name,
         owner_account_id=p.owner_account_id,
         is_default=p.is_default,
-        subscribers=subscribers or [],
-        clients=count,
+        subscribers=state.subscribers,
+        clients=state.clients,
     )
 
 
@@ -151,8 +204,11 @@ def held_read(h: HeldMandate) -> HeldMandateRead:
         cabinet_id=m.cabinet_id,
         cabinet_name=h.cabinet_name,
         state=m.state,
+        requested_at=m.created_at,
         since=m.activated_at,
         ended_at=m.ended_at,
         ended_by=m.ended_by,
+        scopes=scopes_read(MANDATE_SCOPES),
+        never_delegated=scopes_read(NEVER_DELEGATED),
         history=history_read(h.history),
     )

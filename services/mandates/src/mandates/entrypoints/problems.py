@@ -67,6 +67,7 @@ PROBLEMS: dict[type[errors.MandatesError], Doc] = {
     errors.ConsentWithheld: Doc(422, "consent-off", REFUSED),
     errors.ClientAlreadyFollowed: Doc(409, "already-client", REFUSED),
     errors.RowUnreadable: Doc(422, "unreadable-row", REFUSED),
+    errors.RowMalformed: Doc(422, "malformed-row", REFUSED),
     errors.RowDuplicated: Doc(422, "duplicate-row", REFUSED),
     errors.SpreadsheetRefused: Doc(422, None, "Fichier refusé"),
     # the key and the lifecycle

@@ -16,6 +16,7 @@ from mandates.domain import commands, errors, keys
 from mandates.domain.admission import Candidate, registry_refusal, screen
 from mandates.domain.directory import Affiliate
 from mandates.domain.model import Mandate
+from mandates.service_layer.answers import ClientState, client_state
 from mandates.service_layer.firms import FirmScope, firm_scope, visible_mandate, visible_portfolio
 from mandates.service_layer.integration import publish
 from mandates.service_layer.ports import KeySealer, MandatesUnitOfWork
@@ -78,7 +79,7 @@ def new_request(
 
 async def add_client(
     cmd: commands.AddClient, uow: MandatesUnitOfWork, deps: Dependencies
-) -> Mandate:
+) -> ClientState:
     async with uow:
         scope = await firm_scope(uow, cmd.principal, cmd.cabinet_id)
         scope.require("clients")
@@ -90,13 +91,14 @@ async def add_client(
         mandate = new_request(cmd.cabinet_id, siren, affiliate, cmd.name, target, deps.clock.now())
         await uow.mandates.add(mandate)
         await publish(uow, deps.sealer, mandate)
+        state = await client_state(uow, mandate)
         await uow.commit()
-        return mandate
+        return state
 
 
 async def reissue_key(
     cmd: commands.ReissueKey, uow: MandatesUnitOfWork, deps: Dependencies
-) -> Mandate:
+) -> ClientState:
     """A new key and letter without deleting the client: the old key is dead."""
     async with uow:
         scope = await firm_scope(uow, cmd.principal, cmd.cabinet_id)
@@ -105,13 +107,14 @@ async def reissue_key(
         mandate.reissue(keys.new_key(), str(uuid.uuid4()), deps.clock.now())
         await uow.mandates.save(mandate)
         await publish(uow, deps.sealer, mandate)
+        state = await client_state(uow, mandate)
         await uow.commit()
-        return mandate
+        return state
 
 
 async def activate_mandate(
     cmd: commands.ActivateMandate, uow: MandatesUnitOfWork, deps: Dependencies
-) -> Mandate:
+) -> ClientState:
     """The firm types the key from the client's letter: a typo costs nothing, a wrong key one
     of five attempts (kept though refused); the right key activates the mandate, ending
     another firm's (the mandat unique)."""
@@ -136,8 +139,9 @@ async def activate_mandate(
             await publish(uow, deps.sealer, replaced)
         await uow.mandates.save(mandate)
         await publish(uow, deps.sealer, mandate)
+        state = await client_state(uow, mandate)
         await uow.commit()
-        return mandate
+        return state
 
 
 async def delete_client(
@@ -156,7 +160,7 @@ async def delete_client(
 
 async def move_client(
     cmd: commands.MoveClient, uow: MandatesUnitOfWork, deps: Dependencies
-) -> Mandate:
+) -> ClientState:
     async with uow:
         scope = await firm_scope(uow, cmd.principal, cmd.cabinet_id)
         scope.require_admin()
@@ -166,5 +170,6 @@ async def move_client(
         if mandate.move_to(target.id, deps.clock.now()):
             await uow.mandates.save(mandate)
             await publish(uow, deps.sealer, mandate)
+        state = await client_state(uow, mandate)
         await uow.commit()
-        return mandate
+        return state

@@ -17,13 +17,24 @@ from mandates.service_layer.handlers import Dependencies, new_request, target_po
 from mandates.service_layer.integration import publish
 from mandates.service_layer.ports import MandatesUnitOfWork
 
+RowStatus = Literal["added", "valid_not_imported", "refused"]
+NOT_IMPORTED_CODE = "not-imported"
+NOT_IMPORTED = (
+    "Ligne valide, non importée : en mode « tout ou rien », aucun client n'est ajouté "
+    "tant qu'une ligne du fichier est refusée."
+)
+
 
 @dataclass
 class RowReport:
+    """One row's outcome: ``added`` (a client and its key letter), ``refused`` (``code`` and
+    ``detail`` say why), or ``valid_not_imported``: nothing wrong with the row, but the
+    all-or-nothing import it belongs to added nothing."""
+
     row: int
     identifier: str
     name: str
-    status: Literal["added", "accepted", "refused"]
+    status: RowStatus
     code: str | None = None
     detail: str | None = None
     client_id: str | None = None
@@ -67,6 +78,10 @@ async def import_clients(
         rows, accepted = await _vet_rows(uow, cabinet_id, cmd.sheet)
         refused = sum(1 for r in rows if r.status == "refused")
         if refused and mode == "all_or_nothing":
+            for report_row, *_ in accepted:
+                report_row.status = "valid_not_imported"
+                report_row.code = NOT_IMPORTED_CODE
+                report_row.detail = NOT_IMPORTED
             return ImportReport(import_id, mode, "rejected", 0, refused, rows)
         now = deps.clock.now()
         requests = []
@@ -87,15 +102,18 @@ async def _vet_rows(
     uow: MandatesUnitOfWork, cabinet_id: str, sheet: ParsedSheet
 ) -> tuple[list[RowReport], list[tuple[RowReport, str, Affiliate, str]]]:
     """Every row checked as one client would be (`vet`), with the registry and the firm's
-    clients read once for the whole sheet; the report rows and the rows to add."""
-    rows = [RowReport(line.number, line.identifier, line.name, "accepted") for line in sheet.rows]
+    clients read once for the whole sheet; the report rows (each ``added`` until refused, or
+    until the import adds nothing) and the rows to add."""
+    rows = [RowReport(line.number, line.identifier, line.name, "added") for line in sheet.rows]
     screened: list[tuple[RowReport, SheetRow, str]] = []
     for report_row, line in zip(rows, sheet.rows, strict=True):
-        siren = (
-            errors.RowUnreadable(line.problem)
-            if line.problem
-            else screen(Candidate(line.identifier, line.name, line.nir))
-        )
+        siren: str | errors.ClientRefused
+        if line.malformed:
+            siren = errors.RowMalformed(line.problem)
+        elif line.problem:
+            siren = errors.RowUnreadable(line.problem)
+        else:
+            siren = screen(Candidate(line.identifier, line.name, line.nir))
         if isinstance(siren, errors.ClientRefused):
             _refuse(report_row, siren)
         else:

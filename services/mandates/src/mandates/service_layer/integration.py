@@ -89,6 +89,7 @@ async def to_integration(event: DomainEvent, reads: _Reads, sealer: KeySealer) -
                 sealed_key=sealer.seal(event.key),
                 reference=f"MDT-{event.mandate_id[:8].upper()}",
                 issued_at=event.issued_at,
+                supersedes_event_id=event.supersedes_event_id,
                 version=event.version,
             )
             return Outgoing(issued, event.affiliate_id, event.event_id)

@@ -7,6 +7,7 @@ import uuid
 
 from mandates.domain import commands, errors
 from mandates.domain.portfolios import Portfolio, ensure_unique_name, portfolio_name
+from mandates.service_layer.answers import PortfolioState, portfolio_state
 from mandates.service_layer.firms import FirmScope, firm_scope, visible_portfolio
 from mandates.service_layer.handlers import Dependencies
 from mandates.service_layer.integration import publish
@@ -15,7 +16,7 @@ from mandates.service_layer.ports import MandatesUnitOfWork
 
 async def create_portfolio(
     cmd: commands.CreatePortfolio, uow: MandatesUnitOfWork, deps: Dependencies
-) -> Portfolio:
+) -> PortfolioState:
     async with uow:
         scope = await firm_scope(uow, cmd.principal, cmd.cabinet_id)
         scope.require_admin()
@@ -31,13 +32,14 @@ async def create_portfolio(
         )
         await uow.portfolios.add(portfolio)
         await publish(uow, deps.sealer, portfolio)
+        state = await portfolio_state(uow, portfolio)
         await uow.commit()
-        return portfolio
+        return state
 
 
 async def rename_portfolio(
     cmd: commands.RenamePortfolio, uow: MandatesUnitOfWork, deps: Dependencies
-) -> Portfolio:
+) -> PortfolioState:
     async with uow:
         scope = await firm_scope(uow, cmd.principal, cmd.cabinet_id)
         scope.require_admin()
@@ -47,8 +49,9 @@ async def rename_portfolio(
         if portfolio.rename(name, deps.clock.now(), cmd.principal.subject):
             await uow.portfolios.save(portfolio)
             await publish(uow, deps.sealer, portfolio)
+        state = await portfolio_state(uow, portfolio)
         await uow.commit()
-        return portfolio
+        return state
 
 
 async def delete_portfolio(
@@ -104,7 +107,7 @@ async def remove_subscriber(
 
 async def transfer_portfolio(
     cmd: commands.TransferPortfolio, uow: MandatesUnitOfWork, deps: Dependencies
-) -> Portfolio:
+) -> PortfolioState:
     """The responsible changes (seed 000): the portfolio goes to another administrator, who
     is subscribed to it; mandates stay active, nothing is re-entered."""
     async with uow:
@@ -120,5 +123,6 @@ async def transfer_portfolio(
         portfolio.transfer(cmd.to_account_id, to_name, deps.clock.now(), cmd.principal.subject)
         await uow.portfolios.save(portfolio)
         await publish(uow, deps.sealer, portfolio)
+        state = await portfolio_state(uow, portfolio)
         await uow.commit()
-        return portfolio
+        return state

@@ -9,9 +9,16 @@ from servicekit.auth import Principal
 
 from mandates.domain import errors
 from mandates.domain.model import HistoryEntry, Mandate
-from mandates.domain.portfolios import Portfolio
+from mandates.domain.scopes import ASSURE_HIDDEN_TRANSITIONS
+from mandates.service_layer.answers import (
+    ClientState,
+    PortfolioState,
+    client_state,
+    portfolio_state,
+)
 from mandates.service_layer.assures import affiliate_of
 from mandates.service_layer.firms import firm_scope, visible_mandate
+from mandates.service_layer.handlers import target_portfolio
 from mandates.service_layer.imports import ImportReport
 from mandates.service_layer.ports import ClientQuery, MandatesUnitOfWork, Page
 
@@ -39,26 +46,36 @@ async def list_clients(
 
 async def client_view(
     uow: MandatesUnitOfWork, principal: Principal, cabinet_id: str, mandate_id: str
-) -> tuple[Mandate, list[HistoryEntry]]:
+) -> ClientState:
     async with uow:
         scope = await firm_scope(uow, principal, cabinet_id)
-        mandate = await visible_mandate(uow, scope, mandate_id)
-        return mandate, list(await uow.mandates.history(mandate.id))
+        return await client_state(uow, await visible_mandate(uow, scope, mandate_id))
 
 
 async def list_portfolios(
     uow: MandatesUnitOfWork, principal: Principal, cabinet_id: str
-) -> list[tuple[Portfolio, list[str], int]]:
+) -> list[PortfolioState]:
     """The portfolios the caller sees, with their subscribers and their count of clients."""
     async with uow:
         scope = await firm_scope(uow, principal, cabinet_id)
-        found = []
-        for p in await uow.portfolios.of_cabinet(cabinet_id):
-            if scope.sees_portfolio(p.id):
-                found.append(
-                    (p, sorted(p.subscribers), await uow.mandates.count_in_portfolio(p.id))
-                )
-        return found
+        return [
+            await portfolio_state(uow, p)
+            for p in await uow.portfolios.of_cabinet(cabinet_id)
+            if scope.sees_portfolio(p.id)
+        ]
+
+
+async def may_import(
+    uow: MandatesUnitOfWork, principal: Principal, cabinet_id: str, portfolio_id: str | None
+) -> None:
+    """Refuse, before a spreadsheet is even read, a caller who may not import into this
+    firm (404 another firm's space, 403 without the ``clients`` right, 404 a portfolio not
+    theirs, 403 no portfolio to put clients in). The import checks it all again in its own
+    transaction."""
+    async with uow:
+        scope = await firm_scope(uow, principal, cabinet_id)
+        scope.require("clients")
+        await target_portfolio(uow, scope, portfolio_id)
 
 
 async def import_report(
@@ -73,13 +90,14 @@ async def import_report(
 
 
 async def my_mandates(uow: MandatesUnitOfWork, principal: Principal) -> list[HeldMandate]:
-    """Active and ended mandates, newest first; requests not yet activated are the firm's."""
+    """Every mandate and request of the assuré, newest first, each with every transition of
+    its history (who made it included) but the firm's own filing (``moved``)."""
     affiliate_id = affiliate_of(principal)
     async with uow:
         held = []
         for mandate in await uow.mandates.of_affiliate(affiliate_id):
             name = await uow.directory.cabinet_name(mandate.cabinet_id) or mandate.cabinet_id
             history = await uow.mandates.history(mandate.id)
-            visible = [h for h in history if h.transition in ("activated", "ended")]
+            visible = [h for h in history if h.transition not in ASSURE_HIDDEN_TRANSITIONS]
             held.append(HeldMandate(mandate, name, visible))
         return held

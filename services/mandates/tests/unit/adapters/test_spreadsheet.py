@@ -11,6 +11,7 @@ import pytest
 from defusedxml import EntitiesForbidden
 from mandates.adapters.spreadsheet import (
     ParsedSheet,
+    SheetLimits,
     SheetRow,
     SpreadsheetRefused,
     parse_clients,
@@ -250,9 +251,119 @@ def test_binary_data_sent_as_csv_is_an_unsupported_format(data: bytes) -> None:
     assert _refused(data, CSV).code == "unsupported_format"
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param('732829320;"Dupont', id="quote-left-open"),
+        pytest.param('732829320;"Dupont" SA', id="text-after-closing-quote"),
+    ],
+)
+def test_a_line_with_an_unbalanced_quote_is_a_malformed_row_never_merged(line: str) -> None:
+    data = f"siret;nom\n{line}\n552100554;Leroy\n443061841;Martin\n".encode()
+    rows = parse_clients(data, content_type=CSV).rows
+    assert [(r.number, r.malformed) for r in rows] == [(2, True), (3, False), (4, False)]
+    assert (rows[0].problem or "").startswith("ligne mal formée")
+    assert rows[0].identifier == "732829320"
+    assert [(r.identifier, r.name, r.problem) for r in rows[1:]] == [
+        ("552100554", "Leroy", None),
+        ("443061841", "Martin", None),
+    ]
+
+
+def test_a_header_with_an_unbalanced_quote_refuses_the_file() -> None:
+    refusal = _refused(b'siret;"nom\n732829320;Dupont\n', CSV)
+    assert (refusal.code, "première ligne" in refusal.detail) == ("unsupported_format", True)
+
+
+def test_a_csv_with_carriage_returns_only_is_read_line_by_line() -> None:
+    data = b"siret;nom\r732829320;Dupont\r552100554;Leroy\r"
+    rows = parse_clients(data, content_type=CSV).rows
+    assert [(r.number, r.identifier, r.problem) for r in rows] == [
+        (2, "732829320", None),
+        (3, "552100554", None),
+    ]
+
+
+def test_a_csv_line_longer_than_the_limit_is_refused_before_it_is_split() -> None:
+    data = b'siret;nom\n732829320;"' + b"x" * 200_000 + b'"\n'
+    refusal = _refused(data, CSV)
+    assert (refusal.code, "ligne 2" in refusal.detail) == ("row_too_long", True)
+
+
 def test_a_csv_cell_too_long_for_the_csv_reader_is_refused() -> None:
     data = b'siret;nom\n732829320;"' + b"x" * 200_000 + b'"\n'
-    assert _refused(data, CSV).code == "unsupported_format"
+    limits = SheetLimits(max_line_chars=1_000_000)
+    with pytest.raises(SpreadsheetRefused) as refused:
+        parse_clients(data, content_type=CSV, limits=limits)
+    assert refused.value.code == "unsupported_format"
+
+
+def test_a_csv_row_of_400000_cells_is_refused_without_being_split() -> None:
+    data = b"siret;nom\n732829320;Dupont" + b";" * 400_000 + b"\n"
+    limits = SheetLimits(max_line_chars=1_000_000)
+    with pytest.raises(SpreadsheetRefused) as refused:
+        parse_clients(data, content_type=CSV, limits=limits)
+    assert refused.value.code == "too_many_columns"
+    assert "200 cellules" in refused.value.detail
+
+
+def test_a_csv_over_the_cells_limit_is_refused() -> None:
+    data = ("siret;nom;a;b\n" + "732829320;Dupont;x;y\n" * 30).encode()
+    with pytest.raises(SpreadsheetRefused) as refused:
+        parse_clients(data, content_type=CSV, limits=SheetLimits(max_cells=100))
+    assert refused.value.code == "too_many_cells"
+
+
+def test_an_xlsx_row_of_too_many_cells_is_refused_before_openpyxl_reads_it() -> None:
+    row = "".join(f'<c r="{_column(i)}1" t="n"><v>1</v></c>' for i in range(1, 400))
+    data = _workbook(f'<row r="1">{row}</row>')
+    with pytest.raises(SpreadsheetRefused) as refused:
+        parse_clients(data, content_type=XLSX)
+    assert refused.value.code == "too_many_columns"
+
+
+def test_an_xlsx_over_the_cells_limit_is_refused() -> None:
+    data = xlsx([["SIRET", "Nom", "NIR"]] + [["73282932000074", f"N{i}", ""] for i in range(50)])
+    with pytest.raises(SpreadsheetRefused) as refused:
+        parse_clients(data, content_type=XLSX, limits=SheetLimits(max_cells=100))
+    assert refused.value.code == "too_many_cells"
+
+
+def test_a_reading_past_its_time_is_refused_in_french() -> None:
+    data = ("siret;nom\n" + "732829320;Dupont\n" * 2_000).encode()
+    with pytest.raises(SpreadsheetRefused) as refused:
+        parse_clients(data, content_type=CSV, limits=SheetLimits(max_seconds=0))
+    assert refused.value.code == "too_slow"
+    assert "secondes" in refused.value.detail
+
+
+def _column(index: int) -> str:
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _workbook(sheet_data: str) -> bytes:
+    """A minimal workbook whose first sheet's ``<sheetData>`` is ``sheet_data``."""
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    return zipped(
+        {
+            "[Content_Types].xml": (
+                b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                b'<Default Extension="xml" ContentType="application/xml"/></Types>'
+            ),
+            "xl/workbook.xml": (
+                f'<workbook xmlns="{ns}" xmlns:r="{rel}"><sheets>'
+                '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>'
+            ).encode(),
+            "xl/worksheets/sheet1.xml": (
+                f'<worksheet xmlns="{ns}"><sheetData>{sheet_data}</sheetData></worksheet>'
+            ).encode(),
+        }
+    )
 
 
 # --- XLSX --------------------------------------------------------------------------------
