@@ -47,6 +47,7 @@ def ensure_jars(root: Path = REPO_ROOT) -> Path:
             "mvn",
             "-q",
             "-B",
+            "-Dstyle.color=never",
             "-f",
             str(POM),
             "dependency:copy-dependencies",
