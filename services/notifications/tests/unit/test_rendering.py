@@ -236,3 +236,29 @@ def _unicode_codes(font: object) -> list[int]:
     cmap = font["/ToUnicode"].get_object().get_data().decode()  # type: ignore[index]
     chars = cmap.split("beginbfchar")[1].split("endbfchar")[0].split()
     return [int(chars[i + 1].strip("<>"), 16) for i in range(0, len(chars), 2)]
+
+
+@pytest.mark.parametrize("kind", LETTERS, ids=str)
+def test_what_letters_keep_between_them_changes_no_byte_of_the_pdf(
+    kind: MessageKind, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Font files, widths and ToUnicode maps kept from letter to letter: the PDF is byte for
+    byte the one reportlab writes with its own fonts, registered afresh, that keep nothing."""
+    from notifications.adapters.rendering import letter as module
+    from reportlab import rl_config
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    monkeypatch.setattr(rl_config, "invariant", 1)  # no dates nor random document id
+    context, _ = SAMPLES[kind]
+    today = date(2026, 1, 15)
+    render_letter(kind, context, today)
+    kept = render_letter(kind, context, today).pdf
+    for name, _ in module._FACES:
+        ours = pdfmetrics.getFont(name)
+        assert isinstance(ours, module._Font)
+        # registerFont keeps the first font of a name: the registry itself is swapped
+        monkeypatch.setitem(pdfmetrics._fonts, name, TTFont(name, ours.face.filename))
+        assert type(pdfmetrics.getFont(name)) is TTFont
+    plain = render_letter(kind, context, today).pdf
+    assert kept == plain
