@@ -81,8 +81,9 @@ _FACES = (
     (KEY_FACE, "DejaVuSansMono-Bold.ttf"),
 )
 SUBSETS_KEPT = 64
-"""Font files kept per face. A subset holds the ASCII characters, always, and the others a
-letter uses in the order it uses them: letters of one kind nearly all share theirs."""
+"""Subsets whose objects a face (font file) and a font (widths, ToUnicode map) keep, at most;
+beyond, they start again. A subset holds the ASCII characters, always, and the others a letter
+uses in the order it uses them: letters of one kind nearly all share theirs."""
 
 
 class _Face(TTFontFace):  # type: ignore[misc]  # reportlab has no types
