@@ -197,3 +197,68 @@ def test_every_font_of_every_letter_is_embedded(kind: MessageKind) -> None:
             assert descriptor["/FontFile2"].get_object().get_data()  # the glyphs themselves
     assert seen
     assert all("DejaVu" in name for name in seen), seen
+
+
+def test_a_kept_font_file_is_the_subset_reportlab_makes_deflated_once() -> None:
+    """Letters reuse the font files made for the previous ones: what each PDF embeds is still
+    the TrueType subset of the glyphs it draws, decoded whole (``Length1``), whatever letters
+    came before."""
+    from notifications.adapters.rendering.letter import TEXT_FACE
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFontFace
+
+    context, _ = SAMPLES[MessageKind.ACTIVATION_KEY_LETTER]
+    first = render_letter(MessageKind.ACTIVATION_KEY_LETTER, context, today=date(2026, 1, 15))
+    other = {**context, "recipient_name": "Zoé Œuvrard", "cabinet_name": "Cabinet Ærø"}
+    second = render_letter(MessageKind.ACTIVATION_KEY_LETTER, other, today=date(2026, 1, 15))
+    face = pdfmetrics.getFont(TEXT_FACE).face
+    checked = 0
+    for pdf in (first.pdf, second.pdf, first.pdf):
+        for page in PdfReader(BytesIO(pdf)).pages:
+            for ref in page["/Resources"]["/Font"].values():
+                font = ref.get_object()
+                if "DejaVuSans" not in str(font["/BaseFont"]) or "Bold" in str(font["/BaseFont"]):
+                    continue
+                stream = font["/FontDescriptor"]["/FontFile2"].get_object()
+                data = stream.get_data()
+                assert stream["/Filter"] == ["/FlateDecode"]  # deflated, as reportlab writes it
+                assert len(data) == stream["/Length1"]
+                codes = [int(c) for c in _unicode_codes(font)]
+                assert data == TTFontFace.makeSubset(face, codes)  # reportlab's own subset
+                checked += 1
+    assert checked == 3
+    assert "ZOÉ OEUVRARD" in _text(second.pdf)
+    assert "Cabinet Ærø" in _text(second.pdf)
+
+
+def _unicode_codes(font: object) -> list[int]:
+    """The characters of a simple font's codes 0…n, read back from its ToUnicode map."""
+    cmap = font["/ToUnicode"].get_object().get_data().decode()  # type: ignore[index]
+    chars = cmap.split("beginbfchar")[1].split("endbfchar")[0].split()
+    return [int(chars[i + 1].strip("<>"), 16) for i in range(0, len(chars), 2)]
+
+
+@pytest.mark.parametrize("kind", LETTERS, ids=str)
+def test_what_letters_keep_between_them_changes_no_byte_of_the_pdf(
+    kind: MessageKind, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Font files, widths and ToUnicode maps kept from letter to letter: the PDF is byte for
+    byte the one reportlab writes with its own fonts, registered afresh, that keep nothing."""
+    from notifications.adapters.rendering import letter as module
+    from reportlab import rl_config
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    monkeypatch.setattr(rl_config, "invariant", 1)  # no dates nor random document id
+    context, _ = SAMPLES[kind]
+    today = date(2026, 1, 15)
+    render_letter(kind, context, today)
+    kept = render_letter(kind, context, today).pdf
+    for name, _ in module._FACES:
+        ours = pdfmetrics.getFont(name)
+        assert isinstance(ours, module._Font)
+        # registerFont keeps the first font of a name: the registry itself is swapped
+        monkeypatch.setitem(pdfmetrics._fonts, name, TTFont(name, ours.face.filename))
+        assert type(pdfmetrics.getFont(name)) is TTFont
+    plain = render_letter(kind, context, today).pdf
+    assert kept == plain

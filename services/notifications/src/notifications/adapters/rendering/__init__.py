@@ -1,4 +1,4 @@
-"""Rendering of messages: French templates (Jinja2) for e-mails, PDF letters (fpdf2), ICS files
+"""Rendering of messages: French templates (Jinja2) for e-mails, PDF letters (reportlab), ICS files
 (icalendar). The kinds and what each requires are the domain's (``domain/kinds.py``), and so is
 the letters' address window (``domain/letters.py``)."""
 
