@@ -134,7 +134,8 @@ def spreadsheet(numbers: list[str]) -> bytes:
 
 
 def key_letters(letters: Path) -> dict[str, Path]:
-    """Reference → PDF of every activation-key letter in the folder."""
+    """The mandate's reference (``MDT-…``, without the letter's own suffix) → PDF of every
+    activation-key letter in the folder."""
     found: dict[str, Path] = {}
     for manifest in letters.glob("*.json"):
         try:
@@ -142,7 +143,8 @@ def key_letters(letters: Path) -> dict[str, Path]:
         except (OSError, ValueError):
             continue
         if data.get("kind") == "activation_key_letter":
-            found[str(data["reference"])] = letters / str(data["pdf"])
+            mandate = "-".join(str(data["reference"]).split("-")[:2])
+            found[mandate] = letters / str(data["pdf"])
     return found
 
 

@@ -34,6 +34,7 @@ async def logins(folder: Path, n: int) -> tuple[float, float, str, dict[str, Any
         nir_key=NirVault.generate_key(),
     )
     app = bootstrap(settings)
+    await app.migrate()
     await app.start_api()
     await app.auth_bus.handle(commands.CreateAgent("bench@urssaf.example", "Bench", PASSWORD))
     durations = []
