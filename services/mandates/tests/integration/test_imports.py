@@ -4,6 +4,7 @@ two modes and idempotence (SPEC.md 3.1, 8)."""
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 from collections.abc import AsyncIterator
 
@@ -357,7 +358,7 @@ async def test_the_api_stays_responsive_while_a_large_import_is_parsed(
     """The sheet is read off the event loop: while a large XLSX is parsed, /health/live of the
     same app answers quickly, each probe timed under a generous bound. The sheet holds one
     row more than the limit, so the import is nothing but its reading (refused at its end)."""
-    rows = 20_000
+    rows = 40_000
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'big.db'}"
     data = xlsx([["SIRET", "Nom"]] + [[f"{i:09d}", f"Client {i}"] for i in range(rows + 1)])
     limits = {"import_max_rows": rows, "import_max_cells": 1_000_000}
@@ -379,11 +380,16 @@ async def test_the_api_stays_responsive_while_a_large_import_is_parsed(
             live = await big.client.get("/health/live")
             probes.append(time.perf_counter() - sent)
             assert live.status_code == 200
-            await asyncio.sleep(0)  # a probe may never suspend: let the import go on
+            await asyncio.sleep(0.02)  # probed every 20 ms, as a load balancer would
         resp = await importing
         took = time.perf_counter() - began
     assert resp.status_code == 422, resp.text
     assert resp.json()["type"].rsplit("/", 1)[-1] == "too_many_rows"
     assert took > 0.5, f"the reading took {took:.3f} s only: not a large import"
     assert len(probes) >= 3, f"only {len(probes)} probe(s) answered during the import"
-    assert max(probes) < 0.5, f"slowest /health/live {max(probes):.3f} s during the import"
+    # Read on the event loop, one probe would wait for the whole reading. Off the loop, the
+    # probes only share the interpreter with the reading thread (and its garbage collections):
+    # the slowest stays a small part of the reading, the typical one a few milliseconds.
+    slowest, typical = max(probes), statistics.median(probes)
+    assert slowest < took / 4, f"slowest /health/live {slowest:.3f} s of a {took:.3f} s import"
+    assert typical < 0.05, f"typical /health/live {typical:.3f} s during the import"
