@@ -389,7 +389,7 @@ async def test_the_api_stays_responsive_while_a_large_import_is_parsed(
     assert len(probes) >= 3, f"only {len(probes)} probe(s) answered during the import"
     # Read on the event loop, one probe would wait for the whole reading. Off the loop, the
     # probes only share the interpreter with the reading thread (and its garbage collections):
-    # the slowest stays a small part of the reading, the typical one a few milliseconds.
+    # the slowest stays a small part of the reading, the typical one a tenth of it at most.
     slowest, typical = max(probes), statistics.median(probes)
     assert slowest < took / 4, f"slowest /health/live {slowest:.3f} s of a {took:.3f} s import"
-    assert typical < 0.05, f"typical /health/live {typical:.3f} s during the import"
+    assert typical < took / 10, f"typical /health/live {typical:.3f} s of a {took:.3f} s import"
