@@ -89,10 +89,9 @@ def wait_ready(url: str, started: Started, timeout_s: float = 60.0) -> None:
     raise TimeoutError(f"{started.name} not ready at {url} after {timeout_s}s: {last}")
 
 
-def spawn_process(
+def start_process(
     cfg: PlatformConfig, spec: ServiceSpec, role: str, name: str | None = None
 ) -> Started:
-    """Launch one api or worker without waiting for it (see :func:`wait_ready`)."""
     module = spec.api_module if role == "api" else spec.worker_module
     port = spec.api_port if role == "api" else spec.worker_port
     started = spawn(
@@ -103,13 +102,6 @@ def spawn_process(
         cfg.root,
     )
     started.url = f"http://127.0.0.1:{port}"
-    return started
-
-
-def start_process(
-    cfg: PlatformConfig, spec: ServiceSpec, role: str, name: str | None = None
-) -> Started:
-    started = spawn_process(cfg, spec, role, name)
     wait_ready(f"{started.url}/health/ready", started)
     return started
 
@@ -119,18 +111,14 @@ def start_platform(
     roles: tuple[str, ...] = ("api", "worker"),
     skip: frozenset[str] = frozenset(),
 ) -> list[Started]:
-    """Start every api and worker (of ``roles``, but those named in ``skip``) at once, then
-    wait until each one is ready: each process migrates its database or waits for the copy
-    that does, and joins its consumer group, side by side with the others. On failure, stop
-    what was started and raise."""
+    """Start every api and worker (of ``roles``, but those named in ``skip``); on failure,
+    stop what was started and raise."""
     started: list[Started] = []
     try:
         for spec in cfg.services:
             for role in roles:
                 if f"{spec.name}-{role}" not in skip:
-                    started.append(spawn_process(cfg, spec, role))
-        for item in started:
-            wait_ready(f"{item.url}/health/ready", item)
+                    started.append(start_process(cfg, spec, role))
     except BaseException:
         stop_all(started)
         raise
