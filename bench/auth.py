@@ -17,7 +17,7 @@ from identity.adapters.nir_vault import NirVault
 from identity.bootstrap import bootstrap
 from identity.config import IdentitySettings
 from identity.domain import commands
-from servicekit.auth import Principal, TokenVerifier
+from servicekit.auth import Principal, TokenVerifier, audience_of
 from servicekit.fastapi_auth import bearer_principal
 from servicekit.http import create_http_app
 from servicekit.logging import configure_logging
@@ -54,7 +54,7 @@ async def reads(token: str, jwks: dict[str, Any], n: int) -> tuple[float, float]
     async def fetch() -> dict[str, Any]:
         return jwks
 
-    principal = bearer_principal(TokenVerifier(fetch))
+    principal = bearer_principal(TokenVerifier(fetch, audience=audience_of("mandates")))
     router = APIRouter()
 
     @router.get("/authenticated")

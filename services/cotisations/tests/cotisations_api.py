@@ -14,7 +14,7 @@ from contracts.base import EventPayload
 from cotisations.adapters import orm
 from cotisations.bootstrap import CotisationsApp, bootstrap
 from cotisations.config import CotisationsSettings
-from cotisations.entrypoints.http import create_app
+from cotisations.entrypoints.http import AUDIENCE, create_app
 from cotisations_samples import NOW, event, token
 from servicekit.clock import FakeClock
 from servicekit.testing.tokens import verifier
@@ -40,7 +40,7 @@ async def running_api(database_url: str, *registry: EventPayload) -> AsyncIterat
     clock = FakeClock(NOW)
     app = bootstrap(CotisationsSettings(database_url=database_url), clock=clock)
 
-    fastapi_app = create_app(app, verifier=verifier(clock))
+    fastapi_app = create_app(app, verifier=verifier(clock, audience=AUDIENCE))
     async with LifespanManager(fastapi_app):
         for payload in registry:
             await app.on_affiliate(event(payload))

@@ -20,7 +20,7 @@ from contracts.identity import v1 as identity_v1
 from mandates.adapters import orm
 from mandates.bootstrap import MandatesApp, bootstrap
 from mandates.config import MandatesSettings
-from mandates.entrypoints.http import create_app
+from mandates.entrypoints.http import AUDIENCE, create_app
 from servicekit.messaging import IncomingEvent
 from servicekit.sealing import generate_keypair, unseal
 from servicekit.testing.tokens import token, verifier
@@ -167,7 +167,7 @@ async def world(database_url: str, **overrides: Any) -> AsyncIterator[World]:
         database_url=database_url, notifications_public_key=public, **overrides
     )
     app = bootstrap(settings)
-    api = create_app(app, verifier=verifier())
+    api = create_app(app, verifier=verifier(audience=AUDIENCE))
     async with LifespanManager(api):
         transport = httpx.ASGITransport(app=api)
         async with httpx.AsyncClient(transport=transport, base_url="http://m") as client:

@@ -3,6 +3,10 @@
 identity signs short-lived JWTs (EdDSA on Ed25519, named "Ed25519" as RFC 9864 does); every
 service verifies them itself. The JWKS is cached and fetched again when a token names a key id
 the cache does not know (key rotation).
+
+Each service has its own audience (:data:`SERVICE_AUDIENCES`) and accepts a token only if its
+``aud`` names it; a token must also be an access token (JOSE ``typ`` ``at+jwt`` and claim
+``token_use`` ``access``) and be inside its ``nbf``..``exp`` window.
 """
 
 from __future__ import annotations
@@ -23,6 +27,24 @@ from servicekit.problems import Unauthorized
 ActorKind = Literal["assure", "cabinet_user", "agent"]
 Right = Literal["admin", "clients", "declare", "pay", "read"]
 ALGORITHMS = ["Ed25519", "ES256"]
+ISSUER = "mon-compte-identity"
+ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 - a token type, not a secret
+"""The JOSE header ``typ`` of an access token (RFC 9068)."""
+ACCESS_TOKEN_USE = "access"  # noqa: S105 - a token kind, not a secret
+"""The ``token_use`` claim of an access token; any other kind is refused."""
+
+SERVICE_AUDIENCES: dict[str, str] = {
+    name: f"mon-compte:{name}"
+    for name in ("identity", "mandates", "cotisations", "notifications", "gateway")
+}
+"""The audience of each service that accepts identity's access tokens."""
+PLATFORM_AUDIENCES: tuple[str, ...] = tuple(SERVICE_AUDIENCES.values())
+"""The audiences a signed-in person's token carries: every service of the platform."""
+
+
+def audience_of(service: str) -> str:
+    """The audience ``service`` checks in the tokens it accepts."""
+    return SERVICE_AUDIENCES[service]
 
 
 class Principal(BaseModel):
@@ -42,6 +64,10 @@ class Principal(BaseModel):
     def has_right(self, right: Right) -> bool:
         return right in self.rights
 
+
+NOT_ACCESS = "Ce jeton n'est pas un jeton d'accès."
+NBF_LEEWAY_S = 5
+"""Clocks of two hosts differ a little: a token a few seconds early is not refused."""
 
 JwksFetcher = Callable[[], Awaitable[dict[str, Any]]]
 
@@ -66,8 +92,8 @@ class TokenVerifier:
         self,
         fetch_jwks: JwksFetcher,
         *,
-        issuer: str = "mon-compte-identity",
-        audience: str = "mon-compte",
+        audience: str,
+        issuer: str = ISSUER,
         ttl_s: float = 300.0,
         min_refresh_interval_s: float = 5.0,
         clock: Clock | None = None,
@@ -119,6 +145,8 @@ class TokenVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not isinstance(header.get("alg"), str):
             raise Unauthorized("Jeton d'accès illisible.")
+        if header.get("typ") != ACCESS_TOKEN_TYPE:
+            raise Unauthorized(NOT_ACCESS)
         keys = await self._key_set()
         if kid not in {k.kid for k in keys.keys}:
             keys = await self._key_set(force=True)
@@ -129,9 +157,15 @@ class TokenVerifier:
         except Exception as exc:  # any malformed part is the same answer, never a 500
             raise Unauthorized("Signature du jeton d'accès invalide.") from exc
         claims = decoded.claims
-        if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
+        if claims.get("token_use") != ACCESS_TOKEN_USE:
+            raise Unauthorized(NOT_ACCESS)
+        if not isinstance(claims.get("exp"), int) or not isinstance(claims.get("nbf"), int):
+            raise Unauthorized("Jeton d'accès incomplet.")
+        if claims["exp"] <= now:
             raise Unauthorized("Jeton d'accès expiré.")
-        if claims.get("iss") != self._issuer or claims.get("aud") != self._audience:
+        if claims["nbf"] > now + NBF_LEEWAY_S:
+            raise Unauthorized("Jeton d'accès pas encore valable.")
+        if claims.get("iss") != self._issuer or not _names(claims.get("aud"), self._audience):
             raise Unauthorized("Jeton d'accès émis pour un autre usage.")
         try:
             principal = Principal(
@@ -147,6 +181,13 @@ class TokenVerifier:
         except (KeyError, ValidationError) as exc:
             raise Unauthorized("Jeton d'accès incomplet.") from exc
         return principal, int(claims["exp"])
+
+
+def _names(aud: object, audience: str) -> bool:
+    """Whether a token's ``aud`` (one string or a list, RFC 7519 4.1.3) names ``audience``."""
+    if isinstance(aud, str):
+        return aud == audience
+    return isinstance(aud, list) and audience in aud
 
 
 def _unverified_header(token: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from servicekit.auth import audience_of
 from servicekit.clock import FakeClock
 from servicekit.db import create_engine
 from servicekit.fastapi_auth import bearer_principal
@@ -76,7 +77,7 @@ async def ops(database_url: str) -> AsyncIterator[Ops]:
             tables=tables,
             consumed_topics={"t"},
             clock=FakeClock(NOW),
-            principal=bearer_principal(verifier()),
+            principal=bearer_principal(verifier(audience=audience_of("mandates"))),
         )
     )
     try:

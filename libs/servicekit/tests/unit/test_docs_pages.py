@@ -10,7 +10,7 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI
 from joserfc import jwt
 from joserfc.jwk import KeySet, OKPKey
-from servicekit.auth import Principal, TokenVerifier
+from servicekit.auth import Principal, TokenVerifier, audience_of
 from servicekit.fastapi_auth import bearer_principal
 from servicekit.http import create_http_app
 from starlette.applications import Starlette
@@ -30,16 +30,19 @@ def _token() -> str:
         "sub": "acc-1",
         "act": "agent",
         "iss": "mon-compte-identity",
-        "aud": "mon-compte",
+        "aud": [audience_of("mandates")],
+        "token_use": "access",
         "iat": now,
+        "nbf": now,
         "exp": now + 600,
     }
-    return jwt.encode({"alg": "Ed25519", "kid": "k1"}, claims, _KEY, algorithms=["Ed25519"])
+    header = {"alg": "Ed25519", "kid": "k1", "typ": "at+jwt"}
+    return jwt.encode(header, claims, _KEY, algorithms=["Ed25519"])
 
 
 def _api() -> FastAPI:
     router = APIRouter()
-    principal = bearer_principal(TokenVerifier(_jwks))
+    principal = bearer_principal(TokenVerifier(_jwks, audience=audience_of("mandates")))
 
     @router.get("/v1/whoami")
     async def whoami(who: Annotated[Principal, Depends(principal)]) -> dict[str, str]:

@@ -13,7 +13,7 @@ from asgi_lifespan import LifespanManager
 from contracts.identity import v1 as identity_v1
 from cotisations.bootstrap import CotisationsApp, bootstrap
 from cotisations.config import CotisationsSettings
-from cotisations.entrypoints.http import create_app
+from cotisations.entrypoints.http import AUDIENCE, create_app
 from cotisations_samples import NOW, activated, affiliate, ended, event, subscribed, token
 from servicekit.clock import FakeClock
 from servicekit.testing.tokens import verifier
@@ -28,7 +28,7 @@ class Service:
 @pytest.fixture
 async def service(database_url: str) -> AsyncIterator[Service]:
     app = bootstrap(CotisationsSettings(database_url=database_url), clock=FakeClock(NOW))
-    api = create_app(app, verifier=verifier(FakeClock(NOW)))
+    api = create_app(app, verifier=verifier(FakeClock(NOW), audience=AUDIENCE))
     async with LifespanManager(api):
         transport = httpx.ASGITransport(app=api)
         async with httpx.AsyncClient(transport=transport, base_url="http://c") as client:

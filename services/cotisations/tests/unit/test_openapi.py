@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from cotisations.bootstrap import bootstrap
 from cotisations.config import CotisationsSettings
-from cotisations.entrypoints.http import create_app
+from cotisations.entrypoints.http import AUDIENCE, create_app
 from cotisations.entrypoints.problems import _PROBLEMS
 from servicekit.clock import FakeClock
 from servicekit.testing.tokens import verifier
@@ -36,7 +36,7 @@ async def document() -> AsyncIterator[dict[str, Any]]:
     app = bootstrap(
         CotisationsSettings(database_url="sqlite+aiosqlite:///:memory:"), clock=FakeClock()
     )
-    yield create_app(app, verifier=verifier(FakeClock())).openapi()
+    yield create_app(app, verifier=verifier(FakeClock(), audience=AUDIENCE)).openapi()
     await app.stop()
 
 

@@ -17,7 +17,7 @@ from identity.config import IdentitySettings
 from identity.domain import commands
 from identity.entrypoints.http import create_app
 from identity_fakes import PlainHasher
-from servicekit.auth import TokenVerifier
+from servicekit.auth import ACCESS_TOKEN_TYPE, PLATFORM_AUDIENCES, TokenVerifier, audience_of
 from servicekit.clock import FakeClock
 from servicekit.sealing import generate_keypair
 
@@ -78,8 +78,51 @@ async def test_an_agent_logs_in_and_its_token_is_verified_against_the_published_
     async def jwks() -> dict[str, Any]:
         return (await api.client.get("/.well-known/jwks.json")).json()  # type: ignore[no-any-return]
 
-    principal = await TokenVerifier(jwks, clock=api.clock).verify(tokens["access_token"])
+    principal = await TokenVerifier(jwks, audience=audience_of("identity"), clock=api.clock).verify(
+        tokens["access_token"]
+    )
     assert principal.subject == tokens["account_id"]
+
+
+async def test_a_login_gives_an_access_token_for_every_service_of_the_platform(
+    api: Api,
+) -> None:
+    tokens = (await api.login(await api.agent())).json()
+    header = jwt_header(tokens["access_token"])
+    claims = jwt_claims(tokens["access_token"])
+    assert header["typ"] == ACCESS_TOKEN_TYPE
+    assert claims["token_use"] == "access"
+    assert sorted(claims["aud"]) == sorted(PLATFORM_AUDIENCES)
+    assert claims["nbf"] == claims["iat"] < claims["exp"]
+
+
+async def test_identity_refuses_a_token_whose_audience_lacks_it(api: Api) -> None:
+    account_id = (await api.login(await api.agent())).json()["account_id"]
+    claims = {"sub": account_id, "act": "agent", "rights": []}
+    elsewhere = api.app.keys.sign(claims, timedelta(minutes=5), (audience_of("cotisations"),))
+    mine = api.app.keys.sign(claims, timedelta(minutes=5), (audience_of("identity"),))
+    refused = await api.client.get("/v1/me", headers={"Authorization": f"Bearer {elsewhere}"})
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["detail"] == "Jeton d'accès émis pour un autre usage."
+    accepted = await api.client.get("/v1/me", headers={"Authorization": f"Bearer {mine}"})
+    assert accepted.status_code == 200, accepted.text
+
+
+def jwt_header(token: str) -> dict[str, Any]:
+    return _segment(token.split(".", maxsplit=1)[0])
+
+
+def jwt_claims(token: str) -> dict[str, Any]:
+    return _segment(token.split(".")[1])
+
+
+def _segment(part: str) -> dict[str, Any]:
+    import base64
+    import json
+
+    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    return decoded
 
 
 async def test_wrong_password_and_unknown_account_get_the_same_answer(api: Api) -> None:

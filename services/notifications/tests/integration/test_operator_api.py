@@ -16,7 +16,8 @@ from asgi_lifespan import LifespanManager
 from contracts.envelope import Envelope
 from notifications.bootstrap import NotificationsApp, bootstrap
 from notifications.config import NotificationsSettings
-from notifications.entrypoints.http import create_app
+from notifications.entrypoints.http import AUDIENCE, create_app
+from servicekit.auth import audience_of
 from servicekit.sealing import generate_keypair
 from servicekit.testing.polling import eventually
 from servicekit.testing.tokens import token, verifier
@@ -35,7 +36,7 @@ async def operator(database_url: str, tmp_path: object) -> AsyncIterator[Operato
         database_url=database_url, seal_private_key=private, letters_dir=str(tmp_path)
     )
     app = bootstrap(settings)
-    api = create_app(app, verifier=verifier())
+    api = create_app(app, verifier=verifier(audience=AUDIENCE))
     async with LifespanManager(api):
         transport = httpx.ASGITransport(app=api)
         async with httpx.AsyncClient(transport=transport, base_url="http://n") as client:
@@ -50,6 +51,9 @@ async def operator(database_url: str, tmp_path: object) -> AsyncIterator[Operato
         ({"Authorization": f"Bearer {token('assure')}"}, 403),
         ({"Authorization": f"Bearer {token('cabinet_user', rights=['admin'])}"}, 403),
         ({"Authorization": f"Bearer {token('agent')}"}, 200),
+        ({"Authorization": f"Bearer {token('agent', aud=[AUDIENCE])}"}, 200),
+        ({"Authorization": f"Bearer {token('agent', aud=[audience_of('mandates')])}"}, 401),
+        ({"Authorization": f"Bearer {token('agent', aud='mon-compte')}"}, 401),
     ],
 )
 async def test_only_agents_reach_the_operator_endpoints(

@@ -10,7 +10,13 @@ from typing import Any
 from joserfc import jwt
 from joserfc.jwk import KeySet, OKPKey
 
-from servicekit.auth import TokenVerifier
+from servicekit.auth import (
+    ACCESS_TOKEN_TYPE,
+    ACCESS_TOKEN_USE,
+    ISSUER,
+    PLATFORM_AUDIENCES,
+    TokenVerifier,
+)
 from servicekit.clock import Clock
 
 KEY = OKPKey.generate_key("Ed25519", parameters={"kid": "test-key"})
@@ -19,18 +25,23 @@ KEY = OKPKey.generate_key("Ed25519", parameters={"kid": "test-key"})
 def token(
     actor: str, subject: str = "agent-1", *, exp_at: datetime | None = None, **claims: Any
 ) -> str:
-    """A token as identity signs them; valid ten minutes after ``exp_at`` (default now)."""
-    expires = int(exp_at.timestamp() if exp_at is not None else time.time()) + 600
+    """A token as identity signs them (for every service of the platform, unless ``aud`` says
+    otherwise); issued at ``exp_at`` (default now) and valid ten minutes from then."""
+    issued = int(exp_at.timestamp() if exp_at is not None else time.time())
+    expires = issued + 600
     body: dict[str, Any] = {
         "sub": subject,
         "act": actor,
-        "iss": "mon-compte-identity",
-        "aud": "mon-compte",
-        "iat": int(time.time()),
+        "iss": ISSUER,
+        "aud": list(PLATFORM_AUDIENCES),
+        "token_use": ACCESS_TOKEN_USE,
+        "iat": issued,
+        "nbf": issued,
         "exp": expires,
         **claims,
     }
-    return jwt.encode({"alg": "Ed25519", "kid": KEY.kid}, body, KEY, algorithms=["Ed25519"])
+    header = {"alg": "Ed25519", "kid": KEY.kid, "typ": ACCESS_TOKEN_TYPE}
+    return jwt.encode(header, body, KEY, algorithms=["Ed25519"])
 
 
 def bearer(actor: str, subject: str = "agent-1", **claims: Any) -> dict[str, str]:
@@ -41,5 +52,6 @@ async def jwks() -> dict[str, Any]:
     return dict(KeySet([KEY]).as_dict(private=False))
 
 
-def verifier(clock: Clock | None = None) -> TokenVerifier:
-    return TokenVerifier(jwks, clock=clock) if clock is not None else TokenVerifier(jwks)
+def verifier(clock: Clock | None = None, *, audience: str) -> TokenVerifier:
+    """A verifier that trusts the test key, as the service of ``audience`` checks tokens."""
+    return TokenVerifier(jwks, audience=audience, clock=clock)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query
-from servicekit.auth import Principal, TokenVerifier, http_jwks_fetcher
+from servicekit.auth import Principal, TokenVerifier, audience_of, http_jwks_fetcher
 from servicekit.fastapi_auth import bearer_principal
 from servicekit.health import database_check
 from servicekit.http import create_http_app
@@ -42,6 +42,9 @@ from cotisations.entrypoints.problems import (
 )
 from cotisations.service_layer.handlers import EstimateResult
 from cotisations.service_layer.queries import AccountView
+
+AUDIENCE = audience_of("cotisations")
+"""The audience cotisations checks in every access token it accepts."""
 
 
 def _estimate_read(result: EstimateResult, applied: bool) -> EstimateRead:
@@ -205,7 +208,9 @@ def _router(app: CotisationsApp, verifier: TokenVerifier) -> APIRouter:
 
 
 def create_app(app: CotisationsApp, verifier: TokenVerifier | None = None) -> FastAPI:
-    verifier = verifier or TokenVerifier(http_jwks_fetcher(app.settings.jwks_url))
+    verifier = verifier or TokenVerifier(
+        http_jwks_fetcher(app.settings.jwks_url), audience=AUDIENCE
+    )
 
     api = create_http_app(
         service="cotisations",

@@ -13,6 +13,7 @@ from typing import Any
 
 from joserfc import jwt
 from joserfc.jwk import KeySet, OKPKey
+from servicekit.auth import ACCESS_TOKEN_TYPE, ACCESS_TOKEN_USE, ISSUER, PLATFORM_AUDIENCES
 from servicekit.clock import Clock
 from servicekit.db import as_utc
 from sqlalchemy import insert, select
@@ -21,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from identity.adapters.orm import signing_keys
 
 ALGORITHM = "Ed25519"
-ISSUER, AUDIENCE = "mon-compte-identity", "mon-compte"
 RETIRED_KEYS_KEPT = timedelta(days=1)
 
 
@@ -71,15 +71,26 @@ class KeyStore:
         result = KeySet(live).as_dict(private=False)
         return dict(result)
 
-    def sign(self, claims: dict[str, Any], ttl: timedelta) -> str:
+    def sign(
+        self,
+        claims: dict[str, Any],
+        ttl: timedelta,
+        audiences: tuple[str, ...] = PLATFORM_AUDIENCES,
+    ) -> str:
+        """An access token for ``audiences`` (by default every service of the platform: a
+        signed-in person's session reaches them all), valid from now for ``ttl``."""
         now = self._clock.now()
         key = self.signing_key()
+        issued = int(now.timestamp())
         body = {
             **claims,
             "iss": ISSUER,
-            "aud": AUDIENCE,
-            "iat": int(now.timestamp()),
+            "aud": list(audiences),
+            "token_use": ACCESS_TOKEN_USE,
+            "iat": issued,
+            "nbf": issued,
             "exp": int((now + ttl).timestamp()),
             "jti": uuid.uuid4().hex,
         }
-        return jwt.encode({"alg": ALGORITHM, "kid": key.kid}, body, key, algorithms=[ALGORITHM])
+        header = {"alg": ALGORITHM, "kid": key.kid, "typ": ACCESS_TOKEN_TYPE}
+        return jwt.encode(header, body, key, algorithms=[ALGORITHM])

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from servicekit.auth import Principal, TokenVerifier
+from servicekit.auth import Principal, TokenVerifier, audience_of
 from servicekit.fastapi_auth import bearer_principal
 from servicekit.problems import Problem, RateLimited, Unauthorized
 from servicekit.ratelimit import SlidingWindowLimiter, limit_by_client
@@ -104,7 +104,13 @@ def auth_router(app: IdentityApp) -> APIRouter:
     async def jwks() -> dict[str, Any]:
         return app.keys.jwks()
 
-    verifier = TokenVerifier(jwks, ttl_s=5.0, min_refresh_interval_s=0.0, clock=app.clock)
+    verifier = TokenVerifier(
+        jwks,
+        audience=audience_of("identity"),
+        ttl_s=5.0,
+        min_refresh_interval_s=0.0,
+        clock=app.clock,
+    )
     principal = bearer_principal(verifier)
 
     @router.get("/.well-known/jwks.json", summary="Clés publiques de signature des jetons")

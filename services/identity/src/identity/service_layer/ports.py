@@ -66,7 +66,9 @@ class AffiliateRepository(Protocol):
 
 
 class TokenSigner(Protocol):
-    def sign(self, claims: dict[str, Any], ttl: timedelta) -> str: ...
+    def sign(self, claims: dict[str, Any], ttl: timedelta) -> str:
+        """An access token for every service of the platform."""
+        ...
 
 
 class ActivationTokenRepository(Protocol):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Response
-from servicekit.auth import Principal, TokenVerifier, http_jwks_fetcher
+from servicekit.auth import Principal, TokenVerifier, audience_of, http_jwks_fetcher
 from servicekit.fastapi_auth import bearer_principal
 from servicekit.health import database_check
 from servicekit.http import create_http_app
@@ -21,6 +21,9 @@ from mandates.entrypoints.http_imports import imports_router
 from mandates.entrypoints.http_portfolios import portfolios_router
 from mandates.entrypoints.http_schemas import WAITING_STATES, MyMandates, held_read
 from mandates.service_layer import views
+
+AUDIENCE = audience_of("mandates")
+"""The audience mandates checks in every access token it accepts."""
 
 
 def _me_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
@@ -57,7 +60,9 @@ def _me_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
 
 
 def create_app(app: MandatesApp, verifier: TokenVerifier | None = None) -> FastAPI:
-    verifier = verifier or TokenVerifier(http_jwks_fetcher(app.settings.jwks_url))
+    verifier = verifier or TokenVerifier(
+        http_jwks_fetcher(app.settings.jwks_url), audience=AUDIENCE
+    )
     who = bearer_principal(verifier)
 
     api = create_http_app(

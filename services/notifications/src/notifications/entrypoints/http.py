@@ -6,7 +6,7 @@ refusal is answered by ``problems.py``."""
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query
-from servicekit.auth import Principal, TokenVerifier, http_jwks_fetcher
+from servicekit.auth import Principal, TokenVerifier, audience_of, http_jwks_fetcher
 from servicekit.fastapi_auth import bearer_principal, require_actor
 from servicekit.health import database_check
 from servicekit.http import create_http_app
@@ -19,6 +19,9 @@ from notifications.entrypoints.http_schemas import (
     DeliveryList,
     DeliveryRead,
 )
+
+AUDIENCE = audience_of("notifications")
+"""The audience notifications checks in every access token it accepts."""
 
 
 def _read(d: Delivery) -> DeliveryRead:
@@ -72,7 +75,9 @@ def _router(app: NotificationsApp, verifier: TokenVerifier) -> APIRouter:
 
 
 def create_app(app: NotificationsApp, verifier: TokenVerifier | None = None) -> FastAPI:
-    verifier = verifier or TokenVerifier(http_jwks_fetcher(app.settings.jwks_url))
+    verifier = verifier or TokenVerifier(
+        http_jwks_fetcher(app.settings.jwks_url), audience=AUDIENCE
+    )
 
     return create_http_app(
         service="notifications",
