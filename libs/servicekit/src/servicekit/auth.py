@@ -12,17 +12,23 @@ Each service has its own audience (:data:`SERVICE_AUDIENCES`) and accepts a toke
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
+import structlog
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from servicekit.clock import Clock, SystemClock
-from servicekit.problems import Unauthorized
+from servicekit.errors import describe
+from servicekit.problems import Unauthorized, Unavailable
+
+_log = structlog.get_logger("servicekit.auth")
 
 ActorKind = Literal["assure", "cabinet_user", "agent"]
 Right = Literal["admin", "clients", "declare", "pay", "read"]
@@ -85,8 +91,23 @@ def http_jwks_fetcher(url: str) -> JwksFetcher:
     return fetch
 
 
+KEYS_UNAVAILABLE = (
+    "La vérification des jetons d'accès est momentanément indisponible. "
+    "Réessayez dans quelques instants."
+)
+
+
 class TokenVerifier:
-    """Verifies access tokens; caches the JWKS for ``ttl_s`` and refreshes on an unknown kid."""
+    """Verifies access tokens against identity's JWKS.
+
+    The key set is cached for ``ttl_s`` and fetched again when a token names a key id it does
+    not hold (at most every ``min_refresh_interval_s``). When a refresh fails (identity
+    unreachable, an error, an unreadable answer), the last good key set keeps serving for
+    ``grace_s`` past its ``ttl_s``, identity being asked again at most every
+    ``retry_interval_s``; after that, and before any key set was ever fetched, every call is
+    :class:`Unavailable` (503 with ``Retry-After``), never a 500. A refreshed key set that no
+    longer holds a key id evicts at once the verified tokens that key signed.
+    """
 
     def __init__(
         self,
@@ -95,49 +116,128 @@ class TokenVerifier:
         audience: str,
         issuer: str = ISSUER,
         ttl_s: float = 300.0,
+        grace_s: float = 900.0,
         min_refresh_interval_s: float = 5.0,
+        retry_interval_s: float = 5.0,
         clock: Clock | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._fetch = fetch_jwks
         self._issuer = issuer
         self._audience = audience
         self._ttl_s = ttl_s
+        self._grace_s = grace_s
         self._min_refresh_s = min_refresh_interval_s
+        self._retry_s = retry_interval_s
         self._clock = clock or SystemClock()
+        self._monotonic = monotonic
         self._keys: KeySet | None = None
-        self._verified: OrderedDict[str, tuple[int, Principal]] = OrderedDict()
+        self._kids: frozenset[str] = frozenset()
+        self._verified: OrderedDict[str, tuple[int, str, Principal]] = OrderedDict()
         self._cache_size = 10_000
         self._fetched_at = 0.0
+        self._last_attempt: float | None = None
+        self._failing_since: float | None = None
+        self._last_error = ""
+        self.refresh_failures = 0
+        """Failed refreshes since the process started (a figure for tests and operators)."""
         self._lock = asyncio.Lock()
 
+    @property
+    def audience(self) -> str:
+        return self._audience
+
     async def _key_set(self, *, force: bool = False) -> KeySet:
-        async with self._lock:
-            age = time.monotonic() - self._fetched_at
-            stale = self._keys is None or age > self._ttl_s
-            if stale or (force and age > self._min_refresh_s):
-                self._keys = KeySet.import_key_set(await self._fetch())  # type: ignore[arg-type]
-                self._fetched_at = time.monotonic()
-            assert self._keys is not None
+        now = self._monotonic()
+        if self._keys is not None and not force and now - self._fetched_at <= self._ttl_s:
             return self._keys
+        async with self._lock:
+            now = self._monotonic()
+            age = now - self._fetched_at
+            wanted = (
+                self._keys is None or age > self._ttl_s or (force and age >= self._min_refresh_s)
+            )
+            may_ask = (
+                self._failing_since is None
+                or self._last_attempt is None
+                or now - self._last_attempt >= self._retry_s
+            )
+            if wanted and may_ask:
+                await self._refresh(now)
+            return self._usable(self._monotonic())
+
+    async def _refresh(self, now: float) -> None:
+        self._last_attempt = now
+        try:
+            keys = KeySet.import_key_set(await self._fetch())  # type: ignore[arg-type]
+        except Exception as exc:  # unreachable, an error status, an unreadable body: all alike
+            self.refresh_failures += 1
+            self._failing_since = self._failing_since if self._failing_since is not None else now
+            self._last_error = describe(exc, limit=200)
+            _log.warning("jwks_refresh_failed", error=self._last_error)
+            return
+        self._keys, self._fetched_at, self._failing_since = keys, now, None
+        self._kids = frozenset(k.kid for k in keys.keys if k.kid is not None)
+        gone = [t for t, (_, kid, _) in self._verified.items() if kid not in self._kids]
+        for token in gone:
+            del self._verified[token]
+
+    def _usable(self, now: float) -> KeySet:
+        if self._keys is None or now - self._fetched_at > self._ttl_s + self._grace_s:
+            raise Unavailable(KEYS_UNAVAILABLE, max(1, math.ceil(self._retry_s)))
+        return self._keys
+
+    def jwks_state(self) -> str:
+        """The key set's state, in words for whoever reads ``/health/ready``: ``not fetched
+        yet``, ``ok``, ``grace`` (identity unreachable, the last good set still serving) or
+        ``unavailable`` (calls get 503)."""
+        now = self._monotonic()
+        failing = ""
+        if self._failing_since is not None:
+            failing = (
+                f"identity unreachable for {now - self._failing_since:.0f} s ({self._last_error})"
+            )
+        if self._keys is None:
+            return f"unavailable: never fetched, {failing}" if failing else "not fetched yet"
+        age = now - self._fetched_at
+        if age > self._ttl_s + self._grace_s:
+            return f"unavailable: key set fetched {age:.0f} s ago, past its grace; {failing}"
+        if failing:
+            left = self._ttl_s + self._grace_s - age
+            return (
+                f"grace: serving the key set fetched {age:.0f} s ago "
+                f"for {left:.0f} s more; {failing}"
+            )
+        return f"ok: {len(self._kids)} key(s), fetched {age:.0f} s ago"
+
+    async def refresh_if_stale(self) -> None:
+        """Refresh a key set past its ttl (readiness calls it, so the state it reports is not
+        older than the probe); never fetches the first one, which the first token does."""
+        if self._keys is None:
+            return
+        with contextlib.suppress(Unavailable):
+            await self._key_set()
 
     async def verify(self, token: str) -> Principal:
         """The token's principal. A token already verified (same bytes, signature included) is
-        answered from a bounded cache until it expires: clients reuse a token for minutes, and
-        the signature check would otherwise dominate a read."""
+        answered from a bounded cache until it expires, as long as the key that signed it is
+        still published: clients reuse a token for minutes, and the signature check would
+        otherwise dominate a read."""
         now = int(self._clock.now().timestamp())
+        await self._key_set()  # refreshes a stale key set, which evicts the tokens of removed keys
         cached = self._verified.get(token)
         if cached is not None:
-            if cached[0] > now:
+            if cached[0] > now and cached[1] in self._kids:
                 self._verified.move_to_end(token)
-                return cached[1]
+                return cached[2]
             del self._verified[token]
-        principal, exp = await self._verify(token, now)
-        self._verified[token] = (exp, principal)
+        principal, exp, kid = await self._verify(token, now)
+        self._verified[token] = (exp, kid, principal)
         if len(self._verified) > self._cache_size:
             self._verified.popitem(last=False)
         return principal
 
-    async def _verify(self, token: str, now: int) -> tuple[Principal, int]:
+    async def _verify(self, token: str, now: int) -> tuple[Principal, int, str]:
         try:
             header = _unverified_header(token)
         except ValueError as exc:
@@ -148,9 +248,11 @@ class TokenVerifier:
         if header.get("typ") != ACCESS_TOKEN_TYPE:
             raise Unauthorized(NOT_ACCESS)
         keys = await self._key_set()
-        if kid not in {k.kid for k in keys.keys}:
+        if kid not in self._kids:
             keys = await self._key_set(force=True)
-        if kid not in {k.kid for k in keys.keys}:
+        if kid not in self._kids:
+            if self._failing_since is not None:  # perhaps a new key: it cannot be told now
+                raise Unavailable(KEYS_UNAVAILABLE, max(1, math.ceil(self._retry_s)))
             raise Unauthorized("Jeton d'accès signé par une clé inconnue.")
         try:
             decoded = jwt.decode(token, keys, algorithms=ALGORITHMS)
@@ -180,7 +282,7 @@ class TokenVerifier:
             )
         except (KeyError, ValidationError) as exc:
             raise Unauthorized("Jeton d'accès incomplet.") from exc
-        return principal, int(claims["exp"])
+        return principal, int(claims["exp"]), kid
 
 
 def _names(aud: object, audience: str) -> bool:

@@ -1,5 +1,5 @@
 """Liveness and readiness: ``/health/live`` answers while the process runs; ``/health/ready``
-runs the readiness checks (database reachable, broker connected)."""
+runs the readiness checks (database reachable, broker connected, identity's key set usable)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from servicekit.auth import TokenVerifier
 from servicekit.errors import SafeError, describe
 
-ReadinessCheck = tuple[str, Callable[[], Awaitable[None]]]
+ReadinessCheck = tuple[str, Callable[[], Awaitable[str | None]]]
+"""A name and a check: it raises when not ready, and may return a state to report (else "ok")."""
 
 
 class NotReady(SafeError):
@@ -53,6 +55,20 @@ LIVENESS = Liveness()
 """The process's own (one per process, like its metrics registry)."""
 
 
+def jwks_check(verifier: TokenVerifier) -> ReadinessCheck:
+    """The state of identity's key set: ready while it is fresh or in its grace (or not
+    fetched yet: the first token fetches it), not ready once calls get 503."""
+
+    async def check() -> str:
+        await verifier.refresh_if_stale()
+        state = verifier.jwks_state()
+        if state.startswith("unavailable"):
+            raise NotReady(state)
+        return state
+
+    return ("jwks", check)
+
+
 def database_check(engine: AsyncEngine) -> ReadinessCheck:
     async def check() -> None:
         async with engine.connect() as conn:
@@ -66,8 +82,7 @@ async def run_checks(checks: Sequence[ReadinessCheck]) -> tuple[bool, dict[str, 
     ok = True
     for name, check in checks:
         try:
-            await check()
-            results[name] = "ok"
+            results[name] = await check() or "ok"
         except Exception as exc:
             ok = False
             results[name] = f"unavailable: {describe(exc, limit=300)}"

@@ -53,6 +53,15 @@ class ServiceSettings(BaseSettings):
         description="JSON log lines; None chooses by whether stderr is a terminal.",
     )
     log_level: str = Field(default="INFO", validation_alias=_shared("LOG_LEVEL"))
+    jwks_ttl_s: float = Field(
+        default=300.0, gt=0, description="How long identity's key set is used before a refresh."
+    )
+    jwks_grace_s: float = Field(
+        default=900.0,
+        ge=0,
+        description="How long past its ttl the last good key set keeps serving while identity "
+        "cannot be reached; after it, authenticated calls get 503 with Retry-After.",
+    )
     http_max_body_bytes: int = 1_048_576
     outbox_batch_size: int = 200
     outbox_poll_interval_s: float = 0.05

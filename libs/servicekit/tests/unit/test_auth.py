@@ -211,3 +211,41 @@ async def test_a_jose_header_of_another_type_is_refused(typ: str | None) -> None
     key = _key("k1")
     with pytest.raises(Unauthorized, match="n'est pas un jeton d'accès"):
         await TokenVerifier(Jwks(key), audience=AUD).verify(_token(key, typ_header=typ))
+
+
+class Monotonic:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_cached_token_of_a_key_gone_from_the_refreshed_jwks_is_refused_at_once() -> None:
+    old, new = _key("k1"), _key("k2")
+    jwks = Jwks(old, new)
+    clock = Monotonic()
+    verifier = TokenVerifier(jwks, audience=AUD, ttl_s=60, monotonic=clock)
+    token = _token(old)
+    assert (await verifier.verify(token)).subject == "acc-1"
+    assert (await verifier.verify(token)).subject == "acc-1"  # from the cache
+    jwks.keys = [new]
+    clock.now += 61  # the cached key set expires: the refresh no longer holds k1
+    with pytest.raises(Unauthorized, match="inconnue"):
+        await verifier.verify(token)
+    assert (await verifier.verify(_token(new))).subject == "acc-1"
+
+
+async def test_a_refresh_for_a_new_key_evicts_the_tokens_of_a_removed_one() -> None:
+    old, newer = _key("k1"), _key("k3")
+    jwks = Jwks(old)
+    clock = Monotonic()
+    verifier = TokenVerifier(
+        jwks, audience=AUD, ttl_s=300, min_refresh_interval_s=0, monotonic=clock
+    )
+    token = _token(old)
+    assert (await verifier.verify(token)).subject == "acc-1"
+    jwks.keys = [newer]  # k1 compromised: replaced and removed at once
+    assert (await verifier.verify(_token(newer, sub="acc-2"))).subject == "acc-2"
+    with pytest.raises(Unauthorized, match="inconnue"):
+        await verifier.verify(token)  # well within its exp and the key set's ttl

@@ -29,3 +29,13 @@ async def test_mandates_accepts_only_access_tokens_meant_for_it(
     if detail is not None:
         assert resp.headers["content-type"] == "application/problem+json"
         assert resp.json()["detail"] == detail
+
+
+async def test_readiness_reports_the_state_of_identitys_key_set(database_url: str) -> None:
+    async with world(database_url) as w:
+        before = (await w.client.get("/health/ready")).json()["checks"]
+        jwt = token("assure", subject="acc-aff-1", aff="aff-1")
+        await w.client.get("/v1/me/mandates", headers={"Authorization": f"Bearer {jwt}"})
+        after = (await w.client.get("/health/ready")).json()["checks"]
+    assert before["jwks"] == "not fetched yet"
+    assert after["jwks"].startswith("ok: 1 key(s)")

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Query
 from servicekit.auth import Principal, TokenVerifier, audience_of, http_jwks_fetcher
 from servicekit.fastapi_auth import bearer_principal
-from servicekit.health import database_check
+from servicekit.health import database_check, jwks_check
 from servicekit.http import create_http_app
 
 from cotisations.bootstrap import CotisationsApp
@@ -209,7 +209,10 @@ def _router(app: CotisationsApp, verifier: TokenVerifier) -> APIRouter:
 
 def create_app(app: CotisationsApp, verifier: TokenVerifier | None = None) -> FastAPI:
     verifier = verifier or TokenVerifier(
-        http_jwks_fetcher(app.settings.jwks_url), audience=AUDIENCE
+        http_jwks_fetcher(app.settings.jwks_url),
+        audience=AUDIENCE,
+        ttl_s=app.settings.jwks_ttl_s,
+        grace_s=app.settings.jwks_grace_s,
     )
 
     api = create_http_app(
@@ -221,7 +224,7 @@ def create_app(app: CotisationsApp, verifier: TokenVerifier | None = None) -> Fa
             declarations_router(app, verifier),
             app.runtime.operator_router(bearer_principal(verifier)),
         ],
-        checks=[database_check(app.engine)],
+        checks=[database_check(app.engine), jwks_check(verifier)],
         lifespan=app.runtime.api_lifespan(),
         idempotency=app.runtime.idempotency(),
     )

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Response
 from servicekit.auth import Principal, TokenVerifier, audience_of, http_jwks_fetcher
 from servicekit.fastapi_auth import bearer_principal
-from servicekit.health import database_check
+from servicekit.health import database_check, jwks_check
 from servicekit.http import create_http_app
 
 from mandates.bootstrap import MandatesApp
@@ -61,7 +61,10 @@ def _me_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
 
 def create_app(app: MandatesApp, verifier: TokenVerifier | None = None) -> FastAPI:
     verifier = verifier or TokenVerifier(
-        http_jwks_fetcher(app.settings.jwks_url), audience=AUDIENCE
+        http_jwks_fetcher(app.settings.jwks_url),
+        audience=AUDIENCE,
+        ttl_s=app.settings.jwks_ttl_s,
+        grace_s=app.settings.jwks_grace_s,
     )
     who = bearer_principal(verifier)
 
@@ -77,7 +80,7 @@ def create_app(app: MandatesApp, verifier: TokenVerifier | None = None) -> FastA
             _me_router(app, who),
             app.runtime.operator_router(who),
         ],
-        checks=[database_check(app.engine)],
+        checks=[database_check(app.engine), jwks_check(verifier)],
         lifespan=app.runtime.api_lifespan(
             on_start=[app.freeze_startup_objects], on_stop=[app.unfreeze_objects]
         ),

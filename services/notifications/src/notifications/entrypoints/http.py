@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, FastAPI, Query
 from servicekit.auth import Principal, TokenVerifier, audience_of, http_jwks_fetcher
 from servicekit.fastapi_auth import bearer_principal, require_actor
-from servicekit.health import database_check
+from servicekit.health import database_check, jwks_check
 from servicekit.http import create_http_app
 
 from notifications.bootstrap import NotificationsApp
@@ -76,7 +76,10 @@ def _router(app: NotificationsApp, verifier: TokenVerifier) -> APIRouter:
 
 def create_app(app: NotificationsApp, verifier: TokenVerifier | None = None) -> FastAPI:
     verifier = verifier or TokenVerifier(
-        http_jwks_fetcher(app.settings.jwks_url), audience=AUDIENCE
+        http_jwks_fetcher(app.settings.jwks_url),
+        audience=AUDIENCE,
+        ttl_s=app.settings.jwks_ttl_s,
+        grace_s=app.settings.jwks_grace_s,
     )
 
     return create_http_app(
@@ -84,7 +87,7 @@ def create_app(app: NotificationsApp, verifier: TokenVerifier | None = None) -> 
         title="notifications — Mon compte",
         description="Courriels et courriers de la plateforme ; actions des opérateurs.",
         routers=[_router(app, verifier), app.runtime.operator_router(bearer_principal(verifier))],
-        checks=[database_check(app.engine)],
+        checks=[database_check(app.engine), jwks_check(verifier)],
         lifespan=app.runtime.api_lifespan(on_stop=[app.stop]),
         idempotency=app.runtime.idempotency(),
     )
