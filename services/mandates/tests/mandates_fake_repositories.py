@@ -121,6 +121,13 @@ class FakeMandates(Table):
             self._read("mandates", m.id, m.version)
         self._write_history(mandates)
 
+    async def portfolios_of(self, cabinet_id: str, mandate_ids: Collection[str]) -> set[str]:
+        return {
+            m.portfolio_id
+            for m in self.working.mandates.values()
+            if m.cabinet_id == cabinet_id and m.id in mandate_ids
+        }
+
     async def followed_among(self, cabinet_id: str, affiliate_ids: Collection[str]) -> set[str]:
         return {
             m.affiliate_id

@@ -151,6 +151,17 @@ class SqlAlchemyMandateRepository:
         except IntegrityError as exc:
             raise errors.ClientWriteConflict from exc
 
+    async def portfolios_of(self, cabinet_id: str, mandate_ids: Collection[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in chunks(mandate_ids):
+            rows = await self._session.execute(
+                select(orm.mandates.c.portfolio_id)
+                .where(orm.mandates.c.cabinet_id == cabinet_id, orm.mandates.c.id.in_(chunk))
+                .distinct()
+            )
+            found.update(rows.scalars())
+        return found
+
     async def followed_among(self, cabinet_id: str, affiliate_ids: Collection[str]) -> set[str]:
         found: set[str] = set()
         for chunk in chunks(affiliate_ids):

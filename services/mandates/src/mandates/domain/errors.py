@@ -77,6 +77,16 @@ class ImportNotFound(MandatesError):
         super().__init__("Cet import est introuvable.")
 
 
+class ImportIdTaken(MandatesError):
+    """The import id names an import the caller does not see: its report is not theirs."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Un import portant cet identifiant a déjà été fait dans ce cabinet : donnez-lui un "
+            "autre identifiant (en-tête Idempotency-Key)."
+        )
+
+
 # --- adding a client (one by hand, or a row of an import) ----------------------------------
 
 

@@ -44,6 +44,9 @@ def imports_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
             401: {},
             403: {},
             404: {},
+            409: {
+                "description": "l'identifiant nomme un import dont vous ne voyez pas les clients"
+            },
             413: {},
             422: {
                 "description": "fichier refusé (illisible, ou au-delà d'une limite : lignes, "
@@ -73,7 +76,13 @@ def imports_router(app: MandatesApp, who: Callable[..., Any]) -> APIRouter:
         status = 200 if report.replayed else 201 if report.outcome == "imported" else 422
         return JSONResponse(report_body(report), status_code=status)
 
-    @router.get("/{import_id}", summary="Le rapport d'un import", responses={401: {}, 404: {}})
+    @router.get(
+        "/{import_id}",
+        summary="Le rapport d'un import",
+        description="Lu par qui voit les clients qu'il liste : un administrateur, ou un "
+        "collaborateur abonné au portefeuille où ils sont ; pour les autres, 404.",
+        responses={401: {}, 404: {}},
+    )
     async def read(cabinet_id: str, import_id: str, principal: Who) -> JSONResponse:
         report = await views.import_report(
             app.new_uow(read_only=True), principal, cabinet_id, import_id

@@ -50,6 +50,7 @@ PROBLEMS: dict[type[errors.MandatesError], Doc] = {
     errors.PortfolioNotFound: Doc(404, "portfolio-not-found", NOT_FOUND),
     errors.FirmUserNotFound: Doc(404, "user-not-found", NOT_FOUND),
     errors.ImportNotFound: Doc(404, "import-not-found", NOT_FOUND),
+    errors.ImportIdTaken: Doc(409, "import-id-taken", CONFLICT),
     errors.ActiveMandateNotFound: Doc(404, "no-active-mandate", NOT_FOUND),
     errors.RightMissing: Doc(403, "missing-right", FORBIDDEN, _right),
     errors.AdministratorRequired: Doc(403, "missing-right", FORBIDDEN, _right),

@@ -12,7 +12,7 @@ from mandates.domain.admission import Candidate, registry_refusal, screen
 from mandates.domain.commands import ImportMode
 from mandates.domain.directory import Affiliate
 from mandates.domain.sheets import ParsedSheet, SheetRow
-from mandates.service_layer.firms import firm_scope
+from mandates.service_layer.firms import FirmScope, firm_scope
 from mandates.service_layer.handlers import Dependencies, new_request, target_portfolio
 from mandates.service_layer.integration import publish
 from mandates.service_layer.ports import MandatesUnitOfWork
@@ -49,6 +49,8 @@ class ImportReport:
     refused: int
     rows: list[RowReport] = field(default_factory=list)
     replayed: bool = False
+    portfolio_id: str | None = None
+    """The portfolio the import put its clients in (not recorded by older imports)."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -72,6 +74,8 @@ async def import_clients(
         earlier = await uow.imports.get(cabinet_id, import_id)
         if earlier is not None:
             report = ImportReport.from_json(earlier)
+            if not await sees_report(uow, scope, report):
+                raise errors.ImportIdTaken
             report.replayed = True
             return report
         target = await target_portfolio(uow, scope, cmd.portfolio_id)
@@ -92,10 +96,26 @@ async def import_clients(
             report_row.client_id = mandate.id
         await uow.mandates.add_many(requests)
         await publish(uow, deps.sealer, *requests)
-        report = ImportReport(import_id, mode, "imported", len(accepted), refused, rows)
+        report = ImportReport(
+            import_id, mode, "imported", len(accepted), refused, rows, portfolio_id=target
+        )
         await uow.imports.add(cabinet_id, import_id, report.to_json(), now)
         await uow.commit()
         return report
+
+
+async def sees_report(uow: MandatesUnitOfWork, scope: FirmScope, report: ImportReport) -> bool:
+    """Whether the caller sees the clients a report lists, as they would see each client's
+    page: an administrator always; a collaborator if they see the portfolio the import put
+    the clients in and every portfolio those clients are in now (a report that names neither,
+    from an older import that added nobody, is for administrators only)."""
+    if scope.portfolio_ids is None:
+        return True
+    clients = {row.client_id for row in report.rows if row.client_id is not None}
+    portfolios = await uow.mandates.portfolios_of(scope.cabinet_id, clients) if clients else set()
+    if report.portfolio_id is not None:
+        portfolios.add(report.portfolio_id)
+    return bool(portfolios) and all(scope.sees_portfolio(p) for p in portfolios)
 
 
 async def _vet_rows(

@@ -19,7 +19,7 @@ from mandates.service_layer.answers import (
 from mandates.service_layer.assures import affiliate_of
 from mandates.service_layer.firms import firm_scope, visible_mandate
 from mandates.service_layer.handlers import target_portfolio
-from mandates.service_layer.imports import ImportReport
+from mandates.service_layer.imports import ImportReport, sees_report
 from mandates.service_layer.ports import ClientQuery, MandatesUnitOfWork, Page
 
 
@@ -81,12 +81,17 @@ async def may_import(
 async def import_report(
     uow: MandatesUnitOfWork, principal: Principal, cabinet_id: str, import_id: str
 ) -> ImportReport:
+    """The report of an import, for who sees the clients it lists (``sees_report``); for
+    anyone else in the firm it is not found, as a client not theirs is."""
     async with uow:
-        await firm_scope(uow, principal, cabinet_id)
+        scope = await firm_scope(uow, principal, cabinet_id)
         stored = await uow.imports.get(cabinet_id, import_id)
-    if stored is None:
-        raise errors.ImportNotFound
-    return ImportReport.from_json(stored)
+        if stored is None:
+            raise errors.ImportNotFound
+        report = ImportReport.from_json(stored)
+        if not await sees_report(uow, scope, report):
+            raise errors.ImportNotFound
+    return report
 
 
 async def my_mandates(uow: MandatesUnitOfWork, principal: Principal) -> list[HeldMandate]:
