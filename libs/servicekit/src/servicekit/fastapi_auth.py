@@ -9,6 +9,7 @@ from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from servicekit.auth import ActorKind, Principal, TokenVerifier
+from servicekit.logging import register_secret
 from servicekit.problems import Forbidden, Unauthorized
 
 PrincipalDependency = Callable[..., Awaitable[Principal]]
@@ -32,6 +33,7 @@ def bearer_principal(verifier: TokenVerifier) -> PrincipalDependency:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized
+        register_secret(token.strip())
         return await verifier.verify(token.strip())
 
     return principal

@@ -10,6 +10,8 @@ import base64
 
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
+from servicekit.logging import register_secret
+
 
 class SealError(Exception):
     """A sealed value could not be opened (wrong key, or tampered)."""
@@ -18,20 +20,24 @@ class SealError(Exception):
 def generate_keypair() -> tuple[str, str]:
     """``(private, public)`` keys, base64."""
     private = PrivateKey.generate()
-    return (
-        base64.b64encode(bytes(private)).decode(),
-        base64.b64encode(bytes(private.public_key)).decode(),
-    )
+    private_b64 = base64.b64encode(bytes(private)).decode()
+    register_secret(private_b64)
+    return private_b64, base64.b64encode(bytes(private.public_key)).decode()
 
 
 def seal(public_key_b64: str, secret: str) -> str:
+    """``secret`` sealed; a value worth sealing is a secret, so it is masked in logs too."""
+    register_secret(secret)
     box = SealedBox(PublicKey(base64.b64decode(public_key_b64)))
     return base64.b64encode(box.encrypt(secret.encode())).decode()
 
 
 def unseal(private_key_b64: str, sealed: str) -> str:
     box = SealedBox(PrivateKey(base64.b64decode(private_key_b64)))
+    register_secret(private_key_b64)
     try:
-        return bytes(box.decrypt(base64.b64decode(sealed))).decode()
+        opened = bytes(box.decrypt(base64.b64decode(sealed))).decode()
     except Exception as exc:
         raise SealError("the sealed value cannot be opened with this key") from exc
+    register_secret(opened)
+    return opened

@@ -13,13 +13,24 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from servicekit.logging import register_secret
+
 
 def _shared(name: str) -> AliasChoices:
     return AliasChoices(name, name.lower())
 
 
 class ServiceSettings(BaseSettings):
+    """Settings whose field is declared ``repr=False`` are secrets: their values are registered
+    with :func:`servicekit.logging.register_secret` as soon as the settings are read."""
+
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    def model_post_init(self, context: Any, /) -> None:
+        for name, info in type(self).model_fields.items():
+            value = getattr(self, name)
+            if not info.repr and isinstance(value, str):
+                register_secret(value)
 
     service_name: str = "service"
     environment: Literal["development", "test", "production"] = Field(

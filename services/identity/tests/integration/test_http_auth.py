@@ -109,6 +109,14 @@ async def test_identity_refuses_a_token_whose_audience_lacks_it(api: Api) -> Non
     assert accepted.status_code == 200, accepted.text
 
 
+async def test_the_signing_keys_private_part_is_masked_in_logs(api: Api) -> None:
+    from servicekit.logging import MASK, SECRETS
+
+    await api.app.keys.rotate()
+    private = api.app.keys.signing_key().as_dict(private=True)
+    assert SECRETS.mask(f"key d={private['d']}") == f"key d={MASK}"
+
+
 def jwt_header(token: str) -> dict[str, Any]:
     return _segment(token.split(".", maxsplit=1)[0])
 

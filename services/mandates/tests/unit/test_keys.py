@@ -60,3 +60,12 @@ def test_only_the_digest_is_kept_and_it_identifies_the_key() -> None:
     assert len(keys.digest(symbols)) == 64
     assert symbols not in keys.digest(symbols)
     assert keys.digest(symbols) == keys.digest(keys.normalize(symbols.lower()))
+
+
+def test_a_key_typed_by_an_assure_is_masked_in_logs_from_the_moment_it_is_read() -> None:
+    from mandates.entrypoints.http_schemas import KeyEntry
+    from servicekit.logging import MASK, SECRETS
+
+    key = keys.new_key()
+    KeyEntry(key=key)
+    assert SECRETS.mask(f"entered {key}") == f"entered {MASK}"

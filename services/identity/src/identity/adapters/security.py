@@ -7,6 +7,7 @@ import uuid
 
 from argon2 import PasswordHasher as Argon2Hasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from servicekit.logging import register_secret
 from servicekit.sealing import seal
 
 
@@ -30,8 +31,10 @@ class Argon2PasswordHasher:
 
 class RandomTokens:
     def new_token(self) -> str:
-        """256 bits, URL-safe."""
-        return secrets.token_urlsafe(32)
+        """256 bits, URL-safe; masked in every log line from now on."""
+        token = secrets.token_urlsafe(32)
+        register_secret(token)
+        return token
 
     def new_id(self) -> str:
         return str(uuid.uuid4())

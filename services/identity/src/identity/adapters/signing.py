@@ -16,6 +16,7 @@ from joserfc.jwk import KeySet, OKPKey
 from servicekit.auth import ACCESS_TOKEN_TYPE, ACCESS_TOKEN_USE, ISSUER, PLATFORM_AUDIENCES
 from servicekit.clock import Clock
 from servicekit.db import as_utc
+from servicekit.logging import register_secret
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,6 +24,12 @@ from identity.adapters.orm import signing_keys
 
 ALGORITHM = "Ed25519"
 RETIRED_KEYS_KEPT = timedelta(days=1)
+
+
+def _register_key_material(private_jwk: str) -> None:
+    """The private key (its JWK, and the ``d`` it holds) is masked in every log line."""
+    register_secret(private_jwk)
+    register_secret(json.loads(private_jwk).get("d"))
 
 
 class KeyStore:
@@ -43,17 +50,19 @@ class KeyStore:
         self._keys = [
             (as_utc(row.created_at), OKPKey.import_key(json.loads(row.private_jwk))) for row in rows
         ]
+        for row in rows:
+            _register_key_material(row.private_jwk)
 
     async def rotate(self) -> str:
         """A new signing key; the previous ones stay published for a while."""
         kid = uuid.uuid4().hex[:16]
         key = OKPKey.generate_key("Ed25519", parameters={"kid": kid})
         now = self._clock.now()
+        private_jwk = json.dumps(key.as_dict(private=True))
+        _register_key_material(private_jwk)
         async with self._engine.begin() as conn:
             await conn.execute(
-                insert(signing_keys).values(
-                    kid=kid, private_jwk=json.dumps(key.as_dict(private=True)), created_at=now
-                )
+                insert(signing_keys).values(kid=kid, private_jwk=private_jwk, created_at=now)
             )
         self._keys.append((now, key))
         return kid

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from servicekit.auth import Principal, TokenVerifier, audience_of
 from servicekit.fastapi_auth import bearer_principal
+from servicekit.logging import RegisteredSecret
 from servicekit.problems import Problem, RateLimited, Unauthorized
 from servicekit.ratelimit import SlidingWindowLimiter, limit_by_client
 
@@ -30,7 +31,7 @@ class LoginRequest(BaseModel):
 class RefreshRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    refresh_token: str = Field(min_length=10, max_length=200, repr=False)
+    refresh_token: RegisteredSecret = Field(min_length=10, max_length=200, repr=False)
 
 
 class TokenPair(BaseModel):
@@ -50,7 +51,7 @@ class ResetRequest(BaseModel):
 class ResetConfirmation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    token: str = Field(min_length=10, max_length=200, repr=False)
+    token: RegisteredSecret = Field(min_length=10, max_length=200, repr=False)
     new_password: str = Field(min_length=1, max_length=256, repr=False)
 
     @field_validator("new_password")
@@ -71,7 +72,7 @@ class EmailChangeRequest(BaseModel):
 class LinkToken(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    token: str = Field(min_length=10, max_length=200, repr=False)
+    token: RegisteredSecret = Field(min_length=10, max_length=200, repr=False)
 
 
 class Me(BaseModel):

@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     field_validator,
 )
+from servicekit.logging import RegisteredSecret
 
 from identity.domain.dates import FORMATS, parse_date
 from identity.domain.identifiers import check_email, normalize_nir, normalize_siret
@@ -97,7 +98,7 @@ class CabinetCreated(BaseModel):
 class ActivationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    token: str = Field(min_length=10, max_length=200, repr=False)
+    token: RegisteredSecret = Field(min_length=10, max_length=200, repr=False)
     password: str | None = Field(
         default=None,
         max_length=256,

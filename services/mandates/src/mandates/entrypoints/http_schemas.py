@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from servicekit.logging import RegisteredSecret
 
 from mandates.domain.model import PENDING_STATES, HistoryEntry, Mandate
 from mandates.domain.scopes import (
@@ -77,7 +78,7 @@ class ClientPage(BaseModel):
 class KeyEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    key: str = Field(min_length=1, max_length=40, examples=["7KX4M-QP9ZD-H3T2W"])
+    key: RegisteredSecret = Field(min_length=1, max_length=40, examples=["7KX4M-QP9ZD-H3T2W"])
 
 
 class Move(BaseModel):
