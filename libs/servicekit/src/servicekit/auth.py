@@ -151,6 +151,10 @@ class TokenVerifier:
         now = self._monotonic()
         if self._keys is not None and not force and now - self._fetched_at <= self._ttl_s:
             return self._keys
+        if self._lock.locked() and self._keys is not None and not force:
+            # another call is refreshing (identity may take its whole timeout to answer):
+            # this one does not queue behind it while the last good keys are still usable
+            return self._usable(now)
         async with self._lock:
             now = self._monotonic()
             age = now - self._fetched_at

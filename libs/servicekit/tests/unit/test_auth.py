@@ -249,3 +249,29 @@ async def test_a_refresh_for_a_new_key_evicts_the_tokens_of_a_removed_one() -> N
     assert (await verifier.verify(_token(newer, sub="acc-2"))).subject == "acc-2"
     with pytest.raises(Unauthorized, match="inconnue"):
         await verifier.verify(token)  # well within its exp and the key set's ttl
+
+
+async def test_calls_do_not_queue_behind_a_refresh_that_hangs() -> None:
+    import asyncio
+
+    key = _key("k1")
+    served = Jwks(key)
+    hanging = asyncio.Event()
+    release = asyncio.Event()
+
+    async def fetch() -> dict[str, Any]:
+        if served.fetches:
+            hanging.set()
+            await release.wait()  # identity accepts the connection and never answers
+        return await served()
+
+    clock = Monotonic()
+    verifier = TokenVerifier(fetch, audience=AUD, ttl_s=60, monotonic=clock)
+    assert (await verifier.verify(_token(key))).subject == "acc-1"
+    clock.now += 61
+    refreshing = asyncio.create_task(verifier.verify(_token(key, sub="acc-2")))
+    await hanging.wait()
+    other = await asyncio.wait_for(verifier.verify(_token(key, sub="acc-3")), timeout=5)
+    assert other.subject == "acc-3"  # answered with the last good keys, not after the fetch
+    release.set()
+    assert (await refreshing).subject == "acc-2"
