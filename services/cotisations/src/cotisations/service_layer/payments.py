@@ -143,12 +143,12 @@ async def record_payment(
         )
         ledger.post(entry)
         await uow.ledgers.save(ledger)
+        after = standing(ledger.entries, today)
         await uow.outbox.add(
-            out.payment_recorded(cmd.affiliate_id, entry, ledger.entries, today, now),
-            subject=cmd.affiliate_id,
+            out.payment_recorded(cmd.affiliate_id, entry, after, now), subject=cmd.affiliate_id
         )
         await uow.commit()
-    return RecordedPayment(entry, standing(ledger.entries, today))
+    return RecordedPayment(entry, after)
 
 
 # -- the SEPA mandate ---------------------------------------------------------------------------
@@ -365,7 +365,8 @@ async def run_debit_day(
                     description=f"Cotisations echeance du {day:%d/%m/%Y}",
                 )
             )
-            events.append(out.payment_recorded(affiliate_id, debit, ledger.entries, day, now))
+            after = standing(ledger.entries, day)
+            events.append(out.payment_recorded(affiliate_id, debit, after, now))
         total = sum((line.amount for line in lines), Decimal(0))
         content = (
             deps.debit_writer.write(DebitBatch(message_id(day), day, now, lines)) if lines else b""

@@ -31,11 +31,11 @@ def standing_fact(s: Standing) -> v1.AccountStanding:
     )
 
 
-def paid_items(entry: Entry, entries: Sequence[Entry], on: date) -> list[v1.PaidItem]:
+def paid_items(entry: Entry, after: Standing) -> list[v1.PaidItem]:
     """What a payment paid: the obligation it names (on account: none named)."""
     if entry.obligation is None:
         return []
-    for o in standing(entries, on).obligations:
+    for o in after.obligations:
         if o.reference == entry.obligation:
             kind = cast(v1.ObligationKind, o.kind)
             return [v1.PaidItem(reference=o.reference, kind=kind, due_date=o.due_date,
@@ -44,8 +44,9 @@ def paid_items(entry: Entry, entries: Sequence[Entry], on: date) -> list[v1.Paid
 
 
 def payment_recorded(
-    affiliate_id: str, entry: Entry, entries: Sequence[Entry], on: date, at: datetime
+    affiliate_id: str, entry: Entry, after: Standing, at: datetime
 ) -> v1.PaymentRecordedV1:
+    """``after``: the account's standing once the payment is in its ledger."""
     assert entry.mode is not None
     return v1.PaymentRecordedV1(
         affiliate_id=affiliate_id,
@@ -54,9 +55,9 @@ def payment_recorded(
         amount=money(-entry.amount),
         value_date=entry.value_date,
         status=cast(Literal["pending", "settled", "posted"], entry.status),
-        paid=paid_items(entry, entries, on),
+        paid=paid_items(entry, after),
         external_reference=entry.external_reference,
-        standing=standing_fact(standing(entries, on)),
+        standing=standing_fact(after),
         recorded_at=at,
     )
 

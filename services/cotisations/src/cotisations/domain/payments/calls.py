@@ -32,7 +32,7 @@ def calls_of(account: ContributionAccount, on: date, since: date) -> list[Entry]
     regularisation debts."""
     calls = [
         call_entry(i.due_date, i.amount, i.due_date)
-        for i in instalments_of(account, (on.year - 1, on.year))
+        for i in instalments_of(account, range(max(on.year - 1, since.year), on.year + 1))
         if since <= i.due_date <= on and i.amount > 0
     ]
     for r in account.regularisations:
