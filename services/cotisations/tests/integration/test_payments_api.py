@@ -254,7 +254,7 @@ async def test_an_agent_records_a_cheque_once_and_nobody_else_may(service: Servi
     assert twice.json()["type"].endswith("/payment-already-recorded")
     unknown = await service.client.post(
         "/v1/accounts/aff-1/payments",
-        json={**cheque, "reference": "CHQ-2", "pays": "instalment:2026-09-05"},
+        json={**cheque, "reference": "CHQ-2", "pays": "instalment:2031-01-05"},
         headers=service.agent(),
     )
     assert unknown.status_code == 422

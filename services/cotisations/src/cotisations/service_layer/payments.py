@@ -48,7 +48,7 @@ from cotisations.service_layer.ports import (
     DebitFile,
     DebitLine,
 )
-from cotisations.service_layer.prenotification import upcoming_instalments
+from cotisations.service_layer.prenotification import this_years_debits, upcoming_instalments
 
 PRENOTICE_DAYS = 14
 """A debit is announced at least this many calendar days before it is taken."""
@@ -127,7 +127,9 @@ async def record_payment(
         if ledger.get(key) is not None:
             raise PaymentAlreadyRecorded(cmd.external_reference)
         if cmd.pays is not None:
-            known = {o.reference for o in standing(ledger.entries, today).obligations}
+            known = {o.reference for o in standing(ledger.entries, today).obligations} | {
+                instalment_ref(i.due_date) for i in upcoming_instalments(account, today)
+            }  # an instalment may be paid before it falls due
             if cmd.pays not in known:
                 raise UnknownObligation(cmd.pays)
         entry = Entry(
@@ -215,7 +217,7 @@ async def sign_direct_debit(
             await uow.outbox.add(
                 out.mandate_changed(previous, change.started, now), subject=cmd.affiliate_id
             )
-        debits = [i for i in upcoming if i.due_date >= effective_from]
+        debits = this_years_debits([i for i in upcoming if i.due_date >= effective_from])
         await uow.outbox.add(
             out.debits_prenotified(
                 change.started,

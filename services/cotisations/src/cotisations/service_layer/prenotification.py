@@ -21,6 +21,12 @@ def upcoming_instalments(account: ContributionAccount, today: date) -> list[Inst
     ]
 
 
+def this_years_debits(debits: list[Instalment]) -> list[Instalment]:
+    """What a pre-notification lists: the debits of the first one's year (next year's are
+    announced with its échéancier)."""
+    return [d for d in debits if d.due_date.year == debits[0].due_date.year] if debits else []
+
+
 async def prenotify_revision(
     uow: CotisationsUnitOfWork,
     account: ContributionAccount,
@@ -35,12 +41,14 @@ async def prenotify_revision(
     if current is None:
         return
     today = at.date()
-    debits = [
-        i
-        for i in upcoming_instalments(account, today)
-        if i.due_date >= max(revised_from, current.effective_from)
-        and (current.ends_on is None or i.due_date < current.ends_on)
-    ]
+    debits = this_years_debits(
+        [
+            i
+            for i in upcoming_instalments(account, today)
+            if i.due_date >= max(revised_from, current.effective_from)
+            and (current.ends_on is None or i.due_date < current.ends_on)
+        ]
+    )
     if debits:
         await uow.outbox.add(
             out.debits_prenotified(current, debits, "amounts_changed", creditor_name, at),
