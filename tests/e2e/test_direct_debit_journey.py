@@ -85,10 +85,13 @@ async def test_a_rejected_direct_debit_becomes_a_debt_and_is_published(
         echeancier = (await client.get(url, headers=headers)).json()["echeancier"]
         instalment = next(i for i in echeancier if i["due_date"] == debit_day)
 
-        # the debit day: cotisations' processes see that date; the worker's schedule runs it
+        # the debit day: cotisations' processes see that date; the worker's schedule runs it,
+        # two copies of the worker side by side
+        on_the_day = {"COTISATIONS_BUSINESS_DATE": debit_day}
         for name in ("cotisations-worker", "cotisations-api"):
             platform.terminate(name)
-            platform.start(name, {"COTISATIONS_BUSINESS_DATE": debit_day})
+            platform.start(name, on_the_day)
+        platform.start("cotisations-worker", on_the_day, as_name="cotisations-worker-2")
         pain = tmp_path / "bank" / f"pain008-{debit_day.replace('-', '')}.xml"
 
         async def written() -> bool:
@@ -111,6 +114,9 @@ async def test_a_rejected_direct_debit_becomes_a_debt_and_is_published(
 
         before = await eventually(pending, timeout_s=DEADLINE_S, message="the debit pending")
         assert before is not None
+        history = (await client.get(f"{url}/payments", headers=headers)).json()
+        assert [p["mode"] for p in history["payments"]] == ["prelevement"]  # debited once
+        assert [p.name for p in (tmp_path / "bank").glob("*.xml")] == [pain.name]
         # what the debit pays counts as paid while the bank has not answered
         owed_before = Decimal(before["standing"]["balance_due"])
         owed_after = str(owed_before + Decimal(instalment["amount"]))
