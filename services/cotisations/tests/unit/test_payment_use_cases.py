@@ -4,11 +4,14 @@ replay changing nothing), the pre-notification after a change of amounts."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from contracts.cotisations import v1
+from cotisations.bank import __main__ as bank
 from cotisations.domain import commands as account_commands
 from cotisations.domain.payments import commands
 from cotisations.domain.payments.creditor import creditor_id_valid, with_check_digits
@@ -19,7 +22,7 @@ from cotisations.domain.payments.direct_debit import (
     mask_iban,
     rum_for,
 )
-from cotisations.domain.payments.errors import DirectDebitExists, NoDirectDebit
+from cotisations.domain.payments.errors import DebitFileNotFound, DirectDebitExists, NoDirectDebit
 from cotisations.domain.payments.ledger import standing
 from cotisations.entrypoints.http_payments_inputs import bic_matches_iban
 from cotisations.service_layer.payments import apply_return
@@ -191,3 +194,22 @@ async def test_a_change_of_amounts_on_direct_debit_is_prenotified_again() -> Non
         (i.due_date, i.amount) for i in revised.instalments
     ]  # April to December, at the new amounts
     assert changed.iban == mask_iban(IBAN)
+
+
+def test_the_bank_command_runs_a_debit_day_and_puts_its_returns_on_the_topic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COTISATIONS_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/c.db")
+    monkeypatch.setenv("COTISATIONS_BANK_FILES_DIR", str(tmp_path / "bank"))
+    bank.main(["run", "--date", "2026-04-07"])
+    ran = json.loads(capsys.readouterr().out)
+    assert (ran["debit_date"], ran["file"], ran["transactions"], ran["already_run"]) == (
+        "2026-04-07", None, 0, False,
+    )  # fmt: skip  # nobody on direct debit: no file
+    bank.main(["run", "--date", "2026-04-07"])
+    assert json.loads(capsys.readouterr().out)["already_run"] is True
+    with pytest.raises(DebitFileNotFound):
+        bank.main(["returns", "--date", "2026-04-07"])
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    with pytest.raises(SystemExit, match="development tool"):
+        bank.main(["run"])
