@@ -3,7 +3,9 @@ the same day, each run writing the day's pain.008 file to the bank folder and po
 debit (its call and its pending payment) to the ledger, with one ``payment_recorded`` event per
 debit in the outbox — one transaction per run, on a SQLite database of its own.
 
-The accounts and their mandates are written before the clock starts. Prints one JSON line: the
+The accounts (70 % with an income of their own, each different, so each échéancier is
+computed; 30 % at the minimum contributions) and their mandates are written before the clock
+starts. Prints one JSON line: the
 time of each run, the 100,000/10,000 ratio (goal: 100,000 in 20 s or less, ratio 11 or less),
 the file's size, and the process's peak memory.
 """
@@ -29,12 +31,18 @@ from servicekit.clock import FakeClock
 from sqlalchemy import func, insert, select
 
 DEBIT_DAY = date(2026, 5, 5)
+"""Every account is monthly on the 5th in Paris: all due that Tuesday."""
 IBANS = ("FR7630006000011234567890189", "FR7630004000031234567890143")
 BICS = ("AGRIFRPPXXX", "BNPAFRPP")
 
 
-def _rows(n: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    accounts, incomes, mandates = [], [], []
+Rows = list[dict[str, Any]]
+
+
+def _rows(n: int) -> tuple[Rows, Rows, Rows]:
+    accounts: Rows = []
+    incomes: Rows = []
+    mandates: Rows = []
     for i in range(n):
         affiliate_id = f"aff-{i:07d}"
         accounts.append(
@@ -52,14 +60,11 @@ def _rows(n: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict
                 "debit_day_changed_on": None,
             }
         )
-        incomes.append(
-            {
-                "affiliate_id": affiliate_id,
-                "year": 2026,
-                "amount": Decimal(20_000 + (i % 50) * 1_000),
-                "kind": "estimate",
-            }
-        )
+        if i % 10 >= 3:  # 70 % with an income of their own, 30 % at the minimum contributions
+            income = Decimal(20_000 + i) + Decimal(i % 100) / 100
+            incomes.append(
+                {"affiliate_id": affiliate_id, "year": 2026, "amount": income, "kind": "estimate"}
+            )
         mandates.append(
             {
                 "rum": f"RUM-{i:07d}-001",

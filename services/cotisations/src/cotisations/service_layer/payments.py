@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from contracts.bank import v1 as bank_v1
+from contracts.cotisations import v1
 from servicekit.outbox import Outgoing
 from servicekit.problems import Forbidden
 
@@ -49,6 +50,9 @@ from cotisations.service_layer.ports import (
     DebitLine,
 )
 from cotisations.service_layer.prenotification import this_years_debits, upcoming_instalments
+
+DEBIT_CHUNK = 5000
+"""Accounts of a debit day read, debited and written together (memory stays bounded)."""
 
 PRENOTICE_DAYS = 14
 """A debit is announced at least this many calendar days before it is taken."""
@@ -319,56 +323,12 @@ async def run_debit_day(
             )
         mandates = {m.affiliate_id: m for m in await uow.mandates.in_force_on(day)}
         ids = sorted(mandates)
-        accounts = await uow.accounts.get_many(ids)
-        ledgers = await uow.ledgers.get_many(ids)
         lines: list[DebitLine] = []
-        touched: list[Ledger] = []
-        events = []
-        ref = instalment_ref(day)
-        for affiliate_id in ids:
-            account = accounts.get(affiliate_id)
-            if account is None or (account.closed_on is not None and account.closed_on < day):
-                continue
-            ledger = ledgers.get(affiliate_id) or Ledger(affiliate_id)
-            for call in missing_calls(account, ledger, day, deps.ledger_opens_on):
-                ledger.post(call)
-            if ledger.get(f"call:{day.isoformat()}") is None:
-                if ledger.posted_keys:
-                    touched.append(ledger)
-                continue
-            due = next(o for o in standing(ledger.entries, day).obligations if o.reference == ref)
-            if due.outstanding <= 0:
-                touched.append(ledger)
-                continue
-            m = mandates[affiliate_id]
-            e2e = end_to_end_id(affiliate_id, day)
-            debit = Entry(
-                key=f"debit:{day.isoformat()}",
-                kind="payment",
-                amount=-due.outstanding,
-                booked_on=day,
-                value_date=day,
-                obligation=ref,
-                mode="prelevement",
-                status="pending",
-                external_reference=e2e,
-            )
-            ledger.post(debit)
-            touched.append(ledger)
-            lines.append(
-                DebitLine(
-                    end_to_end_id=e2e,
-                    rum=m.rum,
-                    mandate_signed_on=m.signed_on,
-                    holder=m.account.holder,
-                    iban=m.account.iban,
-                    bic=m.account.bic,
-                    amount=due.outstanding,
-                    description=f"Cotisations echeance du {day:%d/%m/%Y}",
-                )
-            )
-            after = standing(ledger.entries, day)
-            events.append(out.payment_recorded(affiliate_id, debit, after, now))
+        for begin in range(0, len(ids), DEBIT_CHUNK):
+            chunk = ids[begin : begin + DEBIT_CHUNK]
+            touched, events = await _debit_chunk(uow, deps, day, chunk, mandates, lines, now)
+            await uow.ledgers.save_many(touched)
+            await uow.outbox.add_many([Outgoing(e, e.affiliate_id) for e in events])
         total = sum((line.amount for line in lines), Decimal(0))
         content = (
             deps.debit_writer.write(DebitBatch(message_id(day), day, now, lines)) if lines else b""
@@ -385,11 +345,71 @@ async def run_debit_day(
                 delivered_at=None if lines else now,
             )
         )
-        await uow.ledgers.save_many(touched)
-        await uow.outbox.add_many([Outgoing(event, event.affiliate_id) for event in events])
         await uow.commit()
     delivered = await deliver_debit_files(commands.DeliverDebitFiles(), uow, deps) > 0
     return DebitRun(day, file_name(day) if lines else None, len(lines), total, False, delivered)
+
+
+async def _debit_chunk(
+    uow: CotisationsUnitOfWork,
+    deps: Dependencies,
+    day: date,
+    chunk: list[str],
+    mandates: dict[str, Mandate],
+    lines: list[DebitLine],
+    now: datetime,
+) -> tuple[list[Ledger], list[v1.PaymentRecordedV1]]:
+    """The debits of some of the day's accounts (their accounts and ledgers read together),
+    appended to ``lines``; what to write of them."""
+    accounts = await uow.accounts.get_many(chunk)
+    ledgers = await uow.ledgers.get_many(chunk)
+    touched: list[Ledger] = []
+    events: list[v1.PaymentRecordedV1] = []
+    ref = instalment_ref(day)
+    for affiliate_id in chunk:
+        account = accounts.get(affiliate_id)
+        if account is None or (account.closed_on is not None and account.closed_on < day):
+            continue
+        ledger = ledgers.get(affiliate_id) or Ledger(affiliate_id)
+        for call in missing_calls(account, ledger, day, deps.ledger_opens_on):
+            ledger.post(call)
+        if ledger.get(f"call:{day.isoformat()}") is None:
+            if ledger.posted_keys:
+                touched.append(ledger)
+            continue
+        due = next(o for o in standing(ledger.entries, day).obligations if o.reference == ref)
+        if due.outstanding <= 0:
+            touched.append(ledger)
+            continue
+        m = mandates[affiliate_id]
+        e2e = end_to_end_id(affiliate_id, day)
+        debit = Entry(
+            key=f"debit:{day.isoformat()}",
+            kind="payment",
+            amount=-due.outstanding,
+            booked_on=day,
+            value_date=day,
+            obligation=ref,
+            mode="prelevement",
+            status="pending",
+            external_reference=e2e,
+        )
+        ledger.post(debit)
+        touched.append(ledger)
+        lines.append(
+            DebitLine(
+                end_to_end_id=e2e,
+                rum=m.rum,
+                mandate_signed_on=m.signed_on,
+                holder=m.account.holder,
+                iban=m.account.iban,
+                bic=m.account.bic,
+                amount=due.outstanding,
+                description=f"Cotisations echeance du {day:%d/%m/%Y}",
+            )
+        )
+        events.append(out.payment_recorded(affiliate_id, debit, standing(ledger.entries, day), now))
+    return touched, events
 
 
 async def deliver_debit_files(
