@@ -1,4 +1,4 @@
-"""Helpers of the payments tests: a valid French IBAN and its bank's BIC, the pain.008 XSD."""
+"""What the payments tests share: a valid French IBAN and its bank's BIC, the pain.008 XSD."""
 
 from __future__ import annotations
 
