@@ -25,6 +25,7 @@ from servicekit.problems import (
 )
 
 from cotisations.domain import commands, errors
+from cotisations.domain.payments import errors as payment_errors
 from cotisations.entrypoints.http_schemas import ProblemRead
 
 
@@ -58,6 +59,12 @@ _PROBLEMS: dict[type[errors.CotisationsError], tuple[type[Problem], str, Extra |
     errors.DebitDayLocked: (Conflict, "debit-day-locked", _unlocks_on),
     errors.IncomeAlreadyDeclared: (Conflict, "income-already-declared", None),
     errors.PeriodAlreadyDeclared: (Conflict, "period-already-declared", None),
+    payment_errors.NoDueDateAhead: (ValidationProblem, "validation-error", _refused_field),
+    payment_errors.UnknownObligation: (ValidationProblem, "validation-error", _refused_field),
+    payment_errors.NoDirectDebit: (Conflict, "no-direct-debit", None),
+    payment_errors.DirectDebitExists: (Conflict, "direct-debit-exists", None),
+    payment_errors.PaymentAlreadyRecorded: (Conflict, "payment-already-recorded", None),
+    payment_errors.DebitFileNotFound: (NotFound, "debit-file-not-found", None),
 }
 
 
@@ -90,6 +97,16 @@ FIELDS = {
     "period": "Période",
     "periodicity": "Périodicité",
     "debit_day": "Jour de prélèvement",
+    "holder": "Titulaire du compte",
+    "iban": "IBAN",
+    "bic": "BIC",
+    "signed_on": "Date de signature",
+    "mode": "Mode de paiement",
+    "amount": "Montant",
+    "value_date": "Date de valeur",
+    "reference": "Référence",
+    "pays": "Échéance payée",
+    "debit_date": "Date de prélèvement",
 }
 """The fields of cotisations' requests as a person knows them."""
 
