@@ -70,8 +70,9 @@ class PlanPreview:
     granted_at_once: bool
 
 
-def auto_grantable(principal: Decimal, instalments: int, last_broken_on: date | None,
-                   today: date) -> bool:  # fmt: skip
+def auto_grantable(
+    principal: Decimal, instalments: int, last_broken_on: date | None, today: date
+) -> bool:
     """The rule for small simple cases, granted without an agent."""
     clean = last_broken_on is None or add_months(last_broken_on, AUTO_GRANT_CLEAN_MONTHS) <= today
     return principal <= AUTO_GRANT_MAX_DEBT and instalments <= AUTO_GRANT_MAX_INSTALMENTS and clean
@@ -130,10 +131,19 @@ class PaymentPlan:
     reason: str | None = None
     ended_on: date | None = None
     paid: frozenset[int] = field(default_factory=frozenset)
+    debt_references: tuple[str, ...] = ()
+    """The debts the plan reschedules."""
 
     @classmethod
     def request(cls, plan_id: str, affiliate_id: str, p: PlanPreview, today: date) -> PaymentPlan:
-        plan = cls(plan_id, affiliate_id, today, p.total, p.instalments)
+        plan = cls(
+            plan_id,
+            affiliate_id,
+            today,
+            p.total,
+            p.instalments,
+            debt_references=tuple(d.reference for d in p.debts),
+        )
         if p.granted_at_once:
             return plan.grant("rule", today, AUTO_GRANT_REASON)
         return plan
@@ -147,8 +157,9 @@ class PaymentPlan:
 
     def grant(self, by: str, today: date, reason: str | None = None) -> PaymentPlan:
         self._pending()
-        return replace(self, status=PlanStatus.GRANTED, decided_by=by, decided_on=today,
-                       reason=reason)  # fmt: skip
+        return replace(
+            self, status=PlanStatus.GRANTED, decided_by=by, decided_on=today, reason=reason
+        )
 
     def refuse(self, by: str, today: date, reason: str) -> PaymentPlan:
         self._pending()
@@ -156,8 +167,9 @@ class PaymentPlan:
             raise PaymentInputInvalid(
                 "Le refus d'un délai de paiement dit pourquoi : indiquez le motif.", field="reason"
             )
-        return replace(self, status=PlanStatus.REFUSED, decided_by=by, decided_on=today,
-                       reason=reason.strip())  # fmt: skip
+        return replace(
+            self, status=PlanStatus.REFUSED, decided_by=by, decided_on=today, reason=reason.strip()
+        )
 
     def instalment(self, number: int) -> PlanInstalment:
         for i in self.instalments:
