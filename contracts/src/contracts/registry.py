@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts.appointments import v1 as appointments_v1
+from contracts.bank import v1 as bank_v1
 from contracts.base import EventPayload
 from contracts.cotisations import v1 as cotisations_v1
 from contracts.identity import v1 as identity_v1
@@ -42,6 +43,13 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     cotisations_v1.IncomeDeclaredV1,
     cotisations_v1.PaymentTermsChangedV1,
     cotisations_v1.TurnoverDeclaredV1,
+    cotisations_v1.PaymentRecordedV1,
+    cotisations_v1.PaymentSettledV1,
+    cotisations_v1.PaymentRejectedV1,
+    cotisations_v1.DirectDebitMandateSignedV1,
+    cotisations_v1.DirectDebitMandateChangedV1,
+    cotisations_v1.DirectDebitMandateRevokedV1,
+    cotisations_v1.DebitsPrenotifiedV1,
     appointments_v1.AppointmentRequestedV1,
     appointments_v1.AppointmentConfirmedV1,
     appointments_v1.AppointmentReminderDueV1,
@@ -50,6 +58,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     notifications_v1.MessageFailedV1,
     notifications_v1.LetterStatusChangedV1,
     partners_v1.RegistryAffiliationV1,
+    bank_v1.SepaReturnV1,
 )
 
 BY_TYPE: dict[str, type[EventPayload]] = {cls.event_type: cls for cls in PAYLOADS}

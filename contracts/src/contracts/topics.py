@@ -64,6 +64,14 @@ COTISATIONS_ACCOUNT = Topic(
     consumers=("notifications",),
     description="Contribution accounts: opened, estimate_applied, schedule_revised, ...",
 )
+COTISATIONS_PAYMENT = Topic(
+    "cotisations.payment",
+    key="affiliate id",
+    producer="cotisations",
+    consumers=("notifications",),
+    description="Payments of a contribution account: recorded, settled, rejected, direct-debit "
+    "mandates signed/changed/revoked, debits pre-notified; each carries the account's standing.",
+)
 APPOINTMENTS_APPOINTMENT = Topic(
     "appointments.appointment",
     key="appointment id",
@@ -85,6 +93,13 @@ PARTNERS_REGISTRY_AFFILIATION = Topic(
     consumers=("identity",),
     description="Inbound feed from the business registry.",
 )
+BANK_SEPA_RETURNS = Topic(
+    "bank.sepa_returns",
+    key="end-to-end id",
+    producer="bank",
+    consumers=("cotisations",),
+    description="The bank's returns on SEPA direct debits: settled, or rejected with the reason.",
+)
 
 CATALOGUE: tuple[Topic, ...] = (
     IDENTITY_AFFILIATE,
@@ -93,9 +108,11 @@ CATALOGUE: tuple[Topic, ...] = (
     MANDATES_MANDATE,
     MANDATES_PORTFOLIO,
     COTISATIONS_ACCOUNT,
+    COTISATIONS_PAYMENT,
     APPOINTMENTS_APPOINTMENT,
     NOTIFICATIONS_DELIVERY,
     PARTNERS_REGISTRY_AFFILIATION,
+    BANK_SEPA_RETURNS,
 )
 
 

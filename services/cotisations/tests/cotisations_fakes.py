@@ -8,6 +8,7 @@ from datetime import date
 
 from cotisations.bootstrap import HANDLERS, QUERIES
 from cotisations.domain.account import ContributionAccount
+from cotisations.domain.payments.ledger import Entry, Ledger
 from cotisations.service_layer.handlers import Dependencies
 from cotisations_samples import NOW
 from servicekit.auth import Principal, Right
@@ -38,6 +39,28 @@ class FakeAccounts:
 
     async def save(self, account: ContributionAccount) -> None:
         self.store[account.affiliate_id] = self._stored(account)
+
+
+class FakeLedgers:
+    """Ledgers kept as lists of entries: a use case posts on its own copy until it saves."""
+
+    def __init__(self, store: dict[str, list[Entry]]) -> None:
+        self.store = store
+
+    async def get(self, affiliate_id: str) -> Ledger:
+        return Ledger(affiliate_id, list(self.store.get(affiliate_id, [])))
+
+    async def find_by_reference(self, external_reference: str) -> tuple[str, str] | None:
+        for affiliate_id, entries in self.store.items():
+            for e in entries:
+                if e.kind == "payment" and e.external_reference == external_reference:
+                    return affiliate_id, e.key
+        return None
+
+    async def save(self, ledger: Ledger) -> None:
+        self.store[ledger.affiliate_id] = list(ledger.entries)
+        ledger.posted_keys.clear()
+        ledger.moved_keys.clear()
 
 
 class FakeAccess:
@@ -75,6 +98,7 @@ class FakeCotisationsUow(FakeUnitOfWorkBase):
     def __init__(self) -> None:
         super().__init__()
         self.committed: dict[str, ContributionAccount] = {}
+        self.committed_ledgers: dict[str, list[Entry]] = {}
         self.access = FakeAccess()
         self._fresh()
 
@@ -85,9 +109,11 @@ class FakeCotisationsUow(FakeUnitOfWorkBase):
 
     def _fresh(self) -> None:
         self.accounts = FakeAccounts(dict(self.committed))
+        self.ledgers = FakeLedgers(dict(self.committed_ledgers))
 
     def _commit_state(self) -> None:
         self.committed = dict(self.accounts.store)
+        self.committed_ledgers = dict(self.ledgers.store)
 
     def _rollback_state(self) -> None:
         self._fresh()

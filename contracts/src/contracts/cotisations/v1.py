@@ -100,3 +100,186 @@ class TurnoverDeclaredV1(EventPayload):
     amount: Amount
     due_date: date
     declared_at: datetime
+
+
+# --- Payments (topic ``cotisations.payment``, keyed by affiliate id) --------------------------
+
+PAYMENT = "cotisations.payment"
+
+PaymentMode = Literal["prelevement", "telepaiement", "cheque", "virement", "carte"]
+ObligationKind = Literal["call", "rejection", "surcharge", "plan_instalment", "refund"]
+MaskedIban = str
+"""An IBAN with all but its country, check digits and last four characters masked
+(``FR76 **** **** **** **** ***6 789``): events never carry a full IBAN."""
+
+_AMOUNT = r"^-?[0-9]+\.[0-9]{2}$"
+
+
+class AccountStanding(BaseModel):
+    """Where the account stands once the event's change is applied: what a reader that decides
+    whether the affilié is up to date with payments (attestation de vigilance) keeps, one fact
+    per event, the latest winning (compare ``as_of`` then the event's time).
+
+    ``balance_due`` is what the affilié owes on ``as_of`` (negative: a credit); ``overdue`` the
+    part of it whose due date has passed; ``oldest_overdue_due_date`` the earliest such due
+    date (``None`` when nothing is overdue). ``pending`` is what debits sent to the bank and
+    not yet answered cover (counted as paid until the bank rejects them)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    as_of: date
+    balance_due: Amount = Field(pattern=_AMOUNT)
+    overdue: Amount = Field(pattern=_AMOUNT)
+    oldest_overdue_due_date: date | None = None
+    pending: Amount = Field(pattern=_AMOUNT)
+    up_to_date: bool
+
+
+class PaidItem(BaseModel):
+    """What a payment paid: one obligation of the ledger and the part of the payment used."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    reference: str = Field(description="`instalment:2026-03-05`, `debt:…`, `plan:…:1`")
+    kind: ObligationKind
+    due_date: date
+    amount: Amount = Field(pattern=_AMOUNT)
+
+
+class PaymentRecordedV1(EventPayload):
+    """A payment entered the ledger: a debit sent to the bank (``status`` ``pending`` until the
+    bank answers), a telepayment, a cheque or a transfer recorded by an agent. ``paid`` is
+    empty for a payment on account (it goes to the oldest obligation first)."""
+
+    event_type = "cotisations.payment.payment_recorded.v1"
+    topic = PAYMENT
+
+    affiliate_id: str
+    payment_id: str = Field(description="The ledger entry's key, unique in the account.")
+    mode: PaymentMode
+    amount: Amount = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
+    value_date: date
+    status: Literal["pending", "settled", "posted"]
+    paid: list[PaidItem]
+    external_reference: str | None = None
+    standing: AccountStanding
+    recorded_at: datetime
+
+
+class PaymentSettledV1(EventPayload):
+    """The bank confirmed a pending debit: the payment stands."""
+
+    event_type = "cotisations.payment.payment_settled.v1"
+    topic = PAYMENT
+
+    affiliate_id: str
+    payment_id: str
+    amount: Amount = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
+    settled_on: date
+    standing: AccountStanding
+    settled_at: datetime
+
+
+class Debt(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    reference: str
+    amount: Amount = Field(pattern=_AMOUNT)
+    due_date: date
+
+
+class PaymentRejectedV1(EventPayload):
+    """The bank rejected a debit (SEPA reason code and its French label): what it paid is owed
+    again, as the ``debt`` due at once; the instalment shows as rejected."""
+
+    event_type = "cotisations.payment.payment_rejected.v1"
+    topic = PAYMENT
+
+    affiliate_id: str
+    payment_id: str
+    mode: PaymentMode
+    amount: Amount = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
+    reason_code: str = Field(pattern=r"^[A-Z0-9]{4}$", examples=["AM04", "AC04", "MD01"])
+    reason_label: str = Field(description="In French, as the affilié reads it.")
+    rejected_on: date
+    instalment_due_date: date | None = None
+    debt: Debt
+    standing: AccountStanding
+    rejected_at: datetime
+
+
+class DirectDebitMandateSignedV1(EventPayload):
+    """The affilié adhered to automatic debit: a SEPA Core mandate (RUM) from
+    ``effective_from`` (the first due date it debits)."""
+
+    event_type = "cotisations.payment.direct_debit_mandate_signed.v1"
+    topic = PAYMENT
+
+    affiliate_id: str
+    rum: str
+    holder: str
+    iban: MaskedIban
+    bic: str
+    creditor_id: str
+    signed_on: date
+    effective_from: date
+    signed_at: datetime
+
+
+class DirectDebitMandateChangedV1(EventPayload):
+    """The account to debit changed: ``previous_rum`` debits until ``effective_from``, then
+    ``rum``."""
+
+    event_type = "cotisations.payment.direct_debit_mandate_changed.v1"
+    topic = PAYMENT
+
+    affiliate_id: str
+    previous_rum: str
+    rum: str
+    holder: str
+    iban: MaskedIban
+    bic: str
+    creditor_id: str
+    signed_on: date
+    effective_from: date
+    changed_at: datetime
+
+
+class DirectDebitMandateRevokedV1(EventPayload):
+    """The affilié left automatic debit: no debit on or after ``effective_from``."""
+
+    event_type = "cotisations.payment.direct_debit_mandate_revoked.v1"
+    topic = PAYMENT
+
+    affiliate_id: str
+    rum: str
+    effective_from: date
+    revoked_at: datetime
+
+
+class PlannedDebit(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    debit_date: date
+    amount: Amount = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
+
+
+class DebitsPrenotifiedV1(EventPayload):
+    """The pre-notification of the SEPA debits (e-mailed to the affilié at least 14 days before
+    the first debit, and again after any change of amounts): what will be debited, when, from
+    which account (masked) and under which mandate and creditor identifier."""
+
+    event_type = "cotisations.payment.debits_prenotified.v1"
+    topic = PAYMENT
+
+    affiliate_id: str
+    holder: str
+    rum: str
+    creditor_id: str
+    creditor_name: str
+    iban: MaskedIban
+    reason: Literal["mandate_signed", "mandate_changed", "amounts_changed"]
+    first_debit_date: date
+    debits: list[PlannedDebit]
+    total: Amount = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
+    notified_at: datetime

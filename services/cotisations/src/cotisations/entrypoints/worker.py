@@ -40,6 +40,16 @@ def router(app: CotisationsApp) -> EventRouter:
         cotisations_v1.PaymentTermsChangedV1,
         cotisations_v1.TurnoverDeclaredV1,
     )
+    events.publishes(
+        cotisations_v1.PAYMENT,
+        cotisations_v1.PaymentRecordedV1,
+        cotisations_v1.PaymentSettledV1,
+        cotisations_v1.PaymentRejectedV1,
+        cotisations_v1.DirectDebitMandateSignedV1,
+        cotisations_v1.DirectDebitMandateChangedV1,
+        cotisations_v1.DirectDebitMandateRevokedV1,
+        cotisations_v1.DebitsPrenotifiedV1,
+    )
     return events
 
 

@@ -8,6 +8,7 @@ from delegation import DelegatedAccess
 from servicekit.uow import AbstractUnitOfWork
 
 from cotisations.domain.account import ContributionAccount
+from cotisations.domain.payments.ledger import Ledger
 
 
 class AccountRepository(Protocol):
@@ -19,8 +20,24 @@ class AccountRepository(Protocol):
         ...
 
 
+class LedgerRepository(Protocol):
+    async def get(self, affiliate_id: str) -> Ledger:
+        """The account's ledger (empty when nothing was posted yet)."""
+        ...
+
+    async def find_by_reference(self, external_reference: str) -> tuple[str, str] | None:
+        """The (affiliate id, entry key) of the payment with this external reference."""
+        ...
+
+    async def save(self, ledger: Ledger) -> None:
+        """The entries posted and the statuses moved since it was read."""
+        ...
+
+
 class CotisationsUnitOfWork(AbstractUnitOfWork, Protocol):
     @property
     def accounts(self) -> AccountRepository: ...
     @property
     def access(self) -> DelegatedAccess: ...
+    @property
+    def ledgers(self) -> LedgerRepository: ...

@@ -1,2 +1,2 @@
-"""Payments of the contribution account: the rules of telepayment, late-payment surcharges and
-payment-delay plans (docs/rules.md §9)."""
+"""Payments: the account's ledger, direct-debit mandates, debit runs and bank returns; the
+rules of telepayment, late-payment surcharges and payment-delay plans (docs/rules.md §9)."""
