@@ -163,6 +163,10 @@ class PaymentRecordedV1(EventPayload):
     paid: list[PaidItem]
     external_reference: str | None = None
     standing: AccountStanding
+    requested_by: Recipient | None = Field(
+        default=None,
+        description="Who made a telepayment (the assuré or a firm's user), told it is recorded.",
+    )
     recorded_at: datetime
 
 
@@ -205,6 +209,11 @@ class PaymentRejectedV1(EventPayload):
     instalment_due_date: date | None = None
     debt: Debt
     standing: AccountStanding
+    firm_users: list[str] = Field(
+        default_factory=list,
+        description="The account ids of the firms' users who reach the account through an active "
+        "mandate and a subscribed portfolio; notifications tells those holding the `pay` right.",
+    )
     rejected_at: datetime
 
 
