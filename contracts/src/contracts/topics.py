@@ -70,7 +70,8 @@ COTISATIONS_PAYMENT = Topic(
     producer="cotisations",
     consumers=("notifications",),
     description="Payments of a contribution account: recorded, settled, rejected, direct-debit "
-    "mandates signed/changed/revoked, debits pre-notified; each carries the account's standing.",
+    "mandates signed/changed/revoked, debits pre-notified; each carries the account's standing. "
+    "Telepayment mandates signed/revoked; payment-delay plans requested, granted, refused, ended.",
 )
 APPOINTMENTS_APPOINTMENT = Topic(
     "appointments.appointment",

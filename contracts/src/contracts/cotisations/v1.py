@@ -163,6 +163,10 @@ class PaymentRecordedV1(EventPayload):
     paid: list[PaidItem]
     external_reference: str | None = None
     standing: AccountStanding
+    requested_by: Recipient | None = Field(
+        default=None,
+        description="Who made a telepayment (the assuré or a firm's user), told it is recorded.",
+    )
     recorded_at: datetime
 
 
@@ -205,6 +209,11 @@ class PaymentRejectedV1(EventPayload):
     instalment_due_date: date | None = None
     debt: Debt
     standing: AccountStanding
+    firm_users: list[str] = Field(
+        default_factory=list,
+        description="The account ids of the firms' users who reach the account through an active "
+        "mandate and a subscribed portfolio; notifications tells those holding the `pay` right.",
+    )
     rejected_at: datetime
 
 
@@ -283,3 +292,100 @@ class DebitsPrenotifiedV1(EventPayload):
     debits: list[PlannedDebit]
     total: Amount = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
     notified_at: datetime
+
+
+# --- Telepayment and payment-delay plans (topic ``cotisations.payment``) ---------------------
+
+
+class TelepaymentMandateSignedV1(EventPayload):
+    """The affilié adhered to telepayment: « Payer » may now be used on this account."""
+
+    event_type = "cotisations.payment.telepayment_mandate_signed.v1"
+    topic = PAYMENT
+
+    affiliate_id: str
+    mandate_id: str
+    holder: str
+    iban: MaskedIban
+    bic: str
+    signed_at: datetime
+
+
+class TelepaymentMandateRevokedV1(EventPayload):
+    event_type = "cotisations.payment.telepayment_mandate_revoked.v1"
+    topic = PAYMENT
+
+    affiliate_id: str
+    mandate_id: str
+    revoked_at: datetime
+
+
+class PlanInstalment(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    number: int = Field(ge=1, le=12)
+    due_date: date
+    amount: Amount = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
+
+
+class PaymentPlanRequestedV1(EventPayload):
+    """A payment-delay plan was asked: the debts it reschedules, their late-payment surcharges
+    counted on the day of the request, and its monthly instalments. ``decision`` is
+    ``rule`` when the rule for small simple cases grants it at once (a ``granted`` event
+    follows), ``agent`` when an agent is to decide."""
+
+    event_type = "cotisations.payment.payment_plan_requested.v1"
+    topic = PAYMENT
+
+    affiliate_id: str
+    plan_id: str
+    debts: list[Debt]
+    principal: Amount = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
+    surcharges: Amount = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
+    total: Amount = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
+    instalments: list[PlanInstalment]
+    decision: Literal["rule", "agent"]
+    requested_by: Recipient
+    requested_at: datetime
+
+
+class PaymentPlanGrantedV1(EventPayload):
+    """The plan runs: its instalments replace the debts it reschedules."""
+
+    event_type = "cotisations.payment.payment_plan_granted.v1"
+    topic = PAYMENT
+
+    affiliate_id: str
+    plan_id: str
+    decided_by: str = Field(description="`rule`, or the agent's subject")
+    reason: str | None = None
+    total: Amount = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
+    instalments: list[PlanInstalment]
+    granted_at: datetime
+
+
+class PaymentPlanRefusedV1(EventPayload):
+    """An agent refused the plan; ``reason`` in French, as the affilié reads it."""
+
+    event_type = "cotisations.payment.payment_plan_refused.v1"
+    topic = PAYMENT
+
+    affiliate_id: str
+    plan_id: str
+    decided_by: str
+    reason: str
+    refused_at: datetime
+
+
+class PaymentPlanEndedV1(EventPayload):
+    """An instalment was missed: the plan ends and what remains is due at once."""
+
+    event_type = "cotisations.payment.payment_plan_ended.v1"
+    topic = PAYMENT
+
+    affiliate_id: str
+    plan_id: str
+    missed_instalment: PlanInstalment
+    remaining: Amount = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
+    due_date: date
+    ended_at: datetime

@@ -58,6 +58,15 @@ def router(app: CotisationsApp) -> EventRouter:
         cotisations_v1.DirectDebitMandateRevokedV1,
         cotisations_v1.DebitsPrenotifiedV1,
     )
+    events.publishes(
+        cotisations_v1.PAYMENT,
+        cotisations_v1.TelepaymentMandateSignedV1,
+        cotisations_v1.TelepaymentMandateRevokedV1,
+        cotisations_v1.PaymentPlanRequestedV1,
+        cotisations_v1.PaymentPlanGrantedV1,
+        cotisations_v1.PaymentPlanRefusedV1,
+        cotisations_v1.PaymentPlanEndedV1,
+    )
     return events
 
 

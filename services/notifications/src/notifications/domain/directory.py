@@ -27,6 +27,7 @@ class AffiliateContact:
 
 
 ADMIN_RIGHT = "admin"
+PAY_RIGHT = "pay"
 INACTIVE_CHANGES = frozenset({"user_suspended", "user_removed"})
 
 
@@ -44,6 +45,11 @@ class CabinetUser:
     def is_administrator(self) -> bool:
         """An active user of the firm holding the ``admin`` right, whose address is known."""
         return self.active and ADMIN_RIGHT in self.rights and bool(self.email)
+
+    @property
+    def may_pay(self) -> bool:
+        """An active user of a firm holding the ``pay`` right, whose address is known."""
+        return self.active and PAY_RIGHT in self.rights and bool(self.email)
 
     def with_contact(self, email: str, display_name: str) -> CabinetUser:
         return replace(self, email=email, display_name=display_name or self.display_name)

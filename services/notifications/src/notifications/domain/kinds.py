@@ -24,6 +24,13 @@ class MessageKind(StrEnum):
     ESTIMATE_CONFIRMATION = "estimate_confirmation"
     ECHEANCIER_RECTIFICATIF_LETTER = "echeancier_rectificatif_letter"
     ECHEANCIER_RECTIFICATIF_EMAIL = "echeancier_rectificatif_email"
+    TELEPAYMENT_CONFIRMATION = "telepayment_confirmation"
+    DEBITS_PRENOTIFICATION = "debits_prenotification"
+    PAYMENT_REJECTED = "payment_rejected"
+    PAYMENT_PLAN_REQUESTED = "payment_plan_requested"
+    PAYMENT_PLAN_GRANTED = "payment_plan_granted"
+    PAYMENT_PLAN_REFUSED = "payment_plan_refused"
+    PAYMENT_PLAN_ENDED = "payment_plan_ended"
     APPOINTMENT_ACKNOWLEDGED = "appointment_acknowledged"
     APPOINTMENT_CONFIRMED = "appointment_confirmed"
     APPOINTMENT_REMINDER = "appointment_reminder"
@@ -101,6 +108,36 @@ KINDS: dict[MessageKind, KindSpec] = {
         *_ECHEANCIER, "recipient_name", "address_lines"
     ),
     MessageKind.ECHEANCIER_RECTIFICATIF_EMAIL: _email(*_ECHEANCIER),
+    MessageKind.TELEPAYMENT_CONFIRMATION: _email(
+        "display_name", "client_name", "amount", "value_date", "payment_id"
+    ),
+    MessageKind.DEBITS_PRENOTIFICATION: _email(
+        "display_name",
+        "creditor_name",
+        "creditor_id",
+        "rum",
+        "iban",
+        "first_debit_date",
+        "debits",
+        "total",
+    ),
+    MessageKind.PAYMENT_REJECTED: _email(
+        "display_name",
+        "client_name",
+        "amount",
+        "reason_label",
+        "rejected_on",
+        "debt_amount",
+        "debt_due_date",
+    ),
+    MessageKind.PAYMENT_PLAN_REQUESTED: _email(
+        "display_name", "client_name", "total", "instalments", "plan_id"
+    ),
+    MessageKind.PAYMENT_PLAN_GRANTED: _email("display_name", "total", "instalments", "plan_id"),
+    MessageKind.PAYMENT_PLAN_REFUSED: _email("display_name", "reason", "plan_id"),
+    MessageKind.PAYMENT_PLAN_ENDED: _email(
+        "display_name", "missed_due_date", "missed_amount", "remaining", "due_date", "plan_id"
+    ),
     MessageKind.APPOINTMENT_ACKNOWLEDGED: _email(*_APPOINTMENT),
     MessageKind.APPOINTMENT_CONFIRMED: _email(*_APPOINTMENT, ics="REQUEST"),
     MessageKind.APPOINTMENT_REMINDER: _email(*_APPOINTMENT, ics="REQUEST"),

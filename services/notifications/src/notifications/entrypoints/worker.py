@@ -24,6 +24,7 @@ def router(app: NotificationsApp) -> EventRouter:
         mandates_v1.MANDATE,
         mandates_v1.PORTFOLIO,
         cotisations_v1.ACCOUNT,
+        cotisations_v1.PAYMENT,
         appointments_v1.APPOINTMENT,
     ):
         events.on(

@@ -9,15 +9,17 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 
+from contracts.cotisations import v1 as cotisations_v1
 from contracts.identity import v1 as identity_v1
 from servicekit.messaging import IncomingEvent
 from servicekit.metrics import CONSUMER_HANDLED
 from servicekit.uow import consume_batch, consume_once
 
 from notifications.domain.directory import ADMIN_RIGHT, AffiliateContact, CabinetUser
-from notifications.domain.model import Delivery
+from notifications.domain.model import AFFILIATE_PREFIX, Delivery
 from notifications.service_layer.handlers import Dependencies
 from notifications.service_layer.planning import (
+    PAYMENTS_TO_RESOLVE,
     PLANNERS,
     SUBSCRIBER_TYPES,
     PlannedDelivery,
@@ -59,6 +61,8 @@ async def _planned(event: IncomingEvent, u: NotificationsUnitOfWork) -> list[Pla
         return subscriber_changed(event, subscriber.email if subscriber else None)
     planner = PLANNERS.get(event.envelope.type)
     planned = planner(event) if planner is not None else []
+    if event.envelope.type in PAYMENTS_TO_RESOLVE:
+        return await _payment_mails(planned, event, u)
     if event.envelope.type == identity_v1.AccountActivationRequestedV1.event_type:
         return await _invited_as(planned, event, u)
     if event.envelope.type != identity_v1.CabinetUserChangedV1.event_type:
@@ -74,6 +78,40 @@ async def _planned(event: IncomingEvent, u: NotificationsUnitOfWork) -> list[Pla
     told = {str(a.email).strip().lower() for a in admins}
     kept = [d for d in planned if d.recipient.strip().lower() not in told]
     return kept + collaborator_joined(p, admins)
+
+
+async def _payment_mails(
+    planned: list[PlannedDelivery], event: IncomingEvent, u: NotificationsUnitOfWork
+) -> list[PlannedDelivery]:
+    """Name the client (the registry's copy) in a payment's mails; a firm's user reads that it
+    acts for it. A rejection also goes to each firm's user reaching the account (listed by
+    cotisations) who holds the ``pay`` right today, per the directory of firms' users."""
+    affiliate_id = str(event.data.get("affiliate_id"))
+    contact = await u.affiliates.get(affiliate_id)
+    client_name = contact.display_name if contact else "le cotisant"
+    named = [
+        replace(
+            d,
+            context={
+                **d.context,
+                "client_name": client_name,
+                "for_firm": not d.recipient.startswith(AFFILIATE_PREFIX),
+            },
+        )
+        for d in planned
+    ]
+    if event.envelope.type != cotisations_v1.PaymentRejectedV1.event_type or not named:
+        return named
+    rejected = event.payload(cotisations_v1.PaymentRejectedV1)
+    told = {d.recipient.strip().lower() for d in named}
+    for account_id in dict.fromkeys(rejected.firm_users):
+        user = await u.cabinet_users.get(account_id)
+        if user is None or not user.may_pay or str(user.email).strip().lower() in told:
+            continue
+        told.add(str(user.email).strip().lower())
+        context = {**named[0].context, "display_name": user.display_name, "for_firm": True}
+        named.append(PlannedDelivery("payment_rejected", "email", str(user.email), context))
+    return named
 
 
 async def _invited_as(

@@ -284,6 +284,132 @@ def _schedule_revised(event: IncomingEvent) -> list[PlannedDelivery]:
     ]
 
 
+PAYMENTS_TO_RESOLVE = frozenset(
+    {
+        cotisations_v1.PaymentRecordedV1.event_type,
+        cotisations_v1.PaymentRejectedV1.event_type,
+        cotisations_v1.PaymentPlanRequestedV1.event_type,
+    }
+)
+"""The payment events whose mails name the client (``client_name``, from the registry's copy)
+and, for a rejection, go to the firms' users holding ``pay`` (from the directory): the
+consumer completes what their planners return."""
+CLIENT_NAME_PENDING = ""
+
+
+def _items(items: Iterable[cotisations_v1.PlanInstalment | cotisations_v1.PlannedDebit]) -> Any:
+    return [
+        {
+            "due_date": (
+                i.due_date if isinstance(i, cotisations_v1.PlanInstalment) else i.debit_date
+            ).isoformat(),
+            "amount": i.amount,
+        }
+        for i in items
+    ]
+
+
+def _telepayment_recorded(event: IncomingEvent) -> list[PlannedDelivery]:
+    """A telepayment is confirmed to the client, and to the firm's user who made it."""
+    p = event.payload(cotisations_v1.PaymentRecordedV1)
+    if p.mode != "telepaiement":
+        return []
+    context: dict[str, Any] = {
+        "client_name": CLIENT_NAME_PENDING,
+        "amount": p.amount,
+        "value_date": p.value_date.isoformat(),
+        "payment_id": p.payment_id,
+        "paid": [{"due_date": i.due_date.isoformat(), "amount": i.amount} for i in p.paid],
+    }
+    planned = [
+        PlannedDelivery(
+            "telepayment_confirmation",
+            "email",
+            affiliate_recipient(p.affiliate_id),
+            context,
+            optional=True,
+        )
+    ]
+    if p.requested_by is not None:
+        planned.extend(_to_each("telepayment_confirmation", [p.requested_by], context))
+    return planned
+
+
+def _debits_prenotified(event: IncomingEvent) -> list[PlannedDelivery]:
+    p = event.payload(cotisations_v1.DebitsPrenotifiedV1)
+    context = {
+        "creditor_name": p.creditor_name,
+        "creditor_id": p.creditor_id,
+        "rum": p.rum,
+        "iban": p.iban,
+        "holder": p.holder,
+        "reason": p.reason,
+        "first_debit_date": p.first_debit_date.isoformat(),
+        "debits": _items(p.debits),
+        "total": p.total,
+    }
+    client = affiliate_recipient(p.affiliate_id)
+    return [PlannedDelivery("debits_prenotification", "email", client, context, optional=True)]
+
+
+def _payment_rejected(event: IncomingEvent) -> list[PlannedDelivery]:
+    """The client is told; the firms' users with ``pay`` are added by the consumer."""
+    p = event.payload(cotisations_v1.PaymentRejectedV1)
+    context = {
+        "client_name": CLIENT_NAME_PENDING,
+        "amount": p.amount,
+        "reason_label": p.reason_label,
+        "rejected_on": p.rejected_on.isoformat(),
+        "instalment_due_date": p.instalment_due_date.isoformat() if p.instalment_due_date else None,
+        "debt_amount": p.debt.amount,
+        "debt_due_date": p.debt.due_date.isoformat(),
+    }
+    client = affiliate_recipient(p.affiliate_id)
+    return [PlannedDelivery("payment_rejected", "email", client, context, optional=True)]
+
+
+def _plan_requested(event: IncomingEvent) -> list[PlannedDelivery]:
+    """The request is acknowledged to whoever made it when an agent is to decide (a plan the
+    rule grants at once is told by its ``granted`` event)."""
+    p = event.payload(cotisations_v1.PaymentPlanRequestedV1)
+    if p.decision != "agent":
+        return []
+    context = {
+        "client_name": CLIENT_NAME_PENDING,
+        "total": p.total,
+        "instalments": _items(p.instalments),
+        "plan_id": p.plan_id,
+    }
+    return _to_each("payment_plan_requested", [p.requested_by], context)
+
+
+def _plan_granted(event: IncomingEvent) -> list[PlannedDelivery]:
+    p = event.payload(cotisations_v1.PaymentPlanGrantedV1)
+    context = {"total": p.total, "instalments": _items(p.instalments), "plan_id": p.plan_id}
+    client = affiliate_recipient(p.affiliate_id)
+    return [PlannedDelivery("payment_plan_granted", "email", client, context, optional=True)]
+
+
+def _plan_refused(event: IncomingEvent) -> list[PlannedDelivery]:
+    p = event.payload(cotisations_v1.PaymentPlanRefusedV1)
+    context = {"reason": p.reason, "plan_id": p.plan_id}
+    client = affiliate_recipient(p.affiliate_id)
+    return [PlannedDelivery("payment_plan_refused", "email", client, context, optional=True)]
+
+
+def _plan_ended(event: IncomingEvent) -> list[PlannedDelivery]:
+    p = event.payload(cotisations_v1.PaymentPlanEndedV1)
+    context = {
+        "missed_due_date": p.missed_instalment.due_date.isoformat(),
+        "missed_amount": p.missed_instalment.amount,
+        "remaining": p.remaining,
+        "due_date": p.due_date.isoformat(),
+        "plan_id": p.plan_id,
+    }
+    client = affiliate_recipient(p.affiliate_id)
+    return [PlannedDelivery("payment_plan_ended", "email", client, context, optional=True)]
+
+
 def _appointment(kind: str, cls: type[appointments_v1.AppointmentEventV1]) -> Planner:
     def plan(event: IncomingEvent) -> list[PlannedDelivery]:
         p = event.payload(cls)
@@ -322,6 +448,13 @@ PLANNERS: dict[str, Planner] = {
     ),
     cotisations_v1.EstimateAppliedV1.event_type: _estimate_applied,
     cotisations_v1.ScheduleRevisedV1.event_type: _schedule_revised,
+    cotisations_v1.PaymentRecordedV1.event_type: _telepayment_recorded,
+    cotisations_v1.DebitsPrenotifiedV1.event_type: _debits_prenotified,
+    cotisations_v1.PaymentRejectedV1.event_type: _payment_rejected,
+    cotisations_v1.PaymentPlanRequestedV1.event_type: _plan_requested,
+    cotisations_v1.PaymentPlanGrantedV1.event_type: _plan_granted,
+    cotisations_v1.PaymentPlanRefusedV1.event_type: _plan_refused,
+    cotisations_v1.PaymentPlanEndedV1.event_type: _plan_ended,
     appointments_v1.AppointmentRequestedV1.event_type: _appointment(
         "appointment_acknowledged", appointments_v1.AppointmentRequestedV1
     ),

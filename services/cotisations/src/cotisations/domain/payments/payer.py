@@ -1,0 +1,142 @@
+"""« Payer »: what an account can pay by telepayment today, and a telepayment once made
+(docs/rules.md §9.1, §9.2).
+
+The amounts shown are the current year's instalments, the debts (a regularisation's balance,
+what remains of a plan that ended) not rescheduled into a plan, and the unpaid instalments of a
+plan granted. An amount already covered by a telepayment is not offered again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from cotisations.domain.payments.plans import PaymentPlan, PlanStatus
+from cotisations.domain.payments.refusals import PaymentConflict, PaymentInputInvalid
+from cotisations.domain.payments.split import DebitPlan, Part, check_changeable, validate
+from cotisations.domain.payments.telepayment import Offer, Payable, PayableKind, offer
+
+
+def instalment_reference(due_date: date) -> str:
+    return f"instalment:{due_date.isoformat()}"
+
+
+def plan_reference(plan_id: str, number: int) -> str:
+    return f"plan:{plan_id}:{number}"
+
+
+@dataclass(frozen=True)
+class Shown:
+    payable: Payable
+    offer: Offer
+
+
+def payables(
+    instalments: list[tuple[date, Decimal]],
+    debts: list[Payable],
+    plans: list[PaymentPlan],
+    paid: set[str],
+    today: date,
+    *,
+    on_direct_debit: bool,
+    departement: str,
+) -> list[Shown]:
+    """Each amount of the account with whether « Payer » is offered and why not."""
+    rescheduled = {ref for p in plans if p.status in _HOLDING for ref in p.debt_references}
+    listed = [Payable(instalment_reference(d), PayableKind.CURRENT, d, a) for d, a in instalments]
+    listed += [d for d in debts if d.reference not in rescheduled]
+    for plan in plans:
+        if plan.status is PlanStatus.ENDED and plan.ended_on is not None:
+            listed.append(
+                Payable(
+                    f"debt:plan-{plan.plan_id}", PayableKind.DEBT, plan.ended_on, plan.remaining
+                )
+            )
+        if plan.status is PlanStatus.GRANTED:
+            listed += [
+                Payable(
+                    plan_reference(plan.plan_id, i.number),
+                    PayableKind.PLAN_INSTALMENT,
+                    i.due_date,
+                    i.amount,
+                )
+                for i in plan.instalments
+                if i.number not in plan.paid
+            ]
+    return [
+        Shown(
+            p,
+            offer(
+                p.kind, p.due_date, today, on_direct_debit=on_direct_debit, departement=departement
+            ),
+        )
+        for p in listed
+        if p.reference not in paid and p.amount > 0
+    ]
+
+
+_HOLDING = (PlanStatus.REQUESTED, PlanStatus.GRANTED, PlanStatus.COMPLETED, PlanStatus.ENDED)
+"""A plan asked, running, paid or ended holds its debts: what remains of an ended one is its
+own debt."""
+
+
+def choose(shown: list[Shown], reference: str) -> Shown:
+    found = next((s for s in shown if s.payable.reference == reference), None)
+    if found is None:
+        raise PaymentInputInvalid(
+            "Ce montant n'est pas à régler sur ce compte (déjà réglé ou inconnu).",
+            field="reference",
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class Telepayment:
+    payment_id: str
+    affiliate_id: str
+    reference: str
+    kind: PayableKind
+    due_date: date
+    debit: DebitPlan
+    made_at: datetime
+    made_by: str
+    status: str = "scheduled"
+    """``scheduled`` until the debit day, then ``settled`` (or ``rejected``) by the bank."""
+
+
+def pay(
+    payment_id: str,
+    affiliate_id: str,
+    shown: Shown,
+    parts: list[Part],
+    now: datetime,
+    made_by: str,
+    departement: str,
+) -> Telepayment:
+    """A telepayment of one offered amount, split over up to three accounts."""
+    shown.offer.require()
+    p = shown.payable
+    debit = validate(
+        p.amount, parts, due_date=p.due_date, paid_on=now.date(), departement=departement
+    )
+    return Telepayment(
+        payment_id, affiliate_id, p.reference, p.kind, p.due_date, debit, now, made_by
+    )
+
+
+def change(payment: Telepayment, parts: list[Part], now: datetime, departement: str) -> Telepayment:
+    """New parts, until noon the day before the debit; the total paid stays the amount."""
+    if payment.status != "scheduled":
+        raise PaymentConflict(
+            "Ce télépaiement n'est plus modifiable : il a été prélevé.", code="telepayment-locked"
+        )
+    check_changeable(payment.debit, now)
+    debit = validate(
+        payment.debit.amount,
+        parts,
+        due_date=payment.due_date,
+        paid_on=payment.made_at.date(),
+        departement=departement,
+    )
+    return replace(payment, debit=debit)
