@@ -135,10 +135,15 @@ class FakeAccess:
 
     def __init__(self) -> None:
         self.granted: set[tuple[str, str]] = set()  # (cabinet_id, affiliate_id)
+        self.users: dict[str, list[str]] = {}  # affiliate_id -> the firm users reaching it
         self.applied: list[IncomingEvent] = []
 
-    def grant(self, cabinet_id: str, affiliate_id: str) -> None:
+    def grant(self, cabinet_id: str, affiliate_id: str, *users: str) -> None:
         self.granted.add((cabinet_id, affiliate_id))
+        self.users.setdefault(affiliate_id, []).extend(users)
+
+    async def reaching(self, affiliate_id: str) -> list[str]:
+        return list(self.users.get(affiliate_id, []))
 
     async def require(
         self, principal: Principal, affiliate_id: str, right: Right, *, delegable: bool = True

@@ -68,6 +68,37 @@ class DelegatedAccess:
             quarantined=await self._quarantined(affiliate_id, principal.cabinet_id or ""),
         )
 
+    async def reaching(self, affiliate_id: str) -> list[str]:
+        """The firms' users who reach the affilié today: the live subscribers of the portfolio
+        holding its active mandate (none while the affilié or the firm is quarantined). Their
+        rights are not known here; the reader of the list checks the one it needs."""
+        m, s, u = self._t.mandates, self._t.subscriptions, self._t.users
+        mandates = (
+            await self._session.execute(
+                select(m.c.cabinet_id, m.c.portfolio_id).where(
+                    m.c.affiliate_id == affiliate_id, m.c.active.is_(True)
+                )
+            )
+        ).all()
+        reached: list[str] = []
+        for mandate in mandates:
+            if mandate.portfolio_id is None or await self._quarantined(
+                affiliate_id, mandate.cabinet_id
+            ):
+                continue
+            rows = await self._session.execute(
+                select(s.c.account_id)
+                .outerjoin(u, u.c.account_id == s.c.account_id)
+                .where(
+                    s.c.portfolio_id == mandate.portfolio_id,
+                    s.c.subscribed.is_(True),
+                    or_(u.c.live.is_(None), u.c.live.is_(True)),
+                )
+                .order_by(s.c.account_id)
+            )
+            reached.extend(row.account_id for row in rows)
+        return reached
+
     async def _user_live(self, account_id: str) -> bool:
         u = self._t.users
         row = (

@@ -177,3 +177,23 @@ async def test_a_dead_lettered_access_event_closes_the_client_until_it_is_applie
     assert not await model.reaches(ADMIN)
     await model.apply(activated(1, mandate="m-2"))
     assert await model.reaches(ADMIN)  # the quarantine was lifted with its event
+
+
+async def test_the_users_reaching_a_client_are_the_live_subscribers_of_its_mandate(
+    model: Model,
+) -> None:
+    async def reaching() -> list[str]:
+        async with session_factory(model.engine)() as session:
+            return await DelegatedAccess(session, model.tables).reaching(CLIENT)  # type: ignore[arg-type]
+
+    assert await reaching() == []
+    await model.apply(subscriber(True, 1))
+    assert await reaching() == []  # a subscription without a mandate reaches nothing
+    await model.apply(activated(2))
+    assert await reaching() == [USER]
+    await model.apply(user("user_suspended", 3))
+    assert await reaching() == []
+    await model.apply(user("user_activated", 4))
+    assert await reaching() == [USER]
+    await model.apply(ended(3))
+    assert await reaching() == []

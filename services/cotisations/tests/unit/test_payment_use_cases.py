@@ -142,6 +142,7 @@ async def test_a_rejection_is_a_debt_once_and_a_settlement_is_final() -> None:
     svc.open("aff-2")
     await adhered(svc, "aff-1")
     await adhered(svc, "aff-2")
+    svc.uow.access.grant("cab-1", "aff-1", "acc-claire", "acc-marc")
     svc.clock.set(at(APRIL))
     await svc.bus.handle(commands.RunDebitDay())
     e2e = {
@@ -163,6 +164,7 @@ async def test_a_rejection_is_a_debt_once_and_a_settlement_is_final() -> None:
     (rejected,) = svc.uow.outbox.of_type(v1.PaymentRejectedV1)
     assert isinstance(rejected, v1.PaymentRejectedV1)
     assert (rejected.reason_code, rejected.reason_label) == ("AC04", "Compte clôturé")
+    assert rejected.firm_users == ["acc-claire", "acc-marc"]  # notifications keeps who may pay
     assert len(svc.uow.outbox.of_type(v1.PaymentSettledV1)) == 1
     settled = next(e for e in svc.uow.committed_ledgers["aff-2"] if e.kind == "payment")
     assert settled.status == "settled"

@@ -485,7 +485,14 @@ async def apply_return(
     )
     await uow.outbox.add(
         out.payment_rejected(
-            affiliate_id, payment, rejection, ledger.entries, returned_on, at, instalment_due
+            affiliate_id,
+            payment,
+            rejection,
+            ledger.entries,
+            returned_on,
+            at,
+            instalment_due,
+            firm_users=await uow.access.reaching(affiliate_id),
         ),
         subject=affiliate_id,
     )

@@ -83,6 +83,8 @@ def payment_rejected(
     on: date,
     at: datetime,
     instalment_due_date: date | None,
+    *,
+    firm_users: Sequence[str] = (),
 ) -> v1.PaymentRejectedV1:
     assert payment.mode is not None
     assert rejection.obligation is not None
@@ -102,6 +104,7 @@ def payment_rejected(
             due_date=rejection.value_date,
         ),
         standing=standing_fact(standing(entries, on)),
+        firm_users=list(firm_users),
         rejected_at=at,
     )
 
