@@ -1,7 +1,8 @@
 """Across the real processes and the real broker: an assuré adheres to direct debit; on the
 debit day the worker's schedule writes the day's pain.008, which holds the instalment; the
 bank's return rejects it (AM04): the account shows the instalment rejected and the debt, and
-``payment_rejected`` is on ``cotisations.payment`` with the account's standing."""
+``payment_rejected`` is on ``cotisations.payment`` with the account's standing; the client
+received the pre-notification of its debits and, once, the mail of the rejection."""
 
 from __future__ import annotations
 
@@ -15,7 +16,15 @@ import httpx
 import pytest
 from bus_tools import read_topic
 from cotisations_payments import BIC, IBAN, debits_of
-from journeys import PASSWORD, activated_login, agent_bearer, registered_artisan
+from journeys import (
+    PASSWORD,
+    activated_login,
+    agent_bearer,
+    mails_to,
+    registered_artisan,
+    text_of,
+)
+from servicekit.french import euros
 from servicekit.testing.polling import eventually
 from stack_runner import RunningPlatform, run_platform
 
@@ -42,7 +51,7 @@ def platform(kafka_bootstrap: str, tmp_path: Path) -> Any:
 
 async def _signed_up_assure(
     client: httpx.AsyncClient, platform: RunningPlatform
-) -> tuple[str, dict[str, str]]:
+) -> tuple[str, dict[str, str], str]:
     _, nir, registry = await registered_artisan(platform, random.Random())
     email = f"assure.{uuid.uuid4().hex[:6]}@example.fr"
     identity = platform.api("identity")
@@ -66,14 +75,15 @@ async def _signed_up_assure(
         return (await client.get(url, headers=headers)).status_code == 200
 
     await eventually(opened, timeout_s=DEADLINE_S, message="the account the registry opened")
-    return url, headers
+    assert registry.email
+    return url, headers, registry.email
 
 
 async def test_a_rejected_direct_debit_becomes_a_debt_and_is_published(
     platform: RunningPlatform, tmp_path: Path
 ) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
-        url, headers = await _signed_up_assure(client, platform)
+        url, headers, client_email = await _signed_up_assure(client, platform)
         adhered = await client.post(
             f"{url}/direct-debit",
             json={"holder": "Jean Dupont", "iban": IBAN, "bic": BIC},
@@ -158,3 +168,20 @@ async def test_a_rejected_direct_debit_becomes_a_debt_and_is_published(
         assert event["debt"]["amount"] == instalment["amount"]
         assert event["instalment_due_date"] == debit_day
         assert event["standing"]["balance_due"] == owed_after
+
+        async def told() -> list[str] | None:
+            subjects = [str(m["subject"]) for m in mails_to(platform.mail_dir, client_email)]
+            return subjects if any(s.startswith("Prélèvement rejeté") for s in subjects) else None
+
+        subjects = await eventually(told, timeout_s=DEADLINE_S, message="the rejection's mail")
+        assert subjects is not None
+        assert [s for s in subjects if s.startswith("Prélèvement rejeté")] == [
+            f"Prélèvement rejeté : {euros(instalment['amount'])} restent à régler"
+        ]
+        assert any(s.startswith("Vos prochains prélèvements") for s in subjects)
+        mail = next(
+            m
+            for m in mails_to(platform.mail_dir, client_email)
+            if str(m["subject"]).startswith("Prélèvement rejeté")
+        )
+        assert "Provision insuffisante" in text_of(mail)

@@ -3,6 +3,9 @@ transient failure; a name never brings a CR or LF into a header."""
 
 from __future__ import annotations
 
+from email import message_from_bytes, policy
+
+import pytest
 from contracts.common import Recipient
 from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
@@ -78,3 +81,23 @@ def test_the_smtp_channel_makes_every_header_one_line() -> None:
     message = SmtpEmailChannel(host="localhost", port=25, sender="no-reply@x.fr").build(email)
     assert message["Subject"] == "Objet X-Evil: 1"
     assert message["X-Evil"] is None
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Prélèvement rejeté : 114,75 € restent à régler",
+        "Télépaiement enregistré : 1 561,75 € débités le 5 mai 2026",
+        "Votre échéancier rectificatif 2026",
+        "Objet\r\nX-Evil: é",
+        "Estimation de revenu 2026 prise en compte",
+    ],
+)
+def test_a_subject_reads_back_as_written_after_folding(subject: str) -> None:
+    email = OutgoingEmail("mid", "claire@cabinet.fr", EmailContent(subject, "t", "<p>t</p>"))
+    message = SmtpEmailChannel(host="localhost", port=25, sender="no-reply@x.fr").build(email)
+    wire = message.as_bytes(policy=policy.SMTP)
+    assert all(len(line) <= 78 for line in wire.split(b"\r\n"))
+    parsed = message_from_bytes(wire, policy=policy.default)
+    assert str(parsed["Subject"]) == " ".join(subject.split())
+    assert parsed["X-Evil"] is None

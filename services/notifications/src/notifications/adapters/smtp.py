@@ -6,7 +6,9 @@ time-out or a 4xx code is transient and retried later.
 
 from __future__ import annotations
 
+from email.header import Header
 from email.message import EmailMessage
+from email.policy import Policy
 from email.utils import formatdate
 
 import aiosmtplib
@@ -17,6 +19,28 @@ from notifications.service_layer.ports import OutgoingEmail
 
 def _header(value: str) -> str:
     return " ".join(value.split())
+
+
+class EncodedHeader(str):
+    """A header value with non-ASCII characters, folded by RFC 2047's encoder, which keeps each
+    space inside an encoded word: the default policy's folding of such a value may drop the
+    space between two encoded words (« restent à » read back as « restentà »)."""
+
+    name: str
+
+    def __new__(cls, name: str, value: str) -> EncodedHeader:
+        header = super().__new__(cls, value)
+        header.name = name
+        return header
+
+    def fold(self, *, policy: Policy) -> str:
+        encoded = Header(str(self), "utf-8", header_name=self.name).encode(linesep=policy.linesep)
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
+def _text_header(name: str, value: str) -> str:
+    one_line = _header(value)
+    return one_line if one_line.isascii() else EncodedHeader(name, one_line)
 
 
 class SmtpEmailChannel:
@@ -45,7 +69,7 @@ class SmtpEmailChannel:
         msg = EmailMessage()
         msg["From"] = _header(self._sender)
         msg["To"] = _header(email.to)
-        msg["Subject"] = _header(email.content.subject)
+        msg["Subject"] = _text_header("Subject", email.content.subject)
         msg["Date"] = formatdate(localtime=False)
         msg["Message-ID"] = f"<{email.message_id}@mon-compte.local>"
         msg.set_content(email.content.text)
