@@ -118,3 +118,20 @@ class TeleserviceNotOpen(IdentityError):
 
     def __init__(self, label: str) -> None:
         super().__init__(f"Le téléservice « {label} » n'est pas ouvert à la catégorie de l'assuré.")
+
+
+class ActingUserNotActive(IdentityError):
+    """The account acting is no longer active (suspended, removed) though its token lives on."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Votre accès a été suspendu ou retiré : vous ne pouvez plus gérer les utilisateurs "
+            "de ce cabinet."
+        )
+
+
+class AdminRightMissing(IdentityError):
+    """The account acting does not hold ``admin`` any more (whatever its token says)."""
+
+    def __init__(self) -> None:
+        super().__init__("Le droit « admin » est nécessaire.")
