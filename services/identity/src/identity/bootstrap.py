@@ -13,7 +13,12 @@ from servicekit.runtime import ServiceApp, ServiceRuntime, service_root
 
 from identity.adapters import orm
 from identity.adapters.nir_vault import NirVault
-from identity.adapters.security import Argon2PasswordHasher, NotificationsSealer, RandomTokens
+from identity.adapters.security import (
+    Argon2PasswordHasher,
+    NotificationsSealer,
+    PasswordWorkPool,
+    RandomTokens,
+)
 from identity.adapters.signing import KeyStore
 from identity.adapters.unit_of_work import IdentitySqlUnitOfWork
 from identity.config import IdentitySettings
@@ -28,7 +33,7 @@ from identity.service_layer import (
     personal,
     registry,
 )
-from identity.service_layer.ports import PasswordHasher
+from identity.service_layer.ports import PasswordAlgorithm
 
 MIGRATIONS = service_root(__file__) / "migrations"
 
@@ -62,6 +67,7 @@ class IdentityApp(ServiceApp):
     keys: KeyStore
     vault: NirVault
     auth_bus: MessageBus[IdentitySqlUnitOfWork, auth.AuthDependencies]
+    password_work: PasswordWorkPool
 
     def quarantine(self) -> Quarantine:
         return Quarantine(self.engine, orm.access)
@@ -83,12 +89,15 @@ class IdentityApp(ServiceApp):
     async def start_api(self) -> None:
         await self.keys.load()
 
+    async def stop_api(self) -> None:
+        self.password_work.close()
+
 
 def bootstrap(
     settings: IdentitySettings | None = None,
     *,
     clock: Clock | None = None,
-    hasher: PasswordHasher | None = None,
+    hasher: PasswordAlgorithm | None = None,
 ) -> IdentityApp:
     settings = settings or IdentitySettings()
     if not settings.notifications_public_key:
@@ -97,10 +106,15 @@ def bootstrap(
         "identity", settings, tables=orm.messaging, migrations=MIGRATIONS, clock=clock
     )
     clock = runtime.clock
+    algorithm = hasher or Argon2PasswordHasher(
+        settings.argon2_time_cost, settings.argon2_memory_kib
+    )
+    password_work = PasswordWorkPool(
+        algorithm, workers=settings.password_hash_workers, queue=settings.password_hash_queue
+    )
     deps = handlers.Dependencies(
         clock=clock,
-        hasher=hasher
-        or Argon2PasswordHasher(settings.argon2_time_cost, settings.argon2_memory_kib),
+        hasher=password_work,
         sealer=NotificationsSealer(settings.notifications_public_key),
         tokens=RandomTokens(),
         activation_url=settings.activation_url,
@@ -111,8 +125,8 @@ def bootstrap(
     if not settings.nir_key:
         raise RuntimeError("IDENTITY_NIR_KEY is required to keep NIRs encrypted at rest")
     vault = NirVault(settings.nir_key)
-    app = IdentityApp(runtime, settings, None, keys, vault, None)  # type: ignore[arg-type]
+    app = IdentityApp(runtime, settings, None, keys, vault, None, password_work)  # type: ignore[arg-type]
     app.bus = MessageBus(HANDLERS, app.new_uow, deps)  # type: ignore[arg-type]
-    auth_deps = auth.AuthDependencies(deps, keys, deps.hasher.hash(RandomTokens().new_token()))
+    auth_deps = auth.AuthDependencies(deps, keys, algorithm.hash(RandomTokens().new_token()))
     app.auth_bus = MessageBus(AUTH_HANDLERS, app.new_uow, auth_deps)  # type: ignore[arg-type]
     return app

@@ -22,6 +22,12 @@ class IdentitySettings(ServiceSettings):
     nir_key: str = Field(default="", repr=False)
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19456
+    password_hash_workers: int = Field(
+        default=2, ge=1, description="Threads hashing and verifying passwords, off the loop."
+    )
+    password_hash_queue: int = Field(
+        default=16, ge=0, description="Password work waiting for a thread; more is refused (503)."
+    )
     migrate_on_start: bool = True
     rate_limit_signup_per_minute: int = 20
     rate_limit_login_per_minute: int = 20

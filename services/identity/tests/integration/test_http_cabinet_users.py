@@ -20,7 +20,7 @@ from identity.adapters.security import Argon2PasswordHasher
 from identity.bootstrap import IdentityApp, bootstrap
 from identity.config import IdentitySettings
 from identity.entrypoints.http import create_app
-from identity.service_layer.ports import PasswordHasher
+from identity.service_layer.ports import PasswordAlgorithm
 from identity_fakes import PlainHasher
 from journeys import random_siret, signup_body
 from servicekit.clock import FakeClock
@@ -106,7 +106,7 @@ async def argon2_firm(database_url: str) -> AsyncIterator[Firm]:
         yield result
 
 
-async def _firm(database_url: str, hasher: PasswordHasher) -> AsyncIterator[Firm]:
+async def _firm(database_url: str, hasher: PasswordAlgorithm) -> AsyncIterator[Firm]:
     private, public = generate_keypair()
     settings = IdentitySettings(
         database_url=database_url, notifications_public_key=public, nir_key=NirVault.generate_key()
@@ -148,7 +148,7 @@ async def test_an_invited_user_logging_in_before_accepting_gets_the_wrong_passwo
 ) -> None:
     resp = await argon2_firm.invite("paul@cabinet.fr", ["read"])
     assert resp.status_code == 201, resp.text
-    hasher = argon2_firm.app.bus.deps.hasher
+    hasher = argon2_firm.app.password_work.algorithm
     assert isinstance(hasher, RecordingArgon2)
     hasher.verified.clear()
     early = await argon2_firm.client.post(

@@ -135,3 +135,14 @@ class AdminRightMissing(IdentityError):
 
     def __init__(self) -> None:
         super().__init__("Le droit « admin » est nécessaire.")
+
+
+class PasswordWorkOverloaded(IdentityError):
+    """Every password worker is busy and the queue is full: refused at once, to be retried."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        unit = "secondes" if retry_after_s > 1 else "seconde"
+        super().__init__(
+            f"Le service est momentanément très sollicité. Réessayez dans {retry_after_s} {unit}."
+        )
+        self.retry_after_s = retry_after_s

@@ -93,7 +93,7 @@ def _problem(exc: errors.IdentityError) -> Problem:
             else "session-rejected"
         )
         return problem
-    return Problem(exc.message)
+    return to_problem(exc)
 
 
 def auth_router(app: IdentityApp) -> APIRouter:
@@ -116,7 +116,7 @@ def auth_router(app: IdentityApp) -> APIRouter:
         response_model=TokenPair,
         summary="Se connecter (adresse électronique et mot de passe)",
         dependencies=[Depends(limited)],
-        responses={401: {}, 422: {}, 429: {}},
+        responses={401: {}, 422: {}, 429: {}, 503: {}},
     )
     async def login(body: LoginRequest, request: Request) -> TokenPair:
         source = request.client.host if request.client else ""
@@ -168,7 +168,7 @@ def auth_router(app: IdentityApp) -> APIRouter:
         "/v1/auth/password-reset/confirm",
         summary="Choisir un nouveau mot de passe avec le lien reçu (ferme toutes les sessions)",
         dependencies=[Depends(limited)],
-        responses={404: {}, 409: {}, 410: {}, 422: {}, 429: {}},
+        responses={404: {}, 409: {}, 410: {}, 422: {}, 429: {}, 503: {}},
     )
     async def reset(body: ResetConfirmation) -> dict[str, Any]:
         try:

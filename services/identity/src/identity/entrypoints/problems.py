@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from servicekit.problems import Conflict, Forbidden, NotFound, Problem
+from servicekit.problems import Conflict, Forbidden, NotFound, Problem, Unavailable
 
 from identity.domain import errors
 
@@ -25,6 +25,10 @@ _PROBLEMS: dict[type[errors.IdentityError], tuple[int, str]] = {
 
 
 def to_problem(exc: errors.IdentityError) -> Problem:
+    if isinstance(exc, errors.PasswordWorkOverloaded):
+        problem = Unavailable(exc.message, exc.retry_after_s)
+        problem.kind = "password-work-overloaded"
+        return problem
     status_code, kind = _PROBLEMS.get(type(exc), (400, "identity-error"))
     base = {403: Forbidden, 404: NotFound, 409: Conflict}.get(status_code, Problem)
     return Problem(exc.message, status=status_code, kind=kind, title=base.title)

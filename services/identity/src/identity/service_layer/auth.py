@@ -111,7 +111,7 @@ async def login(
         # An account without a password yet (an invitation not accepted) is verified against
         # the dummy hash too: the same work, the same answer as a wrong password.
         usable = account is not None and account.has_password()
-        valid = deps.base.hasher.verify(
+        valid = await deps.base.hasher.verify(
             account.password_hash if account and usable else deps.dummy_hash, cmd.password
         )
         if account is None or not valid or not usable or account.status != "active":
@@ -177,7 +177,7 @@ async def create_agent(
             kind="agent",
             email=email,
             display_name=cmd.display_name,
-            password_hash=deps.base.hasher.hash(cmd.password),
+            password_hash=await deps.base.hasher.hash(cmd.password),
             status="active",
             created_at=now,
             activated_at=now,

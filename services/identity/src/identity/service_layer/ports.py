@@ -94,9 +94,19 @@ class IdentityUnitOfWork(AbstractUnitOfWork, Protocol):
     def access(self) -> DelegatedAccess: ...
 
 
-class PasswordHasher(Protocol):
+class PasswordAlgorithm(Protocol):
+    """The hashing itself (Argon2id): CPU-bound, blocking; never called on the event loop."""
+
     def hash(self, password: str) -> str: ...
     def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class PasswordHasher(Protocol):
+    """What use cases await: the algorithm run off the event loop, refused when overloaded
+    (``errors.PasswordWorkOverloaded``)."""
+
+    async def hash(self, password: str) -> str: ...
+    async def verify(self, password_hash: str, password: str) -> bool: ...
 
 
 class SecretSealer(Protocol):
