@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from delegation import Quarantine
 from servicekit.bus import MessageBus
@@ -56,6 +57,8 @@ AUTH_HANDLERS = {
     commands.Login: auth.login,
     commands.RefreshSession: auth.refresh,
     commands.Logout: auth.logout,
+    commands.EndSession: auth.end_session,
+    commands.EndSessions: auth.end_sessions,
     commands.CreateAgent: auth.create_agent,
 }
 
@@ -127,6 +130,11 @@ def bootstrap(
     vault = NirVault(settings.nir_key)
     app = IdentityApp(runtime, settings, None, keys, vault, None, password_work)  # type: ignore[arg-type]
     app.bus = MessageBus(HANDLERS, app.new_uow, deps)  # type: ignore[arg-type]
-    auth_deps = auth.AuthDependencies(deps, keys, algorithm.hash(RandomTokens().new_token()))
+    auth_deps = auth.AuthDependencies(
+        deps,
+        keys,
+        algorithm.hash(RandomTokens().new_token()),
+        timedelta(days=settings.session_lifetime_days),
+    )
     app.auth_bus = MessageBus(AUTH_HANDLERS, app.new_uow, auth_deps)  # type: ignore[arg-type]
     return app

@@ -29,6 +29,9 @@ class IdentitySettings(ServiceSettings):
         default=16, ge=0, description="Password work waiting for a thread; more is refused (503)."
     )
     migrate_on_start: bool = True
+    session_lifetime_days: int = Field(
+        default=90, ge=1, description="A session ends this long after its login (refreshes too)."
+    )
     rate_limit_signup_per_minute: int = 20
     rate_limit_login_per_minute: int = 20
     rate_limit_activation_per_minute: int = 30

@@ -73,6 +73,20 @@ refresh_tokens = Table(
     Column("revoked_at", DateTime(timezone=True), nullable=True),
 )
 
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("account_id", String(36), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("user_agent", String(300), nullable=True),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+)
+"""One row per login (its id is the refresh family's): the absolute end, and what the account
+holder sees in its list of sessions."""
+
 login_throttles = Table(
     "login_throttles",
     metadata,

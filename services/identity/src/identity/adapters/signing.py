@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from joserfc import jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OKPKey
 from servicekit.clock import Clock
 from servicekit.db import as_utc
@@ -70,6 +71,15 @@ class KeyStore:
                 live.append(key)
         result = KeySet(live).as_dict(private=False)
         return dict(result)
+
+    def session_of(self, access_token: str) -> str | None:
+        """The session an access token signed here names (checked against the live keys)."""
+        try:
+            token = jwt.decode(access_token, KeySet([k for _, k in self._keys]), [ALGORITHM])
+        except (JoseError, ValueError):
+            return None
+        sid = token.claims.get("sid")
+        return sid if isinstance(sid, str) else None
 
     def sign(self, claims: dict[str, Any], ttl: timedelta) -> str:
         now = self._clock.now()

@@ -146,3 +146,18 @@ class PasswordWorkOverloaded(IdentityError):
             f"Le service est momentanément très sollicité. Réessayez dans {retry_after_s} {unit}."
         )
         self.retry_after_s = retry_after_s
+
+
+class SessionNotFound(IdentityError):
+    """No open session of the caller's account has this id (another account's is not told)."""
+
+    def __init__(self) -> None:
+        super().__init__("Aucune session ouverte de votre compte ne correspond.")
+
+
+class CurrentSessionUnknown(IdentityError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Ce jeton d'accès ne désigne pas de session ; reconnectez-vous pour fermer les "
+            "autres sessions."
+        )

@@ -15,6 +15,7 @@ from identity.domain.passwords import password_problems
 from identity.entrypoints.http_cabinet import cabinet_router
 from identity.entrypoints.http_personal import personal_router
 from identity.entrypoints.http_schemas import Email
+from identity.entrypoints.http_sessions import sessions_router
 from identity.entrypoints.problems import to_problem
 
 
@@ -121,7 +122,11 @@ def auth_router(app: IdentityApp) -> APIRouter:
     async def login(body: LoginRequest, request: Request) -> TokenPair:
         source = request.client.host if request.client else ""
         try:
-            result = await app.auth_bus.handle(commands.Login(body.username, body.password, source))
+            result = await app.auth_bus.handle(
+                commands.Login(
+                    body.username, body.password, source, request.headers.get("user-agent", "")
+                )
+            )
         except errors.IdentityError as exc:
             raise _problem(exc) from exc
         return TokenPair(**result)
@@ -218,6 +223,7 @@ def auth_router(app: IdentityApp) -> APIRouter:
     outer = APIRouter()
     outer.include_router(router)
     outer.include_router(personal_router(app, principal))
+    outer.include_router(sessions_router(app, principal))
     outer.include_router(cabinet_router(app, principal))
     outer.include_router(app.runtime.operator_router(principal))
     return outer

@@ -21,6 +21,8 @@ _PROBLEMS: dict[type[errors.IdentityError], tuple[int, str]] = {
     errors.CabinetUserNotFound: (404, "cabinet-user-not-found"),
     errors.ActingUserNotActive: (403, "acting-user-not-active"),
     errors.AdminRightMissing: (403, "right-missing"),
+    errors.SessionNotFound: (404, "session-not-found"),
+    errors.CurrentSessionUnknown: (422, "current-session-unknown"),
 }
 
 

@@ -10,7 +10,7 @@ from servicekit.uow import AbstractUnitOfWork
 
 from identity.domain.affiliates import Affiliate
 from identity.domain.model import Account, ActivationToken, Cabinet
-from identity.domain.sessions import LoginThrottle, RefreshToken
+from identity.domain.sessions import LoginThrottle, RefreshToken, Session
 
 
 class CabinetRepository(Protocol):
@@ -35,6 +35,15 @@ class RefreshTokenRepository(Protocol):
     async def mark_used(self, token: RefreshToken) -> bool: ...
     async def revoke_family(self, family_id: str, now: datetime) -> None: ...
     async def revoke_account(self, account_id: str, now: datetime) -> None: ...
+
+
+class SessionRepository(Protocol):
+    """Ending a session is ``RefreshTokenRepository.revoke_family`` (its tokens with it)."""
+
+    async def add(self, session: Session) -> None: ...
+    async def get(self, session_id: str) -> Session | None: ...
+    async def open_of_account(self, account_id: str, now: datetime) -> list[Session]: ...
+    async def touch(self, session: Session) -> None: ...
 
 
 class LoginThrottleRepository(Protocol):
@@ -67,6 +76,9 @@ class AffiliateRepository(Protocol):
 
 class TokenSigner(Protocol):
     def sign(self, claims: dict[str, Any], ttl: timedelta) -> str: ...
+    def session_of(self, access_token: str) -> str | None:
+        """The ``sid`` claim of an access token this service signed (None if it has none)."""
+        ...
 
 
 class ActivationTokenRepository(Protocol):
@@ -84,6 +96,8 @@ class IdentityUnitOfWork(AbstractUnitOfWork, Protocol):
     def activation_tokens(self) -> ActivationTokenRepository: ...
     @property
     def refresh_tokens(self) -> RefreshTokenRepository: ...
+    @property
+    def sessions(self) -> SessionRepository: ...
     @property
     def login_throttles(self) -> LoginThrottleRepository: ...
     @property
