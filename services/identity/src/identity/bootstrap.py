@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -9,6 +11,7 @@ from datetime import timedelta
 from delegation import Quarantine
 from servicekit.bus import MessageBus
 from servicekit.clock import Clock
+from servicekit.logging import get_logger
 from servicekit.messaging import IncomingEvent
 from servicekit.runtime import ServiceApp, ServiceRuntime, service_root
 
@@ -20,7 +23,7 @@ from identity.adapters.security import (
     PasswordWorkPool,
     RandomTokens,
 )
-from identity.adapters.signing import KeyStore
+from identity.adapters.signing import KeyCipher, KeyStore
 from identity.adapters.unit_of_work import IdentitySqlUnitOfWork
 from identity.config import IdentitySettings
 from identity.domain import commands
@@ -37,6 +40,7 @@ from identity.service_layer import (
 from identity.service_layer.ports import PasswordAlgorithm
 
 MIGRATIONS = service_root(__file__) / "migrations"
+_log = get_logger(__name__)
 
 HANDLERS = {
     commands.RegisterCabinet: handlers.register_cabinet,
@@ -91,8 +95,22 @@ class IdentityApp(ServiceApp):
 
     async def start_api(self) -> None:
         await self.keys.load()
+        self._key_upkeep = asyncio.create_task(self._maintain_keys(), name="signing-keys")
+
+    async def _maintain_keys(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.signing_key_check_interval_s)
+            try:
+                await self.keys.maintain()
+            except Exception:  # the next round tries again; the keys in hand stay
+                _log.exception("signing_keys_maintenance_failed")
 
     async def stop_api(self) -> None:
+        upkeep = getattr(self, "_key_upkeep", None)
+        if upkeep is not None:
+            upkeep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await upkeep
         self.password_work.close()
 
 
@@ -124,9 +142,19 @@ def bootstrap(
         password_reset_url=settings.password_reset_url,
         email_confirmation_url=settings.email_confirmation_url,
     )
-    keys = KeyStore(runtime.engine, clock)
     if not settings.nir_key:
         raise RuntimeError("IDENTITY_NIR_KEY is required to keep NIRs encrypted at rest")
+    if settings.key_encryption_key:
+        cipher = KeyCipher(settings.key_encryption_key)
+    elif settings.environment == "production":
+        raise RuntimeError(
+            "IDENTITY_KEY_ENCRYPTION_KEY is required in production to keep signing keys encrypted"
+        )
+    else:
+        cipher = KeyCipher.derived_from(settings.nir_key)
+    keys = KeyStore(
+        runtime.engine, clock, cipher, timedelta(days=settings.signing_key_rotation_days)
+    )
     vault = NirVault(settings.nir_key)
     app = IdentityApp(runtime, settings, None, keys, vault, None, password_work)  # type: ignore[arg-type]
     app.bus = MessageBus(HANDLERS, app.new_uow, deps)  # type: ignore[arg-type]

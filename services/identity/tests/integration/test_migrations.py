@@ -5,26 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alembic import command
-from alembic.config import Config
 from identity.adapters import orm
-from identity.bootstrap import MIGRATIONS
+from identity_migrations import upgrade_to
 from servicekit.db import as_utc
-from sqlalchemy import Connection, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import create_async_engine
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-
-
-async def _upgrade(engine: AsyncEngine, revision: str) -> None:
-    def run(connection: Connection) -> None:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-
-    async with engine.begin() as conn:
-        await conn.run_sync(run)
 
 
 async def test_open_refresh_families_become_sessions_ending_90_days_after_their_login(
@@ -32,7 +19,7 @@ async def test_open_refresh_families_become_sessions_ending_90_days_after_their_
 ) -> None:
     engine = create_async_engine(database_url)
     try:
-        await _upgrade(engine, "0009")
+        await upgrade_to(engine, "0009")
         async with engine.begin() as conn:
             await conn.execute(
                 insert(orm.accounts).values(
@@ -54,7 +41,7 @@ async def test_open_refresh_families_become_sessions_ending_90_days_after_their_
                         revoked_at=revoked,
                     )
                 )  # fmt: skip
-        await _upgrade(engine, "head")
+        await upgrade_to(engine, "head")
         async with engine.connect() as conn:
             rows = (await conn.execute(select(orm.sessions))).all()
     finally:

@@ -109,9 +109,16 @@ signing_keys = Table(
     "signing_keys",
     metadata,
     Column("kid", String(32), primary_key=True),
-    Column("private_jwk", Text, nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("encrypted_jwk", Text, nullable=True),
+    Column("private_jwk", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("signs_from", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("generation", name="uq_signing_keys_generation"),
 )
+"""``encrypted_jwk``: the private key sealed (AES-GCM); ``private_jwk``: a key in clear from
+before migration 0011, sealed at the next start. One key per ``generation``, whichever copy
+wrote it."""
 
 affiliates = Table(
     "affiliates",
