@@ -113,11 +113,12 @@ async def test_the_event_loop_stays_responsive_during_concurrent_logins(tmp_path
         total = time.perf_counter() - started
     assert [r.status_code for r in answers] == [200] * LOGINS
     assert len(hasher.verifications) == LOGINS
-    # A verification on the loop would stop the probe for at least its whole length; off the
-    # loop, the probe keeps ticking: its worst gap stays well under the shortest verification,
-    # and the run is made of many ticks.
-    assert max(gaps) < min(hasher.verifications) / 2, (max(gaps), hasher.verifications, total)
-    assert max(gaps) < total / LOGINS
+    # A verification on the loop stops the probe for its whole length: the time the loop stood
+    # still (gaps over 20 ms) would be about the sum of the verifications. Off the loop it is a
+    # small part of it (a busy machine's scheduler may still stall the loop once or twice).
+    stalled = sum(gap for gap in gaps if gap > 0.02)
+    assert stalled < sum(hasher.verifications) / 4, (stalled, max(gaps), hasher.verifications)
+    assert stalled < total / 4, (stalled, total)
 
 
 @pytest.mark.postgres
