@@ -187,6 +187,8 @@ async def test_every_endpoint_answers_every_caller_with_the_exact_status(matrix:
         ("GET", "/.well-known/jwks.json", None, _expect(200)),
         ("GET", "/v1/me", None, _expect(200, anonymous=401)),
         ("GET", "/v1/me/teleservices", None, _expect(200, anonymous=401)),
+        ("GET", "/v1/me/sessions", None, _expect(200, anonymous=401)),
+        ("DELETE", "/v1/me/sessions/not-a-session", None, _expect(404, anonymous=401)),
         (
             "GET",
             "/v1/me/donnees-personnelles",
