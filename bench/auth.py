@@ -45,6 +45,7 @@ async def logins(folder: Path, n: int) -> tuple[float, float, str, dict[str, Any
         durations.append(time.perf_counter() - started)
         token = result["access_token"]
     jwks = app.keys.jwks()
+    await app.stop_api()
     await app.stop()
     p99 = statistics.quantiles(durations, n=100)[98]
     return n / sum(durations), p99, token, jwks

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from asgi_lifespan import LifespanManager
 from contracts.base import EventPayload
 from cotisations.adapters import orm
 from cotisations.bootstrap import CotisationsApp, bootstrap
@@ -17,6 +16,7 @@ from cotisations.config import CotisationsSettings
 from cotisations.entrypoints.http import AUDIENCE, create_app
 from cotisations_samples import NOW, event, token
 from servicekit.clock import FakeClock
+from servicekit.testing.lifespan import LifespanManager
 from servicekit.testing.tokens import verifier
 from sqlalchemy import select
 

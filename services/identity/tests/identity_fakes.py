@@ -95,6 +95,19 @@ class PlainHasher:
         return password_hash == "plain:" + password
 
 
+class AwaitedPlainHasher:
+    """PlainHasher as use cases await it (bootstrap wraps the real one in a worker pool)."""
+
+    def __init__(self) -> None:
+        self._plain = PlainHasher()
+
+    async def hash(self, password: str) -> str:
+        return self._plain.hash(password)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        return self._plain.verify(password_hash, password)
+
+
 class ClearSealer:
     """Marks instead of encrypting, so tests can read what would be sealed."""
 

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
-from asgi_lifespan import LifespanManager
 from contracts.base import EventPayload
 from contracts.common import PostalAddress
 from contracts.envelope import Envelope
@@ -23,6 +22,7 @@ from mandates.config import MandatesSettings
 from mandates.entrypoints.http import AUDIENCE, create_app
 from servicekit.messaging import IncomingEvent
 from servicekit.sealing import generate_keypair, unseal
+from servicekit.testing.lifespan import LifespanManager
 from servicekit.testing.tokens import token, verifier
 from sqlalchemy import select
 

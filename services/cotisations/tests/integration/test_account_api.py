@@ -9,13 +9,13 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from contracts.identity import v1 as identity_v1
 from cotisations.bootstrap import CotisationsApp, bootstrap
 from cotisations.config import CotisationsSettings
 from cotisations.entrypoints.http import AUDIENCE, create_app
 from cotisations_samples import NOW, activated, affiliate, ended, event, subscribed, token
 from servicekit.clock import FakeClock
+from servicekit.testing.lifespan import LifespanManager
 from servicekit.testing.tokens import verifier
 
 

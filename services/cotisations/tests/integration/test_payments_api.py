@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from contracts.bank import v1 as bank_v1
 from cotisations.adapters import orm
 from cotisations.bootstrap import CotisationsApp, bootstrap
@@ -23,6 +22,7 @@ from cotisations_payments import BIC, IBAN, OTHER_BIC, OTHER_IBAN, WRONG_RIB_KEY
 from cotisations_samples import NOW, activated, affiliate, event, subscribed, token
 from servicekit.clock import FakeClock
 from servicekit.messaging import IncomingEvent
+from servicekit.testing.lifespan import LifespanManager
 from servicekit.testing.tokens import verifier
 from sqlalchemy import func, select
 

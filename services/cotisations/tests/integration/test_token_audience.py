@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from cotisations.bootstrap import bootstrap
 from cotisations.config import CotisationsSettings
 from cotisations.entrypoints.http import AUDIENCE, create_app
 from cotisations_samples import NOW, affiliate, event, token
 from servicekit.auth import PLATFORM_AUDIENCES, audience_of
 from servicekit.clock import FakeClock
+from servicekit.testing.lifespan import LifespanManager
 from servicekit.testing.tokens import verifier
 
 

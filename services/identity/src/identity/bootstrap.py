@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from delegation import Quarantine
 from servicekit.bus import MessageBus
 from servicekit.clock import Clock
+from servicekit.logging import get_logger
 from servicekit.messaging import IncomingEvent
 from servicekit.runtime import ServiceApp, ServiceRuntime, service_root
 
 from identity.adapters import orm
 from identity.adapters.nir_vault import NirVault
-from identity.adapters.security import Argon2PasswordHasher, NotificationsSealer, RandomTokens
-from identity.adapters.signing import KeyStore
+from identity.adapters.security import (
+    Argon2PasswordHasher,
+    NotificationsSealer,
+    PasswordWorkPool,
+    RandomTokens,
+)
+from identity.adapters.signing import KeyCipher, KeyStore
 from identity.adapters.unit_of_work import IdentitySqlUnitOfWork
 from identity.config import IdentitySettings
 from identity.domain import commands
@@ -28,9 +37,10 @@ from identity.service_layer import (
     personal,
     registry,
 )
-from identity.service_layer.ports import PasswordHasher
+from identity.service_layer.ports import PasswordAlgorithm
 
 MIGRATIONS = service_root(__file__) / "migrations"
+_log = get_logger(__name__)
 
 HANDLERS = {
     commands.RegisterCabinet: handlers.register_cabinet,
@@ -51,6 +61,8 @@ AUTH_HANDLERS = {
     commands.Login: auth.login,
     commands.RefreshSession: auth.refresh,
     commands.Logout: auth.logout,
+    commands.EndSession: auth.end_session,
+    commands.EndSessions: auth.end_sessions,
     commands.CreateAgent: auth.create_agent,
 }
 
@@ -62,6 +74,7 @@ class IdentityApp(ServiceApp):
     keys: KeyStore
     vault: NirVault
     auth_bus: MessageBus[IdentitySqlUnitOfWork, auth.AuthDependencies]
+    password_work: PasswordWorkPool
 
     def quarantine(self) -> Quarantine:
         return Quarantine(self.engine, orm.access)
@@ -82,13 +95,30 @@ class IdentityApp(ServiceApp):
 
     async def start_api(self) -> None:
         await self.keys.load()
+        self._key_upkeep = asyncio.create_task(self._maintain_keys(), name="signing-keys")
+
+    async def _maintain_keys(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.signing_key_check_interval_s)
+            try:
+                await self.keys.maintain()
+            except Exception:  # the next round tries again; the keys in hand stay
+                _log.exception("signing_keys_maintenance_failed")
+
+    async def stop_api(self) -> None:
+        upkeep = getattr(self, "_key_upkeep", None)
+        if upkeep is not None:
+            upkeep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await upkeep
+        self.password_work.close()
 
 
 def bootstrap(
     settings: IdentitySettings | None = None,
     *,
     clock: Clock | None = None,
-    hasher: PasswordHasher | None = None,
+    hasher: PasswordAlgorithm | None = None,
 ) -> IdentityApp:
     settings = settings or IdentitySettings()
     if not settings.notifications_public_key:
@@ -97,22 +127,42 @@ def bootstrap(
         "identity", settings, tables=orm.messaging, migrations=MIGRATIONS, clock=clock
     )
     clock = runtime.clock
+    algorithm = hasher or Argon2PasswordHasher(
+        settings.argon2_time_cost, settings.argon2_memory_kib
+    )
+    password_work = PasswordWorkPool(
+        algorithm, workers=settings.password_hash_workers, queue=settings.password_hash_queue
+    )
     deps = handlers.Dependencies(
         clock=clock,
-        hasher=hasher
-        or Argon2PasswordHasher(settings.argon2_time_cost, settings.argon2_memory_kib),
+        hasher=password_work,
         sealer=NotificationsSealer(settings.notifications_public_key),
         tokens=RandomTokens(),
         activation_url=settings.activation_url,
         password_reset_url=settings.password_reset_url,
         email_confirmation_url=settings.email_confirmation_url,
     )
-    keys = KeyStore(runtime.engine, clock)
     if not settings.nir_key:
         raise RuntimeError("IDENTITY_NIR_KEY is required to keep NIRs encrypted at rest")
+    if settings.key_encryption_key:
+        cipher = KeyCipher(settings.key_encryption_key)
+    elif settings.environment == "production":
+        raise RuntimeError(
+            "IDENTITY_KEY_ENCRYPTION_KEY is required in production to keep signing keys encrypted"
+        )
+    else:
+        cipher = KeyCipher.derived_from(settings.nir_key)
+    keys = KeyStore(
+        runtime.engine, clock, cipher, timedelta(days=settings.signing_key_rotation_days)
+    )
     vault = NirVault(settings.nir_key)
-    app = IdentityApp(runtime, settings, None, keys, vault, None)  # type: ignore[arg-type]
+    app = IdentityApp(runtime, settings, None, keys, vault, None, password_work)  # type: ignore[arg-type]
     app.bus = MessageBus(HANDLERS, app.new_uow, deps)  # type: ignore[arg-type]
-    auth_deps = auth.AuthDependencies(deps, keys, deps.hasher.hash(RandomTokens().new_token()))
+    auth_deps = auth.AuthDependencies(
+        deps,
+        keys,
+        algorithm.hash(RandomTokens().new_token()),
+        timedelta(days=settings.session_lifetime_days),
+    )
     app.auth_bus = MessageBus(AUTH_HANDLERS, app.new_uow, auth_deps)  # type: ignore[arg-type]
     return app

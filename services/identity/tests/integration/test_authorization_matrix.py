@@ -13,7 +13,6 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from identity.adapters import orm
 from identity.adapters.nir_vault import NirVault
 from identity.bootstrap import bootstrap
@@ -24,6 +23,7 @@ from identity_fakes import PlainHasher
 from identity_registry_samples import incoming, record
 from journeys import luhn_complete, random_siret, signup_body
 from servicekit.sealing import generate_keypair, unseal
+from servicekit.testing.lifespan import LifespanManager
 from sqlalchemy import select
 from stdnum.fr import nir as stdnum_nir
 
@@ -187,6 +187,8 @@ async def test_every_endpoint_answers_every_caller_with_the_exact_status(matrix:
         ("GET", "/.well-known/jwks.json", None, _expect(200)),
         ("GET", "/v1/me", None, _expect(200, anonymous=401)),
         ("GET", "/v1/me/teleservices", None, _expect(200, anonymous=401)),
+        ("GET", "/v1/me/sessions", None, _expect(200, anonymous=401)),
+        ("DELETE", "/v1/me/sessions/not-a-session", None, _expect(404, anonymous=401)),
         (
             "GET",
             "/v1/me/donnees-personnelles",

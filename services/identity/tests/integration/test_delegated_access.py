@@ -14,7 +14,6 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from contracts.base import EventPayload
 from contracts.envelope import Envelope
 from contracts.mandates import v1 as mandates_v1
@@ -29,6 +28,7 @@ from identity_registry_samples import NIR, incoming, record
 from journeys import random_siret, signup_body
 from servicekit.messaging import IncomingEvent
 from servicekit.sealing import generate_keypair, unseal
+from servicekit.testing.lifespan import LifespanManager
 from sqlalchemy import select
 from stdnum.fr import nir as stdnum_nir
 

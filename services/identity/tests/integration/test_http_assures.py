@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from identity.adapters import orm
 from identity.adapters.nir_vault import NirVault
 from identity.bootstrap import IdentityApp, bootstrap
@@ -22,7 +21,9 @@ from identity_fakes import PlainHasher
 from identity_registry_samples import NIR, incoming, record
 from servicekit.clock import FakeClock
 from servicekit.sealing import generate_keypair, unseal
+from servicekit.testing.lifespan import LifespanManager
 from sqlalchemy import func, select
+from stdnum.fr import nir as stdnum_nir
 
 PASSWORD = "Une phrase de passe solide"
 SIGNUP: dict[str, Any] = {
@@ -40,6 +41,7 @@ class Api:
     app: IdentityApp
     private_key: str
     clock: FakeClock
+    hasher: CountingHasher
 
     async def count(self, table: Any) -> int:
         async with self.app.engine.connect() as conn:
@@ -62,6 +64,17 @@ class Api:
         return [parse_qs(urlparse(link).query)["token"][0] for link in links]
 
 
+class CountingHasher(PlainHasher):
+    """Counts the hashes made: a sign-up with wrong facts must not spend one."""
+
+    def __init__(self) -> None:
+        self.hashed = 0
+
+    def hash(self, password: str) -> str:
+        self.hashed += 1
+        return super().hash(password)
+
+
 @pytest.fixture
 async def api(database_url: str) -> AsyncIterator[Api]:
     private, public = generate_keypair()
@@ -69,13 +82,15 @@ async def api(database_url: str) -> AsyncIterator[Api]:
         database_url=database_url, notifications_public_key=public, nir_key=NirVault.generate_key()
     )
     clock = FakeClock()
-    app = bootstrap(settings, hasher=PlainHasher(), clock=clock)
+    hasher = CountingHasher()
+    app = bootstrap(settings, hasher=hasher, clock=clock)
     fastapi_app = create_app(app)
     async with LifespanManager(fastapi_app):
         await app.on_registry_record(incoming(record(), "registry-1"))
         transport = httpx.ASGITransport(app=fastapi_app)
         async with httpx.AsyncClient(transport=transport, base_url="http://identity") as client:
-            yield Api(client, app, private, clock)
+            hasher.hashed = 0
+            yield Api(client, app, private, clock, hasher)
 
 
 async def test_an_assure_signs_up_activates_and_logs_in_with_the_nir_body(api: Api) -> None:
@@ -173,3 +188,23 @@ async def test_a_new_link_can_be_requested_and_the_answer_never_tells(api: Api) 
     assert known.status_code == unknown.status_code == 202
     assert known.json() == unknown.json()
     assert len(await api.tokens_mailed(created["account_id"])) == 2
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"birth_date": "1985-05-02"},
+        {"birth_name": "Durand"},
+        {"nir": "2900175123456" + stdnum_nir.calc_check_digits("2900175123456")},
+    ],
+)
+async def test_a_sign_up_with_wrong_facts_spends_no_password_hash(
+    api: Api, wrong: dict[str, str]
+) -> None:
+    for _ in range(3):
+        resp = await api.client.post("/v1/assures", json={**SIGNUP, **wrong})
+        assert resp.status_code == 422, resp.text
+        assert resp.json()["type"].endswith("/known-facts-mismatch")
+    assert api.hasher.hashed == 0
+    assert (await api.client.post("/v1/assures", json=SIGNUP)).status_code == 201
+    assert api.hasher.hashed == 1

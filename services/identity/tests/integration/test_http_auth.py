@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from identity.adapters.nir_vault import NirVault
 from identity.bootstrap import IdentityApp, bootstrap
 from identity.config import IdentitySettings
@@ -20,6 +19,7 @@ from identity_fakes import PlainHasher
 from servicekit.auth import ACCESS_TOKEN_TYPE, PLATFORM_AUDIENCES, TokenVerifier, audience_of
 from servicekit.clock import FakeClock
 from servicekit.sealing import generate_keypair
+from servicekit.testing.lifespan import LifespanManager
 
 PASSWORD = "Une phrase de passe solide"
 

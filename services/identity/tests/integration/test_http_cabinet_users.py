@@ -13,18 +13,18 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from identity.adapters import orm
 from identity.adapters.nir_vault import NirVault
 from identity.adapters.security import Argon2PasswordHasher
 from identity.bootstrap import IdentityApp, bootstrap
 from identity.config import IdentitySettings
 from identity.entrypoints.http import create_app
-from identity.service_layer.ports import PasswordHasher
+from identity.service_layer.ports import PasswordAlgorithm
 from identity_fakes import PlainHasher
 from journeys import random_siret, signup_body
 from servicekit.clock import FakeClock
 from servicekit.sealing import generate_keypair, unseal
+from servicekit.testing.lifespan import LifespanManager
 from sqlalchemy import select
 
 PASSWORD = "Une phrase de passe solide"
@@ -106,7 +106,7 @@ async def argon2_firm(database_url: str) -> AsyncIterator[Firm]:
         yield result
 
 
-async def _firm(database_url: str, hasher: PasswordHasher) -> AsyncIterator[Firm]:
+async def _firm(database_url: str, hasher: PasswordAlgorithm) -> AsyncIterator[Firm]:
     private, public = generate_keypair()
     settings = IdentitySettings(
         database_url=database_url, notifications_public_key=public, nir_key=NirVault.generate_key()
@@ -148,7 +148,7 @@ async def test_an_invited_user_logging_in_before_accepting_gets_the_wrong_passwo
 ) -> None:
     resp = await argon2_firm.invite("paul@cabinet.fr", ["read"])
     assert resp.status_code == 201, resp.text
-    hasher = argon2_firm.app.bus.deps.hasher
+    hasher = argon2_firm.app.password_work.algorithm
     assert isinstance(hasher, RecordingArgon2)
     hasher.verified.clear()
     early = await argon2_firm.client.post(
@@ -264,3 +264,57 @@ async def test_a_collaborator_without_admin_gets_403_and_another_firm_404(firm: 
     other_cabinet, _ = await firm.sign_up("zoe@autre-cabinet.fr")
     theirs = await firm.client.get(f"/v1/cabinets/{other_cabinet}/users", headers=firm.admin)
     assert theirs.status_code == 404
+
+
+async def _second_administrator(firm: Firm) -> tuple[str, dict[str, str]]:
+    paul = (await firm.invite("paul@cabinet.fr", ["admin"])).json()["account_id"]
+    assert (await firm.accept(paul)).status_code == 200
+    return paul, await firm.login("paul@cabinet.fr")
+
+
+async def test_a_just_suspended_administrator_cannot_act_with_the_token_it_still_holds(
+    firm: Firm,
+) -> None:
+    paul, paul_token = await _second_administrator(firm)
+    me = (await firm.client.get("/v1/me", headers=firm.admin)).json()["subject"]
+    users = f"/v1/cabinets/{firm.cabinet_id}/users"
+    assert (await firm.client.post(f"{users}/{me}/suspension", headers=paul_token)).is_success
+    # Claire's access token is still valid for a few minutes and still says « admin »
+    for attempt in (
+        firm.client.post(f"{users}/{me}/reactivation", headers=firm.admin),
+        firm.client.post(f"{users}/{paul}/suspension", headers=firm.admin),
+        firm.client.put(f"{users}/{paul}/rights", json={"rights": ["read"]}, headers=firm.admin),
+        firm.client.delete(f"{users}/{paul}", headers=firm.admin),
+        firm.client.get(users, headers=firm.admin),
+        firm.invite("mallory@cabinet.fr", ["admin"]),
+    ):
+        resp = await attempt
+        assert resp.status_code == 403, resp.text
+        assert resp.headers["content-type"].startswith("application/problem+json")
+        assert resp.json()["type"].endswith("/acting-user-not-active")
+        assert "suspendu" in resp.json()["detail"]
+    listed = {u["account_id"]: u for u in (await firm.client.get(users, headers=paul_token)).json()}
+    assert listed[me]["status"] == "suspended"
+    assert listed[paul]["rights"] == ["admin"]
+    assert "mallory@cabinet.fr" not in [u["email"] for u in listed.values()]
+
+
+async def test_an_administrator_whose_admin_right_was_withdrawn_cannot_act_any_more(
+    firm: Firm,
+) -> None:
+    paul, paul_token = await _second_administrator(firm)
+    me = (await firm.client.get("/v1/me", headers=firm.admin)).json()["subject"]
+    users = f"/v1/cabinets/{firm.cabinet_id}/users"
+    withdrawn = await firm.client.put(
+        f"{users}/{me}/rights", json={"rights": ["read"]}, headers=paul_token
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    resp = await firm.client.put(
+        f"{users}/{me}/rights", json={"rights": ["admin"]}, headers=firm.admin
+    )
+    assert resp.status_code == 403, resp.text
+    assert resp.json()["type"].endswith("/right-missing")
+    assert "admin" in resp.json()["detail"]
+    listed = {u["account_id"]: u for u in (await firm.client.get(users, headers=paul_token)).json()}
+    assert listed[me]["rights"] == ["read"]
+    assert paul in listed

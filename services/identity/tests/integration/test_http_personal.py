@@ -11,7 +11,6 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from identity.adapters import orm
 from identity.adapters.nir_vault import NirVault
 from identity.bootstrap import IdentityApp, bootstrap
@@ -21,6 +20,7 @@ from identity.entrypoints.http import create_app
 from identity_fakes import PlainHasher
 from identity_registry_samples import NIR, incoming, record
 from servicekit.sealing import generate_keypair, unseal
+from servicekit.testing.lifespan import LifespanManager
 from sqlalchemy import select
 
 PASSWORD = "Une phrase de passe solide"

@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from identity.adapters import orm
 from identity.adapters.nir_vault import NirVault
 from identity.bootstrap import IdentityApp, bootstrap
@@ -17,6 +16,7 @@ from identity.config import IdentitySettings
 from identity.entrypoints.http import create_app
 from identity_fakes import PlainHasher
 from servicekit.sealing import generate_keypair, unseal
+from servicekit.testing.lifespan import LifespanManager
 from sqlalchemy import func, select
 
 SIGNUP: dict[str, Any] = {

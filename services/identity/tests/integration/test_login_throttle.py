@@ -14,7 +14,6 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from identity.adapters import orm
 from identity.adapters.nir_vault import NirVault
@@ -27,6 +26,7 @@ from identity_fakes import PlainHasher
 from identity_registry_samples import NIR, incoming, record
 from servicekit.clock import FakeClock
 from servicekit.sealing import generate_keypair, unseal
+from servicekit.testing.lifespan import LifespanManager
 from sqlalchemy import select
 
 PASSWORD = "Une phrase de passe solide"

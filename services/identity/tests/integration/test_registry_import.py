@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from identity.adapters.nir_vault import NirVault
 from identity.bootstrap import bootstrap
 from identity.config import IdentitySettings
@@ -15,6 +14,7 @@ from identity.entrypoints.http import create_app
 from identity_fakes import PlainHasher
 from identity_registry_samples import NIR
 from servicekit.sealing import generate_keypair
+from servicekit.testing.lifespan import LifespanManager
 from stdnum.fr import nir as stdnum_nir
 
 PASSWORD = "Une phrase de passe solide"

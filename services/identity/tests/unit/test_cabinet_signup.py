@@ -4,14 +4,14 @@ import pytest
 from contracts.identity import v1
 from identity.domain import commands, errors
 from identity.service_layer import handlers
-from identity_fakes import ClearSealer, FakeIdentityUow, PlainHasher, SequentialTokens
+from identity_fakes import AwaitedPlainHasher, ClearSealer, FakeIdentityUow, SequentialTokens
 from servicekit.clock import FakeClock
 
 
 def _deps(clock: FakeClock) -> handlers.Dependencies:
     return handlers.Dependencies(
         clock=clock,
-        hasher=PlainHasher(),
+        hasher=AwaitedPlainHasher(),
         sealer=ClearSealer(),
         tokens=SequentialTokens(),
         activation_url="http://id/v1/accounts/activation",

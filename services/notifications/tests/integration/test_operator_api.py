@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from asgi_lifespan import LifespanManager
 from contracts.envelope import Envelope
 from notifications.bootstrap import NotificationsApp, bootstrap
 from notifications.config import NotificationsSettings
 from notifications.entrypoints.http import AUDIENCE, create_app
 from servicekit.auth import audience_of
 from servicekit.sealing import generate_keypair
+from servicekit.testing.lifespan import LifespanManager
 from servicekit.testing.polling import eventually
 from servicekit.testing.tokens import token, verifier
 

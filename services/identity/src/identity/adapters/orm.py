@@ -73,6 +73,20 @@ refresh_tokens = Table(
     Column("revoked_at", DateTime(timezone=True), nullable=True),
 )
 
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("account_id", String(36), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("user_agent", String(300), nullable=True),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+)
+"""One row per login (its id is the refresh family's): the absolute end, and what the account
+holder sees in its list of sessions."""
+
 login_throttles = Table(
     "login_throttles",
     metadata,
@@ -95,9 +109,16 @@ signing_keys = Table(
     "signing_keys",
     metadata,
     Column("kid", String(32), primary_key=True),
-    Column("private_jwk", Text, nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("encrypted_jwk", Text, nullable=True),
+    Column("private_jwk", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("signs_from", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("generation", name="uq_signing_keys_generation"),
 )
+"""``encrypted_jwk``: the private key sealed (AES-GCM); ``private_jwk``: a key in clear from
+before migration 0011, sealed at the next start. One key per ``generation``, whichever copy
+wrote it."""
 
 affiliates = Table(
     "affiliates",

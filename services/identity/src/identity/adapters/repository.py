@@ -18,9 +18,10 @@ from identity.adapters.orm import (
     cabinets,
     login_throttles,
     refresh_tokens,
+    sessions,
 )
 from identity.domain.model import Account, ActivationToken, Cabinet
-from identity.domain.sessions import LoginThrottle, RefreshToken
+from identity.domain.sessions import LoginThrottle, RefreshToken, Session
 
 
 class SqlAlchemyCabinetRepository:
@@ -225,19 +226,86 @@ class SqlAlchemyRefreshTokenRepository:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def revoke_account(self, account_id: str, now: datetime) -> None:
+        """Every refresh token of the account, and so every session it has, ends."""
         t = refresh_tokens
         await self._session.execute(
             update(t)
             .where(t.c.account_id == account_id, t.c.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+        await self._session.execute(
+            update(sessions)
+            .where(sessions.c.account_id == account_id, sessions.c.ended_at.is_(None))
+            .values(ended_at=now)
+        )
 
     async def revoke_family(self, family_id: str, now: datetime) -> None:
+        """The family's tokens are revoked and its session ends (logout, reuse, ended)."""
         t = refresh_tokens
         await self._session.execute(
             update(t)
             .where(t.c.family_id == family_id, t.c.revoked_at.is_(None))
             .values(revoked_at=now)
+        )
+        await self._session.execute(
+            update(sessions)
+            .where(sessions.c.id == family_id, sessions.c.ended_at.is_(None))
+            .values(ended_at=now)
+        )
+
+
+class SqlAlchemySessionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    @staticmethod
+    def _of(row: Any) -> Session:
+        return Session(
+            row.id,
+            row.account_id,
+            as_utc(row.created_at),  # type: ignore[arg-type]
+            as_utc(row.last_used_at),  # type: ignore[arg-type]
+            as_utc(row.expires_at),  # type: ignore[arg-type]
+            row.user_agent,
+            as_utc(row.ended_at),
+        )
+
+    async def add(self, session: Session) -> None:
+        await self._session.execute(
+            insert(sessions).values(
+                id=session.id,
+                account_id=session.account_id,
+                created_at=session.created_at,
+                last_used_at=session.last_used_at,
+                expires_at=session.expires_at,
+                user_agent=session.user_agent,
+            )
+        )
+
+    async def get(self, session_id: str) -> Session | None:
+        row = (
+            await self._session.execute(select(sessions).where(sessions.c.id == session_id))
+        ).first()
+        return None if row is None else self._of(row)
+
+    async def open_of_account(self, account_id: str, now: datetime) -> list[Session]:
+        """The account's sessions not ended nor past their end, the oldest first."""
+        rows = await self._session.execute(
+            select(sessions)
+            .where(
+                sessions.c.account_id == account_id,
+                sessions.c.ended_at.is_(None),
+                sessions.c.expires_at > now,
+            )
+            .order_by(sessions.c.created_at, sessions.c.id)
+        )
+        return [self._of(row) for row in rows]
+
+    async def touch(self, session: Session) -> None:
+        await self._session.execute(
+            update(sessions)
+            .where(sessions.c.id == session.id)
+            .values(last_used_at=session.last_used_at)
         )
 
 

@@ -15,6 +15,7 @@ from identity.adapters.repository import (
     SqlAlchemyCabinetRepository,
     SqlAlchemyLoginThrottleRepository,
     SqlAlchemyRefreshTokenRepository,
+    SqlAlchemySessionRepository,
 )
 
 
@@ -23,6 +24,7 @@ class IdentitySqlUnitOfWork(SqlAlchemyUnitOfWork):
     accounts: SqlAlchemyAccountRepository
     activation_tokens: SqlAlchemyActivationTokenRepository
     refresh_tokens: SqlAlchemyRefreshTokenRepository
+    sessions: SqlAlchemySessionRepository
     login_throttles: SqlAlchemyLoginThrottleRepository
     affiliates: SqlAlchemyAffiliateRepository
     attempts: SqlAlchemyAttemptWindowRepository
@@ -34,6 +36,7 @@ class IdentitySqlUnitOfWork(SqlAlchemyUnitOfWork):
         self.accounts = SqlAlchemyAccountRepository(self.session)
         self.activation_tokens = SqlAlchemyActivationTokenRepository(self.session)
         self.refresh_tokens = SqlAlchemyRefreshTokenRepository(self.session)
+        self.sessions = SqlAlchemySessionRepository(self.session)
         self.login_throttles = SqlAlchemyLoginThrottleRepository(self.session)
         self.affiliates = SqlAlchemyAffiliateRepository(self.session, self.vault)
         self.attempts = SqlAlchemyAttemptWindowRepository(self.session)

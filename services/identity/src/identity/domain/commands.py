@@ -34,6 +34,8 @@ class Login(Command):
     password: str = field(repr=False)
     source: str = ""
     """The caller's address (a forwarded one only from a trusted proxy); "" when unknown."""
+    user_agent: str = ""
+    """The caller's ``User-Agent``, shown in the account's list of sessions."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,22 @@ class RefreshSession(Command):
 @dataclass(frozen=True)
 class Logout(Command):
     refresh_token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class EndSession(Command):
+    """The account holder ends one of its sessions."""
+
+    account_id: str
+    session_id: str
+
+
+@dataclass(frozen=True)
+class EndSessions(Command):
+    """The account holder ends all its sessions, or all but ``keep`` (its current one)."""
+
+    account_id: str
+    keep: str | None = None
 
 
 @dataclass(frozen=True)

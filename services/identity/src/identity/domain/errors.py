@@ -118,3 +118,46 @@ class TeleserviceNotOpen(IdentityError):
 
     def __init__(self, label: str) -> None:
         super().__init__(f"Le téléservice « {label} » n'est pas ouvert à la catégorie de l'assuré.")
+
+
+class ActingUserNotActive(IdentityError):
+    """The account acting is no longer active (suspended, removed) though its token lives on."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Votre accès a été suspendu ou retiré : vous ne pouvez plus gérer les utilisateurs "
+            "de ce cabinet."
+        )
+
+
+class AdminRightMissing(IdentityError):
+    """The account acting does not hold ``admin`` any more (whatever its token says)."""
+
+    def __init__(self) -> None:
+        super().__init__("Le droit « admin » est nécessaire.")
+
+
+class PasswordWorkOverloaded(IdentityError):
+    """Every password worker is busy and the queue is full: refused at once, to be retried."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        unit = "secondes" if retry_after_s > 1 else "seconde"
+        super().__init__(
+            f"Le service est momentanément très sollicité. Réessayez dans {retry_after_s} {unit}."
+        )
+        self.retry_after_s = retry_after_s
+
+
+class SessionNotFound(IdentityError):
+    """No open session of the caller's account has this id (another account's is not told)."""
+
+    def __init__(self) -> None:
+        super().__init__("Aucune session ouverte de votre compte ne correspond.")
+
+
+class CurrentSessionUnknown(IdentityError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Ce jeton d'accès ne désigne pas de session ; reconnectez-vous pour fermer les "
+            "autres sessions."
+        )

@@ -20,6 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 REFRESH_TTL = timedelta(days=30)
+"""A refresh token unused for this long dies (the idle limit)."""
+SESSION_LIFETIME = timedelta(days=90)
+"""A session ends this long after its login, however often it is refreshed (the absolute
+limit; ``IDENTITY_SESSION_LIFETIME_DAYS``)."""
+USER_AGENT_MAX = 300
 ACCESS_TTL = timedelta(minutes=10)
 FREE_FAILURES = 3
 MAX_DELAY = timedelta(minutes=5)
@@ -55,6 +60,40 @@ class RefreshToken:
         if self.revoked_at is not None or now >= self.expires_at:
             raise RefreshRejected
         self.used_at = now
+
+
+@dataclass
+class Session:
+    """One login and the refresh family it started (``id`` is the family's id)."""
+
+    id: str
+    account_id: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    """The absolute end: the login time plus the session lifetime; never pushed back."""
+    user_agent: str | None = None
+    ended_at: datetime | None = None
+
+    @classmethod
+    def start(
+        cls,
+        session_id: str,
+        account_id: str,
+        now: datetime,
+        lifetime: timedelta,
+        user_agent: str | None,
+    ) -> Session:
+        agent = (user_agent or "").strip()[:USER_AGENT_MAX] or None
+        return cls(session_id, account_id, now, now, now + lifetime, agent)
+
+    def open(self, now: datetime) -> bool:
+        return self.ended_at is None and now < self.expires_at
+
+    def refreshed(self, now: datetime) -> datetime:
+        """Mark a use; when the new refresh token expires: idle limit, capped by the end."""
+        self.last_used_at = now
+        return min(now + REFRESH_TTL, self.expires_at)
 
 
 def account_throttle_key(account_id: str) -> str:

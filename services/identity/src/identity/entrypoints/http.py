@@ -38,7 +38,13 @@ def _router(app: IdentityApp) -> APIRouter:
         response_model=CabinetCreated,
         tags=["cabinets"],
         summary="Inscrire un cabinet d'expertise comptable",
-        responses={409: {"description": "SIRET already registered"}, 422: {}, 413: {}, 429: {}},
+        responses={
+            409: {"description": "SIRET already registered"},
+            422: {},
+            413: {},
+            429: {},
+            503: {},
+        },
         dependencies=[Depends(signup_limit)],
     )
     async def register_cabinet(body: CabinetCreate) -> CabinetCreated:
@@ -64,7 +70,7 @@ def _router(app: IdentityApp) -> APIRouter:
         response_model=AssureCreated,
         tags=["assurés"],
         summary="Créer son compte d'assuré (NIR, date et nom de naissance, e-mail, mot de passe)",
-        responses={409: {}, 413: {}, 422: {}, 429: {}},
+        responses={409: {}, 413: {}, 422: {}, 429: {}, 503: {}},
         dependencies=[Depends(signup_limit)],
     )
     async def register_assure(body: AssureCreate) -> AssureCreated:
@@ -102,7 +108,7 @@ def _router(app: IdentityApp) -> APIRouter:
         response_model=AccountActivated,
         tags=["accounts"],
         summary="Activer un compte avec le jeton du lien d'activation",
-        responses={404: {}, 409: {}, 410: {}, 422: {}, 429: {}},
+        responses={404: {}, 409: {}, 410: {}, 422: {}, 429: {}, 503: {}},
         dependencies=[Depends(activation_limit)],
     )
     async def activate(body: ActivationRequest) -> AccountActivated:
@@ -136,7 +142,7 @@ def create_app(app: IdentityApp) -> FastAPI:
         description="Comptes des assurés, cabinets d'expertise comptable, authentification.",
         routers=[_router(app), auth_router(app)],
         checks=[database_check(app.engine)],
-        lifespan=app.runtime.api_lifespan(on_start=[app.start_api]),
+        lifespan=app.runtime.api_lifespan(on_start=[app.start_api], on_stop=[app.stop_api]),
         idempotency=app.runtime.idempotency(),
         max_body_bytes=app.settings.http_max_body_bytes,
     )

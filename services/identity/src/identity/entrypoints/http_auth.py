@@ -16,6 +16,7 @@ from identity.domain.passwords import password_problems
 from identity.entrypoints.http_cabinet import cabinet_router
 from identity.entrypoints.http_personal import personal_router
 from identity.entrypoints.http_schemas import Email
+from identity.entrypoints.http_sessions import sessions_router
 from identity.entrypoints.problems import to_problem
 
 
@@ -94,7 +95,7 @@ def _problem(exc: errors.IdentityError) -> Problem:
             else "session-rejected"
         )
         return problem
-    return Problem(exc.message)
+    return to_problem(exc)
 
 
 def auth_router(app: IdentityApp) -> APIRouter:
@@ -123,12 +124,16 @@ def auth_router(app: IdentityApp) -> APIRouter:
         response_model=TokenPair,
         summary="Se connecter (adresse électronique et mot de passe)",
         dependencies=[Depends(limited)],
-        responses={401: {}, 422: {}, 429: {}},
+        responses={401: {}, 422: {}, 429: {}, 503: {}},
     )
     async def login(body: LoginRequest, request: Request) -> TokenPair:
         source = request.client.host if request.client else ""
         try:
-            result = await app.auth_bus.handle(commands.Login(body.username, body.password, source))
+            result = await app.auth_bus.handle(
+                commands.Login(
+                    body.username, body.password, source, request.headers.get("user-agent", "")
+                )
+            )
         except errors.IdentityError as exc:
             raise _problem(exc) from exc
         return TokenPair(**result)
@@ -175,7 +180,7 @@ def auth_router(app: IdentityApp) -> APIRouter:
         "/v1/auth/password-reset/confirm",
         summary="Choisir un nouveau mot de passe avec le lien reçu (ferme toutes les sessions)",
         dependencies=[Depends(limited)],
-        responses={404: {}, 409: {}, 410: {}, 422: {}, 429: {}},
+        responses={404: {}, 409: {}, 410: {}, 422: {}, 429: {}, 503: {}},
     )
     async def reset(body: ResetConfirmation) -> dict[str, Any]:
         try:
@@ -225,6 +230,7 @@ def auth_router(app: IdentityApp) -> APIRouter:
     outer = APIRouter()
     outer.include_router(router)
     outer.include_router(personal_router(app, principal))
+    outer.include_router(sessions_router(app, principal))
     outer.include_router(cabinet_router(app, principal))
     outer.include_router(app.runtime.operator_router(principal))
     return outer

@@ -63,7 +63,10 @@ def cabinet_router(app: IdentityApp, principal: PrincipalDependency) -> APIRoute
         prefix="/v1/cabinets/{cabinet_id}/users",
         tags=["cabinets"],
         responses={
-            403: {"description": "Le droit « admin » du cabinet est nécessaire"},
+            403: {
+                "description": "Le droit « admin » du cabinet est nécessaire, à un accès actif "
+                "(vérifié en base à chaque action, pas seulement dans le jeton)"
+            },
             404: {"description": "Cabinet ou utilisateur introuvable"},
         },
     )
@@ -87,8 +90,9 @@ def cabinet_router(app: IdentityApp, principal: PrincipalDependency) -> APIRoute
             )
         except errors.IdentityError as exc:
             raise to_problem(exc) from exc
-        users = await collaborators.list_users(cabinet_id, app.new_uow(read_only=True))
-        found = next((u for u in users if u.id == account_id), None)
+        found = await collaborators.user_after_change(
+            cabinet_id, account_id, app.new_uow(read_only=True)
+        )
         if found is None:
             return CabinetUserRead(
                 account_id=account_id, display_name="", email="", status="removed", rights=[]
@@ -96,11 +100,14 @@ def cabinet_router(app: IdentityApp, principal: PrincipalDependency) -> APIRoute
         return _read(found)
 
     @router.get("", response_model=list[CabinetUserRead], summary="Les utilisateurs du cabinet")
-    async def list_users(cabinet_id: str, _: Admin) -> list[CabinetUserRead]:
-        return [
-            _read(u)
-            for u in await collaborators.list_users(cabinet_id, app.new_uow(read_only=True))
-        ]
+    async def list_users(cabinet_id: str, who: Admin) -> list[CabinetUserRead]:
+        try:
+            users = await collaborators.list_users(
+                cabinet_id, who.subject, app.new_uow(read_only=True)
+            )
+        except errors.IdentityError as exc:
+            raise to_problem(exc) from exc
+        return [_read(u) for u in users]
 
     @router.post(
         "",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from servicekit.problems import Conflict, NotFound, Problem
+from servicekit.problems import Conflict, Forbidden, NotFound, Problem, Unavailable
 
 from identity.domain import errors
 
@@ -19,10 +19,18 @@ _PROBLEMS: dict[type[errors.IdentityError], tuple[int, str]] = {
     errors.UserStateConflict: (409, "user-state-conflict"),
     errors.LastAdministrator: (409, "last-administrator"),
     errors.CabinetUserNotFound: (404, "cabinet-user-not-found"),
+    errors.ActingUserNotActive: (403, "acting-user-not-active"),
+    errors.AdminRightMissing: (403, "right-missing"),
+    errors.SessionNotFound: (404, "session-not-found"),
+    errors.CurrentSessionUnknown: (422, "current-session-unknown"),
 }
 
 
 def to_problem(exc: errors.IdentityError) -> Problem:
+    if isinstance(exc, errors.PasswordWorkOverloaded):
+        problem = Unavailable(exc.message, exc.retry_after_s)
+        problem.kind = "password-work-overloaded"
+        return problem
     status_code, kind = _PROBLEMS.get(type(exc), (400, "identity-error"))
-    base = {404: NotFound, 409: Conflict}.get(status_code, Problem)
+    base = {403: Forbidden, 404: NotFound, 409: Conflict}.get(status_code, Problem)
     return Problem(exc.message, status=status_code, kind=kind, title=base.title)

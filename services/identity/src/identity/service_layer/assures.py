@@ -40,7 +40,6 @@ async def register_assure(
         nir = normalize_nir(cmd.nir)
     except ValueError as exc:
         raise errors.KnownFactsMismatch from exc
-    password_hash = deps.hasher.hash(cmd.password)
     async with uow:
         # Every attempt is counted first, atomically, so that attempts made at once on several
         # api copies cannot all pass the check before any is counted.
@@ -63,6 +62,9 @@ async def register_assure(
             raise errors.AccountAlreadyExists
         if await uow.accounts.email_exists(email):
             raise errors.EmailAlreadyUsed
+        # Hashed only once the facts are known to match: a stranger guessing facts costs a
+        # look-up, never the Argon2 work (which runs off the event loop, in a bounded pool).
+        password_hash = await deps.hasher.hash(cmd.password)
         account = Account(
             id=deps.tokens.new_id(),
             kind="assure",

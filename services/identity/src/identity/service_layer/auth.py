@@ -1,4 +1,5 @@
-"""Authentication use cases: log in, refresh (rotating), log out, create an agent."""
+"""Authentication use cases: log in, refresh (rotating), log out, the account holder's
+sessions (list, end one, end all or all others), create an agent."""
 
 from __future__ import annotations
 
@@ -6,19 +7,20 @@ import math
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from identity.domain import commands, errors
 from identity.domain.model import Account, token_hash
 from identity.domain.sessions import (
     ACCESS_TTL,
-    REFRESH_TTL,
+    SESSION_LIFETIME,
     SOURCE_FAILURES,
     SOURCE_WINDOW,
     RefreshRejected,
     RefreshToken,
     ReusedRefreshToken,
+    Session,
     account_throttle_key,
 )
 from identity.service_layer.handlers import Dependencies
@@ -31,6 +33,7 @@ class AuthDependencies:
     signer: TokenSigner
     dummy_hash: str
     """Verified against when the identifier is unknown, so both answers take the same time."""
+    session_lifetime: timedelta = SESSION_LIFETIME
 
 
 def claims(account: Account) -> dict[str, Any]:
@@ -77,15 +80,18 @@ def _retry_after(until: datetime, now: datetime) -> int:
 
 
 async def _issue(
-    uow: IdentityUnitOfWork, deps: AuthDependencies, account: Account, family_id: str
+    uow: IdentityUnitOfWork, deps: AuthDependencies, account: Account, session: Session
 ) -> dict[str, Any]:
+    """A new refresh token of the session (dying at the idle limit, never after the session's
+    end) and an access token naming the session (``sid``)."""
     now = deps.base.clock.now()
     refresh = deps.base.tokens.new_token()
+    expires_at = session.refreshed(now)
     await uow.refresh_tokens.add(
-        RefreshToken(token_hash(refresh), family_id, account.id, now, now + REFRESH_TTL)
+        RefreshToken(token_hash(refresh), session.id, account.id, now, expires_at)
     )
     return {
-        "access_token": deps.signer.sign(claims(account), ACCESS_TTL),
+        "access_token": deps.signer.sign({**claims(account), "sid": session.id}, ACCESS_TTL),
         "token_type": "Bearer",
         "expires_in": int(ACCESS_TTL.total_seconds()),
         "refresh_token": refresh,
@@ -111,7 +117,7 @@ async def login(
         # An account without a password yet (an invitation not accepted) is verified against
         # the dummy hash too: the same work, the same answer as a wrong password.
         usable = account is not None and account.has_password()
-        valid = deps.base.hasher.verify(
+        valid = await deps.base.hasher.verify(
             account.password_hash if account and usable else deps.dummy_hash, cmd.password
         )
         if account is None or not valid or not usable or account.status != "active":
@@ -123,7 +129,11 @@ async def login(
             raise errors.InvalidCredentials
         throttle.succeeded()
         await uow.login_throttles.save(throttle)
-        tokens = await _issue(uow, deps, account, str(uuid.uuid4()))
+        session = Session.start(
+            str(uuid.uuid4()), account.id, now, deps.session_lifetime, cmd.user_agent
+        )
+        await uow.sessions.add(session)
+        tokens = await _issue(uow, deps, account, session)
         await uow.commit()
     return tokens
 
@@ -136,6 +146,9 @@ async def refresh(
         token = await uow.refresh_tokens.get(token_hash(cmd.refresh_token))
         if token is None:
             raise errors.SessionRejected
+        session = await uow.sessions.get(token.family_id)
+        if session is None or not session.open(now):
+            raise errors.SessionRejected  # ended, or past its absolute end: log in again
         try:
             token.use(now)
             reused = not await uow.refresh_tokens.mark_used(token)
@@ -150,7 +163,8 @@ async def refresh(
         account = await uow.accounts.get(token.account_id)
         if account is None or account.status != "active":
             raise errors.SessionRejected
-        tokens = await _issue(uow, deps, account, token.family_id)
+        tokens = await _issue(uow, deps, account, session)
+        await uow.sessions.touch(session)
         await uow.commit()
     return tokens
 
@@ -161,6 +175,40 @@ async def logout(cmd: commands.Logout, uow: IdentityUnitOfWork, deps: AuthDepend
         if token is not None:
             await uow.refresh_tokens.revoke_family(token.family_id, deps.base.clock.now())
             await uow.commit()
+
+
+async def sessions_of(
+    account_id: str, uow: IdentityUnitOfWork, deps: AuthDependencies
+) -> list[Session]:
+    async with uow:
+        return await uow.sessions.open_of_account(account_id, deps.base.clock.now())
+
+
+async def end_session(
+    cmd: commands.EndSession, uow: IdentityUnitOfWork, deps: AuthDependencies
+) -> None:
+    now = deps.base.clock.now()
+    async with uow:
+        session = await uow.sessions.get(cmd.session_id)
+        if session is None or session.account_id != cmd.account_id or not session.open(now):
+            raise errors.SessionNotFound
+        await uow.refresh_tokens.revoke_family(session.id, now)
+        await uow.commit()
+
+
+async def end_sessions(
+    cmd: commands.EndSessions, uow: IdentityUnitOfWork, deps: AuthDependencies
+) -> dict[str, int]:
+    """Log out everywhere (``keep`` None) or everywhere else; how many sessions ended."""
+    now = deps.base.clock.now()
+    async with uow:
+        ending = [
+            s for s in await uow.sessions.open_of_account(cmd.account_id, now) if s.id != cmd.keep
+        ]
+        for session in ending:
+            await uow.refresh_tokens.revoke_family(session.id, now)
+        await uow.commit()
+    return {"ended": len(ending)}
 
 
 async def create_agent(
@@ -177,7 +225,7 @@ async def create_agent(
             kind="agent",
             email=email,
             display_name=cmd.display_name,
-            password_hash=deps.base.hasher.hash(cmd.password),
+            password_hash=await deps.base.hasher.hash(cmd.password),
             status="active",
             created_at=now,
             activated_at=now,

@@ -28,6 +28,16 @@ CHANGES = {
 }
 
 
+async def _require_administrator(uow: IdentityUnitOfWork, actor_id: str, cabinet_id: str) -> None:
+    """The acting user as the database knows it now, not as its token described it: a user
+    suspended, removed or stripped of ``admin`` a minute ago still holds a valid token."""
+    actor = await uow.accounts.get(actor_id)
+    if actor is None or actor.cabinet_id != cabinet_id or actor.status != "active":
+        raise errors.ActingUserNotActive
+    if "admin" not in actor.rights:
+        raise errors.AdminRightMissing
+
+
 def _changed(
     cabinet: Cabinet,
     user: Account,
@@ -45,6 +55,7 @@ async def invite(
     now = deps.clock.now()
     email = cmd.email.strip().lower()
     async with uow:
+        await _require_administrator(uow, cmd.actor_id, cmd.cabinet_id)
         cabinet = await uow.cabinets.get(cmd.cabinet_id)
         if cabinet is None:
             raise errors.CabinetUserNotFound
@@ -79,6 +90,7 @@ async def change(
 ) -> dict[str, Any]:
     now = deps.clock.now()
     async with uow:
+        await _require_administrator(uow, cmd.actor_id, cmd.cabinet_id)
         cabinet = await uow.cabinets.get(cmd.cabinet_id)
         users = await uow.accounts.of_cabinet(cmd.cabinet_id)
         user = next((u for u in users if u.id == cmd.account_id), None)
@@ -116,6 +128,16 @@ async def change(
     return {"account_id": user.id, "status": user.status, "rights": sorted(user.rights)}
 
 
-async def list_users(cabinet_id: str, uow: IdentityUnitOfWork) -> list[Account]:
+async def list_users(cabinet_id: str, actor_id: str, uow: IdentityUnitOfWork) -> list[Account]:
     async with uow:
+        await _require_administrator(uow, actor_id, cabinet_id)
         return [u for u in await uow.accounts.of_cabinet(cabinet_id) if u.status != "removed"]
+
+
+async def user_after_change(
+    cabinet_id: str, account_id: str, uow: IdentityUnitOfWork
+) -> Account | None:
+    """The user a change was just made to (the change itself checked who acted)."""
+    async with uow:
+        users = await uow.accounts.of_cabinet(cabinet_id)
+        return next((u for u in users if u.id == account_id and u.status != "removed"), None)

@@ -35,7 +35,7 @@ async def reset_password(
 ) -> dict[str, Any]:
     """Set the new password and end every session of the account."""
     now = deps.clock.now()
-    password_hash = deps.hasher.hash(cmd.new_password)
+    password_hash = await deps.hasher.hash(cmd.new_password)
     async with uow:
         token = await uow.activation_tokens.get(token_hash(cmd.token))
         if token is None or token.purpose != "password_reset":

@@ -51,7 +51,7 @@ async def register_cabinet(
 ) -> dict[str, Any]:
     now = deps.clock.now()
     email = cmd.email.strip().lower()
-    password_hash = deps.hasher.hash(cmd.password)
+    password_hash = await deps.hasher.hash(cmd.password)
     async with uow:
         if await uow.cabinets.siret_exists(cmd.siret):
             raise errors.SiretAlreadyRegistered  # a SIRET is public: saying so reveals nothing
@@ -128,7 +128,7 @@ async def activate_account(
         if not account.has_password():
             if cmd.password is None:
                 raise errors.PasswordRequired
-            account.password_hash = deps.hasher.hash(cmd.password)
+            account.password_hash = await deps.hasher.hash(cmd.password)
         token.use(now)
         account.activate(now)
         if token.purpose == "collaborator_invitation" and account.cabinet_id is not None:

@@ -10,7 +10,7 @@ from servicekit.uow import AbstractUnitOfWork
 
 from identity.domain.affiliates import Affiliate
 from identity.domain.model import Account, ActivationToken, Cabinet
-from identity.domain.sessions import LoginThrottle, RefreshToken
+from identity.domain.sessions import LoginThrottle, RefreshToken, Session
 
 
 class CabinetRepository(Protocol):
@@ -35,6 +35,15 @@ class RefreshTokenRepository(Protocol):
     async def mark_used(self, token: RefreshToken) -> bool: ...
     async def revoke_family(self, family_id: str, now: datetime) -> None: ...
     async def revoke_account(self, account_id: str, now: datetime) -> None: ...
+
+
+class SessionRepository(Protocol):
+    """Ending a session is ``RefreshTokenRepository.revoke_family`` (its tokens with it)."""
+
+    async def add(self, session: Session) -> None: ...
+    async def get(self, session_id: str) -> Session | None: ...
+    async def open_of_account(self, account_id: str, now: datetime) -> list[Session]: ...
+    async def touch(self, session: Session) -> None: ...
 
 
 class LoginThrottleRepository(Protocol):
@@ -70,6 +79,10 @@ class TokenSigner(Protocol):
         """An access token for every service of the platform."""
         ...
 
+    def session_of(self, access_token: str) -> str | None:
+        """The ``sid`` claim of an access token this service signed (None if it has none)."""
+        ...
+
 
 class ActivationTokenRepository(Protocol):
     async def add(self, token: ActivationToken) -> None: ...
@@ -87,6 +100,8 @@ class IdentityUnitOfWork(AbstractUnitOfWork, Protocol):
     @property
     def refresh_tokens(self) -> RefreshTokenRepository: ...
     @property
+    def sessions(self) -> SessionRepository: ...
+    @property
     def login_throttles(self) -> LoginThrottleRepository: ...
     @property
     def affiliates(self) -> AffiliateRepository: ...
@@ -96,9 +111,19 @@ class IdentityUnitOfWork(AbstractUnitOfWork, Protocol):
     def access(self) -> DelegatedAccess: ...
 
 
-class PasswordHasher(Protocol):
+class PasswordAlgorithm(Protocol):
+    """The hashing itself (Argon2id): CPU-bound, blocking; never called on the event loop."""
+
     def hash(self, password: str) -> str: ...
     def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class PasswordHasher(Protocol):
+    """What use cases await: the algorithm run off the event loop, refused when overloaded
+    (``errors.PasswordWorkOverloaded``)."""
+
+    async def hash(self, password: str) -> str: ...
+    async def verify(self, password_hash: str, password: str) -> bool: ...
 
 
 class SecretSealer(Protocol):
