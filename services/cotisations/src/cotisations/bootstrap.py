@@ -18,7 +18,9 @@ from cotisations.adapters.business_date import BusinessDateClock
 from cotisations.adapters.unit_of_work import CotisationsSqlUnitOfWork
 from cotisations.config import CotisationsSettings
 from cotisations.domain import commands
+from cotisations.domain import payment_commands as pay
 from cotisations.service_layer import consumers, handlers, queries
+from cotisations.service_layer import telepayment_handlers as tele
 from cotisations.service_layer.ports import CotisationsUnitOfWork
 
 MIGRATIONS = service_root(__file__) / "migrations"
@@ -31,11 +33,20 @@ HANDLERS: Handlers = {
     commands.DeclareTurnover: handlers.declare_turnover,
     commands.ChangePeriodicity: handlers.change_periodicity,
     commands.ChangeDebitDay: handlers.change_debit_day,
+    pay.AdhereTelepayment: tele.adhere,
+    pay.RevokeTelepayment: tele.revoke,
+    pay.MakeTelepayment: tele.make_telepayment,
+    pay.ChangeTelepayment: tele.change_telepayment,
+    pay.RequestPlan: tele.request_plan,
+    pay.DecidePlan: tele.decide_plan,
 }
 QUERIES: Handlers = {
     commands.ReadAccount: queries.read_account,
     commands.PreviewEstimate: queries.preview_estimate,
     commands.ReadCareer: queries.read_career,
+    pay.ReadPayables: tele.read_payables,
+    pay.PreviewTelepayment: tele.preview_telepayment,
+    pay.PreviewPlan: tele.preview_plan,
 }
 
 _log = get_logger(__name__)

@@ -8,14 +8,17 @@ from servicekit.uow import SqlAlchemyUnitOfWork
 from cotisations.adapters import orm
 from cotisations.adapters.ledger_repository import SqlAlchemyLedgerRepository
 from cotisations.adapters.repository import SqlAlchemyAccountRepository
+from cotisations.adapters.telepayment_repository import SqlAlchemyTelepaymentRepository
 
 
 class CotisationsSqlUnitOfWork(SqlAlchemyUnitOfWork):
     accounts: SqlAlchemyAccountRepository
     access: DelegatedAccess
+    telepayment: SqlAlchemyTelepaymentRepository
     ledgers: SqlAlchemyLedgerRepository
 
     def _open(self) -> None:
         self.accounts = SqlAlchemyAccountRepository(self.session)
         self.access = DelegatedAccess(self.session, orm.access)
+        self.telepayment = SqlAlchemyTelepaymentRepository(self.session)
         self.ledgers = SqlAlchemyLedgerRepository(self.session)

@@ -26,6 +26,7 @@ from cotisations.entrypoints.http_schemas import (
     RegularisationRead,
     ScheduledInstalmentRead,
 )
+from cotisations.entrypoints.http_telepayment import telepayment_router
 from cotisations.entrypoints.problems import (
     INTERNAL,
     INVALID,
@@ -214,6 +215,7 @@ def create_app(app: CotisationsApp, verifier: TokenVerifier | None = None) -> Fa
         routers=[
             _router(app, verifier),
             declarations_router(app, verifier),
+            telepayment_router(app, verifier),
             app.runtime.operator_router(bearer_principal(verifier)),
         ],
         checks=[database_check(app.engine)],

@@ -25,6 +25,7 @@ from servicekit.problems import (
 )
 
 from cotisations.domain import commands, errors
+from cotisations.domain.payments import refusals
 from cotisations.entrypoints.http_schemas import ProblemRead
 
 
@@ -47,6 +48,17 @@ def _estimable_year(exc: errors.CotisationsError) -> dict[str, Any]:
     return {**_refused_field(exc), "estimable_year": exc.estimable_year, "opens_on": opens_on}
 
 
+def _not_offered(exc: errors.CotisationsError) -> dict[str, Any]:
+    assert isinstance(exc, refusals.PaymentNotOffered)
+    opens_on = exc.opens_on.isoformat() if exc.opens_on else None
+    return {**_refused_field(exc), "reason": exc.code, "opens_on": opens_on}
+
+
+def _payment_conflict(exc: errors.CotisationsError) -> dict[str, Any]:
+    assert isinstance(exc, refusals.PaymentConflict | refusals.PaymentItemNotFound)
+    return {"code": exc.code}
+
+
 Extra = Callable[[errors.CotisationsError], dict[str, Any]]
 
 _PROBLEMS: dict[type[errors.CotisationsError], tuple[type[Problem], str, Extra | None]] = {
@@ -58,6 +70,10 @@ _PROBLEMS: dict[type[errors.CotisationsError], tuple[type[Problem], str, Extra |
     errors.DebitDayLocked: (Conflict, "debit-day-locked", _unlocks_on),
     errors.IncomeAlreadyDeclared: (Conflict, "income-already-declared", None),
     errors.PeriodAlreadyDeclared: (Conflict, "period-already-declared", None),
+    refusals.PaymentNotOffered: (ValidationProblem, "validation-error", _not_offered),
+    refusals.PaymentConflict: (Conflict, "", _payment_conflict),
+    refusals.PaymentItemNotFound: (NotFound, "", _payment_conflict),
+    refusals.AgentOnly: (Forbidden, "agent-only", None),
 }
 
 
@@ -69,7 +85,7 @@ def to_problem(exc: errors.CotisationsError) -> Problem:
     return Problem(
         exc.message,
         status=base.status,
-        kind=kind,
+        kind=kind or str(getattr(exc, "code", "cotisations-error")),
         title=base.title,
         extra=extra(exc) if extra else None,
     )
@@ -90,8 +106,22 @@ FIELDS = {
     "period": "Période",
     "periodicity": "Périodicité",
     "debit_day": "Jour de prélèvement",
+    "holder_name": "Nom du titulaire",
+    "address": "Adresse",
+    "iban": "IBAN",
+    "bic": "BIC",
+    "terms_accepted": "Conditions générales d'utilisation",
+    "reference": "Montant à régler",
+    "parts": "Comptes à débiter",
+    "amount": "Montant",
+    "instalments": "Nombre d'échéances",
+    "decision": "Décision",
+    "reason": "Motif",
 }
-"""The fields of cotisations' requests as a person knows them."""
+"""The fields of cotisations' requests as a person knows them.
+
+A payment refusal whose problem type is its own ``code`` (``telepayment-mandate-exists``,
+``telepayment-locked``, ``plan-already-decided``…) has an empty kind in ``_PROBLEMS``."""
 
 
 def _sentence(error: dict[str, Any]) -> str:
