@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 
+from cotisations.adapters.bank import SepaxmlDebitFileWriter
 from cotisations.bootstrap import HANDLERS, QUERIES
 from cotisations.domain.account import ContributionAccount
+from cotisations.domain.payments.direct_debit import Mandate, MandateChange
 from cotisations.domain.payments.ledger import Entry, Ledger
-from cotisations.service_layer.handlers import Dependencies
+from cotisations.service_layer.handlers import Creditor, Dependencies
+from cotisations.service_layer.ports import DebitFile
 from cotisations_samples import NOW
 from servicekit.auth import Principal, Right
 from servicekit.bus import MessageBus
@@ -40,6 +44,9 @@ class FakeAccounts:
     async def save(self, account: ContributionAccount) -> None:
         self.store[account.affiliate_id] = self._stored(account)
 
+    async def get_many(self, affiliate_ids: Sequence[str]) -> dict[str, ContributionAccount]:
+        return {i: copy.deepcopy(self.store[i]) for i in affiliate_ids if i in self.store}
+
 
 class FakeLedgers:
     """Ledgers kept as lists of entries: a use case posts on its own copy until it saves."""
@@ -57,10 +64,68 @@ class FakeLedgers:
                     return affiliate_id, e.key
         return None
 
+    async def get_many(self, affiliate_ids: Sequence[str]) -> dict[str, Ledger]:
+        return {i: await self.get(i) for i in affiliate_ids if i in self.store}
+
+    async def debits_on(self, debit_date: date) -> list[tuple[str, Entry]]:
+        key = f"debit:{debit_date.isoformat()}"
+        return [
+            (i, e) for i, entries in sorted(self.store.items()) for e in entries if e.key == key
+        ]
+
     async def save(self, ledger: Ledger) -> None:
         self.store[ledger.affiliate_id] = list(ledger.entries)
         ledger.posted_keys.clear()
         ledger.moved_keys.clear()
+
+    async def save_many(self, ledgers: Sequence[Ledger]) -> None:
+        for ledger in ledgers:
+            await self.save(ledger)
+
+
+class FakeMandates:
+    def __init__(self, store: dict[str, Mandate]) -> None:
+        self.store = store
+
+    async def of_account(self, affiliate_id: str) -> list[Mandate]:
+        found = [m for m in self.store.values() if m.affiliate_id == affiliate_id]
+        return sorted(found, key=lambda m: m.sequence)
+
+    async def in_force_on(self, day: date) -> list[Mandate]:
+        return [m for m in self.store.values() if m.in_force_on(day)]
+
+    async def save(self, change: MandateChange) -> None:
+        for m in (change.ended, change.started):
+            if m is not None:
+                self.store[m.rum] = m
+
+
+class FakeDebitFiles:
+    def __init__(self, store: dict[date, DebitFile]) -> None:
+        self.store = store
+
+    async def get(self, debit_date: date) -> DebitFile | None:
+        return self.store.get(debit_date)
+
+    async def add(self, debit_file: DebitFile) -> None:
+        assert debit_file.debit_date not in self.store
+        self.store[debit_file.debit_date] = debit_file
+
+    async def undelivered(self) -> list[DebitFile]:
+        return [f for f in self.store.values() if f.delivered_at is None]
+
+    async def mark_delivered(self, debit_date: date, at: datetime) -> None:
+        self.store[debit_date] = replace(self.store[debit_date], delivered_at=at)
+
+
+class FakeBankChannel:
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.deliveries = 0
+
+    async def deliver(self, file_name: str, content: bytes) -> None:
+        self.deliveries += 1
+        self.files[file_name] = content
 
 
 class FakeAccess:
@@ -99,6 +164,8 @@ class FakeCotisationsUow(FakeUnitOfWorkBase):
         super().__init__()
         self.committed: dict[str, ContributionAccount] = {}
         self.committed_ledgers: dict[str, list[Entry]] = {}
+        self.committed_mandates: dict[str, Mandate] = {}
+        self.committed_files: dict[date, DebitFile] = {}
         self.access = FakeAccess()
         self._fresh()
 
@@ -110,10 +177,14 @@ class FakeCotisationsUow(FakeUnitOfWorkBase):
     def _fresh(self) -> None:
         self.accounts = FakeAccounts(dict(self.committed))
         self.ledgers = FakeLedgers(dict(self.committed_ledgers))
+        self.mandates = FakeMandates(dict(self.committed_mandates))
+        self.debit_files = FakeDebitFiles(dict(self.committed_files))
 
     def _commit_state(self) -> None:
         self.committed = dict(self.accounts.store)
         self.committed_ledgers = dict(self.ledgers.store)
+        self.committed_mandates = dict(self.mandates.store)
+        self.committed_files = dict(self.debit_files.store)
 
     def _rollback_state(self) -> None:
         self._fresh()
@@ -127,6 +198,7 @@ class Service:
     clock: FakeClock
     bus: MessageBus[FakeCotisationsUow, Dependencies]
     queries: MessageBus[FakeCotisationsUow, Dependencies]
+    bank: FakeBankChannel = field(default_factory=FakeBankChannel)
 
     def open(self, affiliate_id: str, category: str = "artisan", **values: object) -> None:
         """An account as the registry opened it, committed."""
@@ -145,14 +217,25 @@ class Service:
         return self.uow.committed[affiliate_id]
 
 
+CREDITOR = Creditor("FR72ZZZ123456", "URSSAF Mon compte")
+
+
 def service() -> Service:
-    uow, clock = FakeCotisationsUow(), FakeClock(NOW)
-    deps = Dependencies(clock=clock)
+    uow, clock, bank = FakeCotisationsUow(), FakeClock(NOW), FakeBankChannel()
+    deps = Dependencies(
+        clock=clock,
+        creditor=CREDITOR,
+        debit_writer=SepaxmlDebitFileWriter(
+            CREDITOR.name, "FR7630006000011234567890189", "AGRIFRPPXXX", CREDITOR.identifier
+        ),
+        bank=bank,
+    )
     return Service(
         uow,
         clock,
         MessageBus(HANDLERS, lambda: uow, deps),
         MessageBus(QUERIES, lambda: uow, deps),
+        bank,
     )
 
 

@@ -5,23 +5,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 from delegation import Quarantine
 from servicekit.bus import Handler, MessageBus
 from servicekit.clock import Clock, SystemClock
+from servicekit.lease import Lease
 from servicekit.logging import get_logger
+from servicekit.loops import PeriodicLoop
 from servicekit.messaging import IncomingEvent
 from servicekit.runtime import ServiceApp, ServiceRuntime, service_root
 
 from cotisations.adapters import orm
+from cotisations.adapters.bank import FolderBankChannel, SepaxmlDebitFileWriter
 from cotisations.adapters.business_date import BusinessDateClock
 from cotisations.adapters.unit_of_work import CotisationsSqlUnitOfWork
 from cotisations.config import CotisationsSettings
 from cotisations.domain import commands
 from cotisations.domain import payment_commands as pay
-from cotisations.service_layer import consumers, handlers, queries
+from cotisations.domain.payments import commands as payment_commands
+from cotisations.service_layer import consumers, handlers, payments, queries
 from cotisations.service_layer import telepayment_handlers as tele
-from cotisations.service_layer.ports import CotisationsUnitOfWork
+from cotisations.service_layer.ports import BankChannel, CotisationsUnitOfWork
 
 MIGRATIONS = service_root(__file__) / "migrations"
 
@@ -39,6 +44,12 @@ HANDLERS: Handlers = {
     pay.ChangeTelepayment: tele.change_telepayment,
     pay.RequestPlan: tele.request_plan,
     pay.DecidePlan: tele.decide_plan,
+    payment_commands.RecordPayment: payments.record_payment,
+    payment_commands.SignDirectDebit: payments.sign_direct_debit,
+    payment_commands.RevokeDirectDebit: payments.revoke_direct_debit,
+    payment_commands.RunDebitDay: payments.run_debit_day,
+    payment_commands.DeliverDebitFiles: payments.deliver_debit_files,
+    payment_commands.PublishBankReturns: payments.publish_bank_returns,
 }
 QUERIES: Handlers = {
     commands.ReadAccount: queries.read_account,
@@ -47,6 +58,8 @@ QUERIES: Handlers = {
     pay.ReadPayables: tele.read_payables,
     pay.PreviewTelepayment: tele.preview_telepayment,
     pay.PreviewPlan: tele.preview_plan,
+    payment_commands.ReadPayments: payments.read_payments,
+    payment_commands.ReadDirectDebit: payments.read_direct_debit,
 }
 
 _log = get_logger(__name__)
@@ -55,13 +68,23 @@ _log = get_logger(__name__)
 @dataclass
 class CotisationsApp(ServiceApp):
     settings: CotisationsSettings
+    bank: BankChannel | None = None
     bus: MessageBus[CotisationsUnitOfWork, handlers.Dependencies] = field(init=False)
     """The use cases that change an account (``HANDLERS``)."""
     queries: MessageBus[CotisationsUnitOfWork, handlers.Dependencies] = field(init=False)
     """What the account shows (``QUERIES``), on read-only units of work."""
 
     def __post_init__(self) -> None:
-        deps = handlers.Dependencies(clock=self.clock)
+        s = self.settings
+        deps = handlers.Dependencies(
+            clock=self.clock,
+            creditor=handlers.Creditor(s.creditor_id, s.creditor_name),
+            ledger_opens_on=s.ledger_opens_on,
+            debit_writer=SepaxmlDebitFileWriter(
+                s.creditor_name, s.creditor_iban, s.creditor_bic, s.creditor_id
+            ),
+            bank=self.bank or FolderBankChannel(Path(s.bank_files_dir)),
+        )
         self.bus = MessageBus(HANDLERS, self.new_uow, deps)
         self.queries = MessageBus(QUERIES, partial(self.new_uow, read_only=True), deps)
 
@@ -76,6 +99,32 @@ class CotisationsApp(ServiceApp):
 
     async def on_affiliates(self, events: Sequence[IncomingEvent]) -> None:
         await consumers.on_affiliates(events, self.new_uow())
+
+    async def on_sepa_return(self, event: IncomingEvent) -> None:
+        await consumers.on_sepa_return(event, self.new_uow(), self.clock.now())
+
+    async def on_sepa_returns(self, events: Sequence[IncomingEvent]) -> None:
+        await consumers.on_sepa_returns(events, self.new_uow(), self.clock.now())
+
+    async def run_debit_day(self) -> payments.DebitRun:
+        run: payments.DebitRun = await self.bus.handle(payment_commands.RunDebitDay())
+        return run
+
+    def debit_day_loop(self) -> PeriodicLoop:
+        """The worker's schedule: each tick, the business date's debit run if it has not run
+        yet (its row guards it), by the copy that holds the ``debit-run`` lease."""
+        lease = Lease(
+            self.engine, orm.messaging.lease, name="debit-run", clock=self.clock, ttl_s=120.0
+        )
+
+        async def step() -> int:
+            if not await lease.hold():
+                return 0
+            await self.run_debit_day()
+            await self.bus.handle(payment_commands.DeliverDebitFiles())
+            return 0
+
+        return PeriodicLoop("debit-day", step, self.settings.debit_run_interval_s)
 
     async def on_access_event(self, event: IncomingEvent) -> None:
         await consumers.on_access_event(event, self.new_uow())
@@ -98,7 +147,10 @@ def business_clock(settings: CotisationsSettings) -> Clock:
 
 
 def bootstrap(
-    settings: CotisationsSettings | None = None, *, clock: Clock | None = None
+    settings: CotisationsSettings | None = None,
+    *,
+    clock: Clock | None = None,
+    bank: BankChannel | None = None,
 ) -> CotisationsApp:
     settings = settings or CotisationsSettings()
     runtime = ServiceRuntime.create(
@@ -108,4 +160,4 @@ def bootstrap(
         migrations=MIGRATIONS,
         clock=clock or business_clock(settings),
     )
-    return CotisationsApp(runtime, settings)
+    return CotisationsApp(runtime, settings, bank)

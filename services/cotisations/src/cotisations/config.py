@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal, Self
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.settings import ServiceSettings
+
+from cotisations.domain.payments.creditor import creditor_id_valid
 
 Environment = Literal["development", "test", "production"]
 
@@ -33,6 +35,43 @@ class CotisationsSettings(ServiceSettings):
         "the account rules see (due dates, estimate lock), so a journey does not depend on the "
         "day it runs. Refused in production.",
     )
+
+    creditor_id: str = Field(
+        default="FR72ZZZ123456",
+        description="The SEPA creditor identifier (ICS) the debits are collected under; its "
+        "check digits are verified at start-up.",
+    )
+    ledger_opens_on: date = Field(
+        default=date(2026, 1, 1),
+        description="The first due date the ledger calls: what fell due before was settled in "
+        "the books the ledger replaced (their balances are carried over as entries).",
+    )
+    creditor_name: str = "URSSAF Mon compte"
+    creditor_iban: str = "FR7630006000011234567890189"
+    creditor_bic: str = "AGRIFRPPXXX"
+    bank_files_dir: str = Field(
+        default="var/bank",
+        description="The bank channel in development: the folder the debit days' pain.008 "
+        "files are written to.",
+    )
+    debit_run_interval_s: float = Field(
+        default=300.0, description="How often the worker looks for a debit day to run."
+    )
+    bank_operator_api: bool = Field(
+        default=True,
+        description="The operator's debit-run and bank-return routes (development): refused "
+        "in production, where the schedule runs the debit days and the bank sends returns.",
+    )
+
+    @field_validator("creditor_id")
+    @classmethod
+    def _creditor_id_checked(cls, value: str) -> str:
+        if not creditor_id_valid(value):
+            raise ValueError(
+                f"COTISATIONS_CREDITOR_ID {value!r} is not a SEPA creditor identifier "
+                "(country, check digits, business code, national identifier)."
+            )
+        return value
 
     @model_validator(mode="after")
     def _no_business_date_in_production(self) -> Self:

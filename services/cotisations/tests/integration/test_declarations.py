@@ -121,7 +121,14 @@ async def test_a_micro_entrepreneur_declares_each_month_and_owes_it_at_the_deadl
         }
     ]
     assert account["echeancier"] == [
-        {"due_date": "2026-03-31", "amount": declared["amount"], "status": "upcoming"}
+        {
+            "due_date": "2026-03-31",
+            "amount": declared["amount"],
+            "status": "upcoming",
+            "payment": "upcoming",  # not called yet: the ledger holds nothing of it
+            "outstanding": declared["amount"],
+            "debt": None,
+        }
     ]
     assert account["provisional_total"] == declared["amount"]
 

@@ -37,6 +37,14 @@ EXPECTED = {
     ("post", f"{ACCOUNT}/payment-plans/preview"): CREATING | {200},
     ("post", f"{ACCOUNT}/payment-plans"): CREATING | {201},
     ("post", f"{ACCOUNT}/payment-plans/{{plan_id}}/decision"): CREATING | {200},
+    ("get", f"{ACCOUNT}/payments"): REFUSALS | {200, 422},  # a page out of bounds
+    ("post", f"{ACCOUNT}/payments"): CREATING | {201},  # the same cheque twice: 409
+    ("get", f"{ACCOUNT}/direct-debit"): REFUSALS | {200},
+    ("post", f"{ACCOUNT}/direct-debit"): CREATING | {201},  # a mandate in force already
+    ("put", f"{ACCOUNT}/direct-debit"): BODY | {200, 409},  # no mandate in force
+    ("delete", f"{ACCOUNT}/direct-debit"): REFUSALS | {200, 409},
+    ("post", "/v1/operations/debit-runs"): (CREATING - {404}) | {200},
+    ("post", "/v1/operations/bank-returns"): CREATING | {202},  # no file that day: 404
 }
 
 
@@ -80,7 +88,7 @@ def test_each_refusal_of_the_domain_is_named_where_it_can_be_answered(
     said = " ".join(
         response["description"]
         for path, operations in document["paths"].items()
-        if path.startswith("/v1/accounts")
+        if path.startswith(("/v1/accounts", "/v1/operations/debit-runs", "/v1/operations/bank"))
         for operation in operations.values()
         for response in operation["responses"].values()
     )

@@ -10,6 +10,7 @@ import pytest
 from cotisations.bootstrap import bootstrap
 from cotisations.config import CotisationsSettings
 from cotisations.domain import errors
+from cotisations.domain.payments import errors as payment_errors
 from cotisations.domain.payments import refusals as payment_refusals
 from cotisations.entrypoints.problems import _PROBLEMS, to_problem
 from pydantic import ValidationError
@@ -48,7 +49,7 @@ def test_a_locked_function_says_when_it_opens_again_and_a_refusal_of_the_rules_h
 def test_every_refusal_of_the_domain_has_its_own_line_in_the_table() -> None:
     refusals = [
         cls
-        for module in (errors, payment_refusals)
+        for module in (errors, payment_errors, payment_refusals)
         for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, errors.CotisationsError)
         # the bases, and a payment's rule refused as any rule (422 naming its field)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
@@ -10,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cotisations.adapters.orm import ledger_entries
 from cotisations.domain.payments.ledger import Entry, EntryKind, Ledger, Mode, Status
+
+_CHUNK = 900
 
 
 def entry_of(row: Any) -> Entry:
@@ -58,6 +62,22 @@ class SqlAlchemyLedgerRepository:
         ).all()
         return Ledger(affiliate_id, [entry_of(r) for r in rows])
 
+    async def get_many(self, affiliate_ids: Sequence[str]) -> dict[str, Ledger]:
+        t = ledger_entries
+        found: dict[str, list[Any]] = {}
+        for start in range(0, len(affiliate_ids), _CHUNK):
+            chunk = list(affiliate_ids[start : start + _CHUNK])
+            rows = await self._session.execute(select(t).where(t.c.affiliate_id.in_(chunk)))
+            for r in rows.all():
+                found.setdefault(r.affiliate_id, []).append(r)
+        return {
+            affiliate_id: Ledger(
+                affiliate_id,
+                [entry_of(r) for r in sorted(rows, key=lambda r: (r.position, r.entry_key))],
+            )
+            for affiliate_id, rows in found.items()
+        }
+
     async def find_by_reference(self, external_reference: str) -> tuple[str, str] | None:
         """The (affiliate id, entry key) of the entry with this external reference."""
         row = (
@@ -70,24 +90,39 @@ class SqlAlchemyLedgerRepository:
         ).first()
         return None if row is None else (row.affiliate_id, row.entry_key)
 
+    async def debits_on(self, debit_date: date) -> list[tuple[str, Entry]]:
+        t = ledger_entries
+        rows = await self._session.execute(
+            select(t)
+            .where(t.c.entry_key == f"debit:{debit_date.isoformat()}")
+            .order_by(t.c.affiliate_id)
+        )
+        return [(r.affiliate_id, entry_of(r)) for r in rows.all()]
+
     async def save(self, ledger: Ledger) -> None:
         """The entries posted since it was read, and the statuses moved."""
-        start = len(ledger.entries) - len(ledger.posted_keys)
-        values = [
-            entry_values(ledger.affiliate_id, start + i, e) for i, e in enumerate(ledger.posted)
-        ]
-        if values:
-            await self._session.execute(insert(ledger_entries), values)
-        for e in ledger.moved:
-            await self._session.execute(
-                update(ledger_entries)
-                .where(
-                    and_(
-                        ledger_entries.c.affiliate_id == ledger.affiliate_id,
-                        ledger_entries.c.entry_key == e.key,
-                    )
-                )
-                .values(status=e.status)
+        await self.save_many([ledger])
+
+    async def save_many(self, ledgers: Sequence[Ledger]) -> None:
+        values: list[dict[str, Any]] = []
+        for ledger in ledgers:
+            start = len(ledger.entries) - len(ledger.posted_keys)
+            values.extend(
+                entry_values(ledger.affiliate_id, start + i, e) for i, e in enumerate(ledger.posted)
             )
-        ledger.posted_keys.clear()
-        ledger.moved_keys.clear()
+        for start in range(0, len(values), 5000):
+            await self._session.execute(insert(ledger_entries), values[start : start + 5000])
+        for ledger in ledgers:
+            for e in ledger.moved:
+                await self._session.execute(
+                    update(ledger_entries)
+                    .where(
+                        and_(
+                            ledger_entries.c.affiliate_id == ledger.affiliate_id,
+                            ledger_entries.c.entry_key == e.key,
+                        )
+                    )
+                    .values(status=e.status)
+                )
+            ledger.posted_keys.clear()
+            ledger.moved_keys.clear()

@@ -7,6 +7,10 @@ from servicekit.uow import SqlAlchemyUnitOfWork
 
 from cotisations.adapters import orm
 from cotisations.adapters.ledger_repository import SqlAlchemyLedgerRepository
+from cotisations.adapters.payments_repository import (
+    SqlAlchemyDebitFileRepository,
+    SqlAlchemyMandateRepository,
+)
 from cotisations.adapters.repository import SqlAlchemyAccountRepository
 from cotisations.adapters.telepayment_repository import SqlAlchemyTelepaymentRepository
 
@@ -16,9 +20,13 @@ class CotisationsSqlUnitOfWork(SqlAlchemyUnitOfWork):
     access: DelegatedAccess
     telepayment: SqlAlchemyTelepaymentRepository
     ledgers: SqlAlchemyLedgerRepository
+    mandates: SqlAlchemyMandateRepository
+    debit_files: SqlAlchemyDebitFileRepository
 
     def _open(self) -> None:
         self.accounts = SqlAlchemyAccountRepository(self.session)
         self.access = DelegatedAccess(self.session, orm.access)
         self.telepayment = SqlAlchemyTelepaymentRepository(self.session)
         self.ledgers = SqlAlchemyLedgerRepository(self.session)
+        self.mandates = SqlAlchemyMandateRepository(self.session)
+        self.debit_files = SqlAlchemyDebitFileRepository(self.session)

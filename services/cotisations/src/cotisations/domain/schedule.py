@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from cotisations.domain.calendar import next_working_day
 from cotisations.domain.errors import ComputationInputInvalid
@@ -28,6 +29,12 @@ class Instalment:
 
 
 def due_dates(year: int, periodicity: str, debit_day: int, departement: str) -> list[date]:
+    return list(_due_dates(year, periodicity, debit_day, departement))
+
+
+@lru_cache(maxsize=4096)
+def _due_dates(year: int, periodicity: str, debit_day: int, departement: str) -> tuple[date, ...]:
+    """The due dates of a year on these terms (kept: a debit day asks them of every account)."""
     if periodicity == "monthly":
         if debit_day not in (5, 20):
             raise ComputationInputInvalid("Le jour de prélèvement est le 5 ou le 20 du mois.")
@@ -36,7 +43,7 @@ def due_dates(year: int, periodicity: str, debit_day: int, departement: str) -> 
         nominal = [date(year, month, day) for month, day in QUARTERLY_DUE]
     else:
         raise ComputationInputInvalid("La périodicité est mensuelle ou trimestrielle.")
-    return [next_working_day(d, departement) for d in nominal]
+    return tuple(next_working_day(d, departement) for d in nominal)
 
 
 def split(amount: Decimal, parts: int) -> list[Decimal]:
@@ -54,8 +61,15 @@ def split(amount: Decimal, parts: int) -> list[Decimal]:
 def echeancier(
     year: int, amount: Decimal, periodicity: str, debit_day: int, departement: str
 ) -> list[Instalment]:
-    dates = due_dates(year, periodicity, debit_day, departement)
-    return [Instalment(d, a) for d, a in zip(dates, split(amount, len(dates)), strict=True)]
+    return list(_echeancier(year, amount, periodicity, debit_day, departement))
+
+
+@lru_cache(maxsize=65536)
+def _echeancier(
+    year: int, amount: Decimal, periodicity: str, debit_day: int, departement: str
+) -> tuple[Instalment, ...]:
+    dates = _due_dates(year, periodicity, debit_day, departement)
+    return tuple(Instalment(d, a) for d, a in zip(dates, split(amount, len(dates)), strict=True))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 translate the request into one command and call the bus; refusals are answered by
 ``problems.py``."""
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
@@ -13,8 +14,11 @@ from servicekit.http import create_http_app
 
 from cotisations.bootstrap import CotisationsApp
 from cotisations.domain import commands
+from cotisations.domain.payments.ledger import Obligation, ObligationState, instalment_ref
+from cotisations.domain.schedule import Instalment
 from cotisations.entrypoints.http_declarations import declarations_router
 from cotisations.entrypoints.http_inputs import Year
+from cotisations.entrypoints.http_payments import bank_operations_router, payments_router
 from cotisations.entrypoints.http_schemas import (
     AccountRead,
     DebtRead,
@@ -25,6 +29,7 @@ from cotisations.entrypoints.http_schemas import (
     InstalmentRead,
     RegularisationRead,
     ScheduledInstalmentRead,
+    StandingRead,
 )
 from cotisations.entrypoints.http_telepayment import telepayment_router
 from cotisations.entrypoints.problems import (
@@ -63,8 +68,34 @@ def _estimate_read(result: EstimateResult, applied: bool) -> EstimateRead:
     )
 
 
+def _outstanding(o: Obligation | None) -> str | None:
+    return None if o is None else f"{o.outstanding:.2f}"
+
+
+def _state(o: Obligation | None) -> ObligationState | None:
+    return None if o is None else o.state
+
+
+def _scheduled(
+    i: Instalment, obligations: dict[str, Obligation], today: date
+) -> ScheduledInstalmentRead:
+    """An instalment of the échéancier with what the ledger says of it (not yet called: the
+    whole amount is outstanding and ``upcoming``)."""
+    o = obligations.get(instalment_ref(i.due_date))
+    return ScheduledInstalmentRead(
+        due_date=i.due_date,
+        amount=f"{i.amount:.2f}",
+        status="due" if i.due_date <= today else "upcoming",
+        payment=o.state if o else "upcoming",
+        outstanding=f"{o.outstanding:.2f}" if o else f"{i.amount:.2f}",
+        debt=o.rejected_into if o else None,
+    )
+
+
 def _account_read(view: AccountView) -> AccountRead:
     account, lines, today = view.account, view.lines, view.today
+    obligations = {o.reference: o for o in view.standing.obligations}
+    s = view.standing
     return AccountRead(
         affiliate_id=account.affiliate_id,
         category=account.category,
@@ -77,14 +108,7 @@ def _account_read(view: AccountView) -> AccountRead:
         year=view.year,
         provisional_total=f"{sum(lines.values(), Decimal(0)):.2f}",
         lines={k: f"{v:.2f}" for k, v in lines.items()},
-        echeancier=[
-            ScheduledInstalmentRead(
-                due_date=i.due_date,
-                amount=f"{i.amount:.2f}",
-                status="due" if i.due_date <= today else "upcoming",
-            )
-            for i in view.echeancier
-        ],
+        echeancier=[_scheduled(i, obligations, today) for i in view.echeancier],
         incomes=[
             IncomeRead(
                 year=y,
@@ -110,9 +134,24 @@ def _account_read(view: AccountView) -> AccountRead:
                 origin=f"regularisation {r.year}",
                 amount=f"{r.balance:.2f}",
                 due_date=r.due_date,
+                reference=f"debt:regularisation:{r.year}",
+                outstanding=_outstanding(obligations.get(f"debt:regularisation:{r.year}")),
+                state=_state(obligations.get(f"debt:regularisation:{r.year}")),
             )
             for r in account.regularisations
             if r.outcome == "debt" and r.due_date is not None
+        ]
+        + [
+            DebtRead(
+                origin=f"rejection of the {o.due_date.isoformat()} debit",
+                amount=f"{o.amount:.2f}",
+                due_date=o.due_date,
+                reference=o.reference,
+                outstanding=f"{o.outstanding:.2f}",
+                state=o.state,
+            )
+            for o in view.standing.obligations
+            if o.kind == "rejection"
         ],
         declarations=[
             DeclarationRead(
@@ -123,6 +162,13 @@ def _account_read(view: AccountView) -> AccountRead:
             )
             for d in account.declarations
         ],
+        standing=StandingRead(
+            balance_due=f"{s.balance:.2f}",
+            overdue=f"{s.overdue:.2f}",
+            oldest_overdue_due_date=s.oldest_overdue,
+            up_to_date=s.up_to_date,
+            on_direct_debit=view.on_direct_debit,
+        ),
     )
 
 
@@ -216,6 +262,8 @@ def create_app(app: CotisationsApp, verifier: TokenVerifier | None = None) -> Fa
             _router(app, verifier),
             declarations_router(app, verifier),
             telepayment_router(app, verifier),
+            payments_router(app, verifier),
+            bank_operations_router(app, verifier),
             app.runtime.operator_router(bearer_principal(verifier)),
         ],
         checks=[database_check(app.engine)],

@@ -29,10 +29,21 @@ class InstalmentRead(BaseModel):
     amount: str = Field(examples=["1561.75"], description="EUR, decimal string")
 
 
+PaymentState = Literal["upcoming", "due", "overdue", "partly_paid", "pending", "paid", "rejected"]
+
+
 class ScheduledInstalmentRead(InstalmentRead):
     status: Literal["due", "upcoming"] = Field(
-        description="``due``: the due date has come (payments are not tracked yet)"
+        description="``due``: the due date has come; what was paid of it is ``payment``"
     )
+    payment: PaymentState = Field(
+        default="upcoming",
+        description="from the ledger: ``paid``; ``pending`` (debit sent, the bank has not "
+        "answered); ``rejected`` (the debit was returned: what it called is the debt "
+        "``debt``); ``partly_paid``; ``due`` (today); ``overdue``; ``upcoming``",
+    )
+    outstanding: str = Field(default="0.00", description="what is left to pay of it (EUR)")
+    debt: str | None = Field(default=None, description="the debt that replaced it when rejected")
 
 
 class IncomeRead(BaseModel):
@@ -52,9 +63,20 @@ class RegularisationRead(BaseModel):
 
 
 class DebtRead(BaseModel):
-    origin: str = Field(examples=["regularisation 2025"])
+    origin: str = Field(examples=["regularisation 2025", "rejection of the 5 March 2026 debit"])
     amount: str
     due_date: date
+    reference: str | None = Field(default=None, examples=["debt:regularisation:2025"])
+    outstanding: str | None = Field(default=None, description="what is left to pay of it")
+    state: PaymentState | None = None
+
+
+class StandingRead(BaseModel):
+    balance_due: str = Field(description="what is owed today (negative: a credit)")
+    overdue: str
+    oldest_overdue_due_date: date | None
+    up_to_date: bool
+    on_direct_debit: bool
 
 
 class DeclarationRead(BaseModel):
@@ -84,6 +106,9 @@ class AccountRead(BaseModel):
     regularisations: list[RegularisationRead]
     debts: list[DebtRead]
     declarations: list[DeclarationRead]
+    standing: StandingRead | None = Field(
+        default=None, description="the account's standing from its ledger"
+    )
 
 
 class EstimateCreate(BaseModel):

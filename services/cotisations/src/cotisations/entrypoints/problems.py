@@ -25,6 +25,7 @@ from servicekit.problems import (
 )
 
 from cotisations.domain import commands, errors
+from cotisations.domain.payments import errors as payment_errors
 from cotisations.domain.payments import refusals
 from cotisations.entrypoints.http_schemas import ProblemRead
 
@@ -74,6 +75,12 @@ _PROBLEMS: dict[type[errors.CotisationsError], tuple[type[Problem], str, Extra |
     refusals.PaymentConflict: (Conflict, "", _payment_conflict),
     refusals.PaymentItemNotFound: (NotFound, "", _payment_conflict),
     refusals.AgentOnly: (Forbidden, "agent-only", None),
+    payment_errors.NoDueDateAhead: (ValidationProblem, "validation-error", _refused_field),
+    payment_errors.UnknownObligation: (ValidationProblem, "validation-error", _refused_field),
+    payment_errors.NoDirectDebit: (Conflict, "no-direct-debit", None),
+    payment_errors.DirectDebitExists: (Conflict, "direct-debit-exists", None),
+    payment_errors.PaymentAlreadyRecorded: (Conflict, "payment-already-recorded", None),
+    payment_errors.DebitFileNotFound: (NotFound, "debit-file-not-found", None),
 }
 
 
@@ -108,15 +115,21 @@ FIELDS = {
     "debit_day": "Jour de prélèvement",
     "holder_name": "Nom du titulaire",
     "address": "Adresse",
-    "iban": "IBAN",
-    "bic": "BIC",
     "terms_accepted": "Conditions générales d'utilisation",
-    "reference": "Montant à régler",
     "parts": "Comptes à débiter",
-    "amount": "Montant",
     "instalments": "Nombre d'échéances",
     "decision": "Décision",
     "reason": "Motif",
+    "holder": "Titulaire du compte",
+    "iban": "IBAN",
+    "bic": "BIC",
+    "signed_on": "Date de signature",
+    "mode": "Mode de paiement",
+    "amount": "Montant",
+    "value_date": "Date de valeur",
+    "reference": "Référence",
+    "pays": "Échéance payée",
+    "debit_date": "Date de prélèvement",
 }
 """The fields of cotisations' requests as a person knows them.
 

@@ -1,8 +1,9 @@
 """``python -m cotisations.entrypoints.worker``: accounts from the registry, access from
-mandates, and the outbox relay."""
+mandates, the bank's returns on debits, the debit day's schedule, and the outbox relay."""
 
 from __future__ import annotations
 
+from contracts.bank import v1 as bank_v1
 from contracts.cotisations import v1 as cotisations_v1
 from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
@@ -12,7 +13,7 @@ from servicekit.worker import WorkerApp, serve_worker, worker_app
 
 from cotisations.bootstrap import CotisationsApp, bootstrap
 from cotisations.config import CotisationsSettings
-from cotisations.service_layer.consumers import AFFILIATE_TYPES
+from cotisations.service_layer.consumers import AFFILIATE_TYPES, RETURN_TYPES
 
 
 def router(app: CotisationsApp) -> EventRouter:
@@ -24,6 +25,13 @@ def router(app: CotisationsApp) -> EventRouter:
         purpose="accounts",
         event_types=AFFILIATE_TYPES,
         batch_handler=app.on_affiliates,
+    )
+    events.on(
+        bank_v1.SEPA_RETURNS,
+        app.on_sepa_return,
+        purpose="bank-returns",
+        event_types=RETURN_TYPES,
+        batch_handler=app.on_sepa_returns,
     )
     follow_access(
         events,
@@ -61,7 +69,9 @@ def router(app: CotisationsApp) -> EventRouter:
 
 def build(settings: CotisationsSettings | None = None) -> WorkerApp:
     app = bootstrap(settings or CotisationsSettings())
-    return worker_app(app.runtime, router(app), on_shutdown=[app.stop])
+    return worker_app(
+        app.runtime, router(app), loops=[app.debit_day_loop()], on_shutdown=[app.stop]
+    )
 
 
 def main() -> None:

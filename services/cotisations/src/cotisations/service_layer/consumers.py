@@ -5,12 +5,15 @@ transaction as its effect."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
+from contracts.bank import v1 as bank_v1
 from contracts.identity import v1 as identity_v1
 from servicekit.messaging import IncomingEvent
 from servicekit.uow import consume_batch, consume_once
 
 from cotisations.domain.account import ContributionAccount, contributes
+from cotisations.service_layer.payments import apply_return
 from cotisations.service_layer.ports import CotisationsUnitOfWork
 
 CONSUMER = "cotisations"
@@ -68,5 +71,35 @@ async def on_access_events(events: Sequence[IncomingEvent], uow: CotisationsUnit
 
     async def effect(u: CotisationsUnitOfWork, event: IncomingEvent) -> None:
         await u.access.apply(event)
+
+    await consume_batch(uow, CONSUMER, events, effect)
+
+
+RETURN_TYPES = frozenset({bank_v1.SepaReturnV1.event_type})
+
+
+async def _apply_return(u: CotisationsUnitOfWork, event: IncomingEvent, at: datetime) -> None:
+    p = event.payload(bank_v1.SepaReturnV1)
+    await apply_return(u, p.end_to_end_id, p.outcome, p.reason_code, p.returned_on, at)
+
+
+async def on_sepa_return(event: IncomingEvent, uow: CotisationsUnitOfWork, at: datetime) -> None:
+    """The bank's answer on one debit, applied once (the inbox; a debit already answered is
+    left as it is, so a replayed feed changes no balance)."""
+    event.payload(bank_v1.SepaReturnV1)  # a malformed one is a poison message
+
+    async def effect(u: CotisationsUnitOfWork) -> None:
+        await _apply_return(u, event, at)
+
+    await consume_once(uow, CONSUMER, event, effect)
+
+
+async def on_sepa_returns(
+    events: Sequence[IncomingEvent], uow: CotisationsUnitOfWork, at: datetime
+) -> None:
+    """:func:`on_sepa_return` for the events of one fetch, in one transaction."""
+
+    async def effect(u: CotisationsUnitOfWork, event: IncomingEvent) -> None:
+        await _apply_return(u, event, at)
 
     await consume_batch(uow, CONSUMER, events, effect)

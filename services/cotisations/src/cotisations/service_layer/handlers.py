@@ -14,17 +14,31 @@ from cotisations.domain import commands
 from cotisations.domain.account import ContributionAccount, Estimate, plausible_affiliate_id
 from cotisations.domain.declarations import PeriodDeclaration
 from cotisations.domain.errors import AccountNotFound
-from cotisations.domain.events import Requester
+from cotisations.domain.events import Requester, ScheduleRevised
 from cotisations.domain.regularisation import Regularisation
 from cotisations.domain.schedule import Instalment
 from cotisations.domain.terms import ScheduleChange
 from cotisations.service_layer.integration import to_integration
-from cotisations.service_layer.ports import CotisationsUnitOfWork
+from cotisations.service_layer.ports import BankChannel, CotisationsUnitOfWork, DebitFileWriter
+from cotisations.service_layer.prenotification import prenotify_revision
+
+
+@dataclass(frozen=True)
+class Creditor:
+    """Who collects the debits: the SEPA creditor identifier and name (settings)."""
+
+    identifier: str = "FR72ZZZ123456"
+    name: str = "URSSAF Mon compte"
 
 
 @dataclass(frozen=True)
 class Dependencies:
     clock: Clock
+    creditor: Creditor = Creditor()
+    ledger_opens_on: date = date(2026, 1, 1)
+    """The first due date the ledger calls (earlier ones were settled in the former books)."""
+    debit_writer: DebitFileWriter | None = None
+    bank: BankChannel | None = None
 
 
 @dataclass(frozen=True)
@@ -64,13 +78,19 @@ async def account_with(
     return account
 
 
-async def save(uow: CotisationsUnitOfWork, account: ContributionAccount, at: datetime) -> None:
-    """The account as it now is, and the events it recorded, in the outbox."""
+async def save(
+    uow: CotisationsUnitOfWork, account: ContributionAccount, at: datetime, deps: Dependencies
+) -> None:
+    """The account as it now is, and the events it recorded, in the outbox; when amounts
+    changed on an account on direct debit, the debits pre-notified again."""
     await uow.accounts.save(account)
+    revised = [e.effective_from for e in account.events if isinstance(e, ScheduleRevised)]
     for event in account.events:
         outgoing = to_integration(event, at)
         await uow.outbox.add(outgoing.payload, subject=outgoing.subject)
     account.events.clear()
+    if revised:
+        await prenotify_revision(uow, account, min(revised), deps.creditor.name, at)
 
 
 def requester(principal: Principal) -> Requester:
@@ -88,7 +108,7 @@ async def apply_estimate(
         account = await account_with(cmd.principal, cmd.affiliate_id, uow, "declare")
         estimate = account.estimate(cmd.year, cmd.income, now.date())
         account.apply_estimate(estimate, now.date(), requester(cmd.principal))
-        await save(uow, account, now)
+        await save(uow, account, now, deps)
         await uow.commit()
     return EstimateResult(cmd.affiliate_id, estimate)
 
@@ -104,7 +124,7 @@ async def declare_income(
         account = await account_with(cmd.principal, cmd.affiliate_id, uow, "declare")
         carried = account.declare_income(cmd.year, cmd.income, today)
         account.apply_income(carried, today)
-        await save(uow, account, now)
+        await save(uow, account, now, deps)
         await uow.commit()
     return IncomeResult(carried.regularisation, account.schedule(today.year))
 
@@ -117,7 +137,7 @@ async def declare_turnover(
         account = await account_with(cmd.principal, cmd.affiliate_id, uow, "declare")
         declaration = account.declare_turnover(cmd.period, cmd.turnover, now.date())
         account.apply_turnover(declaration)
-        await save(uow, account, now)
+        await save(uow, account, now, deps)
         await uow.commit()
     return declaration
 
@@ -161,7 +181,7 @@ async def _change_terms(
         account = await account_with(principal, affiliate_id, uow, "pay")
         change = decide(account, today)
         account.apply_change(change, today)
-        await save(uow, account, now)
+        await save(uow, account, now, deps)
         await uow.commit()
     return TermsResult(
         account.periodicity, account.debit_day, change.effective_from, account.schedule(today.year)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Protocol
 
 from delegation import DelegatedAccess
 from servicekit.uow import AbstractUnitOfWork
 
 from cotisations.domain.account import ContributionAccount
-from cotisations.domain.payments.ledger import Ledger
+from cotisations.domain.payments.direct_debit import Mandate, MandateChange
+from cotisations.domain.payments.ledger import Entry, Ledger
 from cotisations.domain.payments.mandate import TelepaymentMandate
 from cotisations.domain.payments.payer import Telepayment
 from cotisations.domain.payments.plans import PaymentPlan
@@ -17,6 +21,10 @@ from cotisations.domain.payments.plans import PaymentPlan
 
 class AccountRepository(Protocol):
     async def get(self, affiliate_id: str) -> ContributionAccount | None: ...
+    async def get_many(self, affiliate_ids: Sequence[str]) -> dict[str, ContributionAccount]:
+        """Several accounts, in few statements (a debit day: thousands)."""
+        ...
+
     async def add(self, account: ContributionAccount) -> None: ...
     async def save(self, account: ContributionAccount) -> None:
         """The account and what hangs from it (incomes, instalments, regularisations,
@@ -29,8 +37,20 @@ class LedgerRepository(Protocol):
         """The account's ledger (empty when nothing was posted yet)."""
         ...
 
+    async def get_many(self, affiliate_ids: Sequence[str]) -> dict[str, Ledger]:
+        """The ledgers of several accounts (a debit day: thousands), in few statements."""
+        ...
+
+    async def save_many(self, ledgers: Sequence[Ledger]) -> None:
+        """What several ledgers posted and moved, in few statements."""
+        ...
+
     async def find_by_reference(self, external_reference: str) -> tuple[str, str] | None:
         """The (affiliate id, entry key) of the payment with this external reference."""
+        ...
+
+    async def debits_on(self, debit_date: date) -> list[tuple[str, Entry]]:
+        """The (affiliate id, entry) of every debit of a debit day."""
         ...
 
     async def save(self, ledger: Ledger) -> None:
@@ -60,6 +80,42 @@ class TelepaymentRepository(Protocol):
     async def save_plan(self, plan: PaymentPlan) -> None: ...
 
 
+class MandateRepository(Protocol):
+    async def of_account(self, affiliate_id: str) -> list[Mandate]:
+        """The account's SEPA mandates, oldest first."""
+        ...
+
+    async def in_force_on(self, day: date) -> list[Mandate]:
+        """Every mandate that debits on ``day``."""
+        ...
+
+    async def save(self, change: MandateChange) -> None:
+        """The mandate ended (its ``ends_on``) and the one started."""
+        ...
+
+
+@dataclass(frozen=True)
+class DebitFile:
+    debit_date: date
+    message_id: str
+    file_name: str
+    transactions: int
+    total: Decimal
+    content: bytes
+    created_at: datetime
+    delivered_at: datetime | None = None
+
+
+class DebitFileRepository(Protocol):
+    async def get(self, debit_date: date) -> DebitFile | None: ...
+    async def add(self, debit_file: DebitFile) -> None:
+        """The debit day's row; a second one for the same day fails the transaction."""
+        ...
+
+    async def undelivered(self) -> list[DebitFile]: ...
+    async def mark_delivered(self, debit_date: date, at: datetime) -> None: ...
+
+
 class CotisationsUnitOfWork(AbstractUnitOfWork, Protocol):
     @property
     def accounts(self) -> AccountRepository: ...
@@ -69,3 +125,42 @@ class CotisationsUnitOfWork(AbstractUnitOfWork, Protocol):
     def ledgers(self) -> LedgerRepository: ...
     @property
     def telepayment(self) -> TelepaymentRepository: ...
+    @property
+    def mandates(self) -> MandateRepository: ...
+    @property
+    def debit_files(self) -> DebitFileRepository: ...
+
+
+@dataclass(frozen=True)
+class DebitLine:
+    """One debit of a pain.008 file."""
+
+    end_to_end_id: str
+    rum: str
+    mandate_signed_on: date
+    holder: str
+    iban: str
+    bic: str
+    amount: Decimal
+    description: str
+
+
+@dataclass(frozen=True)
+class DebitBatch:
+    message_id: str
+    collection_date: date
+    created_at: datetime
+    lines: Sequence[DebitLine]
+
+
+class DebitFileWriter(Protocol):
+    """A SEPA Core pain.008 document of a batch (the creditor's identity is the writer's)."""
+
+    def write(self, batch: DebitBatch) -> bytes: ...
+
+
+class BankChannel(Protocol):
+    """Where debit files go to the bank: a folder locally, the bank's transfer service in
+    production. Idempotent by file name: a file handed over twice is the same file."""
+
+    async def deliver(self, file_name: str, content: bytes) -> None: ...

@@ -11,6 +11,9 @@ from cotisations.domain import commands
 from cotisations.domain.account import ContributionAccount
 from cotisations.domain.career import CareerYear
 from cotisations.domain.errors import CareerAssureOnly
+from cotisations.domain.payments.calls import with_calls
+from cotisations.domain.payments.direct_debit import in_force
+from cotisations.domain.payments.ledger import Standing, standing
 from cotisations.domain.rates import constants
 from cotisations.domain.schedule import Instalment
 from cotisations.service_layer.handlers import Dependencies, EstimateResult, account_with
@@ -24,6 +27,9 @@ class AccountView:
     today: date
     lines: dict[str, Decimal]
     echeancier: list[Instalment]
+    standing: Standing
+    """What the ledger says of each instalment and debt (paid, pending, rejected, due…)."""
+    on_direct_debit: bool = False
 
 
 async def read_account(
@@ -31,12 +37,22 @@ async def read_account(
 ) -> AccountView:
     """The account, for the assuré, an agent, or a firm user with an active mandate and
     portfolio access (``read``); 404 otherwise."""
+    today = deps.clock.now().date()
     async with uow:
         account = await account_with(cmd.principal, cmd.affiliate_id, uow, "read")
-    today = deps.clock.now().date()
+        ledger = await uow.ledgers.get(cmd.affiliate_id)
+        mandate = in_force(await uow.mandates.of_account(cmd.affiliate_id), today)
     year = cmd.year or today.year
     constants(year)  # a year the rules cover, or the refusal names those they do
-    return AccountView(account, year, today, account.year_lines(year), account.schedule(year))
+    return AccountView(
+        account,
+        year,
+        today,
+        account.year_lines(year),
+        account.schedule(year),
+        standing(with_calls(account, ledger, today, deps.ledger_opens_on), today),
+        mandate is not None,
+    )
 
 
 async def preview_estimate(

@@ -21,6 +21,7 @@ from cotisations.domain import payment_commands as cmds
 from cotisations.domain.account import ContributionAccount
 from cotisations.domain.payments import mandate as mandates
 from cotisations.domain.payments import payer
+from cotisations.domain.payments.bank_account import checked_iban
 from cotisations.domain.payments.ledger import Entry, Ledger, Standing, standing
 from cotisations.domain.payments.plans import (
     Debt,
@@ -34,7 +35,7 @@ from cotisations.domain.payments.refusals import (
     PaymentConflict,
     PaymentItemNotFound,
 )
-from cotisations.domain.payments.split import DebitPlan, Part, checked_iban
+from cotisations.domain.payments.split import DebitPlan, Part
 from cotisations.domain.payments.telepayment import Payable, PayableKind
 from cotisations.service_layer import telepayment_integration as out
 from cotisations.service_layer.handlers import Dependencies, account_with, requester
