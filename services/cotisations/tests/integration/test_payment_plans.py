@@ -159,3 +159,37 @@ async def test_an_agent_grants_or_refuses_with_a_reason_others_may_not(api: Api)
     assert twice.json()["type"].endswith("/plan-already-decided")
     refusals = [p for t, p in await api.outbox() if t.endswith("payment_plan_refused.v1")]
     assert [r["reason"] for r in refusals] == ["Dette ancienne"]
+
+
+async def test_a_plan_instalment_paid_by_telepayment_counts_and_the_plan_runs_on(api: Api) -> None:
+    await _owe(api, "900.00", date(2026, 1, 5))
+    form = {
+        "holder_name": "Jean Dupont",
+        "address": "1 rue X",
+        "bic": "AGRIFRPP",
+        "iban": "FR7630006000011234567890189",
+        "terms_accepted": True,
+    }
+    assert (
+        await api.client.post("/v1/accounts/aff-1/telepayment", json=form, headers=_assure(api))
+    ).status_code == 201
+    made = await api.client.post(
+        "/v1/accounts/aff-1/payment-plans",
+        json={"instalments": 3},
+        headers={**_assure(api), "Idempotency-Key": "p1"},
+    )
+    first = f"plan:{made.json()['plan_id']}:1"
+    paid = await api.client.post(
+        "/v1/accounts/aff-1/telepayments",
+        json={"reference": first},
+        headers={**_assure(api), "Idempotency-Key": "t1"},
+    )
+    assert paid.status_code == 201, paid.text
+    assert (paid.json()["amount"], paid.json()["debit_on"]) == ("316.20", "2026-04-01")
+    # the day after the first instalment's due date: paid, so the plan still runs
+    api.clock.set(datetime(2026, 4, 2, 9, 0, tzinfo=UTC))
+    shown = (await api.client.get("/v1/accounts/aff-1/payables", headers=_assure(api))).json()
+    references = {p["reference"] for p in shown["payables"]}
+    assert first not in references
+    assert f"plan:{made.json()['plan_id']}:2" in references
+    assert not [t for t, _ in await api.outbox() if t.endswith("payment_plan_ended.v1")]
