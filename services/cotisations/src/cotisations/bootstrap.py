@@ -22,8 +22,10 @@ from cotisations.adapters.business_date import BusinessDateClock
 from cotisations.adapters.unit_of_work import CotisationsSqlUnitOfWork
 from cotisations.config import CotisationsSettings
 from cotisations.domain import commands
+from cotisations.domain import payment_commands as pay
 from cotisations.domain.payments import commands as payment_commands
 from cotisations.service_layer import consumers, handlers, payments, queries
+from cotisations.service_layer import telepayment_handlers as tele
 from cotisations.service_layer.ports import BankChannel, CotisationsUnitOfWork
 
 MIGRATIONS = service_root(__file__) / "migrations"
@@ -36,6 +38,12 @@ HANDLERS: Handlers = {
     commands.DeclareTurnover: handlers.declare_turnover,
     commands.ChangePeriodicity: handlers.change_periodicity,
     commands.ChangeDebitDay: handlers.change_debit_day,
+    pay.AdhereTelepayment: tele.adhere,
+    pay.RevokeTelepayment: tele.revoke,
+    pay.MakeTelepayment: tele.make_telepayment,
+    pay.ChangeTelepayment: tele.change_telepayment,
+    pay.RequestPlan: tele.request_plan,
+    pay.DecidePlan: tele.decide_plan,
     payment_commands.RecordPayment: payments.record_payment,
     payment_commands.SignDirectDebit: payments.sign_direct_debit,
     payment_commands.RevokeDirectDebit: payments.revoke_direct_debit,
@@ -47,6 +55,9 @@ QUERIES: Handlers = {
     commands.ReadAccount: queries.read_account,
     commands.PreviewEstimate: queries.preview_estimate,
     commands.ReadCareer: queries.read_career,
+    pay.ReadPayables: tele.read_payables,
+    pay.PreviewTelepayment: tele.preview_telepayment,
+    pay.PreviewPlan: tele.preview_plan,
     payment_commands.ReadPayments: payments.read_payments,
     payment_commands.ReadDirectDebit: payments.read_direct_debit,
 }

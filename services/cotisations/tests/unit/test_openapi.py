@@ -28,6 +28,15 @@ EXPECTED = {
     ("post", f"{ACCOUNT}/declarations"): CREATING | {201},
     ("put", f"{ACCOUNT}/periodicity"): BODY | {200},
     ("put", f"{ACCOUNT}/debit-day"): BODY | {200, 409},  # once a calendar year
+    ("post", f"{ACCOUNT}/telepayment"): CREATING | {201},
+    ("delete", f"{ACCOUNT}/telepayment"): REFUSALS | {200},
+    ("get", f"{ACCOUNT}/payables"): REFUSALS | {200},
+    ("post", f"{ACCOUNT}/telepayments/preview"): CREATING | {200},
+    ("post", f"{ACCOUNT}/telepayments"): CREATING | {201},
+    ("patch", f"{ACCOUNT}/telepayments/{{payment_id}}"): BODY | {200, 409},  # noon the day before
+    ("post", f"{ACCOUNT}/payment-plans/preview"): CREATING | {200},
+    ("post", f"{ACCOUNT}/payment-plans"): CREATING | {201},
+    ("post", f"{ACCOUNT}/payment-plans/{{plan_id}}/decision"): CREATING | {200},
     ("get", f"{ACCOUNT}/payments"): REFUSALS | {200, 422},  # a page out of bounds
     ("post", f"{ACCOUNT}/payments"): CREATING | {201},  # the same cheque twice: 409
     ("get", f"{ACCOUNT}/direct-debit"): REFUSALS | {200},
@@ -84,4 +93,20 @@ def test_each_refusal_of_the_domain_is_named_where_it_can_be_answered(
         for response in operation["responses"].values()
     )
     for _, kind, _ in _PROBLEMS.values():
-        assert f"`{kind}`" in said, kind
+        if kind:  # empty: the refusal's own code is its type (the payments' below)
+            assert f"`{kind}`" in said, kind
+    for code in PAYMENT_CODES:
+        assert f"`{code}`" in said, code
+
+
+PAYMENT_CODES = (
+    "telepayment-mandate-exists",
+    "telepayment-mandate-active",
+    "telepayment-mandate-missing",
+    "telepayment-mandate-not-found",
+    "telepayment-locked",
+    "telepayment-not-found",
+    "plan-already-decided",
+    "payment-plan-not-found",
+    "agent-only",
+)

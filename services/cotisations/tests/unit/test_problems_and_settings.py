@@ -11,6 +11,7 @@ from cotisations.bootstrap import bootstrap
 from cotisations.config import CotisationsSettings
 from cotisations.domain import errors
 from cotisations.domain.payments import errors as payment_errors
+from cotisations.domain.payments import refusals as payment_refusals
 from cotisations.entrypoints.problems import _PROBLEMS, to_problem
 from pydantic import ValidationError
 from servicekit.clock import SystemClock
@@ -48,12 +49,27 @@ def test_a_locked_function_says_when_it_opens_again_and_a_refusal_of_the_rules_h
 def test_every_refusal_of_the_domain_has_its_own_line_in_the_table() -> None:
     refusals = [
         cls
-        for module in (errors, payment_errors)
+        for module in (errors, payment_errors, payment_refusals)
         for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, errors.CotisationsError)
-        and cls not in (errors.CotisationsError, errors.FunctionLocked)
+        # the bases, and a payment's rule refused as any rule (422 naming its field)
+        and cls
+        not in (
+            errors.CotisationsError,
+            errors.FunctionLocked,
+            payment_refusals.PaymentInputInvalid,
+        )
     ]
     assert set(refusals) == set(_PROBLEMS)
+
+
+def test_a_payment_refusal_answers_with_its_own_code() -> None:
+    conflict = to_problem(payment_refusals.PaymentConflict("x", code="telepayment-locked"))
+    assert (conflict.status, conflict.kind) == (409, "telepayment-locked")
+    assert conflict.body()["code"] == "telepayment-locked"
+    not_offered = to_problem(payment_refusals.PaymentNotOffered("y", "past-due"))
+    assert (not_offered.status, not_offered.body()["reason"]) == (422, "past-due")
+    assert to_problem(payment_refusals.AgentOnly()).status == 403
 
 
 # -- the business date -----------------------------------------------------------------------

@@ -7,8 +7,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from cotisations.domain.payments.bank_account import checked_iban
 from cotisations.domain.payments.refusals import PaymentConflict, PaymentInputInvalid
-from cotisations.domain.payments.split import Part, check_changeable, checked_iban, validate
+from cotisations.domain.payments.split import Part, check_changeable, validate
 
 PARIS = ZoneInfo("Europe/Paris")
 IBAN_A = "FR76 3000 6000 0112 3456 7890 189"

@@ -12,11 +12,13 @@ from cotisations.adapters.payments_repository import (
     SqlAlchemyMandateRepository,
 )
 from cotisations.adapters.repository import SqlAlchemyAccountRepository
+from cotisations.adapters.telepayment_repository import SqlAlchemyTelepaymentRepository
 
 
 class CotisationsSqlUnitOfWork(SqlAlchemyUnitOfWork):
     accounts: SqlAlchemyAccountRepository
     access: DelegatedAccess
+    telepayment: SqlAlchemyTelepaymentRepository
     ledgers: SqlAlchemyLedgerRepository
     mandates: SqlAlchemyMandateRepository
     debit_files: SqlAlchemyDebitFileRepository
@@ -24,6 +26,7 @@ class CotisationsSqlUnitOfWork(SqlAlchemyUnitOfWork):
     def _open(self) -> None:
         self.accounts = SqlAlchemyAccountRepository(self.session)
         self.access = DelegatedAccess(self.session, orm.access)
+        self.telepayment = SqlAlchemyTelepaymentRepository(self.session)
         self.ledgers = SqlAlchemyLedgerRepository(self.session)
         self.mandates = SqlAlchemyMandateRepository(self.session)
         self.debit_files = SqlAlchemyDebitFileRepository(self.session)

@@ -31,6 +31,7 @@ from cotisations.entrypoints.http_schemas import (
     ScheduledInstalmentRead,
     StandingRead,
 )
+from cotisations.entrypoints.http_telepayment import telepayment_router
 from cotisations.entrypoints.problems import (
     INTERNAL,
     INVALID,
@@ -268,6 +269,7 @@ def create_app(app: CotisationsApp, verifier: TokenVerifier | None = None) -> Fa
         routers=[
             _router(app, verifier),
             declarations_router(app, verifier),
+            telepayment_router(app, verifier),
             payments_router(app, verifier),
             bank_operations_router(app, verifier),
             app.runtime.operator_router(bearer_principal(verifier)),

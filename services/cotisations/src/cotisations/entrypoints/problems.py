@@ -26,6 +26,7 @@ from servicekit.problems import (
 
 from cotisations.domain import commands, errors
 from cotisations.domain.payments import errors as payment_errors
+from cotisations.domain.payments import refusals
 from cotisations.entrypoints.http_schemas import ProblemRead
 
 
@@ -48,6 +49,17 @@ def _estimable_year(exc: errors.CotisationsError) -> dict[str, Any]:
     return {**_refused_field(exc), "estimable_year": exc.estimable_year, "opens_on": opens_on}
 
 
+def _not_offered(exc: errors.CotisationsError) -> dict[str, Any]:
+    assert isinstance(exc, refusals.PaymentNotOffered)
+    opens_on = exc.opens_on.isoformat() if exc.opens_on else None
+    return {**_refused_field(exc), "reason": exc.code, "opens_on": opens_on}
+
+
+def _payment_conflict(exc: errors.CotisationsError) -> dict[str, Any]:
+    assert isinstance(exc, refusals.PaymentConflict | refusals.PaymentItemNotFound)
+    return {"code": exc.code}
+
+
 Extra = Callable[[errors.CotisationsError], dict[str, Any]]
 
 _PROBLEMS: dict[type[errors.CotisationsError], tuple[type[Problem], str, Extra | None]] = {
@@ -59,6 +71,10 @@ _PROBLEMS: dict[type[errors.CotisationsError], tuple[type[Problem], str, Extra |
     errors.DebitDayLocked: (Conflict, "debit-day-locked", _unlocks_on),
     errors.IncomeAlreadyDeclared: (Conflict, "income-already-declared", None),
     errors.PeriodAlreadyDeclared: (Conflict, "period-already-declared", None),
+    refusals.PaymentNotOffered: (ValidationProblem, "validation-error", _not_offered),
+    refusals.PaymentConflict: (Conflict, "", _payment_conflict),
+    refusals.PaymentItemNotFound: (NotFound, "", _payment_conflict),
+    refusals.AgentOnly: (Forbidden, "agent-only", None),
     payment_errors.NoDueDateAhead: (ValidationProblem, "validation-error", _refused_field),
     payment_errors.UnknownObligation: (ValidationProblem, "validation-error", _refused_field),
     payment_errors.NoDirectDebit: (Conflict, "no-direct-debit", None),
@@ -76,7 +92,7 @@ def to_problem(exc: errors.CotisationsError) -> Problem:
     return Problem(
         exc.message,
         status=base.status,
-        kind=kind,
+        kind=kind or str(getattr(exc, "code", "cotisations-error")),
         title=base.title,
         extra=extra(exc) if extra else None,
     )
@@ -97,6 +113,13 @@ FIELDS = {
     "period": "Période",
     "periodicity": "Périodicité",
     "debit_day": "Jour de prélèvement",
+    "holder_name": "Nom du titulaire",
+    "address": "Adresse",
+    "terms_accepted": "Conditions générales d'utilisation",
+    "parts": "Comptes à débiter",
+    "instalments": "Nombre d'échéances",
+    "decision": "Décision",
+    "reason": "Motif",
     "holder": "Titulaire du compte",
     "iban": "IBAN",
     "bic": "BIC",
@@ -108,7 +131,10 @@ FIELDS = {
     "pays": "Échéance payée",
     "debit_date": "Date de prélèvement",
 }
-"""The fields of cotisations' requests as a person knows them."""
+"""The fields of cotisations' requests as a person knows them.
+
+A payment refusal whose problem type is its own ``code`` (``telepayment-mandate-exists``,
+``telepayment-locked``, ``plan-already-decided``…) has an empty kind in ``_PROBLEMS``."""
 
 
 def _sentence(error: dict[str, Any]) -> str:

@@ -57,9 +57,6 @@ def router(app: CotisationsApp) -> EventRouter:
         cotisations_v1.DirectDebitMandateChangedV1,
         cotisations_v1.DirectDebitMandateRevokedV1,
         cotisations_v1.DebitsPrenotifiedV1,
-    )
-    events.publishes(
-        cotisations_v1.PAYMENT,
         cotisations_v1.TelepaymentMandateSignedV1,
         cotisations_v1.TelepaymentMandateRevokedV1,
         cotisations_v1.PaymentPlanRequestedV1,

@@ -17,11 +17,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from schwifty import BIC
-from schwifty.exceptions import SchwiftyException
-
+from cotisations.domain.payments.bank_account import checked_bic, checked_iban
 from cotisations.domain.payments.refusals import PaymentConflict, PaymentInputInvalid
-from cotisations.domain.payments.split import checked_iban
 
 MANDATE_EXISTS = (
     "Le mandat de télépaiement existe déjà sur un autre de vos comptes : révoquez-le avant "
@@ -37,15 +34,6 @@ def person_key(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     letters = (c for c in decomposed if not unicodedata.combining(c))
     return "".join(c for c in letters if c.isalnum())
-
-
-def checked_bic(value: str) -> str:
-    try:
-        return str(BIC(value.strip().upper()))
-    except SchwiftyException:
-        raise PaymentInputInvalid(
-            f"Le BIC « {value.strip()} » n'est pas valide (8 ou 11 caractères).", field="bic"
-        ) from None
 
 
 @dataclass(frozen=True)

@@ -32,3 +32,20 @@ class PaymentConflict(CotisationsError):
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class PaymentItemNotFound(CotisationsError):
+    """A telepayment or a plan this account does not have (404)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class AgentOnly(CotisationsError):
+    """A back-office decision: an agent's alone (403)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Seul un agent de l'organisme peut accorder ou refuser un délai de paiement."
+        )

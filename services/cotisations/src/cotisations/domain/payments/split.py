@@ -1,7 +1,8 @@
 """« Valider le paiement »: one telepayment split over up to three bank accounts, debited on
 the due date and changeable until noon (Paris time) the day before (docs/rules.md §9.2).
 
-- 1 to 3 parts, each on a distinct bank account whose IBAN is valid, French RIB key included;
+- 1 to 3 parts, each on a distinct bank account whose IBAN is valid, French RIB key
+  included (``bank_account.py``);
 - each part is a positive amount to the cent (no third decimal), and the parts add up exactly
   to the amount paid;
 - the debit is made on the due date, never before: on the amount's due date when it is still
@@ -17,11 +18,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from schwifty import IBAN
-from schwifty.exceptions import SchwiftyException
 from servicekit.french import day, day_and_time, euros
 
 from cotisations.domain.calendar import next_working_day
+from cotisations.domain.payments.bank_account import checked_iban
 from cotisations.domain.payments.refusals import PaymentConflict, PaymentInputInvalid
 
 MAX_ACCOUNTS = 3
@@ -53,20 +53,6 @@ class DebitPlan:
     parts: tuple[DebitPart, ...]
     debit_on: date
     changeable_until: datetime
-
-
-def checked_iban(value: str, field: str = "iban") -> str:
-    """The IBAN in its electronic form, its checksum and (for a French one) its RIB key
-    checked; refused in French otherwise."""
-    try:
-        iban = IBAN(value, validate_bban=True)
-    except SchwiftyException:
-        raise PaymentInputInvalid(
-            f"Le numéro de compte « {value.strip()} » n'est pas un IBAN valide (clé ou clé RIB "
-            "incorrecte, ou longueur inattendue).",
-            field=field,
-        ) from None
-    return str(iban.compact)
 
 
 def to_the_cent(amount: Decimal, field: str = "amount") -> Decimal:

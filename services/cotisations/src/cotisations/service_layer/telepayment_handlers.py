@@ -1,0 +1,416 @@
+"""Use cases of telepayment and payment-delay plans (docs/rules.md §9).
+
+Each loads what it needs in one unit of work: the account the caller may act on (delegated
+access, as every route of the account: ``pay`` to pay or ask for a plan, ``read`` to see what
+can be paid), its telepayment mandate, plans, telepayments and ledger; decides with the domain;
+writes the outcome, the ledger's entries and the outgoing events (outbox) in the same
+transaction. A plan whose instalment was missed is ended by the first use case that sees it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from contracts.base import EventPayload
+from servicekit.auth import Principal, Right
+
+from cotisations.domain import payment_commands as cmds
+from cotisations.domain.account import ContributionAccount
+from cotisations.domain.payments import mandate as mandates
+from cotisations.domain.payments import payer
+from cotisations.domain.payments.bank_account import checked_iban
+from cotisations.domain.payments.ledger import Entry, Ledger, Standing, standing
+from cotisations.domain.payments.plans import (
+    Debt,
+    PaymentPlan,
+    PlanPreview,
+    PlanStatus,
+    preview,
+)
+from cotisations.domain.payments.refusals import (
+    AgentOnly,
+    PaymentConflict,
+    PaymentItemNotFound,
+)
+from cotisations.domain.payments.split import DebitPlan, Part
+from cotisations.domain.payments.telepayment import Payable, PayableKind
+from cotisations.service_layer import telepayment_integration as out
+from cotisations.service_layer.handlers import Dependencies, account_with, requester
+from cotisations.service_layer.ports import CotisationsUnitOfWork
+
+NO_MANDATE = (
+    "Adhérez d'abord au télépaiement (« Payez vos cotisations en ligne ») : ce compte n'a pas "
+    "de mandat de télépaiement actif."
+)
+
+
+@dataclass
+class Context:
+    account: ContributionAccount
+    today: date
+    on_direct_debit: bool
+    mandate: mandates.TelepaymentMandate | None
+    plans: list[PaymentPlan]
+    payments: list[payer.Telepayment]
+    ledger: Ledger
+    ended: list[tuple[PaymentPlan, EventPayload]]
+    """The plans this unit of work found with a missed instalment, and their event."""
+
+    @property
+    def shown(self) -> list[payer.Shown]:
+        return payer.payables(
+            [(i.due_date, i.amount) for i in self.account.schedule(self.today.year)],
+            self.debts(),
+            self.plans,
+            self.paid(),
+            self.today,
+            on_direct_debit=self.on_direct_debit,
+            departement=self.account.departement,
+        )
+
+    def paid(self) -> set[str]:
+        by_telepayment = {p.reference for p in self.payments if p.status != "rejected"}
+        settled = standing(self.ledger.entries, self.today)
+        in_ledger = {o.reference for o in settled.obligations if o.outstanding == 0}
+        return by_telepayment | in_ledger
+
+    def debts(self) -> list[Payable]:
+        """A regularisation's balance due, and what a rejected debit left owed."""
+        found = [
+            Payable(f"debt:regularisation-{r.year}", PayableKind.DEBT, r.due_date, r.balance)
+            for r in self.account.regularisations
+            if r.outcome == "debt" and r.due_date is not None and r.balance > 0
+        ]
+        settled = standing(self.ledger.entries, self.today)
+        found += [
+            Payable(o.reference, PayableKind.DEBT, o.due_date, o.outstanding)
+            for o in settled.obligations
+            if o.kind == "rejection" and o.outstanding > 0
+        ]
+        return found
+
+    def plan_debts(self) -> list[Debt]:
+        shown = {s.payable.reference for s in self.shown}
+        return [
+            Debt(p.reference, p.amount, p.due_date)
+            for p in self.debts() + self._ended_debts()
+            if p.reference in shown
+        ]
+
+    def _ended_debts(self) -> list[Payable]:
+        return [
+            Payable(f"debt:plan-{p.plan_id}", PayableKind.DEBT, p.ended_on, p.remaining)
+            for p in self.plans
+            if p.status is PlanStatus.ENDED and p.ended_on is not None
+        ]
+
+    def last_broken_on(self) -> date | None:
+        return max((p.ended_on for p in self.plans if p.ended_on is not None), default=None)
+
+    def standing(self) -> Standing:
+        return standing(self.ledger.entries, self.today)
+
+
+async def _context(
+    uow: CotisationsUnitOfWork, principal: Principal, affiliate_id: str, right: Right, now: datetime
+) -> Context:
+    account = await account_with(principal, affiliate_id, uow, right)
+    today = now.date()
+    repo = uow.telepayment
+    in_force = await repo.direct_debit_in_force(affiliate_id, today)
+    plans: list[PaymentPlan] = []
+    ended: list[tuple[PaymentPlan, EventPayload]] = []
+    for stored in await repo.plans(affiliate_id):
+        missed = stored.missed(today)
+        plan = stored.end_if_missed(today)
+        if missed is not None:
+            ended.append((plan, out.plan_ended(plan, missed, now)))
+        plans.append(plan)
+    return Context(
+        account=account,
+        today=today,
+        on_direct_debit=in_force or account.payment_mode == "prelevement",
+        mandate=await repo.active_mandate(affiliate_id),
+        plans=plans,
+        payments=await repo.payments(affiliate_id),
+        ledger=await uow.ledgers.get(affiliate_id),
+        ended=ended,
+    )
+
+
+async def _write_ended(uow: CotisationsUnitOfWork, ctx: Context) -> None:
+    for plan, event in ctx.ended:
+        await uow.telepayment.save_plan(plan)
+        await uow.outbox.add(event, subject=plan.affiliate_id)
+    ctx.ended.clear()
+
+
+# -- adhesion ---------------------------------------------------------------------------------
+
+
+async def adhere(
+    cmd: cmds.AdhereTelepayment, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> mandates.TelepaymentMandate:
+    """The adhesion form; refused when another account of the same person has a mandate.
+    Telepayment becomes the account's mode of payment unless a direct-debit mandate is in
+    force (then it serves for debts and plan instalments only)."""
+    now = deps.clock.now()
+    async with uow:
+        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now)
+        iban = checked_iban(cmd.form.iban)
+        signed = mandates.adhere(
+            uuid.uuid4().hex,
+            cmd.affiliate_id,
+            ctx.account.holder_name,
+            cmd.form,
+            now,
+            on_this_account=ctx.mandate,
+            elsewhere=await uow.telepayment.active_mandates_on(iban),
+        )
+        await uow.telepayment.add_mandate(signed)
+        if not await uow.telepayment.direct_debit_in_force(cmd.affiliate_id, ctx.today):
+            ctx.account.payment_mode = "telepaiement"
+            await uow.accounts.save(ctx.account)
+        await uow.outbox.add(out.mandate_signed(signed), subject=cmd.affiliate_id)
+        await _write_ended(uow, ctx)
+        await uow.commit()
+    return signed
+
+
+async def revoke(
+    cmd: cmds.RevokeTelepayment, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> mandates.TelepaymentMandate:
+    """The mandate is revoked; an account whose mode was telepayment pays by cheque or
+    transfer from then on. Telepayments already made are still debited."""
+    now = deps.clock.now()
+    async with uow:
+        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now)
+        if ctx.mandate is None:
+            raise PaymentItemNotFound(
+                "Ce compte n'a pas de mandat de télépaiement actif.",
+                "telepayment-mandate-not-found",
+            )
+        revoked = ctx.mandate.revoke(now)
+        await uow.telepayment.save_mandate(revoked)
+        if ctx.account.payment_mode == "telepaiement":
+            ctx.account.payment_mode = "cheque"
+            await uow.accounts.save(ctx.account)
+        await uow.outbox.add(out.mandate_revoked(revoked), subject=cmd.affiliate_id)
+        await _write_ended(uow, ctx)
+        await uow.commit()
+    return revoked
+
+
+# -- « Payer » --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PayablesView:
+    affiliate_id: str
+    mandate: mandates.TelepaymentMandate | None
+    shown: list[payer.Shown]
+    payments: list[payer.Telepayment]
+
+
+async def read_payables(
+    cmd: cmds.ReadPayables, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> PayablesView:
+    async with uow:
+        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "read", deps.clock.now())
+        return PayablesView(cmd.affiliate_id, ctx.mandate, ctx.shown, ctx.payments)
+
+
+def _parts(ctx: Context, parts: tuple[Part, ...], amount: Decimal) -> list[Part]:
+    """The parts asked; none: the whole amount on the mandate's account."""
+    if ctx.mandate is None:
+        raise PaymentConflict(NO_MANDATE, code="telepayment-mandate-missing")
+    return list(parts) or [Part(ctx.mandate.iban, amount)]
+
+
+@dataclass(frozen=True)
+class TelepaymentResult:
+    payment: payer.Telepayment
+    debit: DebitPlan
+
+
+async def preview_telepayment(
+    cmd: cmds.PreviewTelepayment, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> TelepaymentResult:
+    """« Valider le paiement »: what will be debited, from which accounts, when."""
+    now = deps.clock.now()
+    async with uow:
+        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now)
+        shown = payer.choose(ctx.shown, cmd.reference)
+        parts = _parts(ctx, cmd.parts, shown.payable.amount)
+        made = payer.pay(
+            "preview",
+            cmd.affiliate_id,
+            shown,
+            parts,
+            now,
+            _by(cmd.principal),
+            ctx.account.departement,
+        )
+    return TelepaymentResult(made, made.debit)
+
+
+def _by(principal: Principal) -> str:
+    return f"{principal.actor}:{principal.subject}"
+
+
+def _entry_key(payment_id: str) -> str:
+    return f"telepayment:{payment_id}"
+
+
+async def make_telepayment(
+    cmd: cmds.MakeTelepayment, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> TelepaymentResult:
+    """The telepayment is recorded and posted to the ledger as a pending payment of its
+    amount, debited on its day; a plan instalment counts as paid from then."""
+    now = deps.clock.now()
+    async with uow:
+        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now)
+        shown = payer.choose(ctx.shown, cmd.reference)
+        parts = _parts(ctx, cmd.parts, shown.payable.amount)
+        made = payer.pay(
+            uuid.uuid4().hex,
+            cmd.affiliate_id,
+            shown,
+            parts,
+            now,
+            _by(cmd.principal),
+            ctx.account.departement,
+        )
+        await uow.telepayment.add_payment(made)
+        key = _entry_key(made.payment_id)
+        ctx.ledger.post(
+            Entry(
+                key=key,
+                kind="payment",
+                amount=-made.debit.amount,
+                booked_on=ctx.today,
+                value_date=made.debit.debit_on,
+                obligation=made.reference,
+                mode="telepaiement",
+                status="pending",
+                external_reference=made.payment_id,
+            )
+        )
+        await uow.ledgers.save(ctx.ledger)
+        if made.kind is PayableKind.PLAN_INSTALMENT:
+            _, plan_id, number = made.reference.split(":")
+            plan = next(p for p in ctx.plans if p.plan_id == plan_id)
+            await uow.telepayment.save_plan(plan.pay(int(number)))
+        await uow.outbox.add(
+            out.payment_recorded(made, key, ctx.standing()), subject=cmd.affiliate_id
+        )
+        await _write_ended(uow, ctx)
+        await uow.commit()  # a concurrent one breaks the unique reference: never paid twice
+    return TelepaymentResult(made, made.debit)
+
+
+async def change_telepayment(
+    cmd: cmds.ChangeTelepayment, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> TelepaymentResult:
+    """New amounts on each account, until noon (Paris) the day before the debit."""
+    now = deps.clock.now()
+    async with uow:
+        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now)
+        found = next((p for p in ctx.payments if p.payment_id == cmd.payment_id), None)
+        if found is None:
+            raise PaymentItemNotFound("Aucun télépaiement ne correspond.", "telepayment-not-found")
+        changed = payer.change(found, list(cmd.parts), now, ctx.account.departement)
+        await uow.telepayment.save_payment(changed)
+        await _write_ended(uow, ctx)
+        await uow.commit()
+    return TelepaymentResult(changed, changed.debit)
+
+
+# -- payment-delay plans ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    preview: PlanPreview
+    plan: PaymentPlan | None
+
+
+async def preview_plan(
+    cmd: cmds.PreviewPlan, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> PlanResult:
+    """The surcharges and the schedule of a plan over the account's debts; nothing written."""
+    now = deps.clock.now()
+    async with uow:
+        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now)
+        p = preview(
+            ctx.plan_debts(),
+            cmd.instalments,
+            ctx.today,
+            ctx.account.departement,
+            ctx.last_broken_on(),
+        )
+    return PlanResult(p, None)
+
+
+async def request_plan(
+    cmd: cmds.RequestPlan, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> PlanResult:
+    """The plan asked: granted at once by the rule for small simple cases, else for an
+    agent."""
+    now = deps.clock.now()
+    async with uow:
+        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now)
+        await _write_ended(uow, ctx)
+        p = preview(
+            ctx.plan_debts(),
+            cmd.instalments,
+            ctx.today,
+            ctx.account.departement,
+            ctx.last_broken_on(),
+        )
+        plan = PaymentPlan.request(uuid.uuid4().hex, cmd.affiliate_id, p, ctx.today)
+        await uow.telepayment.add_plan(plan)
+        requested = out.plan_requested(plan, p, requester(cmd.principal), now)
+        await uow.outbox.add(requested, subject=cmd.affiliate_id)
+        if plan.status is PlanStatus.GRANTED:
+            await uow.outbox.add(out.plan_decided(plan, now), subject=cmd.affiliate_id)
+        await uow.commit()
+    return PlanResult(p, plan)
+
+
+async def decide_plan(
+    cmd: cmds.DecidePlan, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> PaymentPlan:
+    """An agent grants or refuses (with a reason) a plan the rule left to them."""
+    now = deps.clock.now()
+    async with uow:
+        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now)
+        if cmd.principal.actor != "agent":
+            raise AgentOnly
+        plan = next((p for p in ctx.plans if p.plan_id == cmd.plan_id), None)
+        if plan is None:
+            raise PaymentItemNotFound(
+                "Aucun délai de paiement ne correspond.", "payment-plan-not-found"
+            )
+        by = _by(cmd.principal)
+        decided = (
+            plan.grant(by, ctx.today, cmd.reason)
+            if cmd.grant
+            else plan.refuse(by, ctx.today, cmd.reason or "")
+        )
+        if decided.status is PlanStatus.GRANTED:
+            decided = _rescheduled_from(decided, ctx.today)
+        await uow.telepayment.save_plan(decided)
+        await uow.outbox.add(out.plan_decided(decided, now), subject=cmd.affiliate_id)
+        await _write_ended(uow, ctx)
+        await uow.commit()
+    return decided
+
+
+def _rescheduled_from(plan: PaymentPlan, today: date) -> PaymentPlan:
+    """A plan granted later than asked keeps its schedule: its instalments are those the
+    preview showed (the decision does not move them)."""
+    return replace(plan, decided_on=today)

@@ -1,0 +1,283 @@
+"""Telepayment on a real database: the adhesion (one per person), « Payer » next to each amount
+with the FAQ's reason when not offered, « Valider le paiement » split over several accounts, a
+retried payment never paying twice, the change of amounts until noon the day before, who may."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from cotisations.adapters.orm import ledger_entries
+from cotisations.adapters.telepayment_tables import telepayment_mandates, telepayments
+from cotisations_api import Api, running_api
+from cotisations_samples import activated, affiliate, event, subscribed
+from sqlalchemy import func, select
+
+IBAN_A = "FR76 3000 6000 0112 3456 7890 189"
+IBAN_B = "FR1420041010050500013M02606"
+IBAN_C = "FR7630004000031234567890143"
+BAD_RIB = "FR0630006000011234567890188"
+FORM = {
+    "holder_name": "Jean Dupont",
+    "address": "1 rue X, 57000 Metz",
+    "iban": IBAN_A,
+    "bic": "AGRIFRPP",
+    "terms_accepted": True,
+}
+MARCH = "instalment:2026-03-05"
+
+
+@pytest.fixture
+async def api(database_url: str) -> AsyncIterator[Api]:
+    async with running_api(
+        database_url, affiliate("aff-1", "artisan"), affiliate("aff-2", "artisan")
+    ) as built:
+        yield built
+
+
+def _assure(api: Api, aff: str = "aff-1") -> dict[str, str]:
+    return api.headers("assure", f"acc-{aff}", aff=aff, cat="artisan", email="j@d.fr", name="J D")
+
+
+def _key(key: str) -> dict[str, str]:
+    return {"Idempotency-Key": key}
+
+
+async def _count(api: Api, table: Any) -> int:
+    async with api.app.engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
+
+
+async def _payables(api: Api, aff: str = "aff-1") -> dict[str, dict[str, Any]]:
+    resp = await api.client.get(f"/v1/accounts/{aff}/payables", headers=_assure(api, aff))
+    assert resp.status_code == 200, resp.text
+    return {p["reference"]: p for p in resp.json()["payables"]}
+
+
+async def _adhere(api: Api, aff: str = "aff-1", **changes: Any) -> Any:
+    return await api.client.post(
+        f"/v1/accounts/{aff}/telepayment", json={**FORM, **changes}, headers=_assure(api, aff)
+    )
+
+
+async def test_on_automatic_debit_payer_is_not_offered_for_current_contributions(
+    api: Api,
+) -> None:
+    shown = await _payables(api)
+    assert shown[MARCH]["payable"] is False
+    assert shown[MARCH]["reason_code"] == "direct-debit"
+    assert "prélèvement automatique" in shown[MARCH]["reason"]
+    assert "pas éligible au télépaiement" in shown[MARCH]["reason"]
+
+
+async def test_the_adhesion_form_is_checked_then_signed_once(api: Api) -> None:
+    refused = await _adhere(api, terms_accepted=False)
+    assert refused.status_code == 422
+    assert "conditions générales d'utilisation" in refused.json()["detail"]
+    bad_key = await _adhere(api, iban=BAD_RIB)
+    assert bad_key.status_code == 422
+    assert "n'est pas un IBAN valide" in bad_key.json()["detail"]
+    assert await _count(api, telepayment_mandates) == 0
+
+    signed = await _adhere(api)
+    assert signed.status_code == 201, signed.text
+    assert signed.json()["iban"] == "FR76 **** **** **** **** ***0 189"
+    again = await _adhere(api)
+    assert again.status_code == 409
+    assert again.json()["type"].endswith("/telepayment-mandate-active")
+    types = [t for t, _ in await api.outbox()]
+    assert types == ["cotisations.payment.telepayment_mandate_signed.v1"]
+    assert "3000600001" not in str(await api.outbox())  # never the full IBAN
+
+
+async def test_a_mandate_of_the_same_person_on_another_account_is_refused_until_revoked(
+    api: Api,
+) -> None:
+    assert (await _adhere(api)).status_code == 201
+    refused = await _adhere(api, "aff-2")
+    assert refused.status_code == 409
+    body = refused.json()
+    assert body["type"].endswith("/telepayment-mandate-exists")
+    assert "existe déjà sur un autre de vos comptes" in body["detail"]
+    assert "vérifiez que celui-ci n'est pas lié à l'ensemble de vos comptes" in body["detail"]
+    # another bank account is not taken for the same person's mandate
+    other_iban = await _adhere(api, "aff-2", iban=IBAN_C)
+    assert other_iban.status_code == 201, other_iban.text
+    # revoked on aff-1, the same IBAN may then be used elsewhere
+    revoked = await api.client.delete("/v1/accounts/aff-1/telepayment", headers=_assure(api))
+    assert revoked.status_code == 200
+    assert revoked.json()["revoked_at"] is not None
+    gone = await api.client.delete("/v1/accounts/aff-1/telepayment", headers=_assure(api))
+    assert gone.status_code == 404
+
+
+async def test_payer_is_offered_inside_the_window_with_the_faqs_reasons_otherwise(
+    api: Api,
+) -> None:
+    assert (await _adhere(api)).status_code == 201
+    shown = await _payables(api)
+    assert shown[MARCH]["payable"] is True
+    assert shown[MARCH]["reason"] is None
+    february = shown["instalment:2026-02-05"]
+    assert (february["payable"], february["reason_code"]) == (False, "past-due")
+    assert "par chèque ou virement bancaire" in february["reason"]
+    april = shown["instalment:2026-04-07"]  # 5 April, a Sunday, then Easter Monday
+    assert (april["payable"], april["reason_code"]) == (False, "not-open-yet")
+    assert april["opens_on"] == "2026-03-17"
+    assert "à l'édition des avis d'appels, le 17 mars 2026" in april["reason"]
+
+
+async def test_valider_le_paiement_says_what_is_debited_from_where_and_when(api: Api) -> None:
+    assert (await _adhere(api)).status_code == 201
+    amount = (await _payables(api))[MARCH]["amount"]
+    before = await api.outbox()
+    body = {
+        "reference": MARCH,
+        "parts": [
+            {"iban": IBAN_A, "amount": "100.00"},
+            {"iban": IBAN_B, "amount": f"{float(amount) - 100:.2f}"},
+        ],
+    }
+    resp = await api.client.post(
+        "/v1/accounts/aff-1/telepayments/preview", json=body, headers=_assure(api)
+    )
+    assert resp.status_code == 200, resp.text
+    got = resp.json()
+    assert (got["status"], got["amount"], got["debit_on"]) == ("preview", amount, "2026-03-05")
+    assert got["changeable_until"] == "2026-03-04T12:00:00+01:00"
+    assert [p["amount"] for p in got["parts"]] == ["100.00", f"{float(amount) - 100:.2f}"]
+    assert await api.outbox() == before
+    assert await _count(api, telepayments) == 0
+
+
+async def test_a_retried_payment_pays_once_and_posts_one_pending_ledger_entry(api: Api) -> None:
+    assert (await _adhere(api)).status_code == 201
+    body = {"reference": MARCH}
+    no_key = await api.client.post(
+        "/v1/accounts/aff-1/telepayments", json=body, headers=_assure(api)
+    )
+    assert no_key.status_code == 422
+    headers = {**_assure(api), **_key("pay-march-1")}
+    first = await api.client.post("/v1/accounts/aff-1/telepayments", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    retried = await api.client.post("/v1/accounts/aff-1/telepayments", json=body, headers=headers)
+    assert retried.status_code == 201
+    assert retried.json() == first.json()
+    other_key = {**_assure(api), **_key("pay-march-2")}
+    second = await api.client.post("/v1/accounts/aff-1/telepayments", json=body, headers=other_key)
+    assert second.status_code == 422  # already paid: no more offered
+    assert await _count(api, telepayments) == 1
+    async with api.app.engine.connect() as conn:
+        rows = (await conn.execute(select(ledger_entries))).all()
+    assert [(r.kind, r.mode, r.status, r.obligation) for r in rows] == [
+        ("payment", "telepaiement", "pending", MARCH)
+    ]
+    assert rows[0].value_date.isoformat() == "2026-03-05"
+    recorded = [p for t, p in await api.outbox() if t.endswith("payment_recorded.v1")]
+    assert len(recorded) == 1
+    assert recorded[0]["status"] == "pending"
+    assert recorded[0]["external_reference"] == first.json()["payment_id"]
+    assert MARCH not in await _payables(api)
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"reference": MARCH, "parts": [{"iban": IBAN_A, "amount": "1.00"}]}, "La somme des parts"),
+        (
+            {"reference": MARCH, "parts": [{"iban": IBAN_A, "amount": "1.005"}]},
+            "au plus deux décimales",
+        ),
+        ({"reference": "instalment:2026-04-07"}, "à l'édition des avis d'appels"),
+        ({"reference": "instalment:2026-02-05"}, "par chèque ou virement bancaire"),
+        (
+            {"reference": MARCH, "parts": [{"iban": BAD_RIB, "amount": "1.00"}]},
+            "n'est pas un IBAN valide",
+        ),
+        (
+            {
+                "reference": MARCH,
+                "parts": [
+                    {"iban": i, "amount": "1.00"}
+                    for i in (IBAN_A, IBAN_B, IBAN_C, "DE89370400440532013000")
+                ],
+            },
+            "3 comptes bancaires au plus",
+        ),
+    ],
+)
+async def test_a_bad_payment_is_refused_in_french_and_nothing_is_written(
+    api: Api, body: dict[str, Any], words: str
+) -> None:
+    assert (await _adhere(api)).status_code == 201
+    before = await api.outbox()
+    resp = await api.client.post(
+        "/v1/accounts/aff-1/telepayments", json=body, headers={**_assure(api), **_key("k1")}
+    )
+    assert resp.status_code == 422, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    assert words in resp.json()["detail"]
+    assert await _count(api, telepayments) == 0
+    assert await _count(api, ledger_entries) == 0
+    assert await api.outbox() == before
+
+
+async def test_the_split_can_change_until_noon_paris_time_the_day_before(api: Api) -> None:
+    assert (await _adhere(api)).status_code == 201
+    made = await api.client.post(
+        "/v1/accounts/aff-1/telepayments",
+        json={"reference": MARCH},
+        headers={**_assure(api), **_key("k")},
+    )
+    assert made.status_code == 201, made.text
+    payment_id, amount = made.json()["payment_id"], made.json()["amount"]
+    url = f"/v1/accounts/aff-1/telepayments/{payment_id}"
+    split = {
+        "parts": [
+            {"iban": IBAN_A, "amount": "10.00"},
+            {"iban": IBAN_B, "amount": f"{float(amount) - 10:.2f}"},
+        ]
+    }
+    api.clock.set(datetime(2026, 3, 4, 10, 59, tzinfo=UTC))  # 11:59 in Paris
+    changed = await api.client.patch(url, json=split, headers=_assure(api))
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["parts"][0]["amount"] == "10.00"
+    wrong = await api.client.patch(
+        url, json={"parts": [{"iban": IBAN_A, "amount": "10.00"}]}, headers=_assure(api)
+    )
+    assert wrong.status_code == 422
+    api.clock.set(datetime(2026, 3, 4, 11, 0, tzinfo=UTC))  # noon in Paris
+    late = await api.client.patch(url, json=split, headers=_assure(api))
+    assert late.status_code == 409
+    assert late.json()["type"].endswith("/telepayment-locked")
+    assert "jusqu'à midi la veille du prélèvement" in late.json()["detail"]
+
+
+async def test_who_may_pay(api: Api) -> None:
+    assert (await _adhere(api)).status_code == 201
+    await api.app.on_access_events([event(activated()), event(subscribed())])
+    body = {"reference": MARCH}
+    reader = api.headers("cabinet_user", "paul", cab="cab-1", rights=["read"])
+    shown = await api.client.get("/v1/accounts/aff-1/payables", headers=reader)
+    assert shown.status_code == 200
+    refused = await api.client.post(
+        "/v1/accounts/aff-1/telepayments", json=body, headers={**reader, **_key("a")}
+    )
+    assert refused.status_code == 403
+    assert refused.json()["type"].endswith("/right-missing")
+    outsider = api.headers("cabinet_user", "zoe", cab="cab-2", rights=["pay", "read"])
+    hidden = await api.client.post(
+        "/v1/accounts/aff-1/telepayments", json=body, headers={**outsider, **_key("b")}
+    )
+    assert hidden.status_code == 404
+    other_assure = await api.client.get(
+        "/v1/accounts/aff-1/payables", headers=_assure(api, "aff-2")
+    )
+    assert other_assure.status_code == 404
+    payer = api.headers("cabinet_user", "paul", cab="cab-1", rights=["pay", "read"])
+    paid = await api.client.post(
+        "/v1/accounts/aff-1/telepayments", json=body, headers={**payer, **_key("c")}
+    )
+    assert paid.status_code == 201, paid.text
