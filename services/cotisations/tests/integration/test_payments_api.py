@@ -17,7 +17,7 @@ from contracts.bank import v1 as bank_v1
 from cotisations.adapters import orm
 from cotisations.bootstrap import CotisationsApp, bootstrap
 from cotisations.config import CotisationsSettings
-from cotisations.entrypoints.http import create_app
+from cotisations.entrypoints.http import AUDIENCE, create_app
 from cotisations_payments import BIC, IBAN, OTHER_BIC, OTHER_IBAN, WRONG_RIB_KEY, debits_of
 from cotisations_samples import NOW, activated, affiliate, event, subscribed, token
 from servicekit.clock import FakeClock
@@ -71,7 +71,7 @@ async def service(database_url: str, tmp_path: Path) -> AsyncIterator[Service]:
     clock = FakeClock(NOW)
     settings = CotisationsSettings(database_url=database_url, bank_files_dir=str(tmp_path))
     app = bootstrap(settings, clock=clock)
-    api = create_app(app, verifier=verifier(clock))
+    api = create_app(app, verifier=verifier(clock, audience=AUDIENCE))
     async with LifespanManager(api):
         await app.on_affiliate(event(affiliate("aff-1", "artisan")))
         transport = httpx.ASGITransport(app=api)
