@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from cotisations.adapters.telepayment_tables import payment_plans
-from cotisations.domain.payments.ledger import Entry
+from cotisations.domain.payments.ledger import Entry, standing
 from cotisations_api import Api, running_api
 from cotisations_samples import affiliate
 from sqlalchemy import func, select
@@ -193,3 +193,58 @@ async def test_a_plan_instalment_paid_by_telepayment_counts_and_the_plan_runs_on
     assert first not in references
     assert f"plan:{made.json()['plan_id']}:2" in references
     assert not [t for t, _ in await api.outbox() if t.endswith("payment_plan_ended.v1")]
+
+
+def _instalment(e: Entry) -> bool:
+    return (e.obligation or "").startswith("instalment:")
+
+
+async def _ledger(api: Api) -> list[Entry]:
+    async with api.app.new_uow() as uow:
+        return (await uow.ledgers.get("aff-1")).entries
+
+
+async def test_a_granted_plan_moves_the_debts_into_its_instalments_in_the_ledger(api: Api) -> None:
+    await _owe(api, "900.00", date(2026, 1, 5))
+    debt = "debt:rejection-2026-01-05"
+    made = await api.client.post(
+        "/v1/accounts/aff-1/payment-plans",
+        json={"instalments": 3},
+        headers={**_assure(api), "Idempotency-Key": "plan-1"},
+    )
+    assert made.status_code == 201, made.text
+    plan_id = made.json()["plan_id"]
+    entries = [e for e in await _ledger(api) if not _instalment(e)]
+    assert [(e.kind, e.obligation, e.amount) for e in entries] == [
+        ("rejection", debt, Decimal("900.00")),
+        ("surcharge", f"surcharge:plan-{plan_id}:{debt}", Decimal("48.60")),
+        ("debt_rescheduled", f"surcharge:plan-{plan_id}:{debt}", Decimal("-48.60")),
+        ("debt_rescheduled", debt, Decimal("-900.00")),
+        *[("plan_instalment", f"plan:{plan_id}:{n}", Decimal("316.20")) for n in (1, 2, 3)],
+    ]
+    today = api.clock.now().date()
+    shown = standing(entries, today)
+    assert shown.balance == Decimal("948.60")  # the debt, plus its surcharge
+    assert shown.up_to_date  # the debt is in the plan, its instalments not yet due
+    assert [o.reference for o in shown.obligations if o.outstanding > 0] == [
+        f"plan:{plan_id}:{n}" for n in (1, 2, 3)
+    ]
+    # the first instalment unpaid past its due date: the next write ends the plan, once
+    api.clock.set(datetime(2026, 4, 2, 9, 0, tzinfo=UTC))
+    for key in ("plan-2", "plan-3"):
+        again = await api.client.post(
+            "/v1/accounts/aff-1/payment-plans",
+            json={"instalments": 2},
+            headers={**_assure(api), "Idempotency-Key": key},
+        )
+        assert again.status_code == 201, again.text
+    after = [e for e in await _ledger(api) if not _instalment(e)]
+    ended = [e for e in after if e.obligation == f"debt:plan-{plan_id}"]
+    assert [(e.kind, e.amount, e.value_date) for e in ended] == [
+        ("call", Decimal("948.60"), date(2026, 4, 2))
+    ]
+    rescheduled = [e for e in after if e.key.startswith(f"rescheduled:plan-{plan_id}:plan:")]
+    assert sum(e.amount for e in rescheduled) == Decimal("-948.60")
+    assert standing(after, date(2026, 4, 2)).balance == Decimal("948.60")
+    events = [t for t, _ in await api.outbox() if t.endswith("payment_plan_ended.v1")]
+    assert len(events) == 1

@@ -22,7 +22,9 @@ from cotisations.domain.account import ContributionAccount
 from cotisations.domain.payments import mandate as mandates
 from cotisations.domain.payments import payer
 from cotisations.domain.payments.bank_account import checked_iban
+from cotisations.domain.payments.calls import missing_calls
 from cotisations.domain.payments.ledger import Entry, Ledger, Standing, standing
+from cotisations.domain.payments.plan_ledger import end_entries, grant_entries, post_all
 from cotisations.domain.payments.plans import (
     Debt,
     PaymentPlan,
@@ -78,19 +80,27 @@ class Context:
         return by_telepayment | in_ledger
 
     def debts(self) -> list[Payable]:
-        """A regularisation's balance due, and what a rejected debit left owed."""
-        found = [
-            Payable(f"debt:regularisation-{r.year}", PayableKind.DEBT, r.due_date, r.balance)
-            for r in self.account.regularisations
-            if r.outcome == "debt" and r.due_date is not None and r.balance > 0
-        ]
+        """What the ledger holds as debts still owed: a regularisation's balance due (its call,
+        ``debt:regularisation:<year>``) and what a rejected debit left owed. What remains of an
+        ended plan is listed from the plan (``payer.payables``)."""
         settled = standing(self.ledger.entries, self.today)
-        found += [
+        return [
             Payable(o.reference, PayableKind.DEBT, o.due_date, o.outstanding)
             for o in settled.obligations
-            if o.kind == "rejection" and o.outstanding > 0
+            if o.outstanding > 0
+            and (
+                o.kind == "rejection"
+                or (o.kind == "call" and o.reference.startswith("debt:regularisation:"))
+            )
         ]
-        return found
+
+    def debts_of(self, plan: PaymentPlan) -> list[Debt]:
+        """The debts a plan reschedules, as they stand today."""
+        return [
+            Debt(p.reference, p.amount, p.due_date)
+            for p in self.debts() + self._ended_debts()
+            if p.reference in plan.debt_references
+        ]
 
     def plan_debts(self) -> list[Debt]:
         shown = {s.payable.reference for s in self.shown}
@@ -115,10 +125,20 @@ class Context:
 
 
 async def _context(
-    uow: CotisationsUnitOfWork, principal: Principal, affiliate_id: str, right: Right, now: datetime
+    uow: CotisationsUnitOfWork,
+    principal: Principal,
+    affiliate_id: str,
+    right: Right,
+    now: datetime,
+    since: date,
 ) -> Context:
+    """What a use case needs; the calls fallen due are posted to the ledger read (a write
+    that saves the ledger keeps them, a read writes nothing)."""
     account = await account_with(principal, affiliate_id, uow, right)
     today = now.date()
+    ledger = await uow.ledgers.get(affiliate_id)
+    for call in missing_calls(account, ledger, today, since):
+        ledger.post(call)
     repo = uow.telepayment
     in_force = await repo.direct_debit_in_force(affiliate_id, today)
     plans: list[PaymentPlan] = []
@@ -136,15 +156,20 @@ async def _context(
         mandate=await repo.active_mandate(affiliate_id),
         plans=plans,
         payments=await repo.payments(affiliate_id),
-        ledger=await uow.ledgers.get(affiliate_id),
+        ledger=ledger,
         ended=ended,
     )
 
 
 async def _write_ended(uow: CotisationsUnitOfWork, ctx: Context) -> None:
+    """The plans found with a missed instalment end: their unpaid instalments become one debt
+    due at once in the ledger, and ``payment_plan_ended`` is published."""
     for plan, event in ctx.ended:
         await uow.telepayment.save_plan(plan)
+        post_all(ctx.ledger, end_entries(plan, ctx.ledger, ctx.today))
         await uow.outbox.add(event, subject=plan.affiliate_id)
+    if ctx.ended:
+        await uow.ledgers.save(ctx.ledger)
     ctx.ended.clear()
 
 
@@ -159,7 +184,7 @@ async def adhere(
     force (then it serves for debts and plan instalments only)."""
     now = deps.clock.now()
     async with uow:
-        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now)
+        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now, deps.ledger_opens_on)
         iban = checked_iban(cmd.form.iban)
         signed = mandates.adhere(
             uuid.uuid4().hex,
@@ -187,7 +212,7 @@ async def revoke(
     transfer from then on. Telepayments already made are still debited."""
     now = deps.clock.now()
     async with uow:
-        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now)
+        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now, deps.ledger_opens_on)
         if ctx.mandate is None:
             raise PaymentItemNotFound(
                 "Ce compte n'a pas de mandat de télépaiement actif.",
@@ -219,7 +244,9 @@ async def read_payables(
     cmd: cmds.ReadPayables, uow: CotisationsUnitOfWork, deps: Dependencies
 ) -> PayablesView:
     async with uow:
-        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "read", deps.clock.now())
+        ctx = await _context(
+            uow, cmd.principal, cmd.affiliate_id, "read", deps.clock.now(), deps.ledger_opens_on
+        )
         return PayablesView(cmd.affiliate_id, ctx.mandate, ctx.shown, ctx.payments)
 
 
@@ -242,7 +269,7 @@ async def preview_telepayment(
     """« Valider le paiement »: what will be debited, from which accounts, when."""
     now = deps.clock.now()
     async with uow:
-        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now)
+        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now, deps.ledger_opens_on)
         shown = payer.choose(ctx.shown, cmd.reference)
         parts = _parts(ctx, cmd.parts, shown.payable.amount)
         made = payer.pay(
@@ -272,7 +299,7 @@ async def make_telepayment(
     amount, debited on its day; a plan instalment counts as paid from then."""
     now = deps.clock.now()
     async with uow:
-        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now)
+        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now, deps.ledger_opens_on)
         shown = payer.choose(ctx.shown, cmd.reference)
         parts = _parts(ctx, cmd.parts, shown.payable.amount)
         made = payer.pay(
@@ -318,7 +345,7 @@ async def change_telepayment(
     """New amounts on each account, until noon (Paris) the day before the debit."""
     now = deps.clock.now()
     async with uow:
-        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now)
+        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now, deps.ledger_opens_on)
         found = next((p for p in ctx.payments if p.payment_id == cmd.payment_id), None)
         if found is None:
             raise PaymentItemNotFound("Aucun télépaiement ne correspond.", "telepayment-not-found")
@@ -344,7 +371,7 @@ async def preview_plan(
     """The surcharges and the schedule of a plan over the account's debts; nothing written."""
     now = deps.clock.now()
     async with uow:
-        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now)
+        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now, deps.ledger_opens_on)
         p = preview(
             ctx.plan_debts(),
             cmd.instalments,
@@ -362,7 +389,7 @@ async def request_plan(
     agent."""
     now = deps.clock.now()
     async with uow:
-        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now)
+        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now, deps.ledger_opens_on)
         await _write_ended(uow, ctx)
         p = preview(
             ctx.plan_debts(),
@@ -376,6 +403,8 @@ async def request_plan(
         requested = out.plan_requested(plan, p, requester(cmd.principal), now)
         await uow.outbox.add(requested, subject=cmd.affiliate_id)
         if plan.status is PlanStatus.GRANTED:
+            post_all(ctx.ledger, grant_entries(plan, p.debts, ctx.today))
+            await uow.ledgers.save(ctx.ledger)
             await uow.outbox.add(out.plan_decided(plan, now), subject=cmd.affiliate_id)
         await uow.commit()
     return PlanResult(p, plan)
@@ -387,7 +416,7 @@ async def decide_plan(
     """An agent grants or refuses (with a reason) a plan the rule left to them."""
     now = deps.clock.now()
     async with uow:
-        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now)
+        ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now, deps.ledger_opens_on)
         if cmd.principal.actor != "agent":
             raise AgentOnly
         plan = next((p for p in ctx.plans if p.plan_id == cmd.plan_id), None)
@@ -403,6 +432,8 @@ async def decide_plan(
         )
         if decided.status is PlanStatus.GRANTED:
             decided = _rescheduled_from(decided, ctx.today)
+            post_all(ctx.ledger, grant_entries(decided, ctx.debts_of(plan), ctx.today))
+            await uow.ledgers.save(ctx.ledger)
         await uow.telepayment.save_plan(decided)
         await uow.outbox.add(out.plan_decided(decided, now), subject=cmd.affiliate_id)
         await _write_ended(uow, ctx)
