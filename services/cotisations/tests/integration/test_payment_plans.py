@@ -243,7 +243,7 @@ async def test_a_granted_plan_moves_the_debts_into_its_instalments_in_the_ledger
     assert [(e.kind, e.amount, e.value_date) for e in ended] == [
         ("call", Decimal("948.60"), date(2026, 4, 2))
     ]
-    rescheduled = [e for e in after if e.key.startswith(f"rescheduled:plan-{plan_id}:plan:")]
+    rescheduled = [e for e in after if e.key.startswith(f"rescheduled:plan:{plan_id}:")]
     assert sum(e.amount for e in rescheduled) == Decimal("-948.60")
     assert standing(after, date(2026, 4, 2)).balance == Decimal("948.60")
     events = [t for t, _ in await api.outbox() if t.endswith("payment_plan_ended.v1")]

@@ -4,12 +4,14 @@ retried payment never paying twice, the change of amounts until noon the day bef
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from cotisations.adapters.orm import ledger_entries
+from cotisations.adapters.telepayment_repository import SqlAlchemyTelepaymentRepository
 from cotisations.adapters.telepayment_tables import telepayment_mandates, telepayments
 from cotisations_api import Api, running_api
 from cotisations_samples import activated, affiliate, event, subscribed
@@ -285,3 +287,45 @@ async def test_who_may_pay(api: Api) -> None:
         "/v1/accounts/aff-1/telepayments", json=body, headers={**payer, **_key("c")}
     )
     assert paid.status_code == 201, paid.text
+
+
+async def test_two_identical_payments_at_the_same_instant_pay_once_the_other_is_a_french_409(
+    api: Api, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL both requests are held until each has decided to pay (a barrier before
+    the insert), so the unique reference is what stops the second: a 409 in French. SQLite
+    takes its write lock at the first statement (``BEGIN IMMEDIATE``): the second request
+    waits, then sees the amount paid and is refused as « déjà réglé » (422)."""
+    assert (await _adhere(api)).status_code == 201
+    racing = not database_url.startswith("sqlite")
+    if racing:
+        barrier = asyncio.Barrier(2)
+        original = SqlAlchemyTelepaymentRepository.add_payment
+
+        async def held(self: SqlAlchemyTelepaymentRepository, p: Any) -> None:
+            async with asyncio.timeout(20):
+                await barrier.wait()
+            await original(self, p)
+
+        monkeypatch.setattr(SqlAlchemyTelepaymentRepository, "add_payment", held)
+    body = {"reference": MARCH}
+    answers = await asyncio.gather(
+        *(
+            api.client.post(
+                "/v1/accounts/aff-1/telepayments",
+                json=body,
+                headers={**_assure(api), **_key(f"same-instant-{n}")},
+            )
+            for n in (1, 2)
+        )
+    )
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == ([201, 409] if racing else [201, 422]), [a.text for a in answers]
+    refused = next(a for a in answers if a.status_code != 201)
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    if racing:
+        assert refused.json()["code"] == "concurrent-request"
+        assert "Une demande identique vient d'être enregistrée" in refused.json()["detail"]
+    assert await _count(api, telepayments) == 1
+    recorded = [p for t, p in await api.outbox() if t.endswith("payment_recorded.v1")]
+    assert len(recorded) == 1

@@ -8,10 +8,12 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cotisations.adapters.orm import ledger_entries
 from cotisations.domain.payments.ledger import Entry, EntryKind, Ledger, Mode, Status
+from cotisations.domain.payments.refusals import ConcurrentRequest
 
 _CHUNK = 900
 
@@ -111,7 +113,12 @@ class SqlAlchemyLedgerRepository:
                 entry_values(ledger.affiliate_id, start + i, e) for i, e in enumerate(ledger.posted)
             )
         for start in range(0, len(values), 5000):
-            await self._session.execute(insert(ledger_entries), values[start : start + 5000])
+            try:
+                await self._session.execute(insert(ledger_entries), values[start : start + 5000])
+            except IntegrityError as exc:
+                # an entry's natural key written by a concurrent request (a plan granted
+                # over the same debt): the second is refused, nothing of it written
+                raise ConcurrentRequest from exc
         for ledger in ledgers:
             for e in ledger.moved:
                 await self._session.execute(

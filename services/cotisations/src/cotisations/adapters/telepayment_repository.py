@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cotisations.adapters.orm import direct_debit_mandates
@@ -18,6 +19,7 @@ from cotisations.adapters.telepayment_tables import (
 from cotisations.domain.payments.mandate import TelepaymentMandate
 from cotisations.domain.payments.payer import Telepayment
 from cotisations.domain.payments.plans import PaymentPlan, PlanInstalment, PlanStatus
+from cotisations.domain.payments.refusals import ConcurrentRequest
 from cotisations.domain.payments.split import DebitPart, DebitPlan, changeable_until
 from cotisations.domain.payments.telepayment import PayableKind
 
@@ -155,7 +157,7 @@ class SqlAlchemyTelepaymentRepository:
         return [_payment(r) for r in rows]
 
     async def add_payment(self, p: Telepayment) -> None:
-        await self._session.execute(
+        await self._insert(
             insert(telepayments).values(
                 payment_id=p.payment_id,
                 affiliate_id=p.affiliate_id,
@@ -180,6 +182,14 @@ class SqlAlchemyTelepaymentRepository:
             .values(parts=_parts(p.debit), status=p.status)
         )
 
+    async def _insert(self, statement: Any) -> None:
+        """A write; a uniqueness rule broken by a concurrent request (one telepayment per
+        amount of the account) is a :class:`ConcurrentRequest`, the use case's 409."""
+        try:
+            await self._session.execute(statement)
+        except IntegrityError as exc:
+            raise ConcurrentRequest from exc
+
     # -- plans
     async def plans(self, affiliate_id: str) -> list[PaymentPlan]:
         t = payment_plans
@@ -191,7 +201,7 @@ class SqlAlchemyTelepaymentRepository:
         return [_plan(r) for r in rows]
 
     async def add_plan(self, plan: PaymentPlan) -> None:
-        await self._session.execute(
+        await self._insert(
             insert(payment_plans).values(
                 plan_id=plan.plan_id,
                 affiliate_id=plan.affiliate_id,

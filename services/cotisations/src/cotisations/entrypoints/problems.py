@@ -73,6 +73,7 @@ _PROBLEMS: dict[type[errors.CotisationsError], tuple[type[Problem], str, Extra |
     errors.PeriodAlreadyDeclared: (Conflict, "period-already-declared", None),
     refusals.PaymentNotOffered: (ValidationProblem, "validation-error", _not_offered),
     refusals.PaymentConflict: (Conflict, "", _payment_conflict),
+    refusals.ConcurrentRequest: (Conflict, "", _payment_conflict),
     refusals.PaymentItemNotFound: (NotFound, "", _payment_conflict),
     refusals.AgentOnly: (Forbidden, "agent-only", None),
     payment_errors.NoDueDateAhead: (ValidationProblem, "validation-error", _refused_field),

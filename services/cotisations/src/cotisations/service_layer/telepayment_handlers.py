@@ -432,7 +432,14 @@ async def decide_plan(
         )
         if decided.status is PlanStatus.GRANTED:
             decided = _rescheduled_from(decided, ctx.today)
-            post_all(ctx.ledger, grant_entries(decided, ctx.debts_of(plan), ctx.today))
+            debts = ctx.debts_of(plan)
+            if len(debts) < len(plan.debt_references):
+                raise PaymentConflict(
+                    "Les dettes de ce délai de paiement ont déjà été réglées ou reprises dans un "
+                    "autre délai : il ne peut plus être accordé.",
+                    code="plan-debts-gone",
+                )
+            post_all(ctx.ledger, grant_entries(decided, debts, ctx.today))
             await uow.ledgers.save(ctx.ledger)
         await uow.telepayment.save_plan(decided)
         await uow.outbox.add(out.plan_decided(decided, now), subject=cmd.affiliate_id)

@@ -10,8 +10,8 @@ whose instalments are paid on time is never overdue.
 On a missed instalment the plan ends: each unpaid instalment is rescheduled out (a negative
 ``debt_rescheduled`` entry) into one debt, ``debt:plan-<id>``, due the day the plan ended.
 
-Every entry has a natural key built from the plan's id, so granting or ending twice posts
-nothing more.
+Every entry has a natural key (the plan's id, or the obligation rescheduled: one obligation is
+rescheduled once), so granting or ending twice posts nothing more.
 """
 
 from __future__ import annotations
@@ -35,6 +35,12 @@ def ended_debt_reference(plan_id: str) -> str:
 
 def surcharge_reference(plan_id: str, debt_reference: str) -> str:
     return f"surcharge:plan-{plan_id}:{debt_reference}"
+
+
+def rescheduled_key(obligation: str) -> str:
+    """An obligation is rescheduled once, whatever the plan: two plans granted at the same
+    instant over one debt break this key's uniqueness, and the second is refused."""
+    return f"rescheduled:{obligation}"
 
 
 def grant_entries(plan: PaymentPlan, debts: Sequence[Debt], booked_on: date) -> list[Entry]:
@@ -74,7 +80,7 @@ def grant_entries(plan: PaymentPlan, debts: Sequence[Debt], booked_on: date) -> 
 
 def _rescheduled(plan: PaymentPlan, obligation: str, amount: Decimal, booked_on: date) -> Entry:
     return Entry(
-        key=f"rescheduled:plan-{plan.plan_id}:{obligation}",
+        key=rescheduled_key(obligation),
         kind="debt_rescheduled",
         amount=-amount,
         booked_on=booked_on,

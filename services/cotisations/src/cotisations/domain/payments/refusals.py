@@ -34,6 +34,18 @@ class PaymentConflict(CotisationsError):
         self.code = code
 
 
+class ConcurrentRequest(PaymentConflict):
+    """The same payment or plan was written by another request at the same instant: the
+    database's uniqueness kept the second out (409, nothing of it written)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Une demande identique vient d'être enregistrée pour ce compte : "
+            "consultez vos paiements avant de recommencer.",
+            code="concurrent-request",
+        )
+
+
 class PaymentItemNotFound(CotisationsError):
     """A telepayment or a plan this account does not have (404)."""
 
