@@ -12,6 +12,7 @@ from cotisations.bootstrap import HANDLERS, QUERIES
 from cotisations.domain.account import ContributionAccount
 from cotisations.domain.payments.direct_debit import Mandate, MandateChange
 from cotisations.domain.payments.ledger import Entry, Ledger
+from cotisations.domain.payments.plans import PaymentPlan, PlanStatus
 from cotisations.service_layer.handlers import Creditor, Dependencies
 from cotisations.service_layer.ports import DebitFile
 from cotisations_samples import NOW
@@ -164,6 +165,25 @@ class FakeAccess:
         self.applied.append(event)
 
 
+class FakeTelepayment:
+    """The payment-delay plans of the telepayment repository (what the sweep reads)."""
+
+    def __init__(self, store: dict[str, PaymentPlan]) -> None:
+        self.store = store
+
+    async def plans(self, affiliate_id: str) -> list[PaymentPlan]:
+        return [p for p in self.store.values() if p.affiliate_id == affiliate_id]
+
+    async def running_plans(self) -> list[PaymentPlan]:
+        return [p for p in self.store.values() if p.status is PlanStatus.GRANTED]
+
+    async def add_plan(self, plan: PaymentPlan) -> None:
+        self.store[plan.plan_id] = plan
+
+    async def save_plan(self, plan: PaymentPlan) -> None:
+        self.store[plan.plan_id] = plan
+
+
 class FakeCotisationsUow(FakeUnitOfWorkBase):
     def __init__(self) -> None:
         super().__init__()
@@ -171,6 +191,7 @@ class FakeCotisationsUow(FakeUnitOfWorkBase):
         self.committed_ledgers: dict[str, list[Entry]] = {}
         self.committed_mandates: dict[str, Mandate] = {}
         self.committed_files: dict[date, DebitFile] = {}
+        self.committed_plans: dict[str, PaymentPlan] = {}
         self.access = FakeAccess()
         self._fresh()
 
@@ -184,12 +205,14 @@ class FakeCotisationsUow(FakeUnitOfWorkBase):
         self.ledgers = FakeLedgers(dict(self.committed_ledgers))
         self.mandates = FakeMandates(dict(self.committed_mandates))
         self.debit_files = FakeDebitFiles(dict(self.committed_files))
+        self.telepayment = FakeTelepayment(dict(self.committed_plans))
 
     def _commit_state(self) -> None:
         self.committed = dict(self.accounts.store)
         self.committed_ledgers = dict(self.ledgers.store)
         self.committed_mandates = dict(self.mandates.store)
         self.committed_files = dict(self.debit_files.store)
+        self.committed_plans = dict(self.telepayment.store)
 
     def _rollback_state(self) -> None:
         self._fresh()

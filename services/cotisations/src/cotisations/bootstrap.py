@@ -44,6 +44,7 @@ HANDLERS: Handlers = {
     pay.ChangeTelepayment: tele.change_telepayment,
     pay.RequestPlan: tele.request_plan,
     pay.DecidePlan: tele.decide_plan,
+    pay.SweepMissedPlans: tele.sweep_missed_plans,
     payment_commands.RecordPayment: payments.record_payment,
     payment_commands.SignDirectDebit: payments.sign_direct_debit,
     payment_commands.RevokeDirectDebit: payments.revoke_direct_debit,
@@ -125,6 +126,25 @@ class CotisationsApp(ServiceApp):
             return 0
 
         return PeriodicLoop("debit-day", step, self.settings.debit_run_interval_s)
+
+    async def sweep_missed_plans(self) -> tele.PlanSweep:
+        sweep: tele.PlanSweep = await self.bus.handle(pay.SweepMissedPlans())
+        return sweep
+
+    def plan_sweep_loop(self) -> PeriodicLoop:
+        """The worker's daily sweep of the plans with a missed instalment, by the copy that
+        holds the ``plan-sweep`` lease; run each tick (as the debit day), it ends a plan the
+        day after its missed instalment's due date, and finds nothing more that day."""
+        lease = Lease(
+            self.engine, orm.messaging.lease, name="plan-sweep", clock=self.clock, ttl_s=120.0
+        )
+
+        async def step() -> int:
+            if not await lease.hold():
+                return 0
+            return len((await self.sweep_missed_plans()).ended)
+
+        return PeriodicLoop("plan-sweep", step, self.settings.debit_run_interval_s)
 
     async def on_access_event(self, event: IncomingEvent) -> None:
         await consumers.on_access_event(event, self.new_uow())

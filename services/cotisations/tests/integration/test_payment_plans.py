@@ -248,3 +248,35 @@ async def test_a_granted_plan_moves_the_debts_into_its_instalments_in_the_ledger
     assert standing(after, date(2026, 4, 2)).balance == Decimal("948.60")
     events = [t for t, _ in await api.outbox() if t.endswith("payment_plan_ended.v1")]
     assert len(events) == 1
+
+
+async def test_the_workers_sweep_ends_a_missed_plan_once_without_any_write_on_the_account(
+    api: Api,
+) -> None:
+    await _owe(api, "900.00", date(2026, 1, 5))
+    made = await api.client.post(
+        "/v1/accounts/aff-1/payment-plans",
+        json={"instalments": 3},
+        headers={**_assure(api), "Idempotency-Key": "plan-1"},
+    )
+    assert made.status_code == 201, made.text
+    plan_id = made.json()["plan_id"]
+    api.clock.set(datetime(2026, 4, 1, 9, 0, tzinfo=UTC))  # the first due date: still open
+    assert (await api.app.sweep_missed_plans()).ended == ()
+    api.clock.set(datetime(2026, 4, 2, 6, 0, tzinfo=UTC))
+    assert (await api.app.sweep_missed_plans()).ended == (plan_id,)
+    assert (await api.app.sweep_missed_plans()).ended == ()
+    ended = [p for t, p in await api.outbox() if t.endswith("payment_plan_ended.v1")]
+    assert len(ended) == 1
+    assert ended[0]["plan_id"] == plan_id
+    assert ended[0]["remaining"] == "948.60"
+    entries = await _ledger(api)
+    debt = [e for e in entries if e.obligation == f"debt:plan-{plan_id}"]
+    assert [(e.kind, e.amount, e.value_date) for e in debt] == [
+        ("call", Decimal("948.60"), date(2026, 4, 2))
+    ]
+    async with api.app.engine.connect() as conn:
+        status = (await conn.execute(select(payment_plans.c.status))).scalar_one()
+    assert status == "ended"
+    shown = (await api.client.get("/v1/accounts/aff-1/payables", headers=_assure(api))).json()
+    assert f"debt:plan-{plan_id}" in {p["reference"] for p in shown["payables"]}

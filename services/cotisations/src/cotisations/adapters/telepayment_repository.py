@@ -200,6 +200,15 @@ class SqlAlchemyTelepaymentRepository:
         )
         return [_plan(r) for r in rows]
 
+    async def running_plans(self) -> list[PaymentPlan]:
+        t = payment_plans
+        rows = await self._session.execute(
+            select(t)
+            .where(t.c.status == PlanStatus.GRANTED.value)
+            .order_by(t.c.affiliate_id, t.c.plan_id)
+        )
+        return [_plan(r) for r in rows]
+
     async def add_plan(self, plan: PaymentPlan) -> None:
         await self._insert(
             insert(payment_plans).values(

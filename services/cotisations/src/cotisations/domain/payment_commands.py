@@ -80,3 +80,8 @@ class DecidePlan(Command):
     plan_id: str
     grant: bool
     reason: str | None
+
+
+@dataclass(frozen=True)
+class SweepMissedPlans(Command):
+    """End every plan granted whose instalment was missed (the worker's daily sweep)."""

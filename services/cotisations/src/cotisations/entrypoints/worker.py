@@ -70,7 +70,10 @@ def router(app: CotisationsApp) -> EventRouter:
 def build(settings: CotisationsSettings | None = None) -> WorkerApp:
     app = bootstrap(settings or CotisationsSettings())
     return worker_app(
-        app.runtime, router(app), loops=[app.debit_day_loop()], on_shutdown=[app.stop]
+        app.runtime,
+        router(app),
+        loops=[app.debit_day_loop(), app.plan_sweep_loop()],
+        on_shutdown=[app.stop],
     )
 
 

@@ -452,3 +452,39 @@ def _rescheduled_from(plan: PaymentPlan, today: date) -> PaymentPlan:
     """A plan granted later than asked keeps its schedule: its instalments are those the
     preview showed (the decision does not move them)."""
     return replace(plan, decided_on=today)
+
+
+# -- the daily sweep ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanSweep:
+    on: date
+    ended: tuple[str, ...]
+    """The plans ended by this sweep (none when run again the same day)."""
+
+
+async def sweep_missed_plans(
+    cmd: cmds.SweepMissedPlans, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> PlanSweep:
+    """Every plan granted with an instalment unpaid the day after its due date ends: its
+    unpaid instalments become one debt due at once in the ledger and ``payment_plan_ended``
+    is published, in one transaction. A plan ended is no longer granted: a second sweep, or
+    a use case of the account, finds nothing to end."""
+    now = deps.clock.now()
+    today = now.date()
+    ended: list[str] = []
+    async with uow:
+        for plan in await uow.telepayment.running_plans():
+            missed = plan.missed(today)
+            if missed is None:
+                continue
+            done = plan.end_if_missed(today)
+            ledger = await uow.ledgers.get(plan.affiliate_id)
+            post_all(ledger, end_entries(done, ledger, today))
+            await uow.ledgers.save(ledger)
+            await uow.telepayment.save_plan(done)
+            await uow.outbox.add(out.plan_ended(done, missed, now), subject=plan.affiliate_id)
+            ended.append(plan.plan_id)
+        await uow.commit()
+    return PlanSweep(today, tuple(ended))
