@@ -265,7 +265,11 @@ async def test_the_workers_sweep_ends_a_missed_plan_once_without_any_write_on_th
     assert (await api.app.sweep_missed_plans()).ended == ()
     api.clock.set(datetime(2026, 4, 2, 6, 0, tzinfo=UTC))
     assert (await api.app.sweep_missed_plans()).ended == (plan_id,)
-    assert (await api.app.sweep_missed_plans()).ended == ()
+    again = await api.client.post("/v1/operations/plan-sweeps", headers=_agent(api))
+    assert again.status_code == 200, again.text
+    assert again.json() == {"on": "2026-04-02", "ended": []}  # the operator's trigger
+    by_assure = await api.client.post("/v1/operations/plan-sweeps", headers=_assure(api))
+    assert by_assure.status_code == 403
     ended = [p for t, p in await api.outbox() if t.endswith("payment_plan_ended.v1")]
     assert len(ended) == 1
     assert ended[0]["plan_id"] == plan_id

@@ -31,7 +31,7 @@ from cotisations.entrypoints.http_schemas import (
     ScheduledInstalmentRead,
     StandingRead,
 )
-from cotisations.entrypoints.http_telepayment import telepayment_router
+from cotisations.entrypoints.http_telepayment import plan_operations_router, telepayment_router
 from cotisations.entrypoints.problems import (
     INTERNAL,
     INVALID,
@@ -272,6 +272,7 @@ def create_app(app: CotisationsApp, verifier: TokenVerifier | None = None) -> Fa
             telepayment_router(app, verifier),
             payments_router(app, verifier),
             bank_operations_router(app, verifier),
+            plan_operations_router(app, verifier),
             app.runtime.operator_router(bearer_principal(verifier)),
         ],
         checks=[database_check(app.engine), jwks_check(verifier)],

@@ -10,7 +10,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header
 from pydantic import BaseModel, BeforeValidator, Field
 from servicekit.auth import Principal, TokenVerifier
-from servicekit.fastapi_auth import bearer_principal
+from servicekit.fastapi_auth import bearer_principal, require_actor
+from servicekit.problems import Forbidden
 
 from cotisations.bootstrap import CotisationsApp
 from cotisations.domain import payment_commands as cmds
@@ -34,6 +35,7 @@ from cotisations.entrypoints.problems import (
 from cotisations.service_layer.telepayment_handlers import (
     PayablesView,
     PlanResult,
+    PlanSweep,
     TelepaymentResult,
 )
 from cotisations.service_layer.telepayment_integration import masked
@@ -336,7 +338,9 @@ def telepayment_router(app: CotisationsApp, verifier: TokenVerifier) -> APIRoute
             401: UNAUTHORIZED,
             403: right("pay"),
             404: NOT_FOUND,
-            409: f"`telepayment-mandate-missing` : adhérer d'abord au télépaiement ; {KEY_IN_USE}",
+            409: f"`telepayment-mandate-missing` : adhérer d'abord au télépaiement ; "
+            "`concurrent-request` : le même paiement enregistré au même instant par une autre "
+            f"demande ; {KEY_IN_USE}",
             413: TOO_LARGE,
             422: f"{INVALID} : « Payer » non proposé (`reason` : `direct-debit`, "
             "`not-open-yet` avec `opens_on`, `past-due`), parts dont la somme n'est pas le "
@@ -400,7 +404,8 @@ def telepayment_router(app: CotisationsApp, verifier: TokenVerifier) -> APIRoute
             401: UNAUTHORIZED,
             403: right("pay"),
             404: NOT_FOUND,
-            409: KEY_IN_USE,
+            409: "`concurrent-request` : un délai sur les mêmes dettes accordé au même instant "
+            f"par une autre demande ; {KEY_IN_USE}",
             413: TOO_LARGE,
             422: f"{INVALID} : aucune dette, de 1 à 12 échéances ; {KEY_REUSED}",
             500: INTERNAL,
@@ -444,7 +449,8 @@ def telepayment_router(app: CotisationsApp, verifier: TokenVerifier) -> APIRoute
                 401: UNAUTHORIZED,
                 403: "`agent-only` : une décision d'agent.",
                 404: f"{NOT_FOUND} ; `payment-plan-not-found`.",
-                409: f"`plan-already-decided` ; {KEY_IN_USE}",
+                409: "`plan-already-decided` ; `plan-debts-gone` : ses dettes réglées ou reprises "
+                f"dans un autre délai ; {KEY_IN_USE}",
                 413: TOO_LARGE,
                 422: f"{INVALID} : un refus sans motif ; {KEY_REUSED}",
                 500: INTERNAL,
@@ -455,5 +461,44 @@ def telepayment_router(app: CotisationsApp, verifier: TokenVerifier) -> APIRoute
         command = cmds.DecidePlan(who, affiliate_id, plan_id, body.decision == "grant", body.reason)
         decided: PaymentPlan = await call(app.bus, command)
         return _plan(decided)
+
+    return router
+
+
+class PlanSweepRead(BaseModel):
+    on: date
+    ended: list[str]
+    """The plans this sweep ended (none when swept again the same day)."""
+
+
+def plan_operations_router(app: CotisationsApp, verifier: TokenVerifier) -> APIRouter:
+    """Operators (agents) in development: the worker's daily sweep of the payment-delay plans,
+    now. Refused in production, where the worker's schedule runs it."""
+    router = APIRouter(prefix="/v1/operations", tags=["cotisations"])
+    principal = bearer_principal(verifier)
+
+    @router.post(
+        "/plan-sweeps",
+        response_model=PlanSweepRead,
+        summary="Clore les délais de paiement dont une échéance est impayée (développement)",
+        responses=answers(
+            {
+                401: UNAUTHORIZED,
+                403: "`actor-not-allowed` : réservé aux agents ; `development-only` : fermé en "
+                "production.",
+                409: KEY_IN_USE,
+                500: INTERNAL,
+            }
+        ),
+    )
+    async def sweep(who: Annotated[Principal, Depends(principal)]) -> PlanSweepRead:
+        require_actor(who, "agent")
+        if app.settings.environment == "production" or not app.settings.bank_operator_api:
+            raise Forbidden(
+                "Cette opération de développement est fermée en production.",
+                kind="development-only",
+            )
+        done: PlanSweep = await call(app.bus, cmds.SweepMissedPlans())
+        return PlanSweepRead(on=done.on, ended=list(done.ended))
 
     return router
