@@ -74,7 +74,7 @@ class MandateRead(BaseModel):
 
 
 class PayableRead(BaseModel):
-    reference: str = Field(examples=["instalment:2026-05-05", "debt:regularisation-2025"])
+    reference: str = Field(examples=["instalment:2026-05-05", "debt:regularisation:2025"])
     kind: Literal["current", "debt", "plan_instalment"]
     due_date: date
     amount: str
