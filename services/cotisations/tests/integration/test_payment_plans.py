@@ -4,13 +4,15 @@ refuses with a reason, a missed instalment ends the plan; events on cotisations.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from cotisations.adapters.ledger_repository import SqlAlchemyLedgerRepository
 from cotisations.adapters.telepayment_tables import payment_plans
-from cotisations.domain.payments.ledger import Entry, standing
+from cotisations.domain.payments.ledger import Entry, Ledger, standing
 from cotisations_api import Api, running_api
 from cotisations_samples import affiliate
 from sqlalchemy import func, select
@@ -284,3 +286,44 @@ async def test_the_workers_sweep_ends_a_missed_plan_once_without_any_write_on_th
     assert status == "ended"
     shown = (await api.client.get("/v1/accounts/aff-1/payables", headers=_assure(api))).json()
     assert f"debt:plan-{plan_id}" in {p["reference"] for p in shown["payables"]}
+
+
+async def test_two_plans_over_the_same_debt_at_the_same_instant_one_is_a_french_409(
+    api: Api, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL both requests are held until each has decided its plan (a barrier before
+    the ledger's write): the debt's ``rescheduled:`` key, taken by the first, refuses the
+    second. SQLite serialises the writers: the second finds no debt left to reschedule."""
+    await _owe(api, "900.00", date(2026, 1, 5))
+    racing = not database_url.startswith("sqlite")
+    if racing:
+        barrier = asyncio.Barrier(2)
+        original = SqlAlchemyLedgerRepository.save
+
+        async def held(self: SqlAlchemyLedgerRepository, ledger: Ledger) -> None:
+            async with asyncio.timeout(20):
+                await barrier.wait()
+            await original(self, ledger)
+
+        monkeypatch.setattr(SqlAlchemyLedgerRepository, "save", held)
+    answers = await asyncio.gather(
+        *(
+            api.client.post(
+                "/v1/accounts/aff-1/payment-plans",
+                json={"instalments": 3},
+                headers={**_assure(api), "Idempotency-Key": f"same-instant-{n}"},
+            )
+            for n in (1, 2)
+        )
+    )
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == ([201, 409] if racing else [201, 422]), [a.text for a in answers]
+    refused = next(a for a in answers if a.status_code != 201)
+    if racing:
+        assert refused.json()["code"] == "concurrent-request"
+        assert "Une demande identique" in refused.json()["detail"]
+    else:
+        assert "aucune dette" in refused.json()["detail"]
+    assert await _plans(api) == 1
+    rescheduled = [e for e in await _ledger(api) if e.kind == "debt_rescheduled"]
+    assert sum(e.amount for e in rescheduled) == Decimal("-948.60")
