@@ -362,6 +362,11 @@ class PaymentPlanGrantedV1(EventPayload):
     total: Amount = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
     instalments: list[PlanInstalment]
     granted_at: datetime
+    standing: AccountStanding | None = Field(
+        default=None,
+        description="The account's standing once the plan's entries are in the ledger (the "
+        "debts rescheduled, the instalments due): what an attestations reader keeps.",
+    )
 
 
 class PaymentPlanRefusedV1(EventPayload):
@@ -389,3 +394,7 @@ class PaymentPlanEndedV1(EventPayload):
     remaining: Amount = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
     due_date: date
     ended_at: datetime
+    standing: AccountStanding | None = Field(
+        default=None,
+        description="The account's standing once the remainder is a debt due at once.",
+    )

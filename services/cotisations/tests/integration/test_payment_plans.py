@@ -225,6 +225,11 @@ async def test_a_granted_plan_moves_the_debts_into_its_instalments_in_the_ledger
         *[("plan_instalment", f"plan:{plan_id}:{n}", Decimal("316.20")) for n in (1, 2, 3)],
     ]
     today = api.clock.now().date()
+    (granted,) = [p for t, p in await api.outbox() if t.endswith("payment_plan_granted.v1")]
+    everything = standing(await _ledger(api), today)  # the calls of the account's instalments
+    assert granted["standing"]["balance_due"] == f"{everything.balance:.2f}"
+    assert granted["standing"]["overdue"] == f"{everything.overdue:.2f}"
+    assert not any(o.reference == debt and o.outstanding for o in everything.obligations)
     shown = standing(entries, today)
     assert shown.balance == Decimal("948.60")  # the debt, plus its surcharge
     assert shown.up_to_date  # the debt is in the plan, its instalments not yet due

@@ -58,6 +58,9 @@ async def test_a_missed_instalment_ends_its_plan_once_and_a_plan_paid_on_time_ru
     (event,) = svc.uow.outbox.of_type(v1.PaymentPlanEndedV1)
     assert event.plan_id == "p-missed"
     assert event.remaining == f"{missed.total:.2f}"
+    assert event.standing is not None  # what an attestations reader keeps
+    assert event.standing.balance_due == f"{missed.total:.2f}"
+    assert event.standing.up_to_date  # the remainder is due today, overdue from tomorrow
     entries = svc.uow.committed_ledgers["aff-1"]
     shown = standing(entries, svc.clock.now().date())
     due = {o.reference: o.outstanding for o in shown.obligations if o.outstanding > 0}

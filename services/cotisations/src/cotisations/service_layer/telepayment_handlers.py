@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from contracts.base import EventPayload
 from servicekit.auth import Principal, Right
 
 from cotisations.domain import payment_commands as cmds
@@ -28,6 +27,7 @@ from cotisations.domain.payments.plan_ledger import end_entries, grant_entries, 
 from cotisations.domain.payments.plans import (
     Debt,
     PaymentPlan,
+    PlanInstalment,
     PlanPreview,
     PlanStatus,
     preview,
@@ -58,8 +58,8 @@ class Context:
     plans: list[PaymentPlan]
     payments: list[payer.Telepayment]
     ledger: Ledger
-    ended: list[tuple[PaymentPlan, EventPayload]]
-    """The plans this unit of work found with a missed instalment, and their event."""
+    ended: list[tuple[PaymentPlan, PlanInstalment, datetime]]
+    """The plans this unit of work found with a missed instalment, the instalment, when."""
 
     @property
     def shown(self) -> list[payer.Shown]:
@@ -142,12 +142,12 @@ async def _context(
     repo = uow.telepayment
     in_force = await repo.direct_debit_in_force(affiliate_id, today)
     plans: list[PaymentPlan] = []
-    ended: list[tuple[PaymentPlan, EventPayload]] = []
+    ended: list[tuple[PaymentPlan, PlanInstalment, datetime]] = []
     for stored in await repo.plans(affiliate_id):
         missed = stored.missed(today)
         plan = stored.end_if_missed(today)
         if missed is not None:
-            ended.append((plan, out.plan_ended(plan, missed, now)))
+            ended.append((plan, missed, now))
         plans.append(plan)
     return Context(
         account=account,
@@ -164,9 +164,10 @@ async def _context(
 async def _write_ended(uow: CotisationsUnitOfWork, ctx: Context) -> None:
     """The plans found with a missed instalment end: their unpaid instalments become one debt
     due at once in the ledger, and ``payment_plan_ended`` is published."""
-    for plan, event in ctx.ended:
+    for plan, missed, at in ctx.ended:
         await uow.telepayment.save_plan(plan)
         post_all(ctx.ledger, end_entries(plan, ctx.ledger, ctx.today))
+        event = out.plan_ended(plan, missed, at, ctx.standing())
         await uow.outbox.add(event, subject=plan.affiliate_id)
     if ctx.ended:
         await uow.ledgers.save(ctx.ledger)
@@ -405,7 +406,8 @@ async def request_plan(
         if plan.status is PlanStatus.GRANTED:
             post_all(ctx.ledger, grant_entries(plan, p.debts, ctx.today))
             await uow.ledgers.save(ctx.ledger)
-            await uow.outbox.add(out.plan_decided(plan, now), subject=cmd.affiliate_id)
+            granted = out.plan_decided(plan, now, ctx.standing())
+            await uow.outbox.add(granted, subject=cmd.affiliate_id)
         await uow.commit()
     return PlanResult(p, plan)
 
@@ -442,7 +444,9 @@ async def decide_plan(
             post_all(ctx.ledger, grant_entries(decided, debts, ctx.today))
             await uow.ledgers.save(ctx.ledger)
         await uow.telepayment.save_plan(decided)
-        await uow.outbox.add(out.plan_decided(decided, now), subject=cmd.affiliate_id)
+        await uow.outbox.add(
+            out.plan_decided(decided, now, ctx.standing()), subject=cmd.affiliate_id
+        )
         await _write_ended(uow, ctx)
         await uow.commit()
     return decided
@@ -481,10 +485,15 @@ async def sweep_missed_plans(
                 continue
             done = plan.end_if_missed(today)
             ledger = await uow.ledgers.get(plan.affiliate_id)
+            account = await uow.accounts.get(plan.affiliate_id)
+            if account is not None:  # the standing the event carries counts the calls due
+                for call in missing_calls(account, ledger, today, deps.ledger_opens_on):
+                    ledger.post(call)
             post_all(ledger, end_entries(done, ledger, today))
             await uow.ledgers.save(ledger)
             await uow.telepayment.save_plan(done)
-            await uow.outbox.add(out.plan_ended(done, missed, now), subject=plan.affiliate_id)
+            ended_event = out.plan_ended(done, missed, now, standing(ledger.entries, today))
+            await uow.outbox.add(ended_event, subject=plan.affiliate_id)
             ended.append(plan.plan_id)
         await uow.commit()
     return PlanSweep(today, tuple(ended))

@@ -113,7 +113,7 @@ def plan_requested(
 
 
 def plan_decided(
-    plan: PaymentPlan, at: datetime
+    plan: PaymentPlan, at: datetime, s: Standing | None = None
 ) -> v1.PaymentPlanGrantedV1 | v1.PaymentPlanRefusedV1:
     if plan.reason is not None and plan.decided_by is not None and plan.status == "refused":
         return v1.PaymentPlanRefusedV1(
@@ -131,10 +131,13 @@ def plan_decided(
         total=money(plan.total),
         instalments=_instalments(plan.instalments),
         granted_at=at,
+        standing=None if s is None else standing(s),
     )
 
 
-def plan_ended(plan: PaymentPlan, missed: PlanInstalment, at: datetime) -> v1.PaymentPlanEndedV1:
+def plan_ended(
+    plan: PaymentPlan, missed: PlanInstalment, at: datetime, s: Standing | None = None
+) -> v1.PaymentPlanEndedV1:
     assert plan.ended_on is not None
     return v1.PaymentPlanEndedV1(
         affiliate_id=plan.affiliate_id,
@@ -143,4 +146,5 @@ def plan_ended(plan: PaymentPlan, missed: PlanInstalment, at: datetime) -> v1.Pa
         remaining=money(plan.remaining),
         due_date=plan.ended_on,
         ended_at=at,
+        standing=None if s is None else standing(s),
     )
