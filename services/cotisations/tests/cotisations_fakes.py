@@ -12,6 +12,8 @@ from cotisations.bootstrap import HANDLERS, QUERIES
 from cotisations.domain.account import ContributionAccount
 from cotisations.domain.payments.direct_debit import Mandate, MandateChange
 from cotisations.domain.payments.ledger import Entry, Ledger
+from cotisations.domain.payments.mandate import TelepaymentMandate
+from cotisations.domain.payments.payer import Telepayment
 from cotisations.domain.payments.plans import PaymentPlan, PlanStatus
 from cotisations.service_layer.handlers import Creditor, Dependencies
 from cotisations.service_layer.ports import DebitFile
@@ -101,6 +103,89 @@ class FakeMandates:
                 self.store[m.rum] = m
 
 
+@dataclass
+class TelepaymentStore:
+    mandates: dict[str, TelepaymentMandate] = field(default_factory=dict)
+    payments: dict[str, Telepayment] = field(default_factory=dict)
+    plans: dict[str, PaymentPlan] = field(default_factory=dict)
+
+    def copy(self) -> TelepaymentStore:
+        return TelepaymentStore(dict(self.mandates), dict(self.payments), dict(self.plans))
+
+
+class FakeTelepayment:
+    """Telepayment mandates, telepayments and plans by id; the direct-debit mandates' store
+    says whether one is in force."""
+
+    def __init__(self, store: TelepaymentStore, debits: FakeMandates) -> None:
+        self.store = store
+        self._debits = debits
+
+    async def direct_debit_in_force(self, affiliate_id: str, on: date) -> bool:
+        return any(
+            m.affiliate_id == affiliate_id and (m.ends_on is None or m.ends_on > on)
+            for m in self._debits.store.values()
+        )
+
+    async def active_mandate(self, affiliate_id: str) -> TelepaymentMandate | None:
+        found = [m for m in await self.mandates(affiliate_id) if m.active]
+        return found[-1] if found else None
+
+    async def active_mandates_on(self, iban: str) -> list[TelepaymentMandate]:
+        return [m for m in self.store.mandates.values() if m.iban == iban and m.active]
+
+    async def mandates(self, affiliate_id: str) -> list[TelepaymentMandate]:
+        found = [m for m in self.store.mandates.values() if m.affiliate_id == affiliate_id]
+        return sorted(found, key=lambda m: m.signed_at)
+
+    async def add_mandate(self, m: TelepaymentMandate) -> None:
+        self.store.mandates[m.mandate_id] = m
+
+    async def save_mandate(self, m: TelepaymentMandate) -> None:
+        self.store.mandates[m.mandate_id] = m
+
+    async def payments(self, affiliate_id: str) -> list[Telepayment]:
+        found = [p for p in self.store.payments.values() if p.affiliate_id == affiliate_id]
+        return sorted(found, key=lambda p: p.made_at)
+
+    async def payment(self, payment_id: str) -> Telepayment | None:
+        return self.store.payments.get(payment_id)
+
+    async def to_debit(self, on: date) -> list[Telepayment]:
+        found = self.store.payments.values()
+        return sorted(
+            (p for p in found if p.status == "scheduled" and p.debit.debit_on <= on),
+            key=lambda p: (p.affiliate_id, p.made_at),
+        )
+
+    async def sent_on(self, day: date) -> list[Telepayment]:
+        found = self.store.payments.values()
+        return [p for p in found if any(part.sent_on == day for part in p.debit.parts)]
+
+    async def add_payment(self, p: Telepayment) -> None:
+        if any(
+            (o.affiliate_id, o.reference) == (p.affiliate_id, p.reference)
+            for o in self.store.payments.values()
+        ):
+            raise AssertionError("the unique reference of a telepayment")
+        self.store.payments[p.payment_id] = p
+
+    async def save_payment(self, p: Telepayment) -> None:
+        self.store.payments[p.payment_id] = p
+
+    async def plans(self, affiliate_id: str) -> list[PaymentPlan]:
+        return [p for p in self.store.plans.values() if p.affiliate_id == affiliate_id]
+
+    async def running_plans(self) -> list[PaymentPlan]:
+        return [p for p in self.store.plans.values() if p.status is PlanStatus.GRANTED]
+
+    async def add_plan(self, plan: PaymentPlan) -> None:
+        self.store.plans[plan.plan_id] = plan
+
+    async def save_plan(self, plan: PaymentPlan) -> None:
+        self.store.plans[plan.plan_id] = plan
+
+
 class FakeDebitFiles:
     def __init__(self, store: dict[date, DebitFile]) -> None:
         self.store = store
@@ -165,25 +250,6 @@ class FakeAccess:
         self.applied.append(event)
 
 
-class FakeTelepayment:
-    """The payment-delay plans of the telepayment repository (what the sweep reads)."""
-
-    def __init__(self, store: dict[str, PaymentPlan]) -> None:
-        self.store = store
-
-    async def plans(self, affiliate_id: str) -> list[PaymentPlan]:
-        return [p for p in self.store.values() if p.affiliate_id == affiliate_id]
-
-    async def running_plans(self) -> list[PaymentPlan]:
-        return [p for p in self.store.values() if p.status is PlanStatus.GRANTED]
-
-    async def add_plan(self, plan: PaymentPlan) -> None:
-        self.store[plan.plan_id] = plan
-
-    async def save_plan(self, plan: PaymentPlan) -> None:
-        self.store[plan.plan_id] = plan
-
-
 class FakeCotisationsUow(FakeUnitOfWorkBase):
     def __init__(self) -> None:
         super().__init__()
@@ -191,7 +257,7 @@ class FakeCotisationsUow(FakeUnitOfWorkBase):
         self.committed_ledgers: dict[str, list[Entry]] = {}
         self.committed_mandates: dict[str, Mandate] = {}
         self.committed_files: dict[date, DebitFile] = {}
-        self.committed_plans: dict[str, PaymentPlan] = {}
+        self.committed_telepayment = TelepaymentStore()
         self.access = FakeAccess()
         self._fresh()
 
@@ -205,14 +271,14 @@ class FakeCotisationsUow(FakeUnitOfWorkBase):
         self.ledgers = FakeLedgers(dict(self.committed_ledgers))
         self.mandates = FakeMandates(dict(self.committed_mandates))
         self.debit_files = FakeDebitFiles(dict(self.committed_files))
-        self.telepayment = FakeTelepayment(dict(self.committed_plans))
+        self.telepayment = FakeTelepayment(self.committed_telepayment.copy(), self.mandates)
 
     def _commit_state(self) -> None:
         self.committed = dict(self.accounts.store)
         self.committed_ledgers = dict(self.ledgers.store)
         self.committed_mandates = dict(self.mandates.store)
         self.committed_files = dict(self.debit_files.store)
-        self.committed_plans = dict(self.telepayment.store)
+        self.committed_telepayment = self.telepayment.store.copy()
 
     def _rollback_state(self) -> None:
         self._fresh()

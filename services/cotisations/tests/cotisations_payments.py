@@ -32,6 +32,7 @@ def debits_of(content: bytes) -> list[dict[str, str]]:
                     "rum": tx["DrctDbtTx"]["MndtRltdInf"]["MndtId"],
                     "amount": f"{tx['InstdAmt']['$']:.2f}",
                     "iban": tx["DbtrAcct"]["Id"]["IBAN"],
+                    "bic": tx["DbtrAgt"]["FinInstnId"].get("BIC", "NOTPROVIDED"),
                 }
             )
     return out

@@ -325,3 +325,75 @@ async def test_a_change_of_account_and_a_revocation_apply_after_the_notice(
     types = [t for t, _ in await service.outbox("cotisations.payment")]
     assert types.count("cotisations.payment.direct_debit_mandate_changed.v1") == 1
     assert types.count("cotisations.payment.direct_debit_mandate_revoked.v1") == 1
+
+
+async def _answer(service: Service, day: date, rejected: dict[str, str], first_id: str) -> None:
+    """The day's return file published, then applied as the bank's feed (the worker's)."""
+    before = len(await service.outbox("bank."))
+    resp = await service.client.post(
+        "/v1/operations/bank-returns",
+        json={
+            "debit_date": day.isoformat(),
+            "rejected": [{"end_to_end_id": e, "reason_code": c} for e, c in rejected.items()],
+        },
+        headers=service.agent(),
+    )
+    assert resp.status_code == 202, resp.text
+    for n, (_, payload) in enumerate((await service.outbox("bank."))[before:]):
+        await service.app.on_sepa_return(as_event(payload, f"{first_id}-{n}"))
+
+
+async def test_a_telepayment_of_a_debt_is_in_the_next_debit_file_and_settles_part_by_part(
+    service: Service,
+) -> None:
+    await adhere(service)
+    service.on(APRIL_DEBIT)
+    await run_debits(service, APRIL_DEBIT)
+    (debit,) = debits_of((service.bank_dir / "pain008-20260407.xml").read_bytes())
+    service.on(date(2026, 4, 9))
+    await _answer(service, APRIL_DEBIT, {debit["end_to_end_id"]: "AM04"}, "ret-dd")
+    assert (await run_debits(service, date(2026, 4, 9)))["transactions"] == 0  # no debit due
+    form = {"holder_name": "Jean Dupont", "address": "1 rue X, 75001 Paris", "iban": IBAN,
+            "bic": BIC, "terms_accepted": True}  # fmt: skip
+    resp = await service.client.post(
+        "/v1/accounts/aff-1/telepayment", json=form, headers=service.assure()
+    )
+    assert resp.status_code == 201, resp.text
+    mandate_id = resp.json()["mandate_id"]
+    debt = "debt:rejection:debit:2026-04-07"
+    body = {"reference": debt, "parts": [{"iban": IBAN, "amount": "100.00"},
+                                         {"iban": OTHER_IBAN, "amount": "14.75"}]}  # fmt: skip
+    resp = await service.client.post(
+        "/v1/accounts/aff-1/telepayments",
+        json=body,
+        headers={**service.assure(), "Idempotency-Key": "pay-debt"},
+    )
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["debit_on"] == "2026-04-09"  # the day's run is over: the next one's
+    service.on(date(2026, 4, 10))
+    run = await run_debits(service, date(2026, 4, 10))
+    assert (run["transactions"], run["total"]) == (2, "114.75")
+    parts = debits_of((service.bank_dir / "pain008-20260410.xml").read_bytes())
+    assert [(d["iban"], d["bic"], d["amount"], d["rum"]) for d in parts] == [
+        (IBAN, BIC, "100.00", mandate_id),
+        (OTHER_IBAN, OTHER_BIC, "14.75", mandate_id),
+    ]
+    assert len({d["end_to_end_id"] for d in parts}) == 2
+    service.on(date(2026, 4, 14))
+    await _answer(service, date(2026, 4, 10), {}, "ret-tp")
+    account = (await service.client.get("/v1/accounts/aff-1", headers=service.assure())).json()
+    (paid,) = [d for d in account["debts"] if d["reference"] == debt]
+    assert paid["state"] == "paid"
+    settled = [p for t, p in await service.outbox() if t.endswith("payment_settled.v1")]
+    assert [(p["payment_id"], p["amount"]) for p in settled][-1][1] == "114.75"
+    payables = (
+        await service.client.get("/v1/accounts/aff-1/payables", headers=service.assure())
+    ).json()
+    assert [p["status"] for p in payables["telepayments"]] == ["settled"]
+    balance = account["standing"]["balance_due"]
+    await _answer(service, date(2026, 4, 10), {}, "ret-tp-again")  # the feed again
+    again = (await service.client.get("/v1/accounts/aff-1", headers=service.assure())).json()
+    assert again["standing"]["balance_due"] == balance
+    assert len([t for t, _ in await service.outbox() if t.endswith("payment_settled.v1")]) == len(
+        settled
+    )

@@ -31,7 +31,7 @@ def _granted(svc: Service, plan_id: str, affiliate_id: str) -> PaymentPlan:
     )
     post_all(held, grant_entries(plan, [debt], TODAY))
     svc.uow.committed_ledgers[affiliate_id] = held.entries
-    svc.uow.committed_plans[plan_id] = plan
+    svc.uow.committed_telepayment.plans[plan_id] = plan
     svc.uow._fresh()
     return plan
 
@@ -45,7 +45,7 @@ async def test_a_missed_instalment_ends_its_plan_once_and_a_plan_paid_on_time_ru
     svc = service()
     missed = _granted(svc, "p-missed", "aff-1")
     paid = _granted(svc, "p-paid", "aff-2")
-    svc.uow.committed_plans["p-paid"] = paid.pay(1)
+    svc.uow.committed_telepayment.plans["p-paid"] = paid.pay(1)
     svc.uow._fresh()
     first_due = missed.instalments[0].due_date
     svc.clock.set(datetime.combine(first_due, NOW.timetz()).astimezone(UTC))
@@ -53,8 +53,8 @@ async def test_a_missed_instalment_ends_its_plan_once_and_a_plan_paid_on_time_ru
     svc.clock.set(svc.clock.now() + timedelta(days=1))
     swept = await _sweep(svc)
     assert swept.ended == ("p-missed",)
-    assert svc.uow.committed_plans["p-missed"].status is PlanStatus.ENDED
-    assert svc.uow.committed_plans["p-paid"].status is PlanStatus.GRANTED
+    assert svc.uow.committed_telepayment.plans["p-missed"].status is PlanStatus.ENDED
+    assert svc.uow.committed_telepayment.plans["p-paid"].status is PlanStatus.GRANTED
     (event,) = svc.uow.outbox.of_type(v1.PaymentPlanEndedV1)
     assert event.plan_id == "p-missed"
     assert event.remaining == f"{missed.total:.2f}"

@@ -16,6 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaDD
 from text_unidecode import unidecode
 
@@ -35,6 +37,21 @@ _TOKENS = {
 _SIGNED = "1900-01-01"
 _SIGNATURE = f"<DtOfSgntr>{_SIGNED}</DtOfSgntr>"
 _AMOUNT = '<InstdAmt Ccy="EUR">0.01</InstdAmt>'
+_BIC_ELEMENT = f"<BIC>{_TOKENS['bic']}</BIC>"
+_NO_BIC = "<Othr><Id>NOTPROVIDED</Id></Othr>"
+
+
+def _debtor_agent(iban: str, bic: str) -> str:
+    """The debtor's bank: the BIC given, else the one the bank registry gives for the IBAN's
+    bank code (a telepayment part on another account than the mandate's), else none (SEPA
+    debits need only the IBAN)."""
+    if not bic:
+        try:
+            found = IBAN(iban).bic
+        except SchwiftyException:
+            found = None
+        bic = str(found) if found is not None else ""
+    return f"<BIC>{escape(bic)}</BIC>" if bic else _NO_BIC
 
 
 def _text(value: str, limit: int) -> str:
@@ -101,7 +118,13 @@ class SepaxmlDebitFileWriter:
         head = head.replace("<NbOfTxs>1</NbOfTxs>", f"<NbOfTxs>{len(batch.lines)}</NbOfTxs>")
         head = head.replace("<CtrlSum>0.01</CtrlSum>", f"<CtrlSum>{total:.2f}</CtrlSum>")
         pieces = re.split(
-            "(@@[A-Z0-9]+@@|" + re.escape(_SIGNATURE) + "|" + re.escape(_AMOUNT) + ")",
+            "("
+            + re.escape(_BIC_ELEMENT)
+            + "|@@[A-Z0-9]+@@|"
+            + re.escape(_SIGNATURE)
+            + "|"
+            + re.escape(_AMOUNT)
+            + ")",
             transaction,
         )
         out = [head]
@@ -111,7 +134,7 @@ class SepaxmlDebitFileWriter:
                 _TOKENS["rum"]: escape(line.rum),
                 _TOKENS["holder"]: _text(line.holder, 70),
                 _TOKENS["iban"]: escape(line.iban),
-                _TOKENS["bic"]: escape(line.bic),
+                _BIC_ELEMENT: _debtor_agent(line.iban, line.bic),
                 _TOKENS["description"]: _text(line.description, 140),
                 _SIGNATURE: f"<DtOfSgntr>{line.mandate_signed_on.isoformat()}</DtOfSgntr>",
                 _AMOUNT: f'<InstdAmt Ccy="EUR">{line.amount:.2f}</InstdAmt>',

@@ -44,7 +44,15 @@ def _mandate(row: Any) -> TelepaymentMandate:
 
 
 def _payment(row: Any) -> Telepayment:
-    parts = tuple(DebitPart(p["iban"], Decimal(p["amount"])) for p in row.parts)
+    parts = tuple(
+        DebitPart(
+            p["iban"],
+            Decimal(p["amount"]),
+            p.get("status", "scheduled"),
+            date.fromisoformat(p["sent_on"]) if p.get("sent_on") else None,
+        )
+        for p in row.parts
+    )
     debit = DebitPlan(
         Decimal(row.amount).quantize(Decimal("0.01")),
         parts,
@@ -156,6 +164,38 @@ class SqlAlchemyTelepaymentRepository:
         )
         return [_payment(r) for r in rows]
 
+    async def payment(self, payment_id: str) -> Telepayment | None:
+        t = telepayments
+        row = (await self._session.execute(select(t).where(t.c.payment_id == payment_id))).first()
+        return None if row is None else _payment(row)
+
+    async def to_debit(self, on: date) -> list[Telepayment]:
+        """The telepayments no debit file holds yet whose debit date is ``on`` or before."""
+        t = telepayments
+        rows = await self._session.execute(
+            select(t)
+            .where(t.c.status == "scheduled", t.c.debit_on <= on)
+            .order_by(t.c.affiliate_id, t.c.made_at)
+        )
+        return [_payment(r) for r in rows]
+
+    async def sent_on(self, day: date) -> list[Telepayment]:
+        t = telepayments
+        rows = await self._session.execute(
+            select(t)
+            .where(t.c.status != "scheduled", t.c.debit_on <= day)
+            .order_by(t.c.affiliate_id, t.c.made_at)
+        )
+        found = [_payment(r) for r in rows]
+        return [p for p in found if any(part.sent_on == day for part in p.debit.parts)]
+
+    async def mandates(self, affiliate_id: str) -> list[TelepaymentMandate]:
+        t = telepayment_mandates
+        rows = await self._session.execute(
+            select(t).where(t.c.affiliate_id == affiliate_id).order_by(t.c.signed_at)
+        )
+        return [_mandate(r) for r in rows]
+
     async def add_payment(self, p: Telepayment) -> None:
         await self._insert(
             insert(telepayments).values(
@@ -237,4 +277,8 @@ class SqlAlchemyTelepaymentRepository:
 
 
 def _parts(debit: DebitPlan) -> list[dict[str, str]]:
-    return [{"iban": p.iban, "amount": f"{p.amount:.2f}"} for p in debit.parts]
+    return [
+        {"iban": p.iban, "amount": f"{p.amount:.2f}", "status": p.status}
+        | ({"sent_on": p.sent_on.isoformat()} if p.sent_on else {})
+        for p in debit.parts
+    ]

@@ -5,7 +5,7 @@ bank's returns. Each writes its events to the outbox in its own transaction."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -40,6 +40,13 @@ from cotisations.domain.payments.ledger import (
     debt_ref,
     instalment_ref,
     standing,
+)
+from cotisations.domain.payments.mandate import TelepaymentMandate
+from cotisations.domain.payments.payer import (
+    ANSWERS,
+    Telepayment,
+    part_end_to_end_id,
+    part_of,
 )
 from cotisations.service_layer import payments_integration as out
 from cotisations.service_layer.handlers import Dependencies, account_with
@@ -306,7 +313,10 @@ async def run_debit_day(
     """The debit day: one pain.008 file with every instalment due that day of the accounts
     whose mandate debits that day; each debit posted to the ledger ``pending`` (with the call
     it pays) and ``payment_recorded`` published, then the file handed to the bank channel.
-    The day's row guards the run: a second run, or a second worker, writes nothing."""
+    The same file holds every telepayment no file holds yet whose debit date is that day or
+    before (one made after its day's run): one debit per part, on the telepayment mandate
+    (already ``pending`` in the ledger since it was made). The day's row guards the run: a
+    second run, or a second worker, writes nothing."""
     assert deps.debit_writer is not None
     now = deps.clock.now()
     day = cmd.debit_date or now.date()
@@ -329,6 +339,7 @@ async def run_debit_day(
             touched, events = await _debit_chunk(uow, deps, day, chunk, mandates, lines, now)
             await uow.ledgers.save_many(touched)
             await uow.outbox.add_many([Outgoing(e, e.affiliate_id) for e in events])
+        lines.extend(await _telepayment_debits(uow, day))
         total = sum((line.amount for line in lines), Decimal(0))
         content = (
             deps.debit_writer.write(DebitBatch(message_id(day), day, now, lines)) if lines else b""
@@ -412,6 +423,38 @@ async def _debit_chunk(
     return touched, events
 
 
+async def mandate_of(uow: CotisationsUnitOfWork, payment: Telepayment) -> TelepaymentMandate:
+    """The telepayment mandate a telepayment was made under (the one active then; a mandate
+    revoked since still debits what was made under it)."""
+    signed = await uow.telepayment.mandates(payment.affiliate_id)
+    before = [m for m in signed if m.signed_at <= payment.made_at]
+    return (before or signed)[-1]
+
+
+async def _telepayment_debits(uow: CotisationsUnitOfWork, day: date) -> list[DebitLine]:
+    """The parts of the telepayments to debit on ``day``, each a debit of the day's file; the
+    telepayments marked sent. The amounts are those in force: a change is refused from noon
+    the day before the debit date."""
+    lines: list[DebitLine] = []
+    for payment in await uow.telepayment.to_debit(day):
+        mandate = await mandate_of(uow, payment)
+        for number, part in enumerate(payment.debit.parts, start=1):
+            lines.append(
+                DebitLine(
+                    end_to_end_id=part_end_to_end_id(payment.payment_id, number),
+                    rum=mandate.mandate_id,
+                    mandate_signed_on=mandate.signed_at.date(),
+                    holder=mandate.holder_name,
+                    iban=part.iban,
+                    bic=mandate.bic if part.iban == mandate.iban else "",
+                    amount=part.amount,
+                    description=f"Cotisations telepaiement du {payment.made_at:%d/%m/%Y}",
+                )
+            )
+        await uow.telepayment.save_payment(payment.sent(day))
+    return lines
+
+
 async def deliver_debit_files(
     cmd: commands.DeliverDebitFiles, uow: CotisationsUnitOfWork, deps: Dependencies
 ) -> int:
@@ -448,7 +491,10 @@ async def apply_return(
     """Inside an open unit of work: the bank's answer on one debit. Settled: the debit stands
     (``payment_settled``). Rejected: what it paid is owed again as a debt due at once (a
     ``rejection`` entry) and ``payment_rejected`` is published. A debit already answered (a
-    replayed feed) changes nothing."""
+    replayed feed) changes nothing. A telepayment's part: see ``_apply_part_return``."""
+    part = part_of(end_to_end_id_)
+    if part is not None:
+        return await _apply_part_return(uow, *part, outcome, reason_code, returned_on, at)
     found = await uow.ledgers.find_by_reference(end_to_end_id_)
     if found is None:
         return ReturnOutcome(False)
@@ -499,6 +545,81 @@ async def apply_return(
     return ReturnOutcome(True, affiliate_id)
 
 
+def _instalment_due(payment: Entry) -> date | None:
+    if payment.obligation and payment.obligation.startswith("instalment:"):
+        return date.fromisoformat(payment.obligation.removeprefix("instalment:"))
+    return None
+
+
+async def _apply_part_return(
+    uow: CotisationsUnitOfWork,
+    payment_id: str,
+    number: int,
+    outcome: str,
+    reason_code: str | None,
+    returned_on: date,
+    at: datetime,
+) -> ReturnOutcome:
+    """The bank's answer on one part of a telepayment. The ledger's payment stays pending
+    until every part is answered, then settles (``payment_settled``) when all are settled,
+    else is rejected. A rejected part: what it paid is owed again as a debt due at once
+    (``rejection:telepayment:<id>:<part>``) and ``payment_rejected`` is published for its
+    amount. A part already answered changes nothing."""
+    payment = await uow.telepayment.payment(payment_id)
+    if payment is None:
+        return ReturnOutcome(False)
+    affiliate_id = payment.affiliate_id
+    answered = payment.answered(number, "settled" if outcome == "settled" else "rejected")
+    if answered is None:
+        return ReturnOutcome(False, affiliate_id)
+    await uow.telepayment.save_payment(answered)
+    ledger = await uow.ledgers.get(affiliate_id)
+    key = f"telepayment:{payment_id}"
+    entry = ledger.get(key)
+    if entry is None:  # made before the ledger knew telepayments: nothing to move
+        return ReturnOutcome(True, affiliate_id)
+    moved = None
+    if answered.status in ANSWERS:  # every part answered
+        moved = ledger.settle(key, "settled" if answered.status == "settled" else "rejected")
+    if outcome == "settled":
+        await uow.ledgers.save(ledger)
+        if moved is not None and moved.status == "settled":
+            await uow.outbox.add(
+                out.payment_settled(affiliate_id, moved, ledger.entries, returned_on, at),
+                subject=affiliate_id,
+            )
+        return ReturnOutcome(True, affiliate_id)
+    part = answered.debit.parts[number - 1]
+    origin = f"rejection:{key}:{number}"
+    rejection = Entry(
+        key=origin,
+        kind="rejection",
+        amount=part.amount,
+        booked_on=returned_on,
+        value_date=returned_on,
+        obligation=debt_ref(origin),
+        mode="telepaiement",
+        external_reference=key,
+        reason=reason_code or "MS03",
+    )
+    ledger.post(rejection)
+    await uow.ledgers.save(ledger)
+    await uow.outbox.add(
+        out.payment_rejected(
+            affiliate_id,
+            replace(entry, amount=-part.amount, status="rejected"),
+            rejection,
+            ledger.entries,
+            returned_on,
+            at,
+            _instalment_due(entry),
+            firm_users=await uow.access.reaching(affiliate_id),
+        ),
+        subject=affiliate_id,
+    )
+    return ReturnOutcome(True, affiliate_id)
+
+
 async def publish_bank_returns(
     cmd: commands.PublishBankReturns, uow: CotisationsUnitOfWork, deps: Dependencies
 ) -> tuple[int, int]:
@@ -529,6 +650,27 @@ async def publish_bank_returns(
                     entry.external_reference,
                 )
             )
+        for payment in await uow.telepayment.sent_on(cmd.debit_date):
+            rum = (await mandate_of(uow, payment)).mandate_id
+            for number, part in enumerate(payment.debit.parts, start=1):
+                if part.sent_on != cmd.debit_date:
+                    continue
+                e2e = part_end_to_end_id(payment.payment_id, number)
+                code = cmd.rejected.get(e2e)
+                outgoing.append(
+                    Outgoing(
+                        bank_v1.SepaReturnV1(
+                            end_to_end_id=e2e,
+                            message_id=debit_file.message_id,
+                            rum=rum,
+                            amount=f"{part.amount:.2f}",
+                            outcome="rejected" if code else "settled",
+                            reason_code=code,
+                            returned_on=returned_on,
+                        ),
+                        e2e,
+                    )
+                )
         await uow.outbox.add_many(outgoing)
         await uow.commit()
     rejected = sum(1 for o in outgoing if cmd.rejected.get(o.subject))

@@ -333,7 +333,13 @@ async def make_telepayment(
             plan = next(p for p in ctx.plans if p.plan_id == plan_id)
             await uow.telepayment.save_plan(plan.pay(int(number)))
         await uow.outbox.add(
-            out.payment_recorded(made, key, ctx.standing()), subject=cmd.affiliate_id
+            out.payment_recorded(
+                made,
+                key,
+                ctx.standing(),
+                requester(cmd.principal) if cmd.principal.actor == "cabinet_user" else None,
+            ),
+            subject=cmd.affiliate_id,
         )
         await _write_ended(uow, ctx)
         await uow.commit()  # a concurrent one breaks the unique reference: never paid twice

@@ -63,7 +63,10 @@ _KINDS: dict[PayableKind, v1.ObligationKind] = {
 }
 
 
-def payment_recorded(p: Telepayment, entry_key: str, s: Standing) -> v1.PaymentRecordedV1:
+def payment_recorded(
+    p: Telepayment, entry_key: str, s: Standing, by: Requester | None = None
+) -> v1.PaymentRecordedV1:
+    """``by``: the firm's user who made it, told it is recorded (the client is, always)."""
     return v1.PaymentRecordedV1(
         affiliate_id=p.affiliate_id,
         payment_id=entry_key,
@@ -81,6 +84,9 @@ def payment_recorded(p: Telepayment, entry_key: str, s: Standing) -> v1.PaymentR
         ],
         external_reference=p.payment_id,
         standing=standing(s),
+        requested_by=(
+            Recipient(email=by.email, display_name=by.display_name) if by and by.email else None
+        ),
         recorded_at=p.made_at,
     )
 

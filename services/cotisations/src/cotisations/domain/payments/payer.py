@@ -102,7 +102,51 @@ class Telepayment:
     made_at: datetime
     made_by: str
     status: str = "scheduled"
-    """``scheduled`` until the debit day, then ``settled`` (or ``rejected``) by the bank."""
+    """``scheduled`` until a debit day's file holds it, ``sent`` then, and once the bank has
+    answered on every part ``settled`` (every part settled) or ``rejected`` (one at least)."""
+
+    def sent(self, on: date) -> Telepayment:
+        """In the debit file of ``on``: each part is one debit of that file."""
+        parts = tuple(replace(p, status="sent", sent_on=on) for p in self.debit.parts)
+        return replace(self, status="sent", debit=replace(self.debit, parts=parts))
+
+    def answered(self, number: int, outcome: str) -> Telepayment | None:
+        """The bank's answer (``settled`` or ``rejected``) on part ``number`` (from 1); None
+        when that part awaits no answer (a replayed return changes nothing)."""
+        if outcome not in ANSWERS or not 1 <= number <= len(self.debit.parts):
+            return None
+        part = self.debit.parts[number - 1]
+        if part.status != "sent":
+            return None
+        parts = list(self.debit.parts)
+        parts[number - 1] = replace(part, status=outcome)
+        status = self.status
+        if all(p.status in ANSWERS for p in parts):
+            status = "settled" if all(p.status == "settled" for p in parts) else "rejected"
+        return replace(self, status=status, debit=replace(self.debit, parts=tuple(parts)))
+
+
+ANSWERS = ("settled", "rejected")
+
+END_TO_END_PREFIX = "TP"
+"""A telepayment part's end-to-end id starts so (a direct debit's with ``CT``)."""
+
+
+def part_end_to_end_id(payment_id: str, number: int) -> str:
+    """The SEPA end-to-end id of part ``number`` (1 to 3) of a telepayment: ``TP``, the
+    telepayment's id (32 hexadecimal characters) and the number: 35 characters, unique per
+    part, and read back from the bank's return without a look-up."""
+    return f"{END_TO_END_PREFIX}{payment_id}{number}"
+
+
+def part_of(end_to_end_id: str) -> tuple[str, int] | None:
+    """(telepayment id, part number) of a part's end-to-end id; None for another debit's."""
+    if not end_to_end_id.startswith(END_TO_END_PREFIX) or len(end_to_end_id) < 4:
+        return None
+    number = end_to_end_id[-1]
+    if not number.isdigit():
+        return None
+    return end_to_end_id[len(END_TO_END_PREFIX) : -1], int(number)
 
 
 def pay(

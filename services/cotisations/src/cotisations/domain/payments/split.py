@@ -38,10 +38,14 @@ class Part:
 
 @dataclass(frozen=True)
 class DebitPart:
-    """What will be debited from one account: the IBAN in its electronic form."""
+    """What will be debited from one account: the IBAN in its electronic form, and where the
+    part stands with the bank: ``scheduled``, ``sent`` (in a debit day's file, on ``sent_on``),
+    then ``settled`` or ``rejected`` by the bank's return."""
 
     iban: str
     amount: Decimal
+    status: str = "scheduled"
+    sent_on: date | None = None
 
 
 @dataclass(frozen=True)
