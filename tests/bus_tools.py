@@ -47,6 +47,8 @@ async def rewind_group(bootstrap: str, group_id: str, topics: list[str]) -> None
                 consumer.partitions_for_topic(topic) or await _partitions(consumer, topic)
             )
         ]
+        if not partitions:  # a group whose topics hold no partition yet: nothing to rewind
+            return
         consumer.assign(partitions)
         await consumer.commit(dict.fromkeys(partitions, 0))
     finally:

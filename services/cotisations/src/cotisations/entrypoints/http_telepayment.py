@@ -487,6 +487,7 @@ def plan_operations_router(app: CotisationsApp, verifier: TokenVerifier) -> APIR
                 403: "`actor-not-allowed` : réservé aux agents ; `development-only` : fermé en "
                 "production.",
                 409: KEY_IN_USE,
+                422: KEY_REUSED,
                 500: INTERNAL,
             }
         ),
