@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import uuid
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -199,3 +200,36 @@ async def agent_bearer(
         )
     assert login.status_code == 200, login.text
     return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+async def signed_up_assure(
+    client: httpx.AsyncClient, platform: RunningPlatform, deadline_s: float = 60
+) -> tuple[str, str, dict[str, str], str]:
+    """A new artisan of the registry signs up as an assuré, activates and logs in, once
+    cotisations has opened its account: its SIREN, the account's URL, the bearer headers and the
+    registry's e-mail (where the client's mails go)."""
+    siren, nir, registry = await registered_artisan(platform, random.Random())
+    email = f"assure.{uuid.uuid4().hex[:6]}@example.fr"
+    identity = platform.api("identity")
+
+    async def signed_up() -> bool:
+        body = {
+            "nir": nir,
+            "birth_date": registry.birth_date.isoformat(),
+            "birth_name": registry.birth_name,
+            "email": email,
+            "password": PASSWORD,
+        }
+        return (await client.post(f"{identity}/v1/assures", json=body)).status_code == 201
+
+    await eventually(signed_up, timeout_s=deadline_s, interval_s=0.5, message="the sign-up")
+    headers = await activated_login(client, platform, email, nir[:13])
+    affiliate_id = (await client.get(f"{identity}/v1/me", headers=headers)).json()["affiliate_id"]
+    url = f"{platform.api('cotisations')}/v1/accounts/{affiliate_id}"
+
+    async def opened() -> bool:
+        return (await client.get(url, headers=headers)).status_code == 200
+
+    await eventually(opened, timeout_s=deadline_s, message="the account the registry opened")
+    assert registry.email
+    return siren, url, headers, registry.email

@@ -6,8 +6,6 @@ received the pre-notification of its debits and, once, the mail of the rejection
 
 from __future__ import annotations
 
-import random
-import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,11 +15,9 @@ import pytest
 from bus_tools import read_topic
 from cotisations_payments import BIC, IBAN, debits_of
 from journeys import (
-    PASSWORD,
-    activated_login,
     agent_bearer,
     mails_to,
-    registered_artisan,
+    signed_up_assure,
     text_of,
 )
 from servicekit.french import euros
@@ -49,41 +45,11 @@ def platform(kafka_bootstrap: str, tmp_path: Path) -> Any:
     running.stop()
 
 
-async def _signed_up_assure(
-    client: httpx.AsyncClient, platform: RunningPlatform
-) -> tuple[str, dict[str, str], str]:
-    _, nir, registry = await registered_artisan(platform, random.Random())
-    email = f"assure.{uuid.uuid4().hex[:6]}@example.fr"
-    identity = platform.api("identity")
-
-    async def signed_up() -> bool:
-        body = {
-            "nir": nir,
-            "birth_date": registry.birth_date.isoformat(),
-            "birth_name": registry.birth_name,
-            "email": email,
-            "password": PASSWORD,
-        }
-        return (await client.post(f"{identity}/v1/assures", json=body)).status_code == 201
-
-    await eventually(signed_up, timeout_s=DEADLINE_S, interval_s=0.5, message="the sign-up")
-    headers = await activated_login(client, platform, email, nir[:13])
-    affiliate_id = (await client.get(f"{identity}/v1/me", headers=headers)).json()["affiliate_id"]
-    url = f"{platform.api('cotisations')}/v1/accounts/{affiliate_id}"
-
-    async def opened() -> bool:
-        return (await client.get(url, headers=headers)).status_code == 200
-
-    await eventually(opened, timeout_s=DEADLINE_S, message="the account the registry opened")
-    assert registry.email
-    return url, headers, registry.email
-
-
 async def test_a_rejected_direct_debit_becomes_a_debt_and_is_published(
     platform: RunningPlatform, tmp_path: Path
 ) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
-        url, headers, client_email = await _signed_up_assure(client, platform)
+        _, url, headers, client_email = await signed_up_assure(client, platform)
         adhered = await client.post(
             f"{url}/direct-debit",
             json={"holder": "Jean Dupont", "iban": IBAN, "bic": BIC},

@@ -24,14 +24,13 @@ from aiokafka.admin import AIOKafkaAdminClient
 from bus_tools import group_caught_up, rewind_group
 from cotisations_payments import BIC, IBAN, OTHER_BIC, OTHER_IBAN, debits_of
 from journeys import (
-    PASSWORD,
     activated_login,
     added_client,
     agent_bearer,
     key_from_letter,
     mails_to,
     random_siret,
-    registered_artisan,
+    signed_up_assure,
     signup_body,
 )
 from servicekit.testing.polling import eventually
@@ -81,43 +80,6 @@ async def debit_file(platform: RunningPlatform, day: str) -> list[dict[str, str]
     return debits_of(pain.read_bytes())  # valid against the pain.008.001.02 XSD
 
 
-async def signed_up_assure(
-    client: httpx.AsyncClient, platform: RunningPlatform
-) -> tuple[str, Headers, str]:
-    _, url, headers, email = await signed_up_assure_with_siren(client, platform)
-    return url, headers, email
-
-
-async def signed_up_assure_with_siren(
-    client: httpx.AsyncClient, platform: RunningPlatform
-) -> tuple[str, str, Headers, str]:
-    siren, nir, registry = await registered_artisan(platform, random.Random())
-    email = f"assure.{uuid.uuid4().hex[:6]}@example.fr"
-    identity = platform.api("identity")
-
-    async def signed_up() -> bool:
-        body = {
-            "nir": nir,
-            "birth_date": registry.birth_date.isoformat(),
-            "birth_name": registry.birth_name,
-            "email": email,
-            "password": PASSWORD,
-        }
-        return (await client.post(f"{identity}/v1/assures", json=body)).status_code == 201
-
-    await eventually(signed_up, timeout_s=DEADLINE_S, interval_s=0.5, message="the sign-up")
-    headers = await activated_login(client, platform, email, nir[:13])
-    affiliate_id = (await client.get(f"{identity}/v1/me", headers=headers)).json()["affiliate_id"]
-    url = f"{platform.api('cotisations')}/v1/accounts/{affiliate_id}"
-
-    async def opened() -> bool:
-        return (await client.get(url, headers=headers)).status_code == 200
-
-    await eventually(opened, timeout_s=DEADLINE_S, message="the account the registry opened")
-    assert registry.email
-    return siren, url, headers, registry.email
-
-
 async def bank_returns(
     client: httpx.AsyncClient,
     platform: RunningPlatform,
@@ -140,7 +102,7 @@ async def test_a_rejected_debit_paid_by_telepayment_from_two_accounts(
     platform: RunningPlatform,
 ) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
-        url, headers, client_email = await signed_up_assure(client, platform)
+        _, url, headers, client_email = await signed_up_assure(client, platform)
         adhered = await client.post(
             f"{url}/direct-debit",
             json={"holder": "Jean Dupont", "iban": IBAN, "bic": BIC},
@@ -342,7 +304,7 @@ async def test_a_firm_collaborator_with_pay_pays_the_clients_debt_and_one_withou
     platform: RunningPlatform,
 ) -> None:
     async with httpx.AsyncClient(timeout=15) as client:
-        siren, url, headers, _ = await signed_up_assure_with_siren(client, platform)
+        siren, url, headers, _ = await signed_up_assure(client, platform)
         adhered = await client.post(
             f"{url}/direct-debit",
             json={"holder": "Jean Dupont", "iban": IBAN, "bic": BIC},
