@@ -45,7 +45,7 @@ EXPECTED = {
     ("delete", f"{ACCOUNT}/direct-debit"): REFUSALS | {200, 409},
     ("post", "/v1/operations/debit-runs"): (CREATING - {404}) | {200},
     ("post", "/v1/operations/bank-returns"): CREATING | {202},  # no file that day: 404
-    ("post", "/v1/operations/plan-sweeps"): {200, 401, 403, 409, 500},  # no body
+    ("post", "/v1/operations/plan-sweeps"): {200, 401, 403, 409, 422, 500},  # no body; its key
 }
 
 
