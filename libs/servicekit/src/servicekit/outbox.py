@@ -57,8 +57,12 @@ class OutgoingEvent:
         source: str,
         time: datetime,
         event_id: str | None = None,
+        trace_headers: dict[str, str] | None = None,
     ) -> OutgoingEvent:
-        trace_headers = current_trace_headers()
+        """``trace_headers``: the current span's, when the caller read them already (one
+        read for a batch of events written in the same span)."""
+        if trace_headers is None:
+            trace_headers = current_trace_headers()
         envelope = Envelope(
             id=event_id or str(uuid.uuid4()),
             type=payload.event_type,
@@ -99,9 +103,15 @@ class OutboxWriter:
     async def add_many(self, outgoing: Sequence[Outgoing]) -> list[OutgoingEvent]:
         """Store several events in one statement (a bulk use case: thousands of rows)."""
         now = self._clock.now()
+        trace_headers = current_trace_headers()  # one span for the whole batch
         events = [
             OutgoingEvent.build(
-                o.payload, subject=o.subject, source=self._source, time=now, event_id=o.event_id
+                o.payload,
+                subject=o.subject,
+                source=self._source,
+                time=now,
+                event_id=o.event_id,
+                trace_headers=trace_headers,
             )
             for o in outgoing
         ]

@@ -56,7 +56,7 @@ def _debtor_agent(iban: str, bic: str) -> str:
 
 def _text(value: str, limit: int) -> str:
     """As sepaxml cleans a name or a description: transliterated to ASCII, cut, escaped."""
-    return escape(unidecode(value)[:limit])
+    return escape((value if value.isascii() else unidecode(value))[:limit])
 
 
 class SepaxmlDebitFileWriter:

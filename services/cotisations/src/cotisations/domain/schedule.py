@@ -22,7 +22,7 @@ QUARTERLY_DUE = ((2, 5), (5, 5), (8, 5), (11, 5))
 CENT = Decimal("0.01")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Instalment:
     due_date: date
     amount: Decimal
@@ -55,7 +55,8 @@ def split(amount: Decimal, parts: int) -> list[Decimal]:
         raise ComputationInputInvalid("Le montant à répartir doit être en centimes.")
     sign = -1 if total_cents < 0 else 1
     base, remainder = divmod(abs(total_cents), parts)
-    return [sign * Decimal(base + (1 if i < remainder else 0)) * CENT for i in range(parts)]
+    more, less = sign * Decimal(base + 1) * CENT, sign * Decimal(base) * CENT
+    return [more] * remainder + [less] * (parts - remainder)
 
 
 def echeancier(
