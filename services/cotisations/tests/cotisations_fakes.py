@@ -200,6 +200,9 @@ class FakeDebitFiles:
     async def undelivered(self) -> list[DebitFile]:
         return [f for f in self.store.values() if f.delivered_at is None]
 
+    async def last_day(self) -> date | None:
+        return max(self.store, default=None)
+
     async def mark_delivered(self, debit_date: date, at: datetime) -> None:
         self.store[debit_date] = replace(self.store[debit_date], delivered_at=at)
 

@@ -49,6 +49,7 @@ HANDLERS: Handlers = {
     payment_commands.SignDirectDebit: payments.sign_direct_debit,
     payment_commands.RevokeDirectDebit: payments.revoke_direct_debit,
     payment_commands.RunDebitDay: payments.run_debit_day,
+    payment_commands.RunDueDebitDays: payments.run_due_debit_days,
     payment_commands.DeliverDebitFiles: payments.deliver_debit_files,
     payment_commands.PublishBankReturns: payments.publish_bank_returns,
 }
@@ -107,13 +108,14 @@ class CotisationsApp(ServiceApp):
     async def on_sepa_returns(self, events: Sequence[IncomingEvent]) -> None:
         await consumers.on_sepa_returns(events, self.new_uow(), self.clock.now())
 
-    async def run_debit_day(self) -> payments.DebitRun:
-        run: payments.DebitRun = await self.bus.handle(payment_commands.RunDebitDay())
-        return run
+    async def run_debit_days(self) -> list[payments.DebitRun]:
+        runs: list[payments.DebitRun] = await self.bus.handle(payment_commands.RunDueDebitDays())
+        return runs
 
     def debit_day_loop(self) -> PeriodicLoop:
         """The worker's schedule: each tick, the business date's debit run if it has not run
-        yet (its row guards it), by the copy that holds the ``debit-run`` lease."""
+        yet (its row guards it), and the days missed since the last run, by the copy that
+        holds the ``debit-run`` lease."""
         lease = Lease(
             self.engine, orm.messaging.lease, name="debit-run", clock=self.clock, ttl_s=120.0
         )
@@ -121,7 +123,7 @@ class CotisationsApp(ServiceApp):
         async def step() -> int:
             if not await lease.hold():
                 return 0
-            await self.run_debit_day()
+            await self.run_debit_days()
             await self.bus.handle(payment_commands.DeliverDebitFiles())
             return 0
 

@@ -136,6 +136,26 @@ async def test_the_debit_day_debits_what_is_left_once_and_writes_one_file() -> N
     ]  # fmt: skip
 
 
+async def test_a_worker_stopped_over_the_debit_day_collects_it_the_day_it_is_back() -> None:
+    svc = service()
+    svc.open("aff-1")
+    await adhered(svc, "aff-1")
+    svc.clock.set(at(date(2026, 4, 6)))
+    (first,) = await svc.bus.handle(commands.RunDueDebitDays())
+    assert (first.debit_date, first.transactions) == (date(2026, 4, 6), 0)
+    svc.clock.set(at(date(2026, 4, 9)))  # stopped on the 7th and the 8th
+    runs = await svc.bus.handle(commands.RunDueDebitDays())
+    assert [(r.debit_date, r.transactions) for r in runs] == [
+        (date(2026, 4, 7), 1), (date(2026, 4, 8), 0), (date(2026, 4, 9), 0),
+    ]  # fmt: skip
+    (debit,) = debits_of(svc.bank.files["pain008-20260407.xml"])
+    assert (debit["amount"], debit["collection_date"]) == ("114.75", "2026-04-09")
+    entry = next(e for e in svc.uow.committed_ledgers["aff-1"] if e.key == "debit:2026-04-07")
+    assert (entry.value_date, entry.status) == (date(2026, 4, 9), "pending")
+    again = await svc.bus.handle(commands.RunDueDebitDays())
+    assert [(r.debit_date, r.already_run) for r in again] == [(date(2026, 4, 9), True)]
+
+
 async def test_a_rejection_is_a_debt_once_and_a_settlement_is_final() -> None:
     svc = service()
     svc.open("aff-1")

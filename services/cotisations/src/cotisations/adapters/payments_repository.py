@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from servicekit.db import as_utc
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cotisations.adapters.orm import debit_files, direct_debit_mandates
@@ -110,6 +110,12 @@ class SqlAlchemyDebitFileRepository:
                 delivered_at=debit_file.delivered_at,
             )
         )
+
+    async def last_day(self) -> date | None:
+        last: date | None = (
+            await self._session.execute(select(func.max(debit_files.c.debit_date)))
+        ).scalar()
+        return last
 
     async def undelivered(self) -> list[DebitFile]:
         rows = await self._session.execute(

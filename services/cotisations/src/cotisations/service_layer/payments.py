@@ -307,6 +307,26 @@ def file_name(debit_date: date) -> str:
     return f"pain008-{debit_date:%Y%m%d}.xml"
 
 
+CATCH_UP_DAYS = 31
+"""How far back a worker that was stopped catches up the debit days it missed."""
+
+
+async def run_due_debit_days(
+    cmd: commands.RunDueDebitDays, uow: CotisationsUnitOfWork, deps: Dependencies
+) -> list[DebitRun]:
+    """The business date's debit day, after each day since the last run that none covered
+    (at most ``CATCH_UP_DAYS`` back), oldest first: a day missed is collected on the day it is
+    caught up (a collection date is never in the past), under its own file."""
+    today = deps.clock.now().date()
+    async with uow:
+        last = await uow.debit_files.last_day()
+    first = today
+    if last is not None:
+        first = max(last + timedelta(days=1), today - timedelta(days=CATCH_UP_DAYS))
+    days = [first + timedelta(days=n) for n in range((today - first).days + 1)] or [today]
+    return [await run_debit_day(commands.RunDebitDay(day), uow, deps) for day in days]
+
+
 async def run_debit_day(
     cmd: commands.RunDebitDay, uow: CotisationsUnitOfWork, deps: Dependencies
 ) -> DebitRun:
@@ -320,6 +340,7 @@ async def run_debit_day(
     assert deps.debit_writer is not None
     now = deps.clock.now()
     day = cmd.debit_date or now.date()
+    collect_on = max(day, now.date())  # a day caught up late is collected the day it runs
     async with uow:
         existing = await uow.debit_files.get(day)
         if existing is not None:
@@ -336,13 +357,17 @@ async def run_debit_day(
         lines: list[DebitLine] = []
         for begin in range(0, len(ids), DEBIT_CHUNK):
             chunk = ids[begin : begin + DEBIT_CHUNK]
-            touched, events = await _debit_chunk(uow, deps, day, chunk, mandates, lines, now)
+            touched, events = await _debit_chunk(
+                uow, deps, (day, collect_on), chunk, mandates, lines, now
+            )
             await uow.ledgers.save_many(touched)
             await uow.outbox.add_many([Outgoing(e, e.affiliate_id) for e in events])
         lines.extend(await _telepayment_debits(uow, day))
         total = sum((line.amount for line in lines), Decimal(0))
         content = (
-            deps.debit_writer.write(DebitBatch(message_id(day), day, now, lines)) if lines else b""
+            deps.debit_writer.write(DebitBatch(message_id(day), collect_on, now, lines))
+            if lines
+            else b""
         )
         await uow.debit_files.add(
             DebitFile(
@@ -364,14 +389,16 @@ async def run_debit_day(
 async def _debit_chunk(
     uow: CotisationsUnitOfWork,
     deps: Dependencies,
-    day: date,
+    days: tuple[date, date],
     chunk: list[str],
     mandates: dict[str, Mandate],
     lines: list[DebitLine],
     now: datetime,
 ) -> tuple[list[Ledger], list[v1.PaymentRecordedV1]]:
     """The debits of some of the day's accounts (their accounts and ledgers read together),
-    appended to ``lines``; what to write of them."""
+    appended to ``lines``; what to write of them. ``days``: the due day, and the day it is
+    collected (later when the run catches up a missed day)."""
+    day, collect_on = days
     accounts = await uow.accounts.get_many(chunk)
     ledgers = await uow.ledgers.get_many(chunk)
     touched: list[Ledger] = []
@@ -398,8 +425,8 @@ async def _debit_chunk(
             key=f"debit:{day.isoformat()}",
             kind="payment",
             amount=-due.outstanding,
-            booked_on=day,
-            value_date=day,
+            booked_on=now.date(),
+            value_date=collect_on,
             obligation=ref,
             mode="prelevement",
             status="pending",

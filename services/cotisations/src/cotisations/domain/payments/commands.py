@@ -78,6 +78,12 @@ class RunDebitDay(Command):
 
 
 @dataclass(frozen=True)
+class RunDueDebitDays(Command):
+    """The worker's tick: the business date's debit day, and before it every day since the
+    last run that no run covered (a worker stopped over a debit day), oldest first."""
+
+
+@dataclass(frozen=True)
 class DeliverDebitFiles(Command):
     """Hand the files not yet delivered to the bank channel."""
 
