@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 from contracts.cotisations import v1
 from cotisations.bank import __main__ as bank
 from cotisations.domain import commands as account_commands
@@ -188,6 +189,25 @@ async def test_a_rejection_is_a_debt_once_and_a_settlement_is_final() -> None:
     assert len(svc.uow.outbox.of_type(v1.PaymentSettledV1)) == 1
     settled = next(e for e in svc.uow.committed_ledgers["aff-2"] if e.kind == "payment")
     assert settled.status == "settled"
+
+
+async def test_a_return_on_no_debit_of_ours_changes_nothing_and_is_logged() -> None:
+    svc = service()
+    svc.open("aff-1")
+    returned = date(2026, 4, 9)
+    with capture_logs() as logs:
+        async with svc.uow:
+            outcome = await apply_return(
+                svc.uow, "CT20260407UNKNOWN", "rejected", "AM04", returned, at(returned)
+            )
+            await svc.uow.commit()
+    assert not outcome.applied
+    assert "aff-1" not in svc.uow.committed_ledgers
+    assert [e for e in logs if e["event"] == "bank_return_unmatched"] == [
+        {"event": "bank_return_unmatched", "log_level": "warning",
+         "end_to_end_id": "CT20260407UNKNOWN", "outcome": "rejected", "reason_code": "AM04",
+         "returned_on": "2026-04-09"},
+    ]  # fmt: skip
 
 
 async def test_a_change_of_amounts_on_direct_debit_is_prenotified_again() -> None:

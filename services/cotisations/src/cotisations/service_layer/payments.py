@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from contracts.bank import v1 as bank_v1
 from contracts.cotisations import v1
+from servicekit.logging import get_logger
 from servicekit.outbox import Outgoing
 from servicekit.problems import Forbidden
 
@@ -57,6 +58,8 @@ from cotisations.service_layer.ports import (
     DebitLine,
 )
 from cotisations.service_layer.prenotification import this_years_debits, upcoming_instalments
+
+_log = get_logger(__name__)
 
 DEBIT_CHUNK = 5000
 """Accounts of a debit day read, debited and written together (memory stays bounded)."""
@@ -524,6 +527,15 @@ async def apply_return(
         return await _apply_part_return(uow, *part, outcome, reason_code, returned_on, at)
     found = await uow.ledgers.find_by_reference(end_to_end_id_)
     if found is None:
+        # no debit of ours: nothing to apply, but the bank answered on something; operations
+        # see it (the returned id and what the bank said) rather than lose it silently
+        _log.warning(
+            "bank_return_unmatched",
+            end_to_end_id=end_to_end_id_,
+            outcome=outcome,
+            reason_code=reason_code,
+            returned_on=returned_on.isoformat(),
+        )
         return ReturnOutcome(False)
     affiliate_id, key = found
     ledger = await uow.ledgers.get(affiliate_id)
