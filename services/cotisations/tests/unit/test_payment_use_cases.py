@@ -10,7 +10,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from structlog.testing import capture_logs
 from contracts.cotisations import v1
 from cotisations.bank import __main__ as bank
 from cotisations.domain import commands as account_commands
@@ -29,6 +28,7 @@ from cotisations.entrypoints.http_payments_inputs import bic_matches_iban
 from cotisations.service_layer.payments import apply_return
 from cotisations_fakes import Service, agent, assure, service
 from cotisations_payments import BIC, IBAN, OTHER_BIC, OTHER_IBAN, debits_of
+from structlog.testing import capture_logs
 
 ACCOUNT = BankAccount("Jean Dupont", IBAN, BIC)
 APRIL = date(2026, 4, 7)
