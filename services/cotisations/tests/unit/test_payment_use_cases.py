@@ -24,8 +24,10 @@ from cotisations.domain.payments.direct_debit import (
 )
 from cotisations.domain.payments.errors import DebitFileNotFound, DirectDebitExists, NoDirectDebit
 from cotisations.domain.payments.ledger import standing
+from cotisations.domain.payments.refusals import ConcurrentRequest
 from cotisations.entrypoints.http_payments_inputs import bic_matches_iban
 from cotisations.service_layer.payments import apply_return
+from cotisations.service_layer.ports import DebitFile
 from cotisations_fakes import Service, agent, assure, service
 from cotisations_payments import BIC, IBAN, OTHER_BIC, OTHER_IBAN, debits_of
 from structlog.testing import capture_logs
@@ -155,6 +157,34 @@ async def test_a_worker_stopped_over_the_debit_day_collects_it_the_day_it_is_bac
     assert (entry.value_date, entry.status) == (date(2026, 4, 9), "pending")
     again = await svc.bus.handle(commands.RunDueDebitDays())
     assert [(r.debit_date, r.already_run) for r in again] == [(date(2026, 4, 9), True)]
+
+
+async def test_a_run_that_loses_the_race_for_its_day_reports_the_winner_and_writes_nothing() -> (
+    None
+):
+    svc = service()
+    svc.open("aff-1")
+    await adhered(svc, "aff-1")
+    svc.clock.set(at(APRIL))
+    won = await svc.bus.handle(commands.RunDebitDay())
+    ledger = list(svc.uow.committed_ledgers["aff-1"])
+    files = svc.uow.debit_files
+
+    class Racing(type(files)):  # type: ignore[misc]
+        """The other run's row, committed after this run looked and before it wrote."""
+
+        async def get(self, debit_date: date) -> DebitFile | None:
+            self.get = super().get  # type: ignore[method-assign]
+            return None
+
+        async def add(self, debit_file: DebitFile) -> None:
+            raise ConcurrentRequest
+
+    svc.uow.debit_files = Racing(dict(files.store))
+    lost = await svc.bus.handle(commands.RunDebitDay(APRIL))
+    assert (lost.already_run, lost.transactions, lost.total) == (True, 1, won.total)
+    assert svc.uow.committed_ledgers["aff-1"] == ledger  # nothing of the second run
+    assert svc.bank.deliveries == 1
 
 
 async def test_a_rejection_is_a_debt_once_and_a_settlement_is_final() -> None:

@@ -8,10 +8,12 @@ from typing import Any
 
 from servicekit.db import as_utc
 from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cotisations.adapters.orm import debit_files, direct_debit_mandates
 from cotisations.domain.payments.direct_debit import BankAccount, Mandate, MandateChange
+from cotisations.domain.payments.refusals import ConcurrentRequest
 from cotisations.service_layer.ports import DebitFile
 
 
@@ -98,6 +100,12 @@ class SqlAlchemyDebitFileRepository:
         return None if row is None else _file(row)
 
     async def add(self, debit_file: DebitFile) -> None:
+        try:
+            await self._insert(debit_file)
+        except IntegrityError as exc:  # another run took the day first
+            raise ConcurrentRequest from exc
+
+    async def _insert(self, debit_file: DebitFile) -> None:
         await self._session.execute(
             insert(debit_files).values(
                 debit_date=debit_file.debit_date,

@@ -43,6 +43,7 @@ from cotisations.domain.payments.ledger import (
     standing,
 )
 from cotisations.domain.payments.mandate import TelepaymentMandate
+from cotisations.domain.payments.refusals import ConcurrentRequest
 from cotisations.domain.payments.payer import (
     ANSWERS,
     Telepayment,
@@ -341,20 +342,38 @@ async def run_debit_day(
     (already ``pending`` in the ledger since it was made). The day's row guards the run: a
     second run, or a second worker, writes nothing."""
     assert deps.debit_writer is not None
+    day = cmd.debit_date or deps.clock.now().date()
+    try:
+        return await _run_debit_day(day, uow, deps)
+    except ConcurrentRequest:
+        # a second run of the same day at the same instant (two operators, an operator and
+        # the schedule): the database kept one; this one wrote nothing and reports that one
+        async with uow:
+            existing = await uow.debit_files.get(day)
+        if existing is None:
+            raise
+        return _already_run(existing)
+
+
+def _already_run(existing: DebitFile) -> DebitRun:
+    return DebitRun(
+        existing.debit_date,
+        existing.file_name if existing.transactions else None,
+        existing.transactions,
+        existing.total,
+        already_run=True,
+        delivered=existing.delivered_at is not None,
+    )
+
+
+async def _run_debit_day(day: date, uow: CotisationsUnitOfWork, deps: Dependencies) -> DebitRun:
+    assert deps.debit_writer is not None
     now = deps.clock.now()
-    day = cmd.debit_date or now.date()
     collect_on = max(day, now.date())  # a day caught up late is collected the day it runs
     async with uow:
         existing = await uow.debit_files.get(day)
         if existing is not None:
-            return DebitRun(
-                day,
-                existing.file_name if existing.transactions else None,
-                existing.transactions,
-                existing.total,
-                already_run=True,
-                delivered=existing.delivered_at is not None,
-            )
+            return _already_run(existing)
         mandates = {m.affiliate_id: m for m in await uow.mandates.in_force_on(day)}
         ids = sorted(mandates)
         lines: list[DebitLine] = []
