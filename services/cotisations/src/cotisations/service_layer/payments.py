@@ -43,13 +43,13 @@ from cotisations.domain.payments.ledger import (
     standing,
 )
 from cotisations.domain.payments.mandate import TelepaymentMandate
-from cotisations.domain.payments.refusals import ConcurrentRequest
 from cotisations.domain.payments.payer import (
     ANSWERS,
     Telepayment,
     part_end_to_end_id,
     part_of,
 )
+from cotisations.domain.payments.refusals import ConcurrentRequest
 from cotisations.service_layer import payments_integration as out
 from cotisations.service_layer.handlers import Dependencies, account_with
 from cotisations.service_layer.ports import (
