@@ -56,6 +56,8 @@ def test_a_grant_posts_surcharges_debts_rescheduled_and_instalments_once() -> No
     assert now.up_to_date
     due = [o.reference for o in now.obligations if o.outstanding > 0]
     assert due == [instalment_reference("p1", n) for n in (1, 2, 3)]
+    states = {o.reference: o.state for o in now.obligations}
+    assert states[debt.reference] == "rescheduled"  # not shown « paid »: the plan owes it
 
 
 def test_instalments_paid_on_time_keep_the_account_up_to_date_a_missed_one_ends_the_plan() -> None:
@@ -77,6 +79,10 @@ def test_instalments_paid_on_time_keep_the_account_up_to_date_a_missed_one_ends_
     shown = standing(ledger.entries, day_after)
     due = {o.reference: o.outstanding for o in shown.obligations if o.outstanding > 0}
     assert due == {ended_debt_reference("p1"): ended.remaining}
+    states = {o.reference: o.state for o in shown.obligations}
+    assert [states[instalment_reference("p1", n)] for n in (1, 2, 3)] == [
+        "paid", "rescheduled", "rescheduled",
+    ]  # fmt: skip
     assert shown.up_to_date  # due at once: today
     assert not standing(ledger.entries, day_after + timedelta(days=1)).up_to_date
 

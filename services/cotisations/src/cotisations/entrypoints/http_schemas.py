@@ -29,7 +29,9 @@ class InstalmentRead(BaseModel):
     amount: str = Field(examples=["1561.75"], description="EUR, decimal string")
 
 
-PaymentState = Literal["upcoming", "due", "overdue", "partly_paid", "pending", "paid", "rejected"]
+PaymentState = Literal[
+    "upcoming", "due", "overdue", "partly_paid", "pending", "paid", "rejected", "rescheduled"
+]
 
 
 class ScheduledInstalmentRead(InstalmentRead):
@@ -40,7 +42,10 @@ class ScheduledInstalmentRead(InstalmentRead):
         default="upcoming",
         description="from the ledger: ``paid``; ``pending`` (debit sent, the bank has not "
         "answered); ``rejected`` (the debit was returned: what it called is the debt "
-        "``debt``); ``partly_paid``; ``due`` (today); ``overdue``; ``upcoming``",
+        "``debt``); ``partly_paid``; ``due`` (today); ``overdue``; ``upcoming``; "
+        "``rescheduled`` (moved into another obligation: a debt into the instalments of a "
+        "granted payment-delay plan, or a plan's unpaid instalments into the debt its end "
+        "makes due)",
     )
     outstanding: str = Field(default="0.00", description="what is left to pay of it (EUR)")
     debt: str | None = Field(default=None, description="the debt that replaced it when rejected")

@@ -153,7 +153,11 @@ def balance(entries: Iterable[Entry]) -> Decimal:
     return sum((e.amount for e in entries), ZERO)
 
 
-ObligationState = Literal["paid", "partly_paid", "due", "overdue", "pending", "rejected"]
+ObligationState = Literal[
+    "paid", "partly_paid", "due", "overdue", "pending", "rejected", "rescheduled"
+]
+"""``rescheduled``: moved into another obligation (a debt into a granted plan's instalments;
+an ended plan's unpaid instalments into the debt its end makes due)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +203,7 @@ def standing(entries: Sequence[Entry], on: date) -> Standing:
     due: dict[str, date] = {}
     paid: dict[str, Decimal] = {}
     pending: dict[str, Decimal] = {}
+    rescheduled: set[str] = set()
     rejected_into: dict[str, str] = {}
     on_account = ZERO
     by_key = {e.key: e for e in entries}
@@ -214,6 +219,8 @@ def standing(entries: Sequence[Entry], on: date) -> Standing:
             paid[e.obligation] = paid.get(e.obligation, ZERO) - e.amount
             if e.status == "pending":
                 pending[e.obligation] = pending.get(e.obligation, ZERO) - e.amount
+            if e.kind == "debt_rescheduled":
+                rescheduled.add(e.obligation)
         if e.kind == "rejection" and e.external_reference is not None:
             reversed_ = by_key.get(e.external_reference)
             if reversed_ is not None and reversed_.obligation is not None:
@@ -239,6 +246,8 @@ def standing(entries: Sequence[Entry], on: date) -> Standing:
         state: ObligationState
         if ref in rejected_into and left[ref] == 0:
             state = "rejected"
+        elif left[ref] == 0 and ref in rescheduled:
+            state = "rescheduled"
         elif left[ref] == 0:
             state = "pending" if pending.get(ref, ZERO) > 0 else "paid"
         elif due[ref] < on:
