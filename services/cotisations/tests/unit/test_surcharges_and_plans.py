@@ -126,6 +126,7 @@ def test_a_plans_instalments_always_sum_to_its_total(
     amounts: list[Decimal], n: int, today: date
 ) -> None:
     debts = [Debt(str(i), a, date(2025, 11, 5)) for i, a in enumerate(amounts)]
+    n = min(n, int(sum(amounts) * 100))  # at least a cent an instalment (more is refused)
     p = preview(debts, n, today, "57")
     assert sum(i.amount for i in p.instalments) == p.total == p.principal + p.surcharge_total
     assert max(i.amount for i in p.instalments) - min(i.amount for i in p.instalments) <= Decimal(
@@ -158,6 +159,15 @@ def test_a_plan_has_one_to_twelve_instalments(n: int, words: str) -> None:
         preview(_debts("100.00"), n, date(2026, 3, 10), "75")
     assert refused.value.field == "instalments"
     assert words in refused.value.message
+
+
+def test_no_instalment_of_nothing() -> None:
+    with pytest.raises(PaymentInputInvalid) as refused:
+        preview(_debts("0.05"), 12, date(2026, 3, 10), "75")
+    assert refused.value.field == "instalments"
+    assert refused.value.message.startswith("0,05 € ne se répartissent pas en 12 échéances")
+    assert refused.value.message.endswith("choisissez-en au plus 5.")
+    assert len(preview(_debts("0.05"), 5, date(2026, 3, 10), "75").instalments) == 5
 
 
 def test_no_plan_without_a_debt() -> None:

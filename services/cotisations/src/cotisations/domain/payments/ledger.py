@@ -243,13 +243,8 @@ def standing(entries: Sequence[Entry], on: date) -> Standing:
         on_account -= use
     obligations = []
     for ref in sorted(owed, key=lambda r: (due[r], r)):
-        state: ObligationState
-        if ref in rejected_into and left[ref] == 0:
-            state = "rejected"
-        elif left[ref] == 0 and ref in rescheduled:
-            state = "rescheduled"
-        elif left[ref] == 0:
-            state = "pending" if pending.get(ref, ZERO) > 0 else "paid"
+        if left[ref] == 0:
+            state = _settled_state(ref, rejected_into, rescheduled, pending)
         elif due[ref] < on:
             state = "overdue"
         elif left[ref] < owed[ref]:
@@ -277,6 +272,17 @@ def standing(entries: Sequence[Entry], on: date) -> Standing:
         obligations=tuple(obligations),
         credit=on_account,
     )
+
+
+def _settled_state(
+    ref: str, rejected_into: dict[str, str], rescheduled: set[str], pending: dict[str, Decimal]
+) -> ObligationState:
+    """What an obligation with nothing left to pay shows."""
+    if ref in rejected_into:
+        return "rejected"
+    if ref in rescheduled:
+        return "rescheduled"
+    return "pending" if pending.get(ref, ZERO) > 0 else "paid"
 
 
 def call_entry(due_date: date, amount: Decimal, booked_on: date) -> Entry:

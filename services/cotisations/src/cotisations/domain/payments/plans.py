@@ -100,6 +100,13 @@ def preview(
     principal = sum((d.amount for d in debts), Decimal("0.00"))
     surcharge_total = sum((s.amount for s in surcharges), Decimal("0.00"))
     total = principal + surcharge_total
+    cents = int(total * 100)
+    if cents < instalments:  # no instalment of nothing
+        raise PaymentInputInvalid(
+            f"{total:.2f} € ne se répartissent pas en {instalments} échéances d'au moins un "
+            f"centime : choisissez-en au plus {cents}.".replace(".", ",", 1),
+            field="instalments",
+        )
     dates = [next_working_day(add_months(today, n), departement) for n in range(1, instalments + 1)]
     schedule = tuple(
         PlanInstalment(n, d, a)
