@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from contracts.bank import v1 as bank_v1
 from contracts.cotisations import v1
+from servicekit.bulk import collector_paused
 from servicekit.logging import get_logger
 from servicekit.outbox import Outgoing
 from servicekit.problems import Forbidden
@@ -344,7 +345,8 @@ async def run_debit_day(
     assert deps.debit_writer is not None
     day = cmd.debit_date or deps.clock.now().date()
     try:
-        return await _run_debit_day(day, uow, deps)
+        with collector_paused():  # a day of 100,000 debits: a quarter of its time otherwise
+            return await _run_debit_day(day, uow, deps)
     except ConcurrentRequest:
         # a second run of the same day at the same instant (two operators, an operator and
         # the schedule): the database kept one; this one wrote nothing and reports that one
