@@ -8,14 +8,19 @@ import pytest
 from servicekit.bulk import collector_paused
 
 
-def test_the_collector_is_off_inside_and_back_on_after_even_on_an_error() -> None:
-    assert gc.isenabled()
-    with pytest.raises(RuntimeError), collector_paused():
+def _bulk_work_that_fails() -> None:
+    with collector_paused():
         assert not gc.isenabled()
         with collector_paused():  # nested: still off when the inner one ends
             pass
         assert not gc.isenabled()
         raise RuntimeError
+
+
+def test_the_collector_is_off_inside_and_back_on_after_even_on_an_error() -> None:
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        _bulk_work_that_fails()
     assert gc.isenabled()
 
 
