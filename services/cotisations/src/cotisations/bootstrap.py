@@ -97,10 +97,10 @@ class CotisationsApp(ServiceApp):
         return Quarantine(self.engine, orm.access)
 
     async def on_affiliate(self, event: IncomingEvent) -> None:
-        await consumers.on_affiliate(event, self.new_uow())
+        await consumers.on_affiliate(event, self.new_uow(), self.clock.now().date())
 
     async def on_affiliates(self, events: Sequence[IncomingEvent]) -> None:
-        await consumers.on_affiliates(events, self.new_uow())
+        await consumers.on_affiliates(events, self.new_uow(), self.clock.now().date())
 
     async def on_sepa_return(self, event: IncomingEvent) -> None:
         await consumers.on_sepa_return(event, self.new_uow(), self.clock.now())

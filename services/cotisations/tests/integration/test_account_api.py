@@ -50,6 +50,27 @@ async def test_an_artisan_gets_an_account_with_the_minimum_contributions_on_mose
     assert body["echeancier"][3]["due_date"] == "2026-04-07"
 
 
+async def test_an_affilie_of_long_standing_taken_over_today_owes_nothing_of_the_months_before(
+    service: Service,
+) -> None:
+    """Affiliated since 2020, the account opened from the registry on the business date: the
+    instalments due before that day are in the books this ledger replaces — shown
+    ``before_ledger``, nothing outstanding, the account up to date — and the ledger calls
+    from that day on. An earlier year reads the same."""
+    await service.app.on_affiliate(event(affiliate("aff-1", "artisan")))
+    headers = token("assure", "acc-1", aff="aff-1", cat="artisan")
+    body = (await service.client.get("/v1/accounts/aff-1", headers=headers)).json()
+    today = NOW.date().isoformat()
+    before = [i for i in body["echeancier"] if i["due_date"] < today]
+    assert before, "the business date falls after the year's first instalment"
+    assert {(i["payment"], i["outstanding"]) for i in before} == {("before_ledger", "0.00")}
+    after = [i for i in body["echeancier"] if i["due_date"] >= today]
+    assert {i["payment"] for i in after} == {"upcoming"}
+    assert (body["standing"]["overdue"], body["standing"]["up_to_date"]) == ("0.00", True)
+    last_year = (await service.client.get("/v1/accounts/aff-1?year=2025", headers=headers)).json()
+    assert {i["payment"] for i in last_year["echeancier"]} == {"before_ledger"}
+
+
 async def test_a_retiree_or_a_profession_liberale_gets_no_account(service: Service) -> None:
     for i, category in enumerate(("retraite", "profession_liberale")):
         await service.app.on_affiliate(event(affiliate(f"aff-{i}", category)))

@@ -73,7 +73,9 @@ async def service(database_url: str, tmp_path: Path) -> AsyncIterator[Service]:
     app = bootstrap(settings, clock=clock)
     api = create_app(app, verifier=verifier(clock, audience=AUDIENCE))
     async with LifespanManager(api):
+        clock.set(datetime(2026, 1, 2, 9, tzinfo=UTC))  # the account taken over in January
         await app.on_affiliate(event(affiliate("aff-1", "artisan")))
+        clock.set(NOW)
         transport = httpx.ASGITransport(app=api)
         async with httpx.AsyncClient(transport=transport, base_url="http://c") as client:
             yield Service(client, app, clock, tmp_path)

@@ -49,15 +49,19 @@ async def test_the_career_is_shown_to_the_assure_alone() -> None:
 
 # -- consumers -------------------------------------------------------------------------------
 
+TAKEN_OVER = date(2026, 3, 2)
+"""The business date the registry's records reach cotisations."""
+
 
 async def test_a_registry_record_opens_an_account_for_a_contributing_category_only() -> None:
     uow = FakeCotisationsUow()
-    await consumers.on_affiliate(event(affiliate("aff-1", "artisan")), uow)
-    await consumers.on_affiliate(event(affiliate("aff-2", "retraite")), uow)
+    await consumers.on_affiliate(event(affiliate("aff-1", "artisan")), uow, TAKEN_OVER)
+    await consumers.on_affiliate(event(affiliate("aff-2", "retraite")), uow, TAKEN_OVER)
 
     assert set(uow.committed) == {"aff-1"}
     account = uow.committed["aff-1"]
     assert (account.departement, account.opened_on) == ("57", date(2020, 1, 1))
+    assert account.ledger_from == TAKEN_OVER  # what fell due before: the books it replaces
     assert uow.commits == 2  # the retiree's record is consumed too, with nothing to open
 
 
@@ -70,9 +74,9 @@ async def test_a_radiation_closes_the_account_and_a_replayed_record_does_not_reo
         )
     )
     for delivered in (registered, radiated, registered):
-        await consumers.on_affiliate(delivered, uow)
+        await consumers.on_affiliate(delivered, uow, TAKEN_OVER)
     again = replace(registered, envelope=registered.envelope.model_copy(update={"id": "other"}))
-    await consumers.on_affiliate(again, uow)
+    await consumers.on_affiliate(again, uow, TAKEN_OVER)
 
     assert uow.committed["aff-1"].closed_on == date(2026, 6, 30)
     assert uow.commits == 3  # the second delivery of ``registered`` is skipped
@@ -89,6 +93,7 @@ async def test_the_records_of_one_fetch_are_applied_in_order_in_one_commit() -> 
             record,
         ],
         uow,
+        TAKEN_OVER,
     )
     assert uow.commits == 1
     assert uow.committed["aff-1"].closed_on == date(2026, 6, 30)

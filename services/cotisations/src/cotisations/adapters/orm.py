@@ -36,6 +36,7 @@ accounts = Table(
     Column("last_estimate_on", Date, nullable=True),
     Column("holder_name", String(200), nullable=False, server_default=""),
     Column("debit_day_changed_on", Date, nullable=True),
+    Column("ledger_from", Date, nullable=True),
 )
 
 instalments = Table(

@@ -145,6 +145,7 @@ def _account_of(row: Any, parts: dict[Table, list[Any]]) -> ContributionAccount:
         definitive_years={r.year for r in known if r.kind == "definitive"},
         last_estimate_on=row.last_estimate_on,
         debit_day_changed_on=row.debit_day_changed_on,
+        ledger_from=row.ledger_from,
         schedules=schedules,
         holder_name=row.holder_name,
         regularisations=[
@@ -184,5 +185,6 @@ def _account_values(account: ContributionAccount) -> dict[str, Any]:
         "payment_mode": account.payment_mode,
         "last_estimate_on": account.last_estimate_on,
         "debit_day_changed_on": account.debit_day_changed_on,
+        "ledger_from": account.ledger_from,
         "holder_name": account.holder_name,
     }

@@ -112,6 +112,10 @@ class ContributionAccount:
     schedules: dict[int, list[Instalment]] = field(default_factory=dict)
     definitive_years: set[int] = field(default_factory=set)
     debit_day_changed_on: date | None = None
+    ledger_from: date | None = None
+    """The day this platform's ledger took the account over (opened from the registry): what
+    fell due before is in the books it replaced, as for every account before the ledger's
+    opening day. None: the ledger's opening day alone."""
     regularisations: list[Regularisation] = field(default_factory=list)
     declarations: list[PeriodDeclaration] = field(default_factory=list)
     events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)

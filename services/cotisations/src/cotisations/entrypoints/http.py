@@ -80,11 +80,20 @@ def _state(o: Obligation | None) -> ObligationState | None:
 
 
 def _scheduled(
-    i: Instalment, obligations: dict[str, Obligation], today: date
+    i: Instalment, obligations: dict[str, Obligation], today: date, ledger_from: date
 ) -> ScheduledInstalmentRead:
     """An instalment of the échéancier with what the ledger says of it (not yet called: the
-    whole amount is outstanding and ``upcoming``)."""
+    whole amount is outstanding and ``upcoming``; due before the ledger took the account over:
+    ``before_ledger``, nothing outstanding here)."""
     o = obligations.get(instalment_ref(i.due_date))
+    if o is None and i.due_date < ledger_from:
+        return ScheduledInstalmentRead(
+            due_date=i.due_date,
+            amount=f"{i.amount:.2f}",
+            status="due",
+            payment="before_ledger",
+            outstanding="0.00",
+        )
     return ScheduledInstalmentRead(
         due_date=i.due_date,
         amount=f"{i.amount:.2f}",
@@ -111,7 +120,7 @@ def _account_read(view: AccountView) -> AccountRead:
         year=view.year,
         provisional_total=f"{sum(lines.values(), Decimal(0)):.2f}",
         lines={k: f"{v:.2f}" for k, v in lines.items()},
-        echeancier=[_scheduled(i, obligations, today) for i in view.echeancier],
+        echeancier=[_scheduled(i, obligations, today, view.ledger_from) for i in view.echeancier],
         incomes=[
             IncomeRead(
                 year=y,

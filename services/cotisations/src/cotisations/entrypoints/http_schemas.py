@@ -30,7 +30,15 @@ class InstalmentRead(BaseModel):
 
 
 PaymentState = Literal[
-    "upcoming", "due", "overdue", "partly_paid", "pending", "paid", "rejected", "rescheduled"
+    "upcoming",
+    "due",
+    "overdue",
+    "partly_paid",
+    "pending",
+    "paid",
+    "rejected",
+    "rescheduled",
+    "before_ledger",
 ]
 
 
@@ -45,7 +53,8 @@ class ScheduledInstalmentRead(InstalmentRead):
         "``debt``); ``partly_paid``; ``due`` (today); ``overdue``; ``upcoming``; "
         "``rescheduled`` (moved into another obligation: a debt into the instalments of a "
         "granted payment-delay plan, or a plan's unpaid instalments into the debt its end "
-        "makes due)",
+        "makes due); ``before_ledger`` (due before this account's ledger opened — the day it "
+        "was taken over — and settled in the books it replaced: nothing outstanding here)",
     )
     outstanding: str = Field(default="0.00", description="what is left to pay of it (EUR)")
     debt: str | None = Field(default=None, description="the debt that replaced it when rejected")

@@ -5,7 +5,7 @@ transaction as its effect."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from contracts.bank import v1 as bank_v1
 from contracts.identity import v1 as identity_v1
@@ -26,7 +26,7 @@ AFFILIATE_TYPES = frozenset(
 )
 
 
-async def _follow_registry(u: CotisationsUnitOfWork, event: IncomingEvent) -> None:
+async def _follow_registry(u: CotisationsUnitOfWork, event: IncomingEvent, today: date) -> None:
     p = event.payload(identity_v1.AffiliateRegisteredV1)
     account = await u.accounts.get(p.affiliate_id)
     if account is None and contributes(p.category):
@@ -37,6 +37,7 @@ async def _follow_registry(u: CotisationsUnitOfWork, event: IncomingEvent) -> No
             opened_on=p.affiliated_on,
             closed_on=p.radiated_on,
             holder_name=p.display_name,
+            ledger_from=today,  # what fell due before is in the books this one replaces
         )
         await u.accounts.add(account)
     elif account is not None:
@@ -44,19 +45,26 @@ async def _follow_registry(u: CotisationsUnitOfWork, event: IncomingEvent) -> No
         await u.accounts.save(account)
 
 
-async def on_affiliate(event: IncomingEvent, uow: CotisationsUnitOfWork) -> None:
-    """Open an account for a contributing category; keep its département; close on radiation."""
+async def on_affiliate(event: IncomingEvent, uow: CotisationsUnitOfWork, today: date) -> None:
+    """Open an account for a contributing category (its ledger from ``today``, the business
+    date); keep its département; close on radiation."""
     event.payload(identity_v1.AffiliateRegisteredV1)  # a malformed one is a poison message
 
     async def effect(u: CotisationsUnitOfWork) -> None:
-        await _follow_registry(u, event)
+        await _follow_registry(u, event, today)
 
     await consume_once(uow, CONSUMER, event, effect)
 
 
-async def on_affiliates(events: Sequence[IncomingEvent], uow: CotisationsUnitOfWork) -> None:
+async def on_affiliates(
+    events: Sequence[IncomingEvent], uow: CotisationsUnitOfWork, today: date
+) -> None:
     """:func:`on_affiliate` for the events of one fetch, in one transaction."""
-    await consume_batch(uow, CONSUMER, events, _follow_registry)
+
+    async def effect(u: CotisationsUnitOfWork, event: IncomingEvent) -> None:
+        await _follow_registry(u, event, today)
+
+    await consume_batch(uow, CONSUMER, events, effect)
 
 
 async def on_access_event(event: IncomingEvent, uow: CotisationsUnitOfWork) -> None:

@@ -11,7 +11,7 @@ from cotisations.domain import commands
 from cotisations.domain.account import ContributionAccount
 from cotisations.domain.career import CareerYear
 from cotisations.domain.errors import CareerAssureOnly
-from cotisations.domain.payments.calls import with_calls
+from cotisations.domain.payments.calls import ledger_start, with_calls
 from cotisations.domain.payments.direct_debit import in_force
 from cotisations.domain.payments.ledger import Standing, standing
 from cotisations.domain.rates import constants
@@ -30,6 +30,9 @@ class AccountView:
     standing: Standing
     """What the ledger says of each instalment and debt (paid, pending, rejected, due…)."""
     on_direct_debit: bool = False
+    ledger_from: date = date(2026, 1, 1)
+    """The first day the ledger calls for this account: an instalment due before it is in the
+    books this one replaced."""
 
 
 async def read_account(
@@ -52,6 +55,7 @@ async def read_account(
         account.schedule(year),
         standing(with_calls(account, ledger, today, deps.ledger_opens_on), today),
         mandate is not None,
+        ledger_start(account, deps.ledger_opens_on),
     )
 
 

@@ -26,10 +26,17 @@ def instalments_of(account: ContributionAccount, years: Iterable[int]) -> list[I
     return out
 
 
+def ledger_start(account: ContributionAccount, opens_on: date) -> date:
+    """The first day the ledger calls for this account: the ledger's opening day, or the day
+    the account was taken over when later."""
+    return max(opens_on, account.ledger_from or opens_on)
+
+
 def calls_of(account: ContributionAccount, on: date, since: date) -> list[Entry]:
     """Every call due from ``since`` (the day the ledger opened: what fell due before was
     settled in the books it replaced) to ``on``: the instalments (this year and last) and the
-    regularisation debts."""
+    regularisation debts. An account taken over later than ``since`` counts from that day."""
+    since = ledger_start(account, since)
     calls = [
         call_entry(i.due_date, i.amount, i.due_date)
         for i in instalments_of(account, range(max(on.year - 1, since.year), on.year + 1))
