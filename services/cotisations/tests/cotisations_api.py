@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -34,16 +35,21 @@ class Api:
         return [(r.event_type, json.loads(r.payload)) for r in rows]
 
 
+TAKEN_OVER = datetime(2026, 1, 2, 9, tzinfo=UTC)
+
+
 @asynccontextmanager
 async def running_api(database_url: str, *registry: EventPayload) -> AsyncIterator[Api]:
-    """The api on ``database_url``, the registry's ``registry`` events consumed first."""
-    clock = FakeClock(NOW)
+    """The api on ``database_url``, the registry's ``registry`` events consumed first, on
+    ``TAKEN_OVER`` (the accounts' ledgers call from then: the year's first instalments too)."""
+    clock = FakeClock(TAKEN_OVER)
     app = bootstrap(CotisationsSettings(database_url=database_url), clock=clock)
 
     fastapi_app = create_app(app, verifier=verifier(clock, audience=AUDIENCE))
     async with LifespanManager(fastapi_app):
         for payload in registry:
             await app.on_affiliate(event(payload))
+        clock.set(NOW)
         transport = httpx.ASGITransport(app=fastapi_app)
         async with httpx.AsyncClient(transport=transport, base_url="http://c") as client:
             yield Api(client, app, clock)

@@ -67,11 +67,42 @@ async def _adhere(api: Api, aff: str = "aff-1", **changes: Any) -> Any:
 async def test_on_automatic_debit_payer_is_not_offered_for_current_contributions(
     api: Api,
 ) -> None:
+    before = await _payables(api)
+    assert before[MARCH]["reason_code"] != "direct-debit"  # the mode alone debits nothing
+    adhered = await api.client.post(
+        "/v1/accounts/aff-1/direct-debit",
+        json={"holder": "Jean Dupont", "iban": IBAN_A, "bic": "AGRIFRPP"},
+        headers=_assure(api),
+    )
+    assert adhered.status_code == 201, adhered.text
+    effective_from = adhered.json()["effective_from"]
     shown = await _payables(api)
-    assert shown[MARCH]["payable"] is False
-    assert shown[MARCH]["reason_code"] == "direct-debit"
-    assert "prélèvement automatique" in shown[MARCH]["reason"]
-    assert "pas éligible au télépaiement" in shown[MARCH]["reason"]
+    debited = [p for p in shown.values() if p["due_date"] >= effective_from]
+    assert debited
+    for p in debited:
+        assert (p["payable"], p["reason_code"]) == (False, "direct-debit")
+        assert "prélèvement automatique" in p["reason"]
+        assert "pas éligible au télépaiement" in p["reason"]
+    # an instalment due before the mandate takes effect is not debited: « Payer » per its window
+    assert shown[MARCH]["reason_code"] != "direct-debit"
+
+
+async def test_in_december_payer_is_offered_for_januarys_instalment_once_its_window_opens(
+    api: Api,
+) -> None:
+    api.clock.set(datetime(2026, 12, 16, 9, tzinfo=UTC))  # the window opened on 15 December
+    shown = await _payables(api)
+    january = shown["instalment:2027-01-05"]
+    assert (january["payable"], january["reason"]) == (True, None)
+    assert "instalment:2027-02-05" not in shown  # next year: only what falls due within a month
+    december = shown["instalment:2026-12-07"]  # the 5th a Saturday: Monday the 7th, gone by
+    assert (december["payable"], december["reason_code"]) == (False, "past-due")
+
+
+async def test_payer_lists_nothing_due_before_the_account_was_taken_over(api: Api) -> None:
+    await api.app.on_affiliate(event(affiliate("aff-3", "artisan")))  # taken over on 1 March
+    shown = await _payables(api, "aff-3")
+    assert min(p["due_date"] for p in shown.values()) == "2026-03-05"
 
 
 async def test_the_adhesion_form_is_checked_then_signed_once(api: Api) -> None:

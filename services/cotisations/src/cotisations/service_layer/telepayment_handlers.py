@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from servicekit.auth import Principal, Right
 
 from cotisations.domain import payment_commands as cmds
 from cotisations.domain.account import ContributionAccount
+from cotisations.domain.errors import ComputationInputInvalid
 from cotisations.domain.payments import mandate as mandates
 from cotisations.domain.payments import payer
 from cotisations.domain.payments.bank_account import checked_iban
-from cotisations.domain.payments.calls import missing_calls
+from cotisations.domain.payments.calls import ledger_start, missing_calls
+from cotisations.domain.payments.direct_debit import Mandate, in_force
 from cotisations.domain.payments.ledger import Entry, Ledger, Standing, standing
 from cotisations.domain.payments.plan_ledger import end_entries, grant_entries, post_all
 from cotisations.domain.payments.plans import (
@@ -53,7 +55,10 @@ NO_MANDATE = (
 class Context:
     account: ContributionAccount
     today: date
-    on_direct_debit: bool
+    debit_mandates: list[Mandate]
+    """The account's SEPA direct-debit mandates: an instalment is on automatic debit when one
+    of them is in force on its due date (not merely because the account's mode says so)."""
+    ledger_from: date
     mandate: mandates.TelepaymentMandate | None
     plans: list[PaymentPlan]
     payments: list[payer.Telepayment]
@@ -64,14 +69,38 @@ class Context:
     @property
     def shown(self) -> list[payer.Shown]:
         return payer.payables(
-            [(i.due_date, i.amount) for i in self.account.schedule(self.today.year)],
+            self.instalments(),
             self.debts(),
             self.plans,
             self.paid(),
             self.today,
-            on_direct_debit=self.on_direct_debit,
+            debited=lambda due: in_force(self.debit_mandates, due) is not None,
             departement=self.account.departement,
         )
+
+    @property
+    def on_direct_debit(self) -> bool:
+        """A direct-debit mandate is in force today."""
+        return in_force(self.debit_mandates, self.today) is not None
+
+    def instalments(self) -> list[tuple[date, Decimal]]:
+        """The instalments « Payer » is shown next to: this year's from the day the ledger took
+        the account over, and next year's due within a month (in December, January's, whose
+        window opens three weeks before it)."""
+        horizon = self.today + timedelta(days=31)
+        listed: list[tuple[date, Decimal]] = []
+        for year in (self.today.year, self.today.year + 1):
+            try:
+                schedule = self.account.schedule(year)
+            except ComputationInputInvalid:  # a year the rules do not cover yet
+                continue
+            listed += [
+                (i.due_date, i.amount)
+                for i in schedule
+                if self.ledger_from <= i.due_date
+                and (year == self.today.year or i.due_date <= horizon)
+            ]
+        return listed
 
     def paid(self) -> set[str]:
         by_telepayment = {p.reference for p in self.payments if p.status != "rejected"}
@@ -140,7 +169,6 @@ async def _context(
     for call in missing_calls(account, ledger, today, since):
         ledger.post(call)
     repo = uow.telepayment
-    in_force = await repo.direct_debit_in_force(affiliate_id, today)
     plans: list[PaymentPlan] = []
     ended: list[tuple[PaymentPlan, PlanInstalment, datetime]] = []
     for stored in await repo.plans(affiliate_id):
@@ -152,7 +180,8 @@ async def _context(
     return Context(
         account=account,
         today=today,
-        on_direct_debit=in_force or account.payment_mode == "prelevement",
+        debit_mandates=await uow.mandates.of_account(affiliate_id),
+        ledger_from=ledger_start(account, since),
         mandate=await repo.active_mandate(affiliate_id),
         plans=plans,
         payments=await repo.payments(affiliate_id),

@@ -8,6 +8,7 @@ plan granted. An amount already covered by a telepayment is not offered again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -39,10 +40,11 @@ def payables(
     paid: set[str],
     today: date,
     *,
-    on_direct_debit: bool,
+    debited: Callable[[date], bool],
     departement: str,
 ) -> list[Shown]:
-    """Each amount of the account with whether « Payer » is offered and why not."""
+    """Each amount of the account with whether « Payer » is offered and why not;
+    ``debited``: whether a direct-debit mandate takes an instalment due that day."""
     rescheduled = {ref for p in plans if p.status in _HOLDING for ref in p.debt_references}
     listed = [Payable(instalment_reference(d), PayableKind.CURRENT, d, a) for d, a in instalments]
     listed += [d for d in debts if d.reference not in rescheduled]
@@ -68,7 +70,11 @@ def payables(
         Shown(
             p,
             offer(
-                p.kind, p.due_date, today, on_direct_debit=on_direct_debit, departement=departement
+                p.kind,
+                p.due_date,
+                today,
+                on_direct_debit=p.kind is PayableKind.CURRENT and debited(p.due_date),
+                departement=departement,
             ),
         )
         for p in listed
