@@ -113,11 +113,11 @@ def as_event(payload: dict[str, Any], event_id: str) -> IncomingEvent:
 async def test_an_iban_with_a_wrong_rib_key_or_a_bic_of_another_bank_is_refused_in_french(
     service: Service,
 ) -> None:
-    for body, said in (
-        ({**MANDATE, "iban": WRONG_RIB_KEY}, "clé RIB"),
-        ({**MANDATE, "bic": OTHER_BIC}, "ne correspond pas à la banque"),
-        ({**MANDATE, "iban": "FR76 3000 6000 0112 3456 7890 18"}, "IBAN"),
-        ({**MANDATE, "holder": ""}, "titulaire"),
+    for body, said, field in (
+        ({**MANDATE, "iban": WRONG_RIB_KEY}, "clé RIB", "iban"),
+        ({**MANDATE, "bic": OTHER_BIC}, "ne correspond pas à la banque", "bic"),
+        ({**MANDATE, "iban": "FR76 3000 6000 0112 3456 7890 18"}, "IBAN", "iban"),
+        ({**MANDATE, "holder": ""}, "titulaire", "holder"),
     ):
         resp = await service.client.post(
             "/v1/accounts/aff-1/direct-debit", json=body, headers=service.assure()
@@ -125,6 +125,7 @@ async def test_an_iban_with_a_wrong_rib_key_or_a_bic_of_another_bank_is_refused_
         assert resp.status_code == 422, resp.text
         assert resp.headers["content-type"].startswith("application/problem+json")
         assert said in resp.json()["detail"], resp.json()
+        assert [e["field"] for e in resp.json()["errors"]] == [field]  # the form's field
     assert await service.count(orm.direct_debit_mandates) == 0
     assert await service.outbox() == []
 

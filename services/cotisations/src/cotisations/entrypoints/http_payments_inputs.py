@@ -8,7 +8,14 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 from schwifty import BIC, IBAN
 from schwifty.exceptions import InvalidBBANChecksum, SchwiftyException
 from servicekit.french import TypedDate
@@ -84,14 +91,17 @@ class DirectDebitBody(BaseModel):
     bic: Annotated[str, BeforeValidator(_bic)] = Field(examples=["AGRIFRPPXXX"])
     signed_on: TypedDate | None = None
 
-    @model_validator(mode="after")
-    def _bic_of_the_bank(self) -> DirectDebitBody:
-        if not bic_matches_iban(self.iban, self.bic):
+    @field_validator("bic")
+    @classmethod
+    def _bic_of_the_bank(cls, bic: str, info: ValidationInfo) -> str:
+        """Checked against the IBAN (validated before it): the refusal names ``bic``."""
+        iban = info.data.get("iban")
+        if iban is not None and not bic_matches_iban(iban, bic):
             raise ValueError(
                 "Le BIC ne correspond pas à la banque de cet IBAN : vérifiez le BIC indiqué "
                 "sur votre RIB."
             )
-        return self
+        return bic
 
 
 PaymentAmount = Annotated[
