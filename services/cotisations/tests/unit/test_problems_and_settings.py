@@ -12,7 +12,7 @@ from cotisations.config import CotisationsSettings
 from cotisations.domain import errors
 from cotisations.domain.payments import errors as payment_errors
 from cotisations.domain.payments import refusals as payment_refusals
-from cotisations.entrypoints.problems import _PROBLEMS, to_problem
+from cotisations.entrypoints.problems import _PROBLEMS, detail_of, to_problem
 from pydantic import ValidationError
 from servicekit.clock import SystemClock
 from structlog.testing import capture_logs
@@ -106,3 +106,14 @@ async def test_without_a_business_date_the_rules_see_the_real_time_and_nothing_i
     assert isinstance(app.clock, SystemClock)
     assert logs == []
     await app.stop()
+
+
+def test_a_refused_body_says_each_mistake_once_as_sentences() -> None:
+    twice = "Le montant débité s'écrit en euros, avec au plus deux décimales, par exemple 500.00."
+    errors_ = [
+        {"field": "parts.0.amount", "code": "value_error", "message": twice},
+        {"field": "parts.1.amount", "code": "value_error", "message": twice},
+        {"field": "holder", "code": "missing", "message": "Champ obligatoire"},
+    ]
+    assert detail_of(errors_) == f"{twice} Titulaire du compte : champ obligatoire."
+    assert detail_of([]) == "Données invalides."

@@ -149,7 +149,14 @@ def _sentence(error: dict[str, Any]) -> str:
 def validation_problem(exc: RequestValidationError) -> ValidationProblem:
     """servicekit's field messages; the detail says them field by field, in French words."""
     errors = field_errors(list(exc.errors()))
-    return ValidationProblem("; ".join(map(_sentence, errors)) or "Données invalides.", errors)
+    return ValidationProblem(detail_of(errors), errors)
+
+
+def detail_of(errors: list[dict[str, Any]]) -> str:
+    """The refusals as sentences, each once (two parts with the same mistake say it once)."""
+    sentences = dict.fromkeys(_sentence(e).rstrip() for e in errors)
+    said = " ".join(s if s.endswith((".", "?", "!")) else f"{s}." for s in sentences if s)
+    return said or "Données invalides."
 
 
 def install_validation_answer(app: FastAPI) -> None:
