@@ -117,3 +117,17 @@ def test_a_refused_body_says_each_mistake_once_as_sentences() -> None:
     ]
     assert detail_of(errors_) == f"{twice} Titulaire du compte : champ obligatoire."
     assert detail_of([]) == "Données invalides."
+
+
+def test_a_missing_idempotency_key_is_named_in_words() -> None:
+    missing = [
+        {
+            "field": "header.Idempotency-Key",
+            "code": "missing",
+            "message": "Ce champ est obligatoire.",
+        }
+    ]
+    assert detail_of(missing) == (
+        "L'en-tête Idempotency-Key (une clé par demande, la même pour la renvoyer) : "
+        "ce champ est obligatoire."
+    )

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Query
 from servicekit.auth import Principal, TokenVerifier, audience_of, http_jwks_fetcher
 from servicekit.fastapi_auth import bearer_principal
+from servicekit.french import day
 from servicekit.health import database_check, jwks_check
 from servicekit.http import create_http_app
 
@@ -69,6 +70,19 @@ def _estimate_read(result: EstimateResult, applied: bool) -> EstimateRead:
         credit=f"{e.revision.credit:.2f}",
         applied=applied,
     )
+
+
+def _rejection_origin(o: Obligation) -> str:
+    """What a person reads of a debt a bank's rejection made: which debit, on which day."""
+    debited = o.reference.removeprefix("debt:rejection:debit:")
+    if debited != o.reference:
+        try:
+            return f"Prélèvement du {day(date.fromisoformat(debited))} rejeté par la banque"
+        except ValueError:
+            pass
+    if o.reference.startswith("debt:rejection:telepayment:"):
+        return f"Télépaiement rejeté par la banque le {day(o.due_date)}"
+    return f"Paiement rejeté par la banque le {day(o.due_date)}"
 
 
 def _outstanding(o: Obligation | None) -> str | None:
@@ -143,7 +157,7 @@ def _account_read(view: AccountView) -> AccountRead:
         ],
         debts=[
             DebtRead(
-                origin=f"regularisation {r.year}",
+                origin=f"Régularisation {r.year}",
                 amount=f"{r.balance:.2f}",
                 due_date=r.due_date,
                 reference=f"debt:regularisation:{r.year}",
@@ -155,7 +169,7 @@ def _account_read(view: AccountView) -> AccountRead:
         ]
         + [
             DebtRead(
-                origin=f"rejection of the {o.due_date.isoformat()} debit",
+                origin=_rejection_origin(o),
                 amount=f"{o.amount:.2f}",
                 due_date=o.due_date,
                 reference=o.reference,

@@ -77,7 +77,10 @@ class RegularisationRead(BaseModel):
 
 
 class DebtRead(BaseModel):
-    origin: str = Field(examples=["regularisation 2025", "rejection of the 5 March 2026 debit"])
+    origin: str = Field(
+        description="what the debt comes from, as the person reads it",
+        examples=["Régularisation 2025", "Prélèvement du 5 mars 2026 rejeté par la banque"],
+    )
     amount: str
     due_date: date
     reference: str | None = Field(default=None, examples=["debt:regularisation:2025"])
