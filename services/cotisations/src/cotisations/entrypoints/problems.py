@@ -131,7 +131,9 @@ FIELDS = {
     "reference": "Référence",
     "pays": "Échéance payée",
     "debit_date": "Date de prélèvement",
-    "header.Idempotency-Key": "L'en-tête Idempotency-Key (une clé par demande, la même pour la renvoyer)",
+    "header.Idempotency-Key": (
+        "L'en-tête Idempotency-Key (une clé par demande, la même pour la renvoyer)"
+    ),
 }
 """The fields of cotisations' requests as a person knows them.
 
