@@ -186,7 +186,9 @@ async def test_a_rejected_part_is_owed_again_and_the_firms_users_are_told() -> N
             await svc.uow.commit()
     entries = svc.uow.committed_ledgers["aff-1"]
     payment = next(e for e in entries if e.key == f"telepayment:{payment_id}")
-    assert payment.status == "rejected"
+    assert payment.status == "settled"  # the first part went through; the second is a debt
+    made = svc.uow.committed_telepayment.payments[payment_id]
+    assert made.status == "partly_rejected"
     s = standing(entries, returned)
     again = next(o for o in s.obligations if o.reference.endswith(f"{payment_id}:2"))
     assert (again.kind, again.amount, again.due_date) == ("rejection", Decimal("54.75"), returned)
@@ -198,7 +200,7 @@ async def test_a_rejected_part_is_owed_again_and_the_firms_users_are_told() -> N
     assert (event.mode, event.amount, event.reason_code) == ("telepaiement", "54.75", "AC04")
     assert event.debt.reference == again.reference
     assert event.firm_users == ["acc-claire"]
-    assert not svc.uow.outbox.of_type(v1.PaymentSettledV1)
+    assert len(svc.uow.outbox.of_type(v1.PaymentSettledV1)) == 1  # what went through, once
     payables = await svc.queries.handle(cmds.ReadPayables(assure("aff-1"), "aff-1"))
     offered = {s.payable.reference: s.offer.payable for s in payables.shown}
     assert offered[again.reference] is True  # « Payer » on what the rejected part left owed

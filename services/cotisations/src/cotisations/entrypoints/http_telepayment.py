@@ -114,7 +114,10 @@ class TelepaymentRead(BaseModel):
     parts: list[DebitRead]
     debit_on: date = Field(description="the day the accounts are debited: the due date")
     changeable_until: datetime = Field(description="noon, Paris time, the day before")
-    status: Literal["preview", "scheduled", "settled", "rejected"]
+    status: Literal["preview", "scheduled", "settled", "rejected", "partly_rejected"] = Field(
+        description="``partly_rejected``: the bank rejected some of its parts and took the "
+        "others; what a rejected part paid is owed again as a debt"
+    )
 
 
 class PayablesRead(BaseModel):
@@ -179,13 +182,15 @@ def _mandate(m: TelepaymentMandate) -> MandateRead:
 
 
 def _telepayment(p: Telepayment, preview: bool = False) -> TelepaymentRead:
-    status: Literal["preview", "scheduled", "settled", "rejected"] = (
+    status: Literal["preview", "scheduled", "settled", "rejected", "partly_rejected"] = (
         "preview"
         if preview
         else "settled"
         if p.status == "settled"
         else "rejected"
         if p.status == "rejected"
+        else "partly_rejected"
+        if p.status == "partly_rejected"
         else "scheduled"
     )
     return TelepaymentRead(

@@ -45,7 +45,7 @@ from cotisations.domain.payments.ledger import (
 )
 from cotisations.domain.payments.mandate import TelepaymentMandate
 from cotisations.domain.payments.payer import (
-    ANSWERS,
+    FINAL,
     Telepayment,
     part_end_to_end_id,
     part_of,
@@ -639,8 +639,8 @@ async def _apply_part_return(
     if entry is None:  # made before the ledger knew telepayments: nothing to move
         return ReturnOutcome(True, affiliate_id)
     moved = None
-    if answered.status in ANSWERS:  # every part answered
-        moved = ledger.settle(key, "settled" if answered.status == "settled" else "rejected")
+    if answered.status in FINAL:  # every part answered: settled unless every part was rejected
+        moved = ledger.settle(key, "rejected" if answered.status == "rejected" else "settled")
     if outcome == "settled":
         await uow.ledgers.save(ledger)
         if moved is not None and moved.status == "settled":
@@ -677,6 +677,11 @@ async def _apply_part_return(
         ),
         subject=affiliate_id,
     )
+    if moved is not None and moved.status == "settled":  # the other parts went through
+        await uow.outbox.add(
+            out.payment_settled(affiliate_id, moved, ledger.entries, returned_on, at),
+            subject=affiliate_id,
+        )
     return ReturnOutcome(True, affiliate_id)
 
 

@@ -109,7 +109,9 @@ class Telepayment:
     made_by: str
     status: str = "scheduled"
     """``scheduled`` until a debit day's file holds it, ``sent`` then, and once the bank has
-    answered on every part ``settled`` (every part settled) or ``rejected`` (one at least)."""
+    answered on every part ``settled`` (every part settled), ``rejected`` (every part
+    rejected) or ``partly_rejected`` (some of each: what the rejected parts paid is owed
+    again, as debts)."""
 
     def sent(self, on: date) -> Telepayment:
         """In the debit file of ``on``: each part is one debit of that file."""
@@ -128,11 +130,15 @@ class Telepayment:
         parts[number - 1] = replace(part, status=outcome)
         status = self.status
         if all(p.status in ANSWERS for p in parts):
-            status = "settled" if all(p.status == "settled" for p in parts) else "rejected"
+            outcomes = {p.status for p in parts}
+            status = outcomes.pop() if len(outcomes) == 1 else "partly_rejected"
         return replace(self, status=status, debit=replace(self.debit, parts=tuple(parts)))
 
 
 ANSWERS = ("settled", "rejected")
+"""The bank's answers on a part."""
+FINAL = ("settled", "rejected", "partly_rejected")
+"""A telepayment every part of which the bank answered."""
 
 END_TO_END_PREFIX = "TP"
 """A telepayment part's end-to-end id starts so (a direct debit's with ``CT``)."""
