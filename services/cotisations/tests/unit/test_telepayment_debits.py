@@ -200,7 +200,9 @@ async def test_a_rejected_part_is_owed_again_and_the_firms_users_are_told() -> N
     assert (event.mode, event.amount, event.reason_code) == ("telepaiement", "54.75", "AC04")
     assert event.debt.reference == again.reference
     assert event.firm_users == ["acc-claire"]
-    assert len(svc.uow.outbox.of_type(v1.PaymentSettledV1)) == 1  # what went through, once
+    (settled,) = svc.uow.outbox.of_type(v1.PaymentSettledV1)  # what went through, once
+    assert isinstance(settled, v1.PaymentSettledV1)
+    assert settled.amount == f"{-payment.amount - Decimal('54.75'):.2f}"  # the first part
     payables = await svc.queries.handle(cmds.ReadPayables(assure("aff-1"), "aff-1"))
     offered = {s.payable.reference: s.offer.payable for s in payables.shown}
     assert offered[again.reference] is True  # « Payer » on what the rejected part left owed

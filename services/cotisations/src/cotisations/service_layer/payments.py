@@ -641,13 +641,16 @@ async def _apply_part_return(
     moved = None
     if answered.status in FINAL:  # every part answered: settled unless every part was rejected
         moved = ledger.settle(key, "rejected" if answered.status == "rejected" else "settled")
+    taken = sum((p.amount for p in answered.debit.parts if p.status == "settled"), Decimal(0))
     if outcome == "settled":
         await uow.ledgers.save(ledger)
         if moved is not None and moved.status == "settled":
             await uow.outbox.add(
-                out.payment_settled(affiliate_id, moved, ledger.entries, returned_on, at),
+                out.payment_settled(
+                    affiliate_id, replace(moved, amount=-taken), ledger.entries, returned_on, at
+                ),
                 subject=affiliate_id,
-            )
+            )  # its amount: what the bank took (a rejected part is its own event)
         return ReturnOutcome(True, affiliate_id)
     part = answered.debit.parts[number - 1]
     origin = f"rejection:{key}:{number}"
@@ -679,7 +682,9 @@ async def _apply_part_return(
     )
     if moved is not None and moved.status == "settled":  # the other parts went through
         await uow.outbox.add(
-            out.payment_settled(affiliate_id, moved, ledger.entries, returned_on, at),
+            out.payment_settled(
+                affiliate_id, replace(moved, amount=-taken), ledger.entries, returned_on, at
+            ),
             subject=affiliate_id,
         )
     return ReturnOutcome(True, affiliate_id)
