@@ -56,6 +56,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     cotisations_v1.PaymentPlanGrantedV1,
     cotisations_v1.PaymentPlanRefusedV1,
     cotisations_v1.PaymentPlanEndedV1,
+    cotisations_v1.StandingChangedV1,
     appointments_v1.AppointmentRequestedV1,
     appointments_v1.AppointmentConfirmedV1,
     appointments_v1.AppointmentReminderDueV1,

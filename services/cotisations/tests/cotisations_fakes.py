@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -49,6 +49,9 @@ class FakeAccounts:
 
     async def get_many(self, affiliate_ids: Sequence[str]) -> dict[str, ContributionAccount]:
         return {i: copy.deepcopy(self.store[i]) for i in affiliate_ids if i in self.store}
+
+    async def ids_after(self, after: str | None, limit: int) -> list[str]:
+        return sorted(i for i in self.store if after is None or i > after)[:limit]
 
 
 class FakeLedgers:
@@ -253,6 +256,17 @@ class FakeAccess:
         self.applied.append(event)
 
 
+class FakeStandings:
+    def __init__(self, store: dict[str, str]) -> None:
+        self.store = store
+
+    async def get_many(self, affiliate_ids: Sequence[str]) -> dict[str, str]:
+        return {i: self.store[i] for i in affiliate_ids if i in self.store}
+
+    async def put_many(self, facts: Mapping[str, str]) -> None:
+        self.store.update(facts)
+
+
 class FakeCotisationsUow(FakeUnitOfWorkBase):
     def __init__(self) -> None:
         super().__init__()
@@ -260,6 +274,7 @@ class FakeCotisationsUow(FakeUnitOfWorkBase):
         self.committed_ledgers: dict[str, list[Entry]] = {}
         self.committed_mandates: dict[str, Mandate] = {}
         self.committed_files: dict[date, DebitFile] = {}
+        self.committed_standings: dict[str, str] = {}
         self.committed_telepayment = TelepaymentStore()
         self.access = FakeAccess()
         self._fresh()
@@ -274,6 +289,7 @@ class FakeCotisationsUow(FakeUnitOfWorkBase):
         self.ledgers = FakeLedgers(dict(self.committed_ledgers))
         self.mandates = FakeMandates(dict(self.committed_mandates))
         self.debit_files = FakeDebitFiles(dict(self.committed_files))
+        self.standings = FakeStandings(dict(self.committed_standings))
         self.telepayment = FakeTelepayment(self.committed_telepayment.copy(), self.mandates)
 
     def _commit_state(self) -> None:
@@ -281,6 +297,7 @@ class FakeCotisationsUow(FakeUnitOfWorkBase):
         self.committed_ledgers = dict(self.ledgers.store)
         self.committed_mandates = dict(self.mandates.store)
         self.committed_files = dict(self.debit_files.store)
+        self.committed_standings = dict(self.standings.store)
         self.committed_telepayment = self.telepayment.store.copy()
 
     def _rollback_state(self) -> None:

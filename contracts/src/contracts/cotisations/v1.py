@@ -398,3 +398,23 @@ class PaymentPlanEndedV1(EventPayload):
         default=None,
         description="The account's standing once the remainder is a debt due at once.",
     )
+
+
+class StandingChangedV1(EventPayload):
+    """The account's standing moved with no payment to carry it: the account was opened (its
+    first standing), an instalment fell due, or one left unpaid became overdue. Published by
+    the worker's daily sweep (and at opening) only when the facts differ from the last
+    standing it published, on the payment topic so that, per account, it stays in order with
+    the payment events that carry a standing too: a reader keeps the latest."""
+
+    event_type = "cotisations.payment.standing_changed.v1"
+    topic = PAYMENT
+
+    affiliate_id: str
+    standing: AccountStanding
+    reason: Literal["opened", "called", "overdue", "changed"] = Field(
+        description="``opened``: the account's first standing; ``called``: an instalment fell "
+        "due; ``overdue``: what is unpaid after its due date grew; ``changed``: any other move "
+        "(a revision of the échéancier, a debt falling due)."
+    )
+    changed_at: datetime

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import partial
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from cotisations.config import CotisationsSettings
 from cotisations.domain import commands
 from cotisations.domain import payment_commands as pay
 from cotisations.domain.payments import commands as payment_commands
-from cotisations.service_layer import consumers, handlers, payments, queries
+from cotisations.service_layer import consumers, handlers, payments, queries, standings
 from cotisations.service_layer import telepayment_handlers as tele
 from cotisations.service_layer.ports import BankChannel, CotisationsUnitOfWork
 
@@ -45,6 +46,7 @@ HANDLERS: Handlers = {
     pay.RequestPlan: tele.request_plan,
     pay.DecidePlan: tele.decide_plan,
     pay.SweepMissedPlans: tele.sweep_missed_plans,
+    pay.SweepStandings: standings.sweep_standings,
     payment_commands.RecordPayment: payments.record_payment,
     payment_commands.SignDirectDebit: payments.sign_direct_debit,
     payment_commands.RevokeDirectDebit: payments.revoke_direct_debit,
@@ -132,6 +134,29 @@ class CotisationsApp(ServiceApp):
     async def sweep_missed_plans(self) -> tele.PlanSweep:
         sweep: tele.PlanSweep = await self.bus.handle(pay.SweepMissedPlans())
         return sweep
+
+    async def sweep_standings(self) -> standings.StandingSweep:
+        sweep: standings.StandingSweep = await self.bus.handle(pay.SweepStandings())
+        return sweep
+
+    def standing_sweep_loop(self) -> PeriodicLoop:
+        """The worker's daily sweep of the accounts' standings, by the copy that holds the
+        ``standing-sweep`` lease: once a business day per process (a copy taking the lease
+        over the same day sweeps again and finds nothing to publish)."""
+        lease = Lease(
+            self.engine, orm.messaging.lease, name="standing-sweep", clock=self.clock, ttl_s=300.0
+        )
+        swept_on: list[date] = []
+
+        async def step() -> int:
+            today = self.clock.now().date()
+            if today in swept_on or not await lease.hold():
+                return 0
+            published = (await self.sweep_standings()).published
+            swept_on[:] = [today]
+            return published
+
+        return PeriodicLoop("standing-sweep", step, self.settings.debit_run_interval_s)
 
     def plan_sweep_loop(self) -> PeriodicLoop:
         """The worker's daily sweep of the plans with a missed instalment, by the copy that

@@ -401,3 +401,21 @@ async def test_a_telepayment_of_a_debt_is_in_the_next_debit_file_and_settles_par
     assert len([t for t, _ in await service.outbox() if t.endswith("payment_settled.v1")]) == len(
         settled
     )
+
+
+async def test_the_standing_sweep_publishes_what_the_calendar_moved_once(
+    service: Service,
+) -> None:
+    swept = await service.client.post("/v1/operations/standing-sweeps", headers=service.agent())
+    assert swept.status_code == 200, swept.text
+    assert (swept.json()["accounts"], swept.json()["published"]) == (1, 1)
+    again = await service.client.post("/v1/operations/standing-sweeps", headers=service.agent())
+    assert again.json()["published"] == 0  # the same day, nothing moved
+    (changed,) = [p for t, p in await service.outbox() if t.endswith("standing_changed.v1")]
+    assert (changed["reason"], changed["standing"]["up_to_date"]) == ("opened", False)
+    assert changed["standing"]["overdue"] == "229.50"  # January, February: taken over 2 January
+    service.on(date(2026, 3, 6))  # the 5 March instalment unpaid
+    later = await service.client.post("/v1/operations/standing-sweeps", headers=service.agent())
+    assert later.json()["published"] == 1
+    refused = await service.client.post("/v1/operations/standing-sweeps", headers=service.assure())
+    assert refused.status_code == 403

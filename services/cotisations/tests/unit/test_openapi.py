@@ -46,6 +46,7 @@ EXPECTED = {
     ("post", "/v1/operations/debit-runs"): (CREATING - {404}) | {200},
     ("post", "/v1/operations/bank-returns"): CREATING | {202},  # no file that day: 404
     ("post", "/v1/operations/plan-sweeps"): {200, 401, 403, 409, 422, 500},  # no body; its key
+    ("post", "/v1/operations/standing-sweeps"): {200, 401, 403, 409, 422, 500},
 }
 
 

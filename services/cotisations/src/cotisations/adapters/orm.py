@@ -85,6 +85,15 @@ declarations = Table(
     PrimaryKeyConstraint("affiliate_id", "period", name="pk_declarations"),
 )
 
+published_standings = Table(
+    "published_standings",
+    metadata,
+    Column("affiliate_id", String(64), primary_key=True),
+    Column("facts", String(400), nullable=False),
+)
+"""The last standing ``standing_changed`` published for each account (its facts without
+``as_of``): the daily sweep publishes again only what differs."""
+
 ledger_entries = Table(
     "ledger_entries",
     metadata,

@@ -62,6 +62,13 @@ class SqlAlchemyAccountRepository:
                 )
         return found
 
+    async def ids_after(self, after: str | None, limit: int) -> list[str]:
+        """The accounts' ids in order, from the one after ``after`` (a sweep's pages)."""
+        query = select(accounts.c.affiliate_id).order_by(accounts.c.affiliate_id).limit(limit)
+        if after is not None:
+            query = query.where(accounts.c.affiliate_id > after)
+        return list((await self._session.execute(query)).scalars())
+
     async def add(self, account: ContributionAccount) -> None:
         await self._session.execute(insert(accounts).values(**_account_values(account)))
         await self._write_parts(account)

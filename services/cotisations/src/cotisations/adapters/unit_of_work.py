@@ -12,6 +12,7 @@ from cotisations.adapters.payments_repository import (
     SqlAlchemyMandateRepository,
 )
 from cotisations.adapters.repository import SqlAlchemyAccountRepository
+from cotisations.adapters.standing_repository import SqlAlchemyPublishedStandings
 from cotisations.adapters.telepayment_repository import SqlAlchemyTelepaymentRepository
 
 
@@ -22,6 +23,7 @@ class CotisationsSqlUnitOfWork(SqlAlchemyUnitOfWork):
     ledgers: SqlAlchemyLedgerRepository
     mandates: SqlAlchemyMandateRepository
     debit_files: SqlAlchemyDebitFileRepository
+    standings: SqlAlchemyPublishedStandings
 
     def _open(self) -> None:
         self.accounts = SqlAlchemyAccountRepository(self.session)
@@ -30,3 +32,4 @@ class CotisationsSqlUnitOfWork(SqlAlchemyUnitOfWork):
         self.ledgers = SqlAlchemyLedgerRepository(self.session)
         self.mandates = SqlAlchemyMandateRepository(self.session)
         self.debit_files = SqlAlchemyDebitFileRepository(self.session)
+        self.standings = SqlAlchemyPublishedStandings(self.session)

@@ -85,3 +85,9 @@ class DecidePlan(Command):
 @dataclass(frozen=True)
 class SweepMissedPlans(Command):
     """End every plan granted whose instalment was missed (the worker's daily sweep)."""
+
+
+@dataclass(frozen=True)
+class SweepStandings(Command):
+    """Publish the standing of every account whose standing moved since the last one published
+    (the worker's daily sweep)."""

@@ -32,6 +32,7 @@ from cotisations.entrypoints.problems import (
     call,
     right,
 )
+from cotisations.service_layer.standings import StandingSweep
 from cotisations.service_layer.telepayment_handlers import (
     PayablesView,
     PlanResult,
@@ -476,6 +477,12 @@ class PlanSweepRead(BaseModel):
     """The plans this sweep ended (none when swept again the same day)."""
 
 
+class StandingSweepRead(BaseModel):
+    on: date
+    accounts: int = Field(description="the accounts swept")
+    published: int = Field(description="the `standing_changed` events published (what moved)")
+
+
 def plan_operations_router(app: CotisationsApp, verifier: TokenVerifier) -> APIRouter:
     """Operators (agents) in development: the worker's daily sweep of the payment-delay plans,
     now. Refused in production, where the worker's schedule runs it."""
@@ -506,5 +513,30 @@ def plan_operations_router(app: CotisationsApp, verifier: TokenVerifier) -> APIR
             )
         done: PlanSweep = await call(app.bus, cmds.SweepMissedPlans())
         return PlanSweepRead(on=done.on, ended=list(done.ended))
+
+    @router.post(
+        "/standing-sweeps",
+        response_model=StandingSweepRead,
+        summary="Publier la situation des comptes qui a changé (développement)",
+        responses=answers(
+            {
+                401: UNAUTHORIZED,
+                403: "`actor-not-allowed` : réservé aux agents ; `development-only` : fermé en "
+                "production.",
+                409: KEY_IN_USE,
+                422: KEY_REUSED,
+                500: INTERNAL,
+            }
+        ),
+    )
+    async def sweep_standings(who: Annotated[Principal, Depends(principal)]) -> StandingSweepRead:
+        require_actor(who, "agent")
+        if app.settings.environment == "production" or not app.settings.bank_operator_api:
+            raise Forbidden(
+                "Cette opération de développement est fermée en production.",
+                kind="development-only",
+            )
+        done: StandingSweep = await call(app.bus, cmds.SweepStandings())
+        return StandingSweepRead(on=done.on, accounts=done.accounts, published=done.published)
 
     return router

@@ -63,6 +63,7 @@ def router(app: CotisationsApp) -> EventRouter:
         cotisations_v1.PaymentPlanGrantedV1,
         cotisations_v1.PaymentPlanRefusedV1,
         cotisations_v1.PaymentPlanEndedV1,
+        cotisations_v1.StandingChangedV1,
     )
     return events
 
@@ -72,7 +73,7 @@ def build(settings: CotisationsSettings | None = None) -> WorkerApp:
     return worker_app(
         app.runtime,
         router(app),
-        loops=[app.debit_day_loop(), app.plan_sweep_loop()],
+        loops=[app.debit_day_loop(), app.plan_sweep_loop(), app.standing_sweep_loop()],
         on_shutdown=[app.stop],
     )
 

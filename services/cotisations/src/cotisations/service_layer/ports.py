@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,6 +25,7 @@ class AccountRepository(Protocol):
         """Several accounts, in few statements (a debit day: thousands)."""
         ...
 
+    async def ids_after(self, after: str | None, limit: int) -> list[str]: ...
     async def add(self, account: ContributionAccount) -> None: ...
     async def save(self, account: ContributionAccount) -> None:
         """The account and what hangs from it (incomes, instalments, regularisations,
@@ -137,6 +138,13 @@ class DebitFileRepository(Protocol):
     async def mark_delivered(self, debit_date: date, at: datetime) -> None: ...
 
 
+class PublishedStandings(Protocol):
+    """The facts of the last standing published for each account."""
+
+    async def get_many(self, affiliate_ids: Sequence[str]) -> dict[str, str]: ...
+    async def put_many(self, facts: Mapping[str, str]) -> None: ...
+
+
 class CotisationsUnitOfWork(AbstractUnitOfWork, Protocol):
     @property
     def accounts(self) -> AccountRepository: ...
@@ -150,6 +158,8 @@ class CotisationsUnitOfWork(AbstractUnitOfWork, Protocol):
     def mandates(self) -> MandateRepository: ...
     @property
     def debit_files(self) -> DebitFileRepository: ...
+    @property
+    def standings(self) -> PublishedStandings: ...
 
 
 @dataclass(frozen=True)
