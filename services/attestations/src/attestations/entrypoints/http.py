@@ -1,0 +1,164 @@
+"""attestations' HTTP API: issue, list, read and download certificates (the affilié, a firm
+user with an active mandate and the ``read`` right); revoke (agents); the public verification
+by security code (no login, rate-limited); the public keys of the QR payloads (JWKS)."""
+
+from datetime import date
+from typing import Annotated, Any
+
+from attestations.bootstrap import AttestationsApp
+from attestations.domain import commands
+from attestations.domain.codes import format_code
+from attestations.domain.model import Attestation
+from attestations.entrypoints.http_schemas import (
+    AttestationCreate,
+    AttestationList,
+    AttestationRead,
+    RevocationCreate,
+    VerificationRead,
+)
+from attestations.entrypoints.problems import call
+from fastapi import APIRouter, Depends, FastAPI, Response
+from servicekit.auth import Principal, TokenVerifier, audience_of, http_jwks_fetcher
+from servicekit.fastapi_auth import bearer_principal
+from servicekit.health import database_check, jwks_check
+from servicekit.http import create_http_app
+from servicekit.ratelimit import SlidingWindowLimiter, limit_by_client
+
+AUDIENCE = audience_of("attestations")
+"""The audience attestations checks in every access token it accepts."""
+JWKS_PATH = "/.well-known/attestations-jwks.json"
+
+
+def _read(a: Attestation, today: date) -> AttestationRead:
+    c = a.content
+    return AttestationRead(
+        attestation_id=a.attestation_id,
+        affiliate_id=a.affiliate_id,
+        kind=c.kind,
+        title=c.title,
+        code=format_code(a.code),
+        holder=c.holder,
+        siren=c.siren,
+        period=c.period,
+        statement=c.statement,
+        issued_at=a.issued_at,
+        valid_until=c.valid_until,
+        status=a.status(today),
+        pdf_url=f"/v1/attestations/{a.attestation_id}/pdf",
+    )
+
+
+def _router(app: AttestationsApp, who: Any) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["attestations"])
+    Who = Annotated[Principal, Depends(who)]  # noqa: N806 - a type alias
+
+    def today() -> date:
+        return app.clock.now().date()
+
+    @router.post(
+        "/attestations",
+        status_code=201,
+        response_model=AttestationRead,
+        summary="Délivrer une attestation (vigilance, paiement, affiliation, radiation)",
+    )
+    async def issue(body: AttestationCreate, caller: Who) -> AttestationRead:
+        command = commands.IssueAttestation(caller, body.affiliate_id, body.kind, body.year)
+        return _read(await call(app.bus, command), today())
+
+    @router.get(
+        "/affiliates/{affiliate_id}/attestations",
+        response_model=AttestationList,
+        summary="Les attestations délivrées à un affilié",
+    )
+    async def listing(affiliate_id: str, caller: Who) -> AttestationList:
+        items = await call(app.queries, commands.ListAttestations(caller, affiliate_id))
+        return AttestationList(items=[_read(a, today()) for a in items])
+
+    @router.get(
+        "/attestations/{attestation_id}",
+        response_model=AttestationRead,
+        summary="Une attestation délivrée",
+    )
+    async def read(attestation_id: str, caller: Who) -> AttestationRead:
+        return _read(
+            await call(app.queries, commands.ReadAttestation(caller, attestation_id)), today()
+        )
+
+    @router.get(
+        "/attestations/{attestation_id}/pdf",
+        response_class=Response,
+        summary="Télécharger l'attestation (PDF, tel que délivré)",
+        responses={200: {"content": {"application/pdf": {}}}},
+    )
+    async def download(attestation_id: str, caller: Who) -> Response:
+        a: Attestation = await call(app.queries, commands.ReadAttestation(caller, attestation_id))
+        name = f"attestation-{a.content.kind}-{format_code(a.code)}.pdf"
+        return Response(
+            a.pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @router.post(
+        "/attestations/{attestation_id}/revocation",
+        response_model=AttestationRead,
+        summary="Révoquer une attestation (agents)",
+    )
+    async def revoke(attestation_id: str, body: RevocationCreate, caller: Who) -> AttestationRead:
+        command = commands.RevokeAttestation(caller, attestation_id, body.reason)
+        return _read(await call(app.bus, command), today())
+
+    return router
+
+
+def _public_router(app: AttestationsApp) -> APIRouter:
+    router = APIRouter(tags=["verification"])
+    limiter = SlidingWindowLimiter(app.settings.verify_limit, 60.0)
+
+    @router.get(
+        "/v1/verifications/{code}",
+        response_model=VerificationRead,
+        summary="Vérifier une attestation avec son code de sécurité (sans connexion)",
+        dependencies=[Depends(limit_by_client(limiter, "verify"))],
+    )
+    async def verify(code: str) -> VerificationRead:
+        a: Attestation = await call(app.queries, commands.VerifyCode(code))
+        c = a.content
+        return VerificationRead(
+            status=a.status(app.clock.now().date()),
+            code=format_code(a.code),
+            kind=c.kind,
+            title=c.title,
+            holder=c.holder,
+            siren=c.siren,
+            period=c.period,
+            statement=c.statement,
+            issued_on=c.issued_on,
+            valid_until=c.valid_until,
+        )
+
+    @router.get(JWKS_PATH, summary="Clés publiques des QR codes des attestations (JWKS)")
+    async def jwks() -> dict[str, Any]:
+        return app.jwks()
+
+    return router
+
+
+def create_app(app: AttestationsApp, verifier: TokenVerifier | None = None) -> FastAPI:
+    verifier = verifier or TokenVerifier(
+        http_jwks_fetcher(app.settings.jwks_url),
+        audience=AUDIENCE,
+        ttl_s=app.settings.jwks_ttl_s,
+        grace_s=app.settings.jwks_grace_s,
+    )
+    who = bearer_principal(verifier)
+    return create_http_app(
+        service="attestations",
+        title="attestations — Mon compte",
+        description="Les attestations (vigilance, paiement, affiliation, radiation), leur "
+        "vérification publique par code de sécurité et les clés de leurs QR codes.",
+        routers=[_router(app, who), _public_router(app), app.runtime.operator_router(who)],
+        checks=[database_check(app.engine), jwks_check(verifier)],
+        lifespan=app.runtime.api_lifespan(on_start=[app.start]),
+        idempotency=app.runtime.idempotency(),
+    )
