@@ -65,10 +65,9 @@ def _load_jwks(source: str) -> dict[str, Any]:
 
 
 def _payload_from(argument: str) -> str | None:
-    path = Path(argument)
-    if argument.lower().endswith(".pdf") or (path.is_file() and path.read_bytes()[:5] == b"%PDF-"):
-        return payload_of(path.read_bytes())
-    return argument
+    if argument.startswith(qr.PREFIX + "."):
+        return argument
+    return payload_of(Path(argument).read_bytes())
 
 
 def main(argv: list[str] | None = None) -> int:
