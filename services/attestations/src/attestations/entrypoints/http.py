@@ -28,6 +28,20 @@ AUDIENCE = audience_of("attestations")
 """The audience attestations checks in every access token it accepts."""
 JWKS_PATH = "/.well-known/attestations-jwks.json"
 
+_403 = {
+    "description": "`teleservice-closed` : catégorie sans téléservice « attestations » ; "
+    "`right-missing` : un utilisateur de cabinet sans le droit « read » ; "
+    "`agent-only` : réservé aux agents"
+}
+_404 = {
+    "description": "`dossier-not-found`, `attestation-not-found` : aucune attestation ou aucun "
+    "dossier accessible (leur existence n'est pas révélée)"
+}
+_422 = {
+    "description": "`attestation-refused` (`reason`, `what_to_do`), `kind-not-applicable`, "
+    "`validation-error` (`errors`, en français)"
+}
+
 
 def _read(a: Attestation, today: date) -> AttestationRead:
     c = a.content
@@ -60,6 +74,7 @@ def _router(app: AttestationsApp, who: Any) -> APIRouter:
         status_code=201,
         response_model=AttestationRead,
         summary="Délivrer une attestation (vigilance, paiement, affiliation, radiation)",
+        responses={403: _403, 404: _404, 422: _422},
     )
     async def issue(body: AttestationCreate, caller: Who) -> AttestationRead:
         command = commands.IssueAttestation(caller, body.affiliate_id, body.kind, body.year)
@@ -69,6 +84,7 @@ def _router(app: AttestationsApp, who: Any) -> APIRouter:
         "/affiliates/{affiliate_id}/attestations",
         response_model=AttestationList,
         summary="Les attestations délivrées à un affilié",
+        responses={403: _403, 404: _404},
     )
     async def listing(affiliate_id: str, caller: Who) -> AttestationList:
         items = await call(app.queries, commands.ListAttestations(caller, affiliate_id))
@@ -78,6 +94,7 @@ def _router(app: AttestationsApp, who: Any) -> APIRouter:
         "/attestations/{attestation_id}",
         response_model=AttestationRead,
         summary="Une attestation délivrée",
+        responses={403: _403, 404: _404},
     )
     async def read(attestation_id: str, caller: Who) -> AttestationRead:
         return _read(
@@ -88,7 +105,13 @@ def _router(app: AttestationsApp, who: Any) -> APIRouter:
         "/attestations/{attestation_id}/pdf",
         response_class=Response,
         summary="Télécharger l'attestation (PDF, tel que délivré)",
-        responses={200: {"content": {"application/pdf": {}}}},
+        responses={
+            200: {
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+            },
+            403: _403,
+            404: _404,
+        },
     )
     async def download(attestation_id: str, caller: Who) -> Response:
         a: Attestation = await call(app.queries, commands.ReadAttestation(caller, attestation_id))
@@ -103,6 +126,7 @@ def _router(app: AttestationsApp, who: Any) -> APIRouter:
         "/attestations/{attestation_id}/revocation",
         response_model=AttestationRead,
         summary="Révoquer une attestation (agents)",
+        responses={403: _403, 404: _404},
     )
     async def revoke(attestation_id: str, body: RevocationCreate, caller: Who) -> AttestationRead:
         command = commands.RevokeAttestation(caller, attestation_id, body.reason)
@@ -120,6 +144,10 @@ def _public_router(app: AttestationsApp) -> APIRouter:
         response_model=VerificationRead,
         summary="Vérifier une attestation avec son code de sécurité (sans connexion)",
         dependencies=[Depends(limit_by_client(limiter, "verify"))],
+        responses={
+            404: {"description": "`code-not-found` : aucune attestation ne porte ce code"},
+            429: {"description": "Trop de vérifications : réessayez après `Retry-After`"},
+        },
     )
     async def verify(code: str) -> VerificationRead:
         a: Attestation = await call(app.queries, commands.VerifyCode(code))
