@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from contracts.cotisations import v1 as cotisations_v1
 from contracts.envelope import Envelope
 from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
+from contracts.partners import v1 as partners_v1
 from servicekit.clock import FakeClock
 from servicekit.messaging import IncomingEvent
 from servicekit.testing.lifespan import LifespanManager
@@ -105,6 +107,20 @@ def rejected(payment_id: str = "pay-1", amount: str = "412.00") -> cotisations_v
     )
 
 
+def pension(
+    payment_id: str, paid_on: date, gross: str = "1500.00", pensioner_id: str = "aff-3"
+) -> partners_v1.PensionPaymentV1:
+    return partners_v1.PensionPaymentV1(
+        pensioner_id=pensioner_id,
+        payment_id=payment_id,
+        period=f"{paid_on.year}-{paid_on.month:02d}",
+        paid_on=paid_on,
+        gross=gross,
+        net=f"{Decimal(gross) * Decimal('0.9'):.2f}",
+        taxable=f"{Decimal(gross) * Decimal('0.95'):.2f}",
+    )
+
+
 def activated(affiliate_id: str = "aff-1") -> mandates_v1.MandateActivatedV1:
     return mandates_v1.MandateActivatedV1(
         mandate_id="m",
@@ -181,5 +197,7 @@ async def feed(app: AttestationsApp, payload: EventPayload, **kw: Any) -> None:
         await app.on_affiliate(e)
     elif payload.topic == cotisations_v1.PAYMENT:
         await app.on_payment(e)
+    elif payload.topic == partners_v1.PENSIONS_PAYMENT:
+        await app.on_pension(e)
     else:
         await app.on_access_event(e)

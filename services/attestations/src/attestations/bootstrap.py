@@ -33,6 +33,7 @@ QUERIES: Mapping[type, Handler[AttestationsSqlUnitOfWork, handlers.Dependencies]
     commands.ReadAttestation: handlers.read_attestation,
     commands.ListAttestations: handlers.list_attestations,
     commands.VerifyCode: handlers.verify_code,
+    commands.ReadPensionPayments: handlers.pension_history,
 }
 
 
@@ -94,6 +95,12 @@ class AttestationsApp(ServiceApp):
 
     async def on_payments(self, events: Sequence[IncomingEvent]) -> None:
         await consumers.on_payments(events, self.new_uow())
+
+    async def on_pension(self, event: IncomingEvent) -> None:
+        await consumers.on_pension(event, self.new_uow())
+
+    async def on_pensions(self, events: Sequence[IncomingEvent]) -> None:
+        await consumers.on_pensions(events, self.new_uow())
 
     async def on_access_event(self, event: IncomingEvent) -> None:
         await consumers.on_access_event(event, self.new_uow())

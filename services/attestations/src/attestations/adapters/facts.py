@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from attestations.adapters import orm
-from attestations.domain.model import AffiliateRecord, PaidInYear
+from attestations.domain.model import AffiliateRecord, PaidInYear, PensionPayment, PensionsInYear
 from attestations.domain.vigilance import PlanState, Standing
 from contracts.identity import v1 as identity_v1
 from servicekit.inbox import insert_ignoring_conflicts
@@ -128,6 +128,20 @@ class SqlAlchemyFacts:
             t.c.event_at <= at,
         )
 
+    async def put_pension_payment(self, pensioner_id: str, p: PensionPayment) -> None:
+        """A pension payment, once (the fund's reference is unique: a replay adds nothing)."""
+        await self._s.execute(
+            insert_ignoring_conflicts(self._dialect(), orm.pension_payments).values(
+                pensioner_id=pensioner_id,
+                payment_id=p.payment_id,
+                period=p.period,
+                paid_on=p.paid_on,
+                gross=p.gross,
+                net=p.net,
+                taxable=p.taxable,
+            )
+        )
+
     # -- reads -----------------------------------------------------------------------------
     async def affiliate(self, affiliate_id: str) -> AffiliateRecord | None:
         t = orm.affiliates
@@ -183,3 +197,34 @@ class SqlAlchemyFacts:
             )
         ).one()
         return PaidInYear(year, Decimal(row[0]).quantize(Decimal("0.01")), int(row[1]))
+
+    async def pension_payments(self, affiliate_id: str) -> list[PensionPayment]:
+        t = orm.pension_payments
+        rows = await self._s.execute(
+            select(t)
+            .where(t.c.pensioner_id == affiliate_id)
+            .order_by(t.c.paid_on.desc(), t.c.payment_id)
+        )
+        return [
+            PensionPayment(
+                r.payment_id,
+                r.period,
+                r.paid_on,
+                Decimal(r.gross),
+                Decimal(r.net),
+                Decimal(r.taxable),
+            )
+            for r in rows
+        ]
+
+    async def pensions_in(self, affiliate_id: str, year: int) -> PensionsInYear:
+        """The pensions paid in ``year`` (by payment date, as the tax return counts them)."""
+        paid = [p for p in await self.pension_payments(affiliate_id) if p.paid_on.year == year]
+        cents = Decimal("0.01")
+        return PensionsInYear(
+            year,
+            sum((p.gross for p in paid), Decimal(0)).quantize(cents),
+            sum((p.net for p in paid), Decimal(0)).quantize(cents),
+            sum((p.taxable for p in paid), Decimal(0)).quantize(cents),
+            len(paid),
+        )

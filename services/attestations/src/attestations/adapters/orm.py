@@ -93,5 +93,19 @@ plans = Table(
     PrimaryKeyConstraint("affiliate_id", "plan_id", name="pk_plans"),
 )
 
+
+pension_payments = Table(
+    "pension_payments",
+    metadata,
+    Column("pensioner_id", String(64), nullable=False),
+    Column("payment_id", String(100), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("gross", Numeric(14, 2), nullable=False),
+    Column("net", Numeric(14, 2), nullable=False),
+    Column("taxable", Numeric(14, 2), nullable=False),
+    PrimaryKeyConstraint("pensioner_id", "payment_id", name="pk_pension_payments"),
+)
+
 access = access_tables(metadata)
 messaging = messaging_tables(metadata)

@@ -36,8 +36,21 @@ class RevokeAttestation:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadPensionPayments:
+    who: Principal
+    affiliate_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class VerifyCode:
     code: str
 
 
-Command = IssueAttestation | ReadAttestation | ListAttestations | RevokeAttestation | VerifyCode
+Command = (
+    IssueAttestation
+    | ReadAttestation
+    | ListAttestations
+    | RevokeAttestation
+    | ReadPensionPayments
+    | VerifyCode
+)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-Kind = Literal["vigilance", "paiement", "affiliation", "radiation"]
-KINDS: tuple[Kind, ...] = ("vigilance", "paiement", "affiliation", "radiation")
+Kind = Literal["vigilance", "paiement", "affiliation", "radiation", "fiscale"]
+KINDS: tuple[Kind, ...] = ("vigilance", "paiement", "affiliation", "radiation", "fiscale")
 
 OPEN_TO = frozenset({"artisan", "commercant", "micro_entrepreneur", "retraite"})
 CONTRIBUTING = frozenset({"artisan", "commercant", "micro_entrepreneur"})
@@ -21,6 +21,7 @@ KIND_LABELS: dict[str, str] = {
     "paiement": "Attestation de paiement des cotisations",
     "affiliation": "Attestation d'affiliation",
     "radiation": "Attestation de radiation",
+    "fiscale": "Attestation fiscale des pensions versées",
 }
 
 
@@ -29,7 +30,10 @@ def may_open(category: str) -> bool:
 
 
 def kind_applies(kind: str, category: str) -> bool:
-    """Vigilance and payment certificates speak of contributions: not for a pensioner."""
+    """Vigilance and payment certificates speak of contributions: not for a pensioner; the
+    fiscal certificate speaks of pensions: for a pensioner only."""
     if kind in ("vigilance", "paiement"):
         return category in CONTRIBUTING
+    if kind == "fiscale":
+        return category == "retraite"
     return True

@@ -32,6 +32,25 @@ class PaidInYear:
 
 
 @dataclass(frozen=True, slots=True)
+class PensionsInYear:
+    year: int
+    gross: Decimal
+    net: Decimal
+    taxable: Decimal
+    payments: int
+
+
+@dataclass(frozen=True, slots=True)
+class PensionPayment:
+    payment_id: str
+    period: str
+    paid_on: date
+    gross: Decimal
+    net: Decimal
+    taxable: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class Content:
     """What a certificate says: the lines its PDF prints and its verification shows."""
 

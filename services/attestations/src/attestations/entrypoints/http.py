@@ -13,6 +13,8 @@ from attestations.entrypoints.http_schemas import (
     AttestationCreate,
     AttestationList,
     AttestationRead,
+    PensionPaymentRead,
+    PensionPayments,
     RevocationCreate,
     VerificationRead,
 )
@@ -73,7 +75,7 @@ def _router(app: AttestationsApp, who: Any) -> APIRouter:
         "/attestations",
         status_code=201,
         response_model=AttestationRead,
-        summary="Délivrer une attestation (vigilance, paiement, affiliation, radiation)",
+        summary="Délivrer une attestation (vigilance, paiement, affiliation, radiation, fiscale)",
         responses={403: _403, 404: _404, 422: _422},
     )
     async def issue(body: AttestationCreate, caller: Who) -> AttestationRead:
@@ -89,6 +91,29 @@ def _router(app: AttestationsApp, who: Any) -> APIRouter:
     async def listing(affiliate_id: str, caller: Who) -> AttestationList:
         items = await call(app.queries, commands.ListAttestations(caller, affiliate_id))
         return AttestationList(items=[_read(a, today()) for a in items])
+
+    @router.get(
+        "/affiliates/{affiliate_id}/pension-payments",
+        response_model=PensionPayments,
+        summary="L'historique des pensions versées (flux de la caisse de retraite)",
+        responses={403: _403, 404: _404},
+    )
+    async def pensions(affiliate_id: str, caller: Who) -> PensionPayments:
+        paid = await call(app.queries, commands.ReadPensionPayments(caller, affiliate_id))
+        return PensionPayments(
+            affiliate_id=affiliate_id,
+            items=[
+                PensionPaymentRead(
+                    payment_id=p.payment_id,
+                    period=p.period,
+                    paid_on=p.paid_on,
+                    gross=f"{p.gross:.2f}",
+                    net=f"{p.net:.2f}",
+                    taxable=f"{p.taxable:.2f}",
+                )
+                for p in paid
+            ],
+        )
 
     @router.get(
         "/attestations/{attestation_id}",

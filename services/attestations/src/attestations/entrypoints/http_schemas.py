@@ -20,7 +20,10 @@ class AttestationCreate(BaseModel):
     affiliate_id: str = Field(min_length=1, max_length=64)
     kind: Kind
     year: int | None = Field(
-        default=None, ge=2000, le=2100, description="L'année couverte (attestation de paiement)."
+        default=None,
+        ge=2000,
+        le=2100,
+        description="L'année couverte (attestations de paiement et fiscale).",
     )
 
 
@@ -42,6 +45,20 @@ class AttestationRead(BaseModel):
 
 class AttestationList(BaseModel):
     items: list[AttestationRead]
+
+
+class PensionPaymentRead(BaseModel):
+    payment_id: str
+    period: str = Field(description="Le mois payé (AAAA-MM).")
+    paid_on: date
+    gross: str = Field(examples=["1234.56"])
+    net: str
+    taxable: str
+
+
+class PensionPayments(BaseModel):
+    affiliate_id: str
+    items: list[PensionPaymentRead]
 
 
 class RevocationCreate(BaseModel):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from attestations.bootstrap import AttestationsApp, bootstrap
 from attestations.config import AttestationsSettings
-from attestations.service_layer.consumers import AFFILIATE_TYPES, PAYMENT_TYPES
+from attestations.service_layer.consumers import AFFILIATE_TYPES, PAYMENT_TYPES, PENSION_TYPES
 from contracts.attestations import v1 as attestations_v1
 from contracts.cotisations import v1 as cotisations_v1
 from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
+from contracts.partners import v1 as partners_v1
 from delegation import follow_access
 from servicekit.messaging import EventRouter
 from servicekit.worker import WorkerApp, serve_worker, worker_app
@@ -31,6 +32,13 @@ def router(app: AttestationsApp) -> EventRouter:
         purpose="payments",
         event_types=PAYMENT_TYPES,
         batch_handler=app.on_payments,
+    )
+    events.on(
+        partners_v1.PENSIONS_PAYMENT,
+        app.on_pension,
+        purpose="pensions",
+        event_types=PENSION_TYPES,
+        batch_handler=app.on_pensions,
     )
     follow_access(
         events,

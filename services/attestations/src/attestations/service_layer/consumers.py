@@ -19,10 +19,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from attestations.domain.model import PensionPayment
 from attestations.domain.vigilance import PlanState, Standing
 from attestations.service_layer.ports import Access
 from contracts.cotisations import v1 as cotisations_v1
 from contracts.identity import v1 as identity_v1
+from contracts.partners import v1 as partners_v1
 from servicekit.messaging import IncomingEvent
 from servicekit.uow import AbstractUnitOfWork, consume_batch, consume_once
 
@@ -66,6 +68,8 @@ class ReadModels(Protocol):
     async def put_plan(
         self, affiliate_id: str, plan_id: str, state: PlanState, at: datetime
     ) -> None: ...
+
+    async def put_pension_payment(self, pensioner_id: str, payment: PensionPayment) -> None: ...
 
 
 class ConsumerUnitOfWork(AbstractUnitOfWork, Protocol):
@@ -181,3 +185,29 @@ async def on_access_events(events: Sequence[IncomingEvent], uow: ConsumerUnitOfW
         await u.access.apply(event)
 
     await consume_batch(uow, CONSUMER, events, effect)
+
+
+PENSION_TYPES = frozenset({partners_v1.PensionPaymentV1.event_type})
+
+
+async def _follow_pensions(u: ConsumerUnitOfWork, event: IncomingEvent) -> None:
+    p = event.payload(partners_v1.PensionPaymentV1)
+    payment = PensionPayment(
+        p.payment_id, p.period, p.paid_on, Decimal(p.gross), Decimal(p.net), Decimal(p.taxable)
+    )
+    await u.read_models.put_pension_payment(p.pensioner_id, payment)
+
+
+async def on_pension(event: IncomingEvent, uow: ConsumerUnitOfWork) -> None:
+    """A pension payment of the fund's feed, kept once (whether or not the registry knows the
+    pensioner yet)."""
+    event.payload(partners_v1.PensionPaymentV1)  # a malformed one is a poison message
+
+    async def effect(u: ConsumerUnitOfWork) -> None:
+        await _follow_pensions(u, event)
+
+    await consume_once(uow, CONSUMER, event, effect)
+
+
+async def on_pensions(events: Sequence[IncomingEvent], uow: ConsumerUnitOfWork) -> None:
+    await consume_batch(uow, CONSUMER, events, _follow_pensions)

@@ -11,7 +11,7 @@ from datetime import date
 from attestations.domain import codes, commands, errors, payload
 from attestations.domain.eligibility import KIND_LABELS, kind_applies, may_open
 from attestations.domain.french import euros, long_date
-from attestations.domain.model import AffiliateRecord, Attestation, Content
+from attestations.domain.model import AffiliateRecord, Attestation, Content, PensionPayment
 from attestations.domain.vigilance import Granted, VigilanceFacts, decide_vigilance
 from attestations.service_layer.integration import to_contract
 from attestations.service_layer.ports import AttestationsUnitOfWork, Renderer, Signer
@@ -88,6 +88,15 @@ async def _content(
             f"a réglé {euros(paid.total)} de cotisations au titre de l'année {cmd.year} "
             f"(situation au {long_date(today)})",
         )
+    if cmd.kind == "fiscale":
+        if cmd.year is None:
+            raise errors.YearRequired("Indiquez l'année couverte par l'attestation fiscale.")
+        p = await uow.facts.pensions_in(record.affiliate_id, cmd.year)
+        return made(
+            f"année {cmd.year}",
+            f"a perçu au titre de l'année {cmd.year} des pensions d'un montant brut de "
+            f"{euros(p.gross)}, net de {euros(p.net)}, dont {euros(p.taxable)} imposables",
+        )
     if cmd.kind == "affiliation":
         end = (
             f" jusqu'au {long_date(record.radiated_on)}"
@@ -122,9 +131,9 @@ async def issue_attestation(
         if not may_open(record.category):
             raise _closed(record)
         if not kind_applies(cmd.kind, record.category):
+            who = "aux retraités" if cmd.kind == "fiscale" else "aux cotisants"
             raise errors.KindNotApplicable(
-                f"L'{KIND_LABELS[cmd.kind].lower()} concerne les cotisants : elle ne peut être "
-                "délivrée à un retraité."
+                f"L'{KIND_LABELS[cmd.kind].lower()} n'est délivrée qu'{who}."
             )
         content = await _content(uow, record, cmd, now.date())
         code = codes.normalize(codes.new_code())
@@ -202,3 +211,17 @@ async def verify_code(
     if attestation is None:
         raise errors.CodeNotFound(CODE_NOT_FOUND)
     return attestation
+
+
+async def pension_history(
+    cmd: commands.ReadPensionPayments, uow: AttestationsUnitOfWork, deps: Dependencies
+) -> list[PensionPayment]:
+    """The pension payments of a pensioner, as the pension fund's feed said them."""
+    async with uow:
+        await _authorize(uow, cmd.who, cmd.affiliate_id)
+        record = await uow.facts.affiliate(cmd.affiliate_id)
+        if record is None:
+            raise errors.AttestationNotFound(NOT_FOUND)
+        if not may_open(record.category):
+            raise _closed(record)
+        return await uow.facts.pension_payments(cmd.affiliate_id)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from attestations.domain.model import AffiliateRecord, Attestation, Content, PaidInYear
+from attestations.domain.model import (
+    AffiliateRecord,
+    Attestation,
+    Content,
+    PaidInYear,
+    PensionPayment,
+    PensionsInYear,
+)
 from attestations.domain.vigilance import PlanState, Standing
 from servicekit.auth import Principal, Right
 from servicekit.messaging import IncomingEvent
@@ -27,6 +34,8 @@ class FactsRepository(Protocol):
     async def standing(self, affiliate_id: str) -> Standing | None: ...
     async def plan(self, affiliate_id: str) -> PlanState: ...
     async def paid_in(self, affiliate_id: str, year: int) -> PaidInYear: ...
+    async def pensions_in(self, affiliate_id: str, year: int) -> PensionsInYear: ...
+    async def pension_payments(self, affiliate_id: str) -> list[PensionPayment]: ...
 
 
 class Access(Protocol):
