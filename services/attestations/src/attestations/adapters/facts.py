@@ -128,9 +128,10 @@ class SqlAlchemyFacts:
             t.c.event_at <= at,
         )
 
-    async def put_pension_payment(self, pensioner_id: str, p: PensionPayment) -> None:
-        """A pension payment, once (the fund's reference is unique: a replay adds nothing)."""
-        await self._s.execute(
+    async def put_pension_payment(self, pensioner_id: str, p: PensionPayment) -> bool:
+        """A pension payment, once (the fund's reference is unique: a replay adds nothing);
+        whether it was new."""
+        result = await self._s.execute(
             insert_ignoring_conflicts(self._dialect(), orm.pension_payments).values(
                 pensioner_id=pensioner_id,
                 payment_id=p.payment_id,
@@ -141,6 +142,7 @@ class SqlAlchemyFacts:
                 taxable=p.taxable,
             )
         )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     # -- reads -----------------------------------------------------------------------------
     async def affiliate(self, affiliate_id: str) -> AffiliateRecord | None:

@@ -16,14 +16,17 @@ from attestations.entrypoints.http_schemas import (
     PensionPaymentRead,
     PensionPayments,
     RevocationCreate,
+    RowReportRead,
     VerificationRead,
 )
 from attestations.entrypoints.problems import call
-from fastapi import APIRouter, Depends, FastAPI, Response
+from attestations.service_layer import pension_import
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from servicekit.auth import Principal, TokenVerifier, audience_of, http_jwks_fetcher
 from servicekit.fastapi_auth import bearer_principal
 from servicekit.health import database_check, jwks_check
 from servicekit.http import create_http_app
+from servicekit.problems import Forbidden, ValidationProblem
 from servicekit.ratelimit import SlidingWindowLimiter, limit_by_client
 
 AUDIENCE = audience_of("attestations")
@@ -157,7 +160,38 @@ def _router(app: AttestationsApp, who: Any) -> APIRouter:
         command = commands.RevokeAttestation(caller, attestation_id, body.reason)
         return _read(await call(app.bus, command), today())
 
+    @router.post(
+        "/pension-payments/imports",
+        response_model=list[RowReportRead],
+        summary="Charger des paiements de pension depuis un fichier CSV (agents) : un compte "
+        "rendu par ligne",
+        description="Colonnes : `pensioner_id,payment_id,period,paid_on,gross,net,taxable` "
+        "(virgule ou point-virgule ; UTF-8 ou Windows-1252 ; dates JJ/MM/AAAA ou AAAA-MM-JJ). "
+        "Tout le fichier en une transaction.",
+        responses={
+            403: {"description": "`agent-only` : réservé aux agents"},
+            422: {"description": "fichier vide, colonnes manquantes, encodage illisible"},
+        },
+        openapi_extra={"requestBody": _CSV_BODY},
+    )
+    async def load_pensions(request: Request, caller: Who) -> list[RowReportRead]:
+        if caller.actor != "agent":
+            raise Forbidden("Seul un agent de la caisse charge des paiements.", kind="agent-only")
+        try:
+            reports = await pension_import.import_csv(await request.body(), app.new_uow())
+        except pension_import.ImportRefused as exc:
+            raise ValidationProblem(exc.message) from exc
+        return [RowReportRead(**vars(r)) for r in reports]
+
     return router
+
+
+_FILE = {"type": "string", "format": "binary"}
+_CSV_BODY = {
+    "required": True,
+    "description": "Le fichier CSV, tel quel.",
+    "content": {"text/csv": {"schema": _FILE}, "application/octet-stream": {"schema": _FILE}},
+}
 
 
 def _public_router(app: AttestationsApp) -> APIRouter:

@@ -90,3 +90,10 @@ class ProblemRead(BaseModel):
     status: int
     detail: str
     instance: str | None = None
+
+
+class RowReportRead(BaseModel):
+    row: int = Field(description="Le numéro de la ligne dans le fichier (en-tête : 1).")
+    status: Literal["accepted", "already", "refused"]
+    reason: str | None = Field(default=None, description="Pourquoi, en français (refusée).")
+    payment_id: str | None = None
