@@ -71,7 +71,7 @@ async def test_each_row_is_reported_and_only_the_good_ones_are_kept(api: Api) ->
     [
         (b"", "vide"),
         (b"pensioner_id,payment_id\nx,y\n", "Colonnes manquantes"),
-        (b"\xff\xfe\x00", ""),
+        (b"\x81\x8d\x90", "ni en UTF-8 ni en Windows-1252"),
     ],
     ids=["empty", "missing columns", "neither UTF-8 nor Windows-1252"],
 )
