@@ -102,3 +102,17 @@ def test_a_payload_of_a_key_not_published_fails(tmp_path: Path) -> None:
     result = verify_payload(_signed(stranger), ring.jwks())
     assert not result.ok
     assert "clé" in result.reason
+
+
+def test_processes_starting_together_make_one_first_key(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def start(_: int) -> str:
+        ring = KeyRing(tmp_path / "signing")
+        ring.load()
+        return ring.key_id
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        kids = set(pool.map(start, range(6)))
+    assert len(kids) == 1
+    assert len(list((tmp_path / "signing").glob("*.pem"))) == 1

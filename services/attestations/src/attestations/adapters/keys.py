@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -62,11 +63,17 @@ class KeyRing:
         self._keys: dict[str, Ed25519PrivateKey] = {}
         self._active: str | None = None
 
-    def load(self) -> None:
-        """Read the keys; make the first one if there is none."""
+    def load(self, wait_s: float = 10.0) -> None:
+        """Read the keys; make the first one if there is none (a process starting beside the
+        one making it waits for it, up to ``wait_s``)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         if not (self.folder / "active").exists():
             self._create_first()
+        deadline = time.monotonic() + wait_s
+        while not (self.folder / "active").exists():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no signing key appeared in {self.folder}")
+            time.sleep(0.05)
         self._keys = {p.stem: self._read(p) for p in sorted(self.folder.glob("*.pem"))}
         self._active = (self.folder / "active").read_text().strip()
 
@@ -95,7 +102,9 @@ class KeyRing:
             return  # another process makes it; load() then reads it
         os.close(fd)
         kid = self._new_key_file()
-        (self.folder / "active").write_text(kid)
+        tmp = self.folder / "active.tmp"
+        tmp.write_text(kid)
+        tmp.replace(self.folder / "active")
 
     def rotate(self) -> str:
         """A new key signs from now on; the previous ones stay published."""

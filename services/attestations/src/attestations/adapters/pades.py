@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -66,13 +67,27 @@ def ensure_self_signed(folder: Path) -> tuple[Path, Path]:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
+    lock = folder / ".making"
     try:
-        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return key_path, cert_path  # another process made them
-    with os.fdopen(fd, "wb") as f:
-        f.write(pem)
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        return _made_by_another(key_path, cert_path)
+    os.close(fd)
+    for path, data in ((key_path, pem), (cert_path, cert.public_bytes(serialization.Encoding.PEM))):
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        tmp.chmod(0o600)
+        tmp.replace(path)  # the certificate last: its presence means both are there
+    return key_path, cert_path
+
+
+def _made_by_another(key_path: Path, cert_path: Path, wait_s: float = 10.0) -> tuple[Path, Path]:
+    """Another process is making the key and certificate: wait for them."""
+    deadline = time.monotonic() + wait_s
+    while not (key_path.exists() and cert_path.exists()):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no PAdES certificate appeared in {cert_path.parent}")
+        time.sleep(0.05)
     return key_path, cert_path
 
 
