@@ -69,6 +69,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     bank_v1.SepaReturnV1,
     attestations_v1.AttestationIssuedV1,
     attestations_v1.AttestationRevokedV1,
+    attestations_v1.AttestationExpiringV1,
 )
 
 BY_TYPE: dict[str, type[EventPayload]] = {cls.event_type: cls for cls in PAYLOADS}

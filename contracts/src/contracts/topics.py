@@ -105,8 +105,9 @@ ATTESTATIONS_ATTESTATION = Topic(
     "attestations.attestation",
     key="affiliate id",
     producer="attestations",
-    consumers=(),
-    description="Certificates issued and revoked (for partners; content checked by code).",
+    consumers=("notifications",),
+    description="Certificates issued, revoked, expiring (for partners, content checked by code; "
+    "notifications mails the renewal invitation).",
 )
 BANK_SEPA_RETURNS = Topic(
     "bank.sepa_returns",

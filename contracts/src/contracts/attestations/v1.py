@@ -41,3 +41,17 @@ class AttestationRevokedV1(EventPayload):
     affiliate_id: str
     revoked_at: datetime
     reason: str
+
+
+class AttestationExpiringV1(EventPayload):
+    """A vigilance certificate ends soon and no newer one was issued: the affilié is invited to
+    download a new one (notifications mails them)."""
+
+    event_type = "attestations.attestation.expiring.v1"
+    topic = ATTESTATION
+
+    attestation_id: str
+    affiliate_id: str
+    kind: AttestationKind
+    valid_until: date
+    noticed_at: datetime

@@ -20,6 +20,8 @@ from attestations.service_layer import consumers, handlers
 from delegation import Quarantine
 from servicekit.bus import Handler, MessageBus
 from servicekit.clock import Clock
+from servicekit.lease import Lease
+from servicekit.loops import PeriodicLoop
 from servicekit.messaging import IncomingEvent
 from servicekit.runtime import ServiceApp, ServiceRuntime, service_root
 
@@ -28,6 +30,7 @@ MIGRATIONS = service_root(__file__) / "migrations"
 HANDLERS: Mapping[type, Handler[AttestationsSqlUnitOfWork, handlers.Dependencies]] = {
     commands.IssueAttestation: handlers.issue_attestation,
     commands.RevokeAttestation: handlers.revoke_attestation,
+    commands.NoticeRenewals: handlers.notice_renewals,
 }
 QUERIES: Mapping[type, Handler[AttestationsSqlUnitOfWork, handlers.Dependencies]] = {
     commands.ReadAttestation: handlers.read_attestation,
@@ -80,6 +83,23 @@ class AttestationsApp(ServiceApp):
 
     def jwks(self) -> dict[str, Any]:
         return self.keys.jwks()
+
+    def renewal_loop(self) -> PeriodicLoop:
+        """The worker's look for vigilance certificates about to end, by the copy that holds
+        the ``renewals`` lease."""
+        lease = Lease(
+            self.engine, orm.messaging.lease, name="renewals", clock=self.clock, ttl_s=120.0
+        )
+
+        async def step() -> int:
+            if not await lease.hold():
+                return 0
+            noticed: int = await self.bus.handle(
+                commands.NoticeRenewals(self.settings.renewal_days_before)
+            )
+            return noticed
+
+        return PeriodicLoop("renewals", step, self.settings.renewal_interval_s)
 
     def quarantine(self) -> Quarantine:
         return Quarantine(self.engine, orm.access)

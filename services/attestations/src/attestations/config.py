@@ -22,4 +22,8 @@ class AttestationsSettings(ServiceSettings):
     )
     migrate_on_start: bool = True
     pades: bool = Field(default=True, description="Seal each PDF with a PAdES signature.")
+    renewal_days_before: int = Field(
+        default=30, ge=1, description="How long before its end a vigilance renewal is asked."
+    )
+    renewal_interval_s: float = Field(default=3600.0, gt=0)
     verify_limit: int = Field(default=30, ge=1, description="Verifications per client a minute.")

@@ -43,6 +43,7 @@ attestations = Table(
     Column("pdf", LargeBinary, nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     Column("revocation_reason", Text, nullable=True),
+    Column("renewal_noticed_at", DateTime(timezone=True), nullable=True),
     Index("ix_attestations_affiliate", "affiliate_id", "issued_at"),
 )
 

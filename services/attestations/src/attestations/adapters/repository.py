@@ -3,12 +3,14 @@ only sets ``revoked_at``)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from attestations.adapters import orm
 from attestations.domain.model import Attestation, Content
-from sqlalchemy import select, update
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 t = orm.attestations
 
@@ -90,4 +92,35 @@ class SqlAlchemyAttestationRepository:
             update(t)
             .where(t.c.attestation_id == a.attestation_id, t.c.revoked_at.is_(None))
             .values(revoked_at=a.revoked_at, revocation_reason=reason)
+        )
+
+    async def expiring(self, today: date, until: date) -> list[Attestation]:
+        """The vigilance certificates valid on ``today`` and ending by ``until``, not revoked,
+        not noticed yet, with no vigilance certificate of the same affilié valid longer."""
+        newer = aliased(t)
+        rows = await self._s.execute(
+            select(t)
+            .where(
+                t.c.kind == "vigilance",
+                t.c.revoked_at.is_(None),
+                t.c.renewal_noticed_at.is_(None),
+                t.c.valid_until >= today,
+                t.c.valid_until <= until,
+                ~exists().where(
+                    and_(
+                        newer.c.affiliate_id == t.c.affiliate_id,
+                        newer.c.kind == "vigilance",
+                        newer.c.revoked_at.is_(None),
+                        newer.c.valid_until > t.c.valid_until,
+                    )
+                ),
+            )
+            .order_by(t.c.valid_until, t.c.attestation_id)
+            .limit(500)
+        )
+        return [_from_row(r) for r in rows]
+
+    async def mark_noticed(self, attestation_id: str, at: datetime) -> None:
+        await self._s.execute(
+            update(t).where(t.c.attestation_id == attestation_id).values(renewal_noticed_at=at)
         )

@@ -42,6 +42,13 @@ class ReadPensionPayments:
 
 
 @dataclass(frozen=True, slots=True)
+class NoticeRenewals:
+    """The worker's daily look for vigilance certificates ending within ``days``."""
+
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
 class VerifyCode:
     code: str
 
@@ -52,5 +59,6 @@ Command = (
     | ListAttestations
     | RevokeAttestation
     | ReadPensionPayments
+    | NoticeRenewals
     | VerifyCode
 )

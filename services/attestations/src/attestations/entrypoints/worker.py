@@ -51,13 +51,14 @@ def router(app: AttestationsApp) -> EventRouter:
         attestations_v1.ATTESTATION,
         attestations_v1.AttestationIssuedV1,
         attestations_v1.AttestationRevokedV1,
+        attestations_v1.AttestationExpiringV1,
     )
     return events
 
 
 def build(settings: AttestationsSettings | None = None) -> WorkerApp:
     app = bootstrap(settings or AttestationsSettings())
-    return worker_app(app.runtime, router(app), on_shutdown=[app.stop])
+    return worker_app(app.runtime, router(app), loops=[app.renewal_loop()], on_shutdown=[app.stop])
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from attestations.domain import codes, commands, errors, payload
 from attestations.domain.eligibility import KIND_LABELS, kind_applies, may_open
@@ -15,6 +15,7 @@ from attestations.domain.model import AffiliateRecord, Attestation, Content, Pen
 from attestations.domain.vigilance import Granted, VigilanceFacts, decide_vigilance
 from attestations.service_layer.integration import to_contract
 from attestations.service_layer.ports import AttestationsUnitOfWork, Renderer, Signer
+from contracts.attestations.v1 import AttestationExpiringV1
 from servicekit.auth import Principal
 from servicekit.clock import Clock
 
@@ -225,3 +226,28 @@ async def pension_history(
         if not may_open(record.category):
             raise _closed(record)
         return await uow.facts.pension_payments(cmd.affiliate_id)
+
+
+async def notice_renewals(
+    cmd: commands.NoticeRenewals, uow: AttestationsUnitOfWork, deps: Dependencies
+) -> int:
+    """Each vigilance certificate ending within ``cmd.days`` (and not renewed) is noticed once:
+    ``expiring`` goes to the outbox and the certificate keeps when it was noticed."""
+    now = deps.clock.now()
+    async with uow:
+        due = await uow.attestations.expiring(now.date(), now.date() + timedelta(days=cmd.days))
+        for a in due:
+            assert a.content.valid_until is not None
+            await uow.outbox.add(
+                AttestationExpiringV1(
+                    attestation_id=a.attestation_id,
+                    affiliate_id=a.affiliate_id,
+                    kind="vigilance",
+                    valid_until=a.content.valid_until,
+                    noticed_at=now,
+                ),
+                subject=a.affiliate_id,
+            )
+            await uow.attestations.mark_noticed(a.attestation_id, now)
+        await uow.commit()
+    return len(due)

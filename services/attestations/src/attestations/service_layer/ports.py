@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Protocol
 
 from attestations.domain.model import (
@@ -25,6 +26,8 @@ class AttestationRepository(Protocol):
     async def code_taken(self, code: str) -> bool: ...
     async def of_affiliate(self, affiliate_id: str) -> list[Attestation]: ...
     async def save_revocation(self, attestation: Attestation) -> None: ...
+    async def expiring(self, today: date, until: date) -> list[Attestation]: ...
+    async def mark_noticed(self, attestation_id: str, at: datetime) -> None: ...
 
 
 class FactsRepository(Protocol):
