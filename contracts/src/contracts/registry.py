@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts.appointments import v1 as appointments_v1
+from contracts.attestations import v1 as attestations_v1
 from contracts.bank import v1 as bank_v1
 from contracts.base import EventPayload
 from contracts.cotisations import v1 as cotisations_v1
@@ -65,7 +66,11 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     notifications_v1.MessageFailedV1,
     notifications_v1.LetterStatusChangedV1,
     partners_v1.RegistryAffiliationV1,
+    partners_v1.PensionPaymentV1,
     bank_v1.SepaReturnV1,
+    attestations_v1.AttestationIssuedV1,
+    attestations_v1.AttestationRevokedV1,
+    attestations_v1.AttestationExpiringV1,
 )
 
 BY_TYPE: dict[str, type[EventPayload]] = {cls.event_type: cls for cls in PAYLOADS}

@@ -26,7 +26,7 @@ IDENTITY_AFFILIATE = Topic(
     "identity.affiliate",
     key="affiliate id",
     producer="identity",
-    consumers=("mandates", "cotisations", "notifications"),
+    consumers=("mandates", "cotisations", "notifications", "attestations"),
     description="Affiliates registry: registered, updated, radiated (event-carried state).",
 )
 IDENTITY_ACCOUNT = Topic(
@@ -40,21 +40,21 @@ IDENTITY_CABINET = Topic(
     "identity.cabinet",
     key="cabinet id",
     producer="identity",
-    consumers=("mandates", "cotisations", "notifications"),
+    consumers=("mandates", "cotisations", "notifications", "attestations"),
     description="Accountant firms and their users.",
 )
 MANDATES_MANDATE = Topic(
     "mandates.mandate",
     key="affiliate id",
     producer="mandates",
-    consumers=("cotisations", "identity", "notifications"),
+    consumers=("cotisations", "identity", "notifications", "attestations"),
     description="Mandate lifecycle: requested, key issued, activated, locked, ended, deleted.",
 )
 MANDATES_PORTFOLIO = Topic(
     "mandates.portfolio",
     key="cabinet id",
     producer="mandates",
-    consumers=("cotisations", "identity", "notifications"),
+    consumers=("cotisations", "identity", "notifications", "attestations"),
     description="Portfolios and their subscribers.",
 )
 COTISATIONS_ACCOUNT = Topic(
@@ -68,7 +68,7 @@ COTISATIONS_PAYMENT = Topic(
     "cotisations.payment",
     key="affiliate id",
     producer="cotisations",
-    consumers=("notifications",),
+    consumers=("notifications", "attestations"),
     description="Payments of a contribution account: recorded, settled, rejected, direct-debit "
     "mandates signed/changed/revoked, debits pre-notified; each carries the account's standing. "
     "Telepayment mandates signed/revoked; payment-delay plans requested, granted, refused, ended.",
@@ -94,6 +94,21 @@ PARTNERS_REGISTRY_AFFILIATION = Topic(
     consumers=("identity",),
     description="Inbound feed from the business registry.",
 )
+PARTNERS_PENSIONS_PAYMENT = Topic(
+    "partners.pensions.payment",
+    key="pensioner id",
+    producer="partners",
+    consumers=("attestations",),
+    description="Inbound feed from the pension fund: one record per pension payment.",
+)
+ATTESTATIONS_ATTESTATION = Topic(
+    "attestations.attestation",
+    key="affiliate id",
+    producer="attestations",
+    consumers=("notifications",),
+    description="Certificates issued, revoked, expiring (for partners, content checked by code; "
+    "notifications mails the renewal invitation).",
+)
 BANK_SEPA_RETURNS = Topic(
     "bank.sepa_returns",
     key="end-to-end id",
@@ -113,7 +128,9 @@ CATALOGUE: tuple[Topic, ...] = (
     APPOINTMENTS_APPOINTMENT,
     NOTIFICATIONS_DELIVERY,
     PARTNERS_REGISTRY_AFFILIATION,
+    PARTNERS_PENSIONS_PAYMENT,
     BANK_SEPA_RETURNS,
+    ATTESTATIONS_ATTESTATION,
 )
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from contracts.appointments import v1 as appointments_v1
+from contracts.attestations import v1 as attestations_v1
 from contracts.base import EventPayload
 from contracts.common import PostalAddress, Recipient
 from contracts.cotisations import v1 as cotisations_v1
@@ -264,6 +265,13 @@ SAMPLE_PAYLOADS: list[EventPayload] = [
         remaining="325.50",
         due_date=date(2026, 3, 6),
         ended_at=NOW,
+    ),
+    attestations_v1.AttestationExpiringV1(
+        attestation_id="att-1",
+        affiliate_id="aff-1",
+        kind="vigilance",
+        valid_until=date(2026, 2, 10),
+        noticed_at=NOW,
     ),
     appointments_v1.AppointmentRequestedV1(**APPOINTMENT),
     appointments_v1.AppointmentConfirmedV1(**APPOINTMENT),

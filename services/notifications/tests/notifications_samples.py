@@ -260,6 +260,10 @@ SAMPLES: dict[MessageKind, tuple[dict[str, Any], list[str]]] = {
         },
         ["pas été accordée", "an dernier", "PLAN-7"],
     ),
+    MessageKind.VIGILANCE_RENEWAL: (
+        {"display_name": "Jean Dupont", "valid_until": "2026-09-10", "attestation_id": "att-1"},
+        ["10 septembre 2026", "attestation de vigilance", "Mes attestations"],
+    ),
     MessageKind.PAYMENT_PLAN_ENDED: (
         {
             "display_name": "Jean Dupont",

@@ -38,3 +38,22 @@ class RegistryAffiliationV1(EventPayload):
     mobile: str | None = None
     affiliated_on: date
     radiated_on: date | None = None
+
+
+PENSIONS_PAYMENT = "partners.pensions.payment"
+
+
+class PensionPaymentV1(EventPayload):
+    """One pension payment of the pension fund (keyed by the pensioner's id, which is the
+    affilié's id on the platform). Amounts are decimal strings (EUR)."""
+
+    event_type = "partners.pensions.payment.paid.v1"
+    topic = PENSIONS_PAYMENT
+
+    pensioner_id: str
+    payment_id: str = Field(description="The fund's reference of the payment, unique.")
+    period: str = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="The month paid.")
+    paid_on: date
+    gross: str = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
+    net: str = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
+    taxable: str = Field(pattern=r"^[0-9]+\.[0-9]{2}$", description="Net taxable amount.")

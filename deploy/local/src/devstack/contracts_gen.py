@@ -49,7 +49,8 @@ def _service_env(tmp: str) -> Iterator[None]:
     os.environ["NOTIFICATIONS_SEAL_PUBLIC_KEY"] = public
     os.environ["NOTIFICATIONS_SEAL_PRIVATE_KEY"] = private
     os.environ["IDENTITY_NIR_KEY"] = "A" * 43 + "="
-    for service in ("identity", "notifications", "cotisations", "mandates"):
+    os.environ["ATTESTATIONS_DATA_DIR"] = f"{tmp}/attestations"
+    for service in ("identity", "notifications", "cotisations", "mandates", "attestations"):
         os.environ[f"{service.upper()}_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp}/{service}.db"
     try:
         yield
@@ -59,6 +60,8 @@ def _service_env(tmp: str) -> Iterator[None]:
 
 
 def _apps() -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
+    from attestations.entrypoints import api as attestations_api
+    from attestations.entrypoints import worker as attestations_worker
     from cotisations.entrypoints import api as cotisations_api
     from cotisations.entrypoints import worker as cotisations_worker
     from identity.entrypoints import api as identity_api
@@ -73,6 +76,7 @@ def _apps() -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
         "notifications": (notifications_api.build, notifications_worker.build),
         "cotisations": (cotisations_api.build, cotisations_worker.build),
         "mandates": (mandates_api.build, mandates_worker.build),
+        "attestations": (attestations_api.build, attestations_worker.build),
     }
 
 

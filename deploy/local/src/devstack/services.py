@@ -29,4 +29,5 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("notifications", 8111, 8112),
     ServiceSpec("cotisations", 8121, 8122),
     ServiceSpec("mandates", 8131, 8132),
+    ServiceSpec("attestations", 8141, 8142),
 )

@@ -79,7 +79,7 @@ async def test_a_replay_of_a_topic_notifications_does_not_consume_is_refused(
 ) -> None:
     resp = await operator.client.post(
         "/v1/operator/dlq-replays",
-        json={"topic": "attestations.attestation"},
+        json={"topic": "bank.sepa_returns"},
         headers={"Authorization": f"Bearer {token('agent')}"},
     )
     assert resp.status_code == 404

@@ -35,6 +35,7 @@ class MessageKind(StrEnum):
     APPOINTMENT_CONFIRMED = "appointment_confirmed"
     APPOINTMENT_REMINDER = "appointment_reminder"
     APPOINTMENT_CANCELLED = "appointment_cancelled"
+    VIGILANCE_RENEWAL = "vigilance_renewal"
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ KINDS: dict[MessageKind, KindSpec] = {
     ),
     MessageKind.PAYMENT_PLAN_GRANTED: _email("display_name", "total", "instalments", "plan_id"),
     MessageKind.PAYMENT_PLAN_REFUSED: _email("display_name", "reason", "plan_id"),
+    MessageKind.VIGILANCE_RENEWAL: _email("display_name", "valid_until", "attestation_id"),
     MessageKind.PAYMENT_PLAN_ENDED: _email(
         "display_name", "missed_due_date", "missed_amount", "remaining", "due_date", "plan_id"
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts.appointments import v1 as appointments_v1
+from contracts.attestations import v1 as attestations_v1
 from contracts.cotisations import v1 as cotisations_v1
 from contracts.identity import v1 as identity_v1
 from contracts.mandates import v1 as mandates_v1
@@ -26,6 +27,7 @@ def router(app: NotificationsApp) -> EventRouter:
         cotisations_v1.ACCOUNT,
         cotisations_v1.PAYMENT,
         appointments_v1.APPOINTMENT,
+        attestations_v1.ATTESTATION,
     ):
         events.on(
             topic,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.appointments import v1 as appointments_v1
+from contracts.attestations import v1 as attestations_v1
 from contracts.common import Recipient
 from contracts.cotisations import v1 as cotisations_v1
 from contracts.identity import v1 as identity_v1
@@ -397,6 +398,15 @@ def _plan_refused(event: IncomingEvent) -> list[PlannedDelivery]:
     return [PlannedDelivery("payment_plan_refused", "email", client, context, optional=True)]
 
 
+def _vigilance_expiring(event: IncomingEvent) -> list[PlannedDelivery]:
+    """The affilié's attestation de vigilance ends soon: they are invited to download a new
+    one (attestations publishes this once per certificate)."""
+    p = event.payload(attestations_v1.AttestationExpiringV1)
+    context = {"valid_until": p.valid_until.isoformat(), "attestation_id": p.attestation_id}
+    client = affiliate_recipient(p.affiliate_id)
+    return [PlannedDelivery("vigilance_renewal", "email", client, context, optional=True)]
+
+
 def _plan_ended(event: IncomingEvent) -> list[PlannedDelivery]:
     p = event.payload(cotisations_v1.PaymentPlanEndedV1)
     context = {
@@ -455,6 +465,7 @@ PLANNERS: dict[str, Planner] = {
     cotisations_v1.PaymentPlanGrantedV1.event_type: _plan_granted,
     cotisations_v1.PaymentPlanRefusedV1.event_type: _plan_refused,
     cotisations_v1.PaymentPlanEndedV1.event_type: _plan_ended,
+    attestations_v1.AttestationExpiringV1.event_type: _vigilance_expiring,
     appointments_v1.AppointmentRequestedV1.event_type: _appointment(
         "appointment_acknowledged", appointments_v1.AppointmentRequestedV1
     ),

@@ -1,0 +1,64 @@
+"""What the api asks of attestations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from attestations.domain.eligibility import Kind
+from servicekit.auth import Principal
+
+
+@dataclass(frozen=True, slots=True)
+class IssueAttestation:
+    who: Principal
+    affiliate_id: str
+    kind: Kind
+    year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadAttestation:
+    who: Principal
+    attestation_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListAttestations:
+    who: Principal
+    affiliate_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeAttestation:
+    who: Principal
+    attestation_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPensionPayments:
+    who: Principal
+    affiliate_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRenewals:
+    """The worker's daily look for vigilance certificates ending within ``days``."""
+
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyCode:
+    code: str
+
+
+Command = (
+    IssueAttestation
+    | ReadAttestation
+    | ListAttestations
+    | RevokeAttestation
+    | ReadPensionPayments
+    | NoticeRenewals
+    | VerifyCode
+)

@@ -1,0 +1,53 @@
+"""The PDF is sealed with a PAdES signature (pyHanko) by the certificate the service made on
+its first start: validation sees it intact, and a changed byte breaks it."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from attestations_samples import Api, affiliate, assure, running_api
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+
+
+async def _status(pdf: bytes, cert: Path) -> tuple[bool, bool]:
+    context = ValidationContext(trust_roots=[load_cert_from_pemder(str(cert))])
+    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+    status = await async_validate_pdf_signature(signature, context)
+    return status.intact, status.valid
+
+
+async def _issued(api: Api) -> bytes:
+    made = await api.client.post(
+        "/v1/attestations", json={"affiliate_id": "aff-1", "kind": "affiliation"}, headers=assure()
+    )
+    assert made.status_code == 201, made.text
+    return (await api.client.get(made.json()["pdf_url"], headers=assure())).content
+
+
+async def test_the_pdf_is_sealed_and_a_changed_byte_breaks_the_seal(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    async with running_api(f"sqlite+aiosqlite:///{tmp_path}/a.db", data, affiliate()) as api:
+        pdf = await _issued(api)
+    cert = data / "pades" / "cert.pem"
+    assert cert.exists()
+    assert await _status(pdf, cert) == (True, True)
+    at = pdf.index(b"stream") + 20  # a byte inside the first content stream, signed
+    changed = pdf[:at] + bytes([pdf[at] ^ 0x01]) + pdf[at + 1 :]
+    assert len(changed) == len(pdf)
+    assert (await _status(changed, cert))[0] is False
+
+
+async def test_a_second_start_keeps_the_certificate_it_made(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    async with running_api(f"sqlite+aiosqlite:///{tmp_path}/a.db", data, affiliate()):
+        pass
+    first = (data / "pades" / "cert.pem").read_bytes()
+    keys = sorted((data / "signing").glob("*.pem"))
+    async with running_api(f"sqlite+aiosqlite:///{tmp_path}/b.db", data, affiliate()):
+        pass
+    assert (data / "pades" / "cert.pem").read_bytes() == first
+    assert sorted((data / "signing").glob("*.pem")) == keys
