@@ -27,6 +27,7 @@ from attestations_samples import (
     standing,
     subscribed,
 )
+from contracts.cotisations import v1 as cotisations_v1
 from pypdf import PdfReader
 from servicekit.testing.tokens import bearer
 
@@ -104,6 +105,27 @@ async def test_a_vigilance_certificate_is_refused_with_the_unpaid_amount_and_wha
     assert problem["reason"] == "unpaid"
     assert "412,00 €" in problem["detail"]
     assert "délai de paiement" in problem["what_to_do"]
+
+
+async def test_an_instalment_left_unpaid_with_no_payment_refuses_the_next_certificate(
+    api: Api,
+) -> None:
+    """No payment event: cotisations' daily sweep says the calendar made an instalment overdue
+    (``standing_changed``), and that is what the next request reads."""
+    ask = {"affiliate_id": "aff-1", "kind": "vigilance"}
+    assert (
+        await api.client.post("/v1/attestations", json=ask, headers=assure())
+    ).status_code == 201
+    overdue = standing("114.75", as_of=date(2026, 3, 10), oldest=date(2026, 3, 5))
+    changed = cotisations_v1.StandingChangedV1(
+        affiliate_id="aff-1", standing=overdue, reason="overdue", changed_at=api.clock.now()
+    )
+    await feed(api.app, changed, at=api.clock.now())
+    resp = await api.client.post("/v1/attestations", json=ask, headers=assure())
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["reason"] == "unpaid"
+    assert "114,75 €" in resp.json()["detail"]
+    assert "5 mars 2026" in resp.json()["detail"]
 
 
 async def test_a_payment_certificate_counts_the_payments_that_stand_in_the_year(api: Api) -> None:

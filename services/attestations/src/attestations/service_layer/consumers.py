@@ -45,6 +45,7 @@ PAYMENT_TYPES = frozenset(
         cotisations_v1.PaymentPlanGrantedV1.event_type,
         cotisations_v1.PaymentPlanRefusedV1.event_type,
         cotisations_v1.PaymentPlanEndedV1.event_type,
+        cotisations_v1.StandingChangedV1.event_type,
     }
 )
 
@@ -147,6 +148,9 @@ async def _follow_payments(u: ConsumerUnitOfWork, event: IncomingEvent) -> None:
         await rm.put_plan(e.affiliate_id, e.plan_id, "broken", at)
         if e.standing is not None:
             await rm.put_standing(e.affiliate_id, _standing(e.standing), at)
+    elif kind == c.StandingChangedV1.event_type:  # the calendar moved it: called, overdue
+        m = event.payload(c.StandingChangedV1)
+        await rm.put_standing(m.affiliate_id, _standing(m.standing), at)
 
 
 async def on_affiliate(event: IncomingEvent, uow: ConsumerUnitOfWork) -> None:
