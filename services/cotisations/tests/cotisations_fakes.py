@@ -257,14 +257,19 @@ class FakeAccess:
 
 
 class FakeStandings:
-    def __init__(self, store: dict[str, str]) -> None:
+    def __init__(self, store: dict[str, str], accounts: FakeAccounts) -> None:
         self.store = store
+        self._accounts = accounts
 
     async def get_many(self, affiliate_ids: Sequence[str]) -> dict[str, str]:
         return {i: self.store[i] for i in affiliate_ids if i in self.store}
 
     async def put_many(self, facts: Mapping[str, str]) -> None:
         self.store.update(facts)
+
+    async def unpublished_after(self, after: str | None, limit: int) -> list[str]:
+        ids = [i for i in self._accounts.store if i not in self.store]
+        return sorted(i for i in ids if after is None or i > after)[:limit]
 
 
 class FakeCotisationsUow(FakeUnitOfWorkBase):
@@ -289,7 +294,7 @@ class FakeCotisationsUow(FakeUnitOfWorkBase):
         self.ledgers = FakeLedgers(dict(self.committed_ledgers))
         self.mandates = FakeMandates(dict(self.committed_mandates))
         self.debit_files = FakeDebitFiles(dict(self.committed_files))
-        self.standings = FakeStandings(dict(self.committed_standings))
+        self.standings = FakeStandings(dict(self.committed_standings), self.accounts)
         self.telepayment = FakeTelepayment(self.committed_telepayment.copy(), self.mandates)
 
     def _commit_state(self) -> None:

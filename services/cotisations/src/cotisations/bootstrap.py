@@ -135,14 +135,16 @@ class CotisationsApp(ServiceApp):
         sweep: tele.PlanSweep = await self.bus.handle(pay.SweepMissedPlans())
         return sweep
 
-    async def sweep_standings(self) -> standings.StandingSweep:
-        sweep: standings.StandingSweep = await self.bus.handle(pay.SweepStandings())
+    async def sweep_standings(self, only_new: bool = False) -> standings.StandingSweep:
+        sweep: standings.StandingSweep = await self.bus.handle(pay.SweepStandings(only_new))
         return sweep
 
     def standing_sweep_loop(self) -> PeriodicLoop:
         """The worker's daily sweep of the accounts' standings, by the copy that holds the
-        ``standing-sweep`` lease: once a business day per process (a copy taking the lease
-        over the same day sweeps again and finds nothing to publish)."""
+        ``standing-sweep`` lease: every account once a business day per process (a copy taking
+        the lease over the same day sweeps again and finds nothing to publish), and at every
+        other tick the accounts opened since, whose first standing is then published within a
+        tick."""
         lease = Lease(
             self.engine, orm.messaging.lease, name="standing-sweep", clock=self.clock, ttl_s=300.0
         )
@@ -150,8 +152,10 @@ class CotisationsApp(ServiceApp):
 
         async def step() -> int:
             today = self.clock.now().date()
-            if today in swept_on or not await lease.hold():
+            if not await lease.hold():
                 return 0
+            if today in swept_on:
+                return (await self.sweep_standings(only_new=True)).published
             published = (await self.sweep_standings()).published
             swept_on[:] = [today]
             return published

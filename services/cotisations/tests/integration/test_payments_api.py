@@ -419,3 +419,7 @@ async def test_the_standing_sweep_publishes_what_the_calendar_moved_once(
     assert later.json()["published"] == 1
     refused = await service.client.post("/v1/operations/standing-sweeps", headers=service.assure())
     assert refused.status_code == 403
+    await service.app.on_affiliate(event(affiliate("aff-2", "artisan")))  # opened since
+    new = await service.app.sweep_standings(only_new=True)
+    assert (new.accounts, new.published) == (1, 1)
+    assert (await service.app.sweep_standings(only_new=True)).accounts == 0

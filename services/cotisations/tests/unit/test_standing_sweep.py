@@ -54,3 +54,15 @@ async def test_an_instalment_falls_due_then_overdue_each_published_once() -> Non
         ("aff-1", "overdue", "114.75", False),
     ]
     assert svc.uow.committed_ledgers["aff-1"][0].key == "call:2026-03-05"  # posted on the way
+
+
+async def test_an_account_opened_since_the_days_sweep_gets_its_first_standing_next_tick() -> None:
+    svc = service()
+    svc.open("aff-1", ledger_from=date(2026, 3, 1))
+    svc.clock.set(at(date(2026, 3, 4)))
+    assert (await svc.bus.handle(pay.SweepStandings())).published == 1
+    svc.open("aff-2", ledger_from=date(2026, 3, 4))  # the registry opens another the same day
+    new = await svc.bus.handle(pay.SweepStandings(only_new=True))
+    assert (new.accounts, new.published) == (1, 1)
+    assert [p[:2] for p in published(svc.uow)] == [("aff-1", "opened"), ("aff-2", "opened")]
+    assert (await svc.bus.handle(pay.SweepStandings(only_new=True))).accounts == 0

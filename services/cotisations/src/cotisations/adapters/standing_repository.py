@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cotisations.adapters.orm import published_standings
+from cotisations.adapters.orm import accounts, published_standings
 
 _CHUNK = 900
 
@@ -26,6 +26,21 @@ class SqlAlchemyPublishedStandings:
             )
             found.update({r.affiliate_id: r.facts for r in rows.all()})
         return found
+
+    async def unpublished_after(self, after: str | None, limit: int) -> list[str]:
+        """The accounts no standing was published for yet (opened since the last sweep), in
+        order from the one after ``after``."""
+        t = published_standings
+        query = (
+            select(accounts.c.affiliate_id)
+            .outerjoin(t, t.c.affiliate_id == accounts.c.affiliate_id)
+            .where(t.c.affiliate_id.is_(None))
+            .order_by(accounts.c.affiliate_id)
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(accounts.c.affiliate_id > after)
+        return list((await self._session.execute(query)).scalars())
 
     async def put_many(self, facts: Mapping[str, str]) -> None:
         """Each account's facts as now published (replacing what was)."""

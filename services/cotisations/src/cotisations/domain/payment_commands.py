@@ -90,4 +90,7 @@ class SweepMissedPlans(Command):
 @dataclass(frozen=True)
 class SweepStandings(Command):
     """Publish the standing of every account whose standing moved since the last one published
-    (the worker's daily sweep)."""
+    (the worker's daily sweep); ``only_new``: of the accounts none was published for yet (opened
+    since, swept at every tick)."""
+
+    only_new: bool = False

@@ -82,7 +82,10 @@ async def sweep_standings(
     with collector_paused():
         while True:
             async with uow:
-                ids = await uow.accounts.ids_after(after, SWEEP_PAGE)
+                if cmd.only_new:
+                    ids = await uow.standings.unpublished_after(after, SWEEP_PAGE)
+                else:
+                    ids = await uow.accounts.ids_after(after, SWEEP_PAGE)
                 if not ids:
                     break
                 published += await _sweep_page(uow, deps, ids, today, now)
