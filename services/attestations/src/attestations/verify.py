@@ -3,22 +3,26 @@ offline.
 
 The signed payload is read from the PDF's metadata (the same text as its QR code, no image to
 decode) or given as is; its Ed25519 signature is checked with the key its key id names in the
-published JWKS (a file, or the service's public route). Prints what the certificate says and
-exits 0 when the signature holds, 1 otherwise.
+published JWKS (a file, or the service's public route). A PDF's own seal (PAdES) is checked
+too: a byte changed anywhere in the document, or anything added after it was sealed, fails it.
+Prints what the certificate says and exits 0 when both hold, 1 otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from attestations.adapters.keys import keys_of_jwks, verify_signature
 from attestations.adapters.pdf import payload_of
 from attestations.domain import payload as qr
+from attestations.domain.french import long_date
 
 LABELS = {
     "c": "Code de sécurité",
@@ -52,6 +56,32 @@ def verify_payload(text: str, jwks: dict[str, Any]) -> Verification:
     return Verification(True, "Signature valide.", parsed.claims)
 
 
+def seal_intact(pdf: bytes) -> bool:
+    """The PDF's PAdES seal covers the whole file and its digest matches (no trust anchor is
+    needed for that: whose seal it is, the payload's signature says)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    try:
+        signatures = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
+        if not signatures:
+            return False
+        status = validate_pdf_signature(signatures[0])
+    except Exception:  # an unreadable or mangled file is no intact seal
+        return False
+    return bool(status.intact) and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+
+
+def _shown(name: str, value: Any) -> str:
+    if name in ("i", "v"):
+        try:
+            return long_date(date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
 def _load_jwks(source: str) -> dict[str, Any]:
     if source.startswith(("http://", "https://")):
         import httpx
@@ -81,10 +111,18 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     result = verify_payload(text, _load_jwks(args.jwks))
     print(result.reason)
+    sealed = True
+    if not args.source.startswith(qr.PREFIX + "."):
+        sealed = seal_intact(Path(args.source).read_bytes())
+        print(
+            "Document intact depuis sa signature."
+            if sealed
+            else "Document modifié après sa signature : ne vous y fiez pas."
+        )
     for name, label in LABELS.items():
         if name in result.claims:
-            print(f"{label} : {result.claims[name]}")
-    return 0 if result.ok else 1
+            print(f"{label} : {_shown(name, result.claims[name])}")
+    return 0 if result.ok and sealed else 1
 
 
 if __name__ == "__main__":

@@ -3,9 +3,13 @@ its first start: validation sees it intact, and a changed byte breaks it."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 from pathlib import Path
 
+import pytest
+from attestations.verify import main as verify_main
 from attestations_samples import Api, affiliate, assure, running_api
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -51,3 +55,26 @@ async def test_a_second_start_keeps_the_certificate_it_made(tmp_path: Path) -> N
         pass
     assert (data / "pades" / "cert.pem").read_bytes() == first
     assert sorted((data / "signing").glob("*.pem")) == keys
+
+
+async def test_the_offline_command_checks_the_seal_a_changed_byte_fails_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    async with running_api(f"sqlite+aiosqlite:///{tmp_path}/a.db", data, affiliate()) as api:
+        pdf = await _issued(api)
+        jwks = (await api.client.get("/.well-known/attestations-jwks.json")).json()
+    (tmp_path / "jwks.json").write_text(json.dumps(jwks))
+    jwks_file = str(tmp_path / "jwks.json")
+    (tmp_path / "a.pdf").write_bytes(pdf)
+    # as the command runs, outside any event loop (pyHanko's validation runs its own)
+    assert await asyncio.to_thread(verify_main, [str(tmp_path / "a.pdf"), "--jwks", jwks_file]) == 0
+    said = capsys.readouterr().out
+    assert "Signature valide." in said
+    assert "Document intact depuis sa signature." in said
+    issued = said.split("Délivrée le : ")[1].splitlines()[0]
+    assert "-" not in issued  # a date in French, not ISO
+    at = pdf.index(b"stream") + 20  # a byte of the page, not of the signed payload
+    (tmp_path / "b.pdf").write_bytes(pdf[:at] + bytes([pdf[at] ^ 0x01]) + pdf[at + 1 :])
+    assert await asyncio.to_thread(verify_main, [str(tmp_path / "b.pdf"), "--jwks", jwks_file]) == 1
+    assert "Document modifié après sa signature" in capsys.readouterr().out

@@ -90,7 +90,7 @@ def decide_vigilance(facts: VigilanceFacts, today: date) -> Granted | Refused:
             "unknown_account",
             "La situation de votre compte cotisant n'est pas encore connue du service des "
             "attestations.",
-            "Réessayez dans quelques jours ; si le refus persiste, contactez votre caisse.",
+            "Réessayez dans quelques minutes ; si le refus persiste, contactez votre caisse.",
         )
     valid_until = add_months(today, VALIDITY_MONTHS)
     if facts.plan == "broken" and s.balance_due > 0:
