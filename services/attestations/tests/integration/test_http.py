@@ -102,6 +102,7 @@ async def test_a_vigilance_certificate_is_refused_with_the_unpaid_amount_and_wha
     assert resp.status_code == 422
     problem = resp.json()
     assert problem["type"].endswith("attestation-refused")
+    assert problem["title"] == "Attestation refusée"
     assert problem["reason"] == "unpaid"
     assert "412,00 €" in problem["detail"]
     assert "délai de paiement" in problem["what_to_do"]

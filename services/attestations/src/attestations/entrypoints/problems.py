@@ -28,7 +28,15 @@ def to_problem(exc: errors.AttestationsError) -> Problem:
         extra = {"reason": exc.reason, "what_to_do": exc.what_to_do}
     if isinstance(exc, errors.YearRequired):
         extra = {"errors": [{"field": "year", "code": "missing", "message": exc.message}]}
-    return Problem(exc.message, status=base.status, kind=kind, title=base.title, extra=extra)
+    title = TITLES.get(kind, base.title)
+    return Problem(exc.message, status=base.status, kind=kind, title=title, extra=extra)
+
+
+TITLES = {
+    "attestation-refused": "Attestation refusée",
+    "kind-not-applicable": "Attestation non disponible pour votre situation",
+}
+"""A refusal is not invalid data: its title says what it is."""
 
 
 async def call(bus: MessageBus[Any, Any], command: object) -> Any:
