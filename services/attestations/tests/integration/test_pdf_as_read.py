@@ -22,9 +22,8 @@ A4_POINTS = (595, 842)
 async def _vigilance_pdf(tmp_path: Path) -> tuple[dict[str, str], bytes]:
     db, data = f"sqlite+aiosqlite:///{tmp_path}/a.db", tmp_path / "data"
     async with running_api(db, data, affiliate("aff-1", "artisan"), recorded()) as api:
-        made = await api.client.post(
-            "/v1/attestations", json={"affiliate_id": "aff-1", "kind": "vigilance"}, headers=assure()
-        )
+        ask = {"affiliate_id": "aff-1", "kind": "vigilance"}
+        made = await api.client.post("/v1/attestations", json=ask, headers=assure())
         assert made.status_code == 201, made.text
         pdf = await api.client.get(made.json()["pdf_url"], headers=assure())
     return made.json(), pdf.content
