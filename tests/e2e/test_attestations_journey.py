@@ -2,7 +2,9 @@
 cotisations reaches attestations through ``cotisations.payment``; the assuré downloads an
 attestation de paiement that counts it and an attestation de vigilance decided on the standing
 cotisations published; anyone checks the certificate with its code, with no login, and offline
-with the published keys; ``issued`` is on ``attestations.attestation``."""
+with the published keys; ``issued`` is on ``attestations.attestation``. Weeks later an
+instalment left unpaid, which no payment event announces, reaches attestations through
+cotisations' standing sweep and the next vigilance request is refused with the amount."""
 
 from __future__ import annotations
 
@@ -84,17 +86,34 @@ async def test_a_payment_recorded_in_cotisations_is_certified_and_checked_by_its
         assert payload is not None
         assert verify_payload(payload, jwks).ok
 
-        standing = (await client.get(url, headers=headers)).json()["standing"]
-        vigilance = await client.post(
-            f"{attestations}/v1/attestations",
-            json={"affiliate_id": affiliate_id, "kind": "vigilance"},
-            headers=headers,
+        # taken over on 1 March, nothing due yet: up to date
+        ask = {"affiliate_id": affiliate_id, "kind": "vigilance"}
+        vigilance = await client.post(f"{attestations}/v1/attestations", json=ask, headers=headers)
+        assert vigilance.status_code == 201, vigilance.text
+
+        # 8 April: the cheque paid March and part of April; the rest of April is overdue and
+        # no payment says so: cotisations' sweep publishes it, and the next request is refused
+        on_the_day = {"COTISATIONS_BUSINESS_DATE": "2026-04-08"}
+        for name in ("cotisations-worker", "cotisations-api"):
+            platform.terminate(name)
+            platform.start(name, on_the_day)
+        owed = (await client.get(url, headers=headers)).json()["standing"]
+        assert (owed["up_to_date"], owed["overdue"]) == (False, "76.50"), owed
+        swept = await client.post(
+            f"{platform.api('cotisations')}/v1/operations/standing-sweeps", headers=agent
         )
-        if standing["up_to_date"]:
-            assert vigilance.status_code == 201, vigilance.text
-        else:
-            assert vigilance.status_code == 422, vigilance.text
-            assert vigilance.json()["reason"] == "unpaid"
+        assert swept.status_code == 200, swept.text
+
+        async def refused() -> dict[str, Any] | None:
+            resp = await client.post(f"{attestations}/v1/attestations", json=ask, headers=headers)
+            body: dict[str, Any] = resp.json()
+            return body if resp.status_code == 422 else None
+
+        problem = await eventually(refused, timeout_s=DEADLINE_S, message="the refusal")
+        assert problem is not None
+        assert problem["reason"] == "unpaid"
+        assert "76,50 €" in problem["detail"]
+        assert "7 avril 2026" in problem["detail"]  # since when
 
         async def published() -> list[dict[str, object]]:
             events = await read_topic(platform.cfg.kafka_bootstrap, "attestations.attestation")
