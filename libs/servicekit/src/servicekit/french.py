@@ -57,8 +57,9 @@ def time_of_day(value: str | datetime) -> str:
     return f"{local.hour} h {local.minute:02d}"
 
 
-def euros(value: str | int | Decimal) -> str:
-    """``1234.5`` → ``1 234,50 €``."""
+def euros(value: str | int | Decimal, *, thousands: str = " ") -> str:
+    """``1234.5`` → ``1 234,50 €`` (``thousands``: the separator of the groups, a narrow
+    no-break space in typeset documents)."""
     amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     whole, cents = f"{amount:.2f}".split(".")
     sign = "-" if whole.startswith("-") else ""
@@ -67,7 +68,7 @@ def euros(value: str | int | Decimal) -> str:
     while digits:
         groups.insert(0, digits[-3:])
         digits = digits[:-3]
-    return f"{sign}{' '.join(groups)},{cents} €"
+    return f"{sign}{thousands.join(groups)},{cents} €"
 
 
 def parse_typed_date(value: Any) -> Any:
