@@ -5,9 +5,7 @@ its dates written the French way."""
 
 from __future__ import annotations
 
-import random
 import re
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from journeys import PASSWORD, activated_login, letter_pdf, registered_artisan
+from journeys import letter_pdf, signed_up_assure
 from servicekit.testing.polling import eventually
 from stack_runner import RunningPlatform, run_platform
 
@@ -51,29 +49,7 @@ async def _the_assures_account(
     client: httpx.AsyncClient, platform: RunningPlatform
 ) -> tuple[str, dict[str, str]]:
     """A new artisan on the registry signs up and reads the account it opened."""
-    _, nir, registry = await registered_artisan(platform, random.Random())
-    email = f"assure.{uuid.uuid4().hex[:6]}@example.fr"
-    identity = platform.api("identity")
-
-    async def signed_up() -> bool:
-        body = {
-            "nir": nir,
-            "birth_date": registry.birth_date.isoformat(),
-            "birth_name": registry.birth_name,
-            "email": email,
-            "password": PASSWORD,
-        }
-        return (await client.post(f"{identity}/v1/assures", json=body)).status_code == 201
-
-    await eventually(signed_up, timeout_s=DEADLINE_S, interval_s=0.5, message="the sign-up")
-    headers = await activated_login(client, platform, email, nir[:13])
-    affiliate_id = (await client.get(f"{identity}/v1/me", headers=headers)).json()["affiliate_id"]
-    url = f"{platform.api('cotisations')}/v1/accounts/{affiliate_id}"
-
-    async def opened() -> bool:
-        return (await client.get(url, headers=headers)).status_code == 200
-
-    await eventually(opened, timeout_s=DEADLINE_S, message="the account the registry opened")
+    _, url, headers, _ = await signed_up_assure(client, platform, DEADLINE_S)
     return url, headers
 
 
