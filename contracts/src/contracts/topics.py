@@ -78,7 +78,14 @@ APPOINTMENTS_APPOINTMENT = Topic(
     key="appointment id",
     producer="appointments",
     consumers=("notifications",),
-    description="Appointments: requested, confirmed, cancelled, rescheduled, reminder_due.",
+    description="Appointments: requested, confirmed, rescheduled, reminder_due, cancelled, "
+    "attended (done or no-show).",
+)
+APPOINTMENTS_AGENCY = Topic(
+    "appointments.agency",
+    key="agency id",
+    producer="appointments",
+    description="Agencies' reference data after each change: opening hours, closures, capacity.",
 )
 NOTIFICATIONS_DELIVERY = Topic(
     "notifications.delivery",
@@ -126,6 +133,7 @@ CATALOGUE: tuple[Topic, ...] = (
     COTISATIONS_ACCOUNT,
     COTISATIONS_PAYMENT,
     APPOINTMENTS_APPOINTMENT,
+    APPOINTMENTS_AGENCY,
     NOTIFICATIONS_DELIVERY,
     PARTNERS_REGISTRY_AFFILIATION,
     PARTNERS_PENSIONS_PAYMENT,

@@ -23,6 +23,7 @@ JEAN = Recipient(email="jean@dupont.fr", display_name="Jean Dupont")
 APPOINTMENT: dict[str, Any] = {
     "appointment_id": "RDV-1",
     "person": JEAN,
+    "agency_id": "paris-centre",
     "agency_name": "Agence de Paris Centre",
     "agency_address": "10 rue Réaumur, 75003 Paris",
     "reason": "Cotisations",

@@ -1,0 +1,1 @@
+"""appointments: agencies, slots with capacity, booking, confirmation by an agent, reminders."""
