@@ -233,3 +233,70 @@ async def signed_up_assure(
     await eventually(opened, timeout_s=deadline_s, message="the account the registry opened")
     assert registry.email
     return siren, url, headers, registry.email
+
+
+async def firm_collaborators(
+    client: httpx.AsyncClient,
+    platform: RunningPlatform,
+    siren: str,
+    affiliate_id: str,
+    deadline_s: float = 60,
+) -> tuple[dict[str, str], dict[str, str], str]:
+    """A firm signs up, invites a collaborator with ``pay`` and one without, subscribes both to
+    its default portfolio, adds the client and activates the mandate with the key letter's
+    key; returns both collaborators' headers once they read the client's account, and the
+    paying one's e-mail."""
+    rng = random.Random()
+    identity, mandates = platform.api("identity"), platform.api("mandates")
+    suffix = uuid.uuid4().hex[:6]
+    admin_email = f"admin.{suffix}@cabinet-paie.fr"
+    signup = await client.post(
+        f"{identity}/v1/cabinets", json=signup_body(admin_email, random_siret(rng), "Cabinet Paie")
+    )
+    assert signup.status_code == 201, signup.text
+    cabinet_id = signup.json()["cabinet_id"]
+    admin = await activated_login(client, platform, admin_email, admin_email)
+    users: dict[str, tuple[str, dict[str, str]]] = {}
+    for name, rights in (("payeur", ["clients", "read", "pay"]), ("lecteur", ["clients", "read"])):
+        email = f"{name}.{suffix}@cabinet-paie.fr"
+        invited = await client.post(
+            f"{identity}/v1/cabinets/{cabinet_id}/users",
+            json={"first_name": name, "last_name": "Leroy", "email": email, "rights": rights},
+            headers=admin,
+        )
+        assert invited.status_code == 201, invited.text
+        login = await activated_login(client, platform, email, email, invited=True)
+        users[name] = (invited.json()["account_id"], login)
+    cabinet_url = f"{mandates}/v1/cabinets/{cabinet_id}"
+
+    async def default_portfolio() -> str | None:
+        resp = await client.get(f"{cabinet_url}/portfolios", headers=admin)
+        if resp.status_code != 200:
+            return None
+        return next((str(p["id"]) for p in resp.json() if p["is_default"]), None)
+
+    portfolio = await eventually(default_portfolio, timeout_s=deadline_s, message="portfolio")
+    for account_id, _ in users.values():
+        subscriber = f"{cabinet_url}/portfolios/{portfolio}/subscribers/{account_id}"
+
+        async def subscribed(url: str = subscriber) -> bool:
+            return (await client.put(url, headers=admin)).status_code == 204
+
+        await eventually(subscribed, timeout_s=deadline_s, interval_s=0.2, message="subscribed")
+    row = await added_client(client, f"{cabinet_url}/clients", siren, admin)
+    key = await key_from_letter(platform, row["id"])
+    client_url = f"{cabinet_url}/clients/{row['id']}"
+
+    async def activated() -> bool:
+        resp = await client.post(f"{client_url}/activation", json={"key": key}, headers=admin)
+        return resp.status_code == 200
+
+    await eventually(activated, timeout_s=deadline_s, message="the mandate activated")
+    account_url = f"{platform.api('cotisations')}/v1/accounts/{affiliate_id}"
+    for _, login in users.values():
+
+        async def readable(headers: dict[str, str] = login) -> bool:
+            return (await client.get(account_url, headers=headers)).status_code == 200
+
+        await eventually(readable, timeout_s=deadline_s, message="the firm reads the account")
+    return users["payeur"][1], users["lecteur"][1], f"payeur.{suffix}@cabinet-paie.fr"

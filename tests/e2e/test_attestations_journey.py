@@ -4,12 +4,17 @@ attestation de paiement that counts it and an attestation de vigilance decided o
 cotisations published; anyone checks the certificate with its code, with no login, and offline
 with the published keys; ``issued`` is on ``attestations.attestation``. Weeks later an
 instalment left unpaid, which no payment event announces, reaches attestations through
-cotisations' standing sweep and the next vigilance request is refused with the amount."""
+cotisations' standing sweep and the next vigilance request is refused with the amount.
+
+Then the trust a firm is given and taken back: an assuré on direct debit whose firm holds an
+active mandate; the firm's collaborator downloads the client's vigilance certificate; the bank
+rejects the debit of the debit day and the next request is refused with the reason; the client
+revokes the mandate and the firm can no longer read the certificate it downloaded."""
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -17,7 +22,8 @@ import pytest
 from attestations.adapters.pdf import payload_of
 from attestations.verify import verify_payload
 from bus_tools import read_topic
-from journeys import agent_bearer, signed_up_assure
+from cotisations_payments import BIC, IBAN, debits_of
+from journeys import agent_bearer, firm_collaborators, signed_up_assure
 from pypdf import PdfReader
 from servicekit.testing.polling import eventually
 from stack_runner import RunningPlatform, run_platform
@@ -27,16 +33,28 @@ pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
 DEADLINE_S = 60
 
 
-@pytest.fixture
-def platform(kafka_bootstrap: str, tmp_path: Path) -> Any:
+@pytest.fixture(scope="module")
+def platform(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    var = tmp_path_factory.mktemp("var")
     running = run_platform(
-        tmp_path,
+        var,
         kafka_bootstrap,
-        services=("identity", "notifications", "cotisations", "attestations"),
-        env={"COTISATIONS_BUSINESS_DATE": "2026-03-01"},
+        services=("identity", "notifications", "cotisations", "mandates", "attestations"),
+        env={
+            "COTISATIONS_BUSINESS_DATE": "2026-03-01",
+            "COTISATIONS_BANK_FILES_DIR": str(var / "bank"),
+            "COTISATIONS_DEBIT_RUN_INTERVAL_S": "0.5",
+        },
     )
     yield running
     running.stop()
+
+
+def on_business_date(platform: RunningPlatform, day: str) -> None:
+    """cotisations' processes restarted on ``day`` (its worker runs that day's debits)."""
+    for name in ("cotisations-worker", "cotisations-api"):
+        platform.terminate(name)
+        platform.start(name, {"COTISATIONS_BUSINESS_DATE": day})
 
 
 async def test_a_payment_recorded_in_cotisations_is_certified_and_checked_by_its_code(
@@ -93,10 +111,7 @@ async def test_a_payment_recorded_in_cotisations_is_certified_and_checked_by_its
 
         # 8 April: the cheque paid March and part of April; the rest of April is overdue and
         # no payment says so: cotisations' sweep publishes it, and the next request is refused
-        on_the_day = {"COTISATIONS_BUSINESS_DATE": "2026-04-08"}
-        for name in ("cotisations-worker", "cotisations-api"):
-            platform.terminate(name)
-            platform.start(name, on_the_day)
+        on_business_date(platform, "2026-04-08")
         owed = (await client.get(url, headers=headers)).json()["standing"]
         assert (owed["up_to_date"], owed["overdue"]) == (False, "76.50"), owed
         swept = await client.post(
@@ -126,3 +141,91 @@ async def test_a_payment_recorded_in_cotisations_is_certified_and_checked_by_its
 
         (event,) = await eventually(published, timeout_s=DEADLINE_S, message="issued")
         assert (event["affiliate_id"], event["kind"]) == (affiliate_id, "paiement")
+
+
+async def test_a_rejected_debit_refuses_vigilance_and_a_revoked_firm_loses_the_certificates(
+    platform: RunningPlatform,
+) -> None:
+    attestations = platform.api("attestations")
+    async with httpx.AsyncClient(timeout=30) as client:
+        siren, url, headers, _ = await signed_up_assure(client, platform)
+        affiliate_id = url.rsplit("/", 1)[-1]
+        adhered = await client.post(
+            f"{url}/direct-debit",
+            json={"holder": "Jean Dupont", "iban": IBAN, "bic": BIC},
+            headers=headers,
+        )
+        assert adhered.status_code == 201, adhered.text
+        debit_day, rum = adhered.json()["effective_from"], adhered.json()["current"]["rum"]
+        _, firm, _ = await firm_collaborators(client, platform, siren, affiliate_id)
+        ask = {"affiliate_id": affiliate_id, "kind": "vigilance"}
+
+        async def issued_to_the_firm() -> dict[str, Any] | None:
+            resp = await client.post(f"{attestations}/v1/attestations", json=ask, headers=firm)
+            body: dict[str, Any] = resp.json()
+            return body if resp.status_code == 201 else None
+
+        made = await eventually(
+            issued_to_the_firm, timeout_s=DEADLINE_S, message="the firm's certificate"
+        )
+        assert made is not None
+        mine = f"{attestations}/v1/attestations/{made['attestation_id']}"
+        assert (await client.get(f"{mine}/pdf", headers=firm)).status_code == 200
+
+        # the debit day: the bank rejects the client's debit
+        on_business_date(platform, debit_day)
+        pain = platform.cfg.var / "bank" / f"pain008-{debit_day.replace('-', '')}.xml"
+
+        async def the_file() -> bool:
+            return pain.exists()
+
+        await eventually(the_file, timeout_s=DEADLINE_S, message=f"the pain.008 of {debit_day}")
+        (debit,) = [d for d in debits_of(pain.read_bytes()) if d["rum"] == rum]
+        # two working days later, the bank's return: the instalment due on the debit day is
+        # then overdue
+        returned_on = date.fromisoformat(debit_day) + timedelta(days=2)
+        while returned_on.weekday() >= 5:
+            returned_on += timedelta(days=1)
+        on_business_date(platform, returned_on.isoformat())
+        agent = await agent_bearer(platform, "ops.vigilance@urssaf.example")
+        returned = await client.post(
+            f"{platform.api('cotisations')}/v1/operations/bank-returns",
+            json={
+                "debit_date": debit_day,
+                "rejected": [{"end_to_end_id": debit["end_to_end_id"], "reason_code": "AM04"}],
+            },
+            headers=agent,
+        )
+        assert returned.status_code == 202, returned.text
+
+        async def refused() -> dict[str, Any] | None:
+            resp = await client.post(f"{attestations}/v1/attestations", json=ask, headers=firm)
+            body: dict[str, Any] = resp.json()
+            return body if resp.status_code == 422 else None
+
+        problem = await eventually(refused, timeout_s=DEADLINE_S, message="the refusal")
+        assert problem is not None
+        assert (problem["type"].rsplit("/", 1)[-1], problem["reason"]) == (
+            "attestation-refused",
+            "unpaid",
+        )
+        amount = debit["amount"].replace(".", ",")
+        assert f"{amount} €" in problem["detail"], problem["detail"]
+
+        # the client revokes the firm's mandate: the firm no longer sees the certificate
+        revoked = await client.delete(
+            f"{platform.api('mandates')}/v1/me/mandates/current", headers=headers
+        )
+        assert revoked.status_code == 204, revoked.text
+
+        async def hidden() -> bool:
+            return (await client.get(mine, headers=firm)).status_code == 404
+
+        await eventually(hidden, timeout_s=DEADLINE_S, message="the firm's access withdrawn")
+        assert (await client.get(f"{mine}/pdf", headers=firm)).status_code == 404
+        listed = await client.get(
+            f"{attestations}/v1/affiliates/{affiliate_id}/attestations", headers=firm
+        )
+        assert listed.status_code == 404
+        # the client still has it
+        assert (await client.get(mine, headers=headers)).status_code == 200

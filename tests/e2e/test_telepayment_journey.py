@@ -10,7 +10,6 @@ collaborator with ``pay`` on the client pays such a debt the same way (one witho
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -24,14 +23,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 from bus_tools import group_caught_up, rewind_group
 from cotisations_payments import BIC, IBAN, OTHER_BIC, OTHER_IBAN, debits_of
 from journeys import (
-    activated_login,
-    added_client,
     agent_bearer,
-    key_from_letter,
+    firm_collaborators,
     mails_to,
-    random_siret,
     signed_up_assure,
-    signup_body,
 )
 from servicekit.testing.polling import eventually
 from stack_runner import RunningPlatform, run_platform
@@ -235,69 +230,6 @@ async def groups_reading(bootstrap: str, wanted: tuple[str, ...]) -> dict[str, l
         return found
     finally:
         await admin.close()
-
-
-async def firm_collaborators(
-    client: httpx.AsyncClient, platform: RunningPlatform, siren: str, affiliate_id: str
-) -> tuple[Headers, Headers, str]:
-    """A firm signs up, invites a collaborator with ``pay`` and one without, subscribes both to
-    its default portfolio, adds the client and activates the mandate with the key letter's
-    key; returns both collaborators' headers once they read the client's account, and the
-    paying one's e-mail."""
-    rng = random.Random()
-    identity, mandates = platform.api("identity"), platform.api("mandates")
-    suffix = uuid.uuid4().hex[:6]
-    admin_email = f"admin.{suffix}@cabinet-paie.fr"
-    signup = await client.post(
-        f"{identity}/v1/cabinets", json=signup_body(admin_email, random_siret(rng), "Cabinet Paie")
-    )
-    assert signup.status_code == 201, signup.text
-    cabinet_id = signup.json()["cabinet_id"]
-    admin = await activated_login(client, platform, admin_email, admin_email)
-    users: dict[str, tuple[str, Headers]] = {}
-    for name, rights in (("payeur", ["clients", "read", "pay"]), ("lecteur", ["clients", "read"])):
-        email = f"{name}.{suffix}@cabinet-paie.fr"
-        invited = await client.post(
-            f"{identity}/v1/cabinets/{cabinet_id}/users",
-            json={"first_name": name, "last_name": "Leroy", "email": email, "rights": rights},
-            headers=admin,
-        )
-        assert invited.status_code == 201, invited.text
-        login = await activated_login(client, platform, email, email, invited=True)
-        users[name] = (invited.json()["account_id"], login)
-    cabinet_url = f"{mandates}/v1/cabinets/{cabinet_id}"
-
-    async def default_portfolio() -> str | None:
-        resp = await client.get(f"{cabinet_url}/portfolios", headers=admin)
-        if resp.status_code != 200:
-            return None
-        return next((str(p["id"]) for p in resp.json() if p["is_default"]), None)
-
-    portfolio = await eventually(default_portfolio, timeout_s=DEADLINE_S, message="portfolio")
-    for account_id, _ in users.values():
-        subscriber = f"{cabinet_url}/portfolios/{portfolio}/subscribers/{account_id}"
-
-        async def subscribed(url: str = subscriber) -> bool:
-            return (await client.put(url, headers=admin)).status_code == 204
-
-        await eventually(subscribed, timeout_s=DEADLINE_S, interval_s=0.2, message="subscribed")
-    row = await added_client(client, f"{cabinet_url}/clients", siren, admin)
-    key = await key_from_letter(platform, row["id"])
-    client_url = f"{cabinet_url}/clients/{row['id']}"
-
-    async def activated() -> bool:
-        resp = await client.post(f"{client_url}/activation", json={"key": key}, headers=admin)
-        return resp.status_code == 200
-
-    await eventually(activated, timeout_s=DEADLINE_S, message="the mandate activated")
-    account_url = f"{platform.api('cotisations')}/v1/accounts/{affiliate_id}"
-    for _, login in users.values():
-
-        async def readable(headers: Headers = login) -> bool:
-            return (await client.get(account_url, headers=headers)).status_code == 200
-
-        await eventually(readable, timeout_s=DEADLINE_S, message="the firm reads the account")
-    return users["payeur"][1], users["lecteur"][1], f"payeur.{suffix}@cabinet-paie.fr"
 
 
 async def test_a_firm_collaborator_with_pay_pays_the_clients_debt_and_one_without_may_not(
