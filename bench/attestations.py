@@ -13,6 +13,13 @@ One JSON line.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, this file's folder is first on the path and the file's name would hide the
+# service's package of the same name: the benchmarks' folder is taken off before the imports.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+
 import argparse
 import asyncio
 import io
@@ -21,7 +28,6 @@ import statistics
 import tempfile
 import time
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx

@@ -9,12 +9,15 @@ import json
 from pathlib import Path
 
 import pytest
+from attestations.adapters.pades import PadesSealer, ensure_self_signed
 from attestations.verify import main as verify_main
 from attestations_samples import Api, affiliate, assure, running_api
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 
 
 async def _status(pdf: bytes, cert: Path) -> tuple[bool, bool]:
@@ -78,3 +81,19 @@ async def test_the_offline_command_checks_the_seal_a_changed_byte_fails_it(
     (tmp_path / "b.pdf").write_bytes(pdf[:at] + bytes([pdf[at] ^ 0x01]) + pdf[at + 1 :])
     assert await asyncio.to_thread(verify_main, [str(tmp_path / "b.pdf"), "--jwks", jwks_file]) == 1
     assert "Document modifié après sa signature" in capsys.readouterr().out
+
+
+async def test_a_signature_larger_than_the_room_reserved_grows_it_and_stays_valid(
+    tmp_path: Path,
+) -> None:
+    key, cert = ensure_self_signed(tmp_path / "pades")
+    sealer = PadesSealer(key, cert)
+    sealer.reserved = 300  # far less than a CMS with its certificate needs
+    page = io.BytesIO()
+    drawing = canvas.Canvas(page, pagesize=A4)
+    drawing.drawString(100, 100, "Attestation")
+    drawing.showPage()
+    drawing.save()
+    sealed = await asyncio.to_thread(sealer.seal, page.getvalue())  # as the renderer calls it
+    assert sealer.reserved > 300
+    assert await _status(sealed, cert) == (True, True)
