@@ -149,7 +149,7 @@ KINDS: dict[MessageKind, KindSpec] = {
     MessageKind.APPOINTMENT_ACKNOWLEDGED: _email(*_APPOINTMENT),
     MessageKind.APPOINTMENT_CONFIRMED: _email(*_APPOINTMENT, ics="REQUEST"),
     MessageKind.APPOINTMENT_RESCHEDULED: _email(
-        *_APPOINTMENT, "previous_starts_at", "previous_ends_at", ics="REQUEST"
+        *_APPOINTMENT, "previous_starts_at", "previous_ends_at", "confirmed", ics="REQUEST"
     ),
     MessageKind.APPOINTMENT_REMINDER: _email(*_APPOINTMENT, ics="REQUEST"),
     MessageKind.APPOINTMENT_CANCELLED: _email(*_APPOINTMENT, "cancelled_by", ics="CANCEL"),
