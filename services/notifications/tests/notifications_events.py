@@ -26,9 +26,22 @@ APPOINTMENT: dict[str, Any] = {
     "agency_id": "paris-centre",
     "agency_name": "Agence de Paris Centre",
     "agency_address": "10 rue Réaumur, 75003 Paris",
-    "reason": "Cotisations",
+    "channel": "agence",
+    "object_label": "Cotisations",
+    "reason": "Délai de paiement",
     "starts_at": datetime(2026, 3, 10, 9, 30, tzinfo=UTC),
     "ends_at": datetime(2026, 3, 10, 10, 0, tzinfo=UTC),
+    "sequence": 1,
+    "sealed_manage_link": "sealed:https://mon-compte.example/rendez-vous/RDV-1?jeton=m1",
+}
+"""An appointment on Tuesday 10 March 2026 at 10 h 30, Paris time."""
+MOVED: dict[str, Any] = {
+    **APPOINTMENT,
+    "starts_at": datetime(2026, 3, 12, 13, 0, tzinfo=UTC),
+    "ends_at": datetime(2026, 3, 12, 13, 30, tzinfo=UTC),
+    "previous_starts_at": APPOINTMENT["starts_at"],
+    "previous_ends_at": APPOINTMENT["ends_at"],
+    "sequence": 2,
 }
 STANDING = cotisations_v1.AccountStanding(
     as_of=date(2026, 2, 9),
@@ -275,9 +288,32 @@ SAMPLE_PAYLOADS: list[EventPayload] = [
         noticed_at=NOW,
     ),
     appointments_v1.AppointmentRequestedV1(**APPOINTMENT),
-    appointments_v1.AppointmentConfirmedV1(**APPOINTMENT),
+    appointments_v1.AppointmentConfirmedV1(
+        **APPOINTMENT, note="Apportez votre dernier avis d'imposition."
+    ),
+    appointments_v1.AppointmentRescheduledV1(**MOVED, confirmed=True),
+    appointments_v1.AppointmentRescheduledV1(
+        **{**MOVED, "channel": "telephone", "sealed_manage_link": None}, confirmed=False
+    ),
     appointments_v1.AppointmentReminderDueV1(**APPOINTMENT),
     appointments_v1.AppointmentCancelledV1(**APPOINTMENT),
+    appointments_v1.AppointmentCancelledV1(
+        **{**APPOINTMENT, "sequence": 2},
+        cancelled_by="agent",
+        explanation="Votre conseiller est absent ce jour-là.",
+    ),
+    appointments_v1.AppointmentCancelledV1(
+        **{**APPOINTMENT, "channel": "visio", "sequence": 2},
+        cancelled_by="closure",
+        explanation="L'agence est fermée pour travaux.",
+        next_free_slots=[
+            appointments_v1.SlotOffer(
+                agency_id="paris-centre",
+                starts_at=datetime(2026, 3, 17, 8, 0, tzinfo=UTC),
+                ends_at=datetime(2026, 3, 17, 8, 30, tzinfo=UTC),
+            )
+        ],
+    ),
 ]
 
 

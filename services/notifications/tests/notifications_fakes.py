@@ -22,6 +22,7 @@ from notifications.service_layer.ports import (
     OutgoingEmail,
     OutgoingLetter,
     Renderer,
+    SecretOpener,
 )
 from servicekit.bus import MessageBus
 from servicekit.clock import FakeClock
@@ -218,6 +219,7 @@ class FakeNotifications:
         max_attempts: int = 3,
         renderer: Renderer | None = None,
         clock: FakeClock | None = None,
+        opener: SecretOpener | None = None,
     ) -> None:
         self.uow = FakeNotificationsUow()
         self.email = RecordingEmail()
@@ -228,7 +230,7 @@ class FakeNotifications:
             renderer=renderer or EchoRenderer(),
             email=self.email,
             letters=self.letters,
-            opener=ClearOpener(),
+            opener=opener or ClearOpener(),
             schedule=RetrySchedule(max_attempts=max_attempts, initial_s=10, max_s=60),
         )
         self.bus: MessageBus[FakeNotificationsUow, Dependencies] = MessageBus(

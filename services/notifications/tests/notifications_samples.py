@@ -8,15 +8,23 @@ from notifications.domain.kinds import MessageKind
 
 LINK = "https://mon-compte.example/v1/accounts/activation?token=abc_DEF-123"
 KEY = "7KQ4-M9XP-2HWN-3RTV-C"
-APPOINTMENT = {
+MANAGE_LINK = "https://mon-compte.example/rendez-vous/RDV-2026-000123?jeton=k3Y_9x-Qm"
+APPOINTMENT: dict[str, Any] = {
     "display_name": "Jean Dupont",
+    "agency_id": "paris-centre",
     "agency_name": "Agence de Paris Centre",
     "agency_address": "10 rue Réaumur, 75003 Paris",
+    "channel": "agence",
+    "object_label": "Cotisations",
     "starts_at": "2026-03-10T09:30:00+00:00",
     "ends_at": "2026-03-10T10:00:00+00:00",
     "reason": "Cotisations — délai de paiement",
     "appointment_id": "RDV-2026-000123",
+    "sequence": 1,
+    "attendee_email": "jean@dupont.fr",
+    "manage_link": MANAGE_LINK,
 }
+"""An appointment on Tuesday 10 March 2026 at 10 h 30 in Paris (09:30 UTC, winter time)."""
 ECHEANCIER = {
     "display_name": "Jean Dupont",
     "year": "2026",
@@ -275,8 +283,29 @@ SAMPLES: dict[MessageKind, tuple[dict[str, Any], list[str]]] = {
         },
         ["7 avril 2026", "1 620,25 €", "prend fin", "8 avril 2026", "PLAN-7"],
     ),
-    MessageKind.APPOINTMENT_ACKNOWLEDGED: (APPOINTMENT, ["Agence de Paris Centre", "recontactera"]),
-    MessageKind.APPOINTMENT_CONFIRMED: (APPOINTMENT, ["confirmé", "10 mars 2026 à 10 h 30"]),
-    MessageKind.APPOINTMENT_REMINDER: (APPOINTMENT, ["rappelons", "RDV-2026-000123"]),
-    MessageKind.APPOINTMENT_CANCELLED: (APPOINTMENT, ["annulé", "RDV-2026-000123"]),
+    MessageKind.APPOINTMENT_ACKNOWLEDGED: (
+        APPOINTMENT,
+        ["Agence de Paris Centre", "vous serez recontacté par un agent", "mardi 10 mars 2026"],
+    ),
+    MessageKind.APPOINTMENT_CONFIRMED: (
+        {**APPOINTMENT, "note": "Apportez votre dernier avis d'imposition."},
+        ["confirmé", "le mardi 10 mars 2026 à 10 h 30", "Apportez votre dernier avis"],
+    ),
+    MessageKind.APPOINTMENT_RESCHEDULED: (
+        {
+            **APPOINTMENT,
+            "starts_at": "2026-03-12T13:00:00+00:00",
+            "ends_at": "2026-03-12T13:30:00+00:00",
+            "previous_starts_at": "2026-03-10T09:30:00+00:00",
+            "previous_ends_at": "2026-03-10T10:00:00+00:00",
+            "sequence": 2,
+            "confirmed": True,
+        },
+        ["du mardi 10 mars 2026 à 10 h 30", "au jeudi 12 mars 2026 à 14 h 00"],
+    ),
+    MessageKind.APPOINTMENT_REMINDER: (APPOINTMENT, ["demain, mardi 10 mars 2026 à 10 h 30"]),
+    MessageKind.APPOINTMENT_CANCELLED: (
+        {**APPOINTMENT, "cancelled_by": "person", "explanation": "", "next_free_slots": []},
+        ["annulation", "RDV-2026-000123"],
+    ),
 }

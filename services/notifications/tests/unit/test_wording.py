@@ -146,7 +146,7 @@ def test_dates_in_sentences_are_in_french_form_with_the_first_of_the_month() -> 
     assert "actif depuis le 1er décembre 2026 à 10 h 00" in mail.text
     context = {**SAMPLES[MessageKind.APPOINTMENT_CONFIRMED][0], "starts_at": first}
     assert render_email(MessageKind.APPOINTMENT_CONFIRMED, context).subject == (
-        "Votre rendez-vous du 1er décembre 2026 est confirmé"
+        "Votre rendez-vous du mardi 1er décembre 2026 est confirmé"
     )
     context = {
         **SAMPLES[MessageKind.ECHEANCIER_RECTIFICATIF_LETTER][0],

@@ -33,6 +33,7 @@ class MessageKind(StrEnum):
     PAYMENT_PLAN_ENDED = "payment_plan_ended"
     APPOINTMENT_ACKNOWLEDGED = "appointment_acknowledged"
     APPOINTMENT_CONFIRMED = "appointment_confirmed"
+    APPOINTMENT_RESCHEDULED = "appointment_rescheduled"
     APPOINTMENT_REMINDER = "appointment_reminder"
     APPOINTMENT_CANCELLED = "appointment_cancelled"
     VIGILANCE_RENEWAL = "vigilance_renewal"
@@ -62,11 +63,16 @@ _APPOINTMENT = (
     "display_name",
     "agency_name",
     "agency_address",
+    "channel",
     "starts_at",
     "ends_at",
     "reason",
     "appointment_id",
+    "sequence",
 )
+"""What every appointment mail requires; ``object_label`` may be empty, and ``manage_link`` (the
+link to cancel or reschedule, opened from its sealed value) is there only when the event
+carries one."""
 _ECHEANCIER = (
     "display_name",
     "year",
@@ -142,8 +148,11 @@ KINDS: dict[MessageKind, KindSpec] = {
     ),
     MessageKind.APPOINTMENT_ACKNOWLEDGED: _email(*_APPOINTMENT),
     MessageKind.APPOINTMENT_CONFIRMED: _email(*_APPOINTMENT, ics="REQUEST"),
+    MessageKind.APPOINTMENT_RESCHEDULED: _email(
+        *_APPOINTMENT, "previous_starts_at", "previous_ends_at", "confirmed", ics="REQUEST"
+    ),
     MessageKind.APPOINTMENT_REMINDER: _email(*_APPOINTMENT, ics="REQUEST"),
-    MessageKind.APPOINTMENT_CANCELLED: _email(*_APPOINTMENT, ics="CANCEL"),
+    MessageKind.APPOINTMENT_CANCELLED: _email(*_APPOINTMENT, "cancelled_by", ics="CANCEL"),
 }
 
 

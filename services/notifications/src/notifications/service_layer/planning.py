@@ -420,20 +420,71 @@ def _plan_ended(event: IncomingEvent) -> list[PlannedDelivery]:
     return [PlannedDelivery("payment_plan_ended", "email", client, context, optional=True)]
 
 
+def _appointment_context(p: appointments_v1.AppointmentEventV1) -> dict[str, Any]:
+    """What every appointment mail says: where, how, what for, when (as published, with its
+    offset: the wall clock is chosen when rendering), and the revision for the calendar."""
+    return {
+        "agency_id": p.agency_id,
+        "agency_name": p.agency_name,
+        "agency_address": p.agency_address,
+        "channel": p.channel,
+        "object_label": p.object_label,
+        "reason": p.reason,
+        "starts_at": p.starts_at.isoformat(),
+        "ends_at": p.ends_at.isoformat(),
+        "appointment_id": p.appointment_id,
+        "sequence": p.sequence,
+        "attendee_email": p.person.email,
+    }
+
+
+def _to_person(
+    kind: str, p: appointments_v1.AppointmentEventV1, extra: dict[str, Any]
+) -> list[PlannedDelivery]:
+    """One mail to the person; the link to cancel or reschedule stays sealed until rendering
+    (as an activation link: never in clear in the deliveries table)."""
+    sealed = {"manage_link": p.sealed_manage_link} if p.sealed_manage_link else {}
+    context = {**_appointment_context(p), **extra, "display_name": p.person.display_name}
+    return [PlannedDelivery(kind, "email", p.person.email, context, sealed)]
+
+
 def _appointment(kind: str, cls: type[appointments_v1.AppointmentEventV1]) -> Planner:
     def plan(event: IncomingEvent) -> list[PlannedDelivery]:
-        p = event.payload(cls)
-        context = {
-            "agency_name": p.agency_name,
-            "agency_address": p.agency_address,
-            "reason": p.reason,
-            "starts_at": p.starts_at.isoformat(),
-            "ends_at": p.ends_at.isoformat(),
-            "appointment_id": p.appointment_id,
-        }
-        return _to_each(kind, [p.person], context)
+        return _to_person(kind, event.payload(cls), {})
 
     return plan
+
+
+def _appointment_confirmed(event: IncomingEvent) -> list[PlannedDelivery]:
+    p = event.payload(appointments_v1.AppointmentConfirmedV1)
+    return _to_person("appointment_confirmed", p, {"note": p.note})
+
+
+def _appointment_rescheduled(event: IncomingEvent) -> list[PlannedDelivery]:
+    p = event.payload(appointments_v1.AppointmentRescheduledV1)
+    extra = {
+        "previous_starts_at": p.previous_starts_at.isoformat(),
+        "previous_ends_at": p.previous_ends_at.isoformat(),
+        "confirmed": p.confirmed,
+    }
+    return _to_person("appointment_rescheduled", p, extra)
+
+
+def _appointment_cancelled(event: IncomingEvent) -> list[PlannedDelivery]:
+    p = event.payload(appointments_v1.AppointmentCancelledV1)
+    extra = {
+        "cancelled_by": p.cancelled_by,
+        "explanation": p.explanation,
+        "next_free_slots": [
+            {
+                "agency_id": slot.agency_id,
+                "starts_at": slot.starts_at.isoformat(),
+                "ends_at": slot.ends_at.isoformat(),
+            }
+            for slot in p.next_free_slots
+        ],
+    }
+    return _to_person("appointment_cancelled", p, extra)
 
 
 PLANNERS: dict[str, Planner] = {
@@ -469,13 +520,10 @@ PLANNERS: dict[str, Planner] = {
     appointments_v1.AppointmentRequestedV1.event_type: _appointment(
         "appointment_acknowledged", appointments_v1.AppointmentRequestedV1
     ),
-    appointments_v1.AppointmentConfirmedV1.event_type: _appointment(
-        "appointment_confirmed", appointments_v1.AppointmentConfirmedV1
-    ),
+    appointments_v1.AppointmentConfirmedV1.event_type: _appointment_confirmed,
+    appointments_v1.AppointmentRescheduledV1.event_type: _appointment_rescheduled,
     appointments_v1.AppointmentReminderDueV1.event_type: _appointment(
         "appointment_reminder", appointments_v1.AppointmentReminderDueV1
     ),
-    appointments_v1.AppointmentCancelledV1.event_type: _appointment(
-        "appointment_cancelled", appointments_v1.AppointmentCancelledV1
-    ),
+    appointments_v1.AppointmentCancelledV1.event_type: _appointment_cancelled,
 }

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
-from servicekit.logging import get_logger
+from servicekit.logging import SECRETS, get_logger
 
 from notifications.domain.model import PARKED, Delivery
 from notifications.service_layer.handlers import Dependencies
@@ -114,7 +114,10 @@ async def record_failure(
     deps: Dependencies,
 ) -> None:
     """Rescheduled with back-off, or parked (``failed.v1``) when permanent or out of attempts
-    (``Delivery.mark_failed`` and ``RetrySchedule``)."""
+    (``Delivery.mark_failed`` and ``RetrySchedule``). A secret opened for the message (a link,
+    a key) that the reason quotes, as a spam filter's refusal may quote a URL, is masked: the
+    reason is stored in the deliveries table and published in ``failed.v1``."""
+    reason = SECRETS.mask(reason)
     delivery.mark_failed(deps.clock.now(), reason, permanent=permanent, schedule=deps.schedule)
     async with uow:
         await uow.deliveries.save(delivery)

@@ -4,18 +4,81 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
 
 from markupsafe import Markup, escape
 from servicekit import french
 
 PARIS = french.PARIS
 MONTHS = french.MONTHS
-french_datetime = french.day_and_time
-"""``2026-12-01T09:00:00+00:00`` → ``1er décembre 2026 à 10 h 00`` (Paris time)."""
-french_day = french.day
-"""A day inside a sentence: ``2026-12-01`` → ``1er décembre 2026``."""
-french_time = french.time_of_day
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 euros = french.euros
+"""``1234.5`` → ``1 234,50 €``."""
+
+
+def wall_clock(value: str | datetime) -> datetime:
+    """An instant as the clock of the place it concerns reads it. The rule: Paris time
+    (``Europe/Paris``, summer time included), unless the value carries an offset that is
+    neither UTC's nor Paris's at that instant: it was then written in the local time of a place
+    elsewhere (an overseas agency, ``-04:00`` in Martinique, ``+04:00`` in La Réunion), which
+    is kept as it is. A value without an offset is UTC, as every instant on the bus."""
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    paris = instant.astimezone(PARIS)
+    offset = instant.utcoffset()
+    if not offset or offset == paris.utcoffset():
+        return paris
+    return instant
+
+
+def french_datetime(value: str | datetime) -> str:
+    """``2026-12-01T09:00:00+00:00`` → ``1er décembre 2026 à 10 h 00`` (:func:`wall_clock`)."""
+    local = wall_clock(value)
+    return f"{french.day(local.date())} à {french_time(local)}"
+
+
+def french_time(value: str | datetime) -> str:
+    """``2026-03-10T07:30:00+00:00`` → ``8 h 30``; ``2026-07-10T06:30:00+00:00`` → ``8 h 30``."""
+    local = wall_clock(value)
+    return f"{local.hour} h {local.minute:02d}"
+
+
+def french_day(value: str | date | datetime) -> str:
+    """A day inside a sentence: ``2026-12-01`` → ``1er décembre 2026``; an instant's day is
+    its :func:`wall_clock`'s."""
+    if (isinstance(value, str) and "T" in value) or isinstance(value, datetime):
+        value = wall_clock(value).date()
+    return french.day(value)
+
+
+def french_weekday(value: str | date | datetime) -> str:
+    """The day with its name: ``2026-03-10T09:30:00+00:00`` → ``mardi 10 mars 2026``."""
+    if (isinstance(value, str) and "T" in value) or isinstance(value, datetime):
+        value = wall_clock(value).date()
+    elif isinstance(value, str):
+        value = date.fromisoformat(value)
+    return f"{WEEKDAYS[value.weekday()]} {french.day(value)}"
+
+
+def french_moment(value: str | datetime) -> str:
+    """An appointment's start: ``2026-03-10T08:30:00+00:00`` → ``mardi 10 mars 2026 à 9 h 30``."""
+    return f"{french_weekday(value)} à {french_time(value)}"
+
+
+CHANNELS = {
+    "agence": "à l'agence",
+    "telephone": "par téléphone",
+    "visio": "en visioconférence",
+}
+"""How an appointment takes place, in words (after « rendez-vous »)."""
+
+
+def channel(value: str) -> str:
+    """``telephone`` → ``par téléphone``."""
+    return CHANNELS[value]
+
+
 """``1234.5`` → ``1 234,50 €``."""
 
 
@@ -29,6 +92,12 @@ def firm(name: str) -> str:
     """A firm named in a sentence: ``cabinet Fiducial``, but ``Cabinet Martin`` as it is (never
     « votre cabinet Cabinet Martin »): written after an article (« du », « le », « votre »)."""
     return name if name.strip().lower().startswith("cabinet") else f"cabinet {name}"
+
+
+def agency(name: str) -> str:
+    """An agency named after an article: ``agence Lyon Part-Dieu``, but ``Agence de Paris
+    Centre`` as it is (« l'Agence de Paris Centre », never « l'agence Agence de … »)."""
+    return name if name.strip().lower().startswith("agence") else f"agence {name}"
 
 
 LINK_START, LINK_END = "\ue000", "\ue001"
@@ -57,6 +126,9 @@ NAMES = frozenset(
         "agency_name",
         "agency_address",
         "reason",
+        "object_label",
+        "note",
+        "explanation",
         "change",
     }
 )
