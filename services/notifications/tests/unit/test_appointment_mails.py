@@ -235,7 +235,13 @@ def test_a_cancellation_after_a_closure_lists_the_next_free_slots_in_french() ->
 
 
 @pytest.mark.parametrize(
-    "kind", [k for k in MessageKind if k.value.startswith("appointment_")], ids=str
+    "kind",
+    [
+        k
+        for k in MessageKind
+        if k.value.startswith("appointment_") and k is not MessageKind.APPOINTMENT_CANCELLED
+    ],
+    ids=str,
 )
 def test_every_appointment_mail_carries_the_manage_link_and_says_when_it_expires(
     kind: MessageKind,
@@ -251,6 +257,15 @@ def test_every_appointment_mail_carries_the_manage_link_and_says_when_it_expires
     mail = render_email(kind, without)
     assert "Annuler ou déplacer" not in mail.text
     assert "expire" not in mail.text
+    assert "<a " not in mail.html
+
+
+def test_the_cancellation_offers_no_link_to_an_appointment_that_is_no_more() -> None:
+    context, _ = SAMPLES[MessageKind.APPOINTMENT_CANCELLED]
+    assert context["manage_link"] == MANAGE_LINK  # the event carried one
+    mail = render_email(MessageKind.APPOINTMENT_CANCELLED, context)
+    assert MANAGE_LINK not in mail.text
+    assert "Annuler ou déplacer" not in mail.text
     assert "<a " not in mail.html
 
 
