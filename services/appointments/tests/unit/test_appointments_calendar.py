@@ -63,6 +63,9 @@ ZONES = [
     ("973", "America/Cayenne"),
     ("974", "Indian/Reunion"),
     ("976", "Indian/Mayotte"),
+    ("975", "America/Miquelon"),
+    ("977", "America/St_Barthelemy"),
+    ("978", "America/Marigot"),
 ]
 
 

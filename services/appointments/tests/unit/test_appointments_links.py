@@ -73,3 +73,28 @@ def test_malformed_tokens_are_invalid(token: str) -> None:
 def test_a_naive_now_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="aware"):
         verify_manage_token(SECRET, sign_manage_token(SECRET, CLAIMS), now=NOW.replace(tzinfo=None))
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        ManageClaims("", 1, CLAIMS.expires_at),
+        ManageClaims("a\nb", 1, CLAIMS.expires_at),
+        ManageClaims("a", -1, CLAIMS.expires_at),
+        ManageClaims("a", 1, CLAIMS.expires_at.replace(tzinfo=None)),
+    ],
+)
+def test_claims_that_cannot_be_signed(claims: ManageClaims) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - each row breaks a different rule
+        sign_manage_token(SECRET, claims)
+
+
+def test_an_empty_secret_signs_nothing() -> None:
+    with pytest.raises(ValueError, match="secret"):
+        sign_manage_token(b"", CLAIMS)
+
+
+def test_expiry_keeps_whole_seconds_rounded_down() -> None:
+    claims = ManageClaims("a", 0, CLAIMS.expires_at + timedelta(microseconds=900_000))
+    verified = verify_manage_token(SECRET, sign_manage_token(SECRET, claims), now=NOW)
+    assert verified.expires_at == CLAIMS.expires_at

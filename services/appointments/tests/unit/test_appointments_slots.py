@@ -268,5 +268,8 @@ def test_slots_are_ordered_apart_and_inside_opening_hours(
             p for p in hours if p.weekday == local.weekday() and p.opens <= local.time() < p.closes
         ]
         assert inside, slot
+        end = slot.ends_at.astimezone(zone)
+        if end.utcoffset() == local.utcoffset():  # no clock change inside the slot
+            assert end.time() <= inside[0].closes or end.time() == time(0), slot
         assert first_day <= local.date() <= first_day + timedelta(days=length)
         assert slot_at(a, slot.starts_at) == slot
