@@ -242,6 +242,16 @@ ERRORS: list[tuple[str, Edit, str]] = [
     ),
     ("a missing field", drop_field("name"), f"{METZ} « name » : ce champ est obligatoire."),
     (
+        "closures not a list",
+        agency_field("closures", {"first_day": "2026-08-10"}),
+        f"{METZ} « closures » : une liste est attendue.",
+    ),
+    (
+        "a period not an object",
+        agency_field("opening_hours", ["lundi 8h30-12h"]),
+        f"{METZ} « opening_hours[0] » : un objet est attendu.",
+    ),
+    (
         "an empty name",
         agency_field("name", "  "),
         f"{METZ} « name » : un texte non vide est attendu.",
@@ -266,6 +276,14 @@ def test_a_wrong_document_is_refused_in_french(name: str, edit: Edit, message: s
     with pytest.raises(ReferenceError) as refused:
         parse_reference(doc)
     assert str(refused.value) == message
+
+
+def test_optional_fields_may_be_left_out() -> None:
+    doc = document()
+    for field in ("accessibility", "closures", "version"):
+        del doc["agencies"][0][field]
+    metz = parse_reference(doc).agencies[0]
+    assert (metz.accessibility, metz.closures, metz.version) == ("", (), 1)
 
 
 def test_touching_periods_are_not_overlapping() -> None:

@@ -220,7 +220,8 @@ def _periods(
 
 def _closures(where: _Where, data: Mapping[str, Any]) -> tuple[Closure, ...]:
     closures: list[Closure] = []
-    for index, raw in enumerate(data.get("closures", [])):
+    raws = _list(where, data, "closures") if "closures" in data else ()
+    for index, raw in enumerate(raws):
         field = f"closures[{index}]"
         item = _mapping(raw, f"{where.label}, champ « {field} »")
         _only(where, item, {"first_day", "last_day", "label"}, {"first_day", "last_day"})

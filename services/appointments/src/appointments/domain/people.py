@@ -19,6 +19,9 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 _DIGITS: Final = frozenset("0123456789")
+_PHONE_CHARACTERS: Final = _DIGITS | frozenset("+ .-()/\u00a0\u202f")
+"""What a typed phone number may hold: letters (``06 12 34 56 78 ou 07…``, an extension) would
+be dropped silently by phonenumbers, so they are refused."""
 _CORSICA: Final = {"2A": "19", "2B": "18"}
 
 # France and the overseas parts that number their phones in their own regions.
@@ -60,6 +63,8 @@ def _display(value: str) -> str:
 def _parse(value: str) -> phonenumbers.PhoneNumber | None:
     """The number as written: international, or national in France or in one of its overseas
     parts (« 0690 12 34 56 » is a Guadeloupe mobile, not a number of metropolitan France)."""
+    if not set(value) <= _PHONE_CHARACTERS:
+        return None
     candidates = ("FR",) if value.strip().startswith("+") else _FRENCH_REGIONS
     first_parsed: phonenumbers.PhoneNumber | None = None
     for region in candidates:

@@ -4,9 +4,9 @@ minus public holidays and closures.
 Opening hours are wall-clock times in the agency's zone (:func:`~.calendar.local_zone`); a
 slot's instants are in UTC. The rule on the days the clocks change:
 
-- a slot starts at a wall-clock time ``opens + k × slot_minutes`` of its local day and lasts
-  ``slot_minutes`` of elapsed time; slots whose wall-clock end would pass ``closes`` are not
-  offered;
+- a period offers the wall-clock starts ``opens + k × slot_minutes`` of its local day for
+  which ``start + slot_minutes ≤ closes`` (counted on the wall clock); a slot lasts
+  ``slot_minutes`` of elapsed time from its start;
 - a wall-clock start that does not exist that day (the hour skipped in spring) is skipped;
 - a wall-clock start that exists twice (the hour repeated in autumn) is offered once, at its
   first occurrence (``fold=0``).
@@ -37,7 +37,8 @@ class Slot:
     agency_id: str
 
     def __post_init__(self) -> None:
-        if self.starts_at.utcoffset() != _ZERO or self.ends_at.utcoffset() != _ZERO:
+        utc = self.starts_at.tzinfo is UTC and self.ends_at.tzinfo is UTC  # the usual case
+        if not utc and (self.starts_at.utcoffset() != _ZERO or self.ends_at.utcoffset() != _ZERO):
             raise ValueError("A slot's instants are aware datetimes in UTC.")
         if self.ends_at <= self.starts_at:
             raise ValueError("A slot ends after it starts.")
