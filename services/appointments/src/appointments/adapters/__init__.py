@@ -1,0 +1,1 @@
+"""appointments' adapters: what the domain needs from the outside world."""
