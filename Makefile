@@ -7,7 +7,7 @@ PYTHON ?= python3
 UV_VERSION := 0.13.8
 UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen --all-packages
-SOURCES := contracts/src libs/servicekit/src libs/delegation/src deploy/local/src services/identity/src services/notifications/src services/cotisations/src services/mandates/src services/attestations/src bench
+SOURCES := contracts/src libs/servicekit/src libs/delegation/src deploy/local/src services/identity/src services/notifications/src services/cotisations/src services/mandates/src services/attestations/src services/appointments/src bench
 
 .PHONY: help bootstrap up down status test test-fast lint format contracts bench demo mail agent clean
 

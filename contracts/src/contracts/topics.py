@@ -26,7 +26,7 @@ IDENTITY_AFFILIATE = Topic(
     "identity.affiliate",
     key="affiliate id",
     producer="identity",
-    consumers=("mandates", "cotisations", "notifications", "attestations"),
+    consumers=("mandates", "cotisations", "notifications", "attestations", "appointments"),
     description="Affiliates registry: registered, updated, radiated (event-carried state).",
 )
 IDENTITY_ACCOUNT = Topic(

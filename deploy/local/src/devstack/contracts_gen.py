@@ -50,7 +50,16 @@ def _service_env(tmp: str) -> Iterator[None]:
     os.environ["NOTIFICATIONS_SEAL_PRIVATE_KEY"] = private
     os.environ["IDENTITY_NIR_KEY"] = "A" * 43 + "="
     os.environ["ATTESTATIONS_DATA_DIR"] = f"{tmp}/attestations"
-    for service in ("identity", "notifications", "cotisations", "mandates", "attestations"):
+    os.environ["APPOINTMENTS_SECRET_KEY"] = "B" * 43 + "="
+    services = (
+        "identity",
+        "notifications",
+        "cotisations",
+        "mandates",
+        "attestations",
+        "appointments",
+    )
+    for service in services:
         os.environ[f"{service.upper()}_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp}/{service}.db"
     try:
         yield
@@ -60,6 +69,8 @@ def _service_env(tmp: str) -> Iterator[None]:
 
 
 def _apps() -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
+    from appointments.entrypoints import api as appointments_api
+    from appointments.entrypoints import worker as appointments_worker
     from attestations.entrypoints import api as attestations_api
     from attestations.entrypoints import worker as attestations_worker
     from cotisations.entrypoints import api as cotisations_api
@@ -77,6 +88,7 @@ def _apps() -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
         "cotisations": (cotisations_api.build, cotisations_worker.build),
         "mandates": (mandates_api.build, mandates_worker.build),
         "attestations": (attestations_api.build, attestations_worker.build),
+        "appointments": (appointments_api.build, appointments_worker.build),
     }
 
 

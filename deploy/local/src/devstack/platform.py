@@ -57,6 +57,7 @@ def service_env(cfg: PlatformConfig, spec: ServiceSpec, role: str = "api") -> di
             "NOTIFICATIONS_LETTERS_DIR": str(cfg.var / "letters"),
             "COTISATIONS_BANK_FILES_DIR": str(cfg.var / "bank"),
             "ATTESTATIONS_DATA_DIR": str(cfg.var / "attestations"),
+            "APPOINTMENTS_SECRET_KEY": keys["appointments_key"],
             f"{spec.env_prefix}_DATABASE_URL": cfg.database_url(spec.name),
             f"{spec.env_prefix}_API_PORT": str(spec.api_port),
             f"{spec.env_prefix}_WORKER_PORT": str(spec.worker_port),

@@ -30,4 +30,5 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("cotisations", 8121, 8122),
     ServiceSpec("mandates", 8131, 8132),
     ServiceSpec("attestations", 8141, 8142),
+    ServiceSpec("appointments", 8151, 8152),
 )

@@ -41,7 +41,15 @@ ACCESS_TOKEN_USE = "access"  # noqa: S105 - a token kind, not a secret
 
 SERVICE_AUDIENCES: dict[str, str] = {
     name: f"mon-compte:{name}"
-    for name in ("identity", "mandates", "cotisations", "notifications", "attestations", "gateway")
+    for name in (
+        "identity",
+        "mandates",
+        "cotisations",
+        "notifications",
+        "attestations",
+        "appointments",
+        "gateway",
+    )
 }
 """The audience of each service that accepts identity's access tokens."""
 PLATFORM_AUDIENCES: tuple[str, ...] = tuple(SERVICE_AUDIENCES.values())

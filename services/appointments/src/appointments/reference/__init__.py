@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from typing import Any
 
 from appointments.domain.agencies import ReferenceData, parse_reference
 
 REFERENCE_FILE = "agencies.json"
 
 
+def load_packaged_document() -> dict[str, Any]:
+    """The packaged file as written (JSON), not checked."""
+    text = resources.files(__package__).joinpath(REFERENCE_FILE).read_text(encoding="utf-8")
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
 def load_packaged_reference() -> ReferenceData:
     """The reference data of the packaged file, checked (ReferenceError if it is wrong)."""
-    text = resources.files(__package__).joinpath(REFERENCE_FILE).read_text(encoding="utf-8")
-    return parse_reference(json.loads(text))
+    return parse_reference(load_packaged_document())

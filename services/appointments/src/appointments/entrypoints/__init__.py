@@ -1,0 +1,1 @@
+"""appointments' processes: the api (HTTP) and the worker (consumers, relay, reminders)."""

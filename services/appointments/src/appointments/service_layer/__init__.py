@@ -1,0 +1,1 @@
+"""appointments' use cases, written against the ports of ``ports``."""
