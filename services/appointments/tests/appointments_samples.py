@@ -32,8 +32,15 @@ NIR = "1 85 05 75 123 456 73"
 """A NIR whose key is right (97 − 1850575123456 mod 97 = 73)."""
 
 
-def agent() -> dict[str, str]:
-    return bearer("agent", "agent-1", exp_at=NOW)
+def valid_nir(nir: str) -> str:
+    """The NIR with its right key (samples are typed without computing it)."""
+    digits = nir.replace(" ", "")[:13]
+    number = int(digits.replace("2A", "19").replace("2B", "18"))
+    return f"{digits}{97 - number % 97:02d}"
+
+
+def agent(at: datetime = NOW) -> dict[str, str]:
+    return bearer("agent", "agent-1", exp_at=at)
 
 
 def assure(affiliate_id: str = "aff-1") -> dict[str, str]:
@@ -77,8 +84,9 @@ class Api:
         async with self.app.engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(orm.messaging.outbox.c.event_type, orm.messaging.outbox.c.payload)
-                    .order_by(orm.messaging.outbox.c.id)
+                    select(
+                        orm.messaging.outbox.c.event_type, orm.messaging.outbox.c.payload
+                    ).order_by(orm.messaging.outbox.c.id)
                 )
             ).all()
         return [(r.event_type, json.loads(r.payload)) for r in rows]

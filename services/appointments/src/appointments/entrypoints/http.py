@@ -2,7 +2,6 @@
 and the booking (public, rate-limited, with the verification code; pre-filled for a logged-in
 assuré), managing an appointment by the link of its mails (no login), and the agents' work."""
 
-
 import base64
 import binascii
 from datetime import UTC, date, datetime
@@ -34,7 +33,9 @@ _LINK: dict[int | str, dict[str, Any]] = {
         "description": "`link-used` : le lien a déjà servi, le rendez-vous a changé ou est passé"
     },
 }
-_AGENT: dict[int | str, dict[str, Any]] = {403: {"description": "`agent-only` : réservé aux agents"}}
+_AGENT: dict[int | str, dict[str, Any]] = {
+    403: {"description": "`agent-only` : réservé aux agents"}
+}
 
 
 def agency_read(a: Agency) -> s.AgencyRead:
