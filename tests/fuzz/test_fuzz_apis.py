@@ -41,7 +41,7 @@ from stack_runner import RunningPlatform, run_platform
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.slow]
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
-APIS = ("identity", "notifications", "cotisations", "mandates", "attestations")
+APIS = ("identity", "notifications", "cotisations", "mandates", "attestations", "appointments")
 CALLERS = ("nobody", "assure", "firm_admin", "collaborator", "agent")
 CHECKS = [
     not_a_server_error,
