@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cotisations.adapters.orm import accounts, declarations, incomes, instalments, regularisations
@@ -18,6 +18,12 @@ from cotisations.domain.schedule import Instalment
 _PARTS = (incomes, instalments, regularisations, declarations)
 _CHUNK = 900
 """Ids per ``IN (…)``: under SQLite's limit of bound parameters."""
+_BY_IDS = {
+    table: select(table).where(table.c.affiliate_id.in_(bindparam("ids", expanding=True)))
+    for table in (accounts, *_PARTS)
+}
+"""The rows of some accounts: one statement per table, its ids bound when it runs (not
+coerced one by one into a new statement each time)."""
 
 
 class SqlAlchemyAccountRepository:
@@ -44,16 +50,12 @@ class SqlAlchemyAccountRepository:
         found: dict[str, ContributionAccount] = {}
         for start in range(0, len(affiliate_ids), _CHUNK):
             chunk = list(affiliate_ids[start : start + _CHUNK])
-            rows = (
-                await self._session.execute(
-                    select(accounts).where(accounts.c.affiliate_id.in_(chunk))
-                )
-            ).all()
+            ids = {"ids": chunk}
+            rows = (await self._session.execute(_BY_IDS[accounts], ids)).all()
             parts: dict[Table, dict[str, list[Any]]] = {}
             for table in _PARTS:
                 by_id: dict[str, list[Any]] = {}
-                query = select(table).where(table.c.affiliate_id.in_(chunk))
-                for r in (await self._session.execute(query)).all():
+                for r in (await self._session.execute(_BY_IDS[table], ids)).all():
                     by_id.setdefault(r.affiliate_id, []).append(r)
                 parts[table] = by_id
             for row in rows:

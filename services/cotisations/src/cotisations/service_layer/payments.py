@@ -42,6 +42,7 @@ from cotisations.domain.payments.ledger import (
     debt_ref,
     instalment_ref,
     standing,
+    standing_after_payment,
 )
 from cotisations.domain.payments.mandate import TelepaymentMandate
 from cotisations.domain.payments.payer import (
@@ -439,7 +440,8 @@ async def _debit_chunk(
             if ledger.posted_keys:
                 touched.append(ledger)
             continue
-        due = next(o for o in standing(ledger.entries, day).obligations if o.reference == ref)
+        before = standing(ledger.entries, day)
+        due = next(o for o in before.obligations if o.reference == ref)
         if due.outstanding <= 0:
             touched.append(ledger)
             continue
@@ -470,7 +472,8 @@ async def _debit_chunk(
                 description=f"Cotisations echeance du {day:%d/%m/%Y}",
             )
         )
-        events.append(out.payment_recorded(affiliate_id, debit, standing(ledger.entries, day), now))
+        after = standing_after_payment(before, ledger.entries, debit)
+        events.append(out.payment_recorded(affiliate_id, debit, after, now))
     return touched, events
 
 

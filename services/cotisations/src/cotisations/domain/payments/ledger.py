@@ -274,6 +274,59 @@ def standing(entries: Sequence[Entry], on: date) -> Standing:
     )
 
 
+def standing_after_payment(before: Standing, entries: Sequence[Entry], payment: Entry) -> Standing:
+    """``standing(entries, before.on)`` once ``payment`` (the last of ``entries``) is posted,
+    ``before`` being the standing without it. A payment of exactly what is left of an
+    obligation not yet overdue changes only that obligation (nothing left, what it covers
+    pending when it is) and the balance: the payments on account go where they went, the
+    overdue part stays; that case is derived without going over the entries again (a debit day
+    asks it of every account). Any other case is computed whole."""
+    ref = payment.obligation
+    found = [i for i, o in enumerate(before.obligations) if o.reference == ref]
+    if (
+        payment.kind != "payment"
+        or not entries
+        or entries[-1] is not payment
+        or len(found) != 1
+        or not _only_settles(before.obligations[found[0]], payment, before.on)
+        or any(_reshapes(e, ref, payment.key) for e in entries)
+    ):
+        return standing(entries, before.on)
+    index = found[0]
+    o = before.obligations[index]
+    covered = o.pending - payment.amount if payment.status == "pending" else o.pending
+    state: ObligationState = "pending" if covered > 0 else "paid"
+    settled = Obligation(o.reference, o.kind, o.due_date, o.amount, ZERO, state, covered)
+    obligations = (*before.obligations[:index], settled, *before.obligations[index + 1 :])
+    return Standing(  # built, not ``replace``d: a debit day builds a hundred thousand
+        before.on,
+        before.balance + payment.amount,
+        before.overdue,
+        before.oldest_overdue,
+        obligations,
+        before.credit,
+    )
+
+
+def _only_settles(o: Obligation, payment: Entry, on: date) -> bool:
+    """``payment`` pays all that is left of ``o``, which is not overdue nor rejected."""
+    return (
+        o.state in ("due", "partly_paid")
+        and o.due_date >= on
+        and o.rejected_into is None
+        and o.outstanding > 0
+        and payment.amount == -o.outstanding
+    )
+
+
+def _reshapes(e: Entry, ref: str | None, payment_key: str) -> bool:
+    """An entry that would make the payment's obligation other than paid or pending once it is
+    settled: rescheduled into a plan, or a rejection of the payment itself."""
+    return (e.kind == "debt_rescheduled" and e.obligation == ref) or (
+        e.kind == "rejection" and e.external_reference == payment_key
+    )
+
+
 def _settled_state(
     ref: str, rejected_into: dict[str, str], rescheduled: set[str], pending: dict[str, Decimal]
 ) -> ObligationState:
