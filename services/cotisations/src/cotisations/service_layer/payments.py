@@ -407,7 +407,10 @@ async def _run_debit_day(day: date, uow: CotisationsUnitOfWork, deps: Dependenci
             )
         )
         await uow.commit()
-    delivered = await deliver_debit_files(commands.DeliverDebitFiles(), uow, deps) > 0
+    if lines:  # handed over from memory: read back, the day's file is tens of megabytes
+        await _hand_over(uow, deps, day, file_name(day), content)
+    earlier = await deliver_debit_files(commands.DeliverDebitFiles(), uow, deps)
+    delivered = bool(lines) or earlier > 0
     return DebitRun(day, file_name(day) if lines else None, len(lines), total, False, delivered)
 
 
@@ -429,6 +432,9 @@ async def _debit_chunk(
     touched: list[Ledger] = []
     events: list[v1.PaymentRecordedV1] = []
     ref = instalment_ref(day)
+    call_key, debit_key = f"call:{day.isoformat()}", f"debit:{day.isoformat()}"
+    description = f"Cotisations echeance du {day:%d/%m/%Y}"
+    booked_on = now.date()
     for affiliate_id in chunk:
         account = accounts.get(affiliate_id)
         if account is None or (account.closed_on is not None and account.closed_on < day):
@@ -436,7 +442,7 @@ async def _debit_chunk(
         ledger = ledgers.get(affiliate_id) or Ledger(affiliate_id)
         for call in missing_calls(account, ledger, day, deps.ledger_opens_on):
             ledger.post(call)
-        if ledger.get(f"call:{day.isoformat()}") is None:
+        if ledger.get(call_key) is None:
             if ledger.posted_keys:
                 touched.append(ledger)
             continue
@@ -448,10 +454,10 @@ async def _debit_chunk(
         m = mandates[affiliate_id]
         e2e = end_to_end_id(affiliate_id, day)
         debit = Entry(
-            key=f"debit:{day.isoformat()}",
+            key=debit_key,
             kind="payment",
             amount=-due.outstanding,
-            booked_on=now.date(),
+            booked_on=booked_on,
             value_date=collect_on,
             obligation=ref,
             mode="prelevement",
@@ -469,7 +475,7 @@ async def _debit_chunk(
                 iban=m.account.iban,
                 bic=m.account.bic,
                 amount=due.outstanding,
-                description=f"Cotisations echeance du {day:%d/%m/%Y}",
+                description=description,
             )
         )
         after = standing_after_payment(before, ledger.entries, debit)
@@ -514,15 +520,23 @@ async def deliver_debit_files(
 ) -> int:
     """The files not yet with the bank channel, handed over (again after a failure: the same
     file under the same name)."""
-    assert deps.bank is not None
     async with uow:
         pending = await uow.debit_files.undelivered()
     for f in pending:
-        await deps.bank.deliver(f.file_name, f.content)
-        async with uow:
-            await uow.debit_files.mark_delivered(f.debit_date, deps.clock.now())
-            await uow.commit()
+        await _hand_over(uow, deps, f.debit_date, f.file_name, f.content)
     return len(pending)
+
+
+async def _hand_over(
+    uow: CotisationsUnitOfWork, deps: Dependencies, debit_date: date, name: str, content: bytes
+) -> None:
+    """One day's file to the bank channel, then marked delivered (a failure leaves it
+    undelivered: the next delivery hands it over again, the same file under the same name)."""
+    assert deps.bank is not None
+    await deps.bank.deliver(name, content)
+    async with uow:
+        await uow.debit_files.mark_delivered(debit_date, deps.clock.now())
+        await uow.commit()
 
 
 # -- the bank's returns -------------------------------------------------------------------------

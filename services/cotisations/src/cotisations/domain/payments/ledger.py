@@ -195,6 +195,22 @@ class Standing:
         return self.overdue == ZERO
 
 
+def _rejected_into(entries: Sequence[Entry]) -> dict[str, str]:
+    """For each obligation a rejected payment had paid: the debt its rejection made of it."""
+    rejections = [e for e in entries if e.kind == "rejection" and e.external_reference is not None]
+    if not rejections:
+        return {}
+    by_key = {e.key: e for e in entries}
+    into: dict[str, str] = {}
+    for e in rejections:
+        assert e.external_reference is not None
+        reversed_ = by_key.get(e.external_reference)
+        if reversed_ is not None and reversed_.obligation is not None:
+            assert e.obligation is not None
+            into[reversed_.obligation] = e.obligation
+    return into
+
+
 def standing(entries: Sequence[Entry], on: date) -> Standing:
     """Balance and what is due, when: each obligation with what is left of it once the
     payments naming it, then the payments on account (oldest due date first), are used."""
@@ -204,9 +220,8 @@ def standing(entries: Sequence[Entry], on: date) -> Standing:
     paid: dict[str, Decimal] = {}
     pending: dict[str, Decimal] = {}
     rescheduled: set[str] = set()
-    rejected_into: dict[str, str] = {}
+    rejected_into = _rejected_into(entries)
     on_account = ZERO
-    by_key = {e.key: e for e in entries}
     for e in entries:
         if e.amount > 0:
             assert e.obligation is not None
@@ -221,28 +236,24 @@ def standing(entries: Sequence[Entry], on: date) -> Standing:
                 pending[e.obligation] = pending.get(e.obligation, ZERO) - e.amount
             if e.kind == "debt_rescheduled":
                 rescheduled.add(e.obligation)
-        if e.kind == "rejection" and e.external_reference is not None:
-            reversed_ = by_key.get(e.external_reference)
-            if reversed_ is not None and reversed_.obligation is not None:
-                assert e.obligation is not None
-                rejected_into[reversed_.obligation] = e.obligation
     # payments naming an obligation that does not exist (yet): they count on account
     for ref in list(paid):
         if ref not in owed:
             on_account += paid.pop(ref)
     left = {ref: owed[ref] - paid.get(ref, ZERO) for ref in owed}
-    for ref in sorted(owed, key=lambda r: (due[r], r)):
+    in_order = sorted(owed, key=lambda r: (due[r], r))
+    for ref in in_order:
         if left[ref] < 0:
             on_account -= left[ref]
             left[ref] = ZERO
-    for ref in sorted(owed, key=lambda r: (due[r], r)):
+    for ref in in_order:
         if on_account <= 0:
             break
         use = min(on_account, left[ref])
         left[ref] -= use
         on_account -= use
     obligations = []
-    for ref in sorted(owed, key=lambda r: (due[r], r)):
+    for ref in in_order:
         if left[ref] == 0:
             state = _settled_state(ref, rejected_into, rescheduled, pending)
         elif due[ref] < on:
