@@ -53,6 +53,16 @@ def entry_values(affiliate_id: str, position: int, e: Entry) -> dict[str, Any]:
     }
 
 
+def _ledgers(found: dict[str, list[Any]]) -> dict[str, Ledger]:
+    return {
+        affiliate_id: Ledger(
+            affiliate_id,
+            [entry_of(r) for r in sorted(rows, key=lambda r: (r.position, r.entry_key))],
+        )
+        for affiliate_id, rows in found.items()
+    }
+
+
 class SqlAlchemyLedgerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -74,13 +84,7 @@ class SqlAlchemyLedgerRepository:
             rows = await self._session.execute(_BY_IDS, {"ids": chunk})
             for r in rows.all():
                 found.setdefault(r.affiliate_id, []).append(r)
-        return {
-            affiliate_id: Ledger(
-                affiliate_id,
-                [entry_of(r) for r in sorted(rows, key=lambda r: (r.position, r.entry_key))],
-            )
-            for affiliate_id, rows in found.items()
-        }
+        return _ledgers(found)
 
     async def find_by_reference(self, external_reference: str) -> tuple[str, str] | None:
         """The (affiliate id, entry key) of the entry with this external reference."""

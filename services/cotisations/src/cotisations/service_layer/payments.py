@@ -427,7 +427,12 @@ async def _debit_chunk(
     appended to ``lines``; what to write of them. ``days``: the due day, and the day it is
     collected (later when the run catches up a missed day)."""
     day, collect_on = days
-    accounts = await uow.accounts.get_many(chunk)
+    # the chunk is a run of the sorted ids of the mandates in force: read as a range of ids;
+    # one the range missed (a database sorting text otherwise than Python) is read by its id
+    accounts = await uow.accounts.debited_between(chunk[0], chunk[-1], day)
+    missed = [i for i in chunk if i not in accounts]
+    if missed:
+        accounts.update(await uow.accounts.get_many(missed))
     ledgers = await uow.ledgers.get_many(chunk)
     touched: list[Ledger] = []
     events: list[v1.PaymentRecordedV1] = []
