@@ -53,6 +53,12 @@ class FakeAccounts:
     async def ids_after(self, after: str | None, limit: int) -> list[str]:
         return sorted(i for i in self.store if after is None or i > after)[:limit]
 
+    async def debited_between(
+        self, first: str, last: str, day: date
+    ) -> dict[str, ContributionAccount]:
+        """Every account of the range (the port promises at least the debited ones)."""
+        return await self.get_many([i for i in self.store if first <= i <= last])
+
 
 class FakeLedgers:
     """Ledgers kept as lists of entries: a use case posts on its own copy until it saves."""

@@ -139,6 +139,23 @@ async def test_the_debit_day_debits_what_is_left_once_and_writes_one_file() -> N
     ]  # fmt: skip
 
 
+async def test_an_account_its_range_read_missed_is_read_by_its_id_and_debited() -> None:
+    """A database sorting ids otherwise than Python (its collation) may leave some of a chunk's
+    accounts out of the range read: those are read by their ids, and debited all the same."""
+    svc = service()
+    for affiliate_id in ("aff-1", "aff-2"):
+        svc.open(affiliate_id)
+        await adhered(svc, affiliate_id)
+
+    async def out_of_range(first: str, last: str, day: date) -> dict[str, object]:
+        return {}
+
+    svc.uow.accounts.debited_between = out_of_range  # type: ignore[method-assign,assignment]
+    svc.clock.set(at(APRIL))
+    run = await svc.bus.handle(commands.RunDebitDay())
+    assert (run.transactions, run.total) == (2, Decimal("229.50"))
+
+
 async def test_a_worker_stopped_over_the_debit_day_collects_it_the_day_it_is_back() -> None:
     svc = service()
     svc.open("aff-1")

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +16,9 @@ from cotisations.domain.payments.ledger import Entry, EntryKind, Ledger, Mode, S
 from cotisations.domain.payments.refusals import ConcurrentRequest
 
 _CHUNK = 900
+_BY_IDS = select(ledger_entries).where(
+    ledger_entries.c.affiliate_id.in_(bindparam("ids", expanding=True))
+)
 
 
 def entry_of(row: Any) -> Entry:
@@ -50,6 +53,16 @@ def entry_values(affiliate_id: str, position: int, e: Entry) -> dict[str, Any]:
     }
 
 
+def _ledgers(found: dict[str, list[Any]]) -> dict[str, Ledger]:
+    return {
+        affiliate_id: Ledger(
+            affiliate_id,
+            [entry_of(r) for r in sorted(rows, key=lambda r: (r.position, r.entry_key))],
+        )
+        for affiliate_id, rows in found.items()
+    }
+
+
 class SqlAlchemyLedgerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -65,20 +78,13 @@ class SqlAlchemyLedgerRepository:
         return Ledger(affiliate_id, [entry_of(r) for r in rows])
 
     async def get_many(self, affiliate_ids: Sequence[str]) -> dict[str, Ledger]:
-        t = ledger_entries
         found: dict[str, list[Any]] = {}
         for start in range(0, len(affiliate_ids), _CHUNK):
             chunk = list(affiliate_ids[start : start + _CHUNK])
-            rows = await self._session.execute(select(t).where(t.c.affiliate_id.in_(chunk)))
+            rows = await self._session.execute(_BY_IDS, {"ids": chunk})
             for r in rows.all():
                 found.setdefault(r.affiliate_id, []).append(r)
-        return {
-            affiliate_id: Ledger(
-                affiliate_id,
-                [entry_of(r) for r in sorted(rows, key=lambda r: (r.position, r.entry_key))],
-            )
-            for affiliate_id, rows in found.items()
-        }
+        return _ledgers(found)
 
     async def find_by_reference(self, external_reference: str) -> tuple[str, str] | None:
         """The (affiliate id, entry key) of the entry with this external reference."""

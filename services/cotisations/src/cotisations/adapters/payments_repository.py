@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from servicekit.db import as_utc
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,18 @@ def _mandate(row: Any) -> Mandate:
     )
 
 
+def in_force(day: date) -> ColumnElement[bool]:
+    """The mandates in force on ``day``: from their first due date, before their end."""
+    t = direct_debit_mandates
+    return and_(t.c.effective_from <= day, or_(t.c.ends_on.is_(None), t.c.ends_on > day))
+
+
+def debited_on(affiliate_id: ColumnElement[str], day: date) -> ColumnElement[bool]:
+    """The row's account has a mandate in force on ``day``."""
+    t = direct_debit_mandates
+    return exists().where(t.c.affiliate_id == affiliate_id, in_force(day))
+
+
 class SqlAlchemyMandateRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -43,11 +55,7 @@ class SqlAlchemyMandateRepository:
 
     async def in_force_on(self, day: date) -> list[Mandate]:
         t = direct_debit_mandates
-        rows = await self._session.execute(
-            select(t).where(
-                t.c.effective_from <= day, or_(t.c.ends_on.is_(None), t.c.ends_on > day)
-            )
-        )
+        rows = await self._session.execute(select(t).where(in_force(day)))
         return [_mandate(r) for r in rows.all()]
 
     async def save(self, change: MandateChange) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Select, Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cotisations.adapters.orm import accounts, declarations, incomes, instalments, regularisations
+from cotisations.adapters.payments_repository import debited_on
 from cotisations.domain.account import ContributionAccount
 from cotisations.domain.declarations import PeriodDeclaration
 from cotisations.domain.regularisation import Regularisation
@@ -18,6 +20,12 @@ from cotisations.domain.schedule import Instalment
 _PARTS = (incomes, instalments, regularisations, declarations)
 _CHUNK = 900
 """Ids per ``IN (…)``: under SQLite's limit of bound parameters."""
+_BY_IDS = {
+    table: select(table).where(table.c.affiliate_id.in_(bindparam("ids", expanding=True)))
+    for table in (accounts, *_PARTS)
+}
+"""The rows of some accounts: one statement per table, its ids bound when it runs (not
+coerced one by one into a new statement each time)."""
 
 
 class SqlAlchemyAccountRepository:
@@ -44,16 +52,12 @@ class SqlAlchemyAccountRepository:
         found: dict[str, ContributionAccount] = {}
         for start in range(0, len(affiliate_ids), _CHUNK):
             chunk = list(affiliate_ids[start : start + _CHUNK])
-            rows = (
-                await self._session.execute(
-                    select(accounts).where(accounts.c.affiliate_id.in_(chunk))
-                )
-            ).all()
+            ids = {"ids": chunk}
+            rows = (await self._session.execute(_BY_IDS[accounts], ids)).all()
             parts: dict[Table, dict[str, list[Any]]] = {}
             for table in _PARTS:
                 by_id: dict[str, list[Any]] = {}
-                query = select(table).where(table.c.affiliate_id.in_(chunk))
-                for r in (await self._session.execute(query)).all():
+                for r in (await self._session.execute(_BY_IDS[table], ids)).all():
                     by_id.setdefault(r.affiliate_id, []).append(r)
                 parts[table] = by_id
             for row in rows:
@@ -61,6 +65,25 @@ class SqlAlchemyAccountRepository:
                     row, {t: parts[t].get(row.affiliate_id, []) for t in _PARTS}
                 )
         return found
+
+    async def debited_between(
+        self, first: str, last: str, day: date
+    ) -> dict[str, ContributionAccount]:
+        """The accounts from ``first`` to ``last`` with a mandate in force on ``day``: a range
+        of the primary key, each row checked against the mandates' index."""
+        parts: dict[Table, dict[str, list[Any]]] = {}
+        for table in _PARTS:
+            by_id: dict[str, list[Any]] = {}
+            for r in (await self._session.execute(_debited(table, first, last, day))).all():
+                by_id.setdefault(r.affiliate_id, []).append(r)
+            parts[table] = by_id
+        rows = (await self._session.execute(_debited(accounts, first, last, day))).all()
+        return {
+            row.affiliate_id: _account_of(
+                row, {t: parts[t].get(row.affiliate_id, []) for t in _PARTS}
+            )
+            for row in rows
+        }
 
     async def ids_after(self, after: str | None, limit: int) -> list[str]:
         """The accounts' ids in order, from the one after ``after`` (a sweep's pages)."""
@@ -132,6 +155,11 @@ class SqlAlchemyAccountRepository:
         for table, values in rows.items():
             if values:
                 await self._session.execute(insert(table), values)
+
+
+def _debited(table: Table, first: str, last: str, day: date) -> Select[Any]:
+    key = table.c.affiliate_id
+    return select(table).where(key.between(first, last), debited_on(key, day))
 
 
 def _account_of(row: Any, parts: dict[Table, list[Any]]) -> ContributionAccount:

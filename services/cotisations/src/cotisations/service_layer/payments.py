@@ -42,6 +42,7 @@ from cotisations.domain.payments.ledger import (
     debt_ref,
     instalment_ref,
     standing,
+    standing_after_payment,
 )
 from cotisations.domain.payments.mandate import TelepaymentMandate
 from cotisations.domain.payments.payer import (
@@ -406,7 +407,10 @@ async def _run_debit_day(day: date, uow: CotisationsUnitOfWork, deps: Dependenci
             )
         )
         await uow.commit()
-    delivered = await deliver_debit_files(commands.DeliverDebitFiles(), uow, deps) > 0
+    if lines:  # handed over from memory: read back, the day's file is tens of megabytes
+        await _hand_over(uow, deps, day, file_name(day), content)
+    earlier = await deliver_debit_files(commands.DeliverDebitFiles(), uow, deps)
+    delivered = bool(lines) or earlier > 0
     return DebitRun(day, file_name(day) if lines else None, len(lines), total, False, delivered)
 
 
@@ -423,11 +427,19 @@ async def _debit_chunk(
     appended to ``lines``; what to write of them. ``days``: the due day, and the day it is
     collected (later when the run catches up a missed day)."""
     day, collect_on = days
-    accounts = await uow.accounts.get_many(chunk)
+    # the chunk is a run of the sorted ids of the mandates in force: read as a range of ids;
+    # one the range missed (a database sorting text otherwise than Python) is read by its id
+    accounts = await uow.accounts.debited_between(chunk[0], chunk[-1], day)
+    missed = [i for i in chunk if i not in accounts]
+    if missed:
+        accounts.update(await uow.accounts.get_many(missed))
     ledgers = await uow.ledgers.get_many(chunk)
     touched: list[Ledger] = []
     events: list[v1.PaymentRecordedV1] = []
     ref = instalment_ref(day)
+    call_key, debit_key = f"call:{day.isoformat()}", f"debit:{day.isoformat()}"
+    description = f"Cotisations echeance du {day:%d/%m/%Y}"
+    booked_on = now.date()
     for affiliate_id in chunk:
         account = accounts.get(affiliate_id)
         if account is None or (account.closed_on is not None and account.closed_on < day):
@@ -435,21 +447,22 @@ async def _debit_chunk(
         ledger = ledgers.get(affiliate_id) or Ledger(affiliate_id)
         for call in missing_calls(account, ledger, day, deps.ledger_opens_on):
             ledger.post(call)
-        if ledger.get(f"call:{day.isoformat()}") is None:
+        if ledger.get(call_key) is None:
             if ledger.posted_keys:
                 touched.append(ledger)
             continue
-        due = next(o for o in standing(ledger.entries, day).obligations if o.reference == ref)
+        before = standing(ledger.entries, day)
+        due = next(o for o in before.obligations if o.reference == ref)
         if due.outstanding <= 0:
             touched.append(ledger)
             continue
         m = mandates[affiliate_id]
         e2e = end_to_end_id(affiliate_id, day)
         debit = Entry(
-            key=f"debit:{day.isoformat()}",
+            key=debit_key,
             kind="payment",
             amount=-due.outstanding,
-            booked_on=now.date(),
+            booked_on=booked_on,
             value_date=collect_on,
             obligation=ref,
             mode="prelevement",
@@ -467,10 +480,11 @@ async def _debit_chunk(
                 iban=m.account.iban,
                 bic=m.account.bic,
                 amount=due.outstanding,
-                description=f"Cotisations echeance du {day:%d/%m/%Y}",
+                description=description,
             )
         )
-        events.append(out.payment_recorded(affiliate_id, debit, standing(ledger.entries, day), now))
+        after = standing_after_payment(before, ledger.entries, debit)
+        events.append(out.payment_recorded(affiliate_id, debit, after, now))
     return touched, events
 
 
@@ -511,15 +525,23 @@ async def deliver_debit_files(
 ) -> int:
     """The files not yet with the bank channel, handed over (again after a failure: the same
     file under the same name)."""
-    assert deps.bank is not None
     async with uow:
         pending = await uow.debit_files.undelivered()
     for f in pending:
-        await deps.bank.deliver(f.file_name, f.content)
-        async with uow:
-            await uow.debit_files.mark_delivered(f.debit_date, deps.clock.now())
-            await uow.commit()
+        await _hand_over(uow, deps, f.debit_date, f.file_name, f.content)
     return len(pending)
+
+
+async def _hand_over(
+    uow: CotisationsUnitOfWork, deps: Dependencies, debit_date: date, name: str, content: bytes
+) -> None:
+    """One day's file to the bank channel, then marked delivered (a failure leaves it
+    undelivered: the next delivery hands it over again, the same file under the same name)."""
+    assert deps.bank is not None
+    await deps.bank.deliver(name, content)
+    async with uow:
+        await uow.debit_files.mark_delivered(debit_date, deps.clock.now())
+        await uow.commit()
 
 
 # -- the bank's returns -------------------------------------------------------------------------

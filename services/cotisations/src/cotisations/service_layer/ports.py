@@ -25,6 +25,14 @@ class AccountRepository(Protocol):
         """Several accounts, in few statements (a debit day: thousands)."""
         ...
 
+    async def debited_between(
+        self, first: str, last: str, day: date
+    ) -> dict[str, ContributionAccount]:
+        """The accounts whose ids run from ``first`` to ``last`` as the database orders them
+        (a debit day's chunk of the ids it debits), at least those with a mandate in force on
+        ``day``: one statement per table, without a list of ids."""
+        ...
+
     async def ids_after(self, after: str | None, limit: int) -> list[str]: ...
     async def add(self, account: ContributionAccount) -> None: ...
     async def save(self, account: ContributionAccount) -> None:

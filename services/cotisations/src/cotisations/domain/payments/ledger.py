@@ -195,6 +195,22 @@ class Standing:
         return self.overdue == ZERO
 
 
+def _rejected_into(entries: Sequence[Entry]) -> dict[str, str]:
+    """For each obligation a rejected payment had paid: the debt its rejection made of it."""
+    rejections = [e for e in entries if e.kind == "rejection" and e.external_reference is not None]
+    if not rejections:
+        return {}
+    by_key = {e.key: e for e in entries}
+    into: dict[str, str] = {}
+    for e in rejections:
+        assert e.external_reference is not None
+        reversed_ = by_key.get(e.external_reference)
+        if reversed_ is not None and reversed_.obligation is not None:
+            assert e.obligation is not None
+            into[reversed_.obligation] = e.obligation
+    return into
+
+
 def standing(entries: Sequence[Entry], on: date) -> Standing:
     """Balance and what is due, when: each obligation with what is left of it once the
     payments naming it, then the payments on account (oldest due date first), are used."""
@@ -204,9 +220,8 @@ def standing(entries: Sequence[Entry], on: date) -> Standing:
     paid: dict[str, Decimal] = {}
     pending: dict[str, Decimal] = {}
     rescheduled: set[str] = set()
-    rejected_into: dict[str, str] = {}
+    rejected_into = _rejected_into(entries)
     on_account = ZERO
-    by_key = {e.key: e for e in entries}
     for e in entries:
         if e.amount > 0:
             assert e.obligation is not None
@@ -221,28 +236,24 @@ def standing(entries: Sequence[Entry], on: date) -> Standing:
                 pending[e.obligation] = pending.get(e.obligation, ZERO) - e.amount
             if e.kind == "debt_rescheduled":
                 rescheduled.add(e.obligation)
-        if e.kind == "rejection" and e.external_reference is not None:
-            reversed_ = by_key.get(e.external_reference)
-            if reversed_ is not None and reversed_.obligation is not None:
-                assert e.obligation is not None
-                rejected_into[reversed_.obligation] = e.obligation
     # payments naming an obligation that does not exist (yet): they count on account
     for ref in list(paid):
         if ref not in owed:
             on_account += paid.pop(ref)
     left = {ref: owed[ref] - paid.get(ref, ZERO) for ref in owed}
-    for ref in sorted(owed, key=lambda r: (due[r], r)):
+    in_order = sorted(owed, key=lambda r: (due[r], r))
+    for ref in in_order:
         if left[ref] < 0:
             on_account -= left[ref]
             left[ref] = ZERO
-    for ref in sorted(owed, key=lambda r: (due[r], r)):
+    for ref in in_order:
         if on_account <= 0:
             break
         use = min(on_account, left[ref])
         left[ref] -= use
         on_account -= use
     obligations = []
-    for ref in sorted(owed, key=lambda r: (due[r], r)):
+    for ref in in_order:
         if left[ref] == 0:
             state = _settled_state(ref, rejected_into, rescheduled, pending)
         elif due[ref] < on:
@@ -271,6 +282,59 @@ def standing(entries: Sequence[Entry], on: date) -> Standing:
         oldest_overdue=min((o.due_date for o in overdue), default=None),
         obligations=tuple(obligations),
         credit=on_account,
+    )
+
+
+def standing_after_payment(before: Standing, entries: Sequence[Entry], payment: Entry) -> Standing:
+    """``standing(entries, before.on)`` once ``payment`` (the last of ``entries``) is posted,
+    ``before`` being the standing without it. A payment of exactly what is left of an
+    obligation not yet overdue changes only that obligation (nothing left, what it covers
+    pending when it is) and the balance: the payments on account go where they went, the
+    overdue part stays; that case is derived without going over the entries again (a debit day
+    asks it of every account). Any other case is computed whole."""
+    ref = payment.obligation
+    found = [i for i, o in enumerate(before.obligations) if o.reference == ref]
+    if (
+        payment.kind != "payment"
+        or not entries
+        or entries[-1] is not payment
+        or len(found) != 1
+        or not _only_settles(before.obligations[found[0]], payment, before.on)
+        or any(_reshapes(e, ref, payment.key) for e in entries)
+    ):
+        return standing(entries, before.on)
+    index = found[0]
+    o = before.obligations[index]
+    covered = o.pending - payment.amount if payment.status == "pending" else o.pending
+    state: ObligationState = "pending" if covered > 0 else "paid"
+    settled = Obligation(o.reference, o.kind, o.due_date, o.amount, ZERO, state, covered)
+    obligations = (*before.obligations[:index], settled, *before.obligations[index + 1 :])
+    return Standing(  # built, not ``replace``d: a debit day builds a hundred thousand
+        before.on,
+        before.balance + payment.amount,
+        before.overdue,
+        before.oldest_overdue,
+        obligations,
+        before.credit,
+    )
+
+
+def _only_settles(o: Obligation, payment: Entry, on: date) -> bool:
+    """``payment`` pays all that is left of ``o``, which is not overdue nor rejected."""
+    return (
+        o.state in ("due", "partly_paid")
+        and o.due_date >= on
+        and o.rejected_into is None
+        and o.outstanding > 0
+        and payment.amount == -o.outstanding
+    )
+
+
+def _reshapes(e: Entry, ref: str | None, payment_key: str) -> bool:
+    """An entry that would make the payment's obligation other than paid or pending once it is
+    settled: rescheduled into a plan, or a rejection of the payment itself."""
+    return (e.kind == "debt_rescheduled" and e.obligation == ref) or (
+        e.kind == "rejection" and e.external_reference == payment_key
     )
 
 
