@@ -12,6 +12,7 @@ from servicekit.auth import Principal, TokenVerifier, audience_of, http_jwks_fet
 from servicekit.fastapi_auth import DeclaredBearer, bearer_principal
 from servicekit.health import database_check, jwks_check
 from servicekit.http import create_http_app
+from servicekit.logging import register_secret
 from servicekit.problems import NotFound, ValidationProblem
 from servicekit.ratelimit import SlidingWindowLimiter, limit_by_client
 
@@ -271,6 +272,7 @@ def _public_router(app: AppointmentsApp, maybe: Any) -> APIRouter:
         responses=_LINK,
     )
     async def manage(token: str) -> s.ManageRead:
+        register_secret(token)
         m: Managed = await call(app.queries, commands.ReadByLink(token))
         live = m.appointment.is_open and app.clock.now() < m.appointment.starts_at
         return s.ManageRead(
@@ -284,6 +286,7 @@ def _public_router(app: AppointmentsApp, maybe: Any) -> APIRouter:
         responses={**_LINK, 409: {"description": "`appointment-state`"}},
     )
     async def cancel(token: str) -> s.AppointmentRead:
+        register_secret(token)
         m: Managed = await call(app.bus, commands.CancelByLink(token))
         return s.AppointmentRead(**_common(app, m.appointment, m.agency))
 
@@ -299,6 +302,7 @@ def _public_router(app: AppointmentsApp, maybe: Any) -> APIRouter:
         },
     )
     async def reschedule(token: str, body: s.RescheduleCreate) -> s.BookedRead:
+        register_secret(token)
         command = commands.RescheduleByLink(token, body.starts_at, body.agency_id)
         return _booked(app, await call(app.bus, command))
 
