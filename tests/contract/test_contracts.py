@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import subprocess
@@ -50,15 +51,64 @@ def _versions(path: Path) -> list[dict[str, object]]:
     return versions
 
 
+def _digest(schema: dict[str, object]) -> str:
+    return hashlib.sha256(
+        json.dumps(schema, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+
+
+_RESHAPED: dict[str, str] = json.loads((CONTRACTS / "drafts.json").read_text())["reshaped"]
+
+
+def _since_the_draft_was_reshaped(
+    name: str, versions: list[dict[str, object]], reshaped: dict[str, str] = _RESHAPED
+) -> list[dict[str, object]]:
+    """The versions the additive rule binds: all of them, or, for a draft its first producer
+    reshaped (contracts/drafts.json, ADR 0020), those from the reshaped one on."""
+    baseline = reshaped.get(name)
+    if baseline is None:
+        return versions
+    digests = [_digest(v) for v in versions]
+    assert baseline in digests or len(versions) == 1, (
+        f"{name}: the reshaped version named in contracts/drafts.json is not in its history"
+    )
+    return versions[digests.index(baseline) :] if baseline in digests else versions
+
+
 @pytest.mark.parametrize(
     "path",
     sorted((CONTRACTS / "schemas").glob("*.v1.json")),
     ids=lambda p: p.name,
 )
 def test_each_change_of_a_v1_schema_in_history_was_additive(path: Path) -> None:
-    versions = _versions(path)
+    versions = _since_the_draft_was_reshaped(path.name, _versions(path))
     for older, newer in itertools.pairwise(versions):
         assert breaking_changes(older, newer) == [], path.name
+
+
+def test_only_schemas_that_exist_are_named_as_reshaped_drafts() -> None:
+    assert sorted(_RESHAPED) == sorted(
+        name for name in _RESHAPED if (CONTRACTS / "schemas" / name).exists()
+    )
+
+
+def test_a_reshaped_draft_is_bound_from_its_reshaped_version_and_never_before() -> None:
+    draft = {"properties": {"a": {"type": "string"}}, "required": ["a"]}
+    reshaped = {"properties": {"a": {"type": "string"}, "b": {}}, "required": ["a", "b"]}
+    later = {"properties": {"b": {}}, "required": ["b"]}
+    named = {"x.v1.json": _digest(reshaped)}
+    assert _since_the_draft_was_reshaped("y.v1.json", [draft, reshaped], named) == [
+        draft,
+        reshaped,
+    ]
+    kept = _since_the_draft_was_reshaped("x.v1.json", [draft, reshaped, later], named)
+    assert kept == [reshaped, later]
+    assert breaking_changes(*kept) == [
+        "property 'a' was removed",
+        "property 'a' is no longer required",
+    ]
+    with pytest.raises(AssertionError, match="not in its history"):
+        _since_the_draft_was_reshaped("x.v1.json", [draft, later], named)
 
 
 def test_the_additive_check_catches_breaking_changes() -> None:
