@@ -318,7 +318,7 @@ def _agent_router(app: AppointmentsApp, who: Any) -> APIRouter:
         response_model=list[s.AgentAppointmentRead],
         summary="Les rendez-vous d'une agence : à confirmer (`state=requested`), ceux d'un jour "
         "(`day`)",
-        responses=_AGENT,
+        responses={**_AGENT, 404: {"description": "`not-found` : agence inconnue"}},
     )
     async def listing(
         agency_id: str, caller: Who, state: str | None = None, day: date | None = None
