@@ -198,12 +198,18 @@ async def test_a_rejected_debit_refuses_vigilance_and_a_revoked_firm_loses_the_c
         )
         assert returned.status_code == 202, returned.text
 
+        answers: list[str] = []
+
         async def refused() -> dict[str, Any] | None:
             resp = await client.post(f"{attestations}/v1/attestations", json=ask, headers=firm)
             body: dict[str, Any] = resp.json()
+            answers[:] = [f"{resp.status_code} {resp.text[:300]}"]
             return body if resp.status_code == 422 else None
 
-        problem = await eventually(refused, timeout_s=DEADLINE_S, message="the refusal")
+        try:
+            problem = await eventually(refused, timeout_s=DEADLINE_S, message="the refusal")
+        except AssertionError as missing:
+            raise AssertionError(f"{missing}; the last answer: {answers}") from None
         assert problem is not None
         assert (problem["type"].rsplit("/", 1)[-1], problem["reason"]) == (
             "attestation-refused",

@@ -121,7 +121,8 @@ class AccountStanding(BaseModel):
     per event, the latest winning (compare ``as_of`` then the event's time).
 
     ``balance_due`` is what the affilié owes on ``as_of`` (negative: a credit); ``overdue`` the
-    part of it whose due date has passed; ``oldest_overdue_due_date`` the earliest such due
+    part of it whose due date has passed, and the debts of rejected payments from the day the
+    bank returned them; ``oldest_overdue_due_date`` the earliest such due
     date (``None`` when nothing is overdue). ``pending`` is what debits sent to the bank and
     not yet answered cover (counted as paid until the bank rejects them)."""
 

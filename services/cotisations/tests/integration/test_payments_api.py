@@ -205,7 +205,9 @@ async def test_a_rejected_debit_becomes_a_debt_and_a_replayed_feed_changes_nothi
     assert april["payment"] == "rejected"
     assert april["debt"] == "debt:rejection:debit:2026-04-07"
     (debt,) = [d for d in account["debts"] if d["reference"] == april["debt"]]
-    assert (debt["amount"], debt["due_date"], debt["state"]) == ("114.75", "2026-04-10", "due")
+    # payable at once, and late from the day the bank said no
+    assert (debt["amount"], debt["due_date"], debt["state"]) == ("114.75", "2026-04-10", "overdue")
+    assert account["standing"]["up_to_date"] is False
     assert debt["origin"] == "Prélèvement du 7 avril 2026 rejeté par la banque"  # read by people
     rejected = [p for t, p in await service.outbox() if t.endswith("payment_rejected.v1")]
     assert len(rejected) == 1

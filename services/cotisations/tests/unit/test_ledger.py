@@ -82,7 +82,7 @@ def test_the_payments_naming_an_instalment_pay_it_and_those_on_account_the_oldes
     assert not s.up_to_date
 
 
-def test_a_rejected_debit_leaves_the_instalment_rejected_and_a_debt_due() -> None:
+def test_a_rejected_debit_leaves_the_instalment_rejected_and_a_debt_late_at_once() -> None:
     entries = [
         call_entry(MARCH, D("100.00"), MARCH),
         payment("debit:1", "100.00", instalment_ref(MARCH), status="rejected"),
@@ -102,10 +102,10 @@ def test_a_rejected_debit_leaves_the_instalment_rejected_and_a_debt_due() -> Non
     instalment, debt = s.obligations
     assert instalment.state == "rejected"
     assert instalment.rejected_into == debt.reference
-    assert (debt.state, debt.outstanding) == ("due", D("100.00"))
+    assert (debt.state, debt.outstanding) == ("overdue", D("100.00"))
     assert s.balance == D("100.00")
-    assert s.up_to_date  # the debt is due today, not yet overdue
-    assert not standing(entries, MARCH + timedelta(days=4)).up_to_date
+    # what fell due unpaid is late on the day the bank returns the debit, not from the next
+    assert (s.up_to_date, s.overdue, s.oldest_overdue) == (False, D("100.00"), debt.due_date)
 
 
 def test_a_pending_debit_counts_as_paid_while_the_bank_has_not_answered() -> None:

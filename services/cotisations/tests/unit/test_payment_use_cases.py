@@ -228,11 +228,14 @@ async def test_a_rejection_is_a_debt_once_and_a_settlement_is_final() -> None:
     entries = svc.uow.committed_ledgers["aff-1"]
     s = standing(entries, returned)
     debt = next(o for o in s.obligations if o.kind == "rejection")
-    assert (debt.amount, debt.due_date, debt.state) == (Decimal("114.75"), returned, "due")
+    assert (debt.amount, debt.due_date, debt.state) == (Decimal("114.75"), returned, "overdue")
     (rejected,) = svc.uow.outbox.of_type(v1.PaymentRejectedV1)
     assert isinstance(rejected, v1.PaymentRejectedV1)
     assert (rejected.reason_code, rejected.reason_label) == ("AC04", "Compte clôturé")
     assert rejected.firm_users == ["acc-claire", "acc-marc"]  # notifications keeps who may pay
+    # the event says the account is late: readers (attestations) refuse « à jour » at once
+    assert rejected.standing.up_to_date is False
+    assert Decimal(rejected.standing.overdue) == s.overdue >= debt.outstanding
     assert len(svc.uow.outbox.of_type(v1.PaymentSettledV1)) == 1
     settled = next(e for e in svc.uow.committed_ledgers["aff-2"] if e.kind == "payment")
     assert settled.status == "settled"

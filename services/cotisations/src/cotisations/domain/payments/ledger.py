@@ -184,7 +184,8 @@ class Standing:
     on: date
     balance: Decimal
     overdue: Decimal
-    """What was due before ``on`` and is still unpaid."""
+    """What was due before ``on`` and is still unpaid, and the debts of rejected payments
+    booked by ``on``."""
     oldest_overdue: date | None
     obligations: tuple[Obligation, ...]
     credit: Decimal
@@ -256,7 +257,9 @@ def standing(entries: Sequence[Entry], on: date) -> Standing:
     for ref in in_order:
         if left[ref] == 0:
             state = _settled_state(ref, rejected_into, rescheduled, pending)
-        elif due[ref] < on:
+        elif due[ref] < on or (kinds[ref] == "rejection" and due[ref] <= on):
+            # a debt born of a rejected payment replaces what fell due unpaid: it is late
+            # from the day it is booked, not from the next
             state = "overdue"
         elif left[ref] < owed[ref]:
             state = "partly_paid"
