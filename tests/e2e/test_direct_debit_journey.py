@@ -117,7 +117,7 @@ async def test_a_rejected_direct_debit_becomes_a_debt_and_is_published(
         assert account is not None
         i = next(i for i in account["echeancier"] if i["due_date"] == debit_day)
         (debt,) = [d for d in account["debts"] if d["reference"] == i["debt"]]
-        assert (debt["amount"], debt["state"]) == (instalment["amount"], "due")
+        assert (debt["amount"], debt["state"]) == (instalment["amount"], "overdue")
         assert account["standing"]["balance_due"] == owed_after
 
         async def published() -> list[dict[str, Any]]:
