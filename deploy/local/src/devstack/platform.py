@@ -44,6 +44,7 @@ class PlatformConfig:
 def service_env(cfg: PlatformConfig, spec: ServiceSpec, role: str = "api") -> dict[str, str]:
     keys = load_or_create_keys(cfg.var / "keys")
     identity = next((s for s in cfg.services if s.name == "identity"), None)
+    appointments = next((s for s in cfg.services if s.name == "appointments"), None)
     env = dict(os.environ)
     env.update(
         {
@@ -68,6 +69,8 @@ def service_env(cfg: PlatformConfig, spec: ServiceSpec, role: str = "api") -> di
             f"http://127.0.0.1:{identity.api_port}/v1/accounts/activation"
         )
         env["IDENTITY_JWKS_URL"] = f"http://127.0.0.1:{identity.api_port}/.well-known/jwks.json"
+    if appointments is not None:  # the manage links of the mails reach this stack's api
+        env["APPOINTMENTS_PUBLIC_URL"] = f"http://127.0.0.1:{appointments.api_port}"
     env.update(cfg.extra_env)
     env.update(cfg.process_env.get(f"{spec.name}-{role}", {}))
     return env

@@ -17,6 +17,17 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class ShiftedClock:
+    """The real time moved by a fixed ``shift`` (a development setting: a stack that lives on
+    another day than today's). Every process given the same shift reads the same instant."""
+
+    def __init__(self, shift: timedelta) -> None:
+        self._shift = shift
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._shift
+
+
 class FakeClock:
     """A clock that only moves when told to."""
 

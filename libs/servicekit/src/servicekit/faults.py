@@ -13,7 +13,8 @@ lookup. Arming a point where ``ENVIRONMENT=production`` is refused at start-up.
 The points: ``uow.after_commit`` (a unit of work committed, its answer not yet sent),
 ``relay.after_ack`` (the broker acknowledged a batch, the rows are not yet marked published),
 ``consumer.before_offset_commit`` (a fetch's effects are committed, its offsets are not),
-``consumer.mid_handler`` (an effect is written, its transaction not committed).
+``consumer.mid_handler`` (an effect is written, its transaction not committed),
+``reminders.before_commit`` (appointments: reminders claimed, the claim not committed).
 """
 
 from __future__ import annotations

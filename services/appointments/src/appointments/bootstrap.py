@@ -8,8 +8,9 @@ from datetime import timedelta
 from functools import partial
 
 from servicekit.bus import MessageBus
-from servicekit.clock import Clock
+from servicekit.clock import Clock, ShiftedClock
 from servicekit.lease import Lease
+from servicekit.logging import get_logger
 from servicekit.loops import PeriodicLoop
 from servicekit.messaging import IncomingEvent
 from servicekit.runtime import ServiceApp, ServiceRuntime, service_root
@@ -27,6 +28,19 @@ from appointments.service_layer import consumers, handlers
 from appointments.service_layer.catalogue import Catalogue
 
 MIGRATIONS = service_root(__file__) / "migrations"
+_log = get_logger(__name__)
+
+
+def service_clock(settings: AppointmentsSettings) -> Clock | None:
+    """The real time (``None``: the runtime's), unless the development setting
+    ``APPOINTMENTS_CLOCK_SHIFT_S`` moves it (refused in production by the settings); said at
+    start-up."""
+    if not settings.clock_shift_s:
+        return None
+    _log.warning(
+        "clock_shift_override", shift_s=settings.clock_shift_s, environment=settings.environment
+    )
+    return ShiftedClock(timedelta(seconds=settings.clock_shift_s))
 
 
 @dataclass
@@ -61,7 +75,11 @@ class AppointmentsApp(ServiceApp):
     def reminder_loop(self) -> PeriodicLoop:
         """The day-before reminders, by the copy that holds the ``reminders`` lease."""
         lease = Lease(
-            self.engine, orm.messaging.lease, name="reminders", clock=self.clock, ttl_s=120.0
+            self.engine,
+            orm.messaging.lease,
+            name="reminders",
+            clock=self.clock,
+            ttl_s=self.settings.reminder_lease_ttl_s,
         )
 
         async def step() -> int:
@@ -84,7 +102,11 @@ def bootstrap(
 ) -> AppointmentsApp:
     settings = settings or AppointmentsSettings()
     runtime = ServiceRuntime.create(
-        "appointments", settings, tables=orm.messaging, migrations=MIGRATIONS, clock=clock
+        "appointments",
+        settings,
+        tables=orm.messaging,
+        migrations=MIGRATIONS,
+        clock=clock or service_clock(settings),
     )
     secrets = ServiceSecrets(settings.secret_key, settings.notifications_public_key)
     captcha = Captcha(

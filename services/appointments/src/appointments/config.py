@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from typing import Self
+
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.settings import ServiceSettings
 
@@ -42,3 +44,35 @@ class AppointmentsSettings(ServiceSettings):
     )
     search_days: int = Field(default=92, ge=1, description="How far ahead slots are offered.")
     reminder_interval_s: float = Field(default=300.0, gt=0)
+    reminder_lease_ttl_s: float = Field(
+        default=660.0,
+        gt=0,
+        description="How long the copy that sends the reminders keeps the right to without "
+        "renewing it (at each run): a copy that dies is replaced within that time. More than "
+        "two runs' interval.",
+    )
+    clock_shift_s: float = Field(
+        default=0.0,
+        description="Development setting (demonstrations and end-to-end tests only): seconds "
+        "added to the real time the service reads (slots, notice, reminders, links), so a "
+        "journey can live on a chosen week. Give every process of the service the same value. "
+        "Refused in production.",
+    )
+
+    @model_validator(mode="after")
+    def _the_lease_outlives_two_runs(self) -> Self:
+        if self.reminder_lease_ttl_s <= 2 * self.reminder_interval_s:
+            raise ValueError(
+                "APPOINTMENTS_REMINDER_LEASE_TTL_S must be more than twice "
+                "APPOINTMENTS_REMINDER_INTERVAL_S (the lease is renewed at each run)."
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _no_clock_shift_in_production(self) -> Self:
+        if self.environment == "production" and self.clock_shift_s:
+            raise ValueError(
+                "APPOINTMENTS_CLOCK_SHIFT_S is a development setting: it is refused when "
+                "ENVIRONMENT is production (the slots must be the real ones)."
+            )
+        return self

@@ -15,6 +15,7 @@ from contracts.base import EventPayload
 from contracts.common import Recipient
 from servicekit.auth import Principal
 from servicekit.clock import Clock
+from servicekit.faults import fault_point
 
 from appointments.domain import commands, errors
 from appointments.domain.agencies import Agency, ReferenceError
@@ -780,6 +781,9 @@ async def send_reminders(cmd: commands.SendReminders, uow: UnitOfWork, deps: Dep
                 subject=a.appointment_id,
             )
             sent += 1
+        if sent:
+            # the window a drill aims at: claims written, the transaction not committed
+            fault_point("reminders.before_commit", sent=sent)
         await uow.commit()
     return sent
 
