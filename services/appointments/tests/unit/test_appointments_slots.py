@@ -9,51 +9,9 @@ import pytest
 from appointments.domain.agencies import Agency, Closure, OpeningPeriod
 from appointments.domain.calendar import PARIS, local_zone
 from appointments.domain.slots import Slot, days_with_slots, slot_at, slots_between
+from appointments_agencies import agency, week
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-
-def week(
-    morning: tuple[str, str] = ("08:30", "12:00"),
-    afternoon: tuple[str, str] | None = ("13:30", "16:30"),
-    days: range = range(5),
-) -> tuple[OpeningPeriod, ...]:
-    periods = []
-    for day in days:
-        periods.append(
-            OpeningPeriod(day, time.fromisoformat(morning[0]), time.fromisoformat(morning[1]))
-        )
-        if afternoon:
-            periods.append(
-                OpeningPeriod(
-                    day, time.fromisoformat(afternoon[0]), time.fromisoformat(afternoon[1])
-                )
-            )
-    return tuple(periods)
-
-
-def agency(
-    departement: str = "75",
-    *,
-    hours: tuple[OpeningPeriod, ...] | None = None,
-    closures: tuple[Closure, ...] = (),
-    slot_minutes: int = 30,
-    version: int = 1,
-) -> Agency:
-    return Agency(
-        agency_id=f"agence-{departement.lower()}",
-        region="IDF",
-        name=f"Agence {departement}",
-        address="1 rue de la Paix",
-        departement=departement,
-        accessibility="Accès de plain-pied",
-        channels=("agence", "telephone"),
-        opening_hours=week() if hours is None else hours,
-        closures=closures,
-        slot_minutes=slot_minutes,
-        default_capacity=2,
-        version=version,
-    )
 
 
 def z(text: str) -> datetime:

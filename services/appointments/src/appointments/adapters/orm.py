@@ -47,7 +47,10 @@ class UtcInstant(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return datetime.strptime(str(value), INSTANT).replace(tzinfo=UTC)
+        # what process_bind_param wrote; fromisoformat reads it many times faster than strptime
+        # (the search reads every place held in its window)
+        read = datetime.fromisoformat(str(value))
+        return read if read.tzinfo is not None else read.replace(tzinfo=UTC)
 
 
 agencies = Table(
