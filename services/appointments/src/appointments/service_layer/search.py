@@ -15,7 +15,6 @@ from appointments.domain.calendar import local_zone
 from appointments.domain.slots import Slot, slots_between
 from appointments.service_layer.ports import HoldsPort
 
-
 FIRST_WINDOW = timedelta(days=7)
 
 
