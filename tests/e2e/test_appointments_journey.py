@@ -200,7 +200,7 @@ async def test_a_booking_is_acknowledged_confirmed_reminded_once_and_cancelled_b
             headers=agent,
         )
         assert listed.status_code == 200, listed.text
-        assert booked["appointment_id"] in [a["appointment_id"] for a in listed.json()]
+        assert booked["appointment_id"] in [a["appointment_id"] for a in listed.json()["items"]]
         note = "Munissez-vous de votre dernier avis d'échéancier."
         confirmed = await client.post(
             f"{api}/v1/appointments/{booked['appointment_id']}/confirmation",

@@ -4,6 +4,7 @@ outcome, the reminder the day before sent exactly once, a closure cancelling and
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,10 @@ async def test_an_agent_confirms_with_a_note_then_records_the_outcome(tmp_path: 
         to_confirm = await api.client.get(
             "/v1/agencies/agence-paris/appointments?state=requested", headers=agent()
         )
-        assert [a["appointment_id"] for a in to_confirm.json()] == [booked["appointment_id"]]
+        assert [a["appointment_id"] for a in to_confirm.json()["items"]] == [
+            booked["appointment_id"]
+        ]
+        assert to_confirm.json()["next_cursor"] is None
         note = "Apportez votre dernier avis d'échéancier."
         done = await api.client.post(f"{url}/confirmation", json={"note": note}, headers=agent())
         assert done.status_code == 200, done.text
@@ -212,3 +216,39 @@ async def test_agents_only(tmp_path: Path) -> None:
         refused = await api.client.post(url, json={}, headers=assure())
         assert refused.status_code == 403
         assert refused.json()["type"].endswith("/agent-only")
+
+
+async def test_the_agents_list_pages_through_more_requests_than_a_page(tmp_path: Path) -> None:
+    """Seven requests, some at the same instant, read three by three: all of them once, in the
+    order of their start (then id); a bad cursor or state is refused in French."""
+    async with running_api(_db(tmp_path)) as api:
+        slots = [PARIS_SLOT, PARIS_SLOT, OTHER_SLOT, "2026-03-12T10:00:00+01:00"]
+        booked = []
+        for i in range(7):
+            made = await _booked(
+                api, starts_at=slots[i % len(slots)], nir=valid_nir(f"18505751234{i:02d}")
+            )
+            booked.append((made["starts_at"], made["appointment_id"]))
+        url = "/v1/agencies/agence-paris/appointments"
+        seen: list[tuple[str, str]] = []
+        params: dict[str, Any] = {"state": "requested", "limit": 3}
+        pages = 0
+        while True:
+            page = (await api.client.get(url, params=params, headers=agent())).json()
+            pages += 1
+            seen += [(a["starts_at"], a["appointment_id"]) for a in page["items"]]
+            if page["next_cursor"] is None:
+                break
+            params["cursor"] = page["next_cursor"]
+        assert pages == 3
+        assert [i for _, i in seen] == [i for _, i in sorted(booked, key=_instant_then_id)]
+        bad = await api.client.get(url, params={"cursor": "!!"}, headers=agent())
+        assert bad.status_code == 422
+        assert "curseur" in bad.json()["detail"]
+        unknown = await api.client.get(url, params={"state": "perdu"}, headers=agent())
+        assert unknown.status_code == 422
+        assert unknown.json()["errors"][0]["field"] == "state"
+
+
+def _instant_then_id(item: tuple[str, str]) -> tuple[datetime, str]:
+    return datetime.fromisoformat(item[0]), item[1]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -241,12 +241,20 @@ class Appointments:
         last: datetime,
         states: Iterable[str] | None = None,
         limit: int = 200,
+        after: tuple[datetime, str] | None = None,
     ) -> list[Appointment]:
         query = select(_A).where(
             _A.c.agency_id == agency_id, _A.c.starts_at >= first, _A.c.starts_at <= last
         )
         if states is not None:
             query = query.where(_A.c.state.in_(list(states)))
+        if after is not None:
+            query = query.where(
+                or_(
+                    _A.c.starts_at > after[0],
+                    and_(_A.c.starts_at == after[0], _A.c.appointment_id > after[1]),
+                )
+            )
         rows = await self._s.execute(
             query.order_by(_A.c.starts_at, _A.c.appointment_id).limit(limit)
         )

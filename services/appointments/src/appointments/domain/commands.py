@@ -68,6 +68,9 @@ class AgencyAppointments:
     agency_id: str
     state: str | None
     day: date | None
+    limit: int = 50
+    after: tuple[datetime, str] | None = None
+    """The page's cursor: the (start, appointment id) of the last item of the page before."""
 
 
 @dataclass(frozen=True)

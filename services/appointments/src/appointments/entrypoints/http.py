@@ -102,9 +102,14 @@ def _booked(app: AppointmentsApp, b: Booked) -> s.BookedRead:
     )
 
 
-def _cursor(f: FreeSlot) -> str:
-    raw = f"{f.slot.starts_at:%Y-%m-%dT%H:%M:%S}|{f.agency.agency_id}".encode()
+def _encode_cursor(moment: datetime, key: str) -> str:
+    """An opaque cursor: an instant (UTC) and the key that orders items of the same instant."""
+    raw = f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%S}|{key}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor(f: FreeSlot) -> str:
+    return _encode_cursor(f.slot.starts_at, f.agency.agency_id)
 
 
 def _after(cursor: str | None) -> tuple[datetime | None, str | None]:
@@ -315,18 +320,37 @@ def _agent_router(app: AppointmentsApp, who: Any) -> APIRouter:
 
     @router.get(
         "/agencies/{agency_id}/appointments",
-        response_model=list[s.AgentAppointmentRead],
+        response_model=s.AgentAppointmentPage,
         summary="Les rendez-vous d'une agence : à confirmer (`state=requested`), ceux d'un jour "
-        "(`day`)",
-        responses={**_AGENT, 404: {"description": "`not-found` : agence inconnue"}},
+        "(`day`), par ordre d'heure, paginés",
+        responses={
+            **_AGENT,
+            404: {"description": "`not-found` : agence inconnue"},
+            422: {"description": "un curseur invalide"},
+        },
     )
     async def listing(
-        agency_id: str, caller: Who, state: str | None = None, day: date | None = None
-    ) -> list[s.AgentAppointmentRead]:
+        agency_id: str,
+        caller: Who,
+        state: s.AppointmentState | None = None,
+        day: date | None = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        cursor: str | None = None,
+    ) -> s.AgentAppointmentPage:
+        moment, last_id = _after(cursor)
+        after = (moment, last_id) if moment is not None and last_id is not None else None
         agency, found = await call(
-            app.queries, commands.AgencyAppointments(caller, agency_id, state, day)
+            app.queries,
+            commands.AgencyAppointments(caller, agency_id, state, day, limit + 1, after),
         )
-        return [_agent_read(app, Managed(a, agency, [])) for a in found]
+        page = found[:limit]
+        more = len(found) > limit and bool(page)
+        return s.AgentAppointmentPage(
+            items=[_agent_read(app, Managed(a, agency, [])) for a in page],
+            next_cursor=_encode_cursor(page[-1].starts_at, page[-1].appointment_id)
+            if more
+            else None,
+        )
 
     @router.get(
         "/appointments/{appointment_id}",

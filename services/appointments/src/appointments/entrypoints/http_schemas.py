@@ -101,9 +101,12 @@ class BookingCreate(BaseModel):
     )
 
 
+AppointmentState = Literal["requested", "confirmed", "cancelled", "done", "no_show"]
+
+
 class AppointmentRead(BaseModel):
     appointment_id: str
-    state: Literal["requested", "confirmed", "cancelled", "done", "no_show"]
+    state: AppointmentState
     agency_id: str
     agency_name: str
     agency_address: str
@@ -129,6 +132,11 @@ class AgentAppointmentRead(AppointmentRead):
     address: str
     requested_at: datetime
     history: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class AgentAppointmentPage(BaseModel):
+    items: list[AgentAppointmentRead]
+    next_cursor: str | None = Field(description="À passer en `cursor` pour la page suivante.")
 
 
 class ManageRead(AppointmentRead):

@@ -506,7 +506,9 @@ async def agency_appointments(
             first = deps.clock.now() - timedelta(days=1)
             last = deps.clock.now() + timedelta(days=deps.rules.search_days + 1)
         states = [cmd.state] if cmd.state is not None else None
-        found = await uow.appointments.of_agency(agency.agency_id, first, last, states)
+        found = await uow.appointments.of_agency(
+            agency.agency_id, first, last, states, limit=cmd.limit, after=cmd.after
+        )
     return agency, found
 
 

@@ -53,7 +53,11 @@ class AppointmentsPort(Protocol):
         last: datetime,
         states: Iterable[str] | None = None,
         limit: int = 200,
-    ) -> list[Appointment]: ...
+        after: tuple[datetime, str] | None = None,
+    ) -> list[Appointment]:
+        """In (start, id) order, after ``after`` when given, at most ``limit``."""
+        ...
+
     async def reminders_due(
         self, first: datetime, last: datetime, limit: int
     ) -> list[Appointment]: ...
