@@ -9,6 +9,9 @@ window with no traffic at all (every api and worker, the broker, on a throw-away
 - **baseline**, same run, same window: a bare aiokafka consumer long-polling an empty topic of
   the same broker — what waiting on Kafka costs a Python process that does nothing else. Each
   worker's figure reads as "k idle consumers".
+- **polling** (``--polling``, on by default): the same stack once more with the relays' doorbell
+  off and the polls of before it (outbox every 50 ms, notifications' dispatcher every 200 ms),
+  so the gain is measured in the same run.
 
 One JSON line.
 """
@@ -58,10 +61,18 @@ async def idle_consumer(bootstrap: str, window_s: float) -> float:
         await consumer.stop()
 
 
-async def run(settle_s: float, window_s: float) -> dict[str, Any]:
+SERVICES = ("IDENTITY", "MANDATES", "COTISATIONS", "NOTIFICATIONS", "ATTESTATIONS", "APPOINTMENTS")
+POLLING = {
+    **{f"{s}_OUTBOX_DOORBELL_HOST": "" for s in SERVICES},
+    **{f"{s}_OUTBOX_POLL_INTERVAL_S": "0.05" for s in SERVICES},
+    "NOTIFICATIONS_DISPATCH_INTERVAL_S": "0.2",
+}
+
+
+async def measure(settle_s: float, window_s: float, extra: dict[str, str]) -> dict[str, Any]:
     # the shipped defaults of every loop, not the faster ones the other benchmarks use
     env = {k: v for k, v in BENCH_ENV.items() if k != "NOTIFICATIONS_DISPATCH_INTERVAL_S"}
-    async with local_stack(env) as stack:
+    async with local_stack({**env, **extra}) as stack:
         await asyncio.sleep(settle_s)
         pids = stack.pids()
         before = {name: cpu_seconds(pid) for name, pid in pids.items() if pid}
@@ -74,14 +85,10 @@ async def run(settle_s: float, window_s: float) -> dict[str, Any]:
             if pid
         }
     services = {k: v for k, v in share.items() if k != "kafka"}
-    total = round(sum(services.values()), 2)
     workers = {k: v for k, v in services.items() if k.endswith("-worker")}
     return {
-        "bench": "idle",
         "window_s": round(elapsed, 1),
-        "cores": os.cpu_count(),
-        "platform_pct_of_a_core": total,
-        "goal_pct": 3.0,
+        "platform_pct_of_a_core": round(sum(services.values()), 2),
         "per_process_pct": dict(sorted(services.items())),
         "kafka_jvm_pct": share.get("kafka"),
         "baseline_idle_consumer_pct": round(baseline * 100, 2),
@@ -91,12 +98,27 @@ async def run(settle_s: float, window_s: float) -> dict[str, Any]:
     }
 
 
+async def run(settle_s: float, window_s: float, polling: bool) -> dict[str, Any]:
+    now = await measure(settle_s, window_s, {})
+    result: dict[str, Any] = {"bench": "idle", "cores": os.cpu_count(), "goal_pct": 3.0, **now}
+    if polling:
+        before = await measure(settle_s, window_s, POLLING)
+        result["polling"] = before
+        result["platform_vs_polling"] = round(
+            now["platform_pct_of_a_core"] / max(before["platform_pct_of_a_core"], 0.01), 3
+        )
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--settle", type=float, default=20.0, help="seconds before measuring")
     parser.add_argument("--window", type=float, default=60.0, help="seconds measured")
+    parser.add_argument(
+        "--no-polling", action="store_true", help="skip the same stack with the polls of before"
+    )
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(run(args.settle, args.window))))
+    print(json.dumps(asyncio.run(run(args.settle, args.window, not args.no_polling))))
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.clock import Clock
 from servicekit.db import as_utc
+from servicekit.doorbell import Doorbell
 from servicekit.errors import SafeError, describe
 from servicekit.faults import fault_point
 from servicekit.health import LIVENESS
@@ -180,6 +181,7 @@ class OutboxRelay:
         max_row_attempts: int = 5,
         lease_ttl_s: float = 10.0,
         holder: str | None = None,
+        doorbell_host: str = "",
     ) -> None:
         self._engine = engine
         self._table = table
@@ -196,6 +198,7 @@ class OutboxRelay:
         self.lease = Lease(
             engine, lease_table, name="outbox-relay", clock=clock, ttl_s=lease_ttl_s, holder=holder
         )
+        self._doorbell = Doorbell(self.wake, doorbell_host) if doorbell_host else None
         self._producer: Producer | None = None
         self._failures = 0
         self._row_retry_at: dict[int, float] = {}
@@ -215,6 +218,9 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Publish until :meth:`stop`; never raises on broker or database trouble."""
+        if self._doorbell is not None and self.lease.token is None:
+            # the lease row names the doorbell: commits ring it (servicekit.doorbell)
+            self.lease.holder = f"{self.lease.holder}@{await self._doorbell.open()}"
         _log.info("outbox_relay_started", holder=self.lease.holder)
         try:
             while not self._stopping.is_set():
@@ -230,6 +236,8 @@ class OutboxRelay:
                 if published < self._batch_size:
                     await self._idle()
         finally:
+            if self._doorbell is not None:
+                self._doorbell.close()
             await self._close()
             _log.info("outbox_relay_stopped")
 

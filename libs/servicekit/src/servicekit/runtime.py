@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from servicekit.clock import Clock, SystemClock
 from servicekit.db import create_engine, session_factory
+from servicekit.doorbell import RelayDoorbell
 from servicekit.fastapi_auth import PrincipalDependency
 from servicekit.faults import check_allowed
 from servicekit.idempotency import IdempotencyStore
@@ -48,6 +49,8 @@ class ServiceRuntime:
     clock: Clock
     tables: MessagingTables
     migrations: Path
+    doorbell: RelayDoorbell | None = None
+    """Rung by every commit that writes outbox rows (``servicekit.doorbell``)."""
 
     @classmethod
     def create(
@@ -69,6 +72,7 @@ class ServiceRuntime:
             clock or SystemClock(),
             tables,
             migrations,
+            RelayDoorbell(engine, tables.lease) if settings.outbox_doorbell_host else None,
         )
 
     def new_uow(self, cls: type[U], *, read_only: bool = False) -> U:
@@ -80,6 +84,7 @@ class ServiceRuntime:
             source=self.name,
             clock=self.clock,
             read_only=read_only,
+            doorbell=self.doorbell,
         )
 
     # -- schema ----------------------------------------------------------------------------
@@ -149,6 +154,7 @@ class ServiceRuntime:
             poll_interval_s=s.outbox_poll_interval_s,
             max_row_attempts=s.outbox_max_row_attempts,
             lease_ttl_s=s.outbox_lease_ttl_s,
+            doorbell_host=s.outbox_doorbell_host,
             send_timeout_s=s.outbox_send_timeout_s,
             producer_stall_after=s.outbox_producer_stall_after,
         )

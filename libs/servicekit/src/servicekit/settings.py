@@ -75,7 +75,17 @@ class ServiceSettings(BaseSettings):
     )
     http_max_body_bytes: int = 1_048_576
     outbox_batch_size: int = 200
-    outbox_poll_interval_s: float = 0.05
+    outbox_poll_interval_s: float = Field(
+        default=0.5,
+        gt=0,
+        description="How often the relay looks for rows nobody rang for (the doorbell wakes it "
+        "at each commit; the poll is the fallback).",
+    )
+    outbox_doorbell_host: str = Field(
+        default="127.0.0.1",
+        description="The address the relay's doorbell listens on, reachable by every copy of "
+        "the service (the pod's address in production); empty: no doorbell, the poll alone.",
+    )
     outbox_max_row_attempts: int = Field(
         default=5, ge=1, description="Failures of a row's own making before it is parked."
     )

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.clock import Clock
 from servicekit.db import READ_ONLY
+from servicekit.doorbell import RelayDoorbell
 from servicekit.faults import fault_point
 from servicekit.inbox import Inbox
 from servicekit.messaging import IncomingEvent
@@ -71,8 +72,10 @@ class SqlAlchemyUnitOfWork:
         source: str,
         clock: Clock,
         read_only: bool = False,
+        doorbell: RelayDoorbell | None = None,
     ) -> None:
         self._sessions = sessions
+        self._doorbell = doorbell
         self.read_only = read_only
         self._outbox_table = outbox_table
         self._inbox_table = inbox_table
@@ -117,6 +120,8 @@ class SqlAlchemyUnitOfWork:
         self.committed = True
         if self.outbox.added and not self.inbox.claimed:
             fault_point("uow.after_commit", event_ids=[e.envelope.id for e in self.outbox.added])
+        if self.outbox.added and self._doorbell is not None:
+            await self._doorbell.ring()  # the relay publishes now, not at its next poll
 
     async def rollback(self) -> None:
         await self.session.rollback()

@@ -32,7 +32,12 @@ class NotificationsSettings(ServiceSettings):
     delivery_backoff_initial_s: float = 2.0
     delivery_backoff_max_s: float = 60.0
     delivery_sending_timeout_s: float = 30.0
-    dispatch_interval_s: float = 0.2
+    dispatch_interval_s: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often the dispatcher looks for deliveries due (retries after their "
+        "backoff); a new delivery wakes it at once.",
+    )
     dispatch_batch_size: int = Field(default=100, ge=1, description="Deliveries per claim.")
     render_processes: int = Field(
         default=0,
