@@ -135,6 +135,7 @@ class ServiceRuntime:
             ),
             batch_size=s.consumer_batch_size,
             commit_interval_s=s.consumer_commit_interval_s,
+            wait_ms=s.consumer_wait_ms,
             dead_letters=SqlDeadLetterStore(self.engine, self.tables.dead_letters),
         )
 

@@ -103,6 +103,12 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_initial_s: float = 0.2
     consumer_backoff_max_s: float = 5.0
     consumer_commit_interval_s: float = 0.2
+    consumer_wait_ms: int = Field(
+        default=1000,
+        ge=10,
+        description="How long a consumer waits on the broker before looking again; records "
+        "are handed over as they arrive, so this only bounds an idle consumer's wake-ups.",
+    )
     consumer_drain_timeout_s: float = 20.0
     outbox_retention_days: float = 7
     inbox_retention_days: float = 30

@@ -4,6 +4,7 @@ dead letters with the error in their headers, and the consumer going on."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
@@ -272,3 +273,41 @@ async def _count(bootstrap: str, topic: str) -> int:
         return sum(ends.values())
     finally:
         await consumer.stop()
+
+
+async def test_an_idle_consumer_waiting_long_on_the_broker_hands_a_record_over_at_once(
+    kafka_bootstrap: str, topic: str
+) -> None:
+    """A consumer that waits ten seconds on the broker between looks: a record produced while
+    it waits is handled within a second (the wait bounds idle wake-ups, not latency)."""
+    handled: list[float] = []
+
+    async def handler(event: IncomingEvent) -> None:
+        handled.append(time.monotonic())
+
+    router = EventRouter(service="tests", consumer="tests", wait_ms=10_000)
+    router.on(topic, handler, purpose="wait-test")
+    broker = make_broker(kafka_bootstrap, "tests")
+    router.attach(broker)
+    await broker.start()
+    try:
+        await _produce(
+            kafka_bootstrap, topic, [(json.dumps({"n": "first"}).encode(), _headers("w1"))]
+        )
+
+        async def first() -> bool:  # the group is joined and the consumer waits again
+            return len(handled) == 1
+
+        await eventually(first, timeout_s=60, message="the first record handled")
+        produced = time.monotonic()
+        await _produce(
+            kafka_bootstrap, topic, [(json.dumps({"n": "next"}).encode(), _headers("w2"))]
+        )
+
+        async def second() -> bool:
+            return len(handled) == 2
+
+        await eventually(second, timeout_s=10, message="the record produced while it waited")
+        assert handled[1] - produced < 1.0, f"handed over after {handled[1] - produced:.2f}s"
+    finally:
+        await broker.stop()

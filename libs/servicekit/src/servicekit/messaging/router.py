@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import time
 from collections.abc import Awaitable, Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -101,6 +103,9 @@ class EventRouter:
     groups: list[GroupConsumer] = field(default_factory=list)
     publications: list[tuple[str, tuple[type[EventPayload], ...]]] = field(default_factory=list)
     gate: Gate = field(default_factory=Gate)
+    wait_ms: int = 1000
+    """How long a consumer waits on the broker for records before looking again (records
+    that arrive meanwhile are handed over at once: it only bounds an idle consumer's wake-ups)."""
 
     def publishes(self, topic: str, *payloads: type[EventPayload]) -> None:
         """Document what the service's outbox publishes (AsyncAPI); the relay sends it."""
@@ -202,6 +207,30 @@ class EventRouter:
 
         consume.__name__ = f"on_{purpose.replace('-', '_')}"
         subscriber(consume)
+        _long_poll(subscriber, self.wait_ms, self.batch_size)
+
+
+def _long_poll(subscriber: Any, wait_ms: int, max_records: int) -> None:
+    """faststream's batch subscriber waits ``batch_timeout_ms`` for records and, when none
+    came, sleeps as long again — a record arriving then waits, and an idle consumer wakes
+    twenty times a second. Ours waits up to ``wait_ms`` on the consumer, which hands over
+    records the moment they arrive, and looks again at once; only an answer that came back
+    empty without waiting (a consumer between assignments) pauses, so it never spins."""
+
+    async def get_msg(consumer: Any) -> tuple[Any, ...]:
+        started = time.monotonic()
+        batches = await consumer.getmany(timeout_ms=wait_ms, max_records=max_records)
+        if not batches:
+            if time.monotonic() - started < _NO_WAIT_S:
+                await asyncio.sleep(_PAUSE_S)
+            return ()
+        return tuple(itertools.chain.from_iterable(batches.values()))
+
+    subscriber.get_msg = get_msg
+
+
+_NO_WAIT_S = 0.01
+_PAUSE_S = 0.05
 
 
 async def _raw_body(msg: Any) -> Any:
