@@ -5,6 +5,7 @@ replay changing nothing), the pre-notification after a change of amounts."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -137,6 +138,31 @@ async def test_the_debit_day_debits_what_is_left_once_and_writes_one_file() -> N
     assert [(e.affiliate_id, e.status) for e in recorded if e.mode == "prelevement"] == [  # type: ignore[attr-defined]
         ("aff-1", "pending"), ("aff-2", "pending"),
     ]  # fmt: skip
+
+
+async def test_a_day_run_again_never_debits_an_account_twice_that_day() -> None:
+    """The day's file marker lost (a restore), the day runs again after the instalment grew:
+    the account already debited that day gets no second line (the bank would take money the
+    ledger does not know of); what is left stays due. The others are debited as on any day."""
+    svc = service()
+    for affiliate_id in ("aff-1", "aff-2"):
+        svc.open(affiliate_id)
+    await adhered(svc, "aff-1")
+    svc.clock.set(at(APRIL))
+    first = await svc.bus.handle(commands.RunDebitDay())
+    assert first.transactions == 1
+    await adhered(svc, "aff-2")
+    svc.uow.committed_files.clear()
+    svc.uow.debit_files.store.clear()
+    grown = svc.uow.committed_ledgers["aff-1"]
+    grown.append(replace(grown[-2], key="call:2026-04-07:more", amount=Decimal("10.00")))
+    svc.clock.set(at(APRIL))
+    again = await svc.bus.handle(commands.RunDebitDay())
+    assert not again.already_run
+    (content,) = [c for name, c in svc.bank.files.items() if name.startswith("pain008-20260407")]
+    assert [d["amount"] for d in debits_of(content)] == ["114.75"]  # aff-2 only
+    debits = [e for e in svc.uow.committed_ledgers["aff-1"] if e.key.startswith("debit:")]
+    assert [(e.key, e.amount) for e in debits] == [("debit:2026-04-07", Decimal("-114.75"))]
 
 
 async def test_an_account_its_range_read_missed_is_read_by_its_id_and_debited() -> None:

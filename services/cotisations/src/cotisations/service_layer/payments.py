@@ -451,6 +451,11 @@ async def _debit_chunk(
             if ledger.posted_keys:
                 touched.append(ledger)
             continue
+        if ledger.get(debit_key) is not None:
+            # debited that day already (the day's file marker lost, the day run again): a
+            # second line would take money the ledger would not know of; what is left stays due
+            touched.append(ledger)
+            continue
         before = standing(ledger.entries, day)
         due = next(o for o in before.obligations if o.reference == ref)
         if due.outstanding <= 0:
