@@ -161,6 +161,7 @@ class Idempotency:
 
         status = 500
         chunks: list[bytes] = []
+        answer: list[Message] = []
 
         async def capture(message: Message) -> None:
             nonlocal status
@@ -168,12 +169,16 @@ class Idempotency:
                 status = int(message["status"])
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
-            await send(message)
+            answer.append(message)
 
         try:
             await self.app(scope, replay_receive, capture)
         finally:
             await self.store.finish(scope_key, status, b"".join(chunks))
+        # the answer leaves once it is kept: a client retrying the moment it has it gets it
+        # again, never « en cours »
+        for message in answer:
+            await send(message)
 
 
 class _Reused(ValidationProblem):

@@ -141,3 +141,71 @@ async def test_a_malformed_key_is_refused_and_an_excluded_path_handles_its_own(
     names = [p["name"] for p in document["paths"]["/v1/things"]["post"]["parameters"]]
     assert names == ["Idempotency-Key"]
     assert "parameters" not in document["paths"]["/v1/imports"]["post"]
+
+
+async def test_the_answer_leaves_only_once_it_is_kept(database_url: str) -> None:
+    """A client that retries the instant it has the first answer must get it again: the
+    answer is kept (``finish``) before its first byte is sent, not after."""
+    metadata = MetaData()
+    tables = messaging_tables(metadata)
+    engine = create_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    order: list[str] = []
+
+    class Recording(IdempotencyStore):
+        async def finish(self, scope: str, status: int, body: bytes) -> None:
+            await super().finish(scope, status, body)
+            order.append("kept")
+
+    router = APIRouter()
+
+    @router.post("/v1/things", status_code=201)
+    async def create(body: ThingCreate) -> dict[str, str]:
+        return {"name": body.name}
+
+    app = create_http_app(
+        service="t",
+        title="t",
+        description="t",
+        routers=[router],
+        checks=[],
+        idempotency=Recording(engine, tables.idempotency, FakeClock(NOW), timedelta(hours=24)),
+    )
+    body = b'{"name": "a"}'
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/things",
+        "raw_path": b"/v1/things",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"t"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"idempotency-key", b"k-kept"),
+            (b"authorization", b"Bearer caller-1"),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("t", 80),
+    }
+    sent = False
+
+    async def receive() -> dict[str, object]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        order.append(str(message["type"]))
+
+    await app(scope, receive, send)
+    await engine.dispose()
+    assert order[0] == "kept", order
+    assert "http.response.start" in order
