@@ -1,0 +1,1 @@
+"""The web portal of « Mon compte »: server-rendered pages over the services' apis."""
