@@ -1,1 +1,1 @@
-"""The web portal of « Mon compte »: server-rendered pages over the services' apis."""
+"""The web portal of « Mon compte »: server-rendered pages over the services' apis; it owns no data."""
