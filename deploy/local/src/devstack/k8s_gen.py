@@ -45,6 +45,8 @@ needs in its own database; the inbox dedupes redeliveries for 30 days)."""
 DLQ_RETENTION_MS = 30 * DAY_MS
 """Dead letters wait a month for an operator's replay (each service also keeps them in its
 dead-letters table for 90 days)."""
+PUBLIC_URL = "https://mon-compte.example.org"
+"""The platform's public address (the gateway's): links in mails, the key set's address."""
 LAG_THRESHOLD = 100
 """Messages waiting per worker copy before KEDA adds one."""
 
@@ -456,13 +458,26 @@ def _pods(**labels: str) -> Json:
 def network_policies(spec: ServiceSpec) -> list[Json]:
     """Beside the namespace's default deny: the gateway alone reaches the api; the service's
     pods reach Kafka, their own database and the collector; its commits ring its relay
-    (UDP, the doorbell); Prometheus scrapes both processes."""
+    (UDP, the doorbell); they reach the gateway (identity's key set is read through it);
+    Prometheus scrapes both processes."""
     name = spec.name
     prometheus = {
         "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
         "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
     }
     own = {"app.kubernetes.io/name": name}
+    # notifications alone leaves the cluster: the mail relay (submission) and the letter
+    # provider (HTTPS)
+    outside: list[Json] = (
+        [
+            {
+                "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
+                "ports": [{"protocol": "TCP", "port": 587}, {"protocol": "TCP", "port": 443}],
+            }
+        ]
+        if name == "notifications"
+        else []
+    )
     return [
         {
             "apiVersion": "networking.k8s.io/v1",
@@ -521,6 +536,11 @@ def network_policies(spec: ServiceSpec) -> list[Json]:
                         ],
                     },
                     {"to": [_pods(**own)], "ports": [{"protocol": "UDP"}]},
+                    {
+                        "to": [_pods(**{"app.kubernetes.io/name": "gateway"})],
+                        "ports": [{"protocol": "TCP", "port": 8080}],
+                    },
+                    *outside,
                 ],
             },
         },
@@ -563,8 +583,14 @@ def settings(spec: ServiceSpec) -> Json:
         f"{prefix}_API_PORT": str(API_PORT),
         f"{prefix}_WORKER_PORT": str(WORKER_PORT),
     }
-    if spec.name != "identity":
-        data[f"{prefix}_JWKS_URL"] = "http://identity-api/.well-known/jwks.json"
+    if spec.name == "identity":
+        data["IDENTITY_ACTIVATION_URL"] = f"{PUBLIC_URL}/v1/accounts/activation"
+        data["IDENTITY_PASSWORD_RESET_URL"] = f"{PUBLIC_URL}/v1/auth/password-reset/confirm"
+        data["IDENTITY_EMAIL_CONFIRMATION_URL"] = f"{PUBLIC_URL}/v1/accounts/email-confirmation"
+    else:  # through the gateway: no service reaches another's api directly
+        data[f"{prefix}_JWKS_URL"] = "http://gateway/.well-known/jwks.json"
+    if spec.name == "appointments":
+        data["APPOINTMENTS_PUBLIC_URL"] = PUBLIC_URL
     if spec.name == "attestations":
         data["ATTESTATIONS_DATA_DIR"] = "/var/lib/mon-compte/attestations"
     if spec.name == "cotisations":
