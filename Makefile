@@ -7,7 +7,7 @@ PYTHON ?= python3
 UV_VERSION := 0.13.8
 UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen --all-packages
-SOURCES := contracts/src libs/servicekit/src libs/delegation/src deploy/local/src services/identity/src services/notifications/src services/cotisations/src services/mandates/src services/attestations/src services/appointments/src bench
+SOURCES := contracts/src libs/servicekit/src libs/delegation/src deploy/local/src services/identity/src services/notifications/src services/cotisations/src services/mandates/src services/attestations/src services/appointments/src services/portal/src bench
 
 .PHONY: help bootstrap up down status test test-fast lint format contracts bench demo mail agent clean
 
@@ -25,6 +25,7 @@ help:
 bootstrap:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	@$(UV) sync --frozen --all-packages --quiet
+	@[ -f services/portal/node_modules/.package-lock.json ] || npm ci --ignore-scripts --no-audit --no-fund --silent --prefix services/portal  # the portal's DSFR and htmx, from its lock
 
 up: bootstrap
 	@$(RUN) python -m devstack up

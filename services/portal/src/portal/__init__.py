@@ -1,1 +1,3 @@
-"""The web portal of « Mon compte »: server-rendered pages over the services' apis; it owns no data."""
+"""The web portal of « Mon compte »: server-rendered pages over the services' apis.
+
+It owns no data."""

@@ -1,0 +1,1 @@
+"""The portal's outside: the services' apis over HTTP, the sealed session cookie."""

@@ -1,0 +1,124 @@
+"""A firm's pages: its clients (paginated, searchable) and « Saisir la clé d'activation »."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from portal.adapters.apis import ApiError
+from portal.domain.visit import Visit
+from portal.entrypoints.web import (
+    NotForThisActor,
+    checked_form,
+    holder_of,
+    portal_of,
+    render,
+    signed_in,
+    with_token,
+)
+
+router = APIRouter()
+KEY_STATES = ("requested", "letter_sent")
+
+
+def _cabinet(visit: Visit) -> str:
+    if not visit.is_cabinet_user or not visit.cabinet_id:
+        raise NotForThisActor("Cette page est réservée aux cabinets d'expertise comptable.")
+    return visit.cabinet_id
+
+
+def _clients_path(cabinet_id: str) -> str:
+    return f"/v1/cabinets/{quote(cabinet_id, safe='')}/clients"
+
+
+@router.get("/clients", response_class=HTMLResponse)
+async def clients(request: Request, q: str = "", page: int = 1) -> Response:
+    visit = await signed_in(request)
+    cabinet_id = _cabinet(visit)
+    size = portal_of(request).settings.page_size
+    page = max(1, page)
+    q = q.strip()[:100]
+    api = portal_of(request).api("mandates")
+    listed: dict[str, Any] = await with_token(
+        request,
+        lambda t: api.get_json(
+            _clients_path(cabinet_id), token=t, q=q, page=page, size=size, sort="name"
+        ),
+    )
+    total = int(listed.get("total", 0))
+    pages = max(1, math.ceil(total / size))
+
+    def page_link(n: int) -> str:
+        return "/clients?" + urlencode({"q": q, "page": n} if q else {"page": n})
+
+    return render(
+        request,
+        "clients.html",
+        title="Mes clients" + (f" — page {page} sur {pages}" if pages > 1 else ""),
+        items=listed.get("items", []),
+        total=total,
+        page=page,
+        pages=pages,
+        q=q,
+        previous_link=page_link(page - 1) if page > 1 else None,
+        next_link=page_link(page + 1) if page < pages else None,
+        key_states=KEY_STATES,
+        can_enter_keys="clients" in visit.rights or "admin" in visit.rights,
+    )
+
+
+async def _client(request: Request, cabinet_id: str, client_id: str) -> dict[str, Any]:
+    api = portal_of(request).api("mandates")
+    path = f"{_clients_path(cabinet_id)}/{quote(client_id, safe='')}"
+    found: dict[str, Any] = await with_token(request, lambda t: api.get_json(path, token=t))
+    return found
+
+
+@router.get("/clients/{client_id}/cle", response_class=HTMLResponse)
+async def key_page(request: Request, client_id: str) -> Response:
+    visit = await signed_in(request)
+    client = await _client(request, _cabinet(visit), client_id)
+    return render(request, "key.html", title="Saisir la clé d'activation", client=client)
+
+
+@router.post("/clients/{client_id}/cle", response_class=HTMLResponse)
+async def enter_key(request: Request, client_id: str) -> Response:
+    form = await checked_form(request)
+    visit = await signed_in(request)
+    cabinet_id = _cabinet(visit)
+    key = str(form.get("cle") or "").strip()
+    if not key:
+        client = await _client(request, cabinet_id, client_id)
+        return render(
+            request,
+            "key.html",
+            title="Saisir la clé d'activation — erreur",
+            status_code=422,
+            client=client,
+            errors={"cle": "Saisissez la clé reçue par votre client, telle qu'imprimée."},
+        )
+    api = portal_of(request).api("mandates")
+    path = f"{_clients_path(cabinet_id)}/{quote(client_id, safe='')}/activation"
+    try:
+        await with_token(request, lambda t: api.call("POST", path, token=t, json={"key": key}))
+    except ApiError as exc:
+        if exc.status not in (403, 409, 422):
+            raise
+        client = await _client(request, cabinet_id, client_id)
+        return render(
+            request,
+            "key.html",
+            title="Saisir la clé d'activation — erreur",
+            status_code=exc.status,
+            client=client,
+            errors={"cle": exc.fields.get("key") or exc.message},
+        )
+    holder = holder_of(request)
+    holder.set(
+        holder.visit.with_flash("Clé acceptée : le mandat est actif, le dossier vous est ouvert.")
+    )
+    return RedirectResponse("/clients", status_code=303)

@@ -1,0 +1,196 @@
+"""« Mes cotisations »: the account, its échéancier, the payments, and « Payer » (or why not).
+
+An assuré reads its own account at ``/cotisations``; a firm user reads a client's at
+``/dossiers/{affiliate_id}/cotisations`` — cotisations decides whether the mandate allows it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from portal.adapters.apis import ApiError
+from portal.domain.visit import Visit
+from portal.domain.wording import french_date, french_euros
+from portal.entrypoints.web import (
+    NotForThisActor,
+    checked_form,
+    holder_of,
+    portal_of,
+    render,
+    signed_in,
+    with_token,
+)
+
+router = APIRouter()
+
+
+def _own_dossier(visit: Visit) -> str:
+    if not visit.is_assure or not visit.affiliate_id:
+        raise NotForThisActor(
+            "« Mes cotisations » est réservé aux assurés. Un cabinet ouvre le compte d'un "
+            "client depuis la liste de ses clients."
+        )
+    return visit.affiliate_id
+
+
+def _base(visit: Visit, affiliate_id: str) -> str:
+    if visit.is_assure:
+        return "/cotisations"
+    return f"/dossiers/{quote(affiliate_id, safe='')}/cotisations"
+
+
+@router.get("/cotisations", response_class=HTMLResponse)
+async def my_account(request: Request) -> Response:
+    visit = await signed_in(request)
+    return await _account_page(request, visit, _own_dossier(visit))
+
+
+@router.get("/dossiers/{affiliate_id}/cotisations", response_class=HTMLResponse)
+async def client_account(request: Request, affiliate_id: str) -> Response:
+    visit = await signed_in(request)
+    return await _account_page(request, visit, affiliate_id)
+
+
+async def _account_page(request: Request, visit: Visit, affiliate_id: str) -> Response:
+    api = portal_of(request).api("cotisations")
+    path = f"/v1/accounts/{quote(affiliate_id, safe='')}"
+    account = await with_token(request, lambda token: api.get_json(path, token=token))
+    payables = await with_token(request, lambda t: api.get_json(f"{path}/payables", token=t))
+    payments = await with_token(
+        request, lambda t: api.get_json(f"{path}/payments", token=t, limit=20)
+    )
+    return render(
+        request,
+        "cotisations.html",
+        title="Mes cotisations" if visit.is_assure else "Cotisations du client",
+        account=account,
+        payables=payables,
+        payments=payments,
+        base=_base(visit, affiliate_id),
+    )
+
+
+def _payable(payables: dict[str, Any], reference: str) -> dict[str, Any] | None:
+    for item in payables.get("payables", []):
+        if item.get("reference") == reference:
+            return dict(item)
+    return None
+
+
+@router.get("/cotisations/payer", response_class=HTMLResponse)
+async def pay_page(request: Request, reference: str = "") -> Response:
+    visit = await signed_in(request)
+    return await _pay_page(request, visit, _own_dossier(visit), reference)
+
+
+@router.get("/dossiers/{affiliate_id}/cotisations/payer", response_class=HTMLResponse)
+async def client_pay_page(request: Request, affiliate_id: str, reference: str = "") -> Response:
+    visit = await signed_in(request)
+    return await _pay_page(request, visit, affiliate_id, reference)
+
+
+async def _pay_page(request: Request, visit: Visit, affiliate_id: str, reference: str) -> Response:
+    api = portal_of(request).api("cotisations")
+    path = f"/v1/accounts/{quote(affiliate_id, safe='')}/payables"
+    payables = await with_token(request, lambda token: api.get_json(path, token=token))
+    item = _payable(payables, reference)
+    return render(
+        request,
+        "pay.html",
+        title="Payer",
+        item=item,
+        mandate=payables.get("mandate"),
+        base=_base(visit, affiliate_id),
+        reference=reference,
+    )
+
+
+@router.post("/cotisations/payer", response_class=HTMLResponse)
+async def pay_preview(request: Request) -> Response:
+    visit = await signed_in(request)
+    return await _preview(request, visit, _own_dossier(visit))
+
+
+@router.post("/dossiers/{affiliate_id}/cotisations/payer", response_class=HTMLResponse)
+async def client_pay_preview(request: Request, affiliate_id: str) -> Response:
+    visit = await signed_in(request)
+    return await _preview(request, visit, affiliate_id)
+
+
+async def _preview(request: Request, visit: Visit, affiliate_id: str) -> Response:
+    form = await checked_form(request)
+    reference = str(form.get("reference") or "")
+    api = portal_of(request).api("cotisations")
+    path = f"/v1/accounts/{quote(affiliate_id, safe='')}/telepayments/preview"
+    body = {"reference": reference, "parts": []}
+    try:
+        preview = await with_token(
+            request, lambda token: api.call("POST", path, token=token, json=body)
+        )
+    except ApiError as exc:
+        if exc.status not in (409, 422):
+            raise
+        return render(
+            request,
+            "pay.html",
+            title="Payer — refusé",
+            status_code=exc.status,
+            item=None,
+            failure=exc.message,
+            base=_base(visit, affiliate_id),
+            reference=reference,
+        )
+    return render(
+        request,
+        "pay_confirm.html",
+        title="Valider le paiement",
+        preview=preview.json(),
+        reference=reference,
+        # one key per confirmation page: sent twice, the payment is made once
+        idempotency_key=secrets.token_urlsafe(24),
+        base=_base(visit, affiliate_id),
+    )
+
+
+@router.post("/cotisations/payer/validation")
+async def pay(request: Request) -> Response:
+    visit = await signed_in(request)
+    return await _pay(request, visit, _own_dossier(visit))
+
+
+@router.post("/dossiers/{affiliate_id}/cotisations/payer/validation")
+async def client_pay(request: Request, affiliate_id: str) -> Response:
+    visit = await signed_in(request)
+    return await _pay(request, visit, affiliate_id)
+
+
+async def _pay(request: Request, visit: Visit, affiliate_id: str) -> Response:
+    form = await checked_form(request)
+    reference = str(form.get("reference") or "")
+    key = str(form.get("cle_idempotence") or "")[:100] or secrets.token_urlsafe(24)
+    api = portal_of(request).api("cotisations")
+    path = f"/v1/accounts/{quote(affiliate_id, safe='')}/telepayments"
+    made = await with_token(
+        request,
+        lambda token: api.call(
+            "POST",
+            path,
+            token=token,
+            json={"reference": reference, "parts": []},
+            headers={"Idempotency-Key": key},
+        ),
+    )
+    paid = made.json()
+    holder = holder_of(request)
+    holder.set(
+        holder.visit.with_flash(
+            f"Paiement de {french_euros(paid.get('amount'))} enregistré : votre compte sera "
+            f"débité le {french_date(paid.get('debit_on'))}."
+        )
+    )
+    return RedirectResponse(_base(visit, affiliate_id), status_code=303)
