@@ -5,10 +5,12 @@ Prints one JSON line:
 {"bench":"bus","events":…,"pipeline_eps":…,"raw_eps":…,"ratio":…,"p99_lag_ms":…, …}
 
 The pipeline writes its events in transactions of 100 (as an api would), the relay publishes
-them, and a FastStream subscriber of servicekit records each event id in an inbox table in its
-own transaction (no business effect). Both paths use SQLite files (the embedded default) and
-the same broker: the one named by KAFKA_BOOTSTRAP_SERVERS when it answers, else one started
-for the run.
+them, and a FastStream subscriber of servicekit records each event id in an inbox table (no
+business effect) — twice: once with a transaction per event (``per_event``), once as the
+services' read models consume, with the consecutive events of one fetch claimed in one
+transaction (``batched``: the ``batch_handler`` of :class:`servicekit.messaging.Subscription`).
+Every path uses SQLite files (the embedded default) and the same broker: the one named by
+KAFKA_BOOTSTRAP_SERVERS when it answers, else one started for the run.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from contracts.identity.v1 import AccountRegisteredV1
 from devstack.kafka import KafkaBroker, admin_round_trip
 from devstack.ports import free_port
+from devstack.postgres import create_database, start_postgres
 from servicekit.clock import SystemClock
 from servicekit.db import create_engine, session_factory
 from servicekit.messaging import EventRouter, IncomingEvent, RetryPolicy, make_broker
@@ -100,7 +104,24 @@ async def raw(bootstrap: str, n: int) -> tuple[float, list[float]]:
     return n / elapsed, lags
 
 
-async def pipeline(bootstrap: str, n: int, folder: Path) -> tuple[float, list[float]]:
+async def _database_urls(folder: Path, run: str, postgres: str | None) -> tuple[str, str]:
+    """The producer's and the consumer's databases: SQLite files, or two new databases of
+    the PostgreSQL server ``postgres``."""
+    if postgres is None:
+        return (
+            f"sqlite+aiosqlite:///{folder}/producer-{run}.db",
+            f"sqlite+aiosqlite:///{folder}/consumer-{run}.db",
+        )
+    suffix = uuid.uuid4().hex[:6]
+    return (
+        await create_database(postgres, f"bench_producer_{suffix}"),
+        await create_database(postgres, f"bench_consumer_{suffix}"),
+    )
+
+
+async def pipeline(
+    bootstrap: str, n: int, folder: Path, *, batched: bool, postgres: str | None = None
+) -> tuple[float, list[float]]:
     topic = f"bench.bus-{uuid.uuid4().hex[:6]}"
     await _create_topic(bootstrap, topic)
 
@@ -113,8 +134,11 @@ async def pipeline(bootstrap: str, n: int, folder: Path) -> tuple[float, list[fl
     p_tables = messaging_tables(producer_md)
     p_outbox, p_inbox = p_tables.outbox, p_tables.inbox
     c_outbox, c_inbox = add_messaging_tables(consumer_md)
-    p_engine = create_engine(f"sqlite+aiosqlite:///{folder}/producer.db")
-    c_engine = create_engine(f"sqlite+aiosqlite:///{folder}/consumer.db")
+    producer_url, consumer_url = await _database_urls(
+        folder, "batched" if batched else "per-event", postgres
+    )
+    p_engine = create_engine(producer_url)
+    c_engine = create_engine(consumer_url)
     async with p_engine.begin() as conn:
         await conn.run_sync(producer_md.create_all)
     async with c_engine.begin() as conn:
@@ -135,8 +159,20 @@ async def pipeline(bootstrap: str, n: int, folder: Path) -> tuple[float, list[fl
         if len(lags) >= n:
             done.set()
 
+    async def on_events(events: Sequence[IncomingEvent]) -> None:
+        uow = SqlAlchemyUnitOfWork(
+            c_sessions, outbox_table=c_outbox, inbox_table=c_inbox, source="bench", clock=clock
+        )
+        async with uow:
+            await uow.inbox.claim_many("bench", [(e.envelope.id, e.envelope.type) for e in events])
+            await uow.commit()
+        now = datetime.now(UTC)
+        lags.extend((now - e.envelope.time).total_seconds() for e in events)
+        if len(lags) >= n:
+            done.set()
+
     router = EventRouter(service="bench", consumer="bench", retry=RetryPolicy(3, 0.05, 0.5))
-    router.on(topic, on_event, purpose="bench")
+    router.on(topic, on_event, purpose="bench", batch_handler=on_events if batched else None)
     broker = make_broker(bootstrap, "bench")
     router.attach(broker)
     relay = OutboxRelay(
@@ -197,6 +233,11 @@ def _broker_for_run(folder: Path) -> tuple[str, KafkaBroker | None]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="the batched pipeline once more with its databases on PostgreSQL",
+    )
     args = parser.parse_args()
     from servicekit.logging import configure_logging
 
@@ -206,7 +247,19 @@ def main() -> None:
         bootstrap, broker = _broker_for_run(folder)
         try:
             raw_eps, raw_lags = asyncio.run(raw(bootstrap, args.events))
-            pipe_eps, pipe_lags = asyncio.run(pipeline(bootstrap, args.events, folder))
+            one_eps, one_lags = asyncio.run(pipeline(bootstrap, args.events, folder, batched=False))
+            pipe_eps, pipe_lags = asyncio.run(
+                pipeline(bootstrap, args.events, folder, batched=True)
+            )
+            pg_eps = 0.0
+            if args.postgres:
+                server = start_postgres()
+                try:
+                    pg_eps, _ = asyncio.run(
+                        pipeline(bootstrap, args.events, folder, batched=True, postgres=server.url)
+                    )
+                finally:
+                    server.stop()
         finally:
             if broker is not None:
                 broker.stop()
@@ -218,6 +271,14 @@ def main() -> None:
         "ratio": round(pipe_eps / raw_eps, 4),
         "p99_lag_ms": round(_p99(pipe_lags) * 1000, 1),
         "p50_lag_ms": round(statistics.median(pipe_lags) * 1000, 1),
+        "per_event_eps": round(one_eps, 1),
+        "per_event_ratio": round(one_eps / raw_eps, 4),
+        "per_event_p99_lag_ms": round(_p99(one_lags) * 1000, 1),
+        **(
+            {"postgres_eps": round(pg_eps, 1), "postgres_ratio": round(pg_eps / raw_eps, 4)}
+            if args.postgres
+            else {}
+        ),
         "raw_p99_lag_ms": round(_p99(raw_lags) * 1000, 1),
     }
     print(json.dumps(result))
