@@ -7,7 +7,7 @@ PYTHON ?= python3
 UV_VERSION := 0.13.8
 UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen --all-packages
-SOURCES := contracts/src libs/servicekit/src libs/delegation/src deploy/local/src services/identity/src services/notifications/src services/cotisations/src services/mandates/src services/attestations/src services/appointments/src services/portal/src bench
+SOURCES := contracts/src libs/servicekit/src libs/delegation/src deploy/local/src services/identity/src services/notifications/src services/cotisations/src services/mandates/src services/attestations/src services/appointments/src services/portal/src deploy/image bench
 
 .PHONY: help bootstrap up down status test test-fast lint format contracts bench demo mail agent clean
 
@@ -65,6 +65,7 @@ format: bootstrap
 
 contracts: bootstrap
 	@$(RUN) python -m devstack.contracts_gen
+	@$(RUN) python -m devstack.k8s_gen
 
 bench: bootstrap
 	@$(RUN) python -m devstack prepare-tests
