@@ -8,6 +8,7 @@ outbox to the consumers' handlers, as the workers would.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import AsyncIterator, Callable
@@ -40,6 +41,7 @@ from mandates.bootstrap import bootstrap as mandates_bootstrap
 from mandates.config import MandatesSettings
 from mandates.entrypoints.http import create_app as mandates_app
 from mandates.service_layer import consumers as mandates_consumers
+from portal.bootstrap import PortalApp
 from portal.bootstrap import bootstrap as portal_bootstrap
 from portal.config import PortalSettings
 from portal.entrypoints.http import create_app as portal_app
@@ -67,10 +69,31 @@ CABINET_SIRET = _siret("44306184", "0004")
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-def form_token(html: str) -> str:
-    found = _CSRF.search(html)
+def main_text(page: str) -> str:
+    """The page's ``<main>`` as a reader gets it: tags out, entities decoded, spaces folded."""
+    found = re.search(r"<main\b.*?</main>", page, re.S)
+    assert found, "the page has no <main>"
+    text = re.sub(r"<[^>]+>", " ", found.group(0))
+    return re.sub(r"\s+", " ", html.unescape(text)).strip()
+
+
+def form_token(page: str) -> str:
+    found = _CSRF.search(page)
     assert found, "the page has no form token"
     return found.group(1)
+
+
+class Browser(httpx.AsyncClient):
+    """A client of the portal with its cookies; :meth:`session` opens the sealed cookie."""
+
+    portal_app: PortalApp
+
+    def session(self) -> dict[str, Any]:
+        value = self.cookies.get("__Host-mon-compte") or self.cookies.get("mon-compte")
+        assert value, "no session cookie"
+        opened = self.portal_app.seal.open(value)
+        assert opened is not None
+        return opened
 
 
 @dataclass
@@ -217,7 +240,7 @@ class Platform:
     @asynccontextmanager
     async def portal(
         self, now: Callable[[], float] | None = None, **settings: Any
-    ) -> AsyncIterator[httpx.AsyncClient]:
+    ) -> AsyncIterator[Browser]:
         """A portal over this platform and a browser-like client of it (its own cookies)."""
         chosen: dict[str, Any] = {
             "assets_dir": self.assets_dir,
@@ -233,10 +256,8 @@ class Platform:
         scheme = "https" if chosen.get("cookie_secure", True) else "http"
         async with LifespanManager(api):
             transport = httpx.ASGITransport(app=api)
-            async with httpx.AsyncClient(
-                transport=transport, base_url=f"{scheme}://portal.test"
-            ) as browser:
-                browser.portal_app = app  # type: ignore[attr-defined]
+            async with Browser(transport=transport, base_url=f"{scheme}://portal.test") as browser:
+                browser.portal_app = app
                 yield browser
 
 
@@ -317,4 +338,4 @@ async def platform(root: Path, assets_dir: Path) -> AsyncIterator[Platform]:
         yield built
 
 
-__all__ = ["NIR_BODY", "Platform", "form_token", "platform", "sign_in"]
+__all__ = ["NIR_BODY", "Browser", "main_text", "Platform", "form_token", "platform", "sign_in"]

@@ -97,7 +97,7 @@ async def test_signing_out_ends_identitys_session(world: Platform) -> None:
     async with world.portal() as browser:
         await sign_in(browser, ASSURE_EMAIL)
         home = await browser.get("/")
-        sealed = browser.portal_app.seal.open(browser.cookies["__Host-mon-compte"])  # type: ignore[attr-defined]
+        sealed = browser.session()
         refresh_token = sealed["refresh_token"]
         resp = await browser.post("/deconnexion", data={"csrf": form_token(home.text)})
         assert (resp.status_code, resp.headers["location"]) == (303, "/connexion")
@@ -120,7 +120,7 @@ async def test_signing_out_everywhere_ends_every_session_of_the_account(world: P
             "Vous êtes déconnecté de tous vos appareils." in (await laptop.get("/connexion")).text
         )
         # the phone's access token may live out its minutes; its refresh is refused
-        sealed = phone.portal_app.seal.open(phone.cookies["__Host-mon-compte"])  # type: ignore[attr-defined]
+        sealed = phone.session()
     async with world.client("identity") as identity:
         again = await identity.post(
             "/v1/auth/refresh", json={"refresh_token": sealed["refresh_token"]}
@@ -134,11 +134,11 @@ async def test_an_expired_access_token_is_refreshed_before_the_page_is_served(
     clock = [1_000_000.0]
     async with world.portal(now=lambda: clock[0]) as browser:
         await sign_in(browser, ASSURE_EMAIL)
-        before = browser.portal_app.seal.open(browser.cookies["__Host-mon-compte"])  # type: ignore[attr-defined]
+        before = browser.session()
         clock[0] += 600  # the token's 10 minutes are over for the portal
         resp = await browser.get("/donnees-personnelles")
         assert resp.status_code == 200
-        after = browser.portal_app.seal.open(browser.cookies["__Host-mon-compte"])  # type: ignore[attr-defined]
+        after = browser.session()
         assert after["refresh_token"] != before["refresh_token"]
         assert after["access_token"] != before["access_token"]
         assert after["expires_at"] == clock[0] + 600
@@ -148,7 +148,7 @@ async def test_a_refresh_refused_by_identity_sends_back_to_the_login_page(world:
     clock = [1_000_000.0]
     async with world.portal(now=lambda: clock[0]) as browser:
         await sign_in(browser, ASSURE_EMAIL)
-        sealed = browser.portal_app.seal.open(browser.cookies["__Host-mon-compte"])  # type: ignore[attr-defined]
+        sealed = browser.session()
         async with world.client("identity") as identity:
             await identity.post("/v1/auth/logout", json={"refresh_token": sealed["refresh_token"]})
         clock[0] += 600
