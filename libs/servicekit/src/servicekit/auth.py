@@ -1,6 +1,6 @@
 """Access tokens: verification against identity's JWKS, and the principal they carry.
 
-identity signs short-lived JWTs (EdDSA on Ed25519, named "Ed25519" as RFC 9864 does); every
+identity signs short-lived JWTs (EdDSA on Ed25519, ``alg`` ``EdDSA``: ADR 0022); every
 service verifies them itself. The JWKS is cached and fetched again when a token names a key id
 the cache does not know (key rotation).
 
@@ -15,12 +15,14 @@ import asyncio
 import contextlib
 import math
 import time
+import warnings
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 import structlog
 from joserfc import jwt
+from joserfc.errors import SecurityWarning
 from joserfc.jwk import KeySet
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -32,7 +34,12 @@ _log = structlog.get_logger("servicekit.auth")
 
 ActorKind = Literal["assure", "cabinet_user", "agent"]
 Right = Literal["admin", "clients", "declare", "pay", "read"]
-ALGORITHMS = ["Ed25519", "ES256"]
+ALGORITHMS = ["EdDSA", "Ed25519", "ES256"]
+"""What a token may be signed with. identity signs Ed25519 under the name ``EdDSA`` (RFC 8037),
+the only one Envoy's JWT verifier knows, so the gateway checks the same tokens (ADR 0022);
+``Ed25519`` (RFC 9864's name for the same signature) is still accepted."""
+# joserfc warns at every use of the RFC 8037 name; it is chosen here, on purpose (ADR 0022)
+warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=SecurityWarning)
 ISSUER = "mon-compte-identity"
 ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 - a token type, not a secret
 """The JOSE header ``typ`` of an access token (RFC 9068)."""

@@ -31,7 +31,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OKPKey
-from servicekit.auth import ACCESS_TOKEN_TYPE, ACCESS_TOKEN_USE, ISSUER, PLATFORM_AUDIENCES
+from servicekit.auth import (
+    ACCESS_TOKEN_TYPE,
+    ACCESS_TOKEN_USE,
+    ALGORITHMS,
+    ISSUER,
+    PLATFORM_AUDIENCES,
+)
 from servicekit.clock import Clock
 from servicekit.db import as_utc
 from servicekit.logging import register_secret
@@ -43,7 +49,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from identity.adapters.orm import signing_keys
 from identity.domain.sessions import ACCESS_TTL
 
-ALGORITHM = "Ed25519"
+ALGORITHM = "EdDSA"
+"""The ``alg`` of the tokens: Ed25519 under its RFC 8037 name, the one Envoy's JWT verifier (the
+gateway) knows; the services accept it and RFC 9864's ``Ed25519`` alike (ADR 0022)."""
 PUBLISHED_AHEAD = timedelta(minutes=10)
 """A new key is published this long before it signs (longer than a copy's check interval)."""
 LEEWAY = timedelta(minutes=1)
@@ -246,7 +254,7 @@ class KeyStore:
     def session_of(self, access_token: str) -> str | None:
         """The session an access token signed here names (checked against the live keys)."""
         try:
-            token = jwt.decode(access_token, KeySet([k.key for k in self._keys]), [ALGORITHM])
+            token = jwt.decode(access_token, KeySet([k.key for k in self._keys]), ALGORITHMS)
         except (JoseError, ValueError):
             return None
         sid = token.claims.get("sid")
