@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -318,3 +319,55 @@ def test_the_secret_rule_refuses_a_literal_secret(
     found = secret_problems(docs)
     assert len(found) == 1
     assert found[0].startswith(problem)
+
+
+# -- migrations and the image's user -------------------------------------------------------------
+def migration_problems(docs: list[Doc]) -> list[str]:
+    """The api migrates at start and serves only once ready (a rolling update that keeps the
+    old copies until then); the worker waits for the schema."""
+    out: list[str] = []
+    for d in of_kind(docs, "Deployment"):
+        labels = d["spec"]["template"]["metadata"]["labels"]
+        role = labels.get("app.kubernetes.io/component")
+        if role not in ("api", "worker"):
+            continue
+        prefix = labels["app.kubernetes.io/name"].upper()
+        (container,) = d["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        wanted = "true" if role == "api" else "false"
+        if env.get(f"{prefix}_MIGRATE_ON_START") != wanted:
+            out.append(f"{d['metadata']['name']}: {prefix}_MIGRATE_ON_START is not {wanted}")
+        if d["spec"]["strategy"].get("rollingUpdate", {}).get("maxUnavailable") != 0:
+            out.append(f"{d['metadata']['name']}: an old copy may stop before a new one is ready")
+    return out
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_api_migrates_before_the_new_version_serves(
+    rendered: dict[str, list[Doc]], overlay: str
+) -> None:
+    assert migration_problems(rendered[overlay]) == []
+
+
+def test_the_migration_rule_refuses_a_worker_that_migrates(rendered: dict[str, list[Doc]]) -> None:
+    docs = copy.deepcopy(rendered["prod"])
+    for env in _worker(docs)["spec"]["template"]["spec"]["containers"][0]["env"]:
+        if env["name"] == "IDENTITY_MIGRATE_ON_START":
+            env["value"] = "true"
+    assert migration_problems(docs) == ["identity-worker: IDENTITY_MIGRATE_ON_START is not false"]
+
+
+def test_the_pods_run_as_the_image_user(rendered: dict[str, list[Doc]]) -> None:
+    dockerfile = (
+        Path(__file__).resolve().parents[2] / "deploy" / "image" / "Dockerfile"
+    ).read_text()
+    (user,) = re.findall(r"^USER (\d+):(\d+)$", dockerfile, re.M)
+    ours = [
+        d["spec"]["template"]["spec"]["securityContext"]
+        for d in of_kind(rendered["prod"], "Deployment")
+        if d["spec"]["template"]["spec"]["containers"][0]["image"].startswith(
+            "registry.example.org/mon-compte/platform"
+        )
+    ]
+    assert len(ours) == 2 * len(of_kind(rendered["prod"], "Cluster"))  # an api, a worker each
+    assert {(str(p["runAsUser"]), str(p["runAsGroup"])) for p in ours} == {user}
