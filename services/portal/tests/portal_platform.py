@@ -52,6 +52,7 @@ from servicekit.testing.lifespan import LifespanManager
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from stdnum import luhn
+from stdnum.fr import nir as stdnum_nir
 
 PASSWORD = "Une phrase de passe solide"
 ASSURE_EMAIL = "jean@dupont.fr"
@@ -66,6 +67,9 @@ def _siret(siren_body: str, establishment: str) -> str:
 
 
 CABINET_SIRET = _siret("44306184", "0004")
+SECOND_SIRET = _siret("51234567", "0001")
+_SECOND_NIR_BODY = "2910375123456"
+SECOND_NIR = _SECOND_NIR_BODY + stdnum_nir.calc_check_digits(_SECOND_NIR_BODY)
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -217,6 +221,16 @@ class Platform:
             )
             self.affiliate_id = me.json()["affiliate_id"]
 
+    async def key_of(self, client_id: str) -> str:
+        """The activation key as the letter prints it (opened with notifications' key)."""
+        for row in reversed(await self.outbox("mandates")):
+            payload = json.loads(row["payload"])
+            if row["event_type"] == "mandates.mandate.key_issued.v1" and (
+                payload.get("mandate_id") == client_id
+            ):
+                return unseal(self.notifications_private_key, payload["sealed_key"])
+        raise AssertionError(f"no key issued for {client_id}")
+
     async def sign_up_cabinet(self) -> None:
         """Cabinet Martin Expertise signs up; its administrator activates the account."""
         async with self.client("identity") as identity:
@@ -332,10 +346,20 @@ async def platform(root: Path, assets_dir: Path) -> AsyncIterator[Platform]:
 
         built = Platform(identity, services, private, assets_dir, stack)
         await identity.on_registry_record(incoming(record(), "registry-1"))
+        second = record(
+            siren=SECOND_SIRET[:9],
+            sirets=[SECOND_SIRET],
+            nir=SECOND_NIR,
+            birth_name="Durand",
+            first_names="Marie",
+            category="commercant",
+            email="marie@durand.fr",
+        )
+        await identity.on_registry_record(incoming(second, "registry-2"))
         await built.sign_up_assure()
         await built.sign_up_cabinet()
         await built.relay()
         yield built
 
 
-__all__ = ["NIR_BODY", "Browser", "main_text", "Platform", "form_token", "platform", "sign_in"]
+__all__ = ["NIR_BODY", "Browser", "Platform", "form_token", "main_text", "platform", "sign_in"]

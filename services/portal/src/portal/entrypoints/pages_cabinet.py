@@ -1,4 +1,5 @@
-"""A firm's pages: its clients (paginated, searchable) and « Saisir la clé d'activation »."""
+"""A firm's pages: its clients (paginated, searchable), « Ajouter un client » and « Saisir la clé
+d'activation »."""
 
 from __future__ import annotations
 
@@ -68,6 +69,73 @@ async def clients(request: Request, q: str = "", page: int = 1) -> Response:
         next_link=page_link(page + 1) if page < pages else None,
         key_states=KEY_STATES,
         can_enter_keys="clients" in visit.rights or "admin" in visit.rights,
+    )
+
+
+@router.get("/clients/ajouter", response_class=HTMLResponse)
+async def add_page(request: Request) -> Response:
+    _cabinet(await signed_in(request))
+    return render(request, "client_add.html", title="Ajouter un client", typed={}, errors={})
+
+
+_ADD_FIELDS = {"identifier": "identifiant", "name": "nom", "nir": "nir"}
+
+
+@router.post("/clients/ajouter", response_class=HTMLResponse)
+async def add(request: Request) -> Response:
+    form = await checked_form(request)
+    visit = await signed_in(request)
+    cabinet_id = _cabinet(visit)
+    typed = {k: str(form.get(k) or "").strip() for k in ("identifiant", "nom", "nir")}
+    errors: dict[str, str] = {}
+    if not typed["identifiant"]:
+        errors["identifiant"] = (
+            "Saisissez le SIREN (9 chiffres) ou le SIRET (14 chiffres) du client."
+        )
+    if not typed["nom"]:
+        errors["nom"] = "Saisissez le nom ou la raison sociale du client."
+    failure = ""
+    status = 422
+    if not errors:
+        body: dict[str, Any] = {
+            "identifier": typed["identifiant"].replace(" ", ""),
+            "name": typed["nom"],
+        }
+        if typed["nir"]:
+            body["nir"] = typed["nir"]
+        api = portal_of(request).api("mandates")
+        try:
+            await with_token(
+                request,
+                lambda t: api.call("POST", _clients_path(cabinet_id), token=t, json=body),
+            )
+        except ApiError as exc:
+            if exc.status not in (403, 409, 422):
+                raise
+            errors = {
+                _ADD_FIELDS[name]: message
+                for name, message in exc.fields.items()
+                if name in _ADD_FIELDS
+            }
+            if not errors:
+                failure, status = exc.message, exc.status
+        else:
+            holder = holder_of(request)
+            holder.set(
+                holder.visit.with_flash(
+                    f"{typed['nom']} est ajouté : sa clé d'activation lui est envoyée par "
+                    "courrier, à l'adresse que connaît l'organisme."
+                )
+            )
+            return RedirectResponse("/clients", status_code=303)
+    return render(
+        request,
+        "client_add.html",
+        title="Ajouter un client — erreur",
+        status_code=status,
+        typed=typed,
+        errors=errors,
+        failure=failure,
     )
 
 
