@@ -36,6 +36,9 @@ KAFKA_BOOTSTRAP = f"{KAFKA_CLUSTER}-kafka-bootstrap:9093"
 KAFKA_CA_SECRET = f"{KAFKA_CLUSTER}-cluster-ca-cert"
 IMAGE = "mon-compte"
 API_PORT = 8080
+SERVICE_PORT = 8000
+"""The port of each api's Service: where the gateway's production profile sends a route
+(``<service>-api:8000``)."""
 WORKER_PORT = 8081
 TOPIC_REPLICAS = 3
 DAY_MS = 24 * 3600 * 1000
@@ -354,7 +357,9 @@ def api_service(spec: ServiceSpec) -> Json:
         "metadata": {"name": f"{spec.name}-api", "labels": _labels(spec.name, "api")},
         "spec": {
             "selector": _selector(spec.name, "api"),
-            "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
+            "ports": [
+                {"name": "http", "port": SERVICE_PORT, "targetPort": "http", "protocol": "TCP"}
+            ],
         },
     }
 
@@ -588,7 +593,7 @@ def settings(spec: ServiceSpec) -> Json:
         data["IDENTITY_PASSWORD_RESET_URL"] = f"{PUBLIC_URL}/v1/auth/password-reset/confirm"
         data["IDENTITY_EMAIL_CONFIRMATION_URL"] = f"{PUBLIC_URL}/v1/accounts/email-confirmation"
     else:  # through the gateway: no service reaches another's api directly
-        data[f"{prefix}_JWKS_URL"] = "http://gateway/.well-known/jwks.json"
+        data[f"{prefix}_JWKS_URL"] = "http://gateway/api/identity/.well-known/jwks.json"
     if spec.name == "appointments":
         data["APPOINTMENTS_PUBLIC_URL"] = PUBLIC_URL
     if spec.name == "attestations":
