@@ -1,8 +1,10 @@
-"""``python -m devstack up|down|status|demo|prepare-tests``: the local stack's commands.
+"""``python -m devstack up|down|status|demo|prepare-tests|gateway``: the local stack's commands.
 
 ``up`` starts a single-node Kafka (KRaft) from the cached jars, creates the topics of the
-catalogue, starts the SMTP catcher and every service's api and worker, then prints where
-everything is. ``down`` stops exactly what ``up`` started, by the PIDs it recorded.
+catalogue, starts the SMTP catcher, every service's api and worker, the portal when installed
+and the gateway, then prints where everything is, the gateway first. ``down`` stops exactly
+what ``up`` started, by the PIDs it recorded. ``gateway render`` prints the gateway's Envoy
+configuration of a profile (``devstack.gateway``).
 """
 
 from __future__ import annotations
@@ -17,9 +19,15 @@ from devstack import stack
 
 
 def main(argv: list[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else argv
+    if given[:1] == ["gateway"]:  # python -m devstack gateway render --profile … (its own options)
+        from devstack import gateway
+
+        return gateway.main(given[1:])
     parser = argparse.ArgumentParser(prog="devstack")
     parser.add_argument(
-        "command", choices=["up", "down", "status", "demo", "mail", "agent", "prepare-tests"]
+        "command",
+        choices=["up", "down", "status", "demo", "mail", "agent", "prepare-tests", "gateway"],
     )
     parser.add_argument("args", nargs="*", help="agent: EMAIL NAME")
     parser.add_argument("--root", type=Path, default=Path.cwd())

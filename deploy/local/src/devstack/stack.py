@@ -2,7 +2,8 @@
 
 Kafka (fixed ports 9092/9093), the SMTP catcher (1025, mails in ``var/mail``), the letter
 folder ``var/letters``, then every service's api and worker (SQLite under ``var/db`` unless
-``<SERVICE>_DATABASE_URL`` says otherwise). What was started is recorded in
+``<SERVICE>_DATABASE_URL`` says otherwise), the portal when it is installed, and the gateway in
+front of them all (Envoy, 127.0.0.1:8080; ``devstack.gateway``). What was started is recorded in
 ``var/run/stack.json``; ``down`` stops those PIDs and the broker, in reverse order.
 """
 
@@ -12,6 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from devstack import gateway
 from devstack.jars import ensure_jars
 from devstack.kafka import KafkaBroker
 from devstack.platform import PlatformConfig, start_platform, stop_all
@@ -65,10 +67,18 @@ def up(root: Path) -> StackInfo:
     save(_record(var), started)
     try:
         cfg = PlatformConfig(
-            root=root, var=var, kafka_bootstrap=broker.bootstrap, smtp_port=SMTP_PORT
+            root=root,
+            var=var,
+            kafka_bootstrap=broker.bootstrap,
+            smtp_port=SMTP_PORT,
+            extra_env=gateway.root_path_env(),  # each api knows its prefix at the gateway
         )
         started.extend(start_platform(cfg))
         started.append(_lagwatch(root, var, broker.bootstrap))
+        portal = _portal(root, var)
+        if portal is not None:
+            started.append(portal)
+        started.append(_gateway(root, var))
     except BaseException:
         stop_all(started)
         broker.stop()
@@ -97,6 +107,48 @@ def _lagwatch(root: Path, var: Path, bootstrap: str) -> Started:
     watch.url = f"http://127.0.0.1:{LAGWATCH_PORT}"
     wait_ready(f"{watch.url}/health/live", watch)
     return watch
+
+
+def _portal(root: Path, var: Path) -> Started | None:
+    """The web portal, when its package is installed; a portal that does not come up is
+    reported and stopped, and the rest of the stack runs on."""
+    from devstack.platform import wait_ready
+
+    if not gateway.portal_available():
+        return None
+    portal = spawn(
+        "portal",
+        python_module(gateway.PORTAL_MODULE),
+        env={
+            **_plain_env(),
+            "PORTAL_API_PORT": str(gateway.PORTAL_PORT),
+            "PORTAL_COOKIE_SECURE": "false",  # the local stack is served over plain http
+            "LOG_JSON": "true",
+        },
+        log_dir=var / "log",
+        cwd=root,
+    )
+    portal.url = f"http://127.0.0.1:{gateway.PORTAL_PORT}"
+    try:
+        wait_ready(f"{portal.url}/health/ready", portal)
+    except (RuntimeError, TimeoutError) as exc:
+        terminate(portal.pid)
+        print(f"the portal did not start ({exc}); the stack runs without it")
+        return None
+    return portal
+
+
+def _gateway(root: Path, var: Path) -> Started:
+    """Envoy in front of everything, from the one template (``deploy/gateway``)."""
+    from devstack.platform import wait_ready
+
+    params = gateway.local_params(access_log=str(var / "log" / "gateway-access.log"))
+    config = var / "run" / "gateway.yaml"
+    config.write_text(gateway.render(params))
+    envoy = spawn("gateway", gateway.command(config), _plain_env(), var / "log", root)
+    envoy.url = params.url
+    wait_ready(f"{params.admin_url}/ready", envoy)
+    return envoy
 
 
 def _plain_env() -> dict[str, str]:
@@ -142,9 +194,22 @@ def summary(info: StackInfo, seconds: float) -> str:
     def row(label: str, text: str) -> str:
         return f"  {label:<{width}}  {text}"
 
-    lines = [f"Mon compte is up in {seconds:.0f} s.", "", row("Kafka", info.kafka)]
+    lines = []
+    entry = next((item for item in info.processes if item.name == "gateway"), None)
+    if entry is not None:
+        lines += [
+            f"Mon compte: {entry.url}  (the gateway: the portal at /, each api at "
+            f"/api/<service>/, every API's docs at {entry.url}api/docs)",
+            "",
+        ]
+    lines += [f"Mon compte is up in {seconds:.0f} s.", "", row("Kafka", info.kafka)]
     for item in info.processes:
-        if item.name == "smtp-catcher":
+        if item.name == "gateway":
+            admin = f"http://127.0.0.1:{gateway.LOCAL_ADMIN_PORT}"
+            lines.append(row("Gateway", f"{item.url}  (admin {admin}/stats/prometheus)"))
+        elif item.name == "portal":
+            lines.append(row("Portal", f"{item.url}  (direct; through the gateway at /)"))
+        elif item.name == "smtp-catcher":
             lines.append(row("SMTP catcher", f"{item.url}  (mails in {info.var / 'mail'})"))
         elif item.name == "lagwatch":
             lines.append(row("Lag watch", f"{item.url}/alerts  (consumer lag)  {item.url}/metrics"))

@@ -343,17 +343,24 @@ def serve_api(build: Callable[[], Any], service: str, default_port: int) -> None
 
     ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed only from the addresses in
     ``TRUSTED_PROXIES`` (comma-separated: the gateway's); from anyone else they are ignored, so
-    that a caller cannot choose the address its rate limits count against."""
+    that a caller cannot choose the address its rate limits count against.
+
+    ``<SERVICE>_ROOT_PATH`` is the path prefix the gateway serves the api under
+    (``/api/identity``; the gateway strips it before forwarding): the OpenAPI document names it
+    as its server, so the docs page's calls go through the gateway. The api still answers on its
+    own paths, with or without the prefix, so direct access keeps working."""
     import os
 
     import uvicorn
 
     port = int(os.environ.get(f"{service.upper()}_API_PORT", str(default_port)))
+    root_path = os.environ.get(f"{service.upper()}_ROOT_PATH", "").strip().rstrip("/")
     trusted = os.environ.get("TRUSTED_PROXIES", "").strip()
     uvicorn.run(
         build(),
         host="127.0.0.1",
         port=port,
+        root_path=root_path,
         log_config=None,
         access_log=False,
         proxy_headers=bool(trusted),

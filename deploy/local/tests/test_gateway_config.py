@@ -1,0 +1,120 @@
+"""The gateway's configuration: one template rendered for the local and production profiles,
+each accepted by Envoy itself (``envoy --mode validate``), the two alike in their structure and
+apart only in their values; and ``make up``'s summary names the gateway first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+from devstack import gateway
+from devstack.__main__ import main as devstack_main
+from devstack.stack import StackInfo, summary
+
+PROFILES = ("local", "production")
+
+
+def _rendered(profile: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(gateway.render(gateway.params_for(profile)))  # type: ignore[arg-type]
+    return loaded
+
+
+def _manager(config: dict[str, Any]) -> dict[str, Any]:
+    listener = config["static_resources"]["listeners"][0]
+    typed: dict[str, Any] = listener["filter_chains"][0]["filters"][0]["typed_config"]
+    return typed
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_envoy_accepts_the_rendered_configuration(profile: str, tmp_path: Path) -> None:
+    config = tmp_path / f"{profile}.yaml"
+    config.write_text(gateway.render(gateway.params_for(profile)))  # type: ignore[arg-type]
+    done = gateway.validate(config)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "OK" in done.stdout + done.stderr
+
+
+def test_the_profiles_differ_by_their_values_only() -> None:
+    local, production = _rendered("local"), _rendered("production")
+    for config in (local, production):
+        assert config["admin"]["address"]["socket_address"]["address"] == "127.0.0.1"
+    hcm = {name: _manager(config) for name, config in (("l", local), ("p", production))}
+    filters = {k: [f["name"] for f in v["http_filters"]] for k, v in hcm.items()}
+    assert filters["l"] == filters["p"]
+    routes = {
+        k: [r["name"] for r in v["route_config"]["virtual_hosts"][0]["routes"]]
+        for k, v in hcm.items()
+    }
+    assert routes["l"] == routes["p"]
+    clusters = {
+        name: [c["name"] for c in config["static_resources"]["clusters"]]
+        for name, config in (("l", local), ("p", production))
+    }
+    assert clusters["l"] == clusters["p"]
+
+    def address(config: dict[str, Any], cluster: str) -> str:
+        found = next(c for c in config["static_resources"]["clusters"] if c["name"] == cluster)
+        endpoint = found["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]
+        socket = endpoint["address"]["socket_address"]
+        return f"{socket['address']}:{socket['port_value']}"
+
+    assert address(local, "api_identity") == "127.0.0.1:8101"
+    assert address(production, "api_identity") == "identity-api:8000"
+    assert address(local, "api_appointments") == "127.0.0.1:8151"
+    assert address(production, "identity_jwks") == "identity-api:8000"
+    assert address(local, "portal") == "127.0.0.1:8161"
+
+
+def test_the_edge_checks_identitys_tokens_for_the_gateways_audience() -> None:
+    from servicekit.auth import ISSUER, audience_of
+
+    for profile in PROFILES:
+        jwt = next(
+            f
+            for f in _manager(_rendered(profile))["http_filters"]
+            if f["name"] == "envoy.filters.http.jwt_authn"
+        )["typed_config"]
+        provider = jwt["providers"]["identity"]
+        assert provider["issuer"] == ISSUER
+        assert provider["audiences"] == [audience_of("gateway")] == ["mon-compte:gateway"]
+        assert provider["remote_jwks"]["http_uri"]["uri"].endswith("/.well-known/jwks.json")
+        assert provider["remote_jwks"]["cache_duration"] == "300s"
+        assert provider["forward"] is True  # the services verify the token again
+
+
+def test_hsts_only_in_production() -> None:
+    def headers(profile: str) -> list[str]:
+        mutation = next(
+            f
+            for f in _manager(_rendered(profile))["http_filters"]
+            if f["name"] == "envoy.filters.http.header_mutation"
+        )
+        return [
+            m["append"]["header"]["key"]
+            for m in mutation["typed_config"]["mutations"]["response_mutations"]
+        ]
+
+    assert "strict-transport-security" in headers("production")
+    assert "strict-transport-security" not in headers("local")
+
+
+def test_the_command_renders_a_profile(capsys: pytest.CaptureFixture[str]) -> None:
+    assert devstack_main(["gateway", "render", "--profile", "production"]) == 0
+    out = capsys.readouterr().out
+    assert "identity-api" in out
+    assert "profile production" in out
+
+
+def test_the_summary_of_make_up_names_the_gateway_first() -> None:
+    processes = [
+        SimpleNamespace(name="smtp-catcher", url="smtp://127.0.0.1:1025"),
+        SimpleNamespace(name="identity-api", url="http://127.0.0.1:8101"),
+        SimpleNamespace(name="gateway", url="http://127.0.0.1:8080/"),
+    ]
+    text = summary(StackInfo(Path("/x/var"), "127.0.0.1:9092", processes), 3)  # type: ignore[arg-type]
+    first = text.splitlines()[0]
+    assert "http://127.0.0.1:8080/" in first
+    assert "http://127.0.0.1:8101/docs" in text  # the direct ports still follow

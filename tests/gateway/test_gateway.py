@@ -1,0 +1,285 @@
+"""The gateway as it runs: a real Envoy, rendered from the one template, in front of the real
+api processes of identity and attestations (SQLite, no broker: the apis never talk to Kafka).
+
+What the edge does is asserted through it: the prefix routing and each api's docs behind its
+prefix, the token checked at the edge (401 problem without one, a real token from identity's
+login passed through to the service), the public routes reachable without a token, the login's
+rate limit (429 with Retry-After), the body limit (413), CORS, the security headers and the
+JSON access log carrying the request's trace."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import httpx
+import pytest
+from devstack import gateway
+from devstack.platform import service_env, wait_ready
+from devstack.ports import free_port
+from devstack.processes import Started, spawn, terminate
+from stack_runner import RunningPlatform, run_platform
+
+pytestmark = [pytest.mark.e2e]
+
+SERVICES = ("identity", "attestations")
+LOGIN_BURST = 5
+"""Logins the gateway lets through per minute in this test (the fixture spends one)."""
+ALLOWED_ORIGIN = "https://portail.mon-compte.example"
+AGENT_EMAIL, AGENT_PASSWORD = "agent.passerelle@example.fr", "Une phrase de passe solide"
+
+
+@dataclass
+class Gateway:
+    url: str
+    admin: str
+    access_log: Path
+    platform: RunningPlatform
+    token: str
+
+    def get(self, path: str, **kwargs: object) -> httpx.Response:
+        return httpx.get(f"{self.url}{path}", timeout=30, **kwargs)  # type: ignore[arg-type]
+
+    def post(self, path: str, **kwargs: object) -> httpx.Response:
+        return httpx.post(f"{self.url}{path}", timeout=30, **kwargs)  # type: ignore[arg-type]
+
+
+def _create_agent(platform: RunningPlatform) -> None:
+    env = service_env(platform.cfg, platform.spec("identity"))
+    env["IDENTITY_AGENT_PASSWORD"] = AGENT_PASSWORD
+    done = subprocess.run(
+        [sys.executable, "-m", "identity.entrypoints.agents", AGENT_EMAIL, "Anne Passerelle"],
+        env=env,
+        cwd=platform.cfg.root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    var = tmp_path_factory.mktemp("var")
+    platform = run_platform(
+        var,
+        "127.0.0.1:9",
+        services=SERVICES,
+        roles=("api",),
+        env=gateway.root_path_env(SERVICES),
+    )
+    envoy: Started | None = None
+    try:
+        _create_agent(platform)
+        access_log = var / "log" / "gateway-access.log"
+        params = gateway.local_params(
+            api_ports={name: platform.spec(name).api_port for name in SERVICES},
+            listen_port=free_port(),
+            admin_port=free_port(),
+            portal_port=free_port(),  # nothing listens there: no portal in this test
+            access_log=str(access_log),
+            cors_origins=[ALLOWED_ORIGIN],
+        )
+        login = gateway.RateLimit("login", burst=LOGIN_BURST, refill=LOGIN_BURST, every_seconds=60)
+        params = replace(params, limits={**params.limits, "login": login})
+        config = var / "gateway.yaml"
+        config.write_text(gateway.render(params))
+        envoy = spawn("gateway", gateway.command(config), {}, var / "log", platform.cfg.root)
+        wait_ready(f"{params.admin_url}/ready", envoy)
+        url = params.url.rstrip("/")
+        answer = httpx.post(
+            f"{url}/api/identity/v1/auth/token",
+            json={"username": AGENT_EMAIL, "password": AGENT_PASSWORD},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        yield Gateway(url, params.admin_url, access_log, platform, answer.json()["access_token"])
+    finally:
+        if envoy is not None:
+            terminate(envoy.pid)
+        platform.stop()
+
+
+def _is_gateway_problem(resp: httpx.Response, status: int) -> dict[str, object]:
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json"), resp.headers
+    body: dict[str, object] = resp.json()
+    assert body["status"] == status
+    return body
+
+
+def test_a_service_is_reached_under_its_prefix_with_the_prefix_taken_off(gw: Gateway) -> None:
+    ready = gw.get("/api/identity/health/ready")
+    assert ready.status_code == 200, ready.text
+    jwks = gw.get("/api/identity/.well-known/jwks.json")
+    assert jwks.status_code == 200
+    assert jwks.json()["keys"], jwks.text
+    other = gw.get("/api/attestations/health/live")
+    assert other.status_code == 200, other.text
+
+
+def test_each_apis_docs_work_behind_its_prefix(gw: Gateway) -> None:
+    page = gw.get("/api/identity/docs")
+    assert page.status_code == 200, page.text
+    assert "swagger-ui" in page.text
+    # the page's own files, relative to it, come through the gateway too
+    assets = gw.get("/api/identity/docs/assets/swagger-ui-bundle.js")
+    assert assets.status_code == 200
+    openapi = gw.get("/api/identity/openapi.json").json()
+    assert openapi["servers"] == [{"url": "/api/identity"}]
+    assert "/v1/auth/token" in openapi["paths"]
+    # and the api still answers directly, on its own paths
+    direct = httpx.get(f"{gw.platform.api('identity')}/openapi.json", timeout=30)
+    assert direct.status_code == 200
+
+
+def test_the_federated_docs_page_links_every_services_openapi(gw: Gateway) -> None:
+    page = gw.get("/api/docs")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "documentation des API" in page.text
+    for name in SERVICES:
+        assert f'href="/api/{name}/docs"' in page.text
+        assert f'href="/api/{name}/openapi.json"' in page.text
+
+
+def test_a_protected_route_without_a_token_is_refused_at_the_edge(gw: Gateway) -> None:
+    resp = gw.get("/api/identity/v1/me")
+    body = _is_gateway_problem(resp, 401)
+    assert body["type"] == "https://mon-compte.example/problems/unauthorized"
+    assert "Jeton d'accès" in str(body["detail"])
+    assert "www-authenticate" in resp.headers
+    forged = gw.get("/api/identity/v1/me", headers={"Authorization": "Bearer abc.def.ghi"})
+    _is_gateway_problem(forged, 401)
+
+
+def test_a_real_token_from_identitys_login_reaches_the_service(gw: Gateway) -> None:
+    resp = gw.get("/api/identity/v1/me", headers={"Authorization": f"Bearer {gw.token}"})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["actor"] == "agent"
+
+
+def test_public_routes_need_no_token(gw: Gateway) -> None:
+    refresh = gw.post("/api/identity/v1/auth/refresh", json={"refresh_token": "inconnu"})
+    assert refresh.status_code in (400, 401, 422), refresh.text
+    assert "Jeton d'accès absent" not in refresh.text  # the service's answer, not the edge's
+    verification = gw.get("/api/attestations/v1/verifications/ABCD-EFGH-JKLM")
+    assert verification.status_code in (200, 404, 422), verification.text
+    activation = gw.get("/api/identity/v1/accounts/activation", params={"token": "x"})
+    assert activation.status_code != 401 or "Jeton d'accès absent" not in activation.text
+
+
+def test_a_login_burst_is_limited_at_the_edge_with_retry_after(gw: Gateway) -> None:
+    statuses: list[int] = []
+    refused: httpx.Response | None = None
+    for n in range(LOGIN_BURST + 2):
+        resp = gw.post(
+            "/api/identity/v1/auth/token",
+            json={"username": f"inconnu{n}@example.fr", "password": "pas le bon mot de passe"},
+        )
+        statuses.append(resp.status_code)
+        if resp.status_code == 429:
+            refused = resp
+            break
+    assert refused is not None, statuses
+    assert len(statuses) <= LOGIN_BURST, statuses  # the fixture's login spent one token
+    body = _is_gateway_problem(refused, 429)
+    assert body["type"] == "https://mon-compte.example/problems/rate-limited"
+    assert "réessayez" in str(body["detail"])
+    assert refused.headers["retry-after"] == "60"
+
+
+def test_a_body_over_the_limit_is_refused_with_413(gw: Gateway) -> None:
+    big = b"x" * (gateway.BODY_LIMIT_BYTES + 1)
+    resp = gw.post(
+        "/api/identity/v1/accounts/activation",
+        content=big,
+        headers={"content-type": "application/json"},
+    )
+    body = _is_gateway_problem(resp, 413)
+    assert "taille maximale" in str(body["detail"])
+
+
+def test_cors_preflight_allows_the_listed_origin_only(gw: Gateway) -> None:
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type",
+    }
+    allowed = httpx.options(
+        f"{gw.url}/api/identity/v1/me",
+        headers={"Origin": ALLOWED_ORIGIN, **preflight},
+        timeout=30,
+    )
+    assert allowed.status_code == 200, allowed.text
+    assert allowed.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+    assert "authorization" in allowed.headers["access-control-allow-headers"]
+    denied = httpx.options(
+        f"{gw.url}/api/identity/v1/me",
+        headers={"Origin": "https://ailleurs.example", **preflight},
+        timeout=30,
+    )
+    assert "access-control-allow-origin" not in denied.headers
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/identity/health/live", "/api/identity/v1/me", "/api/docs", "/api/inconnu"]
+)
+def test_every_answer_carries_the_security_headers(gw: Gateway, path: str) -> None:
+    resp = gw.get(path)
+    assert resp.headers["x-content-type-options"] == "nosniff"
+    assert resp.headers["x-frame-options"] == "DENY"
+    assert resp.headers["referrer-policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in resp.headers["content-security-policy"]
+    assert "strict-transport-security" not in resp.headers  # the local profile: no HSTS
+
+
+def test_the_access_log_is_json_with_the_requests_trace(gw: Gateway) -> None:
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    traceparent = f"00-{trace_id}-00f067aa0ba902b7-01"
+    resp = gw.get("/api/identity/health/live", headers={"traceparent": traceparent})
+    request_id = resp.headers["x-request-id"]
+    deadline = time.monotonic() + 15
+    found: dict[str, object] | None = None
+    while found is None and time.monotonic() < deadline:
+        if gw.access_log.exists():
+            for line in gw.access_log.read_text().splitlines():
+                entry = json.loads(line)
+                if entry.get("request_id") == request_id:
+                    found = entry
+        if found is None:
+            time.sleep(0.1)
+    assert found is not None, "no access log line for the request"
+    assert found["traceparent"] == traceparent
+    assert found["path"] == "/api/identity/health/live"
+    assert found["status"] == 200
+    assert found["upstream"] == "api_identity"
+
+
+def test_the_access_log_never_writes_a_manage_links_token(gw: Gateway) -> None:
+    secret = "lien-secret-0123456789"
+    resp = gw.get(f"/api/appointments/v1/appointments/manage/{secret}")
+    request_id = resp.headers["x-request-id"]
+    deadline = time.monotonic() + 15
+    lines: list[str] = []
+    while not lines and time.monotonic() < deadline:
+        text = gw.access_log.read_text() if gw.access_log.exists() else ""
+        lines = [line for line in text.splitlines() if request_id in line]
+        if not lines:
+            time.sleep(0.1)
+    assert lines, "no access log line for the request"
+    assert secret not in lines[0]
+    assert json.loads(lines[0])["method"] == "GET"
+
+
+def test_the_gateways_own_metrics_are_on_its_admin_port(gw: Gateway) -> None:
+    stats = httpx.get(f"{gw.admin}/stats/prometheus", timeout=30)
+    assert stats.status_code == 200
+    assert "envoy_http_downstream_rq_total" in stats.text
+    # and a service's metrics are not for callers of the gateway
+    _is_gateway_problem(gw.get("/api/identity/metrics"), 404)
