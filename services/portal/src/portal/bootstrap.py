@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 from servicekit.logging import get_logger, register_secret
@@ -60,6 +61,8 @@ def bootstrap(
             timeout=settings.api_timeout_s,
             transport=transport,
             follow_redirects=False,
+            # one client serves every visitor: it must never keep a cookie an api would set
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         )
         apis[service] = (IdentityApi if service == "identity" else ServiceApi)(service, client)
     identity = apis["identity"]
