@@ -4,10 +4,23 @@ SQLite write transactions start with ``BEGIN IMMEDIATE`` so that an api and a wo
 file wait for each other (busy timeout) instead of failing on a lock upgrade. A transaction
 opened with the execution option ``READ_ONLY`` starts with a plain ``BEGIN`` instead: in WAL
 mode it reads a snapshot without waiting for any writer, and no writer waits for it.
+
+SQLite has one writer at a time, and a writer that finds the file locked *sleeps* in SQLite's
+busy handler (1, 2, 5, 10 … 100 ms) and looks again: it is not woken when the lock is freed.
+Within one process, the write transactions of an engine therefore queue on an asyncio lock
+first (the *writers' gate*): each is woken the moment the one before it ends, and only a
+writer of another process (the api and the worker of a service share a file) is waited for by
+the busy handler. The gate is held from ``BEGIN IMMEDIATE`` to the transaction's end; a
+transaction waits for it as long as it would wait for the file (the busy timeout), then fails
+as a locked database does.
 """
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import weakref
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, overload
@@ -20,6 +33,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util.concurrency import await_only, in_greenlet
 
 READ_ONLY = "servicekit_read_only"
 
@@ -28,36 +42,112 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
-    """An engine configured for the backend named by ``url``."""
+def create_engine(
+    url: str, *, echo: bool = False, pool_size: int = 10, busy_timeout_s: float = 30.0
+) -> AsyncEngine:
+    """An engine configured for the backend named by ``url``; on SQLite, a writer waits up to
+    ``busy_timeout_s`` for the file (and for the writers' gate)."""
     parsed = make_url(url)
     if is_sqlite(url):
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
-        _configure_sqlite(engine)
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": busy_timeout_s})
+        _configure_sqlite(engine, busy_timeout_s)
         return engine
     return create_async_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
     )
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+_GATE_HELD = "servicekit_writers_gate"
+"""Where a connection keeps the gate it holds (its pool record's ``info``)."""
+
+
+class WritersGate:
+    """One lock per event loop (an engine may be used from more than one, as tests do)."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def enter(self, info: dict[Any, Any]) -> None:
+        """Wait for the gate (from inside SQLAlchemy's greenlet); no-op outside one or when
+        this connection holds it already."""
+        if _GATE_HELD in info or not in_greenlet():
+            return
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        try:
+            await_only(asyncio.wait_for(lock.acquire(), self.timeout_s))
+        except TimeoutError:
+            raise sqlite3.OperationalError("database is locked") from None
+        info[_GATE_HELD] = lock
+
+    @staticmethod
+    def leave(info: dict[Any, Any]) -> None:
+        lock = info.pop(_GATE_HELD, None)
+        if lock is not None and lock.locked():
+            lock.release()
+
+
+def _then_leave(end: Callable[[Any], None], gate: WritersGate) -> Callable[[Any], None]:
+    def ended(dbapi_connection: Any) -> None:
+        try:
+            end(dbapi_connection)
+        finally:
+            try:
+                info = dbapi_connection.info
+            except (AttributeError, NotImplementedError):  # the engine's first connection
+                info = {}
+            gate.leave(info)
+
+    return ended
+
+
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_s: float = 30.0) -> None:
+    gate = WritersGate(busy_timeout_s)
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        reading = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        gate.enter(connection.info)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            gate.leave(connection.info)
+            raise
+
+    # the gate opens once the COMMIT or ROLLBACK is done (SQLAlchemy's "commit" and
+    # "rollback" events come before it: the next writer would find the file still locked);
+    # these are this engine's own dialect's methods, wrapped
+    dialect = engine.sync_engine.dialect
+    for name in ("do_commit", "do_rollback"):
+        setattr(dialect, name, _then_leave(getattr(dialect, name), gate))
+
+    # should a connection leave without either (invalidated, collected), its return to the
+    # pool opens the gate
+    def _returned(_: Any, record: Any, *rest: Any) -> None:
+        gate.leave(record.info)
+
+    event.listen(engine.sync_engine.pool, "checkin", _returned)
+    event.listen(engine.sync_engine.pool, "invalidate", _returned)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
