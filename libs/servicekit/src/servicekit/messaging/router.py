@@ -189,6 +189,9 @@ class EventRouter:
             batch=True,
             max_records=self.batch_size,
             batch_timeout_ms=50,
+            # the broker holds an empty fetch as long as we wait on it (and answers one the
+            # moment a record comes): an idle group asks once a wait, not twice
+            fetch_max_wait_ms=self.wait_ms,
             group_id=group_id,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
