@@ -316,7 +316,7 @@ def deployment(spec: ServiceSpec, role: str) -> Json:
         "kind": "Deployment",
         "metadata": {"name": f"{spec.name}-{role}", "labels": _labels(spec.name, role)},
         "spec": {
-            "replicas": 2 if role == "api" else 1,
+            # no replicas: the HPA (api) and KEDA (worker) own the count, an apply never resets it
             "revisionHistoryLimit": 5,
             "selector": {"matchLabels": _selector(spec.name, role)},
             # a new version serves only once ready (migrated); the old copies serve meanwhile
@@ -618,7 +618,8 @@ def database(spec: ServiceSpec) -> list[Json]:
         "metadata": {"name": name, "labels": _labels(spec.name, "database")},
         "spec": {
             "instances": 3,
-            "imageName": "ghcr.io/cloudnative-pg/postgresql:17.6-bookworm",
+            # the operator's default image at 1.30.0; "system" images carry barman-cloud
+            "imageName": "ghcr.io/cloudnative-pg/postgresql:18.4-system-trixie",
             "primaryUpdateStrategy": "unsupervised",
             "bootstrap": {
                 "initdb": {
