@@ -77,8 +77,9 @@ def main_text(page: str) -> str:
     """The page's ``<main>`` as a reader gets it: tags out, entities decoded, spaces folded."""
     found = re.search(r"<main\b.*?</main>", page, re.S)
     assert found, "the page has no <main>"
-    text = re.sub(r"<[^>]+>", " ", found.group(0))
-    return re.sub(r"\s+", " ", html.unescape(text)).strip()
+    inline = re.sub(r"</?(?:strong|em|span|abbr|code)\b[^>]*>", "", found.group(0))
+    text = re.sub(r"<[^>]+>", " ", inline)
+    return re.sub(r"[ \t\r\n]+", " ", html.unescape(text)).strip()
 
 
 def form_token(page: str) -> str:

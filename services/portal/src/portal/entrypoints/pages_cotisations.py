@@ -75,6 +75,114 @@ async def _account_page(request: Request, visit: Visit, affiliate_id: str) -> Re
     )
 
 
+_ADHESION_FIELDS = {
+    "holder_name": "titulaire",
+    "address": "adresse",
+    "iban": "iban",
+    "bic": "bic",
+    "terms_accepted": "conditions",
+}
+
+
+@router.get("/cotisations/telepaiement", response_class=HTMLResponse)
+async def adhesion_page(request: Request) -> Response:
+    visit = await signed_in(request)
+    _own_dossier(visit)
+    return render(
+        request,
+        "adhesion.html",
+        title="Adhérer au télépaiement",
+        base=_base(visit, visit.affiliate_id or ""),
+        typed={},
+        errors={},
+    )
+
+
+@router.get("/dossiers/{affiliate_id}/cotisations/telepaiement", response_class=HTMLResponse)
+async def client_adhesion_page(request: Request, affiliate_id: str) -> Response:
+    visit = await signed_in(request)
+    return render(
+        request,
+        "adhesion.html",
+        title="Adhérer au télépaiement",
+        base=_base(visit, affiliate_id),
+        typed={},
+        errors={},
+    )
+
+
+@router.post("/cotisations/telepaiement", response_class=HTMLResponse)
+async def adhere(request: Request) -> Response:
+    visit = await signed_in(request)
+    return await _adhere(request, visit, _own_dossier(visit))
+
+
+@router.post("/dossiers/{affiliate_id}/cotisations/telepaiement", response_class=HTMLResponse)
+async def client_adhere(request: Request, affiliate_id: str) -> Response:
+    visit = await signed_in(request)
+    return await _adhere(request, visit, affiliate_id)
+
+
+async def _adhere(request: Request, visit: Visit, affiliate_id: str) -> Response:
+    form = await checked_form(request)
+    typed = {k: str(form.get(k) or "").strip() for k in ("titulaire", "adresse", "iban", "bic")}
+    accepted = form.get("conditions") == "oui"
+    errors: dict[str, str] = {}
+    if not typed["titulaire"]:
+        errors["titulaire"] = "Saisissez le nom et le prénom du titulaire du compte."
+    if not typed["adresse"]:
+        errors["adresse"] = "Saisissez l'adresse du titulaire du compte."
+    if not typed["iban"]:
+        errors["iban"] = "Saisissez l'IBAN du compte à débiter."
+    if not typed["bic"]:
+        errors["bic"] = "Saisissez le BIC de la banque du compte."
+    if not accepted:
+        errors["conditions"] = "Acceptez les conditions générales d'utilisation pour adhérer."
+    failure = ""
+    status = 422
+    if not errors:
+        api = portal_of(request).api("cotisations")
+        path = f"/v1/accounts/{quote(affiliate_id, safe='')}/telepayment"
+        body = {
+            "holder_name": typed["titulaire"],
+            "address": typed["adresse"],
+            "iban": typed["iban"],
+            "bic": typed["bic"],
+            "terms_accepted": True,
+        }
+        try:
+            await with_token(request, lambda t: api.call("POST", path, token=t, json=body))
+        except ApiError as exc:
+            if exc.status not in (409, 422):
+                raise
+            errors = {
+                _ADHESION_FIELDS[name]: message
+                for name, message in exc.fields.items()
+                if name in _ADHESION_FIELDS
+            }
+            if not errors:
+                failure, status = exc.message, exc.status
+        else:
+            holder = holder_of(request)
+            holder.set(
+                holder.visit.with_flash(
+                    "Votre adhésion au télépaiement est enregistrée : « Payer » est proposé à "
+                    "côté des montants que vous pouvez régler en ligne."
+                )
+            )
+            return RedirectResponse(_base(visit, affiliate_id), status_code=303)
+    return render(
+        request,
+        "adhesion.html",
+        title="Adhérer au télépaiement — erreur",
+        status_code=status,
+        base=_base(visit, affiliate_id),
+        typed=typed,
+        errors=errors,
+        failure=failure,
+    )
+
+
 def _payable(payables: dict[str, Any], reference: str) -> dict[str, Any] | None:
     for item in payables.get("payables", []):
         if item.get("reference") == reference:

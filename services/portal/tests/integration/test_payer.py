@@ -1,0 +1,88 @@
+"""« Payer » as the seed's fiche 7 tells it: adhere to telepayment, « Payer » next to an
+amount, « Valider le paiement », debited on the due date; sent twice, paid once."""
+
+from __future__ import annotations
+
+import re
+
+from portal_platform import ASSURE_EMAIL, PASSWORD, Platform, form_token, main_text, sign_in
+
+IBAN = "FR76 3000 6000 0112 3456 7890 189"  # Crédit Agricole (30006)
+BIC = "AGRIFRPP"
+
+
+async def _telepayments(world: Platform) -> list[dict[str, object]]:
+    async with world.client("identity") as identity:
+        login = await identity.post(
+            "/v1/auth/token", json={"username": ASSURE_EMAIL, "password": PASSWORD}
+        )
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    async with world.client("cotisations") as api:
+        resp = await api.get(f"/v1/accounts/{world.affiliate_id}/payables", headers=headers)
+    telepayments: list[dict[str, object]] = resp.json()["telepayments"]
+    return telepayments
+
+
+async def test_an_assure_adheres_pays_and_a_second_click_pays_nothing_more(
+    world: Platform,
+) -> None:
+    async with world.portal() as browser:
+        await sign_in(browser, ASSURE_EMAIL)
+        account = await browser.get("/cotisations")
+        if 'href="/cotisations/telepaiement"' in account.text:
+            form = await browser.get("/cotisations/telepaiement")
+            fields = {
+                "csrf": form_token(form.text),
+                "titulaire": "Jean Dupont",
+                "adresse": "12 rue des Lilas, 69003 Lyon",
+                "iban": "FR76 3000 6000 0112 3456 7890 188",  # a wrong key
+                "bic": BIC,
+                "conditions": "oui",
+            }
+            refused = await browser.post("/cotisations/telepaiement", data=fields)
+            assert refused.status_code == 422
+            assert 'id="iban-erreur"' in refused.text
+            assert "Jean Dupont" in refused.text  # kept as typed
+            no_terms = {**fields, "iban": IBAN}
+            del no_terms["conditions"]
+            refused = await browser.post("/cotisations/telepaiement", data=no_terms)
+            assert refused.status_code == 422
+            assert 'id="conditions-erreur"' in refused.text
+            done = await browser.post("/cotisations/telepaiement", data={**fields, "iban": IBAN})
+            assert (done.status_code, done.headers["location"]) == (303, "/cotisations")
+            account = await browser.get("/cotisations")
+            assert "Votre adhésion au télépaiement est enregistrée" in main_text(account.text)
+
+        pay = re.search(r'href="(/cotisations/payer\?reference=[^"]+)"', account.text)
+        assert pay is not None, main_text(account.text)
+        page = await browser.get(pay.group(1).replace("&amp;", "&"))
+        assert page.status_code == 200
+        assert "Vous allez payer" in main_text(page.text)
+        reference = re.search(r'name="reference" value="([^"]+)"', page.text)
+        assert reference is not None
+        confirm = await browser.post(
+            "/cotisations/payer",
+            data={"csrf": form_token(page.text), "reference": reference.group(1)},
+        )
+        assert confirm.status_code == 200, main_text(confirm.text)
+        text = main_text(confirm.text)
+        assert "Valider le paiement" in text
+        assert re.search(r"débité le \d{1,2}(er)? [a-zéû]+ 20\d\d, pas avant", text)
+        key = re.search(r'name="cle_idempotence" value="([^"]+)"', confirm.text)
+        assert key is not None
+        before = len(await _telepayments(world))
+        validation = {
+            "csrf": form_token(confirm.text),
+            "reference": reference.group(1),
+            "cle_idempotence": key.group(1),
+        }
+        first = await browser.post("/cotisations/payer/validation", data=validation)
+        assert (first.status_code, first.headers["location"]) == (303, "/cotisations")
+        second = await browser.post("/cotisations/payer/validation", data=validation)
+        assert second.status_code == 303
+        assert len(await _telepayments(world)) == before + 1
+        account = await browser.get("/cotisations")
+        assert re.search(
+            r"Paiement de [0-9\u00a0]+,\d\d\u00a0€ enregistré : votre compte sera débité le",
+            main_text(account.text),
+        )
