@@ -29,7 +29,9 @@ pytestmark = [pytest.mark.e2e]
 
 SERVICES = ("identity", "attestations")
 LOGIN_BURST = 5
-"""Logins the gateway lets through per minute in this test (the fixture spends one)."""
+"""Logins the gateway lets through in this test (the fixture spends one); refilled only after
+an hour, so the count cannot move while the module runs."""
+LOGIN_REFILL_S = 3600
 ALLOWED_ORIGIN = "https://portail.mon-compte.example"
 AGENT_EMAIL, AGENT_PASSWORD = "agent.passerelle@example.fr", "Une phrase de passe solide"
 
@@ -86,7 +88,9 @@ def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
             access_log=str(access_log),
             cors_origins=[ALLOWED_ORIGIN],
         )
-        login = gateway.RateLimit("login", burst=LOGIN_BURST, refill=LOGIN_BURST, every_seconds=60)
+        login = gateway.RateLimit(
+            "login", burst=LOGIN_BURST, refill=LOGIN_BURST, every_seconds=LOGIN_REFILL_S
+        )
         params = replace(params, limits={**params.limits, "login": login})
         config = var / "gateway.yaml"
         config.write_text(gateway.render(params))
@@ -192,7 +196,7 @@ def test_a_login_burst_is_limited_at_the_edge_with_retry_after(gw: Gateway) -> N
     body = _is_gateway_problem(refused, 429)
     assert body["type"] == "https://mon-compte.example/problems/rate-limited"
     assert "réessayez" in str(body["detail"])
-    assert refused.headers["retry-after"] == "60"
+    assert refused.headers["retry-after"] == str(LOGIN_REFILL_S)
 
 
 def test_a_body_over_the_limit_is_refused_with_413(gw: Gateway) -> None:
@@ -283,3 +287,11 @@ def test_the_gateways_own_metrics_are_on_its_admin_port(gw: Gateway) -> None:
     assert "envoy_http_downstream_rq_total" in stats.text
     # and a service's metrics are not for callers of the gateway
     _is_gateway_problem(gw.get("/api/identity/metrics"), 404)
+
+
+def test_a_service_that_does_not_answer_is_a_503_problem_with_retry_after(gw: Gateway) -> None:
+    # "/" goes to the portal, and no portal runs in this test
+    resp = gw.get("/")
+    body = _is_gateway_problem(resp, 503)
+    assert body["type"] == "https://mon-compte.example/problems/unavailable"
+    assert int(resp.headers["retry-after"]) >= 1
