@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,14 @@ def problems(doc: dict[str, Any]) -> list[str]:
     except utils.ValidationError as exc:
         return [f"{'/'.join(map(str, exc.absolute_path))}: {exc.message}"]
     return []
+
+
+def test_without_kubectl_the_checks_fail_and_say_why(
+    render_overlay: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(pytest.fail.Exception, match="kubectl is not on PATH"):
+        render_overlay("dev")
 
 
 def test_the_pinned_version_is_shipped() -> None:
