@@ -110,7 +110,7 @@ def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         platform.stop()
 
 
-def _is_gateway_problem(resp: httpx.Response, status: int) -> dict[str, object]:
+def _problem(resp: httpx.Response, status: int) -> dict[str, object]:
     assert resp.status_code == status, resp.text
     assert resp.headers["content-type"].startswith("application/problem+json"), resp.headers
     body: dict[str, object] = resp.json()
@@ -155,12 +155,12 @@ def test_the_federated_docs_page_links_every_services_openapi(gw: Gateway) -> No
 
 def test_a_protected_route_without_a_token_is_refused_at_the_edge(gw: Gateway) -> None:
     resp = gw.get("/api/identity/v1/me")
-    body = _is_gateway_problem(resp, 401)
+    body = _problem(resp, 401)
     assert body["type"] == "https://mon-compte.example/problems/unauthorized"
     assert "Jeton d'accès" in str(body["detail"])
     assert "www-authenticate" in resp.headers
     forged = gw.get("/api/identity/v1/me", headers={"Authorization": "Bearer abc.def.ghi"})
-    _is_gateway_problem(forged, 401)
+    _problem(forged, 401)
 
 
 def test_a_real_token_from_identitys_login_reaches_the_service(gw: Gateway) -> None:
@@ -193,7 +193,7 @@ def test_a_login_burst_is_limited_at_the_edge_with_retry_after(gw: Gateway) -> N
             break
     assert refused is not None, statuses
     assert len(statuses) <= LOGIN_BURST, statuses  # the fixture's login spent one token
-    body = _is_gateway_problem(refused, 429)
+    body = _problem(refused, 429)
     assert body["type"] == "https://mon-compte.example/problems/rate-limited"
     assert "réessayez" in str(body["detail"])
     assert refused.headers["retry-after"] == str(LOGIN_REFILL_S)
@@ -206,8 +206,20 @@ def test_a_body_over_the_limit_is_refused_with_413(gw: Gateway) -> None:
         content=big,
         headers={"content-type": "application/json"},
     )
-    body = _is_gateway_problem(resp, 413)
+    body = _problem(resp, 413)
     assert "taille maximale" in str(body["detail"])
+
+
+def test_an_import_route_lets_a_larger_body_through_to_the_service(gw: Gateway) -> None:
+    # over the gateway's default limit, under its import limit: the service's own limit answers
+    body = b"nir;nom\n" + b"x" * (2 * gateway.BODY_LIMIT_BYTES)
+    resp = gw.post(
+        "/api/identity/v1/affiliates/imports",
+        content=body,
+        headers={"Authorization": f"Bearer {gw.token}", "content-type": "text/csv"},
+    )
+    problem = _problem(resp, 413)
+    assert "1048576 octets" in str(problem["detail"]), problem  # identity's words, not the edge's
 
 
 def test_cors_preflight_allows_the_listed_origin_only(gw: Gateway) -> None:
@@ -286,12 +298,12 @@ def test_the_gateways_own_metrics_are_on_its_admin_port(gw: Gateway) -> None:
     assert stats.status_code == 200
     assert "envoy_http_downstream_rq_total" in stats.text
     # and a service's metrics are not for callers of the gateway
-    _is_gateway_problem(gw.get("/api/identity/metrics"), 404)
+    _problem(gw.get("/api/identity/metrics"), 404)
 
 
 def test_a_service_that_does_not_answer_is_a_503_problem_with_retry_after(gw: Gateway) -> None:
     # "/" goes to the portal, and no portal runs in this test
     resp = gw.get("/")
-    body = _is_gateway_problem(resp, 503)
+    body = _problem(resp, 503)
     assert body["type"] == "https://mon-compte.example/problems/unavailable"
     assert int(resp.headers["retry-after"]) >= 1
