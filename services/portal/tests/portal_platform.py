@@ -252,11 +252,10 @@ class Platform:
             resp = await identity.post("/v1/accounts/activation", json={"token": token})
             assert resp.status_code == 200, resp.text
 
-    @asynccontextmanager
-    async def portal(
+    def build_portal(
         self, now: Callable[[], float] | None = None, **settings: Any
-    ) -> AsyncIterator[Browser]:
-        """A portal over this platform and a browser-like client of it (its own cookies)."""
+    ) -> tuple[PortalApp, FastAPI]:
+        """The portal's app over this platform (``settings`` change its defaults)."""
         chosen: dict[str, Any] = {
             "assets_dir": self.assets_dir,
             "identity_url": "http://identity",
@@ -267,8 +266,15 @@ class Platform:
         }
         extra: dict[str, Any] = {"now": now} if now else {}
         app = portal_bootstrap(PortalSettings(**chosen), transports=self.transports(), **extra)
-        api = portal_app(app)
-        scheme = "https" if chosen.get("cookie_secure", True) else "http"
+        return app, portal_app(app)
+
+    @asynccontextmanager
+    async def portal(
+        self, now: Callable[[], float] | None = None, **settings: Any
+    ) -> AsyncIterator[Browser]:
+        """A portal over this platform and a browser-like client of it (its own cookies)."""
+        app, api = self.build_portal(now, **settings)
+        scheme = "https" if settings.get("cookie_secure", True) else "http"
         async with LifespanManager(api):
             transport = httpx.ASGITransport(app=api)
             async with Browser(transport=transport, base_url=f"{scheme}://portal.test") as browser:

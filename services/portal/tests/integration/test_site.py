@@ -78,6 +78,8 @@ async def test_the_brand_block_is_off_and_the_site_says_it_is_a_demonstration(
         assert '<body class="portal-unbranded">' in page.text
         assert "Mon compte — site de démonstration" in page.text
         assert "ce n'est pas un site officiel" in page.text
+        assert "/static/dsfr/favicon/" not in page.text  # Marianne's symbol is the State's
+        assert "/fonts/" not in page.text
 
 
 async def test_the_brand_block_shows_only_when_the_setting_says_so(world: Platform) -> None:
@@ -86,6 +88,7 @@ async def test_the_brand_block_shows_only_when_the_setting_says_so(world: Platfo
         assert 'data-testid="bloc-marque"' in page.text
         assert "République<br>française" in page.text
         assert "ce n'est pas un site officiel" not in page.text
+        assert 'href="/static/dsfr/favicon/favicon.svg"' in page.text
 
 
 @pytest.mark.parametrize(
