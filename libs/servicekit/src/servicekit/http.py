@@ -338,6 +338,13 @@ def _document_idempotency(app: FastAPI, exclude: Sequence[str]) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def bind_host() -> str:
+    """The address an api or a worker listens on (``BIND_HOST``, loopback by default)."""
+    import os
+
+    return os.environ.get("BIND_HOST", "").strip() or "127.0.0.1"
+
+
 def serve_api(build: Callable[[], Any], service: str, default_port: int) -> None:
     """``python -m <service>.entrypoints.api``: serve the api on ``<SERVICE>_API_PORT``.
 
@@ -348,7 +355,10 @@ def serve_api(build: Callable[[], Any], service: str, default_port: int) -> None
     ``<SERVICE>_ROOT_PATH`` is the path prefix the gateway serves the api under
     (``/api/identity``; the gateway strips it before forwarding): the OpenAPI document names it
     as its server, so the docs page's calls go through the gateway. The api still answers on its
-    own paths, with or without the prefix, so direct access keeps working."""
+    own paths, with or without the prefix, so direct access keeps working.
+
+    ``BIND_HOST`` is the address listened on: loopback by default, ``0.0.0.0`` in a pod (its
+    Service, probes and scraping come from outside the container)."""
     import os
 
     import uvicorn
@@ -358,7 +368,7 @@ def serve_api(build: Callable[[], Any], service: str, default_port: int) -> None
     trusted = os.environ.get("TRUSTED_PROXIES", "").strip()
     uvicorn.run(
         build(),
-        host="127.0.0.1",
+        host=bind_host(),
         port=port,
         root_path=root_path,
         log_config=None,

@@ -8,6 +8,7 @@ conventions ask. Kafka credentials are per service principal, so each process ge
 
 from __future__ import annotations
 
+import ssl
 from typing import Any, Literal
 
 from pydantic import AliasChoices, Field
@@ -54,6 +55,12 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_username: str = Field(default="", validation_alias=_shared("KAFKA_SASL_USERNAME"))
     kafka_sasl_password: str = Field(
         default="", repr=False, validation_alias=_shared("KAFKA_SASL_PASSWORD")
+    )
+    kafka_ssl_cafile: str = Field(
+        default="",
+        validation_alias=_shared("KAFKA_SSL_CAFILE"),
+        description="With SASL_SSL, the CA certificate (PEM) the brokers' certificates are "
+        "checked against; empty: the system's trusted CAs.",
     )
     otlp_endpoint: str | None = Field(
         default=None, validation_alias=_shared("OTEL_EXPORTER_OTLP_ENDPOINT")
@@ -125,12 +132,22 @@ class ServiceSettings(BaseSettings):
         """aiokafka's security arguments (empty for a PLAINTEXT broker)."""
         if self.kafka_security_protocol == "PLAINTEXT":
             return {}
-        return {
+        security: dict[str, Any] = {
             "security_protocol": self.kafka_security_protocol,
             "sasl_mechanism": self.kafka_sasl_mechanism,
             "sasl_plain_username": self.kafka_sasl_username,
             "sasl_plain_password": self.kafka_sasl_password,
         }
+        if self.kafka_security_protocol == "SASL_SSL":
+            security["ssl_context"] = self.kafka_ssl_context()
+        return security
+
+    def kafka_ssl_context(self) -> ssl.SSLContext:
+        """The TLS context of a SASL_SSL broker: certificates and host names checked, against
+        ``KAFKA_SSL_CAFILE`` when set."""
+        context = ssl.create_default_context(cafile=self.kafka_ssl_cafile or None)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        return context
 
     def faststream_security(self) -> dict[str, Any]:
         """FastStream's ``security`` argument for the same broker."""
@@ -143,6 +160,8 @@ class ServiceSettings(BaseSettings):
             "security": cls(
                 self.kafka_sasl_username,
                 self.kafka_sasl_password,
-                use_ssl=self.kafka_security_protocol == "SASL_SSL",
+                ssl_context=(
+                    self.kafka_ssl_context() if self.kafka_security_protocol == "SASL_SSL" else None
+                ),
             )
         }

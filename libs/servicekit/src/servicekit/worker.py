@@ -31,6 +31,7 @@ from starlette.routing import Route
 
 from servicekit.errors import describe
 from servicekit.health import LIVENESS, NotReady, ReadinessCheck, database_check, run_checks
+from servicekit.http import bind_host
 from servicekit.kafka_access import BrokerAccess
 from servicekit.logging import configure_logging, get_logger
 from servicekit.loops import BackgroundLoop, PeriodicLoop
@@ -209,6 +210,7 @@ def worker_app(
 
 
 def serve_worker(build: Callable[[], Any], service: str, default_port: int) -> None:
-    """``python -m <service>.entrypoints.worker``: serve the worker on ``<SERVICE>_WORKER_PORT``."""
+    """``python -m <service>.entrypoints.worker``: serve the worker on ``<SERVICE>_WORKER_PORT``
+    (its health and metrics), on ``BIND_HOST`` like the api."""
     port = int(os.environ.get(f"{service.upper()}_WORKER_PORT", str(default_port)))
-    uvicorn.run(build(), host="127.0.0.1", port=port, log_config=None, access_log=False)
+    uvicorn.run(build(), host=bind_host(), port=port, log_config=None, access_log=False)
