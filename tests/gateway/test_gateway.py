@@ -157,6 +157,7 @@ def test_a_protected_route_without_a_token_is_refused_at_the_edge(gw: Gateway) -
     resp = gw.get("/api/identity/v1/me")
     body = _problem(resp, 401)
     assert body["type"] == "https://mon-compte.example/problems/unauthorized"
+    assert body["instance"] == "/api/identity/v1/me"
     assert "Jeton d'accès" in str(body["detail"])
     assert "www-authenticate" in resp.headers
     forged = gw.get("/api/identity/v1/me", headers={"Authorization": "Bearer abc.def.ghi"})
@@ -255,26 +256,31 @@ def test_every_answer_carries_the_security_headers(gw: Gateway, path: str) -> No
     assert "strict-transport-security" not in resp.headers  # the local profile: no HSTS
 
 
+def _logged(gw: Gateway, request_id: str) -> dict[str, object]:
+    """The access log's line of a request, waited for (Envoy writes its log every second)."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if gw.access_log.exists():
+            for line in gw.access_log.read_text().splitlines():
+                entry: dict[str, object] = json.loads(line)
+                if entry.get("request_id") == request_id:
+                    return entry
+        time.sleep(0.1)
+    raise AssertionError(f"no access log line for the request {request_id}")
+
+
 def test_the_access_log_is_json_with_the_requests_trace(gw: Gateway) -> None:
     trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
     traceparent = f"00-{trace_id}-00f067aa0ba902b7-01"
-    resp = gw.get("/api/identity/health/live", headers={"traceparent": traceparent})
-    request_id = resp.headers["x-request-id"]
-    deadline = time.monotonic() + 15
-    found: dict[str, object] | None = None
-    while found is None and time.monotonic() < deadline:
-        if gw.access_log.exists():
-            for line in gw.access_log.read_text().splitlines():
-                entry = json.loads(line)
-                if entry.get("request_id") == request_id:
-                    found = entry
-        if found is None:
-            time.sleep(0.1)
-    assert found is not None, "no access log line for the request"
+    resp = gw.get("/api/identity/health/live?x=secret", headers={"traceparent": traceparent})
+    found = _logged(gw, resp.headers["x-request-id"])
     assert found["traceparent"] == traceparent
-    assert found["path"] == "/api/identity/health/live"
+    assert found["path"] == "/api/identity/health/live"  # as sent, without its query
     assert found["status"] == 200
     assert found["upstream"] == "api_identity"
+    own = _logged(gw, gw.get("/api/docs").headers["x-request-id"])  # the gateway's own answer
+    assert own["path"] == "/api/docs"
+    assert own["route"] == "api-docs"
 
 
 def test_the_access_log_never_writes_a_manage_links_token(gw: Gateway) -> None:

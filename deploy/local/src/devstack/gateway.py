@@ -528,7 +528,7 @@ def context(params: GatewayParams) -> dict[str, Any]:
         "protected_prefixes": [f"/api/{name}/" for name in params.upstreams],
         "link_paths": LINK_PATHS,
         "access_logs": [
-            {"invert": True, "path": "%PATH(NQ:ORIG)%"},  # the query is never logged
+            {"invert": True, "path": "%PATH(NQ:ORIG_OR_PATH)%"},  # the query is never logged
             {"invert": False, "path": "(a manage link: its token is not logged)"},
         ],
         "cors_origins": params.cors_origins,
