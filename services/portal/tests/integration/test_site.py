@@ -143,6 +143,9 @@ async def test_dsfr_and_htmx_are_served_from_their_packages(world: Platform) -> 
         assert (await browser.get("/static/portal/portal.css")).status_code == 200
         ready = await browser.get("/health/ready")
         assert ready.json()["checks"]["assets"] == "ok"
+        await browser.get("/connexion")
+        metrics = await browser.get("/metrics")
+        assert 'service="portal"' in metrics.text
 
 
 async def test_a_process_without_the_assets_says_it_is_not_ready(

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from servicekit.health import NotReady, ReadinessCheck, health_router
 from servicekit.http import Observability
 from servicekit.logging import get_logger
@@ -105,6 +106,11 @@ def create_app(portal: PortalApp) -> FastAPI:
     app.state.portal = portal
     app.state.templates = templates()
     app.include_router(health_router([assets_check(portal)]))
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
     for module in (pages_account, pages_cotisations, pages_documents, pages_cabinet):
         app.include_router(module.router)
     _mount_assets(app, portal)
