@@ -15,6 +15,7 @@ from devstack.__main__ import main as devstack_main
 from devstack.stack import StackInfo, summary
 
 PROFILES = ("local", "production")
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _rendered(profile: str) -> dict[str, Any]:
@@ -118,3 +119,64 @@ def test_the_summary_of_make_up_names_the_gateway_first() -> None:
     first = text.splitlines()[0]
     assert "http://127.0.0.1:8080/" in first
     assert "http://127.0.0.1:8101/docs" in text  # the direct ports still follow
+
+
+def _operations(service: str) -> list[tuple[str, str, bool]]:
+    """(method, path, needs a token) of every operation of a service's published OpenAPI."""
+    import json
+
+    document = json.loads((ROOT / "contracts" / "openapi" / f"{service}.json").read_text())
+    found = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if isinstance(operation, dict) and "responses" in operation:
+                found.append((method.upper(), path, bool(operation.get("security"))))
+    return found
+
+
+def _matches(rule: dict[str, Any], method: str, path: str) -> bool:
+    import re
+
+    return bool(re.fullmatch(rule["regex"], path)) and rule["method"] in (None, method)
+
+
+@pytest.mark.parametrize("service", gateway.API_SERVICES)
+def test_the_public_routes_are_exactly_those_the_services_serve_without_a_token(
+    service: str,
+) -> None:
+    """Read against each service's published OpenAPI: an operation without security is
+    reachable at the edge with no token, and one with security is not, unless the gateway
+    lists it as taking a token when given."""
+    import re
+
+    rules = gateway.context(gateway.params_for("local"))["public_rules"]
+    wrong = []
+    for method, path, needs_token in _operations(service):
+        concrete = "/api/" + service + re.sub(r"\{[^}]+\}", "x1", path)
+        matched = [r for r in rules if _matches(r, method, concrete)]
+        if not needs_token and not matched:
+            wrong.append(f"{method} {path}: public in the service, refused at the edge")
+        if needs_token and any(not r["optional"] for r in matched):
+            wrong.append(f"{method} {path}: needs a token, let through at the edge")
+    assert not wrong, wrong
+
+
+def test_login_key_entry_and_verification_have_stricter_buckets_than_the_rest() -> None:
+    routes = {
+        r["name"]: r
+        for r in _manager(_rendered("production"))["route_config"]["virtual_hosts"][0]["routes"]
+    }
+
+    def bucket(name: str) -> int:
+        config = routes[name]["typed_per_filter_config"]["envoy.filters.http.local_ratelimit"]
+        return int(config["token_bucket"]["max_tokens"])
+
+    for strict in ("login", "key-entry", "verification"):
+        assert bucket(strict) < bucket("identity-api"), strict
+    limits = [
+        routes[f"import-{s}"]["typed_per_filter_config"]["envoy.filters.http.buffer"]
+        for s in ("mandates", "identity", "attestations")
+    ]
+    assert {limit["buffer"]["max_request_bytes"] for limit in limits} == {
+        gateway.IMPORT_BODY_LIMIT_BYTES
+    }
