@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from portal_platform import (
     ASSURE_EMAIL,
+    CABINET_EMAIL,
     PASSWORD,
     Browser,
     Platform,
@@ -39,7 +40,25 @@ async def test_mon_compte_lists_the_teleservices_of_an_artisan(world: Platform) 
         assert 'href="/donnees-personnelles"' in home.text
         assert 'href="/cotisations"' in home.text
         assert 'href="https://www.ameli.fr/"' in home.text
-        assert "Bientôt disponible sur ce site." in home.text  # relevé de carrière
+        assert 'href="/releve-de-carriere"' in home.text
+
+
+async def test_mon_releve_de_carriere_says_when_no_definitive_income_is_known(
+    world: Platform,
+) -> None:
+    async with world.portal() as browser:
+        await _signed_in(world, browser)
+        page = await browser.get("/releve-de-carriere")
+        assert page.status_code == 200, main_text(page.text)
+        assert "<h1>Mon relevé de carrière</h1>" in page.text
+        assert "Aucun revenu définitif n'est encore déclaré" in main_text(page.text)
+
+
+async def test_the_releve_de_carriere_is_refused_to_a_firm(world: Platform) -> None:
+    async with world.portal() as browser:
+        await sign_in(browser, CABINET_EMAIL)
+        resp = await browser.get("/releve-de-carriere")
+        assert resp.status_code == 403
 
 
 async def test_mes_donnees_personnelles_shows_the_registry_in_french(world: Platform) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 PAGES = {
     "donnees_personnelles": "/donnees-personnelles",
     "cotisations": "/cotisations",
+    "releve_de_carriere": "/releve-de-carriere",
     "attestations": "/attestations",
 }
-"""Téléservices served by the portal; the others identity lists (santé) carry their own link;
-« Mon relevé de carrière » has no page yet."""
+"""Téléservices served by the portal; santé, held by the health insurers, carries its own link."""
 
 
 def page_of(code: str, link_out: str | None) -> str | None:

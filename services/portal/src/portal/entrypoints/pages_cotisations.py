@@ -183,6 +183,17 @@ async def _adhere(request: Request, visit: Visit, affiliate_id: str) -> Response
     )
 
 
+@router.get("/releve-de-carriere", response_class=HTMLResponse)
+async def career(request: Request) -> Response:
+    """« Mon relevé de carrière »: the assuré's own (never a firm's: cotisations refuses it)."""
+    visit = await signed_in(request)
+    affiliate_id = _own_dossier(visit)
+    api = portal_of(request).api("cotisations")
+    path = f"/v1/accounts/{quote(affiliate_id, safe='')}/career"
+    found = await with_token(request, lambda t: api.get_json(path, token=t))
+    return render(request, "career.html", title="Mon relevé de carrière", career=found)
+
+
 def _payable(payables: dict[str, Any], reference: str) -> dict[str, Any] | None:
     for item in payables.get("payables", []):
         if item.get("reference") == reference:
