@@ -616,18 +616,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.cors_origin:
         params = replace(params, cors_origins=tuple(args.cors_origin))
     text = render(params)
-    if args.output is None and not args.validate:
+    if args.output is not None:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text)
+    elif not args.validate:
         sys.stdout.write(text)
         return 0
-    target: Path = args.output or Path(tempfile.mkdtemp()) / "envoy.yaml"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text)
-    if args.validate:
+    if not args.validate:
+        return 0
+    with tempfile.TemporaryDirectory() as scratch:
+        target: Path = args.output or Path(scratch) / "envoy.yaml"
+        if args.output is None:
+            target.write_text(text)
         done = validate(target)
-        if done.returncode != 0:
-            sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
-            return 1
-        print(f"{target}: valid ({args.profile})")
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
+        return 1
+    print(f"{args.output or 'the configuration'}: valid ({args.profile})")
     return 0
 
 
