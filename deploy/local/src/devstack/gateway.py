@@ -131,7 +131,7 @@ def local_params(
 ) -> GatewayParams:
     """The local stack: every api on 127.0.0.1 at its fixed port (or those given), the
     gateway on 127.0.0.1:8080, its admin on 9901. CORS allows ``GATEWAY_CORS_ORIGINS``
-    (comma-separated), by default the gateway's own origin and the portal's direct one."""
+    (comma-separated), by default the gateway's own origin (as 127.0.0.1 and as localhost)."""
     ports = dict(api_ports or {s.name: s.api_port for s in SERVICES})
     upstreams = {name: Upstream("127.0.0.1", port) for name, port in ports.items()}
     if cors_origins is None:
