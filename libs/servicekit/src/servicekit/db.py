@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import weakref
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, overload
@@ -28,6 +29,7 @@ from typing import Any, overload
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -148,6 +150,15 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_s: float = 30.0) -> None
 
     event.listen(engine.sync_engine.pool, "checkin", _returned)
     event.listen(engine.sync_engine.pool, "invalidate", _returned)
+
+
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection whose transactions only read: on SQLite a plain ``BEGIN`` (a snapshot
+    that waits for no writer and that no writer waits for, outside the writers' gate)."""
+    async with engine.connect() as conn:
+        await conn.execution_options(**{READ_ONLY: True})
+        yield conn
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

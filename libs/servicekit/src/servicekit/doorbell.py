@@ -21,6 +21,7 @@ from collections.abc import Callable
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from servicekit.db import reading
 from servicekit.logging import get_logger
 
 _log = get_logger(__name__)
@@ -88,7 +89,7 @@ class RelayDoorbell:
         if now - self._read_at >= self._ttl_s:
             self._read_at = now
             t = self._table
-            async with self._engine.connect() as conn:
+            async with reading(self._engine) as conn:
                 holder = (
                     await conn.execute(select(t.c.holder).where(t.c.name == RELAY_LEASE))
                 ).scalar_one_or_none()

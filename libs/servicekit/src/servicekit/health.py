@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.auth import TokenVerifier
+from servicekit.db import reading
 from servicekit.errors import SafeError, describe
 
 ReadinessCheck = tuple[str, Callable[[], Awaitable[str | None]]]
@@ -71,7 +72,7 @@ def jwks_check(verifier: TokenVerifier) -> ReadinessCheck:
 
 def database_check(engine: AsyncEngine) -> ReadinessCheck:
     async def check() -> None:
-        async with engine.connect() as conn:
+        async with reading(engine) as conn:
             await conn.execute(text("SELECT 1"))
 
     return ("database", check)

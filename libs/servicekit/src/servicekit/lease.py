@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.clock import Clock
-from servicekit.db import as_utc
+from servicekit.db import as_utc, reading
 from servicekit.logging import get_logger
 
 _log = get_logger(__name__)
@@ -116,7 +116,7 @@ class Lease:
 
     async def _held_elsewhere(self, now: datetime) -> bool:
         t = self._table
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             current = (
                 await conn.execute(select(t.c.expires_at).where(t.c.name == self.name))
             ).first()

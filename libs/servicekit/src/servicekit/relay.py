@@ -34,7 +34,7 @@ from sqlalchemy import Table, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.clock import Clock
-from servicekit.db import as_utc
+from servicekit.db import as_utc, reading
 from servicekit.doorbell import Doorbell
 from servicekit.errors import SafeError, describe
 from servicekit.faults import fault_point
@@ -309,7 +309,7 @@ class OutboxRelay:
             )
             .exists()
         )
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             rows = (
                 await conn.execute(
                     select(t.c.id, t.c.topic, t.c.key, t.c.headers, t.c.payload, t.c.attempts)
@@ -446,7 +446,7 @@ class OutboxRelay:
 
     async def backlog(self) -> tuple[int, datetime | None]:
         t = self._table
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             count, oldest = (
                 await conn.execute(
                     select(func.count(), func.min(t.c.created_at)).where(
@@ -459,7 +459,7 @@ class OutboxRelay:
 
     async def parked(self) -> int:
         t = self._table
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             count = (await conn.execute(select(func.count()).where(t.c.state == PARKED))).scalar()
             await conn.rollback()
         return int(count or 0)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from servicekit.db import READ_ONLY, create_engine
+from servicekit.db import READ_ONLY, create_engine, reading
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -107,9 +107,11 @@ async def test_readers_do_not_queue_on_the_gate(tmp_path: Path) -> None:
         writer = asyncio.create_task(long_writer())
         await asyncio.wait_for(held.wait(), 10)
         async with engine.connect() as plain:
-            reading = await plain.execution_options(**{READ_ONLY: True})
-            seen = (await reading.execute(text("SELECT count(*) FROM t"))).scalar_one()
+            snapshot = await plain.execution_options(**{READ_ONLY: True})
+            seen = (await snapshot.execute(text("SELECT count(*) FROM t"))).scalar_one()
         assert seen == 0  # a snapshot read, while the writer holds the gate
+        async with reading(engine) as conn:  # the plumbing's reads: the same
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
         release.set()
         await asyncio.wait_for(writer, 10)
     finally:

@@ -18,6 +18,7 @@ from typing import Protocol
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from servicekit.db import reading
 from servicekit.inbox import insert_ignoring_conflicts
 
 
@@ -70,7 +71,7 @@ class SqlDeadLetterStore:
 
     async def has(self, group: str, topic: str, partition: int, offset: int) -> bool:
         t = self._table
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             row = (
                 await conn.execute(
                     select(t.c.id).where(
@@ -107,7 +108,7 @@ class SqlDeadLetterStore:
 
     async def count_pending(self) -> int:
         t = self._table
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             count = (
                 await conn.execute(select(func.count()).where(t.c.replayed_at.is_(None)))
             ).scalar_one()

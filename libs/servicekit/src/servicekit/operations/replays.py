@@ -21,7 +21,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.clock import Clock
-from servicekit.db import as_utc
+from servicekit.db import as_utc, reading
 from servicekit.errors import describe
 from servicekit.messaging.events import REPLAYED_FROM
 
@@ -75,7 +75,7 @@ class ReplayStore:
         return replay
 
     async def get(self, replay_id: str, dlq_of: Any) -> DlqReplay | None:
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             row = (
                 await conn.execute(select(self._replays).where(self._replays.c.id == replay_id))
             ).first()
@@ -84,7 +84,7 @@ class ReplayStore:
 
     async def next_pending(self, dlq_of: Any) -> DlqReplay | None:
         t = self._replays
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             row = (
                 await conn.execute(
                     select(t).where(t.c.state == PENDING).order_by(t.c.requested_at).limit(1)
