@@ -57,6 +57,7 @@ from stdnum.fr import nir as stdnum_nir
 PASSWORD = "Une phrase de passe solide"
 ASSURE_EMAIL = "jean@dupont.fr"
 CABINET_EMAIL = "claire.martin@cabinet-martin.fr"
+SECOND_EMAIL = "marie@durand.fr"
 CLIENT_SIRET = "73282932000074"  # the registry sample's business (SIREN 732829320)
 
 
@@ -221,6 +222,51 @@ class Platform:
                 "/v1/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"}
             )
             self.affiliate_id = me.json()["affiliate_id"]
+
+    async def token_of(self, email: str) -> str:
+        async with self.client("identity") as identity:
+            login = await identity.post(
+                "/v1/auth/token", json={"username": email, "password": PASSWORD}
+            )
+            assert login.status_code == 200, login.text
+            return str(login.json()["access_token"])
+
+    async def sign_up_second_assure(self) -> None:
+        """Marie Durand (commerçante, the registry's second affiliate) signs up, once."""
+        async with self.client("identity") as identity:
+            body = {"nir": SECOND_NIR, "birth_date": "1985-05-01", "birth_name": "Durand",
+                    "email": SECOND_EMAIL, "password": PASSWORD}  # fmt: skip
+            resp = await identity.post("/v1/assures", json=body)
+            if resp.status_code == 409:
+                return
+            assert resp.status_code == 201, resp.text
+            link = (await self.sealed_links("identity.account.activation_requested.v1"))[-1]
+            token = parse_qs(urlparse(link).query)["token"][0]
+            resp = await identity.post("/v1/accounts/activation", json={"token": token})
+            assert resp.status_code == 200, resp.text
+
+    async def active_mandate(self, siret: str) -> None:
+        """The firm holds an active mandate on the business of ``siret`` (added and its key
+        entered through mandates' api, as the firm's administrator), the events relayed."""
+        headers = {"Authorization": f"Bearer {await self.token_of(CABINET_EMAIL)}"}
+        path = f"/v1/cabinets/{self.cabinet_id}/clients"
+        async with self.client("mandates") as mandates:
+            found = (await mandates.get(path, params={"q": siret[:9]}, headers=headers)).json()
+            items = [c for c in found["items"] if c["state"] not in ("ended", "deleted")]
+            if not items:
+                added = await mandates.post(
+                    path, json={"identifier": siret, "name": "Client"}, headers=headers
+                )
+                assert added.status_code == 201, added.text
+                items = [added.json()]
+            client = items[0]
+            if client["state"] != "active":
+                key = await self.key_of(client["id"])
+                done = await mandates.post(
+                    f"{path}/{client['id']}/activation", json={"key": key}, headers=headers
+                )
+                assert done.status_code == 200, done.text
+        await self.relay()
 
     async def key_of(self, client_id: str) -> str:
         """The activation key as the letter prints it (opened with notifications' key)."""

@@ -215,6 +215,58 @@ async def change_contact(request: Request) -> Response:
     return RedirectResponse("/donnees-personnelles", status_code=303)
 
 
+@router.post("/donnees-personnelles/consentement", response_class=HTMLResponse)
+async def change_consent(request: Request) -> Response:
+    """« L'inscription de votre Siren par un tiers déclarant est autorisée »: on or off."""
+    form = await checked_form(request)
+    visit = await signed_in(request)
+    _require_assure(request, visit)
+    allowed = form.get("autorise") == "oui"
+    identity = portal_of(request).identity
+    await with_token(
+        request,
+        lambda token: identity.call(
+            "PUT", "/v1/me/consentement-tiers-declarant", token=token, json={"allowed": allowed}
+        ),
+    )
+    holder = holder_of(request)
+    holder.set(
+        holder.visit.with_flash(
+            "Un cabinet peut désormais inscrire votre SIREN parmi ses clients."
+            if allowed
+            else "Aucun cabinet ne peut plus inscrire votre SIREN parmi ses clients."
+        )
+    )
+    return RedirectResponse("/donnees-personnelles", status_code=303)
+
+
+@router.get("/donnees-personnelles/mandat", response_class=HTMLResponse)
+async def my_mandate(request: Request) -> Response:
+    """« Gérer le mandat Expert-comptable »: who holds it, what it opens, since when."""
+    visit = await signed_in(request)
+    _require_assure(request, visit)
+    mandates = portal_of(request).api("mandates")
+    held = await with_token(request, lambda t: mandates.get_json("/v1/me/mandates", token=t))
+    return render(request, "mandate.html", title="Gérer le mandat Expert-comptable", mandates=held)
+
+
+@router.post("/donnees-personnelles/mandat/revocation", response_class=HTMLResponse)
+async def revoke_mandate(request: Request) -> Response:
+    await checked_form(request)
+    visit = await signed_in(request)
+    _require_assure(request, visit)
+    mandates = portal_of(request).api("mandates")
+    await with_token(request, lambda t: mandates.call("DELETE", "/v1/me/mandates/current", token=t))
+    holder = holder_of(request)
+    holder.set(
+        holder.visit.with_flash(
+            "Votre mandat est révoqué : le cabinet n'a plus accès à votre dossier, il en est "
+            "informé."
+        )
+    )
+    return RedirectResponse("/donnees-personnelles/mandat", status_code=303)
+
+
 @router.get("/accessibilite", response_class=HTMLResponse)
 async def accessibility(request: Request) -> Response:
     return render(request, "accessibility.html", title="Déclaration d'accessibilité")
