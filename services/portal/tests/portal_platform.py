@@ -299,9 +299,13 @@ class Platform:
             assert resp.status_code == 200, resp.text
 
     def build_portal(
-        self, now: Callable[[], float] | None = None, **settings: Any
+        self,
+        now: Callable[[], float] | None = None,
+        network: tuple[str, ...] = (),
+        **settings: Any,
     ) -> tuple[PortalApp, FastAPI]:
-        """The portal's app over this platform (``settings`` change its defaults)."""
+        """The portal's app over this platform (``settings`` change its defaults); the
+        services named in ``network`` are called over the network at their URL instead."""
         chosen: dict[str, Any] = {
             "assets_dir": self.assets_dir,
             "identity_url": "http://identity",
@@ -311,15 +315,19 @@ class Platform:
             **settings,
         }
         extra: dict[str, Any] = {"now": now} if now else {}
-        app = portal_bootstrap(PortalSettings(**chosen), transports=self.transports(), **extra)
+        transports = {k: v for k, v in self.transports().items() if k not in network}
+        app = portal_bootstrap(PortalSettings(**chosen), transports=transports, **extra)
         return app, portal_app(app)
 
     @asynccontextmanager
     async def portal(
-        self, now: Callable[[], float] | None = None, **settings: Any
+        self,
+        now: Callable[[], float] | None = None,
+        network: tuple[str, ...] = (),
+        **settings: Any,
     ) -> AsyncIterator[Browser]:
         """A portal over this platform and a browser-like client of it (its own cookies)."""
-        app, api = self.build_portal(now, **settings)
+        app, api = self.build_portal(now, network, **settings)
         scheme = "https" if settings.get("cookie_secure", True) else "http"
         async with LifespanManager(api):
             transport = httpx.ASGITransport(app=api)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 from http.cookies import SimpleCookie
 
-from portal_platform import ASSURE_EMAIL, Platform, form_token, sign_in
+from portal_platform import ASSURE_EMAIL, Platform, form_token, main_text, sign_in
 
 
 async def test_a_signed_out_visitor_is_sent_to_the_login_page_with_where_it_was_going(
@@ -166,3 +167,21 @@ async def test_the_login_page_sends_a_signed_in_person_on(world: Platform) -> No
         await sign_in(browser, ASSURE_EMAIL)
         resp = await browser.get("/connexion?suite=//ailleurs.example/piege")
         assert (resp.status_code, resp.headers["location"]) == (303, "/")
+
+
+async def test_the_signed_in_cookie_stays_well_under_the_browsers_limit(world: Platform) -> None:
+    async with world.portal() as browser:
+        resp = await sign_in(browser, ASSURE_EMAIL)
+        assert len(resp.headers["set-cookie"]) < 3000  # browsers keep 4096 bytes a cookie
+
+
+async def test_identity_unreachable_is_said_on_the_login_page(world: Platform) -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there any more
+    unreachable = {"identity_url": f"http://127.0.0.1:{port}"}
+    async with world.portal(network=("identity",), **unreachable) as browser:
+        resp = await sign_in(browser, ASSURE_EMAIL)
+        assert resp.status_code == 503
+        assert "L'espace de connexion est momentanément injoignable." in main_text(resp.text)
