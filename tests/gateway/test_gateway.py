@@ -313,3 +313,50 @@ def test_a_service_that_does_not_answer_is_a_503_problem_with_retry_after(gw: Ga
     body = _problem(resp, 503)
     assert body["type"] == "https://mon-compte.example/problems/unavailable"
     assert int(resp.headers["retry-after"]) >= 1
+
+
+@pytest.mark.filterwarnings("ignore:EdDSA is deprecated")  # the name Envoy knows (ADR 0022)
+def test_identitys_keys_out_of_reach_is_a_503_not_a_401(tmp_path: Path) -> None:
+    """A well-formed token while identity's key set cannot be fetched: the gateway cannot say
+    the token is bad, so it does not send the caller back to the login page (ADR 0010)."""
+    from joserfc import jwt
+    from joserfc.jwk import OKPKey
+
+    params = gateway.local_params(
+        api_ports={"identity": free_port()},  # nothing listens there
+        listen_port=free_port(),
+        admin_port=free_port(),
+        portal_port=free_port(),
+        access_log=str(tmp_path / "access.log"),
+        cors_origins=[],
+    )
+    config = tmp_path / "gateway.yaml"
+    config.write_text(gateway.render(params))
+    envoy = spawn("gateway", gateway.command(config), {}, tmp_path, tmp_path)
+    try:
+        wait_ready(f"{params.admin_url}/ready", envoy)
+        key = OKPKey.generate_key("Ed25519", parameters={"kid": "k1"})
+        now = int(time.time())
+        claims = {
+            "iss": "mon-compte-identity",
+            "aud": ["mon-compte:gateway"],
+            "sub": "quelqu-un",
+            "token_use": "access",
+            "nbf": now,
+            "exp": now + 600,
+        }
+        header = {"alg": gateway.JWT_ALGORITHM, "kid": "k1", "typ": "at+jwt"}
+        token = jwt.encode(header, claims, key, algorithms=[gateway.JWT_ALGORITHM])
+        resp = httpx.get(
+            f"{params.url}api/identity/v1/me",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        body = _problem(resp, 503)
+        assert body["type"] == "https://mon-compte.example/problems/unavailable"
+        assert "réessayez" in str(body["detail"])
+        assert int(resp.headers["retry-after"]) >= 1
+        # without a token it is still the caller's to fix: 401
+        _problem(httpx.get(f"{params.url}api/identity/v1/me", timeout=30), 401)
+    finally:
+        terminate(envoy.pid)

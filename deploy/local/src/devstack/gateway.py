@@ -250,6 +250,18 @@ def _problem(status: int, kind: str, title: str, detail: str) -> str:
 
 LOCAL_REPLIES: tuple[dict[str, Any], ...] = (
     {
+        # identity's key set could not be fetched: not the caller's fault, and not a reason to
+        # send them back to the login page (ADR 0010) — the first mapper that matches wins
+        "matches": 401,
+        "details_prefix": "jwt_authn_access_denied{Jwks_remote_fetch_is_failed",
+        "status": 503,
+        "type": PROBLEM_BASE + "unavailable",
+        "title": "Service momentanément indisponible",
+        "detail": "Les clés de vérification des jetons sont momentanément indisponibles : "
+        "réessayez dans quelques instants.",
+        "headers": [("retry-after", "5")],
+    },
+    {
         "matches": 401,
         "status": 401,
         "type": PROBLEM_BASE + "unauthorized",
@@ -257,6 +269,7 @@ LOCAL_REPLIES: tuple[dict[str, Any], ...] = (
         "detail": "Jeton d'accès absent, illisible, expiré ou d'une autre clé : "
         "connectez-vous à nouveau.",
         "headers": [("www-authenticate", 'Bearer realm="mon-compte"')],
+        "details_prefix": None,
     },
     {
         # the algorithm pin and the token's kind (rbac): a token, but not an access token
@@ -266,6 +279,7 @@ LOCAL_REPLIES: tuple[dict[str, Any], ...] = (
         "title": "Authentification requise",
         "detail": "Ce jeton n'est pas un jeton d'accès accepté par la plateforme.",
         "headers": [("www-authenticate", 'Bearer realm="mon-compte", error="invalid_token"')],
+        "details_prefix": None,
     },
     {
         "matches": 413,
@@ -274,6 +288,7 @@ LOCAL_REPLIES: tuple[dict[str, Any], ...] = (
         "title": "Requête trop volumineuse",
         "detail": "Le corps de la requête dépasse la taille maximale acceptée à cette adresse.",
         "headers": [],
+        "details_prefix": None,
     },
     {
         "matches": 429,
@@ -283,6 +298,7 @@ LOCAL_REPLIES: tuple[dict[str, Any], ...] = (
         "detail": "Trop de requêtes en peu de temps : réessayez après le délai indiqué "
         "(en-tête Retry-After).",
         "headers": [],
+        "details_prefix": None,
     },
     *(
         {
@@ -292,6 +308,7 @@ LOCAL_REPLIES: tuple[dict[str, Any], ...] = (
             "title": "Service momentanément indisponible",
             "detail": "Le service ne répond pas pour le moment : réessayez dans quelques instants.",
             "headers": [("retry-after", "5")],
+            "details_prefix": None,
         }
         for status in (502, 503, 504)
     ),
@@ -302,6 +319,7 @@ LOCAL_REPLIES: tuple[dict[str, Any], ...] = (
         "title": "Ressource introuvable",
         "detail": "Aucune ressource à cette adresse.",
         "headers": [],
+        "details_prefix": None,
     },
     {
         "matches": 400,
@@ -310,6 +328,7 @@ LOCAL_REPLIES: tuple[dict[str, Any], ...] = (
         "title": "Requête invalide",
         "detail": "La requête est mal formée.",
         "headers": [],
+        "details_prefix": None,
     },
 )
 """The gateway's own answers (a refusal before any service is reached), as problem documents."""
