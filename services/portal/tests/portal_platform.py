@@ -278,6 +278,28 @@ class Platform:
                 return unseal(self.notifications_private_key, payload["sealed_key"])
         raise AssertionError(f"no key issued for {client_id}")
 
+    async def firm_signed_up(self, email: str, siren_body: str) -> str:
+        """Another firm signs up (not activated yet); the token of its activation link."""
+        async with self.client("identity") as identity:
+            body = {
+                "raison_sociale": f"Cabinet {siren_body}",
+                "siret": _siret(siren_body, "0001"),
+                "address": "1 place du Marché, 69002 Lyon",
+                "admin_first_name": "Paul",
+                "admin_last_name": "Durand",
+                "email": email,
+                "password": PASSWORD,
+            }
+            resp = await identity.post("/v1/cabinets", json=body)
+            assert resp.status_code == 201, resp.text
+        link = (await self.sealed_links("identity.account.activation_requested.v1"))[-1]
+        return parse_qs(urlparse(link).query)["token"][0]
+
+    async def reset_token(self) -> str:
+        """The token of the last password-reset link identity sealed."""
+        link = (await self.sealed_links("identity.account.password_reset_requested.v1"))[-1]
+        return parse_qs(urlparse(link).query)["token"][0]
+
     async def sign_up_cabinet(self) -> None:
         """Cabinet Martin Expertise signs up; its administrator activates the account."""
         async with self.client("identity") as identity:

@@ -18,7 +18,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.adapters.apis import ApiError
 from portal.bootstrap import PortalApp
-from portal.entrypoints import pages_account, pages_cabinet, pages_cotisations, pages_documents
+from portal.entrypoints import (
+    pages_account,
+    pages_cabinet,
+    pages_cotisations,
+    pages_documents,
+    pages_links,
+)
 from portal.entrypoints.web import (
     FormTokenRefused,
     LoginRequired,
@@ -111,7 +117,7 @@ def create_app(portal: PortalApp) -> FastAPI:
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    for module in (pages_account, pages_cotisations, pages_documents, pages_cabinet):
+    for module in (pages_account, pages_links, pages_cotisations, pages_documents, pages_cabinet):
         app.include_router(module.router)
     _mount_assets(app, portal)
 
