@@ -13,6 +13,7 @@ from servicekit.logging import get_logger, register_secret
 from portal.adapters.apis import IdentityApi, ServiceApi
 from portal.adapters.cookie_seal import CookieSeal, generate_key
 from portal.config import PortalSettings
+from portal.service_layer.signin import Refresher
 
 _log = get_logger(__name__)
 
@@ -26,6 +27,10 @@ class PortalApp:
     identity: IdentityApi
     apis: dict[str, ServiceApi]
     now: Callable[[], float] = field(default=time.time)
+    refresher: Refresher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.refresher = Refresher(self.identity)
 
     def api(self, service: str) -> ServiceApi:
         return self.apis[service]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from http.cookies import SimpleCookie
 
@@ -185,3 +186,25 @@ async def test_identity_unreachable_is_said_on_the_login_page(world: Platform) -
         resp = await sign_in(browser, ASSURE_EMAIL)
         assert resp.status_code == 503
         assert "L'espace de connexion est momentanément injoignable." in main_text(resp.text)
+
+
+async def test_requests_arriving_together_with_an_expired_token_refresh_it_once(
+    world: Platform,
+) -> None:
+    """identity ends the session when a refresh token is used twice: the portal must not."""
+    clock = [1_000_000.0]
+    async with world.portal(now=lambda: clock[0]) as browser:
+        await sign_in(browser, ASSURE_EMAIL)
+        clock[0] += 600
+        pages = await asyncio.gather(
+            browser.get("/"), browser.get("/donnees-personnelles"), browser.get("/attestations")
+        )
+        assert [p.status_code for p in pages] == [200, 200, 200]
+        # the session is alive: its newest refresh token still refreshes
+        clock[0] += 600
+        assert (await browser.get("/cotisations")).status_code == 200
+        async with world.client("identity") as identity:
+            again = await identity.post(
+                "/v1/auth/refresh", json={"refresh_token": browser.session()["refresh_token"]}
+            )
+            assert again.status_code == 200

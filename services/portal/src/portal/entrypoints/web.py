@@ -154,7 +154,7 @@ async def signed_in(request: Request) -> Visit:
 async def _refresh(request: Request, holder: VisitHolder) -> None:
     portal = portal_of(request)
     try:
-        holder.set(await signin.refreshed(portal.identity, holder.visit, now=portal.now()))
+        holder.set(await signin.refreshed(portal.refresher, holder.visit, now=portal.now()))
     except ApiError as exc:
         if exc.status in (400, 401, 422):
             holder.set(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from dataclasses import replace
 
 from portal.domain.visit import Visit, new_form_token
-from portal.service_layer.ports import Authenticator
+from portal.service_layer.ports import Authenticator, Tokens
 
 
 async def sign_in(
@@ -37,9 +39,45 @@ async def sign_in(
     )
 
 
-async def refreshed(identity: Authenticator, visit: Visit, *, now: float) -> Visit:
+class Refresher:
+    """One refresh per refresh token, however many requests of one browser need it at once.
+
+    identity rotates the refresh token at each use and takes a token used twice for a stolen
+    one (it ends the whole session, ADR 0006): a page and the requests it starts, all arriving
+    with the same expired cookie, would sign their person out. The first request refreshes;
+    the others wait for it and get the same new tokens, kept ``keep_s`` seconds (in this
+    process's memory, keyed by a digest of the old refresh token)."""
+
+    def __init__(self, identity: Authenticator, *, keep_s: float = 60.0) -> None:
+        self.identity = identity
+        self.keep_s = keep_s
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._done: dict[str, tuple[float, Tokens]] = {}
+
+    async def refresh(self, refresh_token: str, *, now: float) -> Tokens:
+        key = hashlib.sha256(refresh_token.encode()).hexdigest()
+        self._forget(now)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            done = self._done.get(key)
+            if done is not None:
+                return done[1]
+            tokens = await self.identity.refresh(refresh_token)
+            self._done[key] = (now, tokens)
+            return tokens
+
+    def _forget(self, now: float) -> None:
+        for key, (at, _) in list(self._done.items()):
+            if now - at > self.keep_s:
+                del self._done[key]
+                lock = self._locks.get(key)
+                if lock is not None and not lock.locked():
+                    del self._locks[key]
+
+
+async def refreshed(refresher: Refresher, visit: Visit, *, now: float) -> Visit:
     """The visit with new tokens (the refresh token is rotated by identity at each use)."""
-    tokens = await identity.refresh(visit.refresh_token)
+    tokens = await refresher.refresh(visit.refresh_token, now=now)
     return visit.with_tokens(tokens.access_token, tokens.refresh_token, now + tokens.expires_in)
 
 
