@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from http.cookies import SimpleCookie
 
@@ -208,3 +209,33 @@ async def test_requests_arriving_together_with_an_expired_token_refresh_it_once(
                 "/v1/auth/refresh", json={"refresh_token": browser.session()["refresh_token"]}
             )
             assert again.status_code == 200
+
+
+async def test_mes_sessions_lists_each_device_and_ends_another_one(world: Platform) -> None:
+    async with world.portal() as phone, world.portal() as laptop:
+        await sign_in(phone, ASSURE_EMAIL)
+        await sign_in(laptop, ASSURE_EMAIL)
+        page = await laptop.get("/sessions")
+        assert page.status_code == 200
+        assert "Cet appareil" in main_text(page.text)
+        phone_session = phone.session()
+        # the phone's session is one of those the laptop may end
+        forms = re.findall(r'action="/sessions/([^"]+)/fin"', page.text)
+        assert forms
+        async with world.client("identity") as identity:
+            listed = await identity.get(
+                "/v1/me/sessions",
+                headers={"Authorization": f"Bearer {phone_session['access_token']}"},
+            )
+        [phone_id] = [s["session_id"] for s in listed.json() if s["current"]]
+        assert phone_id in forms
+        resp = await laptop.post(f"/sessions/{phone_id}/fin", data={"csrf": form_token(page.text)})
+        assert (resp.status_code, resp.headers["location"]) == (303, "/sessions")
+        assert "Cette session est fermée : l'appareil devra se reconnecter." in main_text(
+            (await laptop.get("/sessions")).text
+        )
+        async with world.client("identity") as identity:
+            again = await identity.post(
+                "/v1/auth/refresh", json={"refresh_token": phone_session["refresh_token"]}
+            )
+            assert again.status_code == 401

@@ -15,7 +15,12 @@ ASSURE_FORMS = [
     "/attestations",
     "/cotisations/payer",
     "/cotisations/payer/validation",
+    "/cotisations/telepaiement",
+    "/donnees-personnelles/consentement",
+    "/donnees-personnelles/mandat/revocation",
+    "/sessions/some-session/fin",
 ]
+ANONYMOUS_FORMS = ["/connexion", "/activation", "/mot-de-passe-oublie", "/reinitialisation"]
 FIRM_FORMS = ["/clients/ajouter", "/clients/some-client/cle"]
 
 
@@ -43,6 +48,17 @@ async def test_a_firms_form_without_the_sessions_token_is_refused(
     async with world.portal() as browser:
         await sign_in(browser, CABINET_EMAIL)
         resp = await browser.post(path, data={"identifiant": "73282932000074", "cle": "X"})
+        assert resp.status_code == 403
+        assert "Formulaire refusé" in main_text(resp.text)
+
+
+@pytest.mark.parametrize("path", ANONYMOUS_FORMS)
+async def test_a_signed_out_visitors_form_without_its_token_is_refused(
+    world: Platform, path: str
+) -> None:
+    async with world.portal() as browser:
+        await browser.get("/connexion")  # the visit and its token exist
+        resp = await browser.post(path, data={"token": "x" * 43, "courriel": "a@b.fr"})
         assert resp.status_code == 403
         assert "Formulaire refusé" in main_text(resp.text)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -265,6 +266,29 @@ async def revoke_mandate(request: Request) -> Response:
         )
     )
     return RedirectResponse("/donnees-personnelles/mandat", status_code=303)
+
+
+@router.get("/sessions", response_class=HTMLResponse)
+async def sessions(request: Request) -> Response:
+    """« Mes sessions »: where the account is signed in, each ended on its own."""
+    await signed_in(request)
+    identity = portal_of(request).identity
+    opened = await with_token(request, lambda t: identity.get_json("/v1/me/sessions", token=t))
+    return render(request, "sessions.html", title="Mes sessions", sessions=opened)
+
+
+@router.post("/sessions/{session_id}/fin")
+async def end_session(request: Request, session_id: str) -> Response:
+    await checked_form(request)
+    await signed_in(request)
+    identity = portal_of(request).identity
+    path = "/v1/me/sessions/" + quote(session_id, safe="")
+    await with_token(request, lambda t: identity.call("DELETE", path, token=t))
+    holder = holder_of(request)
+    holder.set(
+        holder.visit.with_flash("Cette session est fermée : l'appareil devra se reconnecter.")
+    )
+    return RedirectResponse("/sessions", status_code=303)
 
 
 @router.get("/accessibilite", response_class=HTMLResponse)
