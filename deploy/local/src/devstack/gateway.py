@@ -566,7 +566,8 @@ def render(params: GatewayParams, template: Path = TEMPLATE) -> str:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
+    # JSON is YAML: a value in JSON stays valid whatever it holds (quotes, colons, HTML)
+    env.filters["tojson"] = lambda value: json.dumps(value, ensure_ascii=False)
     return env.get_template(template.name).render(**context(params))
 
 
