@@ -21,7 +21,7 @@ ASSURE_FORMS = [
     "/sessions/some-session/fin",
 ]
 ANONYMOUS_FORMS = ["/connexion", "/activation", "/mot-de-passe-oublie", "/reinitialisation"]
-FIRM_FORMS = ["/clients/ajouter", "/clients/some-client/cle"]
+FIRM_FORMS = ["/clients/ajouter", "/clients/some-client/cle", "/comptes"]
 
 
 @pytest.mark.parametrize("path", ASSURE_FORMS)

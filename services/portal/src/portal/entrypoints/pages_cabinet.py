@@ -24,6 +24,19 @@ from portal.entrypoints.web import (
 
 router = APIRouter()
 KEY_STATES = ("requested", "letter_sent")
+RIGHTS = {
+    "admin": "Administrateur : gère les comptes et les portefeuilles",
+    "clients": "Clients : ajoute, importe, supprime des clients et saisit les clés",
+    "declare": "Déclarations : estimations et déclarations de revenus",
+    "pay": "Paiements : paiements, prélèvements, délais",
+    "read": "Consultation",
+}
+USER_STATUSES = {
+    "pending": "Invitation envoyée",
+    "active": "Actif",
+    "suspended": "Suspendu",
+    "deactivated": "Désactivé",
+}
 
 
 def _cabinet(visit: Visit) -> str:
@@ -190,3 +203,107 @@ async def enter_key(request: Request, client_id: str) -> Response:
         holder.visit.with_flash("Clé acceptée : le mandat est actif, le dossier vous est ouvert.")
     )
     return RedirectResponse("/clients", status_code=303)
+
+
+def _users_path(cabinet_id: str) -> str:
+    return f"/v1/cabinets/{quote(cabinet_id, safe='')}/users"
+
+
+async def _accounts_page(
+    request: Request,
+    cabinet_id: str,
+    *,
+    typed: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    failure: str = "",
+    status_code: int = 200,
+) -> Response:
+    identity = portal_of(request).identity
+    users = await with_token(request, lambda t: identity.get_json(_users_path(cabinet_id), token=t))
+    return render(
+        request,
+        "accounts.html",
+        title="Gérer les comptes" + (" — erreur" if errors or failure else ""),
+        status_code=status_code,
+        users=users,
+        rights=RIGHTS,
+        statuses=USER_STATUSES,
+        typed=typed or {"droits": ["read"]},
+        errors=errors or {},
+        failure=failure,
+    )
+
+
+@router.get("/comptes", response_class=HTMLResponse)
+async def accounts(request: Request) -> Response:
+    """« Gérer les comptes »: the firm's users (identity decides who may see them: admins)."""
+    visit = await signed_in(request)
+    return await _accounts_page(request, _cabinet(visit))
+
+
+_INVITE_FIELDS = {
+    "first_name": "prenom",
+    "last_name": "nom",
+    "email": "courriel",
+    "rights": "droits",
+}
+
+
+@router.post("/comptes", response_class=HTMLResponse)
+async def invite(request: Request) -> Response:
+    """« Ajouter un compte »: a collaborator invited, who activates within 24 hours."""
+    form = await checked_form(request)
+    visit = await signed_in(request)
+    cabinet_id = _cabinet(visit)
+    typed: dict[str, Any] = {
+        k: str(form.get(k) or "").strip() for k in ("prenom", "nom", "courriel")
+    }
+    typed["droits"] = [r for r in form.getlist("droits") if isinstance(r, str) and r in RIGHTS]
+    errors: dict[str, str] = {}
+    if not typed["prenom"]:
+        errors["prenom"] = "Saisissez le prénom du collaborateur."
+    if not typed["nom"]:
+        errors["nom"] = "Saisissez le nom du collaborateur."
+    if not typed["courriel"]:
+        errors["courriel"] = "Saisissez l'adresse électronique du collaborateur."
+    if not typed["droits"]:
+        errors["droits"] = "Choisissez au moins un droit."
+    if errors:
+        return await _accounts_page(
+            request, cabinet_id, typed=typed, errors=errors, status_code=422
+        )
+    body = {
+        "first_name": typed["prenom"],
+        "last_name": typed["nom"],
+        "email": typed["courriel"],
+        "rights": typed["droits"],
+    }
+    identity = portal_of(request).identity
+    try:
+        await with_token(
+            request, lambda t: identity.call("POST", _users_path(cabinet_id), token=t, json=body)
+        )
+    except ApiError as exc:
+        if exc.status not in (409, 422):
+            raise
+        errors = {
+            _INVITE_FIELDS[name]: message
+            for name, message in exc.fields.items()
+            if name in _INVITE_FIELDS
+        }
+        return await _accounts_page(
+            request,
+            cabinet_id,
+            typed=typed,
+            errors=errors,
+            failure="" if errors else exc.message,
+            status_code=exc.status,
+        )
+    holder = holder_of(request)
+    holder.set(
+        holder.visit.with_flash(
+            f"{typed['prenom']} {typed['nom']} est invité : le lien d'activation, valable "
+            "24 heures, lui est envoyé par courriel."
+        )
+    )
+    return RedirectResponse("/comptes", status_code=303)
