@@ -24,6 +24,7 @@ from typing import Any
 from contracts.topics import CATALOGUE
 
 from devstack.acls import service_acls
+from devstack.gateway import production_params, render
 from devstack.services import SERVICES, ServiceSpec
 from devstack.topics import wanted_topics
 
@@ -49,6 +50,8 @@ DLQ_RETENTION_MS = 30 * DAY_MS
 """Dead letters wait a month for an operator's replay (each service also keeps them in its
 dead-letters table for 90 days)."""
 PUBLIC_URL = "https://mon-compte.example.org"
+PUBLIC_ORIGINS = (PUBLIC_URL,)
+"""The origins the gateway's CORS allows in production: the platform's own address."""
 """The platform's public address (the gateway's): links in mails, the key set's address."""
 LAG_THRESHOLD = 100
 """Messages waiting per worker copy before KEDA adds one."""
@@ -587,15 +590,18 @@ def settings(spec: ServiceSpec) -> Json:
     data: dict[str, str] = {
         f"{prefix}_API_PORT": str(API_PORT),
         f"{prefix}_WORKER_PORT": str(WORKER_PORT),
+        # the prefix the gateway serves the api under: its OpenAPI and docs name it
+        f"{prefix}_ROOT_PATH": f"/api/{spec.name}",
     }
+    public = f"{PUBLIC_URL}/api/{spec.name}"  # the links of mails reach the api so
     if spec.name == "identity":
-        data["IDENTITY_ACTIVATION_URL"] = f"{PUBLIC_URL}/v1/accounts/activation"
-        data["IDENTITY_PASSWORD_RESET_URL"] = f"{PUBLIC_URL}/v1/auth/password-reset/confirm"
-        data["IDENTITY_EMAIL_CONFIRMATION_URL"] = f"{PUBLIC_URL}/v1/accounts/email-confirmation"
+        data["IDENTITY_ACTIVATION_URL"] = f"{public}/v1/accounts/activation"
+        data["IDENTITY_PASSWORD_RESET_URL"] = f"{public}/v1/auth/password-reset/confirm"
+        data["IDENTITY_EMAIL_CONFIRMATION_URL"] = f"{public}/v1/accounts/email-confirmation"
     else:  # through the gateway: no service reaches another's api directly
         data[f"{prefix}_JWKS_URL"] = "http://gateway/api/identity/.well-known/jwks.json"
     if spec.name == "appointments":
-        data["APPOINTMENTS_PUBLIC_URL"] = PUBLIC_URL
+        data["APPOINTMENTS_PUBLIC_URL"] = public
     if spec.name == "attestations":
         data["ATTESTATIONS_DATA_DIR"] = "/var/lib/mon-compte/attestations"
     if spec.name == "cotisations":
@@ -687,6 +693,10 @@ def generate() -> dict[str, str]:
     }
     for spec in SERVICES:
         out[f"services/{spec.name}.yaml"] = to_yaml(service_documents(spec))
+    # the gateway's production configuration, from the one template (deploy/gateway/): the
+    # allowed origin is the platform's public address; an overlay for another address
+    # renders its own (`python -m devstack gateway render --profile production --cors-origin`)
+    out["gateway/envoy.yaml"] = render(production_params(PUBLIC_ORIGINS))
     out["services/kustomization.yaml"] = GENERATED + "\n".join(
         [
             "apiVersion: kustomize.config.k8s.io/v1beta1",
