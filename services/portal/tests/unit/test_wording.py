@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from portal.domain.wording import CLIENT_STATES, french_date, french_euros, label
+from portal.domain.wording import CLIENT_STATES, french_date, french_euros, label, typed_amount
 
 NBSP = "\u00a0"
 
@@ -41,3 +41,20 @@ def test_amounts_are_written_the_french_way_and_never_split(value: str, written:
 def test_an_unknown_code_is_shown_as_it_is() -> None:
     assert label(CLIENT_STATES, "active") == "Mandat actif"
     assert label(CLIENT_STATES, "something-new") == "something-new"
+
+
+@pytest.mark.parametrize(
+    ("typed", "sent"),
+    [
+        ("42 000", "42000.00"),
+        ("42\u00a0000,5", "42000.50"),
+        ("42000.55", "42000.55"),
+        ("-1 200", "-1200.00"),
+        ("12 000 €", "12000.00"),
+        ("beaucoup", None),
+        ("1,234", None),
+        ("", None),
+    ],
+)
+def test_an_amount_typed_the_french_way_is_read(typed: str, sent: str | None) -> None:
+    assert typed_amount(typed) == sent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -32,6 +33,18 @@ def french_euros(value: str | int | Decimal | None) -> str:
     except (InvalidOperation, ValueError):
         return str(value)
     return text.replace(" €", f"{NBSP}€")
+
+
+_AMOUNT = re.compile(r"^-?\d+(?:[.,]\d{1,2})?$")
+
+
+def typed_amount(value: str) -> str | None:
+    """An amount as a person types it (« 42 000 », « 42 000,50 », « 42000.5 ») as the apis
+    read it (``"42000.50"``); ``None`` when it is not an amount."""
+    compact = re.sub(r"[\s\u00a0\u202f]", "", value).removesuffix("€")
+    if not _AMOUNT.match(compact):
+        return None
+    return f"{Decimal(compact.replace(',', '.')):.2f}"
 
 
 PAYMENT_MODES = {

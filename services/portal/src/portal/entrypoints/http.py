@@ -23,6 +23,7 @@ from portal.entrypoints import (
     pages_cabinet,
     pages_cotisations,
     pages_documents,
+    pages_estimates,
     pages_links,
 )
 from portal.entrypoints.web import (
@@ -117,7 +118,14 @@ def create_app(portal: PortalApp) -> FastAPI:
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    for module in (pages_account, pages_links, pages_cotisations, pages_documents, pages_cabinet):
+    for module in (
+        pages_account,
+        pages_links,
+        pages_cotisations,
+        pages_estimates,
+        pages_documents,
+        pages_cabinet,
+    ):
         app.include_router(module.router)
     _mount_assets(app, portal)
 

@@ -29,7 +29,7 @@ from portal.entrypoints.web import (
 router = APIRouter()
 
 
-def _own_dossier(visit: Visit) -> str:
+def own_dossier(visit: Visit) -> str:
     if not visit.is_assure or not visit.affiliate_id:
         raise NotForThisActor(
             "« Mes cotisations » est réservé aux assurés. Un cabinet ouvre le compte d'un "
@@ -38,7 +38,7 @@ def _own_dossier(visit: Visit) -> str:
     return visit.affiliate_id
 
 
-def _base(visit: Visit, affiliate_id: str) -> str:
+def base_of(visit: Visit, affiliate_id: str) -> str:
     if visit.is_assure:
         return "/cotisations"
     return f"/dossiers/{quote(affiliate_id, safe='')}/cotisations"
@@ -47,7 +47,7 @@ def _base(visit: Visit, affiliate_id: str) -> str:
 @router.get("/cotisations", response_class=HTMLResponse)
 async def my_account(request: Request) -> Response:
     visit = await signed_in(request)
-    return await _account_page(request, visit, _own_dossier(visit))
+    return await _account_page(request, visit, own_dossier(visit))
 
 
 @router.get("/dossiers/{affiliate_id}/cotisations", response_class=HTMLResponse)
@@ -71,7 +71,7 @@ async def _account_page(request: Request, visit: Visit, affiliate_id: str) -> Re
         account=account,
         payables=payables,
         payments=payments,
-        base=_base(visit, affiliate_id),
+        base=base_of(visit, affiliate_id),
     )
 
 
@@ -87,12 +87,12 @@ _ADHESION_FIELDS = {
 @router.get("/cotisations/telepaiement", response_class=HTMLResponse)
 async def adhesion_page(request: Request) -> Response:
     visit = await signed_in(request)
-    _own_dossier(visit)
+    own_dossier(visit)
     return render(
         request,
         "adhesion.html",
         title="Adhérer au télépaiement",
-        base=_base(visit, visit.affiliate_id or ""),
+        base=base_of(visit, visit.affiliate_id or ""),
         typed={},
         errors={},
     )
@@ -105,7 +105,7 @@ async def client_adhesion_page(request: Request, affiliate_id: str) -> Response:
         request,
         "adhesion.html",
         title="Adhérer au télépaiement",
-        base=_base(visit, affiliate_id),
+        base=base_of(visit, affiliate_id),
         typed={},
         errors={},
     )
@@ -114,7 +114,7 @@ async def client_adhesion_page(request: Request, affiliate_id: str) -> Response:
 @router.post("/cotisations/telepaiement", response_class=HTMLResponse)
 async def adhere(request: Request) -> Response:
     visit = await signed_in(request)
-    return await _adhere(request, visit, _own_dossier(visit))
+    return await _adhere(request, visit, own_dossier(visit))
 
 
 @router.post("/dossiers/{affiliate_id}/cotisations/telepaiement", response_class=HTMLResponse)
@@ -170,13 +170,13 @@ async def _adhere(request: Request, visit: Visit, affiliate_id: str) -> Response
                     "côté des montants que vous pouvez régler en ligne."
                 )
             )
-            return RedirectResponse(_base(visit, affiliate_id), status_code=303)
+            return RedirectResponse(base_of(visit, affiliate_id), status_code=303)
     return render(
         request,
         "adhesion.html",
         title="Adhérer au télépaiement — erreur",
         status_code=status,
-        base=_base(visit, affiliate_id),
+        base=base_of(visit, affiliate_id),
         typed=typed,
         errors=errors,
         failure=failure,
@@ -187,7 +187,7 @@ async def _adhere(request: Request, visit: Visit, affiliate_id: str) -> Response
 async def career(request: Request) -> Response:
     """« Mon relevé de carrière »: the assuré's own (never a firm's: cotisations refuses it)."""
     visit = await signed_in(request)
-    affiliate_id = _own_dossier(visit)
+    affiliate_id = own_dossier(visit)
     api = portal_of(request).api("cotisations")
     path = f"/v1/accounts/{quote(affiliate_id, safe='')}/career"
     found = await with_token(request, lambda t: api.get_json(path, token=t))
@@ -204,7 +204,7 @@ def _payable(payables: dict[str, Any], reference: str) -> dict[str, Any] | None:
 @router.get("/cotisations/payer", response_class=HTMLResponse)
 async def pay_page(request: Request, reference: str = "") -> Response:
     visit = await signed_in(request)
-    return await _pay_page(request, visit, _own_dossier(visit), reference)
+    return await _pay_page(request, visit, own_dossier(visit), reference)
 
 
 @router.get("/dossiers/{affiliate_id}/cotisations/payer", response_class=HTMLResponse)
@@ -224,7 +224,7 @@ async def _pay_page(request: Request, visit: Visit, affiliate_id: str, reference
         title="Payer",
         item=item,
         mandate=payables.get("mandate"),
-        base=_base(visit, affiliate_id),
+        base=base_of(visit, affiliate_id),
         reference=reference,
     )
 
@@ -232,7 +232,7 @@ async def _pay_page(request: Request, visit: Visit, affiliate_id: str, reference
 @router.post("/cotisations/payer", response_class=HTMLResponse)
 async def pay_preview(request: Request) -> Response:
     visit = await signed_in(request)
-    return await _preview(request, visit, _own_dossier(visit))
+    return await _preview(request, visit, own_dossier(visit))
 
 
 @router.post("/dossiers/{affiliate_id}/cotisations/payer", response_class=HTMLResponse)
@@ -261,7 +261,7 @@ async def _preview(request: Request, visit: Visit, affiliate_id: str) -> Respons
             status_code=exc.status,
             item=None,
             failure=exc.message,
-            base=_base(visit, affiliate_id),
+            base=base_of(visit, affiliate_id),
             reference=reference,
         )
     return render(
@@ -272,14 +272,14 @@ async def _preview(request: Request, visit: Visit, affiliate_id: str) -> Respons
         reference=reference,
         # one key per confirmation page: sent twice, the payment is made once
         idempotency_key=secrets.token_urlsafe(24),
-        base=_base(visit, affiliate_id),
+        base=base_of(visit, affiliate_id),
     )
 
 
 @router.post("/cotisations/payer/validation")
 async def pay(request: Request) -> Response:
     visit = await signed_in(request)
-    return await _pay(request, visit, _own_dossier(visit))
+    return await _pay(request, visit, own_dossier(visit))
 
 
 @router.post("/dossiers/{affiliate_id}/cotisations/payer/validation")
@@ -312,4 +312,4 @@ async def _pay(request: Request, visit: Visit, affiliate_id: str) -> Response:
             f"débité le {french_date(paid.get('debit_on'))}."
         )
     )
-    return RedirectResponse(_base(visit, affiliate_id), status_code=303)
+    return RedirectResponse(base_of(visit, affiliate_id), status_code=303)
