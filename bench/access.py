@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
+import os
 import random
 import re
 import time
@@ -38,6 +40,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from contracts.common import PostalAddress
 from contracts.partners.v1 import RegistryAffiliationV1
+from profiling import heaviest, profiled
 from pypdf import PdfReader
 from stack import (
     BENCH_ENV,
@@ -229,17 +232,20 @@ async def activations(
     lags: list[float] = []
     entered: list[float] = []
     began = time.perf_counter()
+    answers.clear()
 
     async def one(i: int, c: Client) -> None:
         delay = began + i / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
+        asked = time.perf_counter()
         resp = await client.post(
             f"{mandates}/v1/cabinets/{cabinet_id}/clients/{c.client_id}/activation",
             json={"key": c.key},
             headers=headers,
         )
         typed = time.perf_counter()
+        answers.append(typed - asked)
         if resp.status_code != 200:
             raise RuntimeError(f"key of {c.siren}: {resp.status_code} {resp.text}")
         entered.append(typed)
@@ -263,12 +269,16 @@ async def activations(
     return lags, len(entered) / (max(entered) - began)
 
 
+answers: list[float] = []
+"""How long each key entry's request took to be answered (seconds)."""
+
+
 def reading_keys(pdfs: list[Path]) -> list[str]:
     with ProcessPoolExecutor(max_workers=2) as pool:
         return list(pool.map(key_in, pdfs, chunksize=50))
 
 
-async def run(n: int, rate: float, poll_ms: float) -> dict[str, Any]:
+async def run(n: int, rate: float, poll_ms: float, profile: Path | None) -> dict[str, Any]:
     async with local_stack(ENV) as stack:
         mandates = stack.url("mandates-api")
         numbers = sirens(n, random.Random(2026))
@@ -327,18 +337,26 @@ async def run(n: int, rate: float, poll_ms: float) -> dict[str, Any]:
             headers = await login(client, stack.url("identity-api"), email)
             random.Random(7).shuffle(ordered)
             cpu_before = {name: cpu_s(pid) for name, pid in stack.pids().items()}
+            generator_before = time.process_time()
             activating = time.perf_counter()
-            lags, achieved = await activations(
-                client,
-                mandates,
-                stack.url("cotisations-api"),
-                cabinet_id,
-                headers,
-                ordered,
-                rate,
-                poll_ms / 1000,
-            )
+            path = ("mandates-api", "mandates-worker", "cotisations-worker", "cotisations-api")
+            with (
+                profiled({name: stack.pids()[name] for name in path}, profile)
+                if profile is not None
+                else contextlib.nullcontext()
+            ):
+                lags, achieved = await activations(
+                    client,
+                    mandates,
+                    stack.url("cotisations-api"),
+                    cabinet_id,
+                    headers,
+                    ordered,
+                    rate,
+                    poll_ms / 1000,
+                )
             elapsed = time.perf_counter() - activating
+            generator_cpu = time.process_time() - generator_before
             cpu = {
                 name: round(cpu_s(pid) - cpu_before[name], 1) for name, pid in stack.pids().items()
             }
@@ -349,12 +367,22 @@ async def run(n: int, rate: float, poll_ms: float) -> dict[str, Any]:
         "activations_per_s": round(achieved, 1),
         "lag_p50_ms": round(lag_p50, 1),
         "lag_p99_ms": round(lag_p99, 1),
+        "key_entry_answer_p50_ms": round(percentile(answers, 50) * 1000, 1),
+        "key_entry_answer_p99_ms": round(percentile(answers, 99) * 1000, 1),
         "raw_kafka_p50_ms": round(raw_p50, 1),
         "raw_kafka_p99_ms": round(raw_p99, 1),
         "ratio_p50": round(lag_p50 / raw_p50, 1),
         "ratio_p99": round(lag_p99 / raw_p99, 1),
         "cpu_s": cpu,
         "cpu_busy_cores": round(sum(cpu.values()) / elapsed, 2),
+        "load_generator_cpu_s": round(generator_cpu, 1),
+        "load_generator_busy_cores": round(generator_cpu / elapsed, 2),
+        "machine_cores": os.cpu_count(),
+        **(
+            {"profile": {name: heaviest(profile / f"{name}.txt") for name in path}}
+            if profile is not None
+            else {}
+        ),
     }
 
 
@@ -367,8 +395,15 @@ def main() -> None:
     parser.add_argument(
         "--poll-ms", type=float, default=100.0, help="longest interval between two polls"
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="a folder: py-spy samples each process of the path while the keys are typed, "
+        "leaves its collapsed stacks there and the heaviest functions in the result",
+    )
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(run(args.activations, args.rate, args.poll_ms))))
+    result = asyncio.run(run(args.activations, args.rate, args.poll_ms, args.profile))
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
