@@ -12,7 +12,7 @@ SOURCES := contracts/src libs/servicekit/src libs/delegation/src deploy/local/sr
 .PHONY: help bootstrap up down status test test-fast lint format contracts bench demo mail agent clean
 
 help:
-	@echo "make up        start Kafka, the SMTP catcher and every service (api + worker)"
+	@echo "make up        start Kafka, the SMTP catcher and every service (api + worker); DB=postgres: on PostgreSQL"
 	@echo "make down      stop exactly what 'make up' started"
 	@echo "make test      lint, then the whole suite (real Kafka, SQLite and PostgreSQL)"
 	@echo "make lint      ruff, mypy --strict, import-linter"
@@ -28,7 +28,7 @@ bootstrap:
 	@[ -f services/portal/node_modules/.package-lock.json ] || npm ci --ignore-scripts --no-audit --no-fund --silent --prefix services/portal  # the portal's DSFR and htmx, from its lock
 
 up: bootstrap
-	@$(RUN) python -m devstack up
+	@$(RUN) python -m devstack up --db $(or $(DB),sqlite)
 
 down:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 && $(RUN) python -m devstack down || true

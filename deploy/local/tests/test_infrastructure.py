@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -12,7 +14,13 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from devstack.kafka import KafkaBroker, new_cluster_id
 from devstack.ports import free_port
-from devstack.postgres import _accepts, _group_alive, start_postgres
+from devstack.postgres import (
+    _accepts,
+    _group_alive,
+    ensure_database,
+    start_cluster,
+    start_postgres,
+)
 from devstack.processes import alive
 from devstack.sync import run_sync
 from devstack.topics import ensure_topics, wanted_topics
@@ -40,6 +48,44 @@ def test_a_started_postgres_answers_and_stopping_it_leaves_no_process() -> None:
     assert not _group_alive(server.pid)
     assert server.directory is not None
     assert not server.directory.exists()
+
+
+@pytest.mark.postgres
+def test_the_stacks_cluster_keeps_its_databases_from_one_start_to_the_next() -> None:
+    """``make up DB=postgres``: the cluster in ``var/postgres`` is made once, and a service's
+    database and its rows are there again at the next ``up``."""
+    import asyncpg
+
+    folder = Path(tempfile.mkdtemp(prefix="pg-kept-"))  # a folder the postgres user reaches
+    port = free_port()
+
+    async def rows(url: str, write: bool) -> list[str]:
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+        try:
+            if write:
+                await conn.execute("CREATE TABLE kept (v text)")
+                await conn.execute("INSERT INTO kept VALUES ('from the first up')")
+            return [r["v"] for r in await conn.fetch("SELECT v FROM kept")]
+        finally:
+            await conn.close()
+
+    first = start_cluster(folder, port, durable=True)
+    try:
+        url = run_sync(ensure_database(first.url, "mandates"))
+        assert url.endswith("/mandates")
+        assert run_sync(rows(url, write=True)) == ["from the first up"]
+    finally:
+        first.stop()
+    assert first.pid is not None
+    assert not _group_alive(first.pid)
+    assert (folder / "data" / "PG_VERSION").exists()  # stopping keeps the cluster
+    second = start_cluster(folder, port, durable=True)
+    try:
+        assert run_sync(ensure_database(second.url, "mandates")) == url  # not made twice
+        assert run_sync(rows(url, write=False)) == ["from the first up"]
+    finally:
+        second.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.mark.kafka

@@ -31,11 +31,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("args", nargs="*", help="agent: EMAIL NAME")
     parser.add_argument("--root", type=Path, default=Path.cwd())
+    parser.add_argument(
+        "--db",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="up: every service on SQLite files (var/db) or on a PostgreSQL cluster (var/postgres)",
+    )
     args = parser.parse_args(argv)
     root: Path = args.root.resolve()
     if args.command == "up":
         started = time.monotonic()
-        info = stack.up(root)
+        info = stack.up(root, args.db)
         print(stack.summary(info, time.monotonic() - started))
     elif args.command == "down":
         stopped = stack.down(root)

@@ -1,4 +1,5 @@
-"""PostgreSQL for the tests: the server named by ``TEST_POSTGRES_URL``, or one we start.
+"""PostgreSQL for the tests (the server named by ``TEST_POSTGRES_URL``, or one we start) and
+for the local stack on PostgreSQL (``make up DB=postgres``: a kept cluster under ``var/``).
 
 When the server binaries are absent (a fresh machine), they are installed from Debian's
 packages. The cluster is a throw-away one in a temporary folder, owned by the ``postgres`` user
@@ -108,34 +109,50 @@ async def _accepts(url: str) -> None:
 
 
 def start_postgres(timeout_s: float = 60.0) -> PostgresServer:
+    """The tests' server: ``TEST_POSTGRES_URL``, or a throw-away cluster on a free port."""
     configured = os.environ.get("TEST_POSTGRES_URL")
     if configured:
         run_sync(_accepts(configured))
         return PostgresServer(url=configured)
-    bin_dir = install_server()
     directory = Path(tempfile.mkdtemp(prefix="pg-test-"))
+    server = start_cluster(directory, free_port(), durable=False, timeout_s=timeout_s)
+    server.directory = directory  # removed when stopped
+    return server
+
+
+def start_cluster(
+    directory: Path, port: int, *, durable: bool, timeout_s: float = 60.0
+) -> PostgresServer:
+    """A cluster in ``directory`` (made by ``initdb`` the first time, kept after), listening
+    on 127.0.0.1:``port``; ``durable=False`` turns fsync and its kin off (the tests')."""
+    bin_dir = install_server()
     data, sockets = directory / "data", directory / "sockets"
-    sockets.mkdir()
+    sockets.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         shutil.chown(directory, "postgres")
         shutil.chown(sockets, "postgres")
-    subprocess.run(  # noqa: S603 - our own arguments
-        _as_postgres(
-            [
-                str(bin_dir / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-            ]
-        ),
-        check=True,
-        capture_output=True,
+    if not (data / "PG_VERSION").exists():
+        subprocess.run(  # noqa: S603 - our own arguments
+            _as_postgres(
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
+    speed = (
+        []
+        if durable
+        else ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
     )
-    port = free_port()
     with (directory / "postgres.log").open("ab") as log:
         if os.geteuid() == 0:
             shutil.chown(directory / "postgres.log", "postgres")
@@ -151,12 +168,7 @@ def start_postgres(timeout_s: float = 60.0) -> PostgresServer:
                     str(sockets),
                     "-c",
                     "listen_addresses=127.0.0.1",
-                    "-c",
-                    "fsync=off",
-                    "-c",
-                    "synchronous_commit=off",
-                    "-c",
-                    "full_page_writes=off",
+                    *speed,
                     "-c",
                     "max_connections=200",
                 ]
@@ -166,9 +178,7 @@ def start_postgres(timeout_s: float = 60.0) -> PostgresServer:
             start_new_session=True,
         )
     server = PostgresServer(
-        url=f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres",
-        directory=directory,
-        pid=proc.pid,
+        url=f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres", pid=proc.pid
     )
     deadline = time.monotonic() + timeout_s
     while True:
@@ -189,6 +199,21 @@ async def create_database(server_url: str, name: str) -> str:
     conn = await asyncpg.connect(server_url.replace("postgresql+asyncpg", "postgresql"))
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base, _, _ = server_url.rpartition("/")
+    return f"{base}/{name}"
+
+
+async def ensure_database(server_url: str, name: str) -> str:
+    """The database ``name`` of the server, made when it is not there yet; its URL."""
+    import asyncpg
+
+    conn = await asyncpg.connect(server_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        found = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not found:
+            await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
     base, _, _ = server_url.rpartition("/")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from devstack import gateway
 from devstack.jars import ensure_jars
@@ -22,6 +23,8 @@ from devstack.sync import run_sync
 from devstack.topics import ensure_topics
 
 KAFKA_PORT, CONTROLLER_PORT, SMTP_PORT, LAGWATCH_PORT = 9092, 9093, 1025, 8190
+POSTGRES_PORT = 5433  # beside a system PostgreSQL on 5432, should there be one
+Database = Literal["sqlite", "postgres"]
 
 
 @dataclass
@@ -39,7 +42,9 @@ def _record(var: Path) -> Path:
     return var / "run" / "stack.json"
 
 
-def up(root: Path) -> StackInfo:
+def up(root: Path, db: Database = "sqlite") -> StackInfo:
+    """The whole stack; with ``db="postgres"`` every service's database is one of a PostgreSQL
+    cluster kept in ``var/postgres`` (installed from Debian's packages when absent)."""
     var = root / "var"
     for folder in ("log", "mail", "letters", "run", "db", "keys"):
         (var / folder).mkdir(parents=True, exist_ok=True)
@@ -66,11 +71,17 @@ def up(root: Path) -> StackInfo:
     started = [smtp]
     save(_record(var), started)
     try:
+        database_urls: dict[str, str] = {}
+        if db == "postgres":
+            server, database_urls = _postgres(var)
+            started.insert(0, server)
+            save(_record(var), started)
         cfg = PlatformConfig(
             root=root,
             var=var,
             kafka_bootstrap=broker.bootstrap,
             smtp_port=SMTP_PORT,
+            database_urls=database_urls,
             extra_env=gateway.root_path_env(),  # each api knows its prefix at the gateway
         )
         started.extend(start_platform(cfg))
@@ -86,6 +97,35 @@ def up(root: Path) -> StackInfo:
         raise
     save(_record(var), started)
     return StackInfo(var, broker.bootstrap, started)
+
+
+def cluster_folder(var: Path) -> Path:
+    """Where the stack's cluster lives: ``var/postgres``; as root, the server runs as the
+    ``postgres`` user, who may not walk to the checkout (a home folder is closed to others),
+    so the cluster is kept in that user's own home, one per checkout."""
+    import hashlib
+    import os
+
+    if os.geteuid() != 0:
+        return var / "postgres"
+    checkout = hashlib.sha256(str(var.resolve()).encode()).hexdigest()[:12]
+    return Path("/var/lib/postgresql/mon-compte") / checkout
+
+
+def _postgres(var: Path) -> tuple[Started, dict[str, str]]:
+    """The stack's PostgreSQL cluster and one database per service (``<service>``), made the
+    first time; kept from one ``up`` to the next (:func:`cluster_folder`)."""
+    from devstack.postgres import ensure_database, start_cluster
+    from devstack.services import SERVICES
+
+    folder = cluster_folder(var)
+    folder.mkdir(parents=True, exist_ok=True)
+    server = start_cluster(folder, POSTGRES_PORT, durable=True)
+    urls = {spec.name: run_sync(ensure_database(server.url, spec.name)) for spec in SERVICES}
+    assert server.pid is not None
+    started = Started("postgres", server.pid, str(folder / "postgres.log"))
+    started.url = server.url.replace("postgresql+asyncpg", "postgresql")
+    return started, urls
 
 
 def _lagwatch(root: Path, var: Path, bootstrap: str) -> Started:
