@@ -182,3 +182,12 @@ async def test_pages_carry_security_headers_and_are_not_cached(world: Platform) 
         assert resp.headers["x-content-type-options"] == "nosniff"
         assert resp.headers["cache-control"] == "no-store"
         assert "set-cookie" not in (await browser.get("/static/portal/portal.css")).headers
+
+
+async def test_an_oversized_form_is_refused_before_it_is_read(world: Platform) -> None:
+    async with world.portal() as browser:
+        page = await browser.get("/connexion")
+        resp = await browser.post(
+            "/connexion", data={"csrf": form_token(page.text), "identifiant": "x" * 100_000}
+        )
+        assert resp.status_code == 413

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from servicekit.health import NotReady, ReadinessCheck, health_router
-from servicekit.http import Observability
+from servicekit.http import BodySizeLimit, Observability
 from servicekit.logging import get_logger
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -38,6 +38,8 @@ from portal.entrypoints.web import (
 
 _log = get_logger(__name__)
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+MAX_FORM_BYTES = 64 * 1024
+"""The largest form a page sends is a few hundred bytes; anything far larger is refused (413)."""
 
 SECURITY_HEADERS = [
     (
@@ -207,6 +209,7 @@ def create_app(portal: PortalApp) -> FastAPI:
         )
 
     app.add_middleware(VisitCookie, portal=portal)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_FORM_BYTES)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(Observability, service="portal")
     return app

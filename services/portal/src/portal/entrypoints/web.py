@@ -175,7 +175,16 @@ async def with_token(request: Request, call: Callable[[str], Awaitable[T]]) -> T
         if exc.status != 401:
             raise
     await _refresh(request, holder)
-    return await call(holder.visit.access_token)
+    try:
+        return await call(holder.visit.access_token)
+    except ApiError as exc:
+        if exc.status != 401:
+            raise
+        # a token just refreshed and still refused: this session cannot go on
+        holder.set(
+            holder.visit.signed_out().with_flash("Votre session a pris fin. Reconnectez-vous.")
+        )
+        raise LoginRequired(request.url.path) from exc
 
 
 def templates() -> Jinja2Templates:
