@@ -25,6 +25,7 @@ from portal.entrypoints import (
     pages_documents,
     pages_estimates,
     pages_links,
+    pages_payment_terms,
 )
 from portal.entrypoints.web import (
     FormTokenRefused,
@@ -125,6 +126,7 @@ def create_app(portal: PortalApp) -> FastAPI:
         pages_links,
         pages_cotisations,
         pages_estimates,
+        pages_payment_terms,
         pages_documents,
         pages_cabinet,
     ):

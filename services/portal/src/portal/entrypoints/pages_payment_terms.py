@@ -1,0 +1,174 @@
+"""How an account pays (seed 002, « Mes cotisations »): « Adhérer au prélèvement automatique »
+and « Changer de périodicité de prélèvement »."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from portal.adapters.apis import ApiError
+from portal.domain.visit import Visit
+from portal.domain.wording import PERIODICITIES, french_date
+from portal.entrypoints.pages_cotisations import base_of, own_dossier
+from portal.entrypoints.web import (
+    checked_form,
+    holder_of,
+    portal_of,
+    render,
+    signed_in,
+    with_token,
+)
+
+router = APIRouter()
+_DEBIT_FIELDS = {"holder": "titulaire", "iban": "iban", "bic": "bic"}
+
+
+async def _terms_page(
+    request: Request,
+    visit: Visit,
+    affiliate_id: str,
+    *,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    failure: str = "",
+    status_code: int = 200,
+) -> Response:
+    api = portal_of(request).api("cotisations")
+    path = f"/v1/accounts/{quote(affiliate_id, safe='')}"
+    account = await with_token(request, lambda t: api.get_json(path, token=t))
+    debit = await with_token(request, lambda t: api.get_json(f"{path}/direct-debit", token=t))
+    return render(
+        request,
+        "payment_terms.html",
+        title="Prélèvement et périodicité" + (" — erreur" if errors or failure else ""),
+        status_code=status_code,
+        account=account,
+        debit=debit,
+        base=base_of(visit, affiliate_id),
+        typed=typed or {},
+        errors=errors or {},
+        failure=failure,
+        periodicities=PERIODICITIES,
+    )
+
+
+@router.get("/cotisations/prelevement", response_class=HTMLResponse)
+async def terms(request: Request) -> Response:
+    visit = await signed_in(request)
+    return await _terms_page(request, visit, own_dossier(visit))
+
+
+@router.get("/dossiers/{affiliate_id}/cotisations/prelevement", response_class=HTMLResponse)
+async def client_terms(request: Request, affiliate_id: str) -> Response:
+    visit = await signed_in(request)
+    return await _terms_page(request, visit, affiliate_id)
+
+
+@router.post("/cotisations/prelevement", response_class=HTMLResponse)
+async def sign_direct_debit(request: Request) -> Response:
+    visit = await signed_in(request)
+    return await _sign(request, visit, own_dossier(visit))
+
+
+@router.post("/dossiers/{affiliate_id}/cotisations/prelevement", response_class=HTMLResponse)
+async def client_sign_direct_debit(request: Request, affiliate_id: str) -> Response:
+    visit = await signed_in(request)
+    return await _sign(request, visit, affiliate_id)
+
+
+async def _sign(request: Request, visit: Visit, affiliate_id: str) -> Response:
+    form = await checked_form(request)
+    typed = {k: str(form.get(k) or "").strip() for k in ("titulaire", "iban", "bic")}
+    errors = {
+        k: message
+        for k, message in (
+            ("titulaire", "Saisissez le nom du titulaire du compte."),
+            ("iban", "Saisissez l'IBAN du compte à prélever."),
+            ("bic", "Saisissez le BIC de la banque du compte."),
+        )
+        if not typed[k]
+    }
+    if errors:
+        return await _terms_page(
+            request, visit, affiliate_id, typed=typed, errors=errors, status_code=422
+        )
+    api = portal_of(request).api("cotisations")
+    path = f"/v1/accounts/{quote(affiliate_id, safe='')}/direct-debit"
+    body = {"holder": typed["titulaire"], "iban": typed["iban"], "bic": typed["bic"]}
+    try:
+        answer = await with_token(request, lambda t: api.call("POST", path, token=t, json=body))
+    except ApiError as exc:
+        if exc.status not in (409, 422):
+            raise
+        errors = {_DEBIT_FIELDS[k]: v for k, v in exc.fields.items() if k in _DEBIT_FIELDS}
+        return await _terms_page(
+            request,
+            visit,
+            affiliate_id,
+            typed=typed,
+            errors=errors,
+            failure="" if errors else exc.message,
+            status_code=exc.status,
+        )
+    signed: dict[str, Any] = answer.json()
+    holder = holder_of(request)
+    holder.set(
+        holder.visit.with_flash(
+            "Votre mandat de prélèvement est enregistré : les échéances sont prélevées à partir "
+            f"de celle du {french_date(signed.get('effective_from'))}."
+        )
+    )
+    return RedirectResponse(base_of(visit, affiliate_id), status_code=303)
+
+
+@router.post("/cotisations/periodicite", response_class=HTMLResponse)
+async def change_periodicity(request: Request) -> Response:
+    visit = await signed_in(request)
+    return await _periodicity(request, visit, own_dossier(visit))
+
+
+@router.post("/dossiers/{affiliate_id}/cotisations/periodicite", response_class=HTMLResponse)
+async def client_change_periodicity(request: Request, affiliate_id: str) -> Response:
+    visit = await signed_in(request)
+    return await _periodicity(request, visit, affiliate_id)
+
+
+async def _periodicity(request: Request, visit: Visit, affiliate_id: str) -> Response:
+    form = await checked_form(request)
+    chosen = str(form.get("periodicite") or "")
+    if chosen not in PERIODICITIES:
+        return await _terms_page(
+            request,
+            visit,
+            affiliate_id,
+            errors={"periodicite": "Choisissez une périodicité."},
+            status_code=422,
+        )
+    api = portal_of(request).api("cotisations")
+    path = f"/v1/accounts/{quote(affiliate_id, safe='')}/periodicity"
+    try:
+        answer = await with_token(
+            request, lambda t: api.call("PUT", path, token=t, json={"periodicity": chosen})
+        )
+    except ApiError as exc:
+        if exc.status not in (409, 422):
+            raise
+        return await _terms_page(
+            request,
+            visit,
+            affiliate_id,
+            errors={"periodicite": exc.fields.get("periodicity") or exc.message},
+            status_code=exc.status,
+        )
+    terms: dict[str, Any] = answer.json()
+    holder = holder_of(request)
+    holder.set(
+        holder.visit.with_flash(
+            f"Périodicité {PERIODICITIES[chosen].lower()} enregistrée : elle s'applique à partir "
+            f"de l'échéance du {french_date(terms.get('effective_from'))}."
+        )
+    )
+    return RedirectResponse(base_of(visit, affiliate_id), status_code=303)
