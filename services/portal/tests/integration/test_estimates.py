@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from portal_platform import ASSURE_EMAIL, Platform, form_token, main_text, sign_in
+from portal_platform import ASSURE_EMAIL, SECOND_EMAIL, Platform, form_token, main_text, sign_in
 
 
 def _year_in(page: str) -> str:
@@ -65,3 +65,26 @@ async def test_an_assure_previews_then_sends_an_estimate_and_is_told_of_the_lock
         )
         assert locked.status_code == 409
         assert re.search(r"\d{1,2}(er)? [a-zéû]+ 20\d\d", main_text(locked.text))
+
+
+async def test_a_definitive_income_regularises_its_year_and_fills_the_releve_de_carriere(
+    world: Platform,
+) -> None:
+    await world.sign_up_second_assure()
+    async with world.portal() as browser:
+        await sign_in(browser, SECOND_EMAIL)
+        page = await browser.get("/cotisations/revenus")
+        assert page.status_code == 200
+        year = _year_in(page.text)
+        career = main_text((await browser.get("/releve-de-carriere")).text)
+        if f" {year} " not in career:
+            resp = await browser.post(
+                "/cotisations/revenus",
+                data={"csrf": form_token(page.text), "annee": year, "revenu": "38 500"},
+            )
+            assert resp.status_code == 200, main_text(resp.text)
+            text = main_text(resp.text)
+            assert f"Revenu {year} déclaré : 38\u00a0500,00\u00a0€" in text
+            assert "Régularisation :" in text
+        career = main_text((await browser.get("/releve-de-carriere")).text)
+        assert re.search(rf"{year} 38\u00a0500,00\u00a0€ .* [0-4] sur 4", career)
