@@ -1,4 +1,4 @@
-"""« Estimer mon revenu » (seed 000): the preview of the échéancier rectificatif, the estimate
+"""« Estimer mon revenu »: the preview of the échéancier rectificatif, the estimate
 sent, then the month's lock said in French — over cotisations' real app."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""« Gérer les comptes » and « Ajouter un compte » (seed 000): an administrator invites a
+"""« Gérer les comptes » and « Ajouter un compte »: an administrator invites a
 collaborator, who activates the account from the mailed link and chooses a password there;
 a collaborator without ``admin`` is refused by identity."""
 

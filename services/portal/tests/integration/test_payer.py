@@ -1,4 +1,4 @@
-"""« Payer » as the seed's fiche 7 tells it: adhere to telepayment, « Payer » next to an
+"""« Payer » as the product describes it (docs/product): adhere to telepayment, « Payer » next to an
 amount, « Valider le paiement », debited on the due date; sent twice, paid once."""
 
 from __future__ import annotations

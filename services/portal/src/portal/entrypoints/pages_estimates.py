@@ -1,4 +1,4 @@
-"""« Déclarer ses revenus »: the income estimate (seed 000) — a preview of the échéancier
+"""« Déclarer ses revenus »: the income estimate — a preview of the échéancier
 rectificatif first, then the estimate sent; cotisations locks the function for a month after —
 and the definitive income of a year over, which regularises that year."""
 

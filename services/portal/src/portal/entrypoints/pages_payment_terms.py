@@ -1,4 +1,4 @@
-"""How an account pays (seed 002, « Mes cotisations »): « Adhérer au prélèvement automatique »
+"""How an account pays (« Mes cotisations »): « Adhérer au prélèvement automatique »
 and « Changer de périodicité de prélèvement »."""
 
 from __future__ import annotations
