@@ -127,6 +127,22 @@ def drop_idempotency_keys() -> None:
     op.drop_table("idempotency_keys")
 
 
+def add_rate_limits() -> None:
+    op.create_table(
+        "rate_limits",
+        sa.Column("key", sa.String(length=300), nullable=False),
+        sa.Column("window_start", sa.Integer(), nullable=False),
+        sa.Column("hits", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("key", "window_start"),
+    )
+    op.create_index("ix_rate_limits_window_start", "rate_limits", ["window_start"], unique=False)
+
+
+def drop_rate_limits() -> None:
+    op.drop_index("ix_rate_limits_window_start", table_name="rate_limits")
+    op.drop_table("rate_limits")
+
+
 def drop_dead_letters_lease_and_replays(*, with_replays: bool = True) -> None:
     with op.batch_alter_table("inbox", schema=None) as batch_op:
         batch_op.drop_index("ix_inbox_processed_at")

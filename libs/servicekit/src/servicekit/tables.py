@@ -142,6 +142,19 @@ def idempotency_table(metadata: MetaData) -> Table:
     )
 
 
+def rate_limits_table(metadata: MetaData) -> Table:
+    """Calls counted per caller and endpoint, per window (``servicekit.ratelimit``): shared by
+    every copy of an api."""
+    return Table(
+        "rate_limits",
+        metadata,
+        Column("key", String(300), primary_key=True),
+        Column("window_start", Integer, primary_key=True),
+        Column("hits", Integer, nullable=False),
+        Index("ix_rate_limits_window_start", "window_start"),
+    )
+
+
 @dataclass(frozen=True)
 class MessagingTables:
     outbox: Table

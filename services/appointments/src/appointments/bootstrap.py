@@ -13,6 +13,7 @@ from servicekit.lease import Lease
 from servicekit.logging import get_logger
 from servicekit.loops import PeriodicLoop
 from servicekit.messaging import IncomingEvent
+from servicekit.ratelimit import DatabaseLimiter
 from servicekit.runtime import ServiceApp, ServiceRuntime, service_root
 from sqlalchemy.exc import IntegrityError
 
@@ -55,6 +56,10 @@ class AppointmentsApp(ServiceApp):
         self.queries = MessageBus(
             handlers.QUERIES, partial(self.new_uow, read_only=True), self.deps
         )
+
+    def limiter(self, per_minute: int) -> DatabaseLimiter:
+        """A rate limit counted in the service's database: shared by every copy of the api."""
+        return DatabaseLimiter(self.runtime.engine, orm.rate_limits, per_minute, 60.0)
 
     def new_uow(self, *, read_only: bool = False) -> AppointmentsSqlUnitOfWork:
         return self.runtime.new_uow(AppointmentsSqlUnitOfWork, read_only=read_only)

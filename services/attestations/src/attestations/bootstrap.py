@@ -23,6 +23,7 @@ from servicekit.clock import Clock
 from servicekit.lease import Lease
 from servicekit.loops import PeriodicLoop
 from servicekit.messaging import IncomingEvent
+from servicekit.ratelimit import DatabaseLimiter
 from servicekit.runtime import ServiceApp, ServiceRuntime, service_root
 
 MIGRATIONS = service_root(__file__) / "migrations"
@@ -72,6 +73,10 @@ class AttestationsApp(ServiceApp):
         deps = handlers.Dependencies(self.clock, self.keys, self.renderer)
         self.bus = MessageBus(HANDLERS, self.new_uow, deps)
         self.queries = MessageBus(QUERIES, partial(self.new_uow, read_only=True), deps)
+
+    def limiter(self, per_minute: int) -> DatabaseLimiter:
+        """A rate limit counted in the service's database: shared by every copy of the api."""
+        return DatabaseLimiter(self.runtime.engine, orm.rate_limits, per_minute, 60.0)
 
     def new_uow(self, *, read_only: bool = False) -> AttestationsSqlUnitOfWork:
         return self.runtime.new_uow(AttestationsSqlUnitOfWork, read_only=read_only)

@@ -13,6 +13,7 @@ from servicekit.bus import MessageBus
 from servicekit.clock import Clock
 from servicekit.logging import get_logger
 from servicekit.messaging import IncomingEvent
+from servicekit.ratelimit import DatabaseLimiter
 from servicekit.runtime import ServiceApp, ServiceRuntime, service_root
 
 from identity.adapters import orm
@@ -78,6 +79,10 @@ class IdentityApp(ServiceApp):
 
     def quarantine(self) -> Quarantine:
         return Quarantine(self.engine, orm.access)
+
+    def limiter(self, per_minute: int) -> DatabaseLimiter:
+        """A rate limit counted in the service's database: shared by every copy of the api."""
+        return DatabaseLimiter(self.runtime.engine, orm.rate_limits, per_minute, 60.0)
 
     def new_uow(self, *, read_only: bool = False) -> IdentitySqlUnitOfWork:
         uow = self.runtime.new_uow(IdentitySqlUnitOfWork, read_only=read_only)

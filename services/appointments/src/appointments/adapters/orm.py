@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from servicekit.tables import messaging_tables
+from servicekit.tables import messaging_tables, rate_limits_table
 from sqlalchemy import (
     Column,
     Dialect,
@@ -150,3 +150,4 @@ people = Table(
 """The registry's affiliés (identity.affiliate), for the form's pre-filling; no NIR."""
 
 messaging = messaging_tables(metadata)
+rate_limits = rate_limits_table(metadata)

@@ -14,7 +14,7 @@ from servicekit.health import database_check, jwks_check
 from servicekit.http import create_http_app
 from servicekit.logging import register_secret
 from servicekit.problems import NotFound, ValidationProblem
-from servicekit.ratelimit import SlidingWindowLimiter, limit_by_client
+from servicekit.ratelimit import limit_by_client
 
 from appointments.bootstrap import AppointmentsApp
 from appointments.domain import commands
@@ -140,7 +140,7 @@ def _optional_principal(verifier: TokenVerifier) -> Any:
 def _public_router(app: AppointmentsApp, maybe: Any) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["prise de rendez-vous"])
     Maybe = Annotated[Principal | None, Depends(maybe)]  # noqa: N806 - a type alias
-    limiter = SlidingWindowLimiter(app.settings.booking_limit, 60.0)
+    limiter = app.limiter(app.settings.booking_limit)
 
     @router.get("/regions", response_model=list[s.RegionRead], summary="Les régions")
     async def regions() -> list[s.RegionRead]:

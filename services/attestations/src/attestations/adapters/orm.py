@@ -5,7 +5,7 @@ tables."""
 from __future__ import annotations
 
 from delegation import access_tables
-from servicekit.tables import messaging_tables
+from servicekit.tables import messaging_tables, rate_limits_table
 from sqlalchemy import (
     Boolean,
     Column,
@@ -110,3 +110,4 @@ pension_payments = Table(
 
 access = access_tables(metadata)
 messaging = messaging_tables(metadata)
+rate_limits = rate_limits_table(metadata)

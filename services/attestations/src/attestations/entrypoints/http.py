@@ -27,7 +27,7 @@ from servicekit.fastapi_auth import bearer_principal
 from servicekit.health import database_check, jwks_check
 from servicekit.http import create_http_app
 from servicekit.problems import Forbidden, ValidationProblem
-from servicekit.ratelimit import SlidingWindowLimiter, limit_by_client
+from servicekit.ratelimit import limit_by_client
 
 AUDIENCE = audience_of("attestations")
 """The audience attestations checks in every access token it accepts."""
@@ -196,7 +196,7 @@ _CSV_BODY = {
 
 def _public_router(app: AttestationsApp) -> APIRouter:
     router = APIRouter(tags=["verification"])
-    limiter = SlidingWindowLimiter(app.settings.verify_limit, 60.0)
+    limiter = app.limiter(app.settings.verify_limit)
 
     @router.get(
         "/v1/verifications/{code}",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from delegation import access_tables
-from servicekit.tables import messaging_tables
+from servicekit.tables import messaging_tables, rate_limits_table
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -143,5 +143,6 @@ affiliates = Table(
 )
 
 messaging = messaging_tables(metadata)
+rate_limits = rate_limits_table(metadata)
 outbox, inbox = messaging.outbox, messaging.inbox
 access = access_tables(metadata)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, FastAPI, Request, status
 from servicekit.health import database_check
 from servicekit.http import create_http_app
-from servicekit.ratelimit import SlidingWindowLimiter, limit_by_client
+from servicekit.ratelimit import limit_by_client
 
 from identity.bootstrap import IdentityApp
 from identity.domain import commands, errors
@@ -25,11 +25,9 @@ from identity.entrypoints.problems import to_problem
 def _router(app: IdentityApp) -> APIRouter:
     router = APIRouter(prefix="/v1")
     settings = app.settings
-    signup_limit = limit_by_client(
-        SlidingWindowLimiter(settings.rate_limit_signup_per_minute, 60.0), "signup"
-    )
+    signup_limit = limit_by_client(app.limiter(settings.rate_limit_signup_per_minute), "signup")
     activation_limit = limit_by_client(
-        SlidingWindowLimiter(settings.rate_limit_activation_per_minute, 60.0), "activation"
+        app.limiter(settings.rate_limit_activation_per_minute), "activation"
     )
 
     @router.post(

@@ -8,7 +8,7 @@ from servicekit.auth import Principal, TokenVerifier, audience_of
 from servicekit.fastapi_auth import bearer_principal
 from servicekit.logging import RegisteredSecret
 from servicekit.problems import Problem, RateLimited, Unauthorized
-from servicekit.ratelimit import SlidingWindowLimiter, limit_by_client
+from servicekit.ratelimit import limit_by_client
 
 from identity.bootstrap import IdentityApp
 from identity.domain import commands, errors
@@ -101,7 +101,7 @@ def _problem(exc: errors.IdentityError) -> Problem:
 def auth_router(app: IdentityApp) -> APIRouter:
     router = APIRouter(tags=["auth"])
     per_minute = app.settings.rate_limit_login_per_minute
-    limited = limit_by_client(SlidingWindowLimiter(per_minute, 60.0), "login")
+    limited = limit_by_client(app.limiter(per_minute), "login")
 
     async def jwks() -> dict[str, Any]:
         return app.keys.jwks()
