@@ -205,6 +205,24 @@ async def enter_key(request: Request, client_id: str) -> Response:
     return RedirectResponse("/clients", status_code=303)
 
 
+@router.post("/clients/{client_id}/nouvelle-cle")
+async def reissue_key(request: Request, client_id: str) -> Response:
+    """A lost letter: a new key posted, the old one dead, the attempts counted anew."""
+    await checked_form(request)
+    visit = await signed_in(request)
+    cabinet_id = _cabinet(visit)
+    api = portal_of(request).api("mandates")
+    path = f"{_clients_path(cabinet_id)}/{quote(client_id, safe='')}/key"
+    await with_token(request, lambda t: api.call("POST", path, token=t))
+    holder = holder_of(request)
+    holder.set(
+        holder.visit.with_flash(
+            "Une nouvelle clé part par courrier chez votre client ; l'ancienne ne vaut plus rien."
+        )
+    )
+    return RedirectResponse(f"/clients/{quote(client_id, safe='')}/cle", status_code=303)
+
+
 def _users_path(cabinet_id: str) -> str:
     return f"/v1/cabinets/{quote(cabinet_id, safe='')}/users"
 
