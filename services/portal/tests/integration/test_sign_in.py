@@ -239,3 +239,19 @@ async def test_mes_sessions_lists_each_device_and_ends_another_one(world: Platfo
                 "/v1/auth/refresh", json={"refresh_token": phone_session["refresh_token"]}
             )
             assert again.status_code == 401
+
+
+async def test_the_login_brings_back_to_the_page_asked_with_its_query(world: Platform) -> None:
+    async with world.portal() as browser:
+        resp = await browser.get("/verification?code=x")  # public: no redirection
+        assert resp.status_code == 422
+        resp = await browser.get("/clients?q=Dupont&page=2")
+        assert resp.status_code == 303
+        assert resp.headers["location"] == "/connexion?suite=/clients%3Fq%3DDupont%26page%3D2"
+        page = await browser.get(resp.headers["location"])
+        assert 'name="suite" value="/clients?q=Dupont&amp;page=2"' in page.text
+        # a form sent signed out comes back to the home page, not to a POST-only address
+        resp = await browser.post(
+            "/donnees-personnelles/coordonnees", data={"csrf": form_token(page.text)}
+        )
+        assert (resp.status_code, resp.headers["location"]) == (303, "/connexion")

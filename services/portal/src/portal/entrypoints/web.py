@@ -66,8 +66,11 @@ class VisitCookie:
         raw = request.cookies.get(self.name)
         if raw:
             data = self.portal.seal.open(raw)
-        visit = Visit.from_dict(data) if data else Visit()
-        holder = VisitHolder(visit, changed=data is None)
+        try:
+            visit = Visit.from_dict(data) if data else None
+        except (TypeError, ValueError):  # sealed by an older shape of the session
+            visit = None
+        holder = VisitHolder(visit or Visit(), changed=visit is None)
         scope[_SCOPE_KEY] = holder
 
         async def send_with_cookie(message: Message) -> None:
@@ -122,6 +125,15 @@ def login_redirect(next_path: str) -> RedirectResponse:
     return RedirectResponse(target, status_code=303)
 
 
+def _here(request: Request) -> str:
+    """Where to come back after signing in: the page asked for (a form sent is not asked
+    again: its page is)."""
+    if request.method != "GET":
+        return "/"
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
 def safe_next(value: str | None) -> str:
     """Where to go after the login: a path of this site only (never ``//elsewhere``)."""
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
@@ -144,7 +156,7 @@ async def signed_in(request: Request) -> Visit:
     holder = holder_of(request)
     visit = holder.visit
     if not visit.signed_in:
-        raise LoginRequired(request.url.path)
+        raise LoginRequired(_here(request))
     portal = portal_of(request)
     if visit.needs_refresh(portal.now()):
         await _refresh(request, holder)
@@ -160,7 +172,7 @@ async def _refresh(request: Request, holder: VisitHolder) -> None:
             holder.set(
                 holder.visit.signed_out().with_flash("Votre session a pris fin. Reconnectez-vous.")
             )
-            raise LoginRequired(request.url.path) from exc
+            raise LoginRequired(_here(request)) from exc
         raise
 
 
@@ -184,7 +196,7 @@ async def with_token(request: Request, call: Callable[[str], Awaitable[T]]) -> T
         holder.set(
             holder.visit.signed_out().with_flash("Votre session a pris fin. Reconnectez-vous.")
         )
-        raise LoginRequired(request.url.path) from exc
+        raise LoginRequired(_here(request)) from exc
 
 
 def templates() -> Jinja2Templates:
