@@ -9,6 +9,7 @@ import re
 import socket
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -41,8 +42,13 @@ async def portal_url(world: Platform) -> AsyncIterator[str]:
         sock.close()
 
 
-async def test_sign_in_open_personal_data_and_sign_out(portal_url: str) -> None:
-    chromium = ensure_chromium()
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium, installed with apt-get when absent."""
+    return ensure_chromium()
+
+
+async def test_sign_in_open_personal_data_and_sign_out(portal_url: str, chromium: Path) -> None:
     console_errors: list[str] = []
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(chromium), args=ARGS)
