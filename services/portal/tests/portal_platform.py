@@ -61,14 +61,14 @@ SECOND_EMAIL = "marie@durand.fr"
 CLIENT_SIRET = "73282932000074"  # the registry sample's business (SIREN 732829320)
 
 
-def _siret(siren_body: str, establishment: str) -> str:
+def siret_of(siren_body: str, establishment: str) -> str:
     siren = siren_body + luhn.calc_check_digit(siren_body)
     head = siren + establishment
     return head + luhn.calc_check_digit(head)
 
 
-CABINET_SIRET = _siret("44306184", "0004")
-SECOND_SIRET = _siret("51234567", "0001")
+CABINET_SIRET = siret_of("44306184", "0004")
+SECOND_SIRET = siret_of("51234567", "0001")
 _SECOND_NIR_BODY = "2910375123456"
 SECOND_NIR = _SECOND_NIR_BODY + stdnum_nir.calc_check_digits(_SECOND_NIR_BODY)
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -283,7 +283,7 @@ class Platform:
         async with self.client("identity") as identity:
             body = {
                 "raison_sociale": f"Cabinet {siren_body}",
-                "siret": _siret(siren_body, "0001"),
+                "siret": siret_of(siren_body, "0001"),
                 "address": "1 place du Marché, 69002 Lyon",
                 "admin_first_name": "Paul",
                 "admin_last_name": "Durand",

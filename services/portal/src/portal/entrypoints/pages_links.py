@@ -1,6 +1,7 @@
-"""The pages the links of identity's mails can point at: account activation, a forgotten
-password and its reset. A link opened (by a person or a mail scanner) only shows a form: the
-action happens when the form is sent."""
+"""Signing up (an assuré by known facts, a firm with its first administrator) and the pages the
+links of identity's mails can point at: account activation, a forgotten password and its
+reset. A link opened (by a person or a mail scanner) only shows a form: the action happens when
+the form is sent."""
 
 from __future__ import annotations
 
@@ -12,6 +13,108 @@ from portal.entrypoints.web import checked_form, holder_of, portal_of, render
 
 router = APIRouter()
 _LINK_REFUSALS = (404, 409, 410)
+
+
+_ASSURE_FIELDS = {
+    "nir": "nir",
+    "birth_date": "date_naissance",
+    "birth_name": "nom_naissance",
+    "email": "courriel",
+    "password": "mot_de_passe",
+}
+_CABINET_FIELDS = {
+    "raison_sociale": "raison_sociale",
+    "siret": "siret",
+    "address": "adresse",
+    "admin_first_name": "prenom",
+    "admin_last_name": "nom",
+    "email": "courriel",
+    "password": "mot_de_passe",
+}
+_SENT = (
+    "Votre demande est enregistrée : un lien d'activation, valable 48 heures, vous est envoyé "
+    "par courriel."
+)
+
+
+async def _sign_up(
+    request: Request,
+    *,
+    template: str,
+    title: str,
+    path: str,
+    fields: dict[str, str],
+) -> Response:
+    form = await checked_form(request)
+    typed = {name: str(form.get(name) or "").strip() for name in fields.values()}
+    password = str(form.get("mot_de_passe") or "")
+    typed["mot_de_passe"] = ""  # never written back into the page
+    errors = {
+        name: "Ce champ est obligatoire."
+        for api_name, name in fields.items()
+        if not (password if name == "mot_de_passe" else typed[name])
+    }
+    if not errors:
+        body = {
+            api_name: (password if name == "mot_de_passe" else typed[name])
+            for api_name, name in fields.items()
+        }
+        try:
+            await portal_of(request).identity.call("POST", path, json=body)
+        except ApiError as exc:
+            if exc.status not in (409, 422, 429):
+                raise
+            errors = {fields[k]: v for k, v in exc.fields.items() if k in fields}
+            return render(
+                request,
+                template,
+                title=f"{title} — erreur",
+                status_code=exc.status,
+                typed=typed,
+                errors=errors,
+                failure="" if errors else exc.message,
+            )
+        holder = holder_of(request)
+        holder.set(holder.visit.with_flash(_SENT))
+        return RedirectResponse("/connexion", status_code=303)
+    return render(
+        request, template, title=f"{title} — erreur", status_code=422, typed=typed, errors=errors
+    )
+
+
+@router.get("/inscription", response_class=HTMLResponse)
+async def sign_up_page(request: Request) -> Response:
+    return render(request, "signup.html", title="Créer mon compte", typed={}, errors={})
+
+
+@router.post("/inscription", response_class=HTMLResponse)
+async def sign_up(request: Request) -> Response:
+    """An assuré known to the registry: NIR, birth date and birth name must match it."""
+    return await _sign_up(
+        request,
+        template="signup.html",
+        title="Créer mon compte",
+        path="/v1/assures",
+        fields=_ASSURE_FIELDS,
+    )
+
+
+@router.get("/inscription-cabinet", response_class=HTMLResponse)
+async def firm_sign_up_page(request: Request) -> Response:
+    return render(
+        request, "signup_firm.html", title="Créer un compte expert-comptable", typed={}, errors={}
+    )
+
+
+@router.post("/inscription-cabinet", response_class=HTMLResponse)
+async def firm_sign_up(request: Request) -> Response:
+    return await _sign_up(
+        request,
+        template="signup_firm.html",
+        title="Créer un compte expert-comptable",
+        path="/v1/cabinets",
+        fields=_CABINET_FIELDS,
+    )
 
 
 @router.get("/activation", response_class=HTMLResponse)
