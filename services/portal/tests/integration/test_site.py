@@ -20,7 +20,14 @@ ASSURE_FORMS = [
     "/donnees-personnelles/mandat/revocation",
     "/sessions/some-session/fin",
 ]
-ANONYMOUS_FORMS = ["/connexion", "/activation", "/mot-de-passe-oublie", "/reinitialisation"]
+ANONYMOUS_FORMS = [
+    "/connexion",
+    "/activation",
+    "/mot-de-passe-oublie",
+    "/reinitialisation",
+    "/inscription",
+    "/inscription-cabinet",
+]
 FIRM_FORMS = ["/clients/ajouter", "/clients/some-client/cle", "/comptes"]
 
 
