@@ -82,7 +82,8 @@ def up(root: Path, db: Database = "sqlite") -> StackInfo:
             kafka_bootstrap=broker.bootstrap,
             smtp_port=SMTP_PORT,
             database_urls=database_urls,
-            extra_env=gateway.root_path_env(),  # each api knows its prefix at the gateway
+            # each api knows its prefix at the gateway; the mails' links open the portal's pages
+            extra_env={**gateway.root_path_env(), **_portal_links()},
         )
         started.extend(start_platform(cfg))
         started.append(_lagwatch(root, var, broker.bootstrap))
@@ -126,6 +127,18 @@ def _postgres(var: Path) -> tuple[Started, dict[str, str]]:
     started = Started("postgres", server.pid, str(folder / "postgres.log"))
     started.url = server.url.replace("postgresql+asyncpg", "postgresql")
     return started, urls
+
+
+def _portal_links() -> dict[str, str]:
+    """With the portal installed, the activation and password-reset links of identity's mails
+    open its pages through the gateway (a form there; opening the link changes nothing)."""
+    if not gateway.portal_available():
+        return {}
+    site = f"http://127.0.0.1:{gateway.LOCAL_PORT}"
+    return {
+        "IDENTITY_ACTIVATION_URL": f"{site}/activation",
+        "IDENTITY_PASSWORD_RESET_URL": f"{site}/reinitialisation",
+    }
 
 
 def _lagwatch(root: Path, var: Path, bootstrap: str) -> Started:
