@@ -52,8 +52,9 @@ def test_the_command_line_fails_on_a_broken_file(
 def test_the_parser_joins_continuations_and_knows_the_stages() -> None:
     instructions = lint.parse(DOCKERFILE)
     global_args, stages = lint.stages(instructions)
-    assert [s.name for s in stages] == ["build", "runtime"]
-    assert all(s.base == global_args["PYTHON_IMAGE"] for s in stages)
+    assert [s.name for s in stages] == ["assets", "build", "runtime"]
+    assert stages[0].base == global_args["NODE_IMAGE"]  # the portal's npm packages
+    assert all(s.base == global_args["PYTHON_IMAGE"] for s in stages[1:])
     (check,) = [i for i in instructions if i.keyword == "HEALTHCHECK"]
     assert check.arguments.endswith('CMD ["python", "/app/deploy/image/launch.py", "--health"]')
     assert "\\" not in check.arguments
@@ -66,7 +67,6 @@ def test_the_parser_joins_continuations_and_knows_the_stages() -> None:
         ("pinned-base", "python:3.11.14-slim-bookworm", "python:latest"),
         ("pinned-base", "python:3.11.14-slim-bookworm", "python"),
         ("pinned-base", "FROM ${PYTHON_IMAGE} AS runtime", "FROM debian:bookworm AS runtime"),
-        ("multi-stage", "FROM ${PYTHON_IMAGE} AS runtime", "# one stage"),
         ("non-root", "USER 10001:10001", "USER 0"),
         ("non-root", "USER 10001:10001", "USER app"),
         ("non-root", "USER 10001:10001\n", ""),
@@ -177,3 +177,12 @@ def test_the_health_check_asks_the_process_it_started(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_build_file_of_one_stage_is_refused() -> None:
+    one_stage = "\n".join(
+        line
+        for line in DOCKERFILE.splitlines()
+        if not line.startswith("FROM ") or line == "FROM ${PYTHON_IMAGE} AS build"
+    )
+    assert "multi-stage" in rules(one_stage)

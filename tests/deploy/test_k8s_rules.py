@@ -369,5 +369,35 @@ def test_the_pods_run_as_the_image_user(rendered: dict[str, list[Doc]]) -> None:
             "registry.example.org/mon-compte/platform"
         )
     ]
-    assert len(ours) == 2 * len(of_kind(rendered["prod"], "Cluster"))  # an api, a worker each
+    # an api and a worker for each service (each has its database), and the portal
+    assert len(ours) == 2 * len(of_kind(rendered["prod"], "Cluster")) + 1
     assert {(str(p["runAsUser"]), str(p["runAsGroup"])) for p in ours} == {user}
+
+
+def test_the_portal_is_reached_from_the_gateway_and_reaches_the_gateway_only(
+    rendered: dict[str, list[Doc]],
+) -> None:
+    (policy,) = [
+        d for d in of_kind(rendered["prod"], "NetworkPolicy") if d["metadata"]["name"] == "portal"
+    ]
+    peers = {
+        direction: [
+            peer["podSelector"]["matchLabels"]
+            for rule in policy["spec"][direction]
+            for peer in rule.get("from", rule.get("to", []))
+        ]
+        for direction in ("ingress", "egress")
+    }
+    assert peers == {
+        "ingress": [{"app.kubernetes.io/name": "gateway"}],
+        "egress": [{"app.kubernetes.io/name": "gateway"}],
+    }
+    (gateway,) = [
+        d for d in of_kind(rendered["prod"], "NetworkPolicy") if d["metadata"]["name"] == "gateway"
+    ]
+    reached = [
+        peer["podSelector"]["matchLabels"]
+        for rule in gateway["spec"]["egress"]
+        for peer in rule["to"]
+    ]
+    assert {"app.kubernetes.io/name": "portal"} in reached
