@@ -1,17 +1,14 @@
 """Rate limits per caller and endpoint. A refused call gets 429 with ``Retry-After``.
 
-- :class:`DatabaseLimiter` counts in the service's database (the ``rate_limits`` table), so
-  every copy of an api shares one count: N copies do not let N times the calls through. The
-  count is per fixed window (a minute): one upsert per call, old windows swept away.
-- :class:`SlidingWindowLimiter` counts in the process's memory (tests, and a process with no
-  database).
+:class:`DatabaseLimiter` counts in the service's database (the ``rate_limits`` table), so every
+copy of an api shares one count: N copies do not let N times the calls through. The count is
+per fixed window (a minute): one upsert per call, old windows swept away.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 
 from fastapi import Request
@@ -21,28 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.db import is_sqlite
 from servicekit.problems import RateLimited
-
-
-class SlidingWindowLimiter:
-    def __init__(
-        self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._clock = clock
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
-
-    def check(self, key: str) -> None:
-        """Count a call; raise :class:`RateLimited` past the limit."""
-        now = self._clock()
-        hits = self._hits[key]
-        while hits and hits[0] <= now - self.window_s:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            raise RateLimited(max(1, math.ceil(hits[0] + self.window_s - now)))
-        hits.append(now)
-        if len(self._hits) > 100_000:
-            self._hits = defaultdict(deque, {k: v for k, v in self._hits.items() if v})
 
 
 class DatabaseLimiter:
@@ -90,16 +65,11 @@ class DatabaseLimiter:
             raise RateLimited(max(1, math.ceil(window + self.window_s - now)))
 
 
-def limit_by_client(
-    limiter: SlidingWindowLimiter | DatabaseLimiter, name: str
-) -> Callable[[Request], Awaitable[None]]:
+def limit_by_client(limiter: DatabaseLimiter, name: str) -> Callable[[Request], Awaitable[None]]:
     """A FastAPI dependency limiting calls of one endpoint per client address."""
 
     async def dependency(request: Request) -> None:
         client = request.client.host if request.client else "unknown"
-        if isinstance(limiter, DatabaseLimiter):
-            await limiter.check(f"{name}:{client}")
-        else:
-            limiter.check(f"{name}:{client}")
+        await limiter.check(f"{name}:{client}")
 
     return dependency
