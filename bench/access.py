@@ -226,13 +226,14 @@ async def activations(
     clients: list[Client],
     rate: float,
     poll_s: float,
-) -> tuple[list[float], float]:
+) -> tuple[list[float], float, list[float]]:
     """Type every key at ``rate`` per second; for each, the lag (seconds) from the key entry's
-    response to the first 200 on the account. Also the key entries' rate achieved."""
+    response to the first 200 on the account. Also the key entries' rate achieved, and how
+    long each key entry took to be answered."""
     lags: list[float] = []
     entered: list[float] = []
+    answers: list[float] = []  # how long each key entry took to be answered
     began = time.perf_counter()
-    answers.clear()
 
     async def one(i: int, c: Client) -> None:
         delay = began + i / rate - time.perf_counter()
@@ -266,11 +267,7 @@ async def activations(
         raise TimeoutError(f"account of {c.siren} still refused after {LAG_TIMEOUT_S}s")
 
     await asyncio.gather(*(one(i, c) for i, c in enumerate(clients)))
-    return lags, len(entered) / (max(entered) - began)
-
-
-answers: list[float] = []
-"""How long each key entry's request took to be answered (seconds)."""
+    return lags, len(entered) / (max(entered) - began), answers
 
 
 def reading_keys(pdfs: list[Path]) -> list[str]:
@@ -345,7 +342,7 @@ async def run(n: int, rate: float, poll_ms: float, profile: Path | None) -> dict
                 if profile is not None
                 else contextlib.nullcontext()
             ):
-                lags, achieved = await activations(
+                lags, achieved, answers = await activations(
                     client,
                     mandates,
                     stack.url("cotisations-api"),

@@ -11,6 +11,8 @@ meets the file's lock, as it should.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,26 @@ async def _write(engine: AsyncEngine, value: str, hold_s: float = 0.02) -> None:
     async with engine.begin() as conn:
         await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": value})
         await asyncio.sleep(hold_s)  # other work of the transaction: the lock is held
+
+
+@asynccontextmanager
+async def _write_held(engine: AsyncEngine, value: str) -> AsyncIterator[None]:
+    """A write transaction of ``engine`` held open (its lock taken) while the block runs."""
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def holder() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": value})
+            held.set()
+            await release.wait()
+
+    task = asyncio.create_task(holder())
+    await asyncio.wait_for(held.wait(), 10)
+    try:
+        yield
+    finally:
+        release.set()
+        await asyncio.wait_for(task, 10)
 
 
 async def test_overlapping_writers_of_one_engine_all_commit_without_a_busy_wait(
@@ -95,25 +117,13 @@ async def test_readers_do_not_queue_on_the_gate(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/gate.db", busy_timeout_s=10)
     try:
         await _table(engine)
-        held = asyncio.Event()
-        release = asyncio.Event()
-
-        async def long_writer() -> None:
-            async with engine.begin() as conn:
-                await conn.execute(text("INSERT INTO t (v) VALUES ('long')"))
-                held.set()
-                await release.wait()
-
-        writer = asyncio.create_task(long_writer())
-        await asyncio.wait_for(held.wait(), 10)
-        async with engine.connect() as plain:
-            snapshot = await plain.execution_options(**{READ_ONLY: True})
-            seen = (await snapshot.execute(text("SELECT count(*) FROM t"))).scalar_one()
-        assert seen == 0  # a snapshot read, while the writer holds the gate
-        async with reading(engine) as conn:  # the plumbing's reads: the same
-            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
-        release.set()
-        await asyncio.wait_for(writer, 10)
+        async with _write_held(engine, "long"):
+            async with engine.connect() as plain:
+                snapshot = await plain.execution_options(**{READ_ONLY: True})
+                seen = (await snapshot.execute(text("SELECT count(*) FROM t"))).scalar_one()
+            assert seen == 0  # a snapshot read, while the writer holds the gate
+            async with reading(engine) as conn:  # the plumbing's reads: the same
+                assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
     finally:
         await engine.dispose()
 
@@ -124,21 +134,9 @@ async def test_a_writer_of_another_engine_meets_the_files_lock(tmp_path: Path) -
     _no_busy_wait(theirs)
     try:
         await _table(ours)
-        held = asyncio.Event()
-        release = asyncio.Event()
-
-        async def holder() -> None:
-            async with ours.begin() as conn:
-                await conn.execute(text("INSERT INTO t (v) VALUES ('ours')"))
-                held.set()
-                await release.wait()
-
-        task = asyncio.create_task(holder())
-        await asyncio.wait_for(held.wait(), 10)
-        with pytest.raises(OperationalError, match="locked"):
-            await _write(theirs, "theirs", 0.0)
-        release.set()
-        await asyncio.wait_for(task, 10)
+        async with _write_held(ours, "ours"):
+            with pytest.raises(OperationalError, match="locked"):
+                await _write(theirs, "theirs", 0.0)
     finally:
         await ours.dispose()
         await theirs.dispose()
