@@ -25,7 +25,7 @@ help:
 bootstrap:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	@$(UV) sync --frozen --all-packages --quiet
-	@[ -f services/portal/node_modules/.package-lock.json ] || npm ci --ignore-scripts --no-audit --no-fund --silent --prefix services/portal  # the portal's DSFR and htmx, from its lock
+	@cmp -s services/portal/package-lock.json services/portal/node_modules/.installed-lock.json || { npm ci --ignore-scripts --no-audit --no-fund --silent --prefix services/portal && cp services/portal/package-lock.json services/portal/node_modules/.installed-lock.json; }  # the portal's front-end packages, from its lock (again whenever the lock changes)
 
 up: bootstrap
 	@$(RUN) python -m devstack up --db $(or $(DB),sqlite)
