@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from contracts.topics import CATALOGUE, all_topic_names
+from contracts.topics import CATALOGUE, DAY_MS, DLQ_CONFIG, all_topic_names
 from devstack import k8s_gen
 from devstack.acls import service_acls
 from devstack.services import SERVICES
@@ -54,13 +54,31 @@ def test_every_catalogue_topic_and_dead_letter_topic_has_its_kafka_topic(
     assert sorted(topics) == sorted(all_topic_names())
     for topic in CATALOGUE:
         assert topics[topic.name]["spec"]["partitions"] >= topic.partitions
+        assert topics[topic.name]["spec"]["config"] == topic.config()
         for consumer in topic.consumers:
             dlq = topics[topic.dlq(consumer)]
             assert dlq["metadata"]["labels"]["mon-compte/topic-kind"] == "dead-letter"
-            assert (
-                dlq["spec"]["config"]["retention.ms"]
-                > topics[topic.name]["spec"]["config"]["retention.ms"]
-            )
+            assert dlq["spec"]["config"] == DLQ_CONFIG
+
+
+def test_the_registry_is_compacted_and_every_other_topic_outlives_the_backups(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    """The registry's events carry an affiliate's whole state: the latest of each is kept
+    for ever; every other topic keeps its events at least as long as a database can be
+    restored back (30 days of backups), so its consumers can be reset to the restore point."""
+    backups = {
+        int(c["spec"]["backup"]["retentionPolicy"].removesuffix("d"))
+        for c in of_kind(rendered["prod"], "Cluster")
+    }
+    configs = {n: t["spec"]["config"] for n, t in topics_by_name(rendered["prod"]).items()}
+    assert configs["identity.affiliate"]["cleanup.policy"] == "compact"
+    compacted = {n for n, c in configs.items() if c["cleanup.policy"] != "delete"}
+    assert compacted == {"identity.affiliate"}
+    window = max(backups) * DAY_MS
+    for name, config in configs.items():
+        kept = config.get("retention.ms") or config["min.compaction.lag.ms"]
+        assert int(kept) >= window, name
 
 
 def test_every_topic_is_replicated_in_production_and_once_in_development(

@@ -7,6 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+DAY_MS = 24 * 3600 * 1000
+RETENTION_DAYS = 30
+"""How long a topic keeps its events: the window a service's database can be restored into
+(its backups keep 30 days), so that its consumer groups, reset to the restore point, find
+every event handled since (the inbox drops those the restored database still holds)."""
+DLQ_RETENTION_DAYS = 30
+"""Dead letters wait a month for an operator's replay (each service also keeps them in its
+dead-letters table for 90 days)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Topic:
@@ -16,10 +25,25 @@ class Topic:
     consumers: tuple[str, ...] = field(default=())
     partitions: int = 3
     description: str = ""
+    retention_days: int = RETENTION_DAYS
+    compacted: bool = False
+    """Every event of the topic carries the whole state of its key, so the latest one per key
+    is kept for ever (once ``retention_days`` old): a new consumer, or a read model rebuilt,
+    reads the whole state from the topic's start."""
 
     def dlq(self, consumer: str) -> str:
         """The dead-letter topic of one consumer of this topic."""
         return f"{self.name}.{consumer}.dlq"
+
+    def config(self) -> dict[str, str]:
+        """The topic's Kafka configuration (``cleanup.policy`` and its time)."""
+        window = str(self.retention_days * DAY_MS)
+        if self.compacted:
+            return {"cleanup.policy": "compact", "min.compaction.lag.ms": window}
+        return {"cleanup.policy": "delete", "retention.ms": window}
+
+
+DLQ_CONFIG = {"cleanup.policy": "delete", "retention.ms": str(DLQ_RETENTION_DAYS * DAY_MS)}
 
 
 IDENTITY_AFFILIATE = Topic(
@@ -28,6 +52,7 @@ IDENTITY_AFFILIATE = Topic(
     producer="identity",
     consumers=("mandates", "cotisations", "notifications", "attestations", "appointments"),
     description="Affiliates registry: registered, updated, radiated (event-carried state).",
+    compacted=True,
 )
 IDENTITY_ACCOUNT = Topic(
     "identity.account",
@@ -149,6 +174,16 @@ def all_topic_names() -> list[str]:
         names.append(topic.name)
         names.extend(topic.dlq(consumer) for consumer in topic.consumers)
     return names
+
+
+def topic_config(name: str) -> dict[str, str]:
+    """The Kafka configuration of a topic of :func:`all_topic_names` (a DLQ's included)."""
+    for topic in CATALOGUE:
+        if name == topic.name:
+            return topic.config()
+        if name in {topic.dlq(consumer) for consumer in topic.consumers}:
+            return dict(DLQ_CONFIG)
+    raise KeyError(name)
 
 
 def by_name(name: str) -> Topic:

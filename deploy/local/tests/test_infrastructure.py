@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from contracts.topics import COTISATIONS_PAYMENT, IDENTITY_AFFILIATE, topic_config
 from devstack.kafka import KafkaBroker, new_cluster_id
 from devstack.ports import free_port
 from devstack.postgres import (
@@ -108,6 +110,28 @@ def test_a_broker_gets_the_catalogue_topics_and_stops_by_its_pid(tmp_path: Path)
                 await admin.close()
 
         assert min(run_sync(partitions()).values()) >= 3
+
+        async def configs(names: list[str]) -> dict[str, dict[str, str]]:
+            admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
+            await admin.start()
+            try:
+                answers = await admin.describe_configs(
+                    [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
+                )
+                found: dict[str, dict[str, str]] = {}
+                for answer in answers:
+                    for _, _, _, name, entries in answer.resources:
+                        found[name] = {entry[0]: entry[1] for entry in entries}
+                return found
+            finally:
+                await admin.close()
+
+        dlq = IDENTITY_AFFILIATE.dlq("mandates")
+        described = run_sync(configs([IDENTITY_AFFILIATE.name, COTISATIONS_PAYMENT.name, dlq]))
+        for name in (IDENTITY_AFFILIATE.name, COTISATIONS_PAYMENT.name, dlq):
+            for key, value in topic_config(name).items():
+                assert described[name][key] == value, (name, key)
+        assert described[IDENTITY_AFFILIATE.name]["cleanup.policy"] == "compact"
     finally:
         broker.stop()
     assert pid is not None

@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from contracts.topics import CATALOGUE
+from contracts.topics import CATALOGUE, topic_config
 
 from devstack.acls import service_acls
 from devstack.gateway import production_params, render
@@ -42,13 +42,6 @@ SERVICE_PORT = 8000
 (``<service>-api:8000``)."""
 WORKER_PORT = 8081
 TOPIC_REPLICAS = 3
-DAY_MS = 24 * 3600 * 1000
-RETENTION_MS = 7 * DAY_MS
-"""The catalogue states no retention: events are kept a week (every consumer keeps what it
-needs in its own database; the inbox dedupes redeliveries for 30 days)."""
-DLQ_RETENTION_MS = 30 * DAY_MS
-"""Dead letters wait a month for an operator's replay (each service also keeps them in its
-dead-letters table for 90 days)."""
 PUBLIC_URL = "https://mon-compte.example.org"
 PUBLIC_ORIGINS = (PUBLIC_URL,)
 """The origins the gateway's CORS allows in production: the platform's own address."""
@@ -130,10 +123,7 @@ def kafka_topics() -> list[Json]:
                     "topicName": name,
                     "partitions": partitions,
                     "replicas": TOPIC_REPLICAS,
-                    "config": {
-                        "cleanup.policy": "delete",
-                        "retention.ms": DLQ_RETENTION_MS if dlq else RETENTION_MS,
-                    },
+                    "config": topic_config(name),
                 },
             }
         )

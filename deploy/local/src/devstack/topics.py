@@ -1,9 +1,10 @@
-"""Topic creation is code: every topic of the contracts' catalogue, and its DLQs."""
+"""Topic creation is code: every topic of the contracts' catalogue, and its DLQs, with the
+retention or compaction the catalogue gives each."""
 
 from __future__ import annotations
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from contracts.topics import CATALOGUE
+from contracts.topics import CATALOGUE, topic_config
 
 
 def wanted_topics() -> dict[str, int]:
@@ -24,7 +25,7 @@ async def ensure_topics(bootstrap: str, security: dict[str, str] | None = None) 
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(name, partitions, 1)
+            NewTopic(name, partitions, 1, topic_configs=topic_config(name))
             for name, partitions in wanted_topics().items()
             if name not in existing
         ]
