@@ -21,6 +21,7 @@ from identity_migrations import upgrade_to
 from joserfc.jwk import OKPKey
 from servicekit.auth import TokenVerifier, audience_of
 from servicekit.clock import FakeClock
+from servicekit.problems import Unauthorized
 from servicekit.sealing import generate_keypair
 from sqlalchemy import column, insert, select, table
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -191,3 +192,66 @@ async def test_a_clear_key_of_the_previous_schema_is_encrypted_at_the_first_star
         assert await _verify(app.keys, token, clock) == "acc-1"
     finally:
         await app.runtime.dispose()
+
+
+async def test_an_operators_rotation_publishes_the_next_key_ahead_and_only_once(
+    database_url: str,
+) -> None:
+    clock = FakeClock()
+    a = await _started(_app(database_url, clock))
+    b = _app(database_url, clock)
+    try:
+        await asyncio.gather(a.keys.load(), b.keys.load())
+        first = a.keys.signing_key().kid
+
+        waiting = await a.keys.rotate_ahead()
+        assert (await a.keys.rotate_ahead()).kid == waiting.kid  # asked twice, one key
+        assert len(await _rows(a)) == 2
+        assert waiting.signs_from == clock.now() + timedelta(minutes=10)
+        assert a.keys.signing_key().kid == first  # published, not signing yet
+        assert [state for _, state in a.keys.listing()] == ["signs", "published"]
+
+        await b.keys.maintain()  # the other copy's next check
+        assert _kids(b.keys) == sorted([first, waiting.kid])
+        clock.advance(timedelta(minutes=9))
+        token = a.keys.sign({"sub": "acc-1", "act": "agent"}, TOKEN_TTL)  # the old key's last
+        clock.advance(timedelta(minutes=1))
+        await asyncio.gather(a.keys.maintain(), b.keys.maintain())
+        assert a.keys.signing_key().kid == b.keys.signing_key().kid == waiting.kid
+        assert [state for _, state in b.keys.listing()] == ["retired", "signs"]
+        assert await _verify(b.keys, token, clock) == "acc-1"  # still alive: verified
+    finally:
+        await a.runtime.dispose()
+        await b.runtime.dispose()
+
+
+async def test_a_replacement_after_a_leak_withdraws_every_other_key_at_once(
+    database_url: str,
+) -> None:
+    clock = FakeClock()
+    a = await _started(_app(database_url, clock))
+    b = _app(database_url, clock)
+    try:
+        await asyncio.gather(a.keys.load(), b.keys.load())
+        leaked = a.keys.signing_key().kid
+        await a.keys.rotate_ahead()  # a key waiting to sign goes too: it was made beside it
+        token = b.keys.sign({"sub": "acc-1", "act": "agent"}, TOKEN_TTL)
+
+        new, withdrawn = await a.keys.replace()
+        assert leaked in withdrawn
+        assert len(withdrawn) == 2
+        assert [r.kid for r in await _rows(a)] == [new]
+        assert a.keys.signing_key().kid == new
+        assert _kids(a.keys) == [new]
+        with pytest.raises(Unauthorized, match="clé inconnue"):
+            await _verify(a.keys, token, clock)  # the leaked key's token, refused
+
+        await b.keys.maintain()  # the other copy signs with the new key from its next check
+        assert b.keys.signing_key().kid == new
+        assert (
+            await _verify(a.keys, b.keys.sign({"sub": "acc-2", "act": "agent"}, TOKEN_TTL), clock)
+            == "acc-2"
+        )
+    finally:
+        await a.runtime.dispose()
+        await b.runtime.dispose()

@@ -216,13 +216,65 @@ class KeyStore:
         await self._read()
 
     async def rotate(self) -> str:
-        """A new key that signs at once (an operator's rotation); the others stay published
-        until their tokens have expired."""
+        """A new key that signs at once; the others stay published until their tokens have
+        expired."""
         now = self._clock.now()
         async with self._engine.begin() as conn:
             await self._insert_if_absent(conn, await self._newest_generation(conn) + 1, now)
         await self._read()
         return self._keys[-1].kid
+
+    async def rotate_ahead(self) -> LiveKey:
+        """An operator's rotation before its time, with the schedule's overlap: the next key
+        is published now and signs ``PUBLISHED_AHEAD`` later, when every copy has read it.
+        Asked again while that key waits, it is the answer (no second one)."""
+        now = self._clock.now()
+        await self._read()
+        waiting = [k for k in self._keys if k.signs_from > now]
+        if waiting:
+            return waiting[-1]
+        async with self._engine.begin() as conn:
+            newest = await self._newest_generation(conn)
+            await self._insert_if_absent(conn, newest + 1, now + PUBLISHED_AHEAD)
+        await self._read()
+        return self._keys[-1]
+
+    async def replace(self) -> tuple[str, list[str]]:
+        """After a leak: a new key signs at once and every other key leaves the table (so the
+        key set), its tokens refused wherever the key set is read again. Returns the new
+        key's id and the withdrawn ones'."""
+        now = self._clock.now()
+        async with self._engine.begin() as conn:
+            generation = await self._newest_generation(conn) + 1
+            await self._insert_if_absent(conn, generation, now)
+            older = signing_keys.c.generation < generation
+            withdrawn = list(
+                (
+                    await conn.execute(
+                        select(signing_keys.c.kid).where(older).order_by(signing_keys.c.generation)
+                    )
+                ).scalars()
+            )
+            await conn.execute(delete(signing_keys).where(older))
+        await self._read()
+        return self._keys[-1].kid, withdrawn
+
+    def listing(self) -> list[tuple[LiveKey, str]]:
+        """Each key with its state now: « signs », « published » (signs later), « retired »
+        (its tokens may still be alive; it leaves the key set after them)."""
+        now = self._clock.now()
+        signer = self.signing_key().kid if any(k.signs_from <= now for k in self._keys) else ""
+        return [
+            (
+                k,
+                "signs" if k.kid == signer else ("published" if k.signs_from > now else "retired"),
+            )
+            for k in self._keys
+        ]
+
+    async def reread(self) -> None:
+        """Read the table again (a command's view of what the copies serve)."""
+        await self._read()
 
     # -- use -------------------------------------------------------------------------------
 
