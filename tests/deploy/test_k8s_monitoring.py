@@ -131,3 +131,50 @@ def test_every_alert_has_its_section_in_the_operations_guide(
         anchor = rule["annotations"]["runbook"].split("#", 1)[1]
         assert anchor == rule["alert"].lower()
         assert anchor in {h.split(" ", 1)[0].strip("`").lower() for h in headings}, rule["alert"]
+
+
+def test_the_gateway_is_scraped_on_its_metrics_listener_and_prometheus_may_reach_it(
+    rendered: dict[str, list[Doc]],
+) -> None:
+    import yaml
+    from devstack.gateway import production_params
+
+    docs = rendered["prod"]
+    [monitor] = [
+        d for d in docs if d["kind"] == "PodMonitor" and d["metadata"]["name"].endswith("gateway")
+    ]
+    [endpoint] = monitor["spec"]["podMetricsEndpoints"]
+    assert endpoint["path"] == "/stats/prometheus"
+    [deployment] = [
+        d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("gateway")
+    ]
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert monitor["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    port = ports[endpoint["port"]]
+    assert port == production_params().metrics_port
+    # the configuration the ConfigMap carries listens there
+    [config_map] = [
+        d for d in docs if d["kind"] == "ConfigMap" and "envoy.yaml" in d.get("data", {})
+    ]
+    envoy = yaml.safe_load(config_map["data"]["envoy.yaml"])
+    listeners = {
+        item["name"]: item["address"]["socket_address"]["port_value"]
+        for item in envoy["static_resources"]["listeners"]
+    }
+    assert listeners["metrics"] == port
+    [policy] = [
+        d
+        for d in docs
+        if d["kind"] == "NetworkPolicy" and d["metadata"]["name"].endswith("gateway")
+    ]
+    scrapers = [
+        rule for rule in policy["spec"]["ingress"] if any(p["port"] == port for p in rule["ports"])
+    ]
+    assert scrapers, "Prometheus cannot reach the gateway's metrics port"
+    assert all(
+        peer.get("podSelector", {}).get("matchLabels") == {"app.kubernetes.io/name": "prometheus"}
+        for rule in scrapers
+        for peer in rule["from"]
+    )

@@ -40,6 +40,7 @@ AGENT_EMAIL, AGENT_PASSWORD = "agent.passerelle@example.fr", "Une phrase de pass
 class Gateway:
     url: str
     admin: str
+    metrics: str
     access_log: Path
     platform: RunningPlatform
     token: str
@@ -84,6 +85,7 @@ def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
             api_ports={name: platform.spec(name).api_port for name in SERVICES},
             listen_port=free_port(),
             admin_port=free_port(),
+            metrics_port=free_port(),
             portal_port=free_port(),  # nothing listens there: no portal in this test
             access_log=str(access_log),
             cors_origins=[ALLOWED_ORIGIN],
@@ -103,7 +105,14 @@ def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
             timeout=30,
         )
         assert answer.status_code == 200, answer.text
-        yield Gateway(url, params.admin_url, access_log, platform, answer.json()["access_token"])
+        yield Gateway(
+            url,
+            params.admin_url,
+            params.metrics_url,
+            access_log,
+            platform,
+            answer.json()["access_token"],
+        )
     finally:
         if envoy is not None:
             terminate(envoy.pid)
@@ -299,10 +308,28 @@ def test_the_access_log_never_writes_a_manage_links_token(gw: Gateway) -> None:
     assert json.loads(lines[0])["method"] == "GET"
 
 
-def test_the_gateways_own_metrics_are_on_its_admin_port(gw: Gateway) -> None:
-    stats = httpx.get(f"{gw.admin}/stats/prometheus", timeout=30)
+def test_the_gateways_own_metrics_are_on_a_listener_that_serves_nothing_else(
+    gw: Gateway,
+) -> None:
+    gw.get("/api/identity/.well-known/jwks.json")  # one request through, counted
+    stats = httpx.get(f"{gw.metrics}/stats/prometheus", timeout=30)
     assert stats.status_code == 200
     assert "envoy_http_downstream_rq_total" in stats.text
+    counted = [
+        line
+        for line in stats.text.splitlines()
+        if line.startswith(
+            'envoy_http_downstream_rq_total{envoy_http_conn_manager_prefix="gateway"}'
+        )
+    ]
+    assert counted
+    assert float(counted[0].rsplit(" ", 1)[1]) >= 1
+    # the admin interface's other pages (its configuration, its stop) are not reached from there
+    for path in ("/config_dump", "/stats", "/ready", "/clusters"):
+        assert httpx.get(f"{gw.metrics}{path}", timeout=30).status_code == 404, path
+    assert httpx.post(f"{gw.metrics}/quitquitquit", timeout=30).status_code == 404
+    assert httpx.post(f"{gw.metrics}/stats/prometheus", timeout=30).status_code == 404
+    assert httpx.get(f"{gw.admin}/ready", timeout=30).status_code == 200  # still running
     # and a service's metrics are not for callers of the gateway
     _problem(gw.get("/api/identity/metrics"), 404)
 

@@ -36,6 +36,9 @@ API_SERVICES: tuple[str, ...] = tuple(s.name for s in SERVICES)
 """The services whose api the gateway serves under ``/api/<service>/``."""
 
 LOCAL_PORT, LOCAL_ADMIN_PORT, PORTAL_PORT = 8080, 9901, 8161
+LOCAL_METRICS_PORT = 9902
+"""Where ``make up``'s gateway serves its metrics (``/stats/prometheus`` alone)."""
+PRODUCTION_METRICS_PORT = 9102
 PORTAL_MODULE = "portal.entrypoints.api"
 
 JWT_ALGORITHM = "EdDSA"
@@ -92,6 +95,11 @@ class GatewayParams:
     listen_port: int
     admin_address: str
     admin_port: int
+    metrics_address: str
+    metrics_port: int
+    """A listener of its own that serves the admin's ``/stats/prometheus`` and nothing else: the
+    admin interface (which can change and stop Envoy) stays on the loopback; 0 lets the
+    system choose a free port."""
     upstreams: Mapping[str, Upstream]
     portal: Upstream
     jwks: Upstream
@@ -115,6 +123,11 @@ class GatewayParams:
     def admin_url(self) -> str:
         return f"http://{self.admin_address}:{self.admin_port}"
 
+    @property
+    def metrics_url(self) -> str:
+        host = "127.0.0.1" if self.metrics_address in ("0.0.0.0", "::") else self.metrics_address  # noqa: S104
+        return f"http://{host}:{self.metrics_port}"
+
 
 def _origins(raw: str) -> tuple[str, ...]:
     return tuple(o.strip() for o in raw.split(",") if o.strip())
@@ -125,6 +138,7 @@ def local_params(
     api_ports: Mapping[str, int] | None = None,
     listen_port: int = LOCAL_PORT,
     admin_port: int = LOCAL_ADMIN_PORT,
+    metrics_port: int = 0,
     portal_port: int = PORTAL_PORT,
     access_log: str = "/dev/stdout",
     cors_origins: Sequence[str] | None = None,
@@ -143,6 +157,8 @@ def local_params(
         listen_port=listen_port,
         admin_address="127.0.0.1",
         admin_port=admin_port,
+        metrics_address="127.0.0.1",
+        metrics_port=metrics_port,
         upstreams=upstreams,
         portal=Upstream("127.0.0.1", portal_port),
         jwks=upstreams.get("identity", Upstream("127.0.0.1", 8101)),
@@ -167,6 +183,8 @@ def production_params(cors_origins: Sequence[str] | None = None) -> GatewayParam
         listen_port=8080,
         admin_address="127.0.0.1",
         admin_port=9901,
+        metrics_address="0.0.0.0",  # noqa: S104 - Prometheus scrapes it from its namespace
+        metrics_port=PRODUCTION_METRICS_PORT,
         upstreams=upstreams,
         portal=Upstream("portal", 8000),
         jwks=upstreams["identity"],
@@ -522,6 +540,7 @@ def context(params: GatewayParams) -> dict[str, Any]:
     clusters += [
         {"name": "portal", "host": params.portal.host, "port": params.portal.port},
         {"name": "identity_jwks", "host": params.jwks.host, "port": params.jwks.port},
+        {"name": "gateway_admin", "host": params.admin_address, "port": params.admin_port},
     ]
     return {
         "profile": params.profile,
@@ -529,6 +548,8 @@ def context(params: GatewayParams) -> dict[str, Any]:
         "listen_port": params.listen_port,
         "admin_address": params.admin_address,
         "admin_port": params.admin_port,
+        "metrics_address": params.metrics_address,
+        "metrics_port": params.metrics_port,
         "trusted_hops": params.trusted_hops,
         "max_connections": params.max_connections,
         "access_log": params.access_log,

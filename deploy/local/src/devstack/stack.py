@@ -195,7 +195,10 @@ def _gateway(root: Path, var: Path) -> Started:
     """Envoy in front of everything, from the one template (``deploy/gateway``)."""
     from devstack.platform import wait_ready
 
-    params = gateway.local_params(access_log=str(var / "log" / "gateway-access.log"))
+    params = gateway.local_params(
+        access_log=str(var / "log" / "gateway-access.log"),
+        metrics_port=gateway.LOCAL_METRICS_PORT,
+    )
     config = var / "run" / "gateway.yaml"
     config.write_text(gateway.render(params))
     envoy = spawn("gateway", gateway.command(config), _plain_env(), var / "log", root)
@@ -258,8 +261,9 @@ def summary(info: StackInfo, seconds: float) -> str:
     lines += [f"Mon compte is up in {seconds:.0f} s.", "", row("Kafka", info.kafka)]
     for item in info.processes:
         if item.name == "gateway":
+            metrics = f"http://127.0.0.1:{gateway.LOCAL_METRICS_PORT}/stats/prometheus"
             admin = f"http://127.0.0.1:{gateway.LOCAL_ADMIN_PORT}"
-            lines.append(row("Gateway", f"{item.url}  (admin {admin}/stats/prometheus)"))
+            lines.append(row("Gateway", f"{item.url}  (metrics {metrics}, admin {admin})"))
         elif item.name == "portal":
             lines.append(row("Portal", f"{item.url}  (direct; through the gateway at /)"))
         elif item.name == "smtp-catcher":
