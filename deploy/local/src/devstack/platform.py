@@ -95,9 +95,10 @@ def wait_ready(url: str, started: Started, timeout_s: float = 60.0) -> None:
     raise TimeoutError(f"{started.name} not ready at {url} after {timeout_s}s: {last}")
 
 
-def start_process(
+def spawn_process(
     cfg: PlatformConfig, spec: ServiceSpec, role: str, name: str | None = None
 ) -> Started:
+    """Start one api or worker, without waiting for it to be ready."""
     module = spec.api_module if role == "api" else spec.worker_module
     port = spec.api_port if role == "api" else spec.worker_port
     started = spawn(
@@ -108,8 +109,21 @@ def start_process(
         cfg.root,
     )
     started.url = f"http://127.0.0.1:{port}"
+    return started
+
+
+def start_process(
+    cfg: PlatformConfig, spec: ServiceSpec, role: str, name: str | None = None
+) -> Started:
+    """Start one api or worker and wait until it is ready."""
+    started = spawn_process(cfg, spec, role, name)
     wait_ready(f"{started.url}/health/ready", started)
     return started
+
+
+PLATFORM_READY_TIMEOUT_S = 180.0
+"""How long the whole platform, started at once, may take to be ready (every process imports
+and migrates at the same time, on however few cores)."""
 
 
 def start_platform(
@@ -117,14 +131,20 @@ def start_platform(
     roles: tuple[str, ...] = ("api", "worker"),
     skip: frozenset[str] = frozenset(),
 ) -> list[Started]:
-    """Start every api and worker (of ``roles``, but those named in ``skip``); on failure,
-    stop what was started and raise."""
+    """Start every api and worker (of ``roles``, but those named in ``skip``) at once, then
+    wait until each is ready; on failure, stop what was started and raise. They may start
+    together: each migrates its database one copy at a time (``servicekit.migrations``) or
+    waits for the schema, and nothing of one waits on another being up first."""
     started: list[Started] = []
     try:
         for spec in cfg.services:
             for role in roles:
                 if f"{spec.name}-{role}" not in skip:
-                    started.append(start_process(cfg, spec, role))
+                    started.append(spawn_process(cfg, spec, role))
+        deadline = time.monotonic() + PLATFORM_READY_TIMEOUT_S
+        for item in started:
+            left = max(1.0, deadline - time.monotonic())
+            wait_ready(f"{item.url}/health/ready", item, timeout_s=left)
     except BaseException:
         stop_all(started)
         raise
