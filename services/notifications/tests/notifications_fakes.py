@@ -34,6 +34,7 @@ def _stored(delivery: Delivery) -> Delivery:
     """A copy as a table row keeps it: the state, never the events recorded."""
     stored = copy.deepcopy(delivery)
     stored.events.clear()
+    stored.claim = None  # a row read back carries no copy's claim
     return stored
 
 
@@ -54,15 +55,17 @@ class FakeDeliveries:
 
     async def save_all(self, saved: Sequence[Delivery]) -> None:
         for delivery in saved:
-            await self.save(delivery)
+            await self.save(delivery)  # a claim taken over is left as the other copy has it
 
     async def get(self, delivery_id: str) -> Delivery | None:
         found = self.store.get(delivery_id)
         return copy.deepcopy(found) if found else None
 
-    async def save(self, delivery: Delivery) -> None:
-        self.store[delivery.id] = _stored(delivery)
-        self.claimed.pop(delivery.id, None)
+    async def save(self, delivery: Delivery) -> bool:
+        if delivery.claim is not None and self.claimed.get(delivery.id) != delivery.claim:
+            return False  # the claim was taken over, as the SQL one refuses it
+        self.store[delivery.id] = _stored(delivery)  # the claim stays its last: a copy's test
+        return True
 
     async def claim_due(self, now: datetime, limit: int, stale_before: datetime) -> list[Delivery]:
         due = [
@@ -72,6 +75,8 @@ class FakeDeliveries:
             or (d.state == SENDING and self.claimed.get(d.id, now) < stale_before)
         ][:limit]
         read = [copy.deepcopy(d) for d in due]  # as the claim read them, as the SQL one does
+        for d in read:
+            d.claim = now
         for d in due:
             d.state = SENDING
             self.claimed[d.id] = now

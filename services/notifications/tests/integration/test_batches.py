@@ -4,6 +4,7 @@ the dispatcher sends the letters of a whole claim with the addresses read once."
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -18,10 +19,12 @@ from notifications.adapters.letters import FolderLetterChannel
 from notifications.bootstrap import NotificationsApp, bootstrap
 from notifications.config import NotificationsSettings
 from notifications.domain.errors import DeliveryFailed
+from notifications.domain.model import Delivery
 from notifications.service_layer import dispatch
 from notifications.service_layer.ports import OutgoingLetter
 from notifications.service_layer.recording import RecordingFailed
-from notifications_events import NOW, affiliate, incoming
+from notifications_events import CLAIRE, NOW, affiliate, incoming
+from notifications_fakes import RecordingEmail
 from servicekit.clock import FakeClock
 from servicekit.sealing import generate_keypair, seal
 from sqlalchemy import Row, Table, func, select
@@ -193,3 +196,63 @@ async def test_letters_whose_record_was_lost_are_handed_over_again_and_printed_o
     assert sorted(r.state for r in rows.values()) == ["sent", "sent"]
     assert sorted(p.stem for p in tmp_path.glob("*.pdf")) == sorted(rows)
     assert len(list(tmp_path.glob("*.json"))) == 2
+
+
+def _activated(n: int) -> mandates_v1.MandateActivatedV1:
+    return mandates_v1.MandateActivatedV1(
+        mandate_id=f"m{n}",
+        affiliate_id=f"aff-{n}",
+        cabinet_id="cab-1",
+        cabinet_name="Cabinet Martin",
+        client_name=f"Client {n}",
+        activated_at=NOW,
+        notify=[CLAIRE],
+    )
+
+
+async def test_a_claim_taken_over_by_another_copy_is_sent_by_that_copy_alone(
+    database_url: str, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy slow through its claim (a loaded machine) past the sending timeout: another
+    copy sees the rest of the claim stale and takes it over; the slow one then sends none of
+    what it no longer holds. Every mail goes out once."""
+    mail = RecordingEmail()
+    settings = NotificationsSettings(
+        database_url=database_url, seal_private_key=PRIVATE_KEY, letters_dir=str(tmp_path)
+    )
+    slow, other = (
+        bootstrap(settings, clock=clock, email=mail),
+        bootstrap(settings, clock=clock, email=mail),
+    )
+    await slow.migrate()
+    try:
+        await slow.on_affiliates([incoming(affiliate(f"aff-{n}")) for n in range(3)])
+        await slow.on_events([incoming(_activated(n)) for n in range(3)])  # 3 mails each way
+        original = dispatch.send_and_record
+        taken_over = False
+
+        async def send(delivery: Delivery, *args: Any) -> None:
+            nonlocal taken_over
+            if args[-1] is slow.deps and len(mail.sent) == 1 and not taken_over:
+                # the first mail sent, the slow copy stalls past the sending timeout and the
+                # other copy takes over the five it has not sent yet
+                taken_over = True
+                clock.advance(slow.deps.sending_timeout + timedelta(seconds=1))
+                assert await other.dispatch() == 5
+            await original(delivery, *args)
+
+        monkeypatch.setattr(dispatch, "send_and_record", send)
+        assert await slow.dispatch() == 6
+        assert taken_over
+        sent = Counter(m.message_id for m in mail.sent)  # one Message-ID per delivery
+        assert len(sent) == 6
+        assert set(sent.values()) == {1}
+        firm = sorted(m.content.subject for m in mail.sent if m.to == CLAIRE.email)
+        assert firm == [f"Mandat activé : Client {n}" for n in range(3)]
+        assert [r.state for r in (await _rows(slow)).values()] == ["sent"] * 6
+        async with slow.sessions() as session:
+            published = Counter((await session.execute(select(orm.outbox.c.event_type))).scalars())
+        assert published[MessageSentV1.event_type] == 6  # none from the copy that lost it
+    finally:
+        await other.stop()
+        await slow.stop()

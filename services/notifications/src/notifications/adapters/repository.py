@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from servicekit.db import as_utc
 from sqlalchemy import and_, bindparam, or_, select, update
@@ -96,16 +96,34 @@ class SqlAlchemyDeliveryRepository:
         ).first()
         return None if row is None else _to_delivery(row)
 
-    async def save(self, delivery: Delivery) -> None:
-        await self.save_all([delivery])
+    async def save(self, delivery: Delivery) -> bool:
+        """The outcome of one delivery; False when its claim was taken over (nothing written)."""
+        if delivery.claim is None:
+            await self.save_all([delivery])
+            return True
+        result = await self._session.execute(
+            self._outcome(claimed=True), self._values(delivery, claimed=True)
+        )
+        return cast(int, getattr(result, "rowcount", 0)) == 1
 
     async def save_all(self, saved: Sequence[Delivery]) -> None:
-        """The outcome of several deliveries in one (executemany) statement."""
-        if not saved:
-            return
-        await self._session.execute(
+        """The outcome of several deliveries in (executemany) statements; a claimed delivery's
+        only while the row still carries its claim."""
+        for claimed in (True, False):
+            rows = [
+                self._values(d, claimed=claimed) for d in saved if (d.claim is not None) is claimed
+            ]
+            if rows:
+                await self._session.execute(self._outcome(claimed=claimed), rows)
+
+    @staticmethod
+    def _outcome(*, claimed: bool) -> Any:
+        where = deliveries.c.id == bindparam("delivery_id")
+        if claimed:
+            where = and_(where, deliveries.c.claimed_at == bindparam("claim"))
+        return (
             update(deliveries)
-            .where(deliveries.c.id == bindparam("delivery_id"))
+            .where(where)
             .values(
                 state=bindparam("state"),
                 attempts=bindparam("attempts"),
@@ -115,21 +133,22 @@ class SqlAlchemyDeliveryRepository:
                 letter_status=bindparam("letter_status"),
                 provider_ref=bindparam("provider_ref"),
                 claimed_at=None,
-            ),
-            [
-                {
-                    "delivery_id": d.id,
-                    "state": d.state,
-                    "attempts": d.attempts,
-                    "next_attempt_at": d.next_attempt_at,
-                    "sent_at": d.sent_at,
-                    "last_error": d.last_error,
-                    "letter_status": d.letter_status,
-                    "provider_ref": d.provider_ref,
-                }
-                for d in saved
-            ],
+            )
         )
+
+    @staticmethod
+    def _values(d: Delivery, *, claimed: bool) -> dict[str, Any]:
+        return {
+            "delivery_id": d.id,
+            **({"claim": d.claim} if claimed else {}),
+            "state": d.state,
+            "attempts": d.attempts,
+            "next_attempt_at": d.next_attempt_at,
+            "sent_at": d.sent_at,
+            "last_error": d.last_error,
+            "letter_status": d.letter_status,
+            "provider_ref": d.provider_ref,
+        }
 
     async def claim_due(self, now: datetime, limit: int, stale_before: datetime) -> list[Delivery]:
         due = or_(
@@ -146,7 +165,10 @@ class SqlAlchemyDeliveryRepository:
         await self._session.execute(
             update(deliveries).where(deliveries.c.id.in_(ids)).values(state=SENDING, claimed_at=now)
         )
-        return [_to_delivery(row) for row in rows]
+        claimed = [_to_delivery(row) for row in rows]
+        for delivery in claimed:
+            delivery.claim = now
+        return claimed
 
     async def letters_in_transit(
         self, limit: int, after: tuple[datetime, str] | None = None

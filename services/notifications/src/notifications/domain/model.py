@@ -94,6 +94,10 @@ class Delivery:
     optional: bool = False
     letter_status: str | None = None
     provider_ref: str | None = None
+    claim: datetime | None = field(default=None, compare=False)
+    """The claim this copy holds on it (the ``claimed_at`` it wrote): its writes apply only
+    while the row still carries that claim, so a copy whose claim was taken over after the
+    sending timeout (another copy saw it stale) sends nothing and records nothing."""
     events: list[DomainEvent] = field(default_factory=list, init=False, repr=False, compare=False)
 
     @classmethod

@@ -34,6 +34,7 @@ from notifications.service_layer.ports import (
     OutgoingLetter,
 )
 from notifications.service_layer.recording import (
+    ClaimLost,
     RecordingFailed,
     record_failure,
     record_letter_status,
@@ -243,6 +244,8 @@ async def _send_one(
         return
     except RecordingFailed:
         return  # left claimed: sent again after the sending timeout
+    except ClaimLost:
+        return  # the copy that took the claim over sends it
     except DeliveryFailed as exc:
         await record_failure(delivery, exc.reason, exc.permanent, uow, deps)
         return

@@ -23,6 +23,11 @@ from notifications.service_layer.ports import NotificationsUnitOfWork
 _log = get_logger(__name__)
 
 
+class ClaimLost(Exception):
+    """Another copy took the delivery's claim over (it saw it stale after the sending
+    timeout): this copy neither sends nor records it."""
+
+
 class RecordingFailed(Exception):
     """The channel accepted the message but its record could not be committed: the delivery
     stays claimed and is sent again after the sending timeout (the one in-doubt case)."""
@@ -45,7 +50,10 @@ async def send_and_record(
     sent = replace(delivery)
     sent.mark_sent(deps.clock.now())
     async with uow:
-        await uow.deliveries.save(sent)
+        if not await uow.deliveries.save(sent):
+            # another copy took the claim over after the sending timeout: it sends it
+            _log.warning("delivery_claim_lost", delivery_id=delivery.id, kind=delivery.kind)
+            raise ClaimLost(delivery.id)
         await publish(uow, [sent])
         await hand_over()
         try:
@@ -120,7 +128,8 @@ async def record_failure(
     reason = SECRETS.mask(reason)
     delivery.mark_failed(deps.clock.now(), reason, permanent=permanent, schedule=deps.schedule)
     async with uow:
-        await uow.deliveries.save(delivery)
+        if not await uow.deliveries.save(delivery):
+            return  # another copy holds it now: its outcome is that copy's to record
         await publish(uow, [delivery])
         await uow.commit()
     outcome = "parked" if delivery.state == PARKED else "failed"
