@@ -193,3 +193,41 @@ def test_kafka_runs_in_kraft_mode_on_node_pools(
             for p in of_kind(rendered[overlay], "KafkaNodePool")
         }
         assert found == pools
+
+
+def test_the_mails_links_open_pages_the_portal_serves(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    """In production the portal is the site at the platform's address: the activation,
+    password-reset and appointment links of the mails open its pages (a form there)."""
+    from urllib.parse import urlsplit
+
+    from portal.bootstrap import bootstrap
+    from portal.config import PortalSettings
+    from portal.entrypoints.http import create_app
+    from starlette.routing import Match
+
+    app = create_app(bootstrap(PortalSettings()))
+
+    def a_page(path: str) -> bool:
+        scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "headers": []}
+        return any(route.matches(scope)[0] is Match.FULL for route in app.router.routes)
+
+    assert not a_page("/no-such-page")
+
+    settings: dict[str, str] = {}
+    for doc in rendered["prod"]:
+        if doc["kind"] == "ConfigMap" and doc["metadata"]["name"].endswith("-settings"):
+            settings.update(doc.get("data", {}))
+    links = {
+        name: settings[name]
+        for name in (
+            "IDENTITY_ACTIVATION_URL",
+            "IDENTITY_PASSWORD_RESET_URL",
+            "APPOINTMENTS_MANAGE_URL",
+        )
+    }
+    for name, url in links.items():
+        parts = urlsplit(url)
+        assert f"{parts.scheme}://{parts.netloc}" == k8s_gen.PUBLIC_URL, name
+        assert a_page(parts.path), f"{name}: {parts.path} is no page of the portal"

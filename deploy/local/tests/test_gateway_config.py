@@ -180,3 +180,19 @@ def test_login_key_entry_and_verification_have_stricter_buckets_than_the_rest() 
     assert {limit["buffer"]["max_request_bytes"] for limit in limits} == {
         gateway.IMPORT_BODY_LIMIT_BYTES
     }
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_portals_upload_page_takes_an_import_sized_body_and_no_other_page_does(
+    profile: str,
+) -> None:
+    routes = _manager(_rendered(profile))["route_config"]["virtual_hosts"][0]["routes"]
+    names = [r["name"] for r in routes]
+    upload = routes[names.index("portal-upload")]
+    assert names.index("portal-upload") < names.index("portal")  # matched before the rest
+    assert upload["match"]["safe_regex"]["regex"] == "^/clients/importer$"
+    assert upload["route"]["cluster"] == "portal"
+    buffer = upload["typed_per_filter_config"]["envoy.filters.http.buffer"]["buffer"]
+    assert buffer["max_request_bytes"] == gateway.IMPORT_BODY_LIMIT_BYTES
+    portal = routes[names.index("portal")]
+    assert "envoy.filters.http.buffer" not in portal.get("typed_per_filter_config", {})

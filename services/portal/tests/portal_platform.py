@@ -11,14 +11,19 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+from appointments.bootstrap import bootstrap as appointments_bootstrap
+from appointments.config import AppointmentsSettings
+from appointments.entrypoints.http import create_app as appointments_app
+from appointments.service_layer import consumers as appointments_consumers
 from attestations.bootstrap import bootstrap as attestations_bootstrap
 from attestations.config import AttestationsSettings
 from attestations.entrypoints.http import create_app as attestations_app
@@ -41,6 +46,7 @@ from mandates.bootstrap import bootstrap as mandates_bootstrap
 from mandates.config import MandatesSettings
 from mandates.entrypoints.http import create_app as mandates_app
 from mandates.service_layer import consumers as mandates_consumers
+from portal.adapters.cookie_seal import generate_key
 from portal.bootstrap import PortalApp
 from portal.bootstrap import bootstrap as portal_bootstrap
 from portal.config import PortalSettings
@@ -72,6 +78,29 @@ SECOND_SIRET = siret_of("51234567", "0001")
 _SECOND_NIR_BODY = "2910375123456"
 SECOND_NIR = _SECOND_NIR_BODY + stdnum_nir.calc_check_digits(_SECOND_NIR_BODY)
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+MANAGE_URL = "https://portal.test/rendez-vous/gestion"
+"""appointments' ``APPOINTMENTS_MANAGE_URL`` here: its mails' links open the portal's page."""
+CAPTCHA_MAX_NUMBER = 10
+"""The verification code's difficulty, tiny: a test solves it at once (ADR 0018)."""
+
+
+class MovableClock:
+    """appointments' clock: the real time, moved forward when a test needs an appointment's
+    hour to have come (:meth:`shifted`), and back after."""
+
+    def __init__(self) -> None:
+        self.shift = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.shift
+
+    @contextmanager
+    def shifted(self, by: timedelta) -> Iterator[None]:
+        self.shift = by
+        try:
+            yield
+        finally:
+            self.shift = timedelta(0)
 
 
 def main_text(page: str) -> str:
@@ -171,7 +200,7 @@ class Platform:
                 id=row["event_id"],
                 type=row["event_type"],
                 source=source,
-                time=row["created_at"],
+                time=_aware(row["created_at"]),
                 subject=row["key"],
             ),
             data=json.loads(row["payload"]),
@@ -188,7 +217,9 @@ class Platform:
         cot = self.services["cotisations"].app
         man = self.services["mandates"].app
         att = self.services["attestations"].app
+        apt = self.services["appointments"].app
         return [
+            ("identity.affiliate", appointments_consumers.AFFILIATE_TYPES, apt.on_affiliate),
             ("identity.affiliate", cotisations_consumers.AFFILIATE_TYPES, cot.on_affiliate),
             ("identity.affiliate", mandates_consumers.AFFILIATE_TYPES, man.on_affiliate),
             ("identity.affiliate", attestations_consumers.AFFILIATE_TYPES, att.on_affiliate),
@@ -375,6 +406,14 @@ async def sign_in(
     )
 
 
+def _aware(value: Any) -> datetime:
+    """An outbox row's instant as the broker carries it: with its zone (SQLite reads it back
+    naive), as a real envelope's ``time`` is."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _verifier(identity: IdentityApp, service: str) -> TokenVerifier:
     async def jwks() -> dict[str, Any]:
         return identity.keys.jwks()
@@ -427,6 +466,22 @@ async def platform(root: Path, assets_dir: Path) -> AsyncIterator[Platform]:
         await stack.enter_async_context(LifespanManager(api))
         services["attestations"] = Service("attestations", att, api, att.engine)
 
+        apt = appointments_bootstrap(
+            AppointmentsSettings(
+                database_url=db("appointments"),
+                secret_key=generate_key(),
+                notifications_public_key=public,
+                captcha_max_number=CAPTCHA_MAX_NUMBER,
+                booking_limit=10_000,
+                public_url="http://appointments",
+                manage_url=MANAGE_URL,
+            ),
+            clock=MovableClock(),
+        )
+        api = appointments_app(apt, verifier=_verifier(identity, "appointments"))
+        await stack.enter_async_context(LifespanManager(api))
+        services["appointments"] = Service("appointments", apt, api, apt.engine)
+
         built = Platform(identity, services, private, assets_dir, stack)
         await identity.on_registry_record(incoming(record(), "registry-1"))
         second = record(
@@ -446,3 +501,213 @@ async def platform(root: Path, assets_dir: Path) -> AsyncIterator[Platform]:
 
 
 __all__ = ["NIR_BODY", "Browser", "Platform", "form_token", "main_text", "platform", "sign_in"]
+
+
+# --- a firm of its own: its administrator, its collaborators, more affiliés of the registry --
+
+
+async def firm_of_its_own(world: Platform, email: str, siren_body: str) -> None:
+    """Another firm signs up and its administrator (Paul Durand, ``email``) activates the
+    account; the events relayed, mandates knows the firm and its default portfolio."""
+    token = await world.firm_signed_up(email, siren_body)
+    async with world.client("identity") as identity:
+        resp = await identity.post("/v1/accounts/activation", json={"token": token})
+        assert resp.status_code == 200, resp.text
+    await world.relay()
+
+
+async def collaborator_of(
+    world: Platform,
+    admin_email: str,
+    email: str,
+    rights: list[str],
+    *,
+    name: tuple[str, str] = ("Léa", "Collab"),
+    activate: bool = True,
+) -> str:
+    """A collaborator invited by the firm's administrator through identity's api, who chooses
+    ``PASSWORD`` from the mailed link (unless ``activate`` is false); the events relayed. Its
+    account id."""
+    headers = {"Authorization": f"Bearer {await world.token_of(admin_email)}"}
+    async with world.client("identity") as identity:
+        me = (await identity.get("/v1/me", headers=headers)).json()
+        body = {"first_name": name[0], "last_name": name[1], "email": email, "rights": rights}
+        resp = await identity.post(
+            f"/v1/cabinets/{me['cabinet_id']}/users", json=body, headers=headers
+        )
+        assert resp.status_code == 201, resp.text
+        account_id = str(resp.json()["account_id"])
+        if activate:
+            link = (await world.sealed_links("identity.account.activation_requested.v1"))[-1]
+            token = parse_qs(urlparse(link).query)["token"][0]
+            done = await identity.post(
+                "/v1/accounts/activation", json={"token": token, "password": PASSWORD}
+            )
+            assert done.status_code == 200, done.text
+    await world.relay()
+    return account_id
+
+
+async def registered_affiliate(
+    world: Platform, siren_body: str, birth_name: str, *, radiated: bool = False
+) -> str:
+    """An affilié of the registry, a business of SIREN ``siren_body`` + its key (its NIR drawn
+    from the same digits), published to the services; radiated if asked. Its SIRET."""
+    from datetime import date
+
+    siret = siret_of(siren_body, "0001")
+    nir_body = "18001" + "75" + siren_body[-6:]
+    payload = record(
+        siren=siret[:9],
+        sirets=[siret],
+        nir=nir_body + stdnum_nir.calc_check_digits(nir_body),
+        birth_name=birth_name,
+        first_names="Alex",
+        email=f"{siren_body}@exemple.fr",
+        radiated_on=date(2024, 6, 30) if radiated else None,
+    )
+    await world.identity.on_registry_record(incoming(payload, f"registry-{siren_body}"))
+    await world.relay()
+    return siret
+
+
+# --- agents, an assuré of its own, a debt on an account ---------------------------------------
+
+
+async def agent_of_its_own(world: Platform, email: str, name: str = "Agnès Morel") -> None:
+    """A back-office agent, made as identity's command line makes them (actor ``agent``,
+    active at once, password ``PASSWORD``); nothing happens when it exists already."""
+    from contextlib import suppress
+
+    from identity.domain import commands, errors
+
+    with suppress(errors.IdentityError):
+        await world.identity.auth_bus.handle(commands.CreateAgent(email, name, PASSWORD))
+
+
+async def assure_of_its_own(world: Platform, siren_body: str, birth_name: str, email: str) -> str:
+    """An artisan of the registry (SIREN ``siren_body`` + its key) who signs up with ``email``
+    and activates the account, the events relayed: cotisations opens the account. Its
+    affilié id."""
+    siret = siret_of(siren_body, "0001")
+    nir_body = "18505" + "69" + siren_body[-6:]
+    nir = nir_body + stdnum_nir.calc_check_digits(nir_body)
+    payload = record(siren=siret[:9], sirets=[siret], nir=nir, birth_name=birth_name, email=email)
+    await world.identity.on_registry_record(incoming(payload, f"registry-assure-{siren_body}"))
+    async with world.client("identity") as identity:
+        body = {"nir": nir, "birth_date": "1985-05-01", "birth_name": birth_name,
+                "email": email, "password": PASSWORD}  # fmt: skip
+        resp = await identity.post("/v1/assures", json=body)
+        assert resp.status_code == 201, resp.text
+        link = (await world.sealed_links("identity.account.activation_requested.v1"))[-1]
+        token = parse_qs(urlparse(link).query)["token"][0]
+        resp = await identity.post("/v1/accounts/activation", json={"token": token})
+        assert resp.status_code == 200, resp.text
+        headers = {"Authorization": f"Bearer {await world.token_of(email)}"}
+        me = (await identity.get("/v1/me", headers=headers)).json()
+    await world.relay()
+    return str(me["affiliate_id"])
+
+
+async def debt_on(world: Platform, affiliate_id: str, amount: str, debited_on: date) -> str:
+    """A direct debit of ``debited_on`` the bank rejected: what it paid is owed again, a debt
+    due that day, as cotisations' bank-return use case posts it in the account's ledger. Its
+    reference."""
+    from decimal import Decimal
+
+    from cotisations.domain.payments.ledger import Entry
+
+    reference = f"debt:rejection:debit:{debited_on.isoformat()}"
+    async with world.services["cotisations"].app.new_uow() as uow:
+        ledger = await uow.ledgers.get(affiliate_id)
+        ledger.post(
+            Entry(
+                key=f"rejection:debit:{debited_on.isoformat()}",
+                kind="rejection",
+                amount=Decimal(amount),
+                booked_on=debited_on,
+                value_date=debited_on,
+                obligation=reference,
+                mode="prelevement",
+                reason="AM04",
+            )
+        )
+        await uow.ledgers.save(ledger)
+        await uow.commit()
+    return reference
+
+
+# --- appointments: the verification code solved, the people who book, the mails' links -------
+
+
+def solved(challenge: dict[str, Any]) -> str:
+    """What ALTCHA's widget posts for ``challenge`` (the v1 protocol): the number found by
+    brute force under its tiny ``maxnumber``, with the challenge it answers."""
+    import base64
+
+    from altcha.v1 import solve_challenge
+
+    found = solve_challenge(
+        challenge["challenge"], challenge["salt"], challenge["algorithm"], challenge["maxnumber"]
+    )
+    assert found is not None, "no number solves the challenge"
+    payload = {
+        "algorithm": challenge["algorithm"],
+        "challenge": challenge["challenge"],
+        "number": found.number,
+        "salt": challenge["salt"],
+        "signature": challenge["signature"],
+    }
+    return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+def a_nir(n: int) -> str:
+    """A well-formed NIR of its own for the ``n``-th person who books (each NIR may hold only
+    two open requests)."""
+    body = f"1850575{n:06d}"
+    return body + stdnum_nir.calc_check_digits(body)
+
+
+def appointments_clock(world: Platform) -> MovableClock:
+    clock = world.services["appointments"].app.clock
+    assert isinstance(clock, MovableClock)
+    return clock
+
+
+async def manage_links(world: Platform) -> list[str]:
+    """The manage links appointments sealed for notifications' mails, opened with its key."""
+    links: list[str] = []
+    for row in await world.outbox("appointments"):
+        sealed = json.loads(row["payload"]).get("sealed_manage_link")
+        if sealed:
+            links.append(unseal(world.notifications_private_key, sealed))
+    return links
+
+
+async def booked_through_the_api(
+    world: Platform, agency_id: str, nir: str, *, slot: int = 0, channel: str = "agence"
+) -> dict[str, Any]:
+    """An appointment booked at appointments' api as any client would (the ``slot``-th free
+    slot of the agency, Léa Martin's coordinates, the verification code solved)."""
+    async with world.client("appointments") as api:
+        params: dict[str, Any] = {"agency_id": agency_id, "channel": channel, "limit": slot + 1}
+        free = (await api.get("/v1/slots", params=params)).json()["items"][slot]
+        challenge = (await api.get("/v1/captcha")).json()
+        body = {
+            "agency_id": agency_id,
+            "starts_at": free["starts_at"],
+            "reason_code": "cotisations-echeancier",
+            "channel": channel,
+            "nir": nir,
+            "first_names": "Léa",
+            "last_name": "Martin",
+            "address": "4 place Bellecour, 69002 Lyon",
+            "mobile": "06 12 34 56 78",
+            "email": "lea.martin@exemple.fr",
+            "terms_accepted": True,
+            "captcha": solved(challenge),
+        }
+        resp = await api.post("/v1/appointments", json=body)
+        assert resp.status_code == 201, resp.text
+        booked: dict[str, Any] = resp.json()
+        return booked

@@ -237,6 +237,9 @@ IMPORT_PATHS: tuple[str, ...] = (
     r"/identity/v1/affiliates/imports",
     r"/attestations/v1/pension-payments/imports",
 )
+PORTAL_UPLOAD_PATHS: tuple[str, ...] = (r"/clients/importer",)
+"""The portal's pages that take a file (« Ajouter des clients par fichier »): the imports' body
+limit, as the api behind them."""
 
 LOGIN_PATH = "/api/identity/v1/auth/token"
 KEY_ENTRY_PATH = r"/mandates/v1/cabinets/[^/]+/clients/[^/]+/activation"
@@ -518,6 +521,19 @@ def _routes(params: GatewayParams) -> list[dict[str, Any]]:
             direct_status=404,
             direct_body=not_found,
             headers=_PROBLEM_JSON,
+        ),
+        *(
+            _service_route(
+                "portal-upload",
+                "",
+                regex=f"^{regex}$",
+                cluster="portal",
+                rewrite_prefix=None,
+                rate_limit=limits["api"],
+                body_limit_bytes=params.import_body_limit_bytes,
+                timeout_seconds=300,
+            )
+            for regex in PORTAL_UPLOAD_PATHS
         ),
         _service_route(
             "portal",

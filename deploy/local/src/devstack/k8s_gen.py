@@ -583,15 +583,18 @@ def settings(spec: ServiceSpec) -> Json:
         # the prefix the gateway serves the api under: its OpenAPI and docs name it
         f"{prefix}_ROOT_PATH": f"/api/{spec.name}",
     }
-    public = f"{PUBLIC_URL}/api/{spec.name}"  # the links of mails reach the api so
+    public = f"{PUBLIC_URL}/api/{spec.name}"
+    # the mails' links open the portal's pages (a form there: opening a link changes nothing),
+    # the e-mail change's confirmation the api (the portal has no page for it)
     if spec.name == "identity":
-        data["IDENTITY_ACTIVATION_URL"] = f"{public}/v1/accounts/activation"
-        data["IDENTITY_PASSWORD_RESET_URL"] = f"{public}/v1/auth/password-reset/confirm"
+        data["IDENTITY_ACTIVATION_URL"] = f"{PUBLIC_URL}/activation"
+        data["IDENTITY_PASSWORD_RESET_URL"] = f"{PUBLIC_URL}/reinitialisation"
         data["IDENTITY_EMAIL_CONFIRMATION_URL"] = f"{public}/v1/accounts/email-confirmation"
     else:  # through the gateway: no service reaches another's api directly
         data[f"{prefix}_JWKS_URL"] = "http://gateway/api/identity/.well-known/jwks.json"
     if spec.name == "appointments":
         data["APPOINTMENTS_PUBLIC_URL"] = public
+        data["APPOINTMENTS_MANAGE_URL"] = f"{PUBLIC_URL}/rendez-vous/gestion"
     if spec.name == "attestations":
         data["ATTESTATIONS_DATA_DIR"] = "/var/lib/mon-compte/attestations"
     if spec.name == "cotisations":

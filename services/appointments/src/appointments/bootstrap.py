@@ -127,6 +127,7 @@ def bootstrap(
             notice=timedelta(hours=settings.notice_hours),
             search_days=settings.search_days,
             public_url=settings.public_url,
+            manage_url=settings.manage_url,
         ),
         captcha_refused=CaptchaRefused,
     )

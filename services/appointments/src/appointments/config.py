@@ -34,6 +34,12 @@ class AppointmentsSettings(ServiceSettings):
         default="http://127.0.0.1:8151",
         description="The address people reach the service at (the manage links point there).",
     )
+    manage_url: str = Field(
+        default="",
+        description="The page the mails' manage links open, the token added as ``?token=`` "
+        "(the portal's ``/rendez-vous/gestion``); empty, they open the api itself "
+        "(``PUBLIC_URL/v1/appointments/manage/{token}``).",
+    )
     booking_limit: int = Field(default=10, ge=1, description="Bookings per client a minute.")
     open_requests_max: int = Field(default=2, ge=1, description="Open requests per person.")
     captcha_max_number: int = Field(

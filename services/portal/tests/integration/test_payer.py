@@ -86,3 +86,15 @@ async def test_an_assure_adheres_pays_and_a_second_click_pays_nothing_more(
             r"Paiement de [0-9\u00a0]+,\d\d\u00a0€ enregistré : votre compte sera débité le",
             main_text(account.text),
         )
+        # paid before its due date, the amount is ahead of what is due: never a negative rest
+        assert not re.search(r"[-−]\s?\d[\d\u00a0\u202f]*,\d\d", main_text(account.text))
+        standing = (
+            await world.client("cotisations").get(
+                f"/v1/accounts/{world.affiliate_id}",
+                headers={"Authorization": f"Bearer {await world.token_of(ASSURE_EMAIL)}"},
+            )
+        ).json()["standing"]
+        if standing["balance_due"].startswith("-"):
+            assert "Versé d'avance" in main_text(account.text)
+        else:
+            assert "Reste à payer à ce jour" in main_text(account.text)

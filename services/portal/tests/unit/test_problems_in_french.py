@@ -72,6 +72,15 @@ async def test_the_services_french_detail_and_field_errors_are_kept() -> None:
     assert err.fields == {"address": "Code postal à 5 chiffres."}
 
 
+async def test_a_services_french_detail_without_an_accent_is_kept() -> None:
+    body = {
+        "type": "https://mon-compte.example/problems/empty_file",
+        "detail": "Le fichier est vide.",
+    }
+    err = await _refusal(422, body)
+    assert err.message == "Le fichier est vide."
+
+
 async def test_an_english_detail_is_replaced_by_a_french_sentence() -> None:
     err = await _refusal(409, {"type": "x/conflict", "detail": "Conflict"})
     assert err.message == "Cette action n'est plus possible dans l'état actuel du dossier."

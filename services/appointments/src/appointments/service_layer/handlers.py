@@ -44,6 +44,7 @@ class Rules:
     notice: timedelta
     search_days: int
     public_url: str
+    manage_url: str = ""
 
 
 @dataclass
@@ -104,6 +105,10 @@ def token_for(a: Appointment, deps: Dependencies) -> str:
 
 
 def manage_url(token: str, deps: Dependencies) -> str:
+    """The mails' link: the page ``APPOINTMENTS_MANAGE_URL`` names, else the api's own."""
+    page = deps.rules.manage_url
+    if page:
+        return f"{page}{'&' if '?' in page else '?'}token={token}"
     return f"{deps.rules.public_url.rstrip('/')}/v1/appointments/manage/{token}"
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from servicekit.problems import PROBLEM_BASE
 
 from portal.service_layer.ports import Caller, Tokens
 
@@ -97,8 +98,10 @@ def problem_to_error(service: str, response: httpx.Response) -> ApiError:
             message = detail
     elif kind in _BY_KIND:
         message = _BY_KIND[kind]
-    elif detail and not detail.isascii():
-        message = detail  # the services write their details in French
+    elif detail and (str(body.get("type", "")).startswith(PROBLEM_BASE) or not detail.isascii()):
+        # the services write their problems' details in French (« Le fichier est vide. » has
+        # no accent); a detail of another kind is shown only when it cannot be English
+        message = detail
     else:
         message = _BY_STATUS.get(status, "La demande n'a pas abouti.")
     return ApiError(status, kind, message, fields, retry, body)

@@ -33,6 +33,9 @@ class Visit:
     affiliate_id: str | None = None
     rights: tuple[str, ...] = ()
     flash: str = ""
+    receipt: str = ""
+    """A booking just made, shown once by its confirmation page (JSON; the portal keeps no
+    data of its own)."""
 
     @property
     def signed_in(self) -> bool:
@@ -45,6 +48,10 @@ class Visit:
     @property
     def is_cabinet_user(self) -> bool:
         return self.actor == "cabinet_user"
+
+    @property
+    def is_agent(self) -> bool:
+        return self.actor == "agent"
 
     def needs_refresh(self, now: float) -> bool:
         return self.signed_in and now >= self.expires_at - REFRESH_AHEAD_S
@@ -60,6 +67,9 @@ class Visit:
 
     def with_flash(self, message: str) -> Visit:
         return replace(self, flash=message)
+
+    def with_receipt(self, receipt: str) -> Visit:
+        return replace(self, receipt=receipt)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

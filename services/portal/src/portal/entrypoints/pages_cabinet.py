@@ -1,5 +1,5 @@
-"""A firm's pages: its clients (paginated, searchable), « Ajouter un client » and « Saisir la clé
-d'activation »."""
+"""A firm's pages: its clients (paginated, searchable, filtered, sorted), « Ajouter un client »,
+« Saisir la clé d'activation » and « Gérer les comptes »."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from portal.adapters.apis import ApiError
+from portal.domain.firm import CLIENT_SORTS, CLIENT_STATE_FILTERS, DEFAULT_SORT
 from portal.domain.visit import Visit
+from portal.entrypoints.firm_calls import cabinet_of, portfolios
 from portal.entrypoints.web import (
-    NotForThisActor,
     checked_form,
     holder_of,
     portal_of,
@@ -40,9 +41,7 @@ USER_STATUSES = {
 
 
 def _cabinet(visit: Visit) -> str:
-    if not visit.is_cabinet_user or not visit.cabinet_id:
-        raise NotForThisActor("Cette page est réservée aux cabinets d'expertise comptable.")
-    return visit.cabinet_id
+    return cabinet_of(visit)
 
 
 def _clients_path(cabinet_id: str) -> str:
@@ -50,24 +49,45 @@ def _clients_path(cabinet_id: str) -> str:
 
 
 @router.get("/clients", response_class=HTMLResponse)
-async def clients(request: Request, q: str = "", page: int = 1) -> Response:
+async def clients(
+    request: Request,
+    q: str = "",
+    page: int = 1,
+    portefeuille: str = "",
+    tri: str = DEFAULT_SORT,
+    etat: str = "",
+) -> Response:
+    """« Mes clients »: searched by name or SIREN, filtered by portfolio and by the mandate's
+    state (those followed by default), sorted, paginated."""
     visit = await signed_in(request)
     cabinet_id = _cabinet(visit)
     size = portal_of(request).settings.page_size
     page = max(1, page)
     q = q.strip()[:100]
+    tri = tri if tri in CLIENT_SORTS else DEFAULT_SORT
+    etat = etat if etat in CLIENT_STATE_FILTERS else ""
+    listed_portfolios = await portfolios(request, cabinet_id)
+    names = {p["id"]: p["name"] for p in listed_portfolios}
+    portefeuille = portefeuille if portefeuille in names else ""
     api = portal_of(request).api("mandates")
+    query: dict[str, Any] = {
+        "q": q,
+        "page": page,
+        "size": size,
+        "sort": tri,
+        "state": list(CLIENT_STATE_FILTERS[etat][1]),
+        "portfolio_id": portefeuille or None,
+    }
     listed: dict[str, Any] = await with_token(
-        request,
-        lambda t: api.get_json(
-            _clients_path(cabinet_id), token=t, q=q, page=page, size=size, sort="name"
-        ),
+        request, lambda t: api.get_json(_clients_path(cabinet_id), token=t, **query)
     )
     total = int(listed.get("total", 0))
     pages = max(1, math.ceil(total / size))
+    chosen = {"q": q, "portefeuille": portefeuille, "etat": etat}
+    chosen["tri"] = "" if tri == DEFAULT_SORT else tri
 
     def page_link(n: int) -> str:
-        return "/clients?" + urlencode({"q": q, "page": n} if q else {"page": n})
+        return "/clients?" + urlencode({**{k: v for k, v in chosen.items() if v}, "page": n})
 
     return render(
         request,
@@ -82,6 +102,13 @@ async def clients(request: Request, q: str = "", page: int = 1) -> Response:
         next_link=page_link(page + 1) if page < pages else None,
         key_states=KEY_STATES,
         can_enter_keys="clients" in visit.rights or "admin" in visit.rights,
+        portfolios=listed_portfolios,
+        portfolio_names=names,
+        portfolio_id=portefeuille,
+        sorts=CLIENT_SORTS,
+        sort=tri,
+        state_filters=CLIENT_STATE_FILTERS,
+        state_filter=etat,
     )
 
 
