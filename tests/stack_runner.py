@@ -133,3 +133,92 @@ def run_platform(
         smtp.stop()
         raise
     return platform
+
+
+def site_env(listen_port: int, services: Iterable[str] | None = None) -> dict[str, str]:
+    """The apis' settings for a site served by a gateway on ``listen_port``, as ``make up``
+    gives them: each api knows its prefix at the gateway, and the links of identity's mails
+    open the portal's pages through the gateway (and so does appointments' manage link)."""
+    from devstack import gateway
+
+    site = f"http://127.0.0.1:{listen_port}"
+    names = tuple(services) if services is not None else gateway.API_SERVICES
+    return {
+        **gateway.root_path_env(names),
+        "IDENTITY_ACTIVATION_URL": f"{site}/activation",
+        "IDENTITY_PASSWORD_RESET_URL": f"{site}/reinitialisation",
+        "APPOINTMENTS_MANAGE_URL": f"{site}/rendez-vous/gestion",
+    }
+
+
+def start_site(platform: RunningPlatform, listen_port: int) -> str:
+    """The portal (plain http) and the Envoy gateway rendered from the one template, on free
+    ports, in front of ``platform``'s apis; both are processes of ``platform`` (``portal``,
+    ``gateway``), stopped with it. Returns the gateway's address, the only one a browser
+    needs. The portal calls each api directly; a service not running is named at a port where
+    nothing listens, so its pages say the service does not answer."""
+    from devstack import gateway
+    from devstack.platform import wait_ready
+    from devstack.processes import python_module, spawn
+
+    cfg = platform.cfg
+    running = {spec.name for spec in cfg.services}
+    portal_port = free_port()
+    portal_env = {
+        **os.environ,
+        "PORTAL_API_PORT": str(portal_port),
+        "PORTAL_COOKIE_SECURE": "false",  # the site is served over plain http
+        "LOG_JSON": "true",
+    }
+    for spec in SERVICES:
+        url = platform.api(spec.name) if spec.name in running else f"http://127.0.0.1:{free_port()}"
+        portal_env[f"PORTAL_{spec.name.upper()}_URL"] = url
+    portal = spawn(
+        "portal", python_module(gateway.PORTAL_MODULE), portal_env, cfg.var / "log", cfg.root
+    )
+    portal.url = f"http://127.0.0.1:{portal_port}"
+    platform.processes["portal"] = portal
+    wait_ready(f"{portal.url}/health/ready", portal)
+    params = gateway.local_params(
+        api_ports={spec.name: spec.api_port for spec in cfg.services},
+        listen_port=listen_port,
+        admin_port=free_port(),
+        portal_port=portal_port,
+        access_log=str(cfg.var / "log" / "gateway-access.log"),
+    )
+    config = cfg.var / "run" / "gateway.yaml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(gateway.render(params))
+    envoy = spawn("gateway", gateway.command(config), dict(os.environ), cfg.var / "log", cfg.root)
+    envoy.url = params.url.rstrip("/")
+    platform.processes["gateway"] = envoy
+    wait_ready(f"{params.admin_url}/ready", envoy)
+    wait_ready(f"{envoy.url}/health/ready", envoy)  # the portal, through the gateway
+    return envoy.url
+
+
+def run_site(
+    var: Path,
+    kafka_bootstrap: str,
+    *,
+    services: Iterable[str] | None = None,
+    env: dict[str, str] | None = None,
+    process_env: dict[str, dict[str, str]] | None = None,
+) -> RunningPlatform:
+    """:func:`run_platform` (``services``, or all) with the portal and the gateway in front,
+    as ``make up`` runs them; the site's address is ``platform.url("gateway")``."""
+    listen_port = free_port()
+    names = tuple(services) if services is not None else tuple(s.name for s in SERVICES)
+    platform = run_platform(
+        var,
+        kafka_bootstrap,
+        services=names,
+        env={**site_env(listen_port, names), **(env or {})},
+        process_env=process_env,
+    )
+    try:
+        start_site(platform, listen_port)
+    except BaseException:
+        platform.stop()
+        raise
+    return platform
