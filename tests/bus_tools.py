@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -12,25 +13,43 @@ from contracts.envelope import Envelope
 
 async def publish(bootstrap: str, payload: EventPayload, subject: str, source: str) -> str:
     """Publish one event in CloudEvents binary mode; return its id."""
-    envelope = Envelope(
-        id=str(uuid.uuid4()),
-        type=payload.event_type,
-        source=source,
-        time=datetime.now(UTC),
-        subject=subject,
+    [event_id] = await publish_many(bootstrap, [(payload, subject)], source)
+    return event_id
+
+
+async def publish_many(
+    bootstrap: str, events: list[tuple[EventPayload, str]], source: str
+) -> list[str]:
+    """Publish ``(payload, subject)`` events, keyed by their subject, with one idempotent
+    producer; return their ids once the broker has them all."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
     await producer.start()
+    ids: list[str] = []
     try:
-        await producer.send_and_wait(
-            payload.topic,
-            payload.model_dump_json().encode(),
-            key=subject.encode(),
-            headers=envelope.to_headers(),
-        )
+        sent = []
+        for payload, subject in events:
+            envelope = Envelope(
+                id=str(uuid.uuid4()),
+                type=payload.event_type,
+                source=source,
+                time=datetime.now(UTC),
+                subject=subject,
+            )
+            ids.append(envelope.id)
+            sent.append(
+                await producer.send(
+                    payload.topic,
+                    payload.model_dump_json().encode(),
+                    key=subject.encode(),
+                    headers=envelope.to_headers(),
+                )
+            )
+        await asyncio.gather(*sent)
     finally:
         await producer.stop()
-    return envelope.id
+    return ids
 
 
 async def rewind_group(bootstrap: str, group_id: str, topics: list[str]) -> None:
