@@ -168,6 +168,7 @@ def bootstrap(
         keys,
         algorithm.hash(RandomTokens().new_token()),
         timedelta(days=settings.session_lifetime_days),
+        timedelta(seconds=settings.refresh_reuse_grace_s),
     )
     app.auth_bus = MessageBus(AUTH_HANDLERS, app.new_uow, auth_deps)  # type: ignore[arg-type]
     return app

@@ -42,6 +42,13 @@ class IdentitySettings(ServiceSettings):
     session_lifetime_days: int = Field(
         default=90, ge=1, description="A session ends this long after its login (refreshes too)."
     )
+    refresh_reuse_grace_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="A refresh token used this long ago may come back (the requests of one "
+        "page, or copies of the portal, refreshing with one cookie at once): it gets a pair "
+        "of its own, nothing is revoked. Later, its reuse revokes the session. 0: never.",
+    )
     rate_limit_signup_per_minute: int = 20
     rate_limit_login_per_minute: int = 20
     rate_limit_activation_per_minute: int = 30

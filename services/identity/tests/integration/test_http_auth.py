@@ -158,6 +158,7 @@ async def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(api
         await api.client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     ).json()
     assert second["refresh_token"] != first["refresh_token"]
+    api.clock.advance(timedelta(seconds=31))  # past the grace of a concurrent refresh
     reused = await api.client.post(
         "/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
     )
@@ -167,6 +168,39 @@ async def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(api
         "/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}
     )
     assert after.status_code == 401
+
+
+async def test_a_token_refreshed_twice_at_once_gives_each_request_a_pair_and_revokes_nothing(
+    api: Api,
+) -> None:
+    """The requests of one page (or two copies of the portal) refreshing with the same cookie
+    within the grace: each gets a working pair of the same session; later, a reuse still
+    revokes the whole family."""
+    first = (await api.login(await api.agent())).json()
+    body = {"refresh_token": first["refresh_token"]}
+    one = await api.client.post("/v1/auth/refresh", json=body)
+    api.clock.advance(timedelta(seconds=29))
+    other = await api.client.post("/v1/auth/refresh", json=body)
+    assert (one.status_code, other.status_code) == (200, 200), other.text
+    pairs = [one.json(), other.json()]
+    assert pairs[0]["refresh_token"] != pairs[1]["refresh_token"]
+    for pair in pairs:
+        assert (await api.client.get("/v1/me", headers=_bearer(pair))).status_code == 200
+    sessions = await api.client.get("/v1/me/sessions", headers=_bearer(pairs[1]))
+    assert len(sessions.json()) == 1  # one session, not two
+    renewed = await api.client.post(
+        "/v1/auth/refresh", json={"refresh_token": pairs[0]["refresh_token"]}
+    )
+    assert renewed.status_code == 200  # both lines of the family go on
+
+    api.clock.advance(timedelta(seconds=2))  # 31 s after its use: a reuse, not a race
+    stolen = await api.client.post("/v1/auth/refresh", json=body)
+    assert stolen.status_code == 401
+    for pair in (renewed.json(), pairs[1]):
+        refused = await api.client.post(
+            "/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+        )
+        assert refused.status_code == 401  # the whole family revoked
 
 
 async def test_logout_revokes_the_session(api: Api) -> None:

@@ -44,6 +44,12 @@ class ReusedRefreshToken(RefreshRejected):
     """A used token came back: its family is revoked."""
 
 
+class RefreshRaced(Exception):
+    """A token used a moment ago came back within the grace: the requests of one page (or of
+    two copies of the portal behind a balancer) refreshing with the same cookie at once. The
+    late one gets a pair of its own in the same family, and nothing is revoked."""
+
+
 @dataclass
 class RefreshToken:
     token_hash: str
@@ -54,11 +60,13 @@ class RefreshToken:
     used_at: datetime | None = None
     revoked_at: datetime | None = None
 
-    def use(self, now: datetime) -> None:
-        if self.used_at is not None:
-            raise ReusedRefreshToken
+    def use(self, now: datetime, grace: timedelta = timedelta(0)) -> None:
         if self.revoked_at is not None or now >= self.expires_at:
             raise RefreshRejected
+        if self.used_at is not None:
+            if now - self.used_at <= grace:
+                raise RefreshRaced
+            raise ReusedRefreshToken
         self.used_at = now
 
 

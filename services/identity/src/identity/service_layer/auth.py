@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from servicekit.logging import get_logger
+
 from identity.domain import commands, errors
 from identity.domain.model import Account, token_hash
 from identity.domain.sessions import (
@@ -17,6 +19,7 @@ from identity.domain.sessions import (
     SESSION_LIFETIME,
     SOURCE_FAILURES,
     SOURCE_WINDOW,
+    RefreshRaced,
     RefreshRejected,
     RefreshToken,
     ReusedRefreshToken,
@@ -26,6 +29,8 @@ from identity.domain.sessions import (
 from identity.service_layer.handlers import Dependencies
 from identity.service_layer.ports import IdentityUnitOfWork, TokenSigner
 
+_log = get_logger(__name__)
+
 
 @dataclass(frozen=True)
 class AuthDependencies:
@@ -34,6 +39,8 @@ class AuthDependencies:
     dummy_hash: str
     """Verified against when the identifier is unknown, so both answers take the same time."""
     session_lifetime: timedelta = SESSION_LIFETIME
+    refresh_grace: timedelta = timedelta(0)
+    """How long a refresh token just used may come back without revoking its family."""
 
 
 def claims(account: Account) -> dict[str, Any]:
@@ -149,13 +156,22 @@ async def refresh(
         session = await uow.sessions.get(token.family_id)
         if session is None or not session.open(now):
             raise errors.SessionRejected  # ended, or past its absolute end: log in again
+        raced = False
         try:
-            token.use(now)
-            reused = not await uow.refresh_tokens.mark_used(token)
+            token.use(now, deps.refresh_grace)
+            if not await uow.refresh_tokens.mark_used(token):  # used by another at this instant
+                raced = deps.refresh_grace > timedelta(0)
+                reused = not raced
+            else:
+                reused = False
+        except RefreshRaced:
+            raced, reused = True, False
         except ReusedRefreshToken:
             reused = True
         except RefreshRejected:
             raise errors.SessionRejected from None
+        if raced:
+            _log.info("refresh_raced", session_id=session.id)
         if reused:
             await uow.refresh_tokens.revoke_family(token.family_id, now)
             await uow.commit()
