@@ -98,3 +98,84 @@ async def test_an_assure_adheres_pays_and_a_second_click_pays_nothing_more(
             assert "Versé d'avance" in main_text(account.text)
         else:
             assert "Reste à payer à ce jour" in main_text(account.text)
+
+
+SECOND_IBAN = "FR14 2004 1010 0505 0001 3M02 606"  # La Banque postale (20041)
+
+
+async def test_a_payment_split_over_two_accounts_is_debited_from_both(world: Platform) -> None:
+    from decimal import Decimal
+
+    from portal_platform import assure_of_its_own
+
+    email = "marie.durand@artisans.fr"
+    affiliate_id = await assure_of_its_own(world, "41820057", "Durand", email)
+    async with world.portal() as browser:
+        await sign_in(browser, email)
+        form = await browser.get("/cotisations/telepaiement")
+        adhesion = {
+            "csrf": form_token(form.text),
+            "titulaire": "Marie Durand",
+            "adresse": "3 rue du Port, 13002 Marseille",
+            "iban": IBAN,
+            "bic": BIC,
+            "conditions": "oui",
+        }
+        done = await browser.post("/cotisations/telepaiement", data=adhesion)
+        assert done.status_code == 303, main_text(done.text)
+        account = await browser.get("/cotisations")
+        pay = re.search(r'href="(/cotisations/payer\?reference=[^"]+)"', account.text)
+        assert pay is not None, main_text(account.text)
+        page = await browser.get(pay.group(1).replace("&amp;", "&"))
+        assert 'name="compte_3"' in page.text  # three accounts at most
+        assert 'name="compte_4"' not in page.text
+        reference = re.search(r'name="reference" value="([^"]+)"', page.text)
+        assert reference is not None
+        headers = {"Authorization": f"Bearer {await world.token_of(email)}"}
+        async with world.client("cotisations") as api:
+            payables = (
+                await api.get(f"/v1/accounts/{affiliate_id}/payables", headers=headers)
+            ).json()
+        [item] = [p for p in payables["payables"] if p["reference"] == reference.group(1)]
+        total = Decimal(item["amount"])
+        base = {"csrf": form_token(page.text), "reference": reference.group(1)}
+
+        half_typed = await browser.post(
+            "/cotisations/payer", data={**base, "compte_1": IBAN, "montant_1": "beaucoup"}
+        )
+        assert half_typed.status_code == 422
+        assert 'id="montant_1-erreur"' in half_typed.text
+        assert 'aria-invalid="true"' in half_typed.text
+        not_adding_up = await browser.post(
+            "/cotisations/payer",
+            data={
+                **base,
+                "compte_1": IBAN,
+                "montant_1": "1,00",
+                "compte_2": SECOND_IBAN,
+                "montant_2": "1,00",
+            },
+        )
+        assert not_adding_up.status_code == 422, main_text(not_adding_up.text)
+        assert not main_text(not_adding_up.text).isascii()  # cotisations' own French words
+
+        rest = f"{total - Decimal('10.00'):.2f}".replace(".", ",")
+        split = {"compte_1": IBAN, "montant_1": rest, "compte_2": SECOND_IBAN, "montant_2": "10,00"}
+        confirm = await browser.post("/cotisations/payer", data={**base, **split})
+        assert confirm.status_code == 200, main_text(confirm.text)
+        table = main_text(confirm.text).split("Comptes débités", 1)[1]
+        assert "10,00\u00a0€" in table
+        assert table.count("€") == 2  # one line per account
+        key = re.search(r'name="cle_idempotence" value="([^"]+)"', confirm.text)
+        assert key is not None
+        carried = dict(re.findall(r'name="((?:compte|montant)_\d)" value="([^"]*)"', confirm.text))
+        validation = {"csrf": form_token(confirm.text), "reference": reference.group(1),
+                      "cle_idempotence": key.group(1), **carried}  # fmt: skip
+        paid = await browser.post("/cotisations/payer/validation", data=validation)
+        assert paid.status_code == 303
+    async with world.client("cotisations") as api:
+        after = (await api.get(f"/v1/accounts/{affiliate_id}/payables", headers=headers)).json()
+    [made] = [t for t in after["telepayments"] if t["reference"] == reference.group(1)]
+    assert sorted(Decimal(p["amount"]) for p in made["parts"]) == sorted(
+        [total - Decimal("10.00"), Decimal("10.00")]
+    )

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from portal.adapters.apis import ApiError
+from portal.domain.payment_parts import ROWS, Split, split_of
 from portal.domain.visit import Visit
 from portal.domain.wording import french_date, french_euros
 from portal.entrypoints.web import (
@@ -213,19 +214,33 @@ async def client_pay_page(request: Request, affiliate_id: str, reference: str = 
     return await _pay_page(request, visit, affiliate_id, reference)
 
 
-async def _pay_page(request: Request, visit: Visit, affiliate_id: str, reference: str) -> Response:
+async def _pay_page(
+    request: Request,
+    visit: Visit,
+    affiliate_id: str,
+    reference: str,
+    split: Split | None = None,
+    failure: str = "",
+    status_code: int = 200,
+) -> Response:
     api = portal_of(request).api("cotisations")
     path = f"/v1/accounts/{quote(affiliate_id, safe='')}/payables"
     payables = await with_token(request, lambda token: api.get_json(path, token=token))
     item = _payable(payables, reference)
+    split = split or Split()
     return render(
         request,
         "pay.html",
-        title="Payer",
+        title="Payer" if status_code == 200 else "Payer — à corriger",
+        status_code=status_code,
         item=item,
         mandate=payables.get("mandate"),
         base=base_of(visit, affiliate_id),
         reference=reference,
+        typed=split.typed,
+        errors=split.errors,
+        failure=failure,
+        rows=range(1, ROWS + 1),
     )
 
 
@@ -244,9 +259,12 @@ async def client_pay_preview(request: Request, affiliate_id: str) -> Response:
 async def _preview(request: Request, visit: Visit, affiliate_id: str) -> Response:
     form = await checked_form(request)
     reference = str(form.get("reference") or "")
+    split = split_of(form)
+    if split.errors:
+        return await _pay_page(request, visit, affiliate_id, reference, split, status_code=422)
     api = portal_of(request).api("cotisations")
     path = f"/v1/accounts/{quote(affiliate_id, safe='')}/telepayments/preview"
-    body = {"reference": reference, "parts": []}
+    body = {"reference": reference, "parts": split.parts}
     try:
         preview = await with_token(
             request, lambda token: api.call("POST", path, token=token, json=body)
@@ -254,21 +272,16 @@ async def _preview(request: Request, visit: Visit, affiliate_id: str) -> Respons
     except ApiError as exc:
         if exc.status not in (409, 422):
             raise
-        return render(
-            request,
-            "pay.html",
-            title="Payer — refusé",
-            status_code=exc.status,
-            item=None,
-            failure=exc.message,
-            base=base_of(visit, affiliate_id),
-            reference=reference,
+        # cotisations' words (parts not adding up, over 3 accounts, a bad IBAN, not offered)
+        return await _pay_page(
+            request, visit, affiliate_id, reference, split, exc.message, exc.status
         )
     return render(
         request,
         "pay_confirm.html",
         title="Valider le paiement",
         preview=preview.json(),
+        parts=split.parts,
         reference=reference,
         # one key per confirmation page: sent twice, the payment is made once
         idempotency_key=secrets.token_urlsafe(24),
@@ -291,6 +304,7 @@ async def client_pay(request: Request, affiliate_id: str) -> Response:
 async def _pay(request: Request, visit: Visit, affiliate_id: str) -> Response:
     form = await checked_form(request)
     reference = str(form.get("reference") or "")
+    split = split_of(form)  # the parts the confirmation page showed, carried along
     key = str(form.get("cle_idempotence") or "")[:100] or secrets.token_urlsafe(24)
     api = portal_of(request).api("cotisations")
     path = f"/v1/accounts/{quote(affiliate_id, safe='')}/telepayments"
@@ -300,7 +314,7 @@ async def _pay(request: Request, visit: Visit, affiliate_id: str) -> Response:
             "POST",
             path,
             token=token,
-            json={"reference": reference, "parts": []},
+            json={"reference": reference, "parts": split.parts},
             headers={"Idempotency-Key": key},
         ),
     )
