@@ -33,7 +33,7 @@ from mandates.domain.model import Mandate
 from mandates.service_layer import consumers
 from servicekit.messaging import IncomingEvent
 from servicekit.sealing import unseal
-from stack import PASSWORD, luhn, sirens
+from stack import firm_signed_up, sirens
 
 SURNAMES = (
     "Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau",
@@ -67,21 +67,7 @@ async def sign_up(
 ) -> Firm:
     """A firm signs up and its administrator activates the account from the link identity
     sealed for the letter carrier (no mail is sent: no worker runs)."""
-    email = f"bench.{uuid.uuid4().hex[:6]}@cabinet-bench.fr"
-    resp = await client.post(
-        f"{identity}/v1/cabinets",
-        json={
-            "raison_sociale": "Cabinet Bench Expertise",
-            "siret": luhn(luhn(f"{random.randrange(10**7, 10**8):08d}") + "0001"),
-            "address": "1 place Bellecour, 69002 Lyon",
-            "admin_first_name": "Claire",
-            "admin_last_name": "Martin",
-            "email": email,
-            "password": PASSWORD,
-        },
-    )
-    resp.raise_for_status()
-    cabinet_id = str(resp.json()["cabinet_id"])
+    cabinet_id, email = await firm_signed_up(client, identity, "Cabinet Bench Expertise")
     sealed = [
         json.loads(row["payload"])["sealed_link"]
         for row in _outbox(identity_db)

@@ -161,15 +161,16 @@ async def login(client: httpx.AsyncClient, identity: str, email: str) -> dict[st
     return {"Authorization": f"Bearer {resp.json()['access_token']}"}
 
 
-async def firm(stack: Stack, client: httpx.AsyncClient) -> tuple[str, str]:
-    """A firm signs up, its administrator opens the account from the mail, and mandates has
-    the firm's default portfolio: (cabinet id, the administrator's e-mail)."""
-    identity = stack.url("identity-api")
+async def firm_signed_up(
+    client: httpx.AsyncClient, identity: str, name: str = "Cabinet Bench"
+) -> tuple[str, str]:
+    """A firm signs up on identity's api (its account still to activate): (cabinet id, the
+    administrator's e-mail)."""
     email = f"bench.{uuid.uuid4().hex[:6]}@cabinet-bench.fr"
     resp = await client.post(
         f"{identity}/v1/cabinets",
         json={
-            "raison_sociale": "Cabinet Bench",
+            "raison_sociale": name,
             "siret": luhn(luhn(f"{random.randrange(10**7, 10**8):08d}") + "0001"),
             "address": "1 place Bellecour, 69002 Lyon",
             "admin_first_name": "Claire",
@@ -179,7 +180,14 @@ async def firm(stack: Stack, client: httpx.AsyncClient) -> tuple[str, str]:
         },
     )
     resp.raise_for_status()
-    cabinet_id = str(resp.json()["cabinet_id"])
+    return str(resp.json()["cabinet_id"]), email
+
+
+async def firm(stack: Stack, client: httpx.AsyncClient) -> tuple[str, str]:
+    """A firm signs up, its administrator opens the account from the mail, and mandates has
+    the firm's default portfolio: (cabinet id, the administrator's e-mail)."""
+    identity = stack.url("identity-api")
+    cabinet_id, email = await firm_signed_up(client, identity)
     token = ""
 
     def mail() -> bool:
