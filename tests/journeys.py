@@ -166,10 +166,26 @@ async def key_from_letter(platform: RunningPlatform, client_id: str) -> str:
         return letter_pdf(letters, "activation_key_letter", reference)
 
     pdf = await eventually(the_pdf, timeout_s=60, message=f"the key letter {reference}")
+    return key_in_pdf(pdf)
+
+
+def key_in_pdf(pdf: Path) -> str:
+    """The one activation key printed in a key letter, read from the PDF's text."""
     text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
     keys = KEY.findall(text)
-    assert len(keys) == 1, f"one activation key expected in the letter, found {keys}"
+    assert len(keys) == 1, f"one activation key expected in {pdf.name}, found {keys}"
     return str(keys[0])
+
+
+def key_letters(letters: Path) -> dict[str, Path]:
+    """The mandate's reference (``MDT-…``, without the letter's own suffix) → the PDF of every
+    key letter in the folder, read in one pass."""
+    found: dict[str, Path] = {}
+    for manifest in letters.glob("*.json"):
+        data = json.loads(manifest.read_text())
+        if data.get("kind") == "activation_key_letter":
+            found["-".join(str(data["reference"]).split("-")[:2])] = letters / str(data["pdf"])
+    return found
 
 
 async def agent_bearer(

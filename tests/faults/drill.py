@@ -9,6 +9,7 @@ import random
 import sqlite3
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,19 +114,22 @@ async def db_count(platform: RunningPlatform, service: str, sql: str) -> int:
         await engine.dispose()
 
 
-async def quiet(platform: RunningPlatform, timeout_s: float = 90) -> None:
-    """Nothing left to publish or to send."""
+async def quiet(
+    platform: RunningPlatform, producers: Sequence[str] = ("identity",), timeout_s: float = 90
+) -> None:
+    """Nothing left to publish in the outboxes of ``producers``, nothing left to send."""
 
     async def nothing_left() -> bool:
-        pending = await db_count(
-            platform, "identity", "SELECT count(*) FROM outbox WHERE state = 'pending'"
-        )
+        for service in producers:
+            pending = "SELECT count(*) FROM outbox WHERE state = 'pending'"
+            if await db_count(platform, service, pending):
+                return False
         unsent = await db_count(
             platform,
             "notifications",
             "SELECT count(*) FROM deliveries WHERE state NOT IN ('sent', 'skipped')",
         )
-        return pending == 0 and unsent == 0
+        return unsent == 0
 
     await eventually(nothing_left, timeout_s=timeout_s, interval_s=0.5, message="all quiet")
 

@@ -11,7 +11,6 @@ per-key order on the mandates' topic (``key_issued`` before ``activated`` for ev
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import random
 from collections import Counter
@@ -27,16 +26,16 @@ from bus_tools import publish_many
 from contracts.base import EventPayload
 from contracts.common import PostalAddress
 from contracts.partners.v1 import RegistryAffiliationV1
-from drill import assert_per_key_order, ce, db_count, topic_records
+from drill import assert_per_key_order, ce, db_count, quiet, topic_records
 from journeys import (
-    KEY,
     activated_login,
+    key_in_pdf,
+    key_letters,
     luhn_complete,
     random_siret,
     read_mails,
     signup_body,
 )
-from pypdf import PdfReader
 from servicekit.testing.polling import eventually
 from stack_runner import RunningPlatform, run_platform
 from stdnum.fr import nir as stdnum_nir
@@ -94,36 +93,6 @@ def _to(mail: EmailMessage) -> str:
 
 def _name(i: int) -> str:
     return f"Client {i:05d}"
-
-
-def _key_in(pdf: Path) -> str:
-    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
-    [key] = KEY.findall(text)
-    return str(key)
-
-
-def _key_letters(letters: Path) -> dict[str, Path]:
-    """The mandate's reference (``MDT-…``) → the PDF of its key letter."""
-    found: dict[str, Path] = {}
-    for manifest in letters.glob("*.json"):
-        data = json.loads(manifest.read_text())
-        if data.get("kind") == "activation_key_letter":
-            found["-".join(str(data["reference"]).split("-")[:2])] = letters / str(data["pdf"])
-    return found
-
-
-async def _quiet(platform: RunningPlatform) -> None:
-    """Nothing left in an outbox to publish, no mail or letter left to send."""
-
-    async def nothing_left() -> bool:
-        for service in SERVICES:
-            pending = "SELECT count(*) FROM outbox WHERE state = 'pending'"
-            if await db_count(platform, service, pending):
-                return False
-        unsent = "SELECT count(*) FROM deliveries WHERE state NOT IN ('sent', 'skipped')"
-        return await db_count(platform, "notifications", unsent) == 0
-
-    await eventually(nothing_left, timeout_s=SETUP_S, interval_s=1, message="all quiet")
 
 
 async def _at_least(platform: RunningPlatform, service: str, sql: str, n: int, what: str) -> None:
@@ -214,10 +183,12 @@ async def test_two_thousand_key_entries_through_a_killed_worker_copy_apply_every
                 KEYS,
                 "every key letter posted",
             )
-            letters = _key_letters(platform.cfg.var / "letters")
+            letters = key_letters(platform.cfg.var / "letters")
             pdfs = [letters[f"MDT-{client_ids[r.siren][:8].upper()}"] for r in records]
             with ProcessPoolExecutor(max_workers=2) as pool:
-                keys = await asyncio.to_thread(lambda: list(pool.map(_key_in, pdfs, chunksize=50)))
+                keys = await asyncio.to_thread(
+                    lambda: list(pool.map(key_in_pdf, pdfs, chunksize=50))
+                )
 
             order = list(range(KEYS))
             random.Random(11).shuffle(order)
@@ -274,7 +245,7 @@ async def test_two_thousand_key_entries_through_a_killed_worker_copy_apply_every
                 return len(clients) == KEYS and firm >= KEYS
 
             await eventually(all_mailed, timeout_s=SETUP_S, interval_s=2, message="mails")
-            await _quiet(platform)
+            await quiet(platform, SERVICES, timeout_s=SETUP_S)
 
         # every mail once: one to each client, one « Mandat activé » per client to the firm's
         # subscribed collaborator; a copy of one message only (its Message-ID the same) for the

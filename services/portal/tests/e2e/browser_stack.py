@@ -14,8 +14,8 @@ journey a fresh browser context whose every page is audited with axe-core and ph
   Leaving the journey fails if a page it loaded was not checked, or if the browser met a
   script error (a content security policy refusal included) or an answer of 400 or more.
 - What a person reads outside the site: :func:`mailed_link` (the SMTP catcher's folder),
-  :func:`key_in_letter` (the key letter's PDF in the letter folder); what a partner does:
-  :func:`registered` (the business registry's feed, followed until every service knows it);
+  ``journeys.key_from_letter`` (the key letter's PDF in the letter folder); what a partner
+  does: :func:`registered` (the business registry's feed, followed until every service knows it);
   what another actor did before the journey, through the apis: :func:`assure_with_account`,
   :func:`firm_holding_mandate`.
 """
@@ -249,11 +249,6 @@ async def mailed_link(platform: RunningPlatform, email: str, link: str) -> str:
     return links[0]
 
 
-async def key_in_letter(platform: RunningPlatform, client_id: str) -> str:
-    """The activation key as printed in the client's key letter (the PDF's text)."""
-    return await key_from_letter(platform, client_id)
-
-
 async def on_the_bus(
     platform: RunningPlatform,
     topic: str,
@@ -376,7 +371,7 @@ async def firm_holding_mandate(platform: RunningPlatform, siren: str, name: str)
         headers = await _activated(client, platform, email, email)
         clients = f"{mandates}/v1/cabinets/{signup.json()['cabinet_id']}/clients"
         row = await added_client(client, clients, siren, headers)
-        key = await key_in_letter(platform, row["id"])
+        key = await key_from_letter(platform, row["id"])
         activated = await client.post(
             f"{clients}/{row['id']}/activation", json={"key": key}, headers=headers
         )

@@ -14,7 +14,7 @@ or by clicking, and calls ``await journey.check("step")`` once each page is show
 journey fails if a page it loaded was not checked, or on an answer of 400 or more but those
 added to ``journey.allowed_statuses``). ``browser_stack`` holds what is done
 outside the site: ``registered`` (a registry record every service knows), ``mailed_link``,
-``key_in_letter``, ``assure_with_account``, ``firm_holding_mandate``.
+``journeys.key_from_letter``, ``assure_with_account``, ``firm_holding_mandate``.
 """
 
 from __future__ import annotations
@@ -30,12 +30,11 @@ from e2e.browser_stack import (  # this folder (a namespace package)
     Site,
     assure_with_account,
     firm_holding_mandate,
-    key_in_letter,
     mailed_link,
     mandate_in_force,
     registered,
 )
-from journeys import PASSWORD, random_siret
+from journeys import PASSWORD, key_from_letter, random_siret
 from playwright.async_api import Locator, Page, expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
@@ -120,7 +119,7 @@ async def test_a_firm_signs_up_adds_its_first_client_and_opens_its_cotisations(
         href = await key_link.get_attribute("href")
         assert href is not None
         client_id = href.split("/")[2]
-        key = await key_in_letter(site.platform, client_id)
+        key = await key_from_letter(site.platform, client_id)
         await key_link.click()
         await heading(journey, "Saisir la clé d'activation")
         await journey.check("saisir-la-cle")
