@@ -46,6 +46,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     cotisations_v1.TurnoverDeclaredV1,
     cotisations_v1.PaymentRecordedV1,
     cotisations_v1.PaymentSettledV1,
+    cotisations_v1.TelepaymentChangedV1,
     cotisations_v1.PaymentRejectedV1,
     cotisations_v1.DirectDebitMandateSignedV1,
     cotisations_v1.DirectDebitMandateChangedV1,

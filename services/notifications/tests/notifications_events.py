@@ -217,6 +217,30 @@ SAMPLE_PAYLOADS: list[EventPayload] = [
         requested_by=CLAIRE,
         recorded_at=NOW,
     ),
+    cotisations_v1.TelepaymentChangedV1(
+        affiliate_id="aff-1",
+        payment_id="telepayment:TP-1",
+        external_reference="TP-1",
+        amount="200.00",
+        previous_amount="310.00",
+        parts=[
+            cotisations_v1.TelepaymentPart(
+                iban="FR76 **** **** **** **** ***0 189", amount="200.00"
+            )
+        ],
+        value_date=date(2026, 2, 5),
+        paid=[
+            cotisations_v1.PaidItem(
+                reference="instalment:2026-02-05",
+                kind="call",
+                due_date=date(2026, 2, 5),
+                amount="200.00",
+            )
+        ],
+        standing=STANDING,
+        requested_by=CLAIRE,
+        changed_at=NOW,
+    ),
     cotisations_v1.DebitsPrenotifiedV1(
         affiliate_id="aff-1",
         holder="Jean Dupont",

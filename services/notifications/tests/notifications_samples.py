@@ -189,6 +189,28 @@ SAMPLES: dict[MessageKind, tuple[dict[str, Any], list[str]]] = {
             "TP-2026-0001",
         ],
     ),
+    MessageKind.TELEPAYMENT_CHANGED: (
+        {
+            "display_name": "Jean Dupont",
+            "client_name": "Jean Dupont",
+            "for_firm": False,
+            "amount": "1000.00",
+            "previous_amount": "1561.75",
+            "value_date": "2026-05-05",
+            "payment_id": "TP-2026-0001",
+            "parts": [
+                {"iban": "FR76 **** **** **** **** ***0 189", "amount": "600.00"},
+                {"iban": "FR14 **** **** **** **** ***6 06", "amount": "400.00"},
+            ],
+        },
+        [
+            "La modification de votre télépaiement est enregistrée",
+            "1 000,00 € seront débités le 5 mai 2026, au lieu de 1 561,75 €",
+            "FR76 **** **** **** **** ***0 189 : 600,00 €",
+            "midi la veille du débit",
+            "TP-2026-0001",
+        ],
+    ),
     MessageKind.DEBITS_PRENOTIFICATION: (
         {
             "display_name": "Jean Dupont",

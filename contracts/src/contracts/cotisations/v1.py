@@ -171,6 +171,40 @@ class PaymentRecordedV1(EventPayload):
     recorded_at: datetime
 
 
+class TelepaymentPart(BaseModel):
+    """One bank account a telepayment debits: its IBAN masked and its amount."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    iban: str = Field(description="masked: the country, the check digits and the last 4")
+    amount: Amount = Field(pattern=_AMOUNT)
+
+
+class TelepaymentChangedV1(EventPayload):
+    """A telepayment not debited yet was changed (until noon, Paris, the day before its
+    debit): its new amount and accounts. ``payment_id`` is its ledger entry's, as in the
+    ``payment_recorded`` that announced it; its pending amount in the ledger is now
+    ``amount``."""
+
+    event_type = "cotisations.payment.telepayment_changed.v1"
+    topic = PAYMENT
+
+    affiliate_id: str
+    payment_id: str = Field(description="The ledger entry's key, unique in the account.")
+    external_reference: str = Field(description="the telepayment's id")
+    amount: Amount = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
+    previous_amount: Amount = Field(pattern=r"^[0-9]+\.[0-9]{2}$")
+    parts: list[TelepaymentPart] = Field(min_length=1, max_length=3)
+    value_date: date = Field(description="the day the accounts are debited")
+    paid: list[PaidItem]
+    standing: AccountStanding
+    requested_by: Recipient | None = Field(
+        default=None,
+        description="Who changed it, if a firm's user: told it is changed (the client is, always).",
+    )
+    changed_at: datetime
+
+
 class PaymentSettledV1(EventPayload):
     """The bank confirmed a pending debit: the payment stands."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -339,3 +339,43 @@ async def test_the_pdf_carries_the_signed_payload_that_verifies_offline_with_the
     )
     assert not other.ok
     assert verify_main([payload, "--jwks", str(tmp_path / "jwks.json")]) == 0
+
+
+async def test_a_telepayment_changed_before_its_debit_counts_for_its_new_amount(api: Api) -> None:
+    later = api.clock.now()
+    changed = cotisations_v1.TelepaymentChangedV1(
+        affiliate_id="aff-1",
+        payment_id="pay-9",
+        external_reference="tp-9",
+        amount="80.00",
+        previous_amount="100.00",
+        parts=[cotisations_v1.TelepaymentPart(iban="FR76 **** 0189", amount="80.00")],
+        value_date=date(2025, 12, 5),
+        paid=[],
+        standing=standing(as_of=date(2025, 12, 4)),
+        changed_at=later,
+    )
+    await feed(api.app, changed, at=later)
+    settled = cotisations_v1.PaymentSettledV1(
+        affiliate_id="aff-1",
+        payment_id="pay-9",
+        amount="80.00",
+        settled_on=date(2025, 12, 5),
+        standing=standing(as_of=date(2025, 12, 8)),
+        settled_at=later,
+    )
+    await feed(api.app, settled, at=later)
+    # the first announcement replayed: older, it changes nothing
+    await feed(
+        api.app,
+        recorded("pay-9", "100.00", date(2025, 12, 5), status="pending"),
+        at=datetime(2025, 12, 1, tzinfo=UTC),
+        event_id="replayed-pay-9",
+    )
+    resp = await api.client.post(
+        "/v1/attestations",
+        json={"affiliate_id": "aff-1", "kind": "paiement", "year": 2025},
+        headers=assure(),
+    )
+    assert resp.status_code == 201, resp.text
+    assert "480,00 €" in resp.json()["statement"]

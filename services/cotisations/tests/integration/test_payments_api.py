@@ -405,6 +405,54 @@ async def test_a_telepayment_of_a_debt_is_in_the_next_debit_file_and_settles_par
     )
 
 
+async def test_part_of_a_debt_paid_then_settled_leaves_the_rest_offered_to_pay(
+    service: Service,
+) -> None:
+    await adhere(service)
+    service.on(APRIL_DEBIT)
+    await run_debits(service, APRIL_DEBIT)
+    (debit,) = debits_of((service.bank_dir / "pain008-20260407.xml").read_bytes())
+    service.on(date(2026, 4, 9))
+    await _answer(service, APRIL_DEBIT, {debit["end_to_end_id"]: "AM04"}, "ret-dd")
+    form = {"holder_name": "Jean Dupont", "address": "1 rue X, 75001 Paris", "iban": IBAN,
+            "bic": BIC, "terms_accepted": True}  # fmt: skip
+    resp = await service.client.post(
+        "/v1/accounts/aff-1/telepayment", json=form, headers=service.assure()
+    )
+    assert resp.status_code == 201, resp.text
+    debt = "debt:rejection:debit:2026-04-07"
+
+    async def offered() -> dict[str, dict[str, object]]:
+        got = await service.client.get("/v1/accounts/aff-1/payables", headers=service.assure())
+        return {p["reference"]: p for p in got.json()["payables"]}
+
+    assert (await offered())[debt]["amount"] == "114.75"
+    first = await service.client.post(
+        "/v1/accounts/aff-1/telepayments",
+        json={"reference": debt, "amount": "100.00"},
+        headers={**service.assure(), "Idempotency-Key": "pay-part"},
+    )
+    assert first.status_code == 201, first.text
+    assert debt not in await offered()  # one live telepayment per amount
+    service.on(date(2026, 4, 10))
+    assert (await run_debits(service, date(2026, 4, 10)))["total"] == "100.00"
+    service.on(date(2026, 4, 14))
+    await _answer(service, date(2026, 4, 10), {}, "ret-part")
+    rest = (await offered())[debt]
+    assert (rest["amount"], rest["payable"]) == ("14.75", True)
+    account = (await service.client.get("/v1/accounts/aff-1", headers=service.assure())).json()
+    (owed,) = [d for d in account["debts"] if d["reference"] == debt]
+    assert owed["state"] == "overdue"
+    second = await service.client.post(
+        "/v1/accounts/aff-1/telepayments",
+        json={"reference": debt},
+        headers={**service.assure(), "Idempotency-Key": "pay-rest"},
+    )
+    assert second.status_code == 201, second.text
+    assert second.json()["amount"] == "14.75"
+    assert debt not in await offered()
+
+
 async def test_the_standing_sweep_publishes_what_the_calendar_moved_once(
     service: Service,
 ) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from cotisations.adapters.telepayment_repository import SqlAlchemyTelepaymentRep
 from cotisations.adapters.telepayment_tables import telepayment_mandates, telepayments
 from cotisations_api import Api, running_api
 from cotisations_samples import activated, affiliate, event, subscribed
+from servicekit.french import euros
 from sqlalchemy import func, select
 
 IBAN_A = "FR76 3000 6000 0112 3456 7890 189"
@@ -41,6 +43,10 @@ async def api(database_url: str) -> AsyncIterator[Api]:
 
 def _assure(api: Api, aff: str = "aff-1") -> dict[str, str]:
     return api.headers("assure", f"acc-{aff}", aff=aff, cat="artisan", email="j@d.fr", name="J D")
+
+
+def _euros(amount: str) -> str:
+    return euros(Decimal(amount))
 
 
 def _key(key: str) -> dict[str, str]:
@@ -223,6 +229,8 @@ async def test_a_retried_payment_pays_once_and_posts_one_pending_ledger_entry(ap
     ("body", "words"),
     [
         ({"reference": MARCH, "parts": [{"iban": IBAN_A, "amount": "1.00"}]}, "La somme des parts"),
+        ({"reference": MARCH, "amount": "99999.00"}, "ne peut dépasser le montant dû"),
+        ({"reference": MARCH, "amount": "10.001"}, "au plus deux décimales"),
         (
             {"reference": MARCH, "parts": [{"iban": IBAN_A, "amount": "1.005"}]},
             "au plus deux décimales",
@@ -261,7 +269,9 @@ async def test_a_bad_payment_is_refused_in_french_and_nothing_is_written(
     assert await api.outbox() == before
 
 
-async def test_the_split_can_change_until_noon_paris_time_the_day_before(api: Api) -> None:
+async def test_the_split_and_the_amount_can_change_until_noon_paris_time_the_day_before(
+    api: Api,
+) -> None:
     assert (await _adhere(api)).status_code == 201
     made = await api.client.post(
         "/v1/accounts/aff-1/telepayments",
@@ -281,15 +291,71 @@ async def test_the_split_can_change_until_noon_paris_time_the_day_before(api: Ap
     changed = await api.client.patch(url, json=split, headers=_assure(api))
     assert changed.status_code == 200, changed.text
     assert changed.json()["parts"][0]["amount"] == "10.00"
-    wrong = await api.client.patch(
+    assert changed.json()["amount"] == amount
+    more = await api.client.patch(
+        url,
+        json={"parts": [{"iban": IBAN_A, "amount": f"{float(amount) + 0.01:.2f}"}]},
+        headers=_assure(api),
+    )
+    assert more.status_code == 422
+    assert f"ne peut dépasser le montant dû ({_euros(amount)})" in more.json()["detail"]
+    lower = await api.client.patch(
         url, json={"parts": [{"iban": IBAN_A, "amount": "10.00"}]}, headers=_assure(api)
     )
-    assert wrong.status_code == 422
+    assert lower.status_code == 200, lower.text
+    assert (lower.json()["amount"], lower.json()["status"]) == ("10.00", "scheduled")
+    async with api.app.engine.connect() as conn:
+        pending = (
+            await conn.execute(select(ledger_entries).where(ledger_entries.c.kind == "payment"))
+        ).one()
+        stored = (await conn.execute(select(telepayments))).one()
+    assert (pending.amount, pending.status) == (Decimal("-10.00"), "pending")
+    assert stored.amount == Decimal("10.00")
+    told = [p for t, p in await api.outbox() if t.endswith("telepayment_changed.v1")]
+    assert [(p["previous_amount"], p["amount"]) for p in told] == [
+        (amount, amount),
+        (amount, "10.00"),
+    ]
+    assert told[-1]["parts"] == [{"iban": "FR76 **** **** **** **** ***0 189", "amount": "10.00"}]
+    history = await api.client.get("/v1/accounts/aff-1/payments", headers=_assure(api))
+    assert history.status_code == 200, history.text
+    (paying,) = [p for p in history.json()["payments"] if p["mode"] == "telepaiement"]
+    assert (paying["amount"], paying["status"]) == ("10.00", "pending")
     api.clock.set(datetime(2026, 3, 4, 11, 0, tzinfo=UTC))  # noon in Paris
     late = await api.client.patch(url, json=split, headers=_assure(api))
     assert late.status_code == 409
     assert late.json()["type"].endswith("/telepayment-locked")
     assert "jusqu'à midi la veille du prélèvement" in late.json()["detail"]
+
+
+async def test_less_than_the_amount_can_be_paid_never_more(api: Api) -> None:
+    assert (await _adhere(api)).status_code == 201
+    amount = (await _payables(api))[MARCH]["amount"]
+    too_much = await api.client.post(
+        "/v1/accounts/aff-1/telepayments/preview",
+        json={"reference": MARCH, "amount": f"{float(amount) + 1:.2f}"},
+        headers=_assure(api),
+    )
+    assert too_much.status_code == 422
+    assert "ne peut dépasser le montant dû" in too_much.json()["detail"]
+    not_adding_up = await api.client.post(
+        "/v1/accounts/aff-1/telepayments/preview",
+        json={"reference": MARCH, "amount": "100.00", "parts": [{"iban": IBAN_A, "amount": "90"}]},
+        headers=_assure(api),
+    )
+    assert not_adding_up.status_code == 422
+    assert "doit être égale au montant à payer (100,00 €)" in not_adding_up.json()["detail"]
+    part = await api.client.post(
+        "/v1/accounts/aff-1/telepayments",
+        json={"reference": MARCH, "amount": "100.00"},
+        headers={**_assure(api), **_key("part")},
+    )
+    assert part.status_code == 201, part.text
+    assert (part.json()["amount"], part.json()["parts"][0]["amount"]) == ("100.00", "100.00")
+    recorded = [p for t, p in await api.outbox() if t.endswith("payment_recorded.v1")]
+    assert recorded[-1]["amount"] == "100.00"
+    # one live telepayment per amount: the rest is paid by changing it, not by another
+    assert MARCH not in await _payables(api)
 
 
 async def test_who_may_pay(api: Api) -> None:

@@ -15,6 +15,7 @@ from cotisations.domain.payments.ledger import (
     calls_due,
     debt_ref,
     instalment_ref,
+    paid_towards,
     standing,
 )
 from hypothesis import given
@@ -63,6 +64,20 @@ def test_a_pending_debit_is_answered_once() -> None:
     assert ledger.settle("debit:1", "settled") is not None
     assert ledger.settle("debit:1", "rejected") is None
     assert ledger.get("debit:1").status == "settled"  # type: ignore[union-attr]
+
+
+def test_only_a_pending_payment_takes_a_new_amount() -> None:
+    ledger = Ledger("aff-1", [call_entry(MARCH, D("100.00"), MARCH)])
+    ledger.post(payment("telepayment:1", "100.00", instalment_ref(MARCH), status="pending"))
+    ledger.post(payment("cheque:1", "20.00", None))
+    assert ledger.reamount("telepayment:1", D("-40.00")) is not None
+    assert ledger.balance == D("40.00")
+    assert paid_towards(ledger.entries, instalment_ref(MARCH)) == D("40.00")
+    assert ledger.reamount("cheque:1", D("-1.00")) is None  # posted money does not move
+    assert ledger.reamount("call:2026-03-05", D("1.00")) is None
+    ledger.settle("telepayment:1", "settled")
+    assert ledger.reamount("telepayment:1", D("-100.00")) is None
+    assert ledger.balance == D("40.00")
 
 
 def test_the_payments_naming_an_instalment_pay_it_and_those_on_account_the_oldest() -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from cotisations.domain.payments.bank_account import checked_iban
+from cotisations.domain.payments.payer import amount_paid
 from cotisations.domain.payments.refusals import PaymentConflict, PaymentInputInvalid
 from cotisations.domain.payments.split import Part, check_changeable, validate
+from cotisations.domain.payments.telepayment import PayableKind
 
 PARIS = ZoneInfo("Europe/Paris")
 IBAN_A = "FR76 3000 6000 0112 3456 7890 189"
@@ -159,3 +162,27 @@ def test_the_amount_can_be_changed_until_noon_paris_time_the_day_before() -> Non
     assert refused.value.code == "telepayment-locked"
     assert "jusqu'à midi la veille du prélèvement" in refused.value.message
     assert "4 mai 2026 à 12 h 00" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "asked", "paid", "words"),
+    [
+        (PayableKind.CURRENT, None, Decimal("114.75"), None),
+        (PayableKind.DEBT, Decimal("100"), Decimal("100.00"), None),
+        (PayableKind.CURRENT, Decimal("114.75"), Decimal("114.75"), None),
+        (PayableKind.DEBT, Decimal("114.76"), None, "ne peut dépasser le montant dû (114,75 €)"),
+        (PayableKind.CURRENT, Decimal("0"), None, "doit être positif"),
+        (PayableKind.DEBT, Decimal("10.001"), None, "deux décimales au plus"),
+        (PayableKind.PLAN_INSTALMENT, Decimal("114.75"), Decimal("114.75"), None),
+        (PayableKind.PLAN_INSTALMENT, Decimal("50.00"), None, "se règle en entier : 114,75 €"),
+    ],
+)
+def test_less_than_what_is_owed_may_be_paid_never_more_and_a_plan_instalment_whole(
+    kind: PayableKind, asked: Decimal | None, paid: Decimal | None, words: str | None
+) -> None:
+    owed = Decimal("114.75")
+    if words is None:
+        assert amount_paid(kind, owed, asked) == paid
+    else:
+        with pytest.raises(PaymentInputInvalid, match=re.escape(words)):
+            amount_paid(kind, owed, asked)

@@ -7,7 +7,7 @@ or a settlement is never undone by a late "recorded"), a plan by the event's tim
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -107,9 +107,15 @@ class SqlAlchemyFacts:
         values: dict[str, Any] = {}
         if _STATUS_RANK[status] >= _STATUS_RANK[row.status]:
             values["status"] = status
-        for name, value in (("amount", amount), ("mode", mode), ("value_date", value_date)):
+        newer = row.event_at is None or _aware(at) >= _aware(row.event_at)
+        if amount is not None and (row.amount is None or newer):
+            # a telepayment changed before its debit, then settled: the latest amount stands
+            values["amount"] = amount
+        for name, value in (("mode", mode), ("value_date", value_date)):
             if value is not None and getattr(row, name) is None:
                 values[name] = value
+        if newer:
+            values["event_at"] = at
         if values:
             await self._s.execute(
                 update(t)
@@ -230,3 +236,8 @@ class SqlAlchemyFacts:
             sum((p.taxable for p in paid), Decimal(0)).quantize(cents),
             len(paid),
         )
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite gives back a naive time (written in UTC); PostgreSQL an aware one."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

@@ -40,6 +40,7 @@ PAYMENT_TYPES = frozenset(
     {
         cotisations_v1.PaymentRecordedV1.event_type,
         cotisations_v1.PaymentSettledV1.event_type,
+        cotisations_v1.TelepaymentChangedV1.event_type,
         cotisations_v1.PaymentRejectedV1.event_type,
         cotisations_v1.PaymentPlanRequestedV1.event_type,
         cotisations_v1.PaymentPlanGrantedV1.event_type,
@@ -110,6 +111,18 @@ async def _follow_payments(u: ConsumerUnitOfWork, event: IncomingEvent) -> None:
             value_date=r.value_date,
         )
         await rm.put_standing(r.affiliate_id, _standing(r.standing), at)
+    elif kind == c.TelepaymentChangedV1.event_type:
+        t = event.payload(c.TelepaymentChangedV1)
+        await rm.put_payment(
+            t.affiliate_id,
+            t.payment_id,
+            status="pending",
+            at=at,
+            amount=Decimal(t.amount),
+            mode="telepaiement",
+            value_date=t.value_date,
+        )
+        await rm.put_standing(t.affiliate_id, _standing(t.standing), at)
     elif kind == c.PaymentSettledV1.event_type:
         s = event.payload(c.PaymentSettledV1)
         await rm.put_payment(

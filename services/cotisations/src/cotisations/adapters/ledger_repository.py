@@ -135,7 +135,7 @@ class SqlAlchemyLedgerRepository:
                             ledger_entries.c.entry_key == e.key,
                         )
                     )
-                    .values(status=e.status)
+                    .values(status=e.status, amount=e.amount)
                 )
             ledger.posted_keys.clear()
             ledger.moved_keys.clear()

@@ -219,7 +219,7 @@ class SqlAlchemyTelepaymentRepository:
         await self._session.execute(
             update(t)
             .where(t.c.payment_id == p.payment_id)
-            .values(parts=_parts(p.debit), status=p.status)
+            .values(amount=p.debit.amount, parts=_parts(p.debit), status=p.status)
         )
 
     async def _insert(self, statement: Any) -> None:

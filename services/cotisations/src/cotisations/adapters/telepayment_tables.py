@@ -11,10 +11,12 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
-    UniqueConstraint,
+    text,
 )
 
 from cotisations.adapters.orm import metadata
+
+LIVE = text("status IN ('scheduled', 'sent')")
 
 telepayment_mandates = Table(
     "telepayment_mandates",
@@ -48,9 +50,17 @@ telepayments = Table(
     Column("made_at", DateTime(timezone=True), nullable=False),
     Column("made_by", String(200), nullable=False),
     Column("status", String(10), nullable=False),
-    UniqueConstraint("affiliate_id", "reference", name="uq_telepayments_reference"),
+    Index(
+        "uq_telepayments_live_reference",
+        "affiliate_id",
+        "reference",
+        unique=True,
+        sqlite_where=LIVE,
+        postgresql_where=LIVE,
+    ),
 )
-"""One telepayment per amount of an account (the unique reference: never paid twice)."""
+"""One live telepayment (to debit or awaiting the bank) per amount of an account: never paid
+twice; once the bank has answered, what it left owed can be paid by another."""
 
 payment_plans = Table(
     "payment_plans",

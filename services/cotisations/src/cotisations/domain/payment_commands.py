@@ -4,6 +4,7 @@ decides in the service layer)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from cotisations.domain.commands import Command
@@ -41,6 +42,8 @@ class PreviewTelepayment(Command):
     affiliate_id: str
     reference: str
     parts: tuple[Part, ...]
+    amount: Decimal | None = None
+    """Less than the amount shown (the rest stays due); None: the whole of it."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class MakeTelepayment(Command):
     affiliate_id: str
     reference: str
     parts: tuple[Part, ...]
+    amount: Decimal | None = None
+    """Less than the amount shown (the rest stays due); None: the whole of it."""
 
 
 @dataclass(frozen=True)

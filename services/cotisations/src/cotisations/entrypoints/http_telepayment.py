@@ -45,6 +45,10 @@ PartAmount = Annotated[
     Decimal,
     BeforeValidator(amount("Le montant débité", Decimal("0.01"), Decimal(100_000_000), "500.00")),
 ]
+PaidAmount = Annotated[
+    Decimal,
+    BeforeValidator(amount("Le montant payé", Decimal("0.01"), Decimal(100_000_000), "500.00")),
+]
 IdempotencyKey = Annotated[
     str,
     Header(
@@ -92,15 +96,26 @@ class PartCreate(BaseModel):
 
 class TelepaymentCreate(BaseModel):
     reference: str = Field(max_length=160, examples=["instalment:2026-05-05"])
+    amount: PaidAmount | None = Field(
+        default=None,
+        description="what is paid: less than the amount shown leaves the rest due, more is "
+        "refused, a plan instalment is paid whole; none: the whole amount shown",
+    )
     parts: list[PartCreate] = Field(
         default_factory=list,
         max_length=10,
-        description="up to 3 accounts; none: the whole amount on the mandate's account",
+        description="up to 3 accounts adding up to the amount paid; none: the whole of it on "
+        "the mandate's account",
     )
 
 
 class TelepaymentChange(BaseModel):
-    parts: list[PartCreate] = Field(min_length=1, max_length=10)
+    parts: list[PartCreate] = Field(
+        min_length=1,
+        max_length=10,
+        description="the accounts and their amounts; their sum is the new amount paid, never "
+        "more than what it pays is owed",
+    )
 
 
 class DebitRead(BaseModel):
@@ -349,9 +364,10 @@ def telepayment_router(app: CotisationsApp, verifier: TokenVerifier) -> APIRoute
             f"demande ; {KEY_IN_USE}",
             413: TOO_LARGE,
             422: f"{INVALID} : « Payer » non proposé (`reason` : `direct-debit`, "
-            "`not-open-yet` avec `opens_on`, `past-due`), parts dont la somme n'est pas le "
-            "montant, plus de 3 comptes, montant à plus de deux décimales, IBAN ou clé RIB "
-            f"invalide ; {KEY_REUSED}",
+            "`not-open-yet` avec `opens_on`, `past-due`), montant payé supérieur au montant dû, "
+            "échéance de délai payée en partie, parts dont la somme n'est pas le montant payé, "
+            "plus de 3 comptes, montant à plus de deux décimales, IBAN ou clé RIB invalide ; "
+            f"{KEY_REUSED}",
             500: INTERNAL,
         }
     )
@@ -363,7 +379,9 @@ def telepayment_router(app: CotisationsApp, verifier: TokenVerifier) -> APIRoute
         responses=pay_answers,
     )
     async def preview(affiliate_id: str, body: TelepaymentCreate, who: Who) -> TelepaymentRead:
-        command = cmds.PreviewTelepayment(who, affiliate_id, body.reference, _parts(body.parts))
+        command = cmds.PreviewTelepayment(
+            who, affiliate_id, body.reference, _parts(body.parts), body.amount
+        )
         result: TelepaymentResult = await call(app.queries, command)
         return _telepayment(result.payment, preview=True)
 
@@ -377,14 +395,16 @@ def telepayment_router(app: CotisationsApp, verifier: TokenVerifier) -> APIRoute
     async def make(
         affiliate_id: str, body: TelepaymentCreate, who: Who, idempotency_key: IdempotencyKey
     ) -> TelepaymentRead:
-        command = cmds.MakeTelepayment(who, affiliate_id, body.reference, _parts(body.parts))
+        command = cmds.MakeTelepayment(
+            who, affiliate_id, body.reference, _parts(body.parts), body.amount
+        )
         result: TelepaymentResult = await call(app.bus, command)
         return _telepayment(result.payment)
 
     @router.patch(
         "/{affiliate_id}/telepayments/{payment_id}",
         response_model=TelepaymentRead,
-        summary="Modifier les montants prélevés sur chaque compte, jusqu'à midi la veille",
+        summary="Modifier le montant et les comptes prélevés, jusqu'à midi la veille",
         responses=answers(
             {
                 401: UNAUTHORIZED,
@@ -393,7 +413,8 @@ def telepayment_router(app: CotisationsApp, verifier: TokenVerifier) -> APIRoute
                 409: "`telepayment-locked` : après midi (heure de Paris) la veille du "
                 "prélèvement, ou déjà prélevé.",
                 413: TOO_LARGE,
-                422: f"{INVALID} : parts dont la somme n'est pas le montant, plus de 3 comptes.",
+                422: f"{INVALID} : parts dont la somme dépasse le montant dû, échéance de délai "
+                "payée en partie, plus de 3 comptes, IBAN ou clé RIB invalide.",
                 500: INTERNAL,
             }
         ),

@@ -52,6 +52,7 @@ def router(app: CotisationsApp) -> EventRouter:
         cotisations_v1.PAYMENT,
         cotisations_v1.PaymentRecordedV1,
         cotisations_v1.PaymentSettledV1,
+        cotisations_v1.TelepaymentChangedV1,
         cotisations_v1.PaymentRejectedV1,
         cotisations_v1.DirectDebitMandateSignedV1,
         cotisations_v1.DirectDebitMandateChangedV1,

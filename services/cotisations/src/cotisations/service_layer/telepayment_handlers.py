@@ -24,7 +24,14 @@ from cotisations.domain.payments import payer
 from cotisations.domain.payments.bank_account import checked_iban
 from cotisations.domain.payments.calls import ledger_start, missing_calls
 from cotisations.domain.payments.direct_debit import Mandate, in_force
-from cotisations.domain.payments.ledger import Entry, Ledger, Standing, standing
+from cotisations.domain.payments.ledger import (
+    Entry,
+    Ledger,
+    Standing,
+    instalment_ref,
+    paid_towards,
+    standing,
+)
 from cotisations.domain.payments.plan_ledger import end_entries, grant_entries, post_all
 from cotisations.domain.payments.plans import (
     Debt,
@@ -88,6 +95,11 @@ class Context:
         the account over, and next year's due within a month (in December, January's, whose
         window opens three weeks before it)."""
         horizon = self.today + timedelta(days=31)
+        called = {
+            o.reference: o.outstanding
+            for o in standing(self.ledger.entries, self.today).obligations
+            if o.reference.startswith("instalment:")
+        }
         listed: list[tuple[date, Decimal]] = []
         for year in (self.today.year, self.today.year + 1):
             try:
@@ -95,18 +107,38 @@ class Context:
             except ComputationInputInvalid:  # a year the rules do not cover yet
                 continue
             listed += [
-                (i.due_date, i.amount)
+                (i.due_date, self._left_of(instalment_ref(i.due_date), i.amount, called))
                 for i in schedule
                 if self.ledger_from <= i.due_date
                 and (year == self.today.year or i.due_date <= horizon)
             ]
         return listed
 
+    def _left_of(self, reference: str, amount: Decimal, called: dict[str, Decimal]) -> Decimal:
+        """What is left to pay of an instalment: its outstanding once called, else its amount
+        less the payments already naming it (a telepayment of part of it, once answered)."""
+        if reference in called:
+            return called[reference]
+        return amount - paid_towards(self.ledger.entries, reference)
+
     def paid(self) -> set[str]:
-        by_telepayment = {p.reference for p in self.payments if p.status != "rejected"}
+        by_telepayment = {p.reference for p in self.payments if p.status in payer.LIVE}
         settled = standing(self.ledger.entries, self.today)
         in_ledger = {o.reference for o in settled.obligations if o.outstanding == 0}
         return by_telepayment | in_ledger
+
+    def without(self, payment: payer.Telepayment) -> Context:
+        """The account as it would be had ``payment`` not been made: what it pays is then
+        owed again (how much a change of it may pay)."""
+        key = entry_key(payment.payment_id)
+        return replace(
+            self,
+            payments=[p for p in self.payments if p.payment_id != payment.payment_id],
+            ledger=Ledger(
+                self.ledger.affiliate_id, [e for e in self.ledger.entries if e.key != key]
+            ),
+            ended=[],
+        )
 
     def debts(self) -> list[Payable]:
         """What the ledger holds as debts still owed: a regularisation's balance due (its call,
@@ -301,7 +333,7 @@ async def preview_telepayment(
     async with uow:
         ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now, deps.ledger_opens_on)
         shown = payer.choose(ctx.shown, cmd.reference)
-        parts = _parts(ctx, cmd.parts, shown.payable.amount)
+        parts = _parts(ctx, cmd.parts, shown.payable.amount if cmd.amount is None else cmd.amount)
         made = payer.pay(
             "preview",
             cmd.affiliate_id,
@@ -310,6 +342,7 @@ async def preview_telepayment(
             now,
             _by(cmd.principal),
             ctx.account.departement,
+            cmd.amount,
         )
     return TelepaymentResult(made, made.debit)
 
@@ -318,7 +351,7 @@ def _by(principal: Principal) -> str:
     return f"{principal.actor}:{principal.subject}"
 
 
-def _entry_key(payment_id: str) -> str:
+def entry_key(payment_id: str) -> str:
     return f"telepayment:{payment_id}"
 
 
@@ -331,7 +364,7 @@ async def make_telepayment(
     async with uow:
         ctx = await _context(uow, cmd.principal, cmd.affiliate_id, "pay", now, deps.ledger_opens_on)
         shown = payer.choose(ctx.shown, cmd.reference)
-        parts = _parts(ctx, cmd.parts, shown.payable.amount)
+        parts = _parts(ctx, cmd.parts, shown.payable.amount if cmd.amount is None else cmd.amount)
         made = payer.pay(
             uuid.uuid4().hex,
             cmd.affiliate_id,
@@ -340,9 +373,10 @@ async def make_telepayment(
             now,
             _by(cmd.principal),
             ctx.account.departement,
+            cmd.amount,
         )
         await uow.telepayment.add_payment(made)
-        key = _entry_key(made.payment_id)
+        key = entry_key(made.payment_id)
         ctx.ledger.post(
             Entry(
                 key=key,
@@ -385,11 +419,37 @@ async def change_telepayment(
         found = next((p for p in ctx.payments if p.payment_id == cmd.payment_id), None)
         if found is None:
             raise PaymentItemNotFound("Aucun télépaiement ne correspond.", "telepayment-not-found")
-        changed = payer.change(found, list(cmd.parts), now, ctx.account.departement)
+        changed = payer.change(
+            found, list(cmd.parts), now, ctx.account.departement, _owed_without(ctx, found)
+        )
         await uow.telepayment.save_payment(changed)
+        ctx.ledger.reamount(entry_key(found.payment_id), -changed.debit.amount)
+        await uow.ledgers.save(ctx.ledger)
+        await uow.outbox.add(
+            out.telepayment_changed(
+                found,
+                changed,
+                entry_key(found.payment_id),
+                ctx.standing(),
+                requester(cmd.principal) if cmd.principal.actor == "cabinet_user" else None,
+                now,
+            ),
+            subject=cmd.affiliate_id,
+        )
         await _write_ended(uow, ctx)
         await uow.commit()
     return TelepaymentResult(changed, changed.debit)
+
+
+def _owed_without(ctx: Context, payment: payer.Telepayment) -> Decimal:
+    """What a change of ``payment`` may pay at most: what its amount would be owed without it
+    (a plan instalment, paid whole, keeps its amount)."""
+    if payment.kind is PayableKind.PLAN_INSTALMENT:
+        return payment.debit.amount
+    shown = next(
+        (s for s in ctx.without(payment).shown if s.payable.reference == payment.reference), None
+    )
+    return payment.debit.amount if shown is None else shown.payable.amount
 
 
 # -- payment-delay plans ----------------------------------------------------------------------

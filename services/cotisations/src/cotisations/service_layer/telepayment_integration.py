@@ -91,6 +91,42 @@ def payment_recorded(
     )
 
 
+def telepayment_changed(
+    before: Telepayment,
+    after: Telepayment,
+    entry_key: str,
+    s: Standing,
+    by: Requester | None,
+    at: datetime,
+) -> v1.TelepaymentChangedV1:
+    """``by``: the firm's user who changed it, told so (the client is, always)."""
+    return v1.TelepaymentChangedV1(
+        affiliate_id=after.affiliate_id,
+        payment_id=entry_key,
+        external_reference=after.payment_id,
+        amount=money(after.debit.amount),
+        previous_amount=money(before.debit.amount),
+        parts=[
+            v1.TelepaymentPart(iban=masked(p.iban), amount=money(p.amount))
+            for p in after.debit.parts
+        ],
+        value_date=after.debit.debit_on,
+        paid=[
+            v1.PaidItem(
+                reference=after.reference,
+                kind=_KINDS[after.kind],
+                due_date=after.due_date,
+                amount=money(after.debit.amount),
+            )
+        ],
+        standing=standing(s),
+        requested_by=(
+            Recipient(email=by.email, display_name=by.display_name) if by and by.email else None
+        ),
+        changed_at=at,
+    )
+
+
 def _instalments(instalments: tuple[PlanInstalment, ...]) -> list[v1.PlanInstalment]:
     return [
         v1.PlanInstalment(number=i.number, due_date=i.due_date, amount=money(i.amount))

@@ -25,6 +25,7 @@ class MessageKind(StrEnum):
     ECHEANCIER_RECTIFICATIF_LETTER = "echeancier_rectificatif_letter"
     ECHEANCIER_RECTIFICATIF_EMAIL = "echeancier_rectificatif_email"
     TELEPAYMENT_CONFIRMATION = "telepayment_confirmation"
+    TELEPAYMENT_CHANGED = "telepayment_changed"
     DEBITS_PRENOTIFICATION = "debits_prenotification"
     PAYMENT_REJECTED = "payment_rejected"
     PAYMENT_PLAN_REQUESTED = "payment_plan_requested"
@@ -117,6 +118,9 @@ KINDS: dict[MessageKind, KindSpec] = {
     MessageKind.ECHEANCIER_RECTIFICATIF_EMAIL: _email(*_ECHEANCIER),
     MessageKind.TELEPAYMENT_CONFIRMATION: _email(
         "display_name", "client_name", "amount", "value_date", "payment_id"
+    ),
+    MessageKind.TELEPAYMENT_CHANGED: _email(
+        "display_name", "client_name", "amount", "previous_amount", "value_date", "payment_id"
     ),
     MessageKind.DEBITS_PRENOTIFICATION: _email(
         "display_name",

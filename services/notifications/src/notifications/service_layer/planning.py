@@ -288,6 +288,7 @@ def _schedule_revised(event: IncomingEvent) -> list[PlannedDelivery]:
 PAYMENTS_TO_RESOLVE = frozenset(
     {
         cotisations_v1.PaymentRecordedV1.event_type,
+        cotisations_v1.TelepaymentChangedV1.event_type,
         cotisations_v1.PaymentRejectedV1.event_type,
         cotisations_v1.PaymentPlanRequestedV1.event_type,
     }
@@ -333,6 +334,32 @@ def _telepayment_recorded(event: IncomingEvent) -> list[PlannedDelivery]:
     ]
     if p.requested_by is not None:
         planned.extend(_to_each("telepayment_confirmation", [p.requested_by], context))
+    return planned
+
+
+def _telepayment_changed(event: IncomingEvent) -> list[PlannedDelivery]:
+    """A telepayment changed before its debit: its new amount and accounts are confirmed to
+    the client, and to the firm's user who changed it."""
+    p = event.payload(cotisations_v1.TelepaymentChangedV1)
+    context: dict[str, Any] = {
+        "client_name": CLIENT_NAME_PENDING,
+        "amount": p.amount,
+        "previous_amount": p.previous_amount,
+        "value_date": p.value_date.isoformat(),
+        "payment_id": p.external_reference,
+        "parts": [{"iban": part.iban, "amount": part.amount} for part in p.parts],
+    }
+    planned = [
+        PlannedDelivery(
+            "telepayment_changed",
+            "email",
+            affiliate_recipient(p.affiliate_id),
+            context,
+            optional=True,
+        )
+    ]
+    if p.requested_by is not None:
+        planned.extend(_to_each("telepayment_changed", [p.requested_by], context))
     return planned
 
 
@@ -510,6 +537,7 @@ PLANNERS: dict[str, Planner] = {
     cotisations_v1.EstimateAppliedV1.event_type: _estimate_applied,
     cotisations_v1.ScheduleRevisedV1.event_type: _schedule_revised,
     cotisations_v1.PaymentRecordedV1.event_type: _telepayment_recorded,
+    cotisations_v1.TelepaymentChangedV1.event_type: _telepayment_changed,
     cotisations_v1.DebitsPrenotifiedV1.event_type: _debits_prenotified,
     cotisations_v1.PaymentRejectedV1.event_type: _payment_rejected,
     cotisations_v1.PaymentPlanRequestedV1.event_type: _plan_requested,

@@ -134,6 +134,20 @@ class Ledger:
         self.moved_keys.add(key)
         return moved
 
+    def reamount(self, key: str, amount: Decimal) -> Entry | None:
+        """A pending payment's new amount (a telepayment changed before its debit: money that
+        has not moved yet); ``None`` if the entry is not a pending payment."""
+        index = self._keys.get(key)
+        if index is None:
+            return None
+        entry = self.entries[index]
+        if entry.kind != "payment" or entry.status != "pending":
+            return None
+        moved = replace(entry, amount=amount)
+        self.entries[index] = moved
+        self.moved_keys.add(key)
+        return moved
+
     @property
     def posted(self) -> list[Entry]:
         return [self.entries[self._keys[k]] for k in self.posted_keys]
@@ -146,6 +160,19 @@ class Ledger:
     @property
     def balance(self) -> Decimal:
         return balance(self.entries)
+
+
+def paid_towards(entries: Iterable[Entry], reference: str) -> Decimal:
+    """What the payments naming ``reference`` pay of it, pending ones included and rejected
+    ones not."""
+    return sum(
+        (
+            -e.amount
+            for e in entries
+            if e.kind == "payment" and e.obligation == reference and e.status != "rejected"
+        ),
+        ZERO,
+    )
 
 
 def balance(entries: Iterable[Entry]) -> Decimal:

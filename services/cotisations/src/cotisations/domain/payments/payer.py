@@ -13,9 +13,17 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
+from servicekit.french import euros
+
 from cotisations.domain.payments.plans import PaymentPlan, PlanStatus
 from cotisations.domain.payments.refusals import PaymentConflict, PaymentInputInvalid
-from cotisations.domain.payments.split import DebitPlan, Part, check_changeable, validate
+from cotisations.domain.payments.split import (
+    DebitPlan,
+    Part,
+    check_changeable,
+    to_the_cent,
+    validate,
+)
 from cotisations.domain.payments.telepayment import Offer, Payable, PayableKind, offer
 
 
@@ -139,6 +147,10 @@ ANSWERS = ("settled", "rejected")
 """The bank's answers on a part."""
 FINAL = ("settled", "rejected", "partly_rejected")
 """A telepayment every part of which the bank answered."""
+LIVE = ("scheduled", "sent")
+"""A telepayment still to be debited or awaiting the bank: the amount it pays is not offered
+again (one live telepayment per amount: change it instead); once answered, what it left owed
+is."""
 
 END_TO_END_PREFIX = "TP"
 """A telepayment part's end-to-end id starts so (a direct debit's with ``CT``)."""
@@ -161,6 +173,29 @@ def part_of(end_to_end_id: str) -> tuple[str, int] | None:
     return end_to_end_id[len(END_TO_END_PREFIX) : -1], int(number)
 
 
+def amount_paid(
+    kind: PayableKind, owed: Decimal, asked: Decimal | None, field: str = "amount"
+) -> Decimal:
+    """What a telepayment pays of an amount ``owed``: the whole of it when nothing is
+    ``asked``, else what is asked, to the cent, positive and never more than is owed (the rest
+    stays due); a plan instalment is paid whole."""
+    if asked is None:
+        return owed
+    paid = to_the_cent(asked, field)
+    if paid <= 0:
+        raise PaymentInputInvalid("Le montant à payer doit être positif.", field=field)
+    if kind is PayableKind.PLAN_INSTALMENT and paid != owed:
+        raise PaymentInputInvalid(
+            f"Une échéance de délai de paiement se règle en entier : {euros(owed)}.", field=field
+        )
+    if paid > owed:
+        raise PaymentInputInvalid(
+            f"Le montant payé ({euros(paid)}) ne peut dépasser le montant dû ({euros(owed)}).",
+            field=field,
+        )
+    return paid
+
+
 def pay(
     payment_id: str,
     affiliate_id: str,
@@ -169,27 +204,33 @@ def pay(
     now: datetime,
     made_by: str,
     departement: str,
+    amount: Decimal | None = None,
 ) -> Telepayment:
-    """A telepayment of one offered amount, split over up to three accounts."""
+    """A telepayment of one offered amount (or of less: ``amount``), split over up to three
+    accounts."""
     shown.offer.require()
     p = shown.payable
-    debit = validate(
-        p.amount, parts, due_date=p.due_date, paid_on=now.date(), departement=departement
-    )
+    paid = amount_paid(p.kind, p.amount, amount)
+    debit = validate(paid, parts, due_date=p.due_date, paid_on=now.date(), departement=departement)
     return Telepayment(
         payment_id, affiliate_id, p.reference, p.kind, p.due_date, debit, now, made_by
     )
 
 
-def change(payment: Telepayment, parts: list[Part], now: datetime, departement: str) -> Telepayment:
-    """New parts, until noon the day before the debit; the total paid stays the amount."""
+def change(
+    payment: Telepayment, parts: list[Part], now: datetime, departement: str, owed: Decimal
+) -> Telepayment:
+    """New parts, until noon the day before the debit; their sum is the new amount paid,
+    never more than the ``owed`` amount it pays (what is owed without this telepayment)."""
     if payment.status != "scheduled":
         raise PaymentConflict(
             "Ce télépaiement n'est plus modifiable : il a été prélevé.", code="telepayment-locked"
         )
     check_changeable(payment.debit, now)
+    asked = sum((to_the_cent(p.amount, "parts") for p in parts), Decimal("0.00"))
+    paid = amount_paid(payment.kind, owed, asked, field="parts")
     debit = validate(
-        payment.debit.amount,
+        paid,
         parts,
         due_date=payment.due_date,
         paid_on=payment.made_at.date(),
