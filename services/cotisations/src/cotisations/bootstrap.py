@@ -25,7 +25,7 @@ from cotisations.config import CotisationsSettings
 from cotisations.domain import commands
 from cotisations.domain import payment_commands as pay
 from cotisations.domain.payments import commands as payment_commands
-from cotisations.service_layer import consumers, handlers, payments, queries, standings
+from cotisations.service_layer import consumers, handlers, opening, payments, queries, standings
 from cotisations.service_layer import telepayment_handlers as tele
 from cotisations.service_layer.ports import BankChannel, CotisationsUnitOfWork
 
@@ -48,6 +48,7 @@ HANDLERS: Handlers = {
     pay.SweepMissedPlans: tele.sweep_missed_plans,
     pay.SweepStandings: standings.sweep_standings,
     payment_commands.RecordPayment: payments.record_payment,
+    payment_commands.RecordOpeningBalance: opening.record_opening_balance,
     payment_commands.SignDirectDebit: payments.sign_direct_debit,
     payment_commands.RevokeDirectDebit: payments.revoke_direct_debit,
     payment_commands.RunDebitDay: payments.run_debit_day,

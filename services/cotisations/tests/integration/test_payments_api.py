@@ -473,3 +473,94 @@ async def test_the_standing_sweep_publishes_what_the_calendar_moved_once(
     new = await service.app.sweep_standings(only_new=True)
     assert (new.accounts, new.published) == (1, 1)
     assert (await service.app.sweep_standings(only_new=True)).accounts == 0
+
+
+OPENING = {"amount": "250.00", "due_date": "2025-12-05", "reference": "REPRISE-2025-1"}
+
+
+async def test_a_balance_owed_in_the_former_books_is_a_debt_offered_to_pay_once(
+    service: Service,
+) -> None:
+    url = "/v1/accounts/aff-1/opening-balance"
+    before = (await service.client.get("/v1/accounts/aff-1", headers=service.assure())).json()
+    refused = await service.client.post(url, json=OPENING, headers=service.assure())
+    assert refused.status_code == 403
+    assert refused.json()["type"].endswith("/agent-only")
+    resp = await service.client.post(url, json=OPENING, headers=service.agent())
+    assert resp.status_code == 201, resp.text
+    got = resp.json()
+    assert (got["amount"], got["obligation"], got["up_to_date"]) == (
+        "250.00",
+        "debt:opening",
+        False,
+    )
+    due = before["standing"]["balance_due"]
+    assert got["balance_due"] == f"{float(due) + 250:.2f}"
+    account = (await service.client.get("/v1/accounts/aff-1", headers=service.assure())).json()
+    (debt,) = [d for d in account["debts"] if d["reference"] == "debt:opening"]
+    assert (debt["origin"], debt["outstanding"], debt["state"]) == (
+        "Solde repris des comptes antérieurs",
+        "250.00",
+        "overdue",
+    )
+    payables = (
+        await service.client.get("/v1/accounts/aff-1/payables", headers=service.assure())
+    ).json()["payables"]
+    (offered,) = [p for p in payables if p["reference"] == "debt:opening"]
+    assert (offered["kind"], offered["amount"], offered["payable"]) == ("debt", "250.00", True)
+    (told,) = [p for t, p in await service.outbox() if t.endswith("standing_changed.v1")]
+    assert (told["standing"]["up_to_date"], told["standing"]["overdue"]) == (False, got["overdue"])
+    again = await service.client.post(
+        url, json={**OPENING, "amount": "10.00"}, headers=service.agent()
+    )
+    assert again.status_code == 409
+    assert again.json()["type"].endswith("/opening-balance-recorded")
+    assert "ne s'enregistre qu'une fois" in again.json()["detail"]
+    entries = [r for r in await _entries(service) if r.kind == "opening"]
+    assert [(r.amount, r.obligation) for r in entries] == [(250, "debt:opening")]
+
+
+async def test_a_credit_carried_from_the_former_books_pays_the_oldest_due_first(
+    service: Service,
+) -> None:
+    before = (await service.client.get("/v1/accounts/aff-1", headers=service.assure())).json()
+    resp = await service.client.post(
+        "/v1/accounts/aff-1/opening-balance",
+        json={**OPENING, "amount": "-300.00"},
+        headers=service.agent(),
+    )
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["obligation"] is None
+    due = float(before["standing"]["balance_due"])
+    assert resp.json()["balance_due"] == f"{due - 300:.2f}"
+    account = (await service.client.get("/v1/accounts/aff-1", headers=service.assure())).json()
+    assert not [d for d in account["debts"] if d["reference"] == "debt:opening"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"amount": "0.00"}, "amount", "ne peut pas être nul"),
+        ({"amount": "12.345"}, "amount", "au plus deux décimales"),
+        ({"amount": "-99999999.00"}, "amount", "doit être compris entre"),
+        ({"reference": " "}, "reference", "1 à 60 lettres ou chiffres"),
+        ({"due_date": "31/02/2025"}, "due_date", ""),
+    ],
+)
+async def test_a_bad_opening_balance_is_refused_in_french_and_nothing_is_written(
+    service: Service, change: dict[str, str], field: str, words: str
+) -> None:
+    resp = await service.client.post(
+        "/v1/accounts/aff-1/opening-balance", json={**OPENING, **change}, headers=service.agent()
+    )
+    assert resp.status_code == 422, resp.text
+    (error,) = resp.json()["errors"]
+    assert error["field"] == field
+    assert words in error["message"]
+    assert [r for r in await _entries(service) if r.kind == "opening"] == []
+    assert not [t for t, _ in await service.outbox() if t.endswith("standing_changed.v1")]
+
+
+async def _entries(service: Service) -> list[Any]:
+    async with service.app.engine.connect() as conn:
+        return list((await conn.execute(select(orm.ledger_entries))).all())

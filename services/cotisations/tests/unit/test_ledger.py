@@ -18,6 +18,7 @@ from cotisations.domain.payments.ledger import (
     paid_towards,
     standing,
 )
+from cotisations.domain.payments.opening import opening_entry
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -186,3 +187,17 @@ def test_the_balance_is_the_sum_of_the_entries_to_the_cent(entries: list[Entry],
     overdue = [o for o in s.obligations if o.due_date < on and o.outstanding > 0]
     assert s.overdue == sum((o.outstanding for o in overdue), D(0))
     assert s.oldest_overdue == min((o.due_date for o in overdue), default=None)
+
+
+def test_an_opening_balance_owed_is_a_debt_and_one_in_credit_pays_the_oldest_first() -> None:
+    owed = opening_entry(D("250.00"), date(2025, 12, 5), "REPRISE-1", MARCH)
+    (debt,) = standing([owed], MARCH).obligations
+    assert (debt.reference, debt.kind, debt.state) == ("debt:opening", "opening", "overdue")
+    credit = opening_entry(D("-150.00"), date(2025, 12, 31), "REPRISE-1", MARCH)
+    s = standing([call_entry(MARCH, D("100.00"), MARCH), credit], MARCH)
+    assert [o.outstanding for o in s.obligations] == [D("0.00")]
+    assert (s.credit, s.balance) == (D("50.00"), D("-50.00"))
+    with pytest.raises(LedgerError):
+        opening_entry(D("0.00"), MARCH, "REPRISE-1", MARCH)
+    with pytest.raises(LedgerError):
+        Entry("opening", "opening", D("-5.00"), MARCH, MARCH, "debt:opening")

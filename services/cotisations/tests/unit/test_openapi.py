@@ -39,6 +39,7 @@ EXPECTED = {
     ("post", f"{ACCOUNT}/payment-plans/{{plan_id}}/decision"): CREATING | {200},
     ("get", f"{ACCOUNT}/payments"): REFUSALS | {200, 422},  # a page out of bounds
     ("post", f"{ACCOUNT}/payments"): CREATING | {201},  # the same cheque twice: 409
+    ("post", f"{ACCOUNT}/opening-balance"): CREATING | {201},  # twice: 409
     ("get", f"{ACCOUNT}/direct-debit"): REFUSALS | {200},
     ("post", f"{ACCOUNT}/direct-debit"): CREATING | {201},  # a mandate in force already
     ("put", f"{ACCOUNT}/direct-debit"): BODY | {200, 409},  # no mandate in force

@@ -15,10 +15,12 @@ from servicekit.http import create_http_app
 
 from cotisations.bootstrap import CotisationsApp
 from cotisations.domain import commands
+from cotisations.domain.payments import opening
 from cotisations.domain.payments.ledger import Obligation, ObligationState, instalment_ref
 from cotisations.domain.schedule import Instalment
 from cotisations.entrypoints.http_declarations import declarations_router
 from cotisations.entrypoints.http_inputs import Year
+from cotisations.entrypoints.http_opening import opening_router
 from cotisations.entrypoints.http_payments import bank_operations_router, payments_router
 from cotisations.entrypoints.http_schemas import (
     AccountRead,
@@ -178,6 +180,18 @@ def _account_read(view: AccountView) -> AccountRead:
             )
             for o in view.standing.obligations
             if o.kind == "rejection"
+        ]
+        + [
+            DebtRead(
+                origin=opening.ORIGIN,
+                amount=f"{o.amount:.2f}",
+                due_date=o.due_date,
+                reference=o.reference,
+                outstanding=f"{o.outstanding:.2f}",
+                state=o.state,
+            )
+            for o in view.standing.obligations
+            if o.kind == "opening"
         ],
         declarations=[
             DeclarationRead(
@@ -294,6 +308,7 @@ def create_app(app: CotisationsApp, verifier: TokenVerifier | None = None) -> Fa
             declarations_router(app, verifier),
             telepayment_router(app, verifier),
             payments_router(app, verifier),
+            opening_router(app, verifier),
             bank_operations_router(app, verifier),
             plan_operations_router(app, verifier),
             app.runtime.operator_router(bearer_principal(verifier)),

@@ -81,6 +81,7 @@ _PROBLEMS: dict[type[errors.CotisationsError], tuple[type[Problem], str, Extra |
     payment_errors.NoDirectDebit: (Conflict, "no-direct-debit", None),
     payment_errors.DirectDebitExists: (Conflict, "direct-debit-exists", None),
     payment_errors.PaymentAlreadyRecorded: (Conflict, "payment-already-recorded", None),
+    payment_errors.OpeningBalanceRecorded: (Conflict, "opening-balance-recorded", None),
     payment_errors.DebitFileNotFound: (NotFound, "debit-file-not-found", None),
 }
 

@@ -142,7 +142,8 @@ class Context:
 
     def debts(self) -> list[Payable]:
         """What the ledger holds as debts still owed: a regularisation's balance due (its call,
-        ``debt:regularisation:<year>``) and what a rejected debit left owed. What remains of an
+        ``debt:regularisation:<year>``), what a rejected debit left owed and the balance owed
+        in the former books (``debt:opening``). What remains of an
         ended plan is listed from the plan (``payer.payables``)."""
         settled = standing(self.ledger.entries, self.today)
         return [
@@ -150,7 +151,7 @@ class Context:
             for o in settled.obligations
             if o.outstanding > 0
             and (
-                o.kind == "rejection"
+                o.kind in ("rejection", "opening")
                 or (o.kind == "call" and o.reference.startswith("debt:regularisation:"))
             )
         ]

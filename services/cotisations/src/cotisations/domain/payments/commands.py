@@ -47,6 +47,18 @@ class RecordPayment(Command):
 
 
 @dataclass(frozen=True)
+class RecordOpeningBalance(Command):
+    """The balance carried from the former books, posted once by an agent."""
+
+    principal: Principal
+    affiliate_id: str
+    amount: Decimal
+    """Positive owed, negative in credit."""
+    due_date: date
+    external_reference: str
+
+
+@dataclass(frozen=True)
 class ReadDirectDebit(Command):
     principal: Principal
     affiliate_id: str

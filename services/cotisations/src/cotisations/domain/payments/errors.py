@@ -33,6 +33,17 @@ class PaymentAlreadyRecorded(CotisationsError):
         self.reference = reference
 
 
+class OpeningBalanceRecorded(CotisationsError):
+    """The balance carried from the former books is posted once per account."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Le solde repris des comptes antérieurs est déjà enregistré sur ce compte : il ne "
+            "s'enregistre qu'une fois (une erreur se corrige par un paiement ou un "
+            "remboursement)."
+        )
+
+
 class UnknownObligation(ComputationInputInvalid):
     def __init__(self, reference: str) -> None:
         super().__init__(f"Aucune échéance ni dette « {reference} » sur ce compte.", field="pays")

@@ -7,7 +7,12 @@ instalment called, a rejected debit that becomes a debt, a surcharge, a plan ins
 refund paid out of a credit). Negative: the affilié owes less (a payment, a debt rescheduled
 into a plan). The balance is the sum of every entry, whatever its status: a debit sent to the
 bank counts as paid while it is ``pending``; a rejection does not cancel it but posts the
-reversing debt, so the ledger is only ever appended to (a status moves, an amount never does).
+reversing debt, so the ledger is only ever appended to: a status moves, and an amount never
+does, but for a pending telepayment changed before its deadline (money that has not moved).
+
+An ``opening`` entry carries the balance of the books the ledger took over from, once per
+account: owed, it is a debt (``debt:opening``) due when the former books said; in credit, it
+is on account and pays the oldest obligations first, as a payment on account does.
 
 Each entry has a ``key`` unique in the account (its natural key): posting an entry whose key is
 already there posts nothing, so a replayed event, a re-run debit day or a retried request never
@@ -28,7 +33,14 @@ from decimal import Decimal
 from typing import Literal, get_args
 
 EntryKind = Literal[
-    "call", "payment", "rejection", "surcharge", "plan_instalment", "debt_rescheduled", "refund"
+    "call",
+    "payment",
+    "rejection",
+    "surcharge",
+    "plan_instalment",
+    "debt_rescheduled",
+    "refund",
+    "opening",
 ]
 Mode = Literal["prelevement", "telepaiement", "cheque", "virement", "carte"]
 Status = Literal["posted", "pending", "settled", "rejected"]
@@ -94,6 +106,10 @@ class Entry:
             raise LedgerError(f"a {self.kind} creates an obligation: it needs its reference")
         if self.kind == "payment" and self.mode is None:
             raise LedgerError("a payment has a mode")
+        if self.kind == "opening" and (
+            self.amount == 0 or (self.amount > 0) != (self.obligation is not None)
+        ):
+            raise LedgerError("an opening balance owed is a debt; one in credit is on account")
 
 
 @dataclass
