@@ -1,5 +1,6 @@
 """An agent loads pension payments from a CSV file: a report per row, in French, naming the
-column; a payment already known changes nothing; only agents may."""
+column; a payment already known changes nothing, one given other amounts is corrected; only
+agents may."""
 
 from __future__ import annotations
 
@@ -64,6 +65,14 @@ async def test_each_row_is_reported_and_only_the_good_ones_are_kept(api: Api) ->
     assert [p["payment_id"] for p in history.json()["items"]] == ["p-7", "p-1"]
     again = await _load(api, CSV.encode())
     assert {r["row"]: r["status"] for r in again}[2] == "already"
+    correction = CSV.splitlines()[0] + "\naff-3;p-1;2025-11;28/11/2025;1500,00;1340,00;1415,00\n"
+    (fixed,) = await _load(api, correction.encode())
+    assert (fixed["row"], fixed["status"]) == (2, "corrected")
+    history = await api.client.get(
+        "/v1/affiliates/aff-3/pension-payments", headers=assure("aff-3", "retraite")
+    )
+    (p1,) = [p for p in history.json()["items"] if p["payment_id"] == "p-1"]
+    assert (p1["net"], p1["taxable"]) == ("1340.00", "1415.00")
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,11 @@ attestation fiscale of a year (pensioners only)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from attestations_samples import Api, affiliate, assure, event, pension, running_api
+from attestations_samples import NOW, Api, affiliate, assure, event, pension, running_api
 
 
 @pytest.fixture
@@ -39,6 +39,27 @@ async def test_a_redelivered_pension_payment_is_kept_once(api: Api) -> None:
         "p-2025-12",
         "p-2025-11",
     ]
+
+
+async def test_the_funds_correction_replaces_a_payment_and_an_older_record_does_not(
+    api: Api,
+) -> None:
+    corrected = pension("p-2025-12", date(2025, 12, 29), gross="1600.00")
+    await api.app.on_pensions([event(corrected, at=NOW + timedelta(days=1))])
+    late_first = event(pension("p-2025-12", date(2025, 12, 29)), at=NOW - timedelta(days=30))
+    await api.app.on_pensions([late_first])  # an older record delivered late changes nothing
+    resp = await api.client.get(
+        "/v1/affiliates/aff-3/pension-payments", headers=assure("aff-3", "retraite")
+    )
+    (december,) = [p for p in resp.json()["items"] if p["payment_id"] == "p-2025-12"]
+    assert december["gross"] == "1600.00"
+    fiscale = await api.client.post(
+        "/v1/attestations",
+        json={"affiliate_id": "aff-3", "kind": "fiscale", "year": 2025},
+        headers=assure("aff-3", "retraite"),
+    )
+    assert fiscale.status_code == 201, fiscale.text
+    assert "brut de 3\u202f100,00 €" in fiscale.json()["statement"]
 
 
 async def test_the_attestation_fiscale_sums_the_pensions_paid_in_the_year(api: Api) -> None:

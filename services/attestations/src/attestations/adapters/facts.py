@@ -12,7 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from attestations.adapters import orm
-from attestations.domain.model import AffiliateRecord, PaidInYear, PensionPayment, PensionsInYear
+from attestations.domain.model import (
+    AffiliateRecord,
+    PaidInYear,
+    PensionOutcome,
+    PensionPayment,
+    PensionsInYear,
+)
 from attestations.domain.vigilance import PlanState, Standing
 from contracts.identity import v1 as identity_v1
 from servicekit.inbox import insert_ignoring_conflicts
@@ -134,21 +140,37 @@ class SqlAlchemyFacts:
             t.c.event_at <= at,
         )
 
-    async def put_pension_payment(self, pensioner_id: str, p: PensionPayment) -> bool:
-        """A pension payment, once (the fund's reference is unique: a replay adds nothing);
-        whether it was new."""
+    async def put_pension_payment(
+        self, pensioner_id: str, p: PensionPayment, at: datetime
+    ) -> PensionOutcome:
+        """A pension payment, by the fund's reference: ``added`` the first time, ``corrected``
+        when a record newer than the one kept (``at``) gives other amounts or dates (the
+        fund's correction), ``same`` otherwise (a replay, or an older record delivered late)."""
+        t = orm.pension_payments
+        values = {
+            "period": p.period,
+            "paid_on": p.paid_on,
+            "gross": p.gross,
+            "net": p.net,
+            "taxable": p.taxable,
+            "recorded_at": at,
+        }
         result = await self._s.execute(
-            insert_ignoring_conflicts(self._dialect(), orm.pension_payments).values(
-                pensioner_id=pensioner_id,
-                payment_id=p.payment_id,
-                period=p.period,
-                paid_on=p.paid_on,
-                gross=p.gross,
-                net=p.net,
-                taxable=p.taxable,
+            insert_ignoring_conflicts(self._dialect(), t).values(
+                pensioner_id=pensioner_id, payment_id=p.payment_id, **values
             )
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        if result.rowcount:  # type: ignore[attr-defined]
+            return "added"
+        where = and_(t.c.pensioner_id == pensioner_id, t.c.payment_id == p.payment_id)
+        row = (await self._s.execute(select(t).where(where))).one()
+        kept = (row.period, row.paid_on, Decimal(row.gross), Decimal(row.net), Decimal(row.taxable))
+        if kept == (p.period, p.paid_on, p.gross, p.net, p.taxable):
+            return "same"
+        if row.recorded_at is not None and _aware(row.recorded_at) > _aware(at):
+            return "same"  # an older record than the one kept changes nothing
+        await self._s.execute(update(t).where(where).values(**values))
+        return "corrected"
 
     # -- reads -----------------------------------------------------------------------------
     async def affiliate(self, affiliate_id: str) -> AffiliateRecord | None:

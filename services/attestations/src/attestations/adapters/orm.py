@@ -105,6 +105,7 @@ pension_payments = Table(
     Column("gross", Numeric(14, 2), nullable=False),
     Column("net", Numeric(14, 2), nullable=False),
     Column("taxable", Numeric(14, 2), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=True),
     PrimaryKeyConstraint("pensioner_id", "payment_id", name="pk_pension_payments"),
 )
 

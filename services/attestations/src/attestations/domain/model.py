@@ -40,6 +40,11 @@ class PensionsInYear:
     payments: int
 
 
+PensionOutcome = Literal["added", "corrected", "same"]
+"""What a pension payment's record did: kept for the first time, corrected the one kept (the
+fund's correction: same reference, other amounts), or changed nothing."""
+
+
 @dataclass(frozen=True, slots=True)
 class PensionPayment:
     payment_id: str

@@ -178,7 +178,9 @@ def _router(app: AttestationsApp, who: Any) -> APIRouter:
         if caller.actor != "agent":
             raise Forbidden("Seul un agent de la caisse charge des paiements.", kind="agent-only")
         try:
-            reports = await pension_import.import_csv(await request.body(), app.new_uow())
+            reports = await pension_import.import_csv(
+                await request.body(), app.new_uow(), app.clock.now()
+            )
         except pension_import.ImportRefused as exc:
             raise ValidationProblem(exc.message) from exc
         return [RowReportRead(**vars(r)) for r in reports]

@@ -94,6 +94,6 @@ class ProblemRead(BaseModel):
 
 class RowReportRead(BaseModel):
     row: int = Field(description="Le numéro de la ligne dans le fichier (en-tête : 1).")
-    status: Literal["accepted", "already", "refused"]
+    status: Literal["accepted", "corrected", "already", "refused"]
     reason: str | None = Field(default=None, description="Pourquoi, en français (refusée).")
     payment_id: str | None = None

@@ -19,7 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from attestations.domain.model import PensionPayment
+from attestations.domain.model import PensionOutcome, PensionPayment
 from attestations.domain.vigilance import PlanState, Standing
 from attestations.service_layer.ports import Access
 from contracts.cotisations import v1 as cotisations_v1
@@ -71,7 +71,9 @@ class ReadModels(Protocol):
         self, affiliate_id: str, plan_id: str, state: PlanState, at: datetime
     ) -> None: ...
 
-    async def put_pension_payment(self, pensioner_id: str, payment: PensionPayment) -> bool: ...
+    async def put_pension_payment(
+        self, pensioner_id: str, payment: PensionPayment, at: datetime
+    ) -> PensionOutcome: ...
 
 
 class ConsumerUnitOfWork(AbstractUnitOfWork, Protocol):
@@ -212,12 +214,13 @@ async def _follow_pensions(u: ConsumerUnitOfWork, event: IncomingEvent) -> None:
     payment = PensionPayment(
         p.payment_id, p.period, p.paid_on, Decimal(p.gross), Decimal(p.net), Decimal(p.taxable)
     )
-    await u.read_models.put_pension_payment(p.pensioner_id, payment)
+    await u.read_models.put_pension_payment(p.pensioner_id, payment, event.envelope.time)
 
 
 async def on_pension(event: IncomingEvent, uow: ConsumerUnitOfWork) -> None:
     """A pension payment of the fund's feed, kept once (whether or not the registry knows the
-    pensioner yet)."""
+    pensioner yet); the fund's correction of it (same reference, other amounts, a newer event)
+    replaces it."""
     event.payload(partners_v1.PensionPaymentV1)  # a malformed one is a poison message
 
     async def effect(u: ConsumerUnitOfWork) -> None:

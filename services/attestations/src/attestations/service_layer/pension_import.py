@@ -1,6 +1,7 @@
 """An agent's bulk load of pension payments from a CSV file, with a report per row (as
 identity's load of the registry): the rows are validated as the pension fund's feed
-(``PensionPaymentV1``); an accepted row is kept, a payment already known is reported as such,
+(``PensionPaymentV1``); an accepted row is kept, a payment already known is reported as such
+(or as corrected when the row gives it other amounts or dates),
 a refused row says why, naming the column. The whole file is one transaction.
 
 Columns: ``pensioner_id,payment_id,period,paid_on,gross,net,taxable`` (comma or semicolon;
@@ -36,7 +37,9 @@ class ImportRefused(Exception):
 class RowReport:
     row: int
     status: str
-    """``accepted``, ``already`` (the payment was known: nothing changes) or ``refused``."""
+    """``accepted``, ``corrected`` (the payment was known with other amounts or dates: the
+    fund's correction replaces them), ``already`` (known as it is: nothing changes) or
+    ``refused``."""
     reason: str | None = None
     payment_id: str | None = None
 
@@ -138,7 +141,11 @@ def _payment(header: list[str], values: list[str]) -> tuple[str, PensionPayment]
     )
 
 
-async def import_csv(data: bytes, uow: ConsumerUnitOfWork) -> list[RowReport]:
+_STATUS = {"added": "accepted", "corrected": "corrected", "same": "already"}
+
+
+async def import_csv(data: bytes, uow: ConsumerUnitOfWork, at: datetime) -> list[RowReport]:
+    """``at``: when the load is made (a row correcting a payment recorded before replaces it)."""
     header, rows = _rows(data)
     reports: list[RowReport] = []
     seen: dict[tuple[str, str], int] = {}
@@ -155,8 +162,8 @@ async def import_csv(data: bytes, uow: ConsumerUnitOfWork) -> list[RowReport]:
                 reports.append(RowReport(number, "refused", reason, payment.payment_id))
                 continue
             seen[key] = number
-            added = await uow.read_models.put_pension_payment(pensioner_id, payment)
-            status = "accepted" if added else "already"
+            outcome = await uow.read_models.put_pension_payment(pensioner_id, payment, at)
+            status = _STATUS[outcome]
             reports.append(RowReport(number, status, None, payment.payment_id))
         await uow.commit()
     return reports
