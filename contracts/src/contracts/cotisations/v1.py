@@ -437,7 +437,8 @@ class PaymentPlanEndedV1(EventPayload):
 
 class StandingChangedV1(EventPayload):
     """The account's standing moved with no payment to carry it: the account was opened (its
-    first standing), an instalment fell due, or one left unpaid became overdue. Published by
+    first standing), an instalment fell due, one left unpaid became overdue, a declaration
+    fell due unreceived or was received, a balance was carried from the former books. Published by
     the worker's daily sweep (and at opening) only when the facts differ from the last
     standing it published, on the payment topic so that, per account, it stays in order with
     the payment events that carry a standing too: a reader keeps the latest."""
@@ -450,6 +451,13 @@ class StandingChangedV1(EventPayload):
     reason: Literal["opened", "called", "overdue", "changed"] = Field(
         description="``opened``: the account's first standing; ``called``: an instalment fell "
         "due; ``overdue``: what is unpaid after its due date grew; ``changed``: any other move "
-        "(a revision of the échéancier, a debt falling due)."
+        "(a revision of the échéancier, a debt falling due, a declaration due or received)."
+    )
+    missing_declarations: list[str] = Field(
+        default_factory=list,
+        description="A micro-entrepreneur's turnover declarations due and not received, oldest "
+        "first, as their periods are written (`2026-03`, `2026-T1`); empty when none (or for an "
+        "account that declares no turnover). The latest `standing_changed` says it: a reader "
+        "keeps the latest list.",
     )
     changed_at: datetime

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -379,3 +379,31 @@ async def test_a_telepayment_changed_before_its_debit_counts_for_its_new_amount(
     )
     assert resp.status_code == 201, resp.text
     assert "480,00 €" in resp.json()["statement"]
+
+
+async def test_a_missing_declaration_refuses_vigilance_until_cotisations_says_it_is_received(
+    api: Api,
+) -> None:
+    ask = {"affiliate_id": "aff-1", "kind": "vigilance"}
+
+    def changed(missing: list[str]) -> cotisations_v1.StandingChangedV1:
+        return cotisations_v1.StandingChangedV1(
+            affiliate_id="aff-1",
+            standing=standing(as_of=date(2026, 3, 10)),
+            reason="changed",
+            missing_declarations=missing,
+            changed_at=api.clock.now(),
+        )
+
+    first = api.clock.now()
+    await feed(api.app, changed(["2025-T4", "2026-01"]), at=first)
+    refused = await api.client.post("/v1/attestations", json=ask, headers=assure())
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["reason"] == "declaration_missing"
+    assert "du 4e trimestre 2025 et de janvier 2026" in refused.json()["detail"]
+    assert "Déclarer mon chiffre d'affaires" in refused.json()["what_to_do"]
+    received = first + timedelta(minutes=5)
+    await feed(api.app, changed([]), at=received)
+    await feed(api.app, changed(["2026-01"]), at=first - timedelta(days=1))  # older, late
+    granted = await api.client.post("/v1/attestations", json=ask, headers=assure())
+    assert granted.status_code == 201, granted.text

@@ -62,9 +62,15 @@ CASES = [
     ),
     (
         "declarations missing",
-        VigilanceFacts(None, standing(), missing_declarations=(2025,)),
+        VigilanceFacts(None, standing(), missing_declarations=("2026-03",)),
         "declaration_missing",
-        "déclaration de revenus 2025",
+        "Votre déclaration de chiffre d'affaires de mars 2026 n'a pas été reçue",
+    ),
+    (
+        "declarations missing, a quarter and a month",
+        VigilanceFacts(None, standing(), missing_declarations=("2025-T4", "2026-01")),
+        "declaration_missing",
+        "du 4e trimestre 2025 et de janvier 2026 n'ont pas été reçues",
     ),
     (
         "radiated",

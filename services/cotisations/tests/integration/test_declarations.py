@@ -5,6 +5,7 @@ the debit day, the relevé de carrière; each with its events, each refusal writ
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -31,6 +32,15 @@ def _assure(api: Api, affiliate_id: str = ARTISAN) -> dict[str, str]:
 
 def _sum(instalments: list[dict[str, str]]) -> Decimal:
     return sum((Decimal(i["amount"]) for i in instalments), Decimal(0))
+
+
+async def _missing(api: Api, affiliate_id: str = MICRO) -> list[list[str]]:
+    """The declarations missing, as each ``standing_changed`` of the account said them."""
+    return [
+        p["missing_declarations"]
+        for t, p in await api.outbox()
+        if t.endswith("standing_changed.v1") and p["affiliate_id"] == affiliate_id
+    ]
 
 
 async def _types(api: Api) -> list[str]:
@@ -140,7 +150,10 @@ async def test_a_micro_entrepreneur_declares_each_month_and_owes_it_at_the_deadl
     for body, status, words in refusals:
         refused = await api.client.post(url, json=body, headers=headers)
         assert (refused.status_code, words in refused.text) == (status, True), refused.text
-    assert await _types(api) == ["turnover_declared"]
+    # the account's first facts are published with the declaration: December 2025 fell due
+    # on 2 February 2026, after the ledger took the account over, and is not declared
+    assert await _types(api) == ["turnover_declared", "standing_changed"]
+    assert await _missing(api) == [["2025-12"]]
 
 
 async def test_going_quarterly_applies_30_days_on_and_keeps_the_year_amount(api: Api) -> None:
@@ -243,3 +256,27 @@ async def test_the_career_is_the_assures_alone_and_counts_quarters(api: Api) -> 
     assert (
         await api.client.get(f"/v1/accounts/{ARTISAN}/career", headers=other)
     ).status_code == 404
+
+
+async def test_a_declaration_due_and_missing_is_published_and_its_receipt_at_once(
+    api: Api,
+) -> None:
+    api.clock.set(datetime(2026, 3, 3, 9, tzinfo=UTC))  # January's deadline was on 2 March
+    agent = api.headers("agent", "ag-1")
+    swept = await api.client.post("/v1/operations/standing-sweeps", headers=agent)
+    assert swept.status_code == 200, swept.text
+    # December 2025 fell due on 2 February 2026, after the ledger took the account over
+    assert (await _missing(api))[-1] == ["2025-12", "2026-01"]
+    assert await _missing(api, ARTISAN) == [[]]  # an artisan declares no turnover
+    again = await api.client.post("/v1/operations/standing-sweeps", headers=agent)
+    assert again.json()["published"] == 0  # nothing moved: nothing published again
+    resp = await api.client.post(
+        f"/v1/accounts/{MICRO}/declarations",
+        json={"period": "2026-01", "turnover": "1500.00"},
+        headers=_assure(api, MICRO),
+    )
+    assert resp.status_code == 201, resp.text
+    assert (await _missing(api))[-1] == ["2025-12"]  # at once, not at the next sweep
+    assert (await api.client.post("/v1/operations/standing-sweeps", headers=agent)).json()[
+        "published"
+    ] == 0

@@ -100,11 +100,13 @@ async def test_a_declared_month_is_published_with_what_it_owes_and_when() -> Non
         date(2026, 3, 31),
     )
     assert declared.amount == f"{declaration.amount:.2f}"
+    published = len(svc.uow.outbox.events)  # the declaration, and the account's facts moved
+    assert len(svc.uow.outbox.of_type(v1.StandingChangedV1)) == 1
     with pytest.raises(PeriodAlreadyDeclared):
         await svc.bus.handle(
             commands.DeclareTurnover(assure("aff-2"), "aff-2", "2026-02", Decimal(1))
         )
-    assert len(svc.uow.outbox.events) == 1
+    assert len(svc.uow.outbox.events) == published  # a refused one publishes nothing
 
 
 # -- periodicity and debit day ---------------------------------------------------------------

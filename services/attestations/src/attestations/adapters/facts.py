@@ -7,6 +7,7 @@ or a settlement is never undone by a late "recorded"), a plan by the event's tim
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -129,6 +130,17 @@ class SqlAlchemyFacts:
                 .values(**values)
             )
 
+    async def put_missing_declarations(
+        self, affiliate_id: str, periods: Sequence[str], at: datetime
+    ) -> None:
+        t = orm.declarations_due
+        await self._upsert_newer(
+            t,
+            {"affiliate_id": affiliate_id},
+            {"periods": list(periods), "event_at": at},
+            t.c.event_at <= at,
+        )
+
     async def put_plan(
         self, affiliate_id: str, plan_id: str, state: PlanState, at: datetime
     ) -> None:
@@ -199,6 +211,11 @@ class SqlAlchemyFacts:
             row.oldest_overdue_due_date,
             bool(row.up_to_date),
         )
+
+    async def missing_declarations(self, affiliate_id: str) -> tuple[str, ...]:
+        t = orm.declarations_due
+        row = (await self._s.execute(select(t).where(t.c.affiliate_id == affiliate_id))).first()
+        return () if row is None else tuple(str(p) for p in row.periods)
 
     async def plan(self, affiliate_id: str) -> PlanState:
         """The latest plan's state (a running plan wins over an older broken one)."""

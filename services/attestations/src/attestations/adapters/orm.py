@@ -7,6 +7,7 @@ from __future__ import annotations
 from delegation import access_tables
 from servicekit.tables import messaging_tables, rate_limits_table
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     Date,
@@ -70,6 +71,16 @@ standings = Table(
     Column("up_to_date", Boolean, nullable=False),
     Column("event_at", DateTime(timezone=True), nullable=False),
 )
+
+declarations_due = Table(
+    "declarations_due",
+    metadata,
+    Column("affiliate_id", String(64), primary_key=True),
+    Column("periods", JSON, nullable=False),
+    Column("event_at", DateTime(timezone=True), nullable=False),
+)
+"""The declarations cotisations says are due and not received, as its latest
+``standing_changed`` said them."""
 
 payments = Table(
     "payments",

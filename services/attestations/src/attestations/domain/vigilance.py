@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from attestations.domain.french import euros, long_date
+from attestations.domain.french import euros, long_date, period
 
 VALIDITY_MONTHS = 6
 
@@ -37,8 +37,9 @@ class VigilanceFacts:
     radiated_on: date | None
     standing: Standing | None
     plan: PlanState = "none"
-    missing_declarations: tuple[int, ...] = ()
-    """Years whose definitive income is due and not declared (empty when none, or unknown)."""
+    missing_declarations: tuple[str, ...] = ()
+    """The periods whose turnover declaration is due and not received, as cotisations writes
+    them (``2026-03``, ``2026-T1``); empty when none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,12 @@ def add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
+def _of(code: str) -> str:
+    """« de mars 2026 », « du 1er trimestre 2026 »."""
+    words = period(code)
+    return f"du {words}" if "trimestre" in words else f"de {words}"
+
+
 def decide_vigilance(facts: VigilanceFacts, today: date) -> Granted | Refused:
     """Granted (valid six months) or refused with the reason, in this order: radiation,
     declarations, an account never seen, a broken plan, an unpaid amount."""
@@ -77,12 +84,17 @@ def decide_vigilance(facts: VigilanceFacts, today: date) -> Granted | Refused:
             "Téléchargez une attestation de radiation.",
         )
     if facts.missing_declarations:
-        years = ", ".join(str(y) for y in facts.missing_declarations)
+        periods = [_of(p) for p in facts.missing_declarations]
+        if len(periods) == 1:
+            said = f"Votre déclaration de chiffre d'affaires {periods[0]} n'a pas été reçue."
+        else:
+            listed = ", ".join(periods[:-1]) + f" et {periods[-1]}"
+            said = f"Vos déclarations de chiffre d'affaires {listed} n'ont pas été reçues."
         return Refused(
             "declaration_missing",
-            f"Votre déclaration de revenus {years} n'a pas été reçue.",
-            "Déclarez votre revenu dans l'espace Cotisations, puis demandez à nouveau "
-            "l'attestation.",
+            said,
+            "Déclarez votre chiffre d'affaires dans l'espace Cotisations (« Déclarer mon "
+            "chiffre d'affaires »), puis demandez à nouveau l'attestation.",
         )
     s = facts.standing
     if s is None:

@@ -67,6 +67,9 @@ class ReadModels(Protocol):
         mode: str | None = None,
         value_date: object = None,
     ) -> None: ...
+    async def put_missing_declarations(
+        self, affiliate_id: str, periods: Sequence[str], at: datetime
+    ) -> None: ...
     async def put_plan(
         self, affiliate_id: str, plan_id: str, state: PlanState, at: datetime
     ) -> None: ...
@@ -166,6 +169,7 @@ async def _follow_payments(u: ConsumerUnitOfWork, event: IncomingEvent) -> None:
     elif kind == c.StandingChangedV1.event_type:  # the calendar moved it: called, overdue
         m = event.payload(c.StandingChangedV1)
         await rm.put_standing(m.affiliate_id, _standing(m.standing), at)
+        await rm.put_missing_declarations(m.affiliate_id, m.missing_declarations, at)
 
 
 async def on_affiliate(event: IncomingEvent, uow: ConsumerUnitOfWork) -> None:

@@ -71,6 +71,7 @@ async def _content(
             radiated_on=record.radiated_on,
             standing=await uow.facts.standing(record.affiliate_id),
             plan=await uow.facts.plan(record.affiliate_id),
+            missing_declarations=await uow.facts.missing_declarations(record.affiliate_id),
         )
         decision = decide_vigilance(facts, today)
         if not isinstance(decision, Granted):

@@ -20,7 +20,12 @@ from functools import lru_cache
 from servicekit.french import day
 
 from cotisations.domain.career import CareerYear, career_year
-from cotisations.domain.declarations import PeriodDeclaration, declare_turnover, parse_period
+from cotisations.domain.declarations import (
+    PeriodDeclaration,
+    declare_turnover,
+    missing_periods,
+    parse_period,
+)
 from cotisations.domain.declarations import check_declarable as check_period_declarable
 from cotisations.domain.errors import (
     ComputationInputInvalid,
@@ -119,6 +124,22 @@ class ContributionAccount:
     regularisations: list[Regularisation] = field(default_factory=list)
     declarations: list[PeriodDeclaration] = field(default_factory=list)
     events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
+
+    def missing_declarations(self, today: date, since: date) -> list[str]:
+        """A micro-entrepreneur's turnover declarations due and not received (``since``: the
+        day the ledger took the account over); none for another account: the rules give its
+        definitive income no deadline."""
+        if self.kind != "micro":
+            return []
+        return missing_periods(
+            self.periodicity,
+            (d.period for d in self.declarations),
+            opened_on=self.opened_on,
+            closed_on=self.closed_on,
+            since=since,
+            today=today,
+            departement=self.departement,
+        )
 
     # -- the registry (docs/rules.md §6.1) --------------------------------------------------
     def follow_registry(self, departement: str, holder_name: str, radiated_on: date | None) -> None:

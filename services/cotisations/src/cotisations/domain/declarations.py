@@ -131,3 +131,62 @@ def declare_turnover(
     }
     due = next_working_day(period.deadline(), departement)
     return PeriodDeclaration(period.code, ca, lines, due, today)
+
+
+def _any_period(code: str) -> Period | None:
+    """A declared period's months, whichever periodicity it was declared under."""
+    for periodicity in ("monthly", "quarterly"):
+        try:
+            return parse_period(code, periodicity)
+        except ComputationInputInvalid:
+            continue
+    return None
+
+
+def _months(period: Period) -> set[tuple[int, int]]:
+    return {(period.year, period.first_month + i) for i in range(period.months)}
+
+
+def missing_periods(
+    periodicity: str,
+    declared: Iterable[str],
+    *,
+    opened_on: date,
+    closed_on: date | None,
+    since: date,
+    today: date,
+    departement: str,
+) -> list[str]:
+    """The periods whose declaration is due and not received, oldest first: each period of
+    the account's periodicity from the one the account opened in, whose deadline (moved to the
+    next working day) is past today and on or after ``since`` (the ledger's taking over: what
+    fell due before was the former books'), up to the one it closed in. A period is declared
+    when each of its months is, under either periodicity (a change of periodicity in the year
+    leaves nothing missing twice)."""
+    covered: set[tuple[int, int]] = set()
+    for code in declared:
+        period = _any_period(code)
+        if period is not None:
+            covered |= _months(period)
+    step = 1 if periodicity == "monthly" else 3
+    # a period's deadline is at most two months after it starts: one that started before the
+    # year before ``since`` fell due before it
+    start = max(opened_on, date(since.year - 1, 1, 1))
+    year, month = start.year, start.month - (start.month - 1) % step
+    missing: list[str] = []
+    while date(year, month, 1) <= today:
+        code = f"{year}-{month:02d}" if step == 1 else f"{year}-T{(month + 2) // 3}"
+        month += step
+        if month > 12:
+            year, month = year + 1, month - 12
+        if int(code[:4]) not in YEARS:  # a year the rules do not cover: nothing to declare
+            continue
+        period = parse_period(code, periodicity)
+        if closed_on is not None and period.first_day > closed_on:
+            break
+        due = next_working_day(period.deadline(), departement)
+        if due >= today:
+            break
+        if due >= since and not _months(period) <= covered:
+            missing.append(code)
+    return missing

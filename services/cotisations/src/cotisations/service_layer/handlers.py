@@ -15,12 +15,14 @@ from cotisations.domain.account import ContributionAccount, Estimate, plausible_
 from cotisations.domain.declarations import PeriodDeclaration
 from cotisations.domain.errors import AccountNotFound
 from cotisations.domain.events import Requester, ScheduleRevised
+from cotisations.domain.payments.calls import missing_calls
 from cotisations.domain.regularisation import Regularisation
 from cotisations.domain.schedule import Instalment
 from cotisations.domain.terms import ScheduleChange
 from cotisations.service_layer.integration import to_integration
 from cotisations.service_layer.ports import BankChannel, CotisationsUnitOfWork, DebitFileWriter
 from cotisations.service_layer.prenotification import prenotify_revision
+from cotisations.service_layer.standing_facts import account_facts, publish_if_moved
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,12 @@ async def declare_turnover(
         declaration = account.declare_turnover(cmd.period, cmd.turnover, now.date())
         account.apply_turnover(declaration)
         await save(uow, account, now, deps)
+        ledger = await uow.ledgers.get(account.affiliate_id)
+        for call in missing_calls(account, ledger, now.date(), deps.ledger_opens_on):
+            ledger.post(call)
+        await uow.ledgers.save(ledger)
+        facts = account_facts(account, ledger, now.date(), deps.ledger_opens_on)
+        await publish_if_moved(uow, account.affiliate_id, facts, now)  # attestations at once
         await uow.commit()
     return declaration
 

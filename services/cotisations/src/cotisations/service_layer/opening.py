@@ -15,9 +15,8 @@ from cotisations.domain.payments.errors import OpeningBalanceRecorded
 from cotisations.domain.payments.ledger import Entry, Standing, standing
 from cotisations.domain.payments.opening import KEY, opening_entry
 from cotisations.service_layer.handlers import Dependencies, account_with
-from cotisations.service_layer.payments_integration import standing_fact
 from cotisations.service_layer.ports import CotisationsUnitOfWork
-from cotisations.service_layer.standings import facts_of, standing_changed
+from cotisations.service_layer.standing_facts import account_facts, publish_if_moved
 
 
 @dataclass(frozen=True)
@@ -47,10 +46,7 @@ async def record_opening_balance(
         ledger.post(entry)
         await uow.ledgers.save(ledger)  # a concurrent one breaks the natural key: a 409
         after = standing(ledger.entries, today)
-        fact = standing_fact(after)
-        before = (await uow.standings.get_many([cmd.affiliate_id])).get(cmd.affiliate_id)
-        event = standing_changed(cmd.affiliate_id, fact, before, now)
-        await uow.outbox.add(event, subject=cmd.affiliate_id)
-        await uow.standings.put_many({cmd.affiliate_id: facts_of(fact)})
+        facts = account_facts(account, ledger, today, deps.ledger_opens_on)
+        await publish_if_moved(uow, cmd.affiliate_id, facts, now)
         await uow.commit()
     return RecordedOpening(entry, after)

@@ -13,21 +13,18 @@ a second worker, publishes nothing again.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
 
-from contracts.cotisations import v1
 from servicekit.bulk import collector_paused
 from servicekit.outbox import Outgoing
 
 from cotisations.domain import payment_commands as cmds
 from cotisations.domain.payments.calls import missing_calls
-from cotisations.domain.payments.ledger import Ledger, standing
+from cotisations.domain.payments.ledger import Ledger
 from cotisations.service_layer.handlers import Dependencies
-from cotisations.service_layer.payments_integration import standing_fact
 from cotisations.service_layer.ports import CotisationsUnitOfWork
+from cotisations.service_layer.standing_facts import account_facts, standing_changed
 
 SWEEP_PAGE = 2000
 """Accounts swept per transaction (memory and lock time stay bounded)."""
@@ -38,36 +35,6 @@ class StandingSweep:
     on: date
     accounts: int
     published: int
-
-
-def facts_of(fact: v1.AccountStanding) -> str:
-    """What is compared from one day to the next: the standing without its date."""
-    return json.dumps(fact.model_dump(mode="json", exclude={"as_of"}), sort_keys=True)
-
-
-Reason = Literal["opened", "called", "overdue", "changed"]
-
-
-def reason_for(before: str | None, fact: v1.AccountStanding) -> Reason:
-    if before is None:
-        return "opened"
-    previous = json.loads(before)
-    if fact.overdue != previous["overdue"] and not fact.up_to_date:
-        return "overdue"
-    if fact.balance_due != previous["balance_due"]:
-        return "called"
-    return "changed"
-
-
-def standing_changed(
-    affiliate_id: str, fact: v1.AccountStanding, before: str | None, at: datetime
-) -> v1.StandingChangedV1:
-    return v1.StandingChangedV1(
-        affiliate_id=affiliate_id,
-        standing=fact,
-        reason=reason_for(before, fact),
-        changed_at=at,
-    )
 
 
 async def sweep_standings(
@@ -117,12 +84,11 @@ async def _sweep_page(
             ledger.post(call)
         if ledger.posted_keys:
             touched.append(ledger)
-        fact = standing_fact(standing(ledger.entries, today))
-        facts = facts_of(fact)
-        if before.get(affiliate_id) == facts:
+        facts = account_facts(account, ledger, today, deps.ledger_opens_on)
+        if before.get(affiliate_id) == facts.compared:
             continue
-        changed[affiliate_id] = facts
-        event = standing_changed(affiliate_id, fact, before.get(affiliate_id), now)
+        changed[affiliate_id] = facts.compared
+        event = standing_changed(affiliate_id, facts, before.get(affiliate_id), now)
         events.append(Outgoing(event, affiliate_id))
     await uow.ledgers.save_many(touched)
     await uow.outbox.add_many(events)
