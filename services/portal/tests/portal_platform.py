@@ -52,6 +52,7 @@ from portal.bootstrap import bootstrap as portal_bootstrap
 from portal.config import PortalSettings
 from portal.entrypoints.http import create_app as portal_app
 from servicekit.auth import TokenVerifier, audience_of
+from servicekit.clock import FakeClock
 from servicekit.messaging import IncomingEvent
 from servicekit.sealing import generate_keypair, unseal
 from servicekit.testing.lifespan import LifespanManager
@@ -711,3 +712,70 @@ async def booked_through_the_api(
         assert resp.status_code == 201, resp.text
         booked: dict[str, Any] = resp.json()
         return booked
+
+
+# --- cotisations on a day of its own, a firm user reaching every client ------------------------
+
+
+@contextmanager
+def cotisations_on(world: Platform, instant: datetime) -> Iterator[FakeClock]:
+    """cotisations' clock stopped at ``instant`` for the block: the day its rules see (due
+    dates, the windows of « Payer », a télépaiement's lock at noon the day before, the notice
+    of a direct debit), as its own tests set theirs, moved on by the test (``set``); the real
+    time back after. identity's tokens are still checked against the real time; a portal
+    given ``now=lambda: clock.now().timestamp()`` sees the same instant."""
+    from dataclasses import replace
+
+    app = world.services["cotisations"].app
+    clock = FakeClock(instant)
+    kept = (app.runtime.clock, app.bus.deps, app.queries.deps)
+    app.runtime.clock = clock
+    app.bus.deps = replace(app.bus.deps, clock=clock)
+    app.queries.deps = replace(app.queries.deps, clock=clock)
+    try:
+        yield clock
+    finally:
+        app.runtime.clock, app.bus.deps, app.queries.deps = kept
+
+
+async def _cabinet_of(world: Platform, admin_email: str) -> tuple[str, dict[str, str]]:
+    """The firm of ``admin_email`` (its id) and the headers of its administrator's calls."""
+    headers = {"Authorization": f"Bearer {await world.token_of(admin_email)}"}
+    async with world.client("identity") as identity:
+        me = (await identity.get("/v1/me", headers=headers)).json()
+    return str(me["cabinet_id"]), headers
+
+
+async def firm_mandate(world: Platform, admin_email: str, siret: str) -> None:
+    """The firm of ``admin_email`` holds an active mandate on the business of ``siret``
+    (added and its key entered through mandates' api by its administrator), the events
+    relayed."""
+    cabinet_id, headers = await _cabinet_of(world, admin_email)
+    path = f"/v1/cabinets/{cabinet_id}/clients"
+    async with world.client("mandates") as mandates:
+        added = await mandates.post(
+            path, json={"identifier": siret, "name": "Client"}, headers=headers
+        )
+        assert added.status_code == 201, added.text
+        client_id = added.json()["id"]
+        key = await world.key_of(client_id)
+        done = await mandates.post(
+            f"{path}/{client_id}/activation", json={"key": key}, headers=headers
+        )
+        assert done.status_code == 200, done.text
+    await world.relay()
+
+
+async def subscribed_everywhere(world: Platform, admin_email: str, account_id: str) -> None:
+    """A firm's user subscribed, by its administrator (``admin_email``), to every portfolio of
+    the firm (so each client is reached, and only a right may be missing); the events
+    relayed."""
+    cabinet_id, headers = await _cabinet_of(world, admin_email)
+    path = f"/v1/cabinets/{cabinet_id}/portfolios"
+    async with world.client("mandates") as mandates:
+        for portfolio in (await mandates.get(path, headers=headers)).json():
+            put = await mandates.put(
+                f"{path}/{portfolio['id']}/subscribers/{account_id}", headers=headers
+            )
+            assert put.status_code == 204, put.text
+    await world.relay()

@@ -61,6 +61,10 @@ class Visit:
             self, access_token=access_token, refresh_token=refresh_token, expires_at=expires_at
         )
 
+    def with_rights(self, rights: tuple[str, ...]) -> Visit:
+        """The rights the menu follows, as identity's latest token names them."""
+        return replace(self, rights=rights)
+
     def signed_out(self) -> Visit:
         """A fresh anonymous visit: a new form token, nothing of the person kept."""
         return Visit()

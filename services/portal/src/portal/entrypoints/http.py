@@ -21,6 +21,9 @@ from portal.bootstrap import PortalApp
 from portal.entrypoints import (
     pages_account,
     pages_agency,
+    pages_agency_closures,
+    pages_agency_record,
+    pages_agency_slots,
     pages_appointment_link,
     pages_appointments,
     pages_back_office,
@@ -30,6 +33,7 @@ from portal.entrypoints import (
     pages_client,
     pages_collaborators,
     pages_cotisations,
+    pages_direct_debit,
     pages_documents,
     pages_estimates,
     pages_imports,
@@ -37,6 +41,7 @@ from portal.entrypoints import (
     pages_payment_plans,
     pages_payment_terms,
     pages_portfolios,
+    pages_telepayment_change,
 )
 from portal.entrypoints.body_limits import BodyLimits
 from portal.entrypoints.web import (
@@ -143,6 +148,8 @@ def create_app(portal: PortalApp) -> FastAPI:
         pages_cotisations,
         pages_estimates,
         pages_payment_terms,
+        pages_direct_debit,
+        pages_telepayment_change,
         pages_documents,
         pages_cabinet,
         pages_imports,
@@ -156,6 +163,9 @@ def create_app(portal: PortalApp) -> FastAPI:
         pages_appointments,
         pages_appointment_link,
         pages_agency,
+        pages_agency_slots,
+        pages_agency_closures,
+        pages_agency_record,
     ):
         app.include_router(module.router)
     _mount_assets(app, portal)

@@ -5,8 +5,6 @@ which state; the portal only shows the forms the state calls for."""
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -16,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from portal.adapters.apis import ApiError
 from portal.domain import appointments as appointment_words
+from portal.domain.agency_slots import typed_day
 from portal.domain.appointments import (
     CANCELLED_BY,
     CHANNELS,
@@ -39,7 +38,6 @@ from portal.entrypoints.web import (
 )
 
 router = APIRouter()
-_TYPED_DAY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 ACTIONS = {
     "confirmation": (
         "note",
@@ -64,18 +62,6 @@ def _agent(visit: Visit) -> None:
             "annuler ou déplacer votre propre rendez-vous, utilisez « Prendre rendez-vous » ou "
             "le lien du courriel reçu."
         )
-
-
-def _day(typed: str) -> date | None:
-    """A day as typed (« 12/01/2027 ») or as a date field sends it (« 2027-01-12 »)."""
-    match = _TYPED_DAY.match(typed)
-    try:
-        if match:
-            d, m, y = (int(g) for g in match.groups())
-            return date(y, m, d)
-        return date.fromisoformat(typed.strip())
-    except ValueError:
-        return None
 
 
 @router.get("/gestion/rendez-vous", response_class=HTMLResponse)
@@ -114,7 +100,7 @@ async def agency_appointments(
     api = appointments(request)
     agency = await api.agency(agency_id)
     errors: dict[str, str] = {}
-    day = _day(jour) if jour.strip() else None
+    day = typed_day(jour) if jour.strip() else None
     if jour.strip() and day is None:
         errors["jour"] = "Saisissez une date valide, par exemple 12/01/2027."
     if etat not in STATE_FILTERS:

@@ -7,6 +7,7 @@ An assuré reads its own account at ``/cotisations``; a firm user reads a client
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from portal.adapters.apis import ApiError
+from portal.domain import telepayments
 from portal.domain.payment_parts import ROWS, Split, split_of
 from portal.domain.visit import Visit
 from portal.domain.wording import french_date, french_euros
@@ -72,8 +74,14 @@ async def _account_page(request: Request, visit: Visit, affiliate_id: str) -> Re
         account=account,
         payables=payables,
         payments=payments,
+        scheduled=telepayments.scheduled(account, payables, portal_now(request)),
         base=base_of(visit, affiliate_id),
     )
+
+
+def portal_now(request: Request) -> datetime:
+    """The portal's clock, as an instant (what « Modifier » is offered against)."""
+    return datetime.fromtimestamp(portal_of(request).now(), UTC)
 
 
 _ADHESION_FIELDS = {
@@ -264,7 +272,7 @@ async def _preview(request: Request, visit: Visit, affiliate_id: str) -> Respons
         return await _pay_page(request, visit, affiliate_id, reference, split, status_code=422)
     api = portal_of(request).api("cotisations")
     path = f"/v1/accounts/{quote(affiliate_id, safe='')}/telepayments/preview"
-    body = {"reference": reference, "parts": split.parts}
+    body = split.body(reference)
     try:
         preview = await with_token(
             request, lambda token: api.call("POST", path, token=token, json=body)
@@ -272,6 +280,11 @@ async def _preview(request: Request, visit: Visit, affiliate_id: str) -> Respons
     except ApiError as exc:
         if exc.status not in (409, 422):
             raise
+        if "amount" in exc.fields:  # more than is owed, a plan instalment in part
+            refused = split.refused({"montant": exc.fields["amount"]})
+            return await _pay_page(
+                request, visit, affiliate_id, reference, refused, status_code=exc.status
+            )
         # cotisations' words (parts not adding up, over 3 accounts, a bad IBAN, not offered)
         return await _pay_page(
             request, visit, affiliate_id, reference, split, exc.message, exc.status
@@ -282,6 +295,7 @@ async def _preview(request: Request, visit: Visit, affiliate_id: str) -> Respons
         title="Valider le paiement",
         preview=preview.json(),
         parts=split.parts,
+        amount=split.amount,
         reference=reference,
         # one key per confirmation page: sent twice, the payment is made once
         idempotency_key=secrets.token_urlsafe(24),
@@ -314,7 +328,7 @@ async def _pay(request: Request, visit: Visit, affiliate_id: str) -> Response:
             "POST",
             path,
             token=token,
-            json={"reference": reference, "parts": split.parts},
+            json=split.body(reference),
             headers={"Idempotency-Key": key},
         ),
     )

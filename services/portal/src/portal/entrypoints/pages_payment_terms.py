@@ -1,5 +1,7 @@
-"""How an account pays (« Mes cotisations »): « Adhérer au prélèvement automatique »
-and « Changer de périodicité de prélèvement »."""
+"""How an account pays (« Mes cotisations »): « Adhérer au prélèvement automatique » (and
+the change of the account debited, ``pages_direct_debit``), « Changer de périodicité de
+prélèvement » and « Changer de jour de prélèvement » (5 or 20, monthly only, once a calendar
+year: cotisations decides)."""
 
 from __future__ import annotations
 
@@ -24,9 +26,11 @@ from portal.entrypoints.web import (
 
 router = APIRouter()
 _DEBIT_FIELDS = {"holder": "titulaire", "iban": "iban", "bic": "bic"}
+DEBIT_DAYS = ("5", "20")
+"""The days of the month a monthly account may be debited on."""
 
 
-async def _terms_page(
+async def terms_page(
     request: Request,
     visit: Visit,
     affiliate_id: str,
@@ -43,7 +47,8 @@ async def _terms_page(
     return render(
         request,
         "payment_terms.html",
-        title="Prélèvement et périodicité" + (" — erreur" if errors or failure else ""),
+        title="Prélèvement, périodicité et jour de prélèvement"
+        + (" — erreur" if errors or failure else ""),
         status_code=status_code,
         account=account,
         debit=debit,
@@ -52,34 +57,39 @@ async def _terms_page(
         errors=errors or {},
         failure=failure,
         periodicities=PERIODICITIES,
+        debit_days=DEBIT_DAYS,
     )
 
 
 @router.get("/cotisations/prelevement", response_class=HTMLResponse)
 async def terms(request: Request) -> Response:
     visit = await signed_in(request)
-    return await _terms_page(request, visit, own_dossier(visit))
+    return await terms_page(request, visit, own_dossier(visit))
 
 
 @router.get("/dossiers/{affiliate_id}/cotisations/prelevement", response_class=HTMLResponse)
 async def client_terms(request: Request, affiliate_id: str) -> Response:
     visit = await signed_in(request)
-    return await _terms_page(request, visit, affiliate_id)
+    return await terms_page(request, visit, affiliate_id)
 
 
 @router.post("/cotisations/prelevement", response_class=HTMLResponse)
 async def sign_direct_debit(request: Request) -> Response:
     visit = await signed_in(request)
-    return await _sign(request, visit, own_dossier(visit))
+    return await send_mandate(request, visit, own_dossier(visit))
 
 
 @router.post("/dossiers/{affiliate_id}/cotisations/prelevement", response_class=HTMLResponse)
 async def client_sign_direct_debit(request: Request, affiliate_id: str) -> Response:
     visit = await signed_in(request)
-    return await _sign(request, visit, affiliate_id)
+    return await send_mandate(request, visit, affiliate_id)
 
 
-async def _sign(request: Request, visit: Visit, affiliate_id: str) -> Response:
+async def send_mandate(
+    request: Request, visit: Visit, affiliate_id: str, *, changing: bool = False
+) -> Response:
+    """A first mandate (``POST …/direct-debit``), or, ``changing``, another account to debit
+    in place of the one in force (``PUT``); cotisations' refusals at their field."""
     form = await checked_form(request)
     typed = {k: str(form.get(k) or "").strip() for k in ("titulaire", "iban", "bic")}
     errors = {
@@ -92,19 +102,20 @@ async def _sign(request: Request, visit: Visit, affiliate_id: str) -> Response:
         if not typed[k]
     }
     if errors:
-        return await _terms_page(
+        return await terms_page(
             request, visit, affiliate_id, typed=typed, errors=errors, status_code=422
         )
     api = portal_of(request).api("cotisations")
     path = f"/v1/accounts/{quote(affiliate_id, safe='')}/direct-debit"
     body = {"holder": typed["titulaire"], "iban": typed["iban"], "bic": typed["bic"]}
     try:
-        answer = await with_token(request, lambda t: api.call("POST", path, token=t, json=body))
+        method = "PUT" if changing else "POST"
+        answer = await with_token(request, lambda t: api.call(method, path, token=t, json=body))
     except ApiError as exc:
         if exc.status not in (409, 422):
             raise
         errors = {_DEBIT_FIELDS[k]: v for k, v in exc.fields.items() if k in _DEBIT_FIELDS}
-        return await _terms_page(
+        return await terms_page(
             request,
             visit,
             affiliate_id,
@@ -114,11 +125,15 @@ async def _sign(request: Request, visit: Visit, affiliate_id: str) -> Response:
             status_code=exc.status,
         )
     signed: dict[str, Any] = answer.json()
+    since = french_date(signed.get("effective_from"))
     holder = holder_of(request)
     holder.set(
         holder.visit.with_flash(
-            "Votre mandat de prélèvement est enregistré : les échéances sont prélevées à partir "
-            f"de celle du {french_date(signed.get('effective_from'))}."
+            f"Le nouveau compte est enregistré : il est prélevé à partir de l'échéance du {since}"
+            " ; celles d'ici là restent prélevées sur l'ancien compte."
+            if changing
+            else "Votre mandat de prélèvement est enregistré : les échéances sont prélevées à "
+            f"partir de celle du {since}."
         )
     )
     return RedirectResponse(base_of(visit, affiliate_id), status_code=303)
@@ -140,7 +155,7 @@ async def _periodicity(request: Request, visit: Visit, affiliate_id: str) -> Res
     form = await checked_form(request)
     chosen = str(form.get("periodicite") or "")
     if chosen not in PERIODICITIES:
-        return await _terms_page(
+        return await terms_page(
             request,
             visit,
             affiliate_id,
@@ -156,7 +171,7 @@ async def _periodicity(request: Request, visit: Visit, affiliate_id: str) -> Res
     except ApiError as exc:
         if exc.status not in (409, 422):
             raise
-        return await _terms_page(
+        return await terms_page(
             request,
             visit,
             affiliate_id,
@@ -169,6 +184,67 @@ async def _periodicity(request: Request, visit: Visit, affiliate_id: str) -> Res
         holder.visit.with_flash(
             f"Périodicité {PERIODICITIES[chosen].lower()} enregistrée : elle s'applique à partir "
             f"de l'échéance du {french_date(terms.get('effective_from'))}."
+        )
+    )
+    return RedirectResponse(base_of(visit, affiliate_id), status_code=303)
+
+
+@router.post("/cotisations/jour-de-prelevement", response_class=HTMLResponse)
+async def change_debit_day(request: Request) -> Response:
+    visit = await signed_in(request)
+    return await _debit_day(request, visit, own_dossier(visit))
+
+
+@router.post(
+    "/dossiers/{affiliate_id}/cotisations/jour-de-prelevement", response_class=HTMLResponse
+)
+async def client_change_debit_day(request: Request, affiliate_id: str) -> Response:
+    visit = await signed_in(request)
+    return await _debit_day(request, visit, affiliate_id)
+
+
+def _debit_day_refused(exc: ApiError) -> str:
+    """cotisations' words; a lock says from when the day may change again (``unlocks_on``)."""
+    message = exc.fields.get("debit_day") or exc.message
+    reopens = french_date(exc.body.get("unlocks_on"))
+    if reopens and reopens not in message:
+        message += f" Un nouveau changement est possible à partir du {reopens}."
+    return message
+
+
+async def _debit_day(request: Request, visit: Visit, affiliate_id: str) -> Response:
+    form = await checked_form(request)
+    chosen = str(form.get("jour") or "")
+    if chosen not in DEBIT_DAYS:
+        return await terms_page(
+            request,
+            visit,
+            affiliate_id,
+            errors={"jour": "Choisissez le 5 ou le 20 du mois."},
+            status_code=422,
+        )
+    api = portal_of(request).api("cotisations")
+    path = f"/v1/accounts/{quote(affiliate_id, safe='')}/debit-day"
+    try:
+        answer = await with_token(
+            request, lambda t: api.call("PUT", path, token=t, json={"debit_day": int(chosen)})
+        )
+    except ApiError as exc:
+        if exc.status not in (409, 422):
+            raise
+        return await terms_page(
+            request,
+            visit,
+            affiliate_id,
+            errors={"jour": _debit_day_refused(exc)},
+            status_code=exc.status,
+        )
+    terms: dict[str, Any] = answer.json()
+    holder = holder_of(request)
+    holder.set(
+        holder.visit.with_flash(
+            f"Jour de prélèvement enregistré : vos échéances sont prélevées le {chosen} du mois "
+            f"à partir de celle du {french_date(terms.get('effective_from'))}."
         )
     )
     return RedirectResponse(base_of(visit, affiliate_id), status_code=303)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
+import json
 from dataclasses import replace
 
 from portal.domain.visit import Visit, new_form_token
@@ -75,10 +77,31 @@ class Refresher:
                     del self._locks[key]
 
 
+def rights_in(access_token: str) -> tuple[str, ...] | None:
+    """The ``rights`` claim of an access token identity has just issued (read, not verified:
+    it only chooses the menu's links; every service verifies the token itself). None when the
+    token does not read as a JWT with that claim."""
+    parts = access_token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:  # not base64, not UTF-8, not JSON
+        return None
+    rights = claims.get("rights") if isinstance(claims, dict) else None
+    if not isinstance(rights, list) or not all(isinstance(r, str) for r in rights):
+        return None
+    return tuple(rights)
+
+
 async def refreshed(refresher: Refresher, visit: Visit, *, now: float) -> Visit:
-    """The visit with new tokens (the refresh token is rotated by identity at each use)."""
+    """The visit with new tokens (the refresh token is rotated by identity at each use), and
+    the rights they name: a firm user whose rights an administrator changed sees the menu
+    follow at the next renewal, without signing in again."""
     tokens = await refresher.refresh(visit.refresh_token, now=now)
-    return visit.with_tokens(tokens.access_token, tokens.refresh_token, now + tokens.expires_in)
+    renewed = visit.with_tokens(tokens.access_token, tokens.refresh_token, now + tokens.expires_in)
+    rights = rights_in(tokens.access_token)
+    return renewed if rights is None else renewed.with_rights(rights)
 
 
 async def sign_out(identity: Authenticator, visit: Visit, *, everywhere: bool) -> Visit:
