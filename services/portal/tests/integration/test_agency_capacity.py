@@ -169,7 +169,10 @@ async def test_a_slots_capacity_is_raised_then_refused_below_the_places_taken(
         )
         assert lowered.status_code == 409
         said = field_error(lowered.text, field)
-        assert "déjà prises : la capacité ne peut pas être inférieure à 1." in said
+        assert (
+            "1 place de ce créneau est déjà prise : la capacité ne peut pas être inférieure à 1."
+            in said
+        )
         assert re.search(rf'id="{field}"[^>]*value="0"', lowered.text)  # what was typed kept
 
         not_a_number = await browser.post(

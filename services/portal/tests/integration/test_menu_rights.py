@@ -71,3 +71,7 @@ async def test_a_right_taken_away_leaves_the_menu_at_the_next_renewal(world: Pla
         assert ADD_A_CLIENT not in clients.text
         assert "Ajouter un client" not in main_text(clients.text)
         assert "Mes clients" in main_text(clients.text)  # still signed in, on the same page
+        home = main_text((await collaborator.get("/")).text)
+        assert "Mes clients" in home
+        assert "Ajouter un client" not in home  # « Mon compte »'s tiles follow the rights too
+        assert "Ajouter des clients par fichier" not in home

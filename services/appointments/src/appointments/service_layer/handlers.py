@@ -599,8 +599,12 @@ async def set_capacity(
         done, taken = await uow.holds.set_capacity(agency.agency_id, slot.starts_at, cmd.capacity)
         if not done:
             raise errors.CapacityBelowTaken(
-                f"{taken} places de ce créneau sont déjà prises : la capacité ne peut pas être "
-                f"inférieure à {taken}.",
+                (
+                    "1 place de ce créneau est déjà prise"
+                    if taken == 1
+                    else f"{taken} places de ce créneau sont déjà prises"
+                )
+                + f" : la capacité ne peut pas être inférieure à {taken}.",
                 field="capacity",
                 extra={"taken": taken},
             )
