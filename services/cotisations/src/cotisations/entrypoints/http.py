@@ -96,12 +96,27 @@ def _state(o: Obligation | None) -> ObligationState | None:
 
 
 def _scheduled(
-    i: Instalment, obligations: dict[str, Obligation], today: date, ledger_from: date
+    i: Instalment,
+    obligations: dict[str, Obligation],
+    today: date,
+    ledger_from: date,
+    ahead: dict[str, tuple[Decimal, bool]],
 ) -> ScheduledInstalmentRead:
     """An instalment of the échéancier with what the ledger says of it (not yet called: the
-    whole amount is outstanding and ``upcoming``; due before the ledger took the account over:
-    ``before_ledger``, nothing outstanding here)."""
+    whole amount is outstanding and ``upcoming``, less what payments naming it already pay;
+    due before the ledger took the account over: ``before_ledger``, nothing outstanding
+    here)."""
     o = obligations.get(instalment_ref(i.due_date))
+    if o is None and instalment_ref(i.due_date) in ahead:
+        paid, pending = ahead[instalment_ref(i.due_date)]
+        left = max(Decimal("0.00"), i.amount - paid)
+        return ScheduledInstalmentRead(
+            due_date=i.due_date,
+            amount=f"{i.amount:.2f}",
+            status="due" if i.due_date <= today else "upcoming",
+            payment="partly_paid" if left > 0 else ("pending" if pending else "paid"),
+            outstanding=f"{left:.2f}",
+        )
     if o is None and i.due_date < ledger_from:
         return ScheduledInstalmentRead(
             due_date=i.due_date,
@@ -136,7 +151,9 @@ def _account_read(view: AccountView) -> AccountRead:
         year=view.year,
         provisional_total=f"{sum(lines.values(), Decimal(0)):.2f}",
         lines={k: f"{v:.2f}" for k, v in lines.items()},
-        echeancier=[_scheduled(i, obligations, today, view.ledger_from) for i in view.echeancier],
+        echeancier=[
+            _scheduled(i, obligations, today, view.ledger_from, view.ahead) for i in view.echeancier
+        ],
         incomes=[
             IncomeRead(
                 year=y,

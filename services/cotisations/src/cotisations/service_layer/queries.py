@@ -3,7 +3,7 @@ contributions and échéancier, an estimate's preview, the relevé de carrière.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -13,7 +13,13 @@ from cotisations.domain.career import CareerYear
 from cotisations.domain.errors import CareerAssureOnly
 from cotisations.domain.payments.calls import ledger_start, with_calls
 from cotisations.domain.payments.direct_debit import in_force
-from cotisations.domain.payments.ledger import Standing, standing
+from cotisations.domain.payments.ledger import (
+    Entry,
+    Standing,
+    instalment_ref,
+    paid_towards,
+    standing,
+)
 from cotisations.domain.rates import constants
 from cotisations.domain.schedule import Instalment
 from cotisations.service_layer.handlers import Dependencies, EstimateResult, account_with
@@ -33,6 +39,9 @@ class AccountView:
     ledger_from: date = date(2026, 1, 1)
     """The first day the ledger calls for this account: an instalment due before it is in the
     books this one replaced."""
+    ahead: dict[str, tuple[Decimal, bool]] = field(default_factory=dict)
+    """For an instalment not called yet that payments already name (a telepayment made in its
+    window, a cheque sent early): what they pay of it, and whether one is still pending."""
 
 
 async def read_account(
@@ -47,16 +56,35 @@ async def read_account(
         mandate = in_force(await uow.mandates.of_account(cmd.affiliate_id), today)
     year = cmd.year or today.year
     constants(year)  # a year the rules cover, or the refusal names those they do
+    entries = with_calls(account, ledger, today, deps.ledger_opens_on)
+    echeancier = account.schedule(year)
     return AccountView(
         account,
         year,
         today,
         account.year_lines(year),
-        account.schedule(year),
-        standing(with_calls(account, ledger, today, deps.ledger_opens_on), today),
+        echeancier,
+        standing(entries, today),
         mandate is not None,
         ledger_start(account, deps.ledger_opens_on),
+        _paid_ahead(entries, [instalment_ref(i.due_date) for i in echeancier]),
     )
+
+
+def _paid_ahead(entries: list[Entry], references: list[str]) -> dict[str, tuple[Decimal, bool]]:
+    called = {e.obligation for e in entries if e.kind == "call"}
+    ahead: dict[str, tuple[Decimal, bool]] = {}
+    for ref in references:
+        if ref in called:
+            continue
+        paid = paid_towards(entries, ref)
+        if paid > 0:
+            pending = any(
+                e.kind == "payment" and e.obligation == ref and e.status == "pending"
+                for e in entries
+            )
+            ahead[ref] = (paid, pending)
+    return ahead
 
 
 async def preview_estimate(

@@ -44,9 +44,9 @@ def kind_of(reference: str) -> str:
 
 
 def _left(account: dict[str, Any], reference: str, paid: Decimal) -> Decimal | None:
-    """What stays due of ``reference`` once ``paid`` is debited: an instalment not called yet
-    is owed whole (cotisations counts nothing of it paid before its due date); once called,
-    and for a debt, its outstanding already counts the pending télépaiement as paid."""
+    """What stays due of ``reference`` once ``paid`` is debited: cotisations' outstanding of
+    the instalment or the debt already counts the pending télépaiement as paid (an instalment
+    not called yet too); one it shows as paid by nothing (``upcoming``) is owed less ``paid``."""
     if reference.startswith("instalment:"):
         day = reference.removeprefix("instalment:")
         for line in account.get("echeancier") or []:
