@@ -168,6 +168,11 @@ class PaymentRecordedV1(EventPayload):
         default=None,
         description="Who made a telepayment (the assuré or a firm's user), told it is recorded.",
     )
+    changeable_until: datetime | None = Field(
+        default=None,
+        description="A telepayment: until when its amount and accounts can be changed (noon, "
+        "Paris, the day before its debit; already past for a debt debited the day it is paid).",
+    )
     recorded_at: datetime
 
 

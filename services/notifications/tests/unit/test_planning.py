@@ -1,13 +1,14 @@
 """Every event type notifications handles plans deliveries that the real templates render."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from contracts.cotisations import v1 as cotisations_v1
 from contracts.notifications import v1
 from notifications.adapters.templates import TemplateRenderer
 from notifications.domain.kinds import MessageKind
 from notifications.service_layer.planning import PLANNERS
-from notifications_events import SAMPLE_PAYLOADS, affiliate, incoming
+from notifications_events import SAMPLE_PAYLOADS, STANDING, affiliate, incoming
 from notifications_fakes import FakeNotifications
 
 
@@ -164,3 +165,33 @@ async def test_a_registration_attempted_with_a_used_address_tells_its_owner_in_f
     assert "aucun nouveau compte n'a été créé" in text
     assert "Mot de passe oublié" in text
     assert "Si ce n'est pas vous" in text
+
+
+async def test_a_debts_telepayment_mail_says_it_is_debited_now_and_no_longer_changeable() -> None:
+    app = _app()
+    await app.record_affiliate(incoming(affiliate()))
+    debt = cotisations_v1.PaymentRecordedV1(
+        affiliate_id="aff-1",
+        payment_id="telepayment:tp-9",
+        mode="telepaiement",
+        amount="50.00",
+        value_date=date(2026, 12, 7),
+        status="pending",
+        paid=[
+            cotisations_v1.PaidItem(
+                reference="debt:opening", kind="call", due_date=date(2025, 12, 5), amount="50.00"
+            )
+        ],
+        external_reference="tp-9",
+        standing=STANDING,
+        changeable_until=datetime(2026, 12, 6, 11, 0, tzinfo=UTC),  # before it was made
+        recorded_at=datetime(2026, 12, 7, 9, 0, tzinfo=UTC),
+    )
+    await app.plan(incoming(debt))
+    await app.dispatch()
+    [mail] = app.email.sent
+    text = mail.content.text
+    assert "50,00 € seront débités le 7 décembre 2026." in text  # not « à la date d'échéance »
+    assert "le solde repris des comptes antérieurs : 50,00 €" in text
+    assert "ne peut plus être modifié : il est débité le 7 décembre 2026" in text
+    assert "Référence du paiement : tp-9." in text

@@ -87,6 +87,7 @@ def payment_recorded(
         requested_by=(
             Recipient(email=by.email, display_name=by.display_name) if by and by.email else None
         ),
+        changeable_until=p.debit.changeable_until,
         recorded_at=p.made_at,
     )
 

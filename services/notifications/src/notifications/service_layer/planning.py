@@ -320,8 +320,14 @@ def _telepayment_recorded(event: IncomingEvent) -> list[PlannedDelivery]:
         "client_name": CLIENT_NAME_PENDING,
         "amount": p.amount,
         "value_date": p.value_date.isoformat(),
-        "payment_id": p.payment_id,
-        "paid": [{"due_date": i.due_date.isoformat(), "amount": i.amount} for i in p.paid],
+        "payment_id": p.external_reference or p.payment_id,
+        "paid": _paid(p.paid),
+        "on_due_date": all(i.due_date == p.value_date for i in p.paid),
+        "changeable_until": (
+            p.changeable_until.isoformat()
+            if p.changeable_until is not None and p.changeable_until > p.recorded_at
+            else ""
+        ),
     }
     planned = [
         PlannedDelivery(
@@ -335,6 +341,28 @@ def _telepayment_recorded(event: IncomingEvent) -> list[PlannedDelivery]:
     if p.requested_by is not None:
         planned.extend(_to_each("telepayment_confirmation", [p.requested_by], context))
     return planned
+
+
+def _paid(items: Iterable[cotisations_v1.PaidItem]) -> list[dict[str, str]]:
+    """What a payment pays, each named as the person reads it."""
+    return [
+        {
+            "what": _obligation_words(i.reference),
+            "due_date": i.due_date.isoformat(),
+            "amount": i.amount,
+        }
+        for i in items
+    ]
+
+
+def _obligation_words(reference: str) -> str:
+    if reference.startswith("instalment:"):
+        return "instalment"
+    if reference.startswith("plan:"):
+        return "plan"
+    if reference == "debt:opening":
+        return "opening"
+    return "debt"
 
 
 def _telepayment_changed(event: IncomingEvent) -> list[PlannedDelivery]:
