@@ -204,6 +204,9 @@ async def test_row_reasons_are_in_french_and_name_the_column(
         row(postal_code="6900"),
         row(birth_name=""),
         row(affiliated_on="demain"),
+        row(nir="179035746312371"),
+        row(siren="732829321"),
+        row(sirets="55210055400013"),
     ]
     reasons = [
         r["reason"] for r in (await _load(client, headers, "\n".join(lines).encode())).json()
@@ -212,4 +215,9 @@ async def test_row_reasons_are_in_french_and_name_the_column(
     assert reasons[1] == "Colonne postal_code : 5 chiffres attendus."
     assert reasons[2] == "Colonne birth_name : valeur obligatoire manquante."
     assert reasons[3].startswith("Colonne affiliated_on : Date illisible")
+    assert reasons[4] == (
+        "Colonne nir : Le numéro de sécurité sociale (NIR) n'est pas valide (15 caractères, clé)."
+    )
+    assert reasons[5].startswith("Colonne siren : ")
+    assert reasons[6] == "Colonne sirets : un SIRET n'appartient pas au SIREN de l'enregistrement."
     assert not any("Input" in r or "should" in r for r in reasons)

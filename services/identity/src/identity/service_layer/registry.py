@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from contracts.partners.v1 import RegistryAffiliationV1
@@ -21,16 +22,23 @@ DEPARTEMENT = re.compile(r"^([0-9]{2}|2A|2B|97[1-6])$")
 """As the affiliates' events carry it (contracts.identity.v1.AffiliateStateV1)."""
 
 
+def _column(name: str, normalize: Callable[[str], str], value: str) -> str:
+    """``value`` checked; refused naming its column (as the registry's file and feed name it)."""
+    try:
+        return normalize(value)
+    except ValueError as exc:
+        raise InvalidRegistryRecord(f"Colonne {name} : {exc}") from exc
+
+
 def affiliate_from(record: RegistryAffiliationV1, affiliate_id: str) -> Affiliate:
     """Validate the record's identifiers; a bad one can never be accepted."""
-    try:
-        siren = normalize_siren(record.siren)
-        sirets = [normalize_siret(s) for s in record.sirets]
-        nir = normalize_nir(record.nir)
-    except ValueError as exc:
-        raise InvalidRegistryRecord(str(exc)) from exc
+    siren = _column("siren", normalize_siren, record.siren)
+    sirets = [_column("sirets", normalize_siret, s) for s in record.sirets]
+    nir = _column("nir", normalize_nir, record.nir)
     if any(not s.startswith(siren) for s in sirets):
-        raise InvalidRegistryRecord("Un SIRET n'appartient pas au SIREN de l'enregistrement.")
+        raise InvalidRegistryRecord(
+            "Colonne sirets : un SIRET n'appartient pas au SIREN de l'enregistrement."
+        )
     if not DEPARTEMENT.match(record.departement):
         raise InvalidRegistryRecord(
             "Colonne departement : code de département non valide (2 chiffres, 2A, 2B, 971 à 976)."
@@ -41,7 +49,7 @@ def affiliate_from(record: RegistryAffiliationV1, affiliate_id: str) -> Affiliat
         try:
             names[name] = None if value is None else clean_name(value)
         except ValueError as exc:
-            raise InvalidRegistryRecord(f"{name} : {exc}") from exc
+            raise InvalidRegistryRecord(f"Colonne {name} : {exc}") from exc
     return Affiliate(
         id=affiliate_id,
         siren=siren,
