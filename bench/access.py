@@ -44,7 +44,6 @@ from profiling import heaviest, profiled
 from pypdf import PdfReader
 from stack import (
     BENCH_ENV,
-    count,
     cpu_s,
     firm,
     local_stack,
@@ -275,17 +274,24 @@ def reading_keys(pdfs: list[Path]) -> list[str]:
         return list(pool.map(key_in, pdfs, chunksize=50))
 
 
-async def run(n: int, rate: float, poll_ms: float, profile: Path | None) -> dict[str, Any]:
-    async with local_stack(ENV) as stack:
+async def run(
+    n: int,
+    rate: float,
+    poll_ms: float,
+    profile: Path | None,
+    db: str = "sqlite",
+    worker_copies: int = 1,
+) -> dict[str, Any]:
+    async with local_stack(ENV, db=db, worker_copies=worker_copies) as stack:
         mandates = stack.url("mandates-api")
         numbers = sirens(n, random.Random(2026))
         clients = {siren: Client(siren) for siren in numbers}
         await seed_registry(stack.broker.bootstrap, numbers)
         await until(
             lambda: (
-                count(stack.db / "mandates.db", "SELECT count(*) FROM affiliates") >= n
-                and count(stack.db / "notifications.db", "SELECT count(*) FROM affiliates") >= n
-                and count(stack.db / "cotisations.db", "SELECT count(*) FROM accounts") >= n
+                stack.count("mandates", "SELECT count(*) FROM affiliates") >= n
+                and stack.count("notifications", "SELECT count(*) FROM affiliates") >= n
+                and stack.count("cotisations", "SELECT count(*) FROM accounts") >= n
             ),
             SETUP_TIMEOUT_S,
             "the registry seeded",
@@ -310,9 +316,8 @@ async def run(n: int, rate: float, poll_ms: float, profile: Path | None) -> dict
                 clients[str(row["identifier"])].client_id = str(row["client_id"])
             await until(
                 lambda: (
-                    count(
-                        stack.db / "mandates.db",
-                        "SELECT count(*) FROM mandates WHERE state = 'letter_sent'",
+                    stack.count(
+                        "mandates", "SELECT count(*) FROM mandates WHERE state = 'letter_sent'"
                     )
                     >= n
                 ),
@@ -360,6 +365,8 @@ async def run(n: int, rate: float, poll_ms: float, profile: Path | None) -> dict
     lag_p50, lag_p99 = percentile(lags, 50) * 1000, percentile(lags, 99) * 1000
     raw_p50, raw_p99 = percentile(raw_lags, 50) * 1000, percentile(raw_lags, 99) * 1000
     return {
+        "db": db,
+        "worker_copies": worker_copies,
         "activations": len(lags),
         "activations_per_s": round(achieved, 1),
         "lag_p50_ms": round(lag_p50, 1),
@@ -398,8 +405,14 @@ def main() -> None:
         help="a folder: py-spy samples each process of the path while the keys are typed, "
         "leaves its collapsed stacks there and the heaviest functions in the result",
     )
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--worker-copies", type=int, default=1, help="copies of every worker in its group"
+    )
     args = parser.parse_args()
-    result = asyncio.run(run(args.activations, args.rate, args.poll_ms, args.profile))
+    result = asyncio.run(
+        run(args.activations, args.rate, args.poll_ms, args.profile, args.db, args.worker_copies)
+    )
     print(json.dumps(result))
 
 

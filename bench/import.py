@@ -28,7 +28,6 @@ from contracts.identity import v1 as identity_v1
 from mandates.adapters.spreadsheet import XLSX_CONTENT_TYPE, parse_clients
 from stack import (
     BENCH_ENV,
-    count,
     cpu_s,
     firm,
     local_stack,
@@ -69,16 +68,18 @@ def workbook(numbers: list[str]) -> bytes:
     return out.getvalue()
 
 
-async def run(n: int, render_processes: int) -> dict[str, object]:
+async def run(
+    n: int, render_processes: int, db: str = "sqlite", worker_copies: int = 1
+) -> dict[str, object]:
     env = {**BENCH_ENV, "NOTIFICATIONS_RENDER_PROCESSES": str(render_processes)}
-    async with local_stack(env) as stack:
+    async with local_stack(env, db=db, worker_copies=worker_copies) as stack:
         numbers = sirens(n, random.Random(2026))
         await seed_registry(stack.broker.bootstrap, numbers)
         await until(
             lambda: (
-                count(stack.db / "mandates.db", "SELECT count(*) FROM affiliates") >= n
-                and count(stack.db / "notifications.db", "SELECT count(*) FROM affiliates") >= n
-                and count(stack.db / "cotisations.db", "SELECT count(*) FROM accounts") >= n
+                stack.count("mandates", "SELECT count(*) FROM affiliates") >= n
+                and stack.count("notifications", "SELECT count(*) FROM affiliates") >= n
+                and stack.count("cotisations", "SELECT count(*) FROM accounts") >= n
             ),
             600,
             "the registry seeded",
@@ -109,6 +110,8 @@ async def run(n: int, render_processes: int) -> dict[str, object]:
         cpu = {name: round(cpu_s(pid) - cpu_before[name], 1) for name, pid in pids.items()}
         memory = {p.name: round(peak_rss_mb(p.pid), 1) for p in stack.started}
     return {
+        "db": db,
+        "worker_copies": worker_copies,
         "rows": n,
         "added": added,
         "report_s": round(report_s, 2),
@@ -131,8 +134,13 @@ def main() -> None:
     parser.add_argument(
         "--render-processes", type=int, default=0, help="NOTIFICATIONS_RENDER_PROCESSES"
     )
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--worker-copies", type=int, default=1, help="copies of every worker in its group"
+    )
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(run(args.rows, args.render_processes))))
+    result = run(args.rows, args.render_processes, args.db, args.worker_copies)
+    print(json.dumps(asyncio.run(result)))
 
 
 if __name__ == "__main__":

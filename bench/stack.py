@@ -12,6 +12,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,8 +24,9 @@ from aiokafka import AIOKafkaProducer
 from contracts.base import EventPayload
 from contracts.envelope import Envelope
 from devstack.kafka import KafkaBroker
-from devstack.platform import PlatformConfig, start_platform, stop_all
+from devstack.platform import PlatformConfig, start_platform, start_process, stop_all
 from devstack.ports import free_port
+from devstack.postgres import PostgresServer, create_database, start_postgres
 from devstack.processes import Started
 from devstack.pytest_fixtures import start_test_broker
 from devstack.services import SERVICES, ServiceSpec
@@ -60,31 +62,69 @@ class Stack:
         """Every api and worker, and the broker."""
         return {p.name: p.pid for p in self.started} | {"kafka": self.broker.pid() or 0}
 
+    def count(self, service: str, sql: str) -> int:
+        """A count read from a service's database, SQLite or PostgreSQL (0 while it has no
+        such table yet)."""
+        url = self.cfg.database_urls.get(service)
+        if url is None:
+            return count(self.db / f"{service}.db", sql)
+        with ThreadPoolExecutor(max_workers=1) as pool:  # the caller's loop is running
+            return pool.submit(asyncio.run, _pg_count(url, sql)).result()
+
+
+async def _pg_count(url: str, sql: str) -> int:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        return int(await conn.fetchval(sql))
+    except asyncpg.UndefinedTableError:
+        return 0
+    finally:
+        await conn.close()
+
 
 @asynccontextmanager
-async def local_stack(env: Mapping[str, str]) -> AsyncIterator[Stack]:
-    """The whole platform in a temporary folder, stopped (every process) on the way out."""
+async def local_stack(
+    env: Mapping[str, str], *, db: str = "sqlite", worker_copies: int = 1
+) -> AsyncIterator[Stack]:
+    """The whole platform in a temporary folder, stopped (every process) on the way out:
+    every service on SQLite files or on a database of its own in a throw-away PostgreSQL
+    cluster (``db="postgres"``), and ``worker_copies`` copies of every worker in its group."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         broker = start_test_broker(folder / "kafka")
         smtp = SmtpCatcher(folder / "var" / "mail", free_port())
         smtp.start()
+        postgres: PostgresServer | None = None
+        urls: dict[str, str] = {}
+        if db == "postgres":
+            postgres = start_postgres()
+            urls = {s.name: await create_database(postgres.url, s.name) for s in SERVICES}
         cfg = PlatformConfig(
             root=ROOT,
             var=folder / "var",
             kafka_bootstrap=broker.bootstrap,
             smtp_port=smtp.port,
             services=tuple(ServiceSpec(s.name, free_port(), free_port()) for s in SERVICES),
+            database_urls=urls,
             extra_env=dict(env),
         )
         started: list[Started] = []
         try:
             started = start_platform(cfg)
+            for copy in range(2, worker_copies + 1):
+                for spec in cfg.services:
+                    other = ServiceSpec(spec.name, free_port(), free_port())
+                    name = f"{spec.name}-worker-{copy}"
+                    started.append(start_process(cfg, other, "worker", name))
             yield Stack(broker, smtp, cfg, started)
         finally:
             stop_all(started)
             smtp.stop()
             broker.stop()
+            if postgres is not None:
+                postgres.stop()
 
 
 async def publish_all(
