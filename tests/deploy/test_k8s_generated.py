@@ -199,7 +199,8 @@ def test_the_mails_links_open_pages_the_portal_serves(
     rendered: dict[str, list[dict[str, Any]]],
 ) -> None:
     """In production the portal is the site at the platform's address: the activation,
-    password-reset and appointment links of the mails open its pages (a form there)."""
+    password-reset, e-mail confirmation and appointment links of the mails open its pages (a
+    form there)."""
     from urllib.parse import urlsplit
 
     from portal.bootstrap import bootstrap
@@ -224,6 +225,7 @@ def test_the_mails_links_open_pages_the_portal_serves(
         for name in (
             "IDENTITY_ACTIVATION_URL",
             "IDENTITY_PASSWORD_RESET_URL",
+            "IDENTITY_EMAIL_CONFIRMATION_URL",
             "APPOINTMENTS_MANAGE_URL",
         )
     }

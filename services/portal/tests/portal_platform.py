@@ -779,3 +779,73 @@ async def subscribed_everywhere(world: Platform, admin_email: str, account_id: s
             )
             assert put.status_code == 204, put.text
     await world.relay()
+
+
+# --- an affilié of a category of its own (a micro-entrepreneur, a retraité), pension payments --
+
+
+async def affilie_of_category(
+    world: Platform, siren_body: str, birth_name: str, email: str, category: str
+) -> str:
+    """An affilié of the registry of ``category`` (``micro_entrepreneur``, ``retraite``…; SIREN
+    ``siren_body`` + its key) who signs up with ``email`` and activates the account, the
+    events relayed: cotisations opens the account of a contributing category. Its affilié
+    id."""
+    siret = siret_of(siren_body, "0001")
+    nir_body = "28505" + "33" + siren_body[-6:]
+    nir = nir_body + stdnum_nir.calc_check_digits(nir_body)
+    payload = record(
+        siren=siret[:9],
+        sirets=[siret],
+        nir=nir,
+        birth_name=birth_name,
+        first_names="Camille",
+        category=category,
+        email=email,
+    )
+    await world.identity.on_registry_record(incoming(payload, f"registry-{category}-{siren_body}"))
+    await world.relay()
+    async with world.client("identity") as identity:
+        body = {"nir": nir, "birth_date": "1985-05-01", "birth_name": birth_name,
+                "email": email, "password": PASSWORD}  # fmt: skip
+        resp = await identity.post("/v1/assures", json=body)
+        assert resp.status_code == 201, resp.text
+        link = (await world.sealed_links("identity.account.activation_requested.v1"))[-1]
+        token = parse_qs(urlparse(link).query)["token"][0]
+        resp = await identity.post("/v1/accounts/activation", json={"token": token})
+        assert resp.status_code == 200, resp.text
+        headers = {"Authorization": f"Bearer {await world.token_of(email)}"}
+        me = (await identity.get("/v1/me", headers=headers)).json()
+    await world.relay()
+    return str(me["affiliate_id"])
+
+
+PENSION_COLUMNS = "pensioner_id,payment_id,period,paid_on,gross,net,taxable"
+
+
+async def pension_payments_loaded(
+    world: Platform, agent_email: str, rows: list[str]
+) -> list[dict[str, Any]]:
+    """Pension payments loaded by an agent (``agent_email``, made if need be) through
+    attestations' import: ``rows`` under the file's header (``PENSION_COLUMNS``). The report
+    of each row."""
+    await agent_of_its_own(world, agent_email)
+    headers = {
+        "Authorization": f"Bearer {await world.token_of(agent_email)}",
+        "Content-Type": "text/csv",
+    }
+    body = "\n".join([PENSION_COLUMNS, *rows]) + "\n"
+    async with world.client("attestations") as attestations:
+        resp = await attestations.post(
+            "/v1/pension-payments/imports", content=body.encode(), headers=headers
+        )
+    assert resp.status_code == 200, resp.text
+    reports: list[dict[str, Any]] = resp.json()
+    return reports
+
+
+async def email_confirmation_token(world: Platform) -> str:
+    """The token of the last e-mail confirmation link identity sealed for notifications' mail
+    to the new address."""
+    link = (await world.sealed_links("identity.account.email_change_requested.v1"))[-1]
+    return parse_qs(urlparse(link).query)["token"][0]

@@ -584,12 +584,11 @@ def settings(spec: ServiceSpec) -> Json:
         f"{prefix}_ROOT_PATH": f"/api/{spec.name}",
     }
     public = f"{PUBLIC_URL}/api/{spec.name}"
-    # the mails' links open the portal's pages (a form there: opening a link changes nothing),
-    # the e-mail change's confirmation the api (the portal has no page for it)
+    # the mails' links open the portal's pages (a form there: opening a link changes nothing)
     if spec.name == "identity":
         data["IDENTITY_ACTIVATION_URL"] = f"{PUBLIC_URL}/activation"
         data["IDENTITY_PASSWORD_RESET_URL"] = f"{PUBLIC_URL}/reinitialisation"
-        data["IDENTITY_EMAIL_CONFIRMATION_URL"] = f"{public}/v1/accounts/email-confirmation"
+        data["IDENTITY_EMAIL_CONFIRMATION_URL"] = f"{PUBLIC_URL}/confirmation-email"
     else:  # through the gateway: no service reaches another's api directly
         data[f"{prefix}_JWKS_URL"] = "http://gateway/api/identity/.well-known/jwks.json"
     if spec.name == "appointments":

@@ -130,15 +130,16 @@ def _postgres(var: Path) -> tuple[Started, dict[str, str]]:
 
 
 def _portal_links() -> dict[str, str]:
-    """With the portal installed, the activation and password-reset links of identity's mails,
-    and the manage link of appointments' mails, open its pages through the gateway (a form
-    there; opening the link changes nothing)."""
+    """With the portal installed, the activation, password-reset and e-mail confirmation links
+    of identity's mails, and the manage link of appointments' mails, open its pages through the
+    gateway (a form there; opening the link changes nothing)."""
     if not gateway.portal_available():
         return {}
     site = f"http://127.0.0.1:{gateway.LOCAL_PORT}"
     return {
         "IDENTITY_ACTIVATION_URL": f"{site}/activation",
         "IDENTITY_PASSWORD_RESET_URL": f"{site}/reinitialisation",
+        "IDENTITY_EMAIL_CONFIRMATION_URL": f"{site}/confirmation-email",
         "APPOINTMENTS_MANAGE_URL": f"{site}/rendez-vous/gestion",
     }
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from portal.adapters.apis import ApiError
 from portal.domain.teleservices import page_of
+from portal.entrypoints.pages_pensions import pension_history_offered
 from portal.entrypoints.web import (
     NotForThisActor,
     checked_form,
@@ -117,6 +118,7 @@ async def home(request: Request) -> Response:
     visit = await signed_in(request)
     identity = portal_of(request).identity
     tiles: list[dict[str, Any]] = []
+    pensions = False
     if visit.is_assure:
         listed = await with_token(
             request, lambda token: identity.get_json("/v1/me/teleservices", token=token)
@@ -129,7 +131,8 @@ async def home(request: Request) -> Response:
                     "external": bool(item.get("link_out")),
                 }
             )
-    return render(request, "home.html", title="Mon compte", tiles=tiles)
+        pensions = pension_history_offered(visit, listed)
+    return render(request, "home.html", title="Mon compte", tiles=tiles, pensions=pensions)
 
 
 def _require_assure(request: Request, visit: Any) -> None:
