@@ -147,6 +147,7 @@ def site_env(listen_port: int, services: Iterable[str] | None = None) -> dict[st
         **gateway.root_path_env(names),
         "IDENTITY_ACTIVATION_URL": f"{site}/activation",
         "IDENTITY_PASSWORD_RESET_URL": f"{site}/reinitialisation",
+        "IDENTITY_EMAIL_CONFIRMATION_URL": f"{site}/confirmation-email",
         "APPOINTMENTS_MANAGE_URL": f"{site}/rendez-vous/gestion",
     }
 

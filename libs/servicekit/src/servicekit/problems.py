@@ -212,6 +212,9 @@ def _french(code: str, context: dict[str, Any], fallback: str) -> str:
         return template.split(" (", 1)[0].rstrip(".") + "."
 
 
+_NOT_AN_EMAIL = "value is not a valid email address"
+
+
 def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
     """Pydantic errors as ``{"field", "code", "message"}`` with a French message (a type of
     error this table does not know gets "Valeur invalide." rather than pydantic's English)."""
@@ -224,6 +227,8 @@ def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
         if code == "value_error":
             ctx_error = context.get("error")
             message = str(ctx_error) if ctx_error else message.removeprefix("Value error, ")
+            if message.startswith(_NOT_AN_EMAIL):  # pydantic's EmailStr, in English
+                message = "Cette adresse électronique n'est pas valide (exemple : nom@domaine.fr)."
         elif code not in _FIELD_MESSAGES and not message.isascii():
             pass  # a custom error already written in French (e.g. servicekit.french)
         else:

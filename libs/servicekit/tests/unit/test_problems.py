@@ -223,3 +223,19 @@ def test_lengths_are_said_as_french_grammar_wants() -> None:
         "rights": "Ce champ doit contenir au moins 1 élément.",
         "words": "Ce champ doit contenir au plus 3 éléments.",
     }
+
+
+def test_a_malformed_email_address_is_said_in_french() -> None:
+    from pydantic import EmailStr, ValidationError
+    from servicekit.problems import field_errors
+
+    class Address(BaseModel):
+        email: EmailStr
+
+    with pytest.raises(ValidationError) as caught:
+        Address(email="jean.dupont@")
+    (error,) = field_errors(caught.value.errors())
+    assert error["field"] == "email"
+    assert error["message"] == (
+        "Cette adresse électronique n'est pas valide (exemple : nom@domaine.fr)."
+    )

@@ -128,9 +128,8 @@ async def test_an_address_taken_or_invalid_is_refused_at_the_field(world: Platfo
             data={"csrf": csrf, "nouveau_courriel": "pas-une-adresse"},
         )
         assert invalid.status_code == 422
-        assert _error_at(invalid.text) == (
-            "Cette adresse électronique n'est pas valable : écrivez-la sous la forme "
-            "prenom.nom@exemple.fr."
+        assert _error_at(invalid.text) == (  # identity's words
+            "Cette adresse électronique n'est pas valide (exemple : nom@domaine.fr)."
         )
         empty = await browser.post(
             "/adresse-electronique", data={"csrf": csrf, "nouveau_courriel": ""}

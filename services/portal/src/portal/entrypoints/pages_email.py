@@ -19,9 +19,6 @@ from portal.entrypoints.web import checked_form, holder_of, portal_of, render, s
 router = APIRouter()
 FIELD = "nouveau_courriel"
 _LINK_REFUSALS = (404, 409, 410, 422, 429)
-INVALID = (
-    "Cette adresse électronique n'est pas valable : écrivez-la sous la forme prenom.nom@exemple.fr."
-)
 
 
 class Asked(NamedTuple):
@@ -47,10 +44,6 @@ async def _asked(request: Request, new_email: str) -> Asked:
         if exc.status not in (409, 422, 429):
             raise
         said = exc.fields.get("new_email") or exc.message
-        if exc.status == 422 and said.isascii():
-            # identity's check of the address's form answers in the e-mail validator's
-            # English: the portal says it in French
-            said = INVALID
         return Asked(refusal=said, status=exc.status)
     sent: dict[str, Any] = answer.json()
     return Asked(address=str(sent.get("pending_email") or new_email))
