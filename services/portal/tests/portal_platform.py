@@ -34,6 +34,7 @@ from cotisations.config import CotisationsSettings
 from cotisations.entrypoints.http import create_app as cotisations_app
 from cotisations.service_layer import consumers as cotisations_consumers
 from delegation.read_model import ACCESS_EVENT_TYPES
+from devstack.ports import free_port
 from fastapi import FastAPI
 from identity.adapters.nir_vault import NirVault
 from identity.bootstrap import IdentityApp
@@ -366,6 +367,9 @@ class Platform:
             "cotisations_url": "http://cotisations",
             "mandates_url": "http://mandates",
             "attestations_url": "http://attestations",
+            # not in the platform: at a port where nothing listens, never a process of a
+            # stack running on this machine (its default port)
+            "notifications_url": f"http://127.0.0.1:{free_port()}",
             **settings,
         }
         extra: dict[str, Any] = {"now": now} if now else {}

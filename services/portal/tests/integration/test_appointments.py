@@ -230,7 +230,7 @@ async def test_appointments_refusals_are_said_in_french_at_their_field(world: Pl
             (
                 await send_form(browser, slot, a_nir(3), courriel="pas-une-adresse"),
                 "courriel",
-                "Saisissez une adresse électronique",
+                "Cette adresse électronique n'est pas valide",  # appointments' words
             ),
         ]
         for sent, field, said in refusals:

@@ -327,7 +327,7 @@ async def test_a_dead_letter_is_listed_and_a_confirmed_replay_empties_the_list(
     async with world.portal() as agent:
         await _agent(world, agent)
         page = await agent.get("/gestion/lettres-mortes")
-        assert page.status_code == 200
+        assert page.status_code == 200, page.headers.get("location")
         text = main_text(page.text)
         assert "Cotisations (cotisations)" in text
         assert re.search(

@@ -342,3 +342,31 @@ async def test_a_firm_user_without_pay_is_refused_and_a_form_without_its_token(
             )
             assert (done.status_code, done.headers["location"]) == (303, client)
         assert (await _telepayment(world, email, affiliate_id))["amount"] == "1.00"
+
+
+async def test_valider_le_paiement_says_until_when_it_can_be_changed_or_that_it_cannot(
+    world: Platform,
+) -> None:
+    email = "ines.fabre@exemple.fr"
+    with cotisations_on(world, MARCH_1) as clock:
+        async with _portal(world, clock) as browser:
+            await assure_of_its_own(world, "72541066", "Fabre", email)
+            assert (await sign_in(browser, email)).status_code == 303
+            await _adhere(browser, "Inès Fabre")
+
+            async def confirmation() -> str:
+                page = await browser.get(f"/cotisations/payer?reference={quote(REFERENCE)}")
+                fields = {"csrf": form_token(page.text), "reference": REFERENCE}
+                confirm = await browser.post("/cotisations/payer", data=fields)
+                assert confirm.status_code == 200, main_text(confirm.text)
+                return main_text(confirm.text)
+
+            ahead = await confirmation()
+            assert (
+                "Vous pourrez modifier le montant et les comptes débités jusqu'au 4 mars 2026 "
+                "à 12 h 00." in ahead
+            )
+            clock.set(datetime(2026, 3, 5, 8, tzinfo=UTC))  # its due date: debited that day
+            today = await confirmation()
+            assert "Ce paiement ne pourra plus être modifié une fois validé" in today
+            assert "Vous pourrez modifier" not in today

@@ -289,11 +289,15 @@ async def _preview(request: Request, visit: Visit, affiliate_id: str) -> Respons
         return await _pay_page(
             request, visit, affiliate_id, reference, split, exc.message, exc.status
         )
+    previewed = preview.json()
+    until = str(previewed.get("changeable_until") or "")
     return render(
         request,
         "pay_confirm.html",
         title="Valider le paiement",
-        preview=preview.json(),
+        preview=previewed,
+        # a debt debited the day it is paid: its deadline (noon the day before) is already past
+        changeable=bool(until) and portal_now(request) < datetime.fromisoformat(until),
         parts=split.parts,
         amount=split.amount,
         reference=reference,
