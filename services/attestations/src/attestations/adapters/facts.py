@@ -8,7 +8,7 @@ or a settlement is never undone by a late "recorded"), a plan by the event's tim
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from attestations.domain.model import (
 )
 from attestations.domain.vigilance import PlanState, Standing
 from contracts.identity import v1 as identity_v1
+from servicekit.db import as_utc
 from servicekit.inbox import insert_ignoring_conflicts
 from sqlalchemy import Table, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -114,7 +115,7 @@ class SqlAlchemyFacts:
         values: dict[str, Any] = {}
         if _STATUS_RANK[status] >= _STATUS_RANK[row.status]:
             values["status"] = status
-        newer = row.event_at is None or _aware(at) >= _aware(row.event_at)
+        newer = row.event_at is None or as_utc(at) >= as_utc(row.event_at)
         if amount is not None and (row.amount is None or newer):
             # a telepayment changed before its debit, then settled: the latest amount stands
             values["amount"] = amount
@@ -179,7 +180,7 @@ class SqlAlchemyFacts:
         kept = (row.period, row.paid_on, Decimal(row.gross), Decimal(row.net), Decimal(row.taxable))
         if kept == (p.period, p.paid_on, p.gross, p.net, p.taxable):
             return "same"
-        if row.recorded_at is not None and _aware(row.recorded_at) > _aware(at):
+        if row.recorded_at is not None and as_utc(row.recorded_at) > as_utc(at):
             return "same"  # an older record than the one kept changes nothing
         await self._s.execute(update(t).where(where).values(**values))
         return "corrected"
@@ -275,8 +276,3 @@ class SqlAlchemyFacts:
             sum((p.taxable for p in paid), Decimal(0)).quantize(cents),
             len(paid),
         )
-
-
-def _aware(at: datetime) -> datetime:
-    """SQLite gives back a naive time (written in UTC); PostgreSQL an aware one."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

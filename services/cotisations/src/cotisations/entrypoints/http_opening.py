@@ -1,7 +1,6 @@
 """``POST /v1/accounts/{affiliate_id}/opening-balance``: the balance carried from the former
 books, recorded once by an agent."""
 
-import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -15,6 +14,7 @@ from servicekit.french import TypedDate
 from cotisations.bootstrap import CotisationsApp
 from cotisations.domain.payments import commands
 from cotisations.entrypoints.http_inputs import amount
+from cotisations.entrypoints.http_payments_inputs import reference_reader
 from cotisations.entrypoints.problems import (
     INTERNAL,
     INVALID,
@@ -28,7 +28,6 @@ from cotisations.entrypoints.problems import (
 )
 from cotisations.service_layer.opening import RecordedOpening
 
-_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-_/.]{0,59}$")
 _LIMIT = Decimal(10_000_000)
 _read_amount = amount("Le solde repris", -_LIMIT, _LIMIT, "-120.50")
 
@@ -43,14 +42,7 @@ def _balance(value: Any) -> Decimal:
     return read
 
 
-def _reference(value: Any) -> str:
-    text = value.strip() if isinstance(value, str) else ""
-    if not _REFERENCE.fullmatch(text):
-        raise ValueError(
-            "La référence du solde dans les comptes antérieurs s'écrit en 1 à 60 lettres ou "
-            "chiffres."
-        )
-    return text
+_reference = reference_reader("La référence du solde dans les comptes antérieurs")
 
 
 class OpeningBody(BaseModel):

@@ -5,6 +5,7 @@ mode, amount, date and reference."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -112,14 +113,20 @@ PaymentAmount = Annotated[
 ]
 
 
-def _reference(value: Any) -> str:
-    text = value.strip() if isinstance(value, str) else ""
-    if not _REFERENCE.fullmatch(text):
-        raise ValueError(
-            "La référence du paiement (numéro de chèque ou de virement) s'écrit en 1 à 60 "
-            "lettres ou chiffres."
-        )
-    return text
+def reference_reader(label: str) -> Callable[[Any], str]:
+    """Reads a reference of the bank's or the former books' (1 to 60 letters, digits, spaces
+    and ``-_/.``); ``label`` names it in the refusal."""
+
+    def read(value: Any) -> str:
+        text = value.strip() if isinstance(value, str) else ""
+        if not _REFERENCE.fullmatch(text):
+            raise ValueError(f"{label} s'écrit en 1 à 60 lettres ou chiffres.")
+        return text
+
+    return read
+
+
+_reference = reference_reader("La référence du paiement (numéro de chèque ou de virement)")
 
 
 def _pays(value: Any) -> Any:

@@ -329,17 +329,20 @@ def _telepayment_recorded(event: IncomingEvent) -> list[PlannedDelivery]:
             else ""
         ),
     }
+    return _to_client_and_requester(
+        "telepayment_confirmation", p.affiliate_id, p.requested_by, context
+    )
+
+
+def _to_client_and_requester(
+    kind: str, affiliate_id: str, requested_by: Recipient | None, context: dict[str, Any]
+) -> list[PlannedDelivery]:
+    """The client's mail (when its address is known), and the firm's user who acted for it."""
     planned = [
-        PlannedDelivery(
-            "telepayment_confirmation",
-            "email",
-            affiliate_recipient(p.affiliate_id),
-            context,
-            optional=True,
-        )
+        PlannedDelivery(kind, "email", affiliate_recipient(affiliate_id), context, optional=True)
     ]
-    if p.requested_by is not None:
-        planned.extend(_to_each("telepayment_confirmation", [p.requested_by], context))
+    if requested_by is not None:
+        planned.extend(_to_each(kind, [requested_by], context))
     return planned
 
 
@@ -377,18 +380,7 @@ def _telepayment_changed(event: IncomingEvent) -> list[PlannedDelivery]:
         "payment_id": p.external_reference,
         "parts": [{"iban": part.iban, "amount": part.amount} for part in p.parts],
     }
-    planned = [
-        PlannedDelivery(
-            "telepayment_changed",
-            "email",
-            affiliate_recipient(p.affiliate_id),
-            context,
-            optional=True,
-        )
-    ]
-    if p.requested_by is not None:
-        planned.extend(_to_each("telepayment_changed", [p.requested_by], context))
-    return planned
+    return _to_client_and_requester("telepayment_changed", p.affiliate_id, p.requested_by, context)
 
 
 def _debits_prenotified(event: IncomingEvent) -> list[PlannedDelivery]:

@@ -5,6 +5,7 @@ year: cotisations decides)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -162,30 +163,44 @@ async def _periodicity(request: Request, visit: Visit, affiliate_id: str) -> Res
             errors={"periodicite": "Choisissez une périodicité."},
             status_code=422,
         )
+    return await _changed_term(
+        request,
+        visit,
+        affiliate_id,
+        ("periodicity", {"periodicity": chosen}, "periodicite"),
+        lambda exc: exc.fields.get("periodicity") or exc.message,
+        lambda from_: (
+            f"Périodicité {PERIODICITIES[chosen].lower()} enregistrée : elle "
+            f"s'applique à partir de l'échéance du {from_}."
+        ),
+    )
+
+
+async def _changed_term(
+    request: Request,
+    visit: Visit,
+    affiliate_id: str,
+    change: tuple[str, dict[str, Any], str],
+    refused: Callable[[ApiError], str],
+    done: Callable[[str], str],
+) -> Response:
+    """``PUT`` one term of the account (``change``: cotisations' path, its body, the form's
+    field); a refusal said at the field, else back to « Mes cotisations » with ``done`` of the
+    due date it applies from."""
+    what, body, field = change
     api = portal_of(request).api("cotisations")
-    path = f"/v1/accounts/{quote(affiliate_id, safe='')}/periodicity"
+    path = f"/v1/accounts/{quote(affiliate_id, safe='')}/{what}"
     try:
-        answer = await with_token(
-            request, lambda t: api.call("PUT", path, token=t, json={"periodicity": chosen})
-        )
+        answer = await with_token(request, lambda t: api.call("PUT", path, token=t, json=body))
     except ApiError as exc:
         if exc.status not in (409, 422):
             raise
         return await terms_page(
-            request,
-            visit,
-            affiliate_id,
-            errors={"periodicite": exc.fields.get("periodicity") or exc.message},
-            status_code=exc.status,
+            request, visit, affiliate_id, errors={field: refused(exc)}, status_code=exc.status
         )
     terms: dict[str, Any] = answer.json()
     holder = holder_of(request)
-    holder.set(
-        holder.visit.with_flash(
-            f"Périodicité {PERIODICITIES[chosen].lower()} enregistrée : elle s'applique à partir "
-            f"de l'échéance du {french_date(terms.get('effective_from'))}."
-        )
-    )
+    holder.set(holder.visit.with_flash(done(french_date(terms.get("effective_from")))))
     return RedirectResponse(base_of(visit, affiliate_id), status_code=303)
 
 
@@ -223,28 +238,14 @@ async def _debit_day(request: Request, visit: Visit, affiliate_id: str) -> Respo
             errors={"jour": "Choisissez le 5 ou le 20 du mois."},
             status_code=422,
         )
-    api = portal_of(request).api("cotisations")
-    path = f"/v1/accounts/{quote(affiliate_id, safe='')}/debit-day"
-    try:
-        answer = await with_token(
-            request, lambda t: api.call("PUT", path, token=t, json={"debit_day": int(chosen)})
-        )
-    except ApiError as exc:
-        if exc.status not in (409, 422):
-            raise
-        return await terms_page(
-            request,
-            visit,
-            affiliate_id,
-            errors={"jour": _debit_day_refused(exc)},
-            status_code=exc.status,
-        )
-    terms: dict[str, Any] = answer.json()
-    holder = holder_of(request)
-    holder.set(
-        holder.visit.with_flash(
-            f"Jour de prélèvement enregistré : vos échéances sont prélevées le {chosen} du mois "
-            f"à partir de celle du {french_date(terms.get('effective_from'))}."
-        )
+    return await _changed_term(
+        request,
+        visit,
+        affiliate_id,
+        ("debit-day", {"debit_day": int(chosen)}, "jour"),
+        _debit_day_refused,
+        lambda from_: (
+            f"Jour de prélèvement enregistré : vos échéances sont prélevées le "
+            f"{chosen} du mois à partir de celle du {from_}."
+        ),
     )
-    return RedirectResponse(base_of(visit, affiliate_id), status_code=303)
