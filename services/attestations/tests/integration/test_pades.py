@@ -4,16 +4,21 @@ its first start: validation sees it intact, and a changed byte breaks it."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from attestations.adapters.cms_template import TemplateSigner, template_of
 from attestations.adapters.pades import PadesSealer, ensure_self_signed
 from attestations.verify import main as verify_main
 from attestations_samples import Api, affiliate, assure, running_api
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from reportlab.lib.pagesizes import A4
@@ -97,3 +102,55 @@ async def test_a_signature_larger_than_the_room_reserved_grows_it_and_stays_vali
     sealed = await asyncio.to_thread(sealer.seal, page.getvalue())  # as the renderer calls it
     assert sealer.reserved > 300
     assert await _status(sealed, cert) == (True, True)
+
+
+def _page(text: str) -> bytes:
+    page = io.BytesIO()
+    drawing = canvas.Canvas(page, pagesize=A4)
+    drawing.drawString(100, 100, text)
+    drawing.showPage()
+    drawing.save()
+    return page.getvalue()
+
+
+def _signature_of(pdf: bytes) -> bytes:
+    embedded = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+    return bytes(embedded.signer_info["signature"].native)
+
+
+async def test_seals_after_the_first_reuse_its_container_and_each_validates(
+    tmp_path: Path,
+) -> None:
+    key, cert = ensure_self_signed(tmp_path / "pades")
+    sealer = PadesSealer(key, cert)
+    first = await asyncio.to_thread(sealer.seal, _page("premier"), {"/Cle": "un"})
+    assert sealer.templated  # the first container, built by pyHanko, is now the template
+    later = [
+        await asyncio.to_thread(sealer.seal, _page(f"attestation {n}"), {"/Cle": f"v{n}"})
+        for n in range(3)
+    ]
+    for sealed in [first, *later]:
+        assert await _status(sealed, cert) == (True, True)
+    signatures = {_signature_of(sealed) for sealed in later}
+    assert len(signatures) == 3  # each its own digest and signature, not a copy
+    infos = [PdfFileReader(io.BytesIO(sealed)).trailer["/Info"] for sealed in later]
+    assert [info["/Cle"] for info in infos] == ["v0", "v1", "v2"]
+    at = later[1].index(b"/Cle")  # the metadata added in the seal's increment is covered by it
+    changed = later[1][:at] + later[1][at:].replace(b"(v1)", b"(v9)", 1)
+    assert (await _status(changed, cert))[0] is False
+
+
+async def test_a_container_with_a_signing_time_is_never_taken_as_a_template(tmp_path: Path) -> None:
+    key, cert = ensure_self_signed(tmp_path / "pades")
+    signer = TemplateSigner(signers.SimpleSigner.load(str(key), str(cert)))
+    digest = hashlib.sha256(b"document").digest()
+    # outside PAdES, pyHanko signs the time: no two containers share their signed attributes
+    timed = PdfCMSSignedAttributes(signing_time=datetime.now(UTC))
+    info = await signer.async_sign(digest, "sha256", signed_attr_settings=timed)
+    attributes = info["content"]["signer_infos"][0]["signed_attrs"]
+    assert "signing_time" in {a["type"].native for a in attributes}
+    assert template_of(info, digest) is None
+    assert not signer.templated
+    pades = await signer.async_sign(digest, "sha256", use_pades=True)
+    assert template_of(pades, digest) is not None
+    assert signer.templated

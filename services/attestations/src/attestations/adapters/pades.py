@@ -10,13 +10,16 @@ from __future__ import annotations
 import io
 import os
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from attestations.adapters.cms_template import TemplateSigner
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
@@ -92,12 +95,20 @@ def _made_by_another(key_path: Path, cert_path: Path, wait_s: float = 10.0) -> t
     return key_path, cert_path
 
 
+def _add_information(writer: IncrementalPdfFileWriter, metadata: Mapping[str, str]) -> None:
+    reference = writer.trailer.raw_get("/Info")
+    information = reference.get_object()
+    for key, value in metadata.items():
+        information[generic.NameObject(key)] = generic.TextStringObject(value)
+    writer.mark_update(reference)
+
+
 class PadesSealer:
     def __init__(self, key_path: Path, cert_path: Path) -> None:
         signer = signers.SimpleSigner.load(str(key_path), str(cert_path))  # type: ignore[no-untyped-call]
         if signer is None:
             raise RuntimeError(f"cannot read the PAdES key or certificate in {key_path.parent}")
-        self._signer = signer
+        self._signer = TemplateSigner(signer)
         self.cert_path = cert_path
         # room for the CMS signature: the certificate (and its chain) once, the signed
         # attributes, the signature. Reserving it spares pyHanko a dry-run signature per
@@ -110,9 +121,18 @@ class PadesSealer:
             name=SIGNER_NAME,
         )
 
-    def seal(self, pdf: bytes) -> bytes:
+    @property
+    def templated(self) -> bool:
+        """Whether seals now reuse the first one's CMS container (``cms_template``)."""
+        return self._signer.templated
+
+    def seal(self, pdf: bytes, metadata: Mapping[str, str] | None = None) -> bytes:
+        """``pdf`` sealed in one incremental update, which also adds ``metadata`` (``/Key`` to
+        text) to the document information: covered by the seal, and no second rewrite."""
         for _ in range(4):
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+            if metadata:
+                _add_information(writer, metadata)
             try:
                 out = signers.sign_pdf(
                     writer, self._meta, signer=self._signer, bytes_reserved=self.reserved
