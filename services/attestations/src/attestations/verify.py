@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import logging
 import sys
 from dataclasses import dataclass, field
 from datetime import date
@@ -100,7 +101,18 @@ def _payload_from(argument: str) -> str | None:
     return payload_of(Path(argument).read_bytes())
 
 
+def _quiet_libraries() -> None:
+    """pyHanko logs, with its traceback, that the seal's certificate is not a trusted root:
+    this command checks the seal's integrity only (whose seal it is, the payload's signature
+    says), so the person reading its French lines is not shown that English noise."""
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logger = logging.getLogger(name)
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> int:
+    _quiet_libraries()
     parser = argparse.ArgumentParser(prog="python -m attestations.verify", description=__doc__)
     parser.add_argument("source", help="le PDF de l'attestation, ou le texte de son QR code")
     parser.add_argument("--jwks", required=True, help="le fichier ou l'URL des clés publiées")

@@ -147,6 +147,29 @@ async def test_a_payment_certificate_needs_its_year(api: Api) -> None:
     assert resp.json()["errors"][0]["field"] == "year"
 
 
+@pytest.mark.parametrize(
+    ("kind", "who", "year", "reason", "words"),
+    [
+        ("paiement", "aff-1", 2027, "year_not_begun", "L'année 2027 n'est pas encore commencée"),
+        ("fiscale", "aff-3", 2027, "year_not_begun", "L'année 2027 n'est pas encore commencée"),
+        ("paiement", "aff-1", 2019, "year_before_affiliation", "1er janvier 2020"),
+    ],
+)
+async def test_a_payment_certificate_covers_only_a_year_begun_since_the_affiliation(
+    api: Api, kind: str, who: str, year: int, reason: str, words: str
+) -> None:
+    headers = assure(who, "retraite") if who == "aff-3" else assure()
+    resp = await api.client.post(
+        "/v1/attestations", json={"affiliate_id": who, "kind": kind, "year": year}, headers=headers
+    )
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["reason"] == reason
+    assert words in resp.json()["detail"]
+    assert resp.json()["what_to_do"].startswith("Choisissez l'année")
+    listed = await api.client.get(f"/v1/affiliates/{who}/attestations", headers=headers)
+    assert listed.json()["items"] == []  # nothing issued
+
+
 async def test_a_firm_user_with_the_read_right_gets_the_client_s_certificate(api: Api) -> None:
     resp = await api.client.post(
         "/v1/attestations", json={"affiliate_id": "aff-1", "kind": "vigilance"}, headers=firm_user()

@@ -7,6 +7,8 @@ import asyncio
 import hashlib
 import io
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -154,3 +156,27 @@ async def test_a_container_with_a_signing_time_is_never_taken_as_a_template(tmp_
     pades = await signer.async_sign(digest, "sha256", use_pades=True)
     assert template_of(pades, digest) is not None
     assert signer.templated
+
+
+async def test_the_offline_command_run_as_a_stranger_would_says_only_french_lines(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    async with running_api(f"sqlite+aiosqlite:///{tmp_path}/a.db", data, affiliate()) as api:
+        pdf = await _issued(api)
+        jwks = (await api.client.get("/.well-known/attestations-jwks.json")).json()
+    (tmp_path / "jwks.json").write_text(json.dumps(jwks))
+    (tmp_path / "a.pdf").write_bytes(pdf)
+    command = [sys.executable, "-m", "attestations.verify", str(tmp_path / "a.pdf")]
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [*command, "--jwks", str(tmp_path / "jwks.json")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Document intact depuis sa signature." in done.stdout
+    # the seal's self-signed certificate is no trusted root: pyHanko's log of it, with its
+    # English traceback, is not shown to the person checking the document
+    assert done.stderr == ""

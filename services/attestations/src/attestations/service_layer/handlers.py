@@ -47,6 +47,28 @@ def _closed(record: AffiliateRecord) -> errors.TeleserviceClosed:
     )
 
 
+def _covered_year(year: int | None, what: str, record: AffiliateRecord, today: date) -> int:
+    """The year a certificate of payments covers: one begun, and not before the affiliation
+    (a certificate of 0 € for a year to come, or one the person was not affiliated in, would
+    say what no ledger knows)."""
+    if year is None:
+        raise errors.YearRequired(f"Indiquez l'année couverte par {what}.")
+    if year > today.year:
+        raise errors.AttestationRefused(
+            f"L'année {year} n'est pas encore commencée : {what} ne couvre qu'une année commencée.",
+            "year_not_begun",
+            f"Choisissez l'année {today.year} ou une année antérieure.",
+        )
+    if year < record.affiliated_on.year:
+        raise errors.AttestationRefused(
+            f"Vous n'étiez pas encore affilié(e) en {year} : votre affiliation date du "
+            f"{long_date(record.affiliated_on)}.",
+            "year_before_affiliation",
+            f"Choisissez l'année {record.affiliated_on.year} ou une année postérieure.",
+        )
+    return year
+
+
 async def _content(
     uow: AttestationsUnitOfWork,
     record: AffiliateRecord,
@@ -82,21 +104,19 @@ async def _content(
             decision.valid_until,
         )
     if cmd.kind == "paiement":
-        if cmd.year is None:
-            raise errors.YearRequired("Indiquez l'année couverte par l'attestation de paiement.")
-        paid = await uow.facts.paid_in(record.affiliate_id, cmd.year)
+        year = _covered_year(cmd.year, "l'attestation de paiement", record, today)
+        paid = await uow.facts.paid_in(record.affiliate_id, year)
         return made(
-            f"année {cmd.year}",
-            f"a réglé {euros(paid.total)} de cotisations au titre de l'année {cmd.year} "
+            f"année {year}",
+            f"a réglé {euros(paid.total)} de cotisations au titre de l'année {year} "
             f"(situation au {long_date(today)})",
         )
     if cmd.kind == "fiscale":
-        if cmd.year is None:
-            raise errors.YearRequired("Indiquez l'année couverte par l'attestation fiscale.")
-        p = await uow.facts.pensions_in(record.affiliate_id, cmd.year)
+        year = _covered_year(cmd.year, "l'attestation fiscale", record, today)
+        p = await uow.facts.pensions_in(record.affiliate_id, year)
         return made(
-            f"année {cmd.year}",
-            f"a perçu au titre de l'année {cmd.year} des pensions d'un montant brut de "
+            f"année {year}",
+            f"a perçu au titre de l'année {year} des pensions d'un montant brut de "
             f"{euros(p.gross)}, net de {euros(p.net)}, dont {euros(p.taxable)} imposables",
         )
     if cmd.kind == "affiliation":
