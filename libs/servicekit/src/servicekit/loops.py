@@ -34,6 +34,8 @@ class PeriodicLoop:
         self._interval_s = interval_s
         self._stopping = asyncio.Event()
         self._wakeup = asyncio.Event()
+        self.steps = 0
+        """Steps run so far (done or failed)."""
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -50,6 +52,7 @@ class PeriodicLoop:
                     done = await self._step()
             except Exception as exc:
                 _log.warning("background_step_failed", loop=self.name, error=describe(exc))
+            self.steps += 1
             if done:
                 continue
             self._wakeup.clear()

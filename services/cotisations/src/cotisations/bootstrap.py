@@ -78,6 +78,7 @@ class CotisationsApp(ServiceApp):
     """The use cases that change an account (``HANDLERS``)."""
     queries: MessageBus[CotisationsUnitOfWork, handlers.Dependencies] = field(init=False)
     """What the account shows (``QUERIES``), on read-only units of work."""
+    _standing_sweep: PeriodicLoop | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -101,9 +102,18 @@ class CotisationsApp(ServiceApp):
 
     async def on_affiliate(self, event: IncomingEvent) -> None:
         await consumers.on_affiliate(event, self.new_uow(), self.clock.now().date())
+        self._opened()
 
     async def on_affiliates(self, events: Sequence[IncomingEvent]) -> None:
         await consumers.on_affiliates(events, self.new_uow(), self.clock.now().date())
+        self._opened()
+
+    def _opened(self) -> None:
+        """An account may have opened: the standing sweep looks for those with no standing
+        published at once, not at its next tick (attestations then knows a new affilié is up
+        to date within a second, not within ``COTISATIONS_DEBIT_RUN_INTERVAL_S``)."""
+        if self._standing_sweep is not None:
+            self._standing_sweep.wake()
 
     async def on_sepa_return(self, event: IncomingEvent) -> None:
         await consumers.on_sepa_return(event, self.new_uow(), self.clock.now())
@@ -144,8 +154,8 @@ class CotisationsApp(ServiceApp):
         """The worker's daily sweep of the accounts' standings, by the copy that holds the
         ``standing-sweep`` lease: every account once a business day per process (a copy taking
         the lease over the same day sweeps again and finds nothing to publish), and at every
-        other tick the accounts opened since, whose first standing is then published within a
-        tick."""
+        other tick, and whenever a registry event was applied, the accounts opened since, whose
+        first standing is then published at once."""
         lease = Lease(
             self.engine, orm.messaging.lease, name="standing-sweep", clock=self.clock, ttl_s=300.0
         )
@@ -161,7 +171,10 @@ class CotisationsApp(ServiceApp):
             swept_on[:] = [today]
             return published
 
-        return PeriodicLoop("standing-sweep", step, self.settings.debit_run_interval_s)
+        self._standing_sweep = PeriodicLoop(
+            "standing-sweep", step, self.settings.debit_run_interval_s
+        )
+        return self._standing_sweep
 
     def plan_sweep_loop(self) -> PeriodicLoop:
         """The worker's daily sweep of the plans with a missed instalment, by the copy that

@@ -4,6 +4,7 @@ the account's standing — and who may do what."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from cotisations_samples import NOW, activated, affiliate, event, subscribed, to
 from servicekit.clock import FakeClock
 from servicekit.messaging import IncomingEvent
 from servicekit.testing.lifespan import LifespanManager
+from servicekit.testing.polling import eventually
 from servicekit.testing.tokens import verifier
 from sqlalchemy import func, select
 
@@ -473,6 +475,36 @@ async def test_the_standing_sweep_publishes_what_the_calendar_moved_once(
     new = await service.app.sweep_standings(only_new=True)
     assert (new.accounts, new.published) == (1, 1)
     assert (await service.app.sweep_standings(only_new=True)).accounts == 0
+
+
+async def test_an_account_opened_has_its_first_standing_at_once_not_at_the_next_tick(
+    service: Service,
+) -> None:
+    loop = service.app.standing_sweep_loop()  # its interval: 300 s by default
+    running = asyncio.create_task(loop.run())
+    try:
+        await eventually(lambda: _standings_of(service, "aff-1"), timeout_s=10)  # the day's sweep
+
+        async def idle() -> bool:  # the sweep that published, then one that found nothing
+            return loop.steps >= 2
+
+        await eventually(idle, timeout_s=10)
+        await service.app.on_affiliate(event(affiliate("aff-2", "artisan")))
+        # the registry event applied wakes the sweep: the new account's standing is published
+        # within seconds, where the next tick would have come 300 s later
+        (opened,) = await eventually(lambda: _standings_of(service, "aff-2"), timeout_s=10)
+        assert opened["reason"] == "opened"
+    finally:
+        loop.stop()
+        await running
+
+
+async def _standings_of(service: Service, affiliate_id: str) -> list[dict[str, Any]]:
+    return [
+        p
+        for t, p in await service.outbox()
+        if t.endswith("standing_changed.v1") and p["affiliate_id"] == affiliate_id
+    ]
 
 
 OPENING = {"amount": "250.00", "due_date": "2025-12-05", "reference": "REPRISE-2025-1"}
