@@ -44,6 +44,7 @@ from profiling import heaviest, profiled
 from pypdf import PdfReader
 from stack import (
     BENCH_ENV,
+    MachineCpu,
     cpu_s,
     firm,
     local_stack,
@@ -339,6 +340,7 @@ async def run(
             headers = await login(client, stack.url("identity-api"), email)
             random.Random(7).shuffle(ordered)
             cpu_before = {name: cpu_s(pid) for name, pid in stack.pids().items()}
+            outside = MachineCpu.now(stack)
             generator_before = time.process_time()
             activating = time.perf_counter()
             path = ("mandates-api", "mandates-worker", "cotisations-worker", "cotisations-api")
@@ -359,6 +361,7 @@ async def run(
                 )
             elapsed = time.perf_counter() - activating
             generator_cpu = time.process_time() - generator_before
+            outside = outside.since(stack)
             cpu = {
                 name: round(cpu_s(pid) - cpu_before[name], 1) for name, pid in stack.pids().items()
             }
@@ -381,6 +384,7 @@ async def run(
         "cpu_busy_cores": round(sum(cpu.values()) / elapsed, 2),
         "load_generator_cpu_s": round(generator_cpu, 1),
         "load_generator_busy_cores": round(generator_cpu / elapsed, 2),
+        **outside.figures(elapsed, len(lags)),
         "machine_cores": os.cpu_count(),
         **(
             {"profile": {name: heaviest(profile / f"{name}.txt") for name in path}}

@@ -28,6 +28,7 @@ from contracts.identity import v1 as identity_v1
 from mandates.adapters.spreadsheet import XLSX_CONTENT_TYPE, parse_clients
 from stack import (
     BENCH_ENV,
+    MachineCpu,
     cpu_s,
     firm,
     local_stack,
@@ -93,6 +94,7 @@ async def run(
             headers = await login(client, stack.url("identity-api"), email)
             pids = stack.pids()
             cpu_before = {name: cpu_s(pid) for name, pid in pids.items()}
+            outside = MachineCpu.now(stack)
             began = time.perf_counter()
             resp = await client.post(
                 f"{stack.url('mandates-api')}/v1/cabinets/{cabinet_id}/imports?mode=valid_rows",
@@ -107,6 +109,7 @@ async def run(
             lambda: sum(1 for _ in letters.glob("*.pdf")) >= added, 1800, "every key letter"
         )
         letters_s = time.perf_counter() - began
+        outside = outside.since(stack)
         cpu = {name: round(cpu_s(pid) - cpu_before[name], 1) for name, pid in pids.items()}
         memory = {p.name: round(peak_rss_mb(p.pid), 1) for p in stack.started}
     return {
@@ -125,6 +128,7 @@ async def run(
         "peak_rss_mb": memory,
         "cpu_s": cpu,
         "cpu_busy_cores": round(sum(cpu.values()) / letters_s, 2),
+        **outside.figures(letters_s, added),
     }
 
 

@@ -50,6 +50,7 @@ class Stack:
     smtp: SmtpCatcher
     cfg: PlatformConfig
     started: list[Started]
+    postgres: PostgresServer | None = None
 
     def url(self, process: str) -> str:
         return next(p.url or "" for p in self.started if p.name == process)
@@ -61,6 +62,11 @@ class Stack:
     def pids(self) -> dict[str, int]:
         """Every api and worker, and the broker."""
         return {p.name: p.pid for p in self.started} | {"kafka": self.broker.pid() or 0}
+
+    def postgres_cpu_s(self) -> float:
+        """CPU seconds of the PostgreSQL cluster so far (its server and every backend), 0 on
+        SQLite."""
+        return group_cpu_s(self.postgres.pid) if self.postgres and self.postgres.pid else 0.0
 
     def count(self, service: str, sql: str) -> int:
         """A count read from a service's database, SQLite or PostgreSQL (0 while it has no
@@ -118,7 +124,7 @@ async def local_stack(
                     other = ServiceSpec(spec.name, free_port(), free_port())
                     name = f"{spec.name}-worker-{copy}"
                     started.append(start_process(cfg, other, "worker", name))
-            yield Stack(broker, smtp, cfg, started)
+            yield Stack(broker, smtp, cfg, started, postgres)
         finally:
             stop_all(started)
             smtp.stop()
@@ -261,6 +267,51 @@ def cpu_s(pid: int) -> float:
     """User and system CPU seconds of a process so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_s() -> float:
+    """Busy CPU seconds of the whole machine so far, every core (``/proc/stat``: all but idle
+    and I/O wait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class MachineCpu:
+    """The whole machine's busy CPU seconds and PostgreSQL's, so far or over a stretch: what
+    the platform's own processes leave out (the database, and whatever else runs)."""
+
+    machine_s: float
+    postgres_s: float
+
+    @classmethod
+    def now(cls, stack: Stack) -> MachineCpu:
+        return cls(machine_cpu_s(), stack.postgres_cpu_s())
+
+    def since(self, stack: Stack) -> MachineCpu:
+        later = MachineCpu.now(stack)
+        return MachineCpu(later.machine_s - self.machine_s, later.postgres_s - self.postgres_s)
+
+    def figures(self, elapsed_s: float, items: int) -> dict[str, float]:
+        return {
+            "machine_busy_cores": round(self.machine_s / elapsed_s, 2),
+            "postgres_busy_cores": round(self.postgres_s / elapsed_s, 2),
+            "machine_cpu_ms_per_item": round(self.machine_s * 1000 / max(1, items), 1),
+        }
+
+
+def group_cpu_s(pgid: int) -> float:
+    """CPU seconds of every process of a process group, with the children they reaped (a
+    PostgreSQL server: the postmaster, its backends, those that ended)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[2]) == pgid:
+            ticks += sum(int(v) for v in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mb(pid: int) -> float:
