@@ -12,7 +12,7 @@ SOURCES := contracts/src libs/servicekit/src libs/delegation/src deploy/local/sr
 .PHONY: help bootstrap up down status test test-fast lint format contracts bench demo mail agent clean
 
 help:
-	@echo "make up        start Kafka, the SMTP catcher and every service (api + worker); DB=postgres: on PostgreSQL"
+	@echo "make up        start Kafka, the SMTP catcher and every service (api + worker); DB=postgres: on PostgreSQL; COPIES=2: two of each api and worker"
 	@echo "make down      stop exactly what 'make up' started"
 	@echo "make test      lint, then the whole suite (real Kafka, SQLite and PostgreSQL)"
 	@echo "make lint      ruff, mypy --strict, import-linter"
@@ -28,7 +28,7 @@ bootstrap:
 	@cmp -s services/portal/package-lock.json services/portal/node_modules/.installed-lock.json || { npm ci --ignore-scripts --no-audit --no-fund --silent --prefix services/portal && cp services/portal/package-lock.json services/portal/node_modules/.installed-lock.json; }  # the portal's front-end packages, from its lock (again whenever the lock changes)
 
 up: bootstrap
-	@$(RUN) python -m devstack up --db $(or $(DB),sqlite)
+	@$(RUN) python -m devstack up --db $(or $(DB),sqlite) --copies $(or $(COPIES),1)
 
 down:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 && $(RUN) python -m devstack down || true

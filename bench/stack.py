@@ -24,7 +24,7 @@ from aiokafka import AIOKafkaProducer
 from contracts.base import EventPayload
 from contracts.envelope import Envelope
 from devstack.kafka import KafkaBroker
-from devstack.platform import PlatformConfig, start_platform, start_process, stop_all
+from devstack.platform import PlatformConfig, start_copies, start_platform, stop_all
 from devstack.ports import free_port
 from devstack.postgres import PostgresServer, create_database, start_postgres
 from devstack.processes import Started
@@ -119,11 +119,7 @@ async def local_stack(
         started: list[Started] = []
         try:
             started = start_platform(cfg)
-            for copy in range(2, worker_copies + 1):
-                for spec in cfg.services:
-                    other = ServiceSpec(spec.name, free_port(), free_port())
-                    name = f"{spec.name}-worker-{copy}"
-                    started.append(start_process(cfg, other, "worker", name))
+            started += start_copies(cfg, worker_copies, roles=("worker",))
             yield Stack(broker, smtp, cfg, started, postgres)
         finally:
             stop_all(started)

@@ -196,3 +196,22 @@ def test_the_portals_upload_page_takes_an_import_sized_body_and_no_other_page_do
     assert buffer["max_request_bytes"] == gateway.IMPORT_BODY_LIMIT_BYTES
     portal = routes[names.index("portal")]
     assert "envoy.filters.http.buffer" not in portal.get("typed_per_filter_config", {})
+
+
+def test_the_copies_of_an_api_share_its_cluster_and_envoy_accepts_them(tmp_path: Path) -> None:
+    params = gateway.local_params(api_copies={"identity": [9101, 9102]})
+    config: dict[str, Any] = yaml.safe_load(gateway.render(params))
+    clusters = {c["name"]: c for c in config["static_resources"]["clusters"]}
+
+    def ports(name: str) -> list[int]:
+        (group,) = clusters[name]["load_assignment"]["endpoints"]
+        return [
+            e["endpoint"]["address"]["socket_address"]["port_value"] for e in group["lb_endpoints"]
+        ]
+
+    assert ports("api_identity") == [8101, 9101, 9102]
+    assert ports("api_mandates") == [8131]  # one copy: one endpoint, as before
+    path = tmp_path / "copies.yaml"
+    path.write_text(gateway.render(params))
+    done = gateway.validate(path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -37,11 +37,19 @@ def main(argv: list[str] | None = None) -> int:
         default="sqlite",
         help="up: every service on SQLite files (var/db) or on a PostgreSQL cluster (var/postgres)",
     )
+    parser.add_argument(
+        "--copies",
+        type=int,
+        default=1,
+        choices=range(1, 5),
+        metavar="N",
+        help="up: N copies (1 to 4) of every api and worker",
+    )
     args = parser.parse_args(argv)
     root: Path = args.root.resolve()
     if args.command == "up":
         started = time.monotonic()
-        info = stack.up(root, args.db)
+        info = stack.up(root, args.db, args.copies)
         print(stack.summary(info, time.monotonic() - started))
     elif args.command == "down":
         stopped = stack.down(root)

@@ -113,6 +113,9 @@ class GatewayParams:
     limits: Mapping[str, RateLimit] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     body_limit_bytes: int = BODY_LIMIT_BYTES
     import_body_limit_bytes: int = IMPORT_BODY_LIMIT_BYTES
+    copies: Mapping[str, tuple[Upstream, ...]] = field(default_factory=dict)
+    """More copies of an api, beside its upstream: the gateway shares requests between them
+    (round robin); none in production, where each api is one Service in front of its pods."""
 
     @property
     def url(self) -> str:
@@ -142,10 +145,12 @@ def local_params(
     portal_port: int = PORTAL_PORT,
     access_log: str = "/dev/stdout",
     cors_origins: Sequence[str] | None = None,
+    api_copies: Mapping[str, Sequence[int]] | None = None,
 ) -> GatewayParams:
     """The local stack: every api on 127.0.0.1 at its fixed port (or those given), the
     gateway on 127.0.0.1:8080, its admin on 9901. CORS allows ``GATEWAY_CORS_ORIGINS``
-    (comma-separated), by default the gateway's own origin (as 127.0.0.1 and as localhost)."""
+    (comma-separated), by default the gateway's own origin (as 127.0.0.1 and as localhost).
+    ``api_copies``: the ports of more copies of an api, which share its requests."""
     ports = dict(api_ports or {s.name: s.api_port for s in SERVICES})
     upstreams = {name: Upstream("127.0.0.1", port) for name, port in ports.items()}
     if cors_origins is None:
@@ -165,6 +170,10 @@ def local_params(
         access_log=access_log,
         cors_origins=tuple(cors_origins),
         hsts=False,
+        copies={
+            name: tuple(Upstream("127.0.0.1", port) for port in ports)
+            for name, ports in (api_copies or {}).items()
+        },
     )
 
 
@@ -550,13 +559,13 @@ def _routes(params: GatewayParams) -> list[dict[str, Any]]:
 def context(params: GatewayParams) -> dict[str, Any]:
     """The template's values for ``params``."""
     clusters = [
-        {"name": f"api_{name}", "host": up.host, "port": up.port}
+        {"name": f"api_{name}", "endpoints": [up, *params.copies.get(name, ())]}
         for name, up in params.upstreams.items()
     ]
     clusters += [
-        {"name": "portal", "host": params.portal.host, "port": params.portal.port},
-        {"name": "identity_jwks", "host": params.jwks.host, "port": params.jwks.port},
-        {"name": "gateway_admin", "host": params.admin_address, "port": params.admin_port},
+        {"name": "portal", "endpoints": [params.portal]},
+        {"name": "identity_jwks", "endpoints": [params.jwks]},
+        {"name": "gateway_admin", "endpoints": [Upstream(params.admin_address, params.admin_port)]},
     ]
     return {
         "profile": params.profile,

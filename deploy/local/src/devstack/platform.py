@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from devstack.keys import load_or_create_keys
+from devstack.ports import free_port
 from devstack.processes import Started, python_module, spawn, terminate
 from devstack.services import SERVICES, ServiceSpec
 
@@ -145,6 +146,30 @@ def start_platform(
         for item in started:
             left = max(1.0, deadline - time.monotonic())
             wait_ready(f"{item.url}/health/ready", item, timeout_s=left)
+    except BaseException:
+        stop_all(started)
+        raise
+    return started
+
+
+def start_copies(
+    cfg: PlatformConfig, copies: int, roles: tuple[str, ...] = ("api", "worker")
+) -> list[Started]:
+    """Copies 2 to ``copies`` of every api and worker (of ``roles``), each on ports of its own
+    and named ``<service>-<role>-<n>``: a worker copy joins its consumer groups, an api copy
+    serves the same database. Started at once, then waited for; on failure, stopped."""
+    started: list[Started] = []
+    try:
+        for copy in range(2, copies + 1):
+            for spec in cfg.services:
+                other = ServiceSpec(spec.name, free_port(), free_port())
+                for role in roles:
+                    started.append(spawn_process(cfg, other, role, f"{spec.name}-{role}-{copy}"))
+        deadline = time.monotonic() + PLATFORM_READY_TIMEOUT_S
+        for item in started:
+            wait_ready(
+                f"{item.url}/health/ready", item, timeout_s=max(1.0, deadline - time.monotonic())
+            )
     except BaseException:
         stop_all(started)
         raise

@@ -10,6 +10,7 @@ front of them all (Envoy, 127.0.0.1:8080; ``devstack.gateway``). What was starte
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -17,7 +18,7 @@ from typing import Literal
 from devstack import gateway
 from devstack.jars import ensure_jars
 from devstack.kafka import KafkaBroker
-from devstack.platform import PlatformConfig, start_platform, stop_all
+from devstack.platform import PlatformConfig, start_copies, start_platform, stop_all
 from devstack.processes import Started, alive, load, python_module, save, spawn, terminate
 from devstack.sync import run_sync
 from devstack.topics import ensure_topics
@@ -42,9 +43,11 @@ def _record(var: Path) -> Path:
     return var / "run" / "stack.json"
 
 
-def up(root: Path, db: Database = "sqlite") -> StackInfo:
+def up(root: Path, db: Database = "sqlite", copies: int = 1) -> StackInfo:
     """The whole stack; with ``db="postgres"`` every service's database is one of a PostgreSQL
-    cluster kept in ``var/postgres`` (installed from Debian's packages when absent)."""
+    cluster kept in ``var/postgres`` (installed from Debian's packages when absent); with
+    ``copies`` above 1, that many copies of every api and worker (the workers share their
+    consumer groups, the gateway shares each api's requests between its copies)."""
     var = root / "var"
     for folder in ("log", "mail", "letters", "run", "db", "keys"):
         (var / folder).mkdir(parents=True, exist_ok=True)
@@ -86,11 +89,13 @@ def up(root: Path, db: Database = "sqlite") -> StackInfo:
             extra_env={**gateway.root_path_env(), **_portal_links()},
         )
         started.extend(start_platform(cfg))
+        more = start_copies(cfg, copies)
+        started.extend(more)
         started.append(_lagwatch(root, var, broker.bootstrap))
         portal = _portal(root, var)
         if portal is not None:
             started.append(portal)
-        started.append(_gateway(root, var))
+        started.append(_gateway(root, var, more))
     except BaseException:
         stop_all(started)
         broker.stop()
@@ -194,13 +199,20 @@ def _portal(root: Path, var: Path) -> Started | None:
     return portal
 
 
-def _gateway(root: Path, var: Path) -> Started:
-    """Envoy in front of everything, from the one template (``deploy/gateway``)."""
+def _gateway(root: Path, var: Path, copies: list[Started]) -> Started:
+    """Envoy in front of everything, from the one template (``deploy/gateway``); the apis'
+    other ``copies`` share their requests."""
     from devstack.platform import wait_ready
 
+    api_copies: dict[str, list[int]] = {}
+    for item in copies:
+        service, role, _ = item.name.rsplit("-", 2)
+        if role == "api" and item.url:
+            api_copies.setdefault(service, []).append(int(item.url.rsplit(":", 1)[1]))
     params = gateway.local_params(
         access_log=str(var / "log" / "gateway-access.log"),
         metrics_port=gateway.LOCAL_METRICS_PORT,
+        api_copies=api_copies,
     )
     config = var / "run" / "gateway.yaml"
     config.write_text(gateway.render(params))
@@ -273,7 +285,7 @@ def summary(info: StackInfo, seconds: float) -> str:
             lines.append(row("SMTP catcher", f"{item.url}  (mails in {info.var / 'mail'})"))
         elif item.name == "lagwatch":
             lines.append(row("Lag watch", f"{item.url}/alerts  (consumer lag)  {item.url}/metrics"))
-        elif item.name.endswith("-api"):
+        elif re.search(r"-api(-\d+)?$", item.name):
             lines.append(row(item.name, f"{item.url}/docs  (OpenAPI)  {item.url}/metrics"))
         else:
             lines.append(
