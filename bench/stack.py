@@ -66,7 +66,7 @@ class Stack:
     def postgres_cpu_s(self) -> float:
         """CPU seconds of the PostgreSQL cluster so far (its server and every backend), 0 on
         SQLite."""
-        return group_cpu_s(self.postgres.pid) if self.postgres and self.postgres.pid else 0.0
+        return tree_cpu_s(self.postgres.pid) if self.postgres and self.postgres.pid else 0.0
 
     def count(self, service: str, sql: str) -> int:
         """A count read from a service's database, SQLite or PostgreSQL (0 while it has no
@@ -296,17 +296,23 @@ class MachineCpu:
         }
 
 
-def group_cpu_s(pgid: int) -> float:
-    """CPU seconds of every process of a process group, with the children they reaped (a
-    PostgreSQL server: the postmaster, its backends, those that ended)."""
-    ticks = 0
+def tree_cpu_s(root: int) -> float:
+    """CPU seconds of a process and all its descendants, with the children they reaped (a
+    PostgreSQL server: the postmaster, its backends, which each start a session of their own,
+    and those that ended)."""
+    stats: dict[int, tuple[int, int]] = {}  # pid: (parent, ticks)
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:  # ended meanwhile
             continue
-        if int(fields[2]) == pgid:
-            ticks += sum(int(v) for v in fields[11:15])
+        stats[int(stat.parent.name)] = (int(fields[1]), sum(int(v) for v in fields[11:15]))
+    inside, grown = {root}, True
+    while grown:
+        more = {pid for pid, (parent, _) in stats.items() if parent in inside} - inside
+        inside |= more
+        grown = bool(more)
+    ticks = sum(stats[pid][1] for pid in inside if pid in stats)
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
