@@ -3,16 +3,21 @@ only sets ``revoked_at``)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from attestations.adapters import orm
 from attestations.domain.model import Attestation, Content
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 t = orm.attestations
+
+
+def _aware(moment: datetime) -> datetime:
+    """An instant as written (UTC): SQLite reads it back without its zone, PostgreSQL with."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _from_row(row: Any) -> Attestation:
@@ -30,11 +35,11 @@ def _from_row(row: Any) -> Attestation:
             issued_on=row.issued_on,
             valid_until=row.valid_until,
         ),
-        issued_at=row.issued_at,
+        issued_at=_aware(row.issued_at),
         key_id=row.key_id,
         payload=row.payload,
         pdf=bytes(row.pdf),
-        revoked_at=row.revoked_at,
+        revoked_at=None if row.revoked_at is None else _aware(row.revoked_at),
     )
 
 
@@ -78,13 +83,23 @@ class SqlAlchemyAttestationRepository:
         row = (await self._s.execute(select(t.c.code).where(t.c.code == code))).first()
         return row is not None
 
-    async def of_affiliate(self, affiliate_id: str) -> list[Attestation]:
+    async def of_affiliate(
+        self, affiliate_id: str, *, offset: int, limit: int
+    ) -> list[Attestation]:
+        """``limit`` of the affilié's certificates from ``offset``, newest first: by issue
+        instant, then by id (two issued at the same instant keep their order across pages)."""
         rows = await self._s.execute(
             select(t)
             .where(t.c.affiliate_id == affiliate_id)
-            .order_by(t.c.issued_at.desc(), t.c.attestation_id)
+            .order_by(t.c.issued_at.desc(), t.c.attestation_id.desc())
+            .offset(offset)
+            .limit(limit)
         )
         return [_from_row(r) for r in rows]
+
+    async def count_of_affiliate(self, affiliate_id: str) -> int:
+        query = select(func.count()).select_from(t).where(t.c.affiliate_id == affiliate_id)
+        return int((await self._s.execute(query)).scalar_one())
 
     async def save_revocation(self, a: Attestation) -> None:
         reason = next((getattr(e, "reason", None) for e in a.events if hasattr(e, "reason")), None)

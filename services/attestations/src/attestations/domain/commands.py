@@ -24,8 +24,12 @@ class ReadAttestation:
 
 @dataclass(frozen=True, slots=True)
 class ListAttestations:
+    """One page (from 1) of an affilié's certificates, newest first."""
+
     who: Principal
     affiliate_id: str
+    page: int = 1
+    per_page: int = 20
 
 
 @dataclass(frozen=True, slots=True)

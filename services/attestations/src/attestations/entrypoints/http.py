@@ -21,7 +21,8 @@ from attestations.entrypoints.http_schemas import (
 )
 from attestations.entrypoints.problems import call
 from attestations.service_layer import pension_import
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from attestations.service_layer.handlers import AttestationPage
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from servicekit.auth import Principal, TokenVerifier, audience_of, http_jwks_fetcher
 from servicekit.fastapi_auth import bearer_principal
 from servicekit.health import database_check, jwks_check
@@ -32,6 +33,10 @@ from servicekit.ratelimit import limit_by_client
 AUDIENCE = audience_of("attestations")
 """The audience attestations checks in every access token it accepts."""
 JWKS_PATH = "/.well-known/attestations-jwks.json"
+# an affilié's certificates are listed by page: 20 by default, 100 at most
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
 
 _403 = {
     "description": "`teleservice-closed` : catégorie sans téléservice « attestations » ; "
@@ -88,12 +93,32 @@ def _router(app: AttestationsApp, who: Any) -> APIRouter:
     @router.get(
         "/affiliates/{affiliate_id}/attestations",
         response_model=AttestationList,
-        summary="Les attestations délivrées à un affilié",
-        responses={403: _403, 404: _404},
+        summary="Les attestations délivrées à un affilié, les plus récentes d'abord, par page",
+        description="Triées par date de délivrance puis par identifiant, de la plus récente à "
+        "la plus ancienne ; `total` dit combien il y en a en tout. Une page au-delà de la "
+        "dernière répond une liste vide avec le même `total`.",
+        responses={
+            403: _403,
+            404: _404,
+            422: {"description": "`validation-error` : `page` ou `per_page` hors limites"},
+        },
     )
-    async def listing(affiliate_id: str, caller: Who) -> AttestationList:
-        items = await call(app.queries, commands.ListAttestations(caller, affiliate_id))
-        return AttestationList(items=[_read(a, today()) for a in items])
+    async def listing(
+        affiliate_id: str,
+        caller: Who,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="La page (à partir de 1).")] = 1,
+        per_page: Annotated[
+            int, Query(ge=1, le=MAX_PER_PAGE, description="Attestations par page (100 au plus).")
+        ] = DEFAULT_PER_PAGE,
+    ) -> AttestationList:
+        command = commands.ListAttestations(caller, affiliate_id, page, per_page)
+        found: AttestationPage = await call(app.queries, command)
+        return AttestationList(
+            items=[_read(a, today()) for a in found.items],
+            total=found.total,
+            page=found.page,
+            per_page=found.per_page,
+        )
 
     @router.get(
         "/affiliates/{affiliate_id}/pension-payments",

@@ -44,7 +44,12 @@ class AttestationRead(BaseModel):
 
 
 class AttestationList(BaseModel):
+    """One page of an affilié's certificates, newest first (issue instant, then id)."""
+
     items: list[AttestationRead]
+    total: int = Field(description="Combien d'attestations l'affilié a reçues en tout.")
+    page: int = Field(description="La page rendue (à partir de 1).")
+    per_page: int = Field(description="Le nombre d'attestations par page.")
 
 
 class PensionPaymentRead(BaseModel):

@@ -195,12 +195,30 @@ async def read_attestation(
         return attestation
 
 
+@dataclass(frozen=True)
+class AttestationPage:
+    """A page of an affilié's certificates and how many they have in all (a page past the
+    last has no items and the same total)."""
+
+    items: list[Attestation]
+    total: int
+    page: int
+    per_page: int
+
+
 async def list_attestations(
     cmd: commands.ListAttestations, uow: AttestationsUnitOfWork, deps: Dependencies
-) -> list[Attestation]:
+) -> AttestationPage:
     async with uow:
         await _authorize(uow, cmd.who, cmd.affiliate_id)
-        return await uow.attestations.of_affiliate(cmd.affiliate_id)
+        total = await uow.attestations.count_of_affiliate(cmd.affiliate_id)
+        offset = (cmd.page - 1) * cmd.per_page
+        items = (
+            await uow.attestations.of_affiliate(cmd.affiliate_id, offset=offset, limit=cmd.per_page)
+            if offset < total
+            else []
+        )
+        return AttestationPage(items, total, cmd.page, cmd.per_page)
 
 
 async def revoke_attestation(

@@ -1,11 +1,12 @@
-"""« Mes attestations »: the list, a new one asked for, the PDF; and the public verification of
-an attestation by its security code (no sign-in)."""
+"""« Mes attestations »: the list (a page at a time, newest first), a new one asked for, the
+PDF; and the public verification of an attestation by its security code (no sign-in)."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -25,6 +26,9 @@ from portal.entrypoints.web import (
 
 router = APIRouter()
 _CODE = re.compile(r"^[A-Za-z0-9 \-]{4,40}$")
+_DIGITS = re.compile(r"[0-9]+")
+_LAST_PAGE = 100_000
+"""The last page attestations serves (its ``page`` parameter's bound)."""
 
 
 def _own_dossier(visit: Visit) -> str:
@@ -40,6 +44,16 @@ def _base(visit: Visit, affiliate_id: str) -> str:
     if visit.is_assure:
         return "/attestations"
     return f"/dossiers/{quote(affiliate_id, safe='')}/attestations"
+
+
+def _page_asked(request: Request) -> int:
+    """The ``?page=`` of the address, brought within bounds: a page that is no number, or
+    below 1, is the first."""
+    typed = request.query_params.get("page", "").strip()
+    digits = typed.lstrip("0") if _DIGITS.fullmatch(typed) else ""
+    if not digits:
+        return 1
+    return _LAST_PAGE if len(digits) > len(str(_LAST_PAGE)) else min(int(digits), _LAST_PAGE)
 
 
 @router.get("/attestations", response_class=HTMLResponse)
@@ -63,17 +77,46 @@ async def _list_page(
     failure: str = "",
     status_code: int = 200,
 ) -> Response:
+    """One page of the certificates (``?page=``, the settings' page size), newest first; a
+    page past the last shows the last."""
     api = portal_of(request).api("attestations")
+    size = portal_of(request).settings.page_size
     path = f"/v1/affiliates/{quote(affiliate_id, safe='')}/attestations"
-    listed: dict[str, Any] = await with_token(request, lambda t: api.get_json(path, token=t))
+
+    async def listed_page(n: int) -> dict[str, Any]:
+        found: dict[str, Any] = await with_token(
+            request, lambda t: api.get_json(path, token=t, page=n, per_page=size)
+        )
+        return found
+
+    page = _page_asked(request)
+    listed = await listed_page(page)
+    total = int(listed.get("total", 0))
+    pages = max(1, math.ceil(total / size))
+    if page > pages:
+        page = pages
+        listed = await listed_page(page)
+        total = int(listed.get("total", 0))
+    base = _base(visit, affiliate_id)
+
+    def page_link(n: int) -> str:
+        return f"{base}?{urlencode({'page': n})}" if n > 1 else base
+
+    heading = "Mes attestations" if visit.is_assure else "Attestations du client"
     return render(
         request,
         "attestations.html",
-        title="Mes attestations" if visit.is_assure else "Attestations du client",
+        title=heading + (f" — page {page} sur {pages}" if pages > 1 else ""),
+        heading=heading,
         status_code=status_code,
         items=listed.get("items", []),
+        total=total,
+        page=page,
+        pages=pages,
+        previous_link=page_link(page - 1) if page > 1 else None,
+        next_link=page_link(page + 1) if page < pages else None,
+        form_action=page_link(page),
         kinds=ATTESTATION_KINDS,
-        base=_base(visit, affiliate_id),
         errors=errors or {},
         failure=failure,
     )
