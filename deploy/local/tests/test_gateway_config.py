@@ -111,14 +111,22 @@ def test_the_command_renders_a_profile(capsys: pytest.CaptureFixture[str]) -> No
 
 def test_the_summary_of_make_up_names_the_gateway_first() -> None:
     processes = [
+        SimpleNamespace(name="postgres", url="postgresql://postgres@127.0.0.1:5433/postgres"),
         SimpleNamespace(name="smtp-catcher", url="smtp://127.0.0.1:1025"),
         SimpleNamespace(name="identity-api", url="http://127.0.0.1:8101"),
+        SimpleNamespace(name="identity-api-2", url="http://127.0.0.1:40001"),
+        SimpleNamespace(name="identity-worker-2", url="http://127.0.0.1:40002"),
         SimpleNamespace(name="gateway", url="http://127.0.0.1:8080/"),
     ]
     text = summary(StackInfo(Path("/x/var"), "127.0.0.1:9092", processes), 3)  # type: ignore[arg-type]
     first = text.splitlines()[0]
     assert "http://127.0.0.1:8080/" in first
     assert "http://127.0.0.1:8101/docs" in text  # the direct ports still follow
+    assert "http://127.0.0.1:40001/docs  (OpenAPI)" in text  # a second copy of an api
+    assert "http://127.0.0.1:40002/docs/asyncapi  (AsyncAPI)" in text
+    (database,) = [line for line in text.splitlines() if "5433" in line]
+    assert database.split() == ["PostgreSQL", "postgresql://postgres@127.0.0.1:5433/postgres",
+                                "(a", "database", "per", "service)"]  # fmt: skip
 
 
 def _operations(service: str) -> list[tuple[str, str, bool]]:

@@ -285,6 +285,8 @@ def summary(info: StackInfo, seconds: float) -> str:
             lines.append(row("SMTP catcher", f"{item.url}  (mails in {info.var / 'mail'})"))
         elif item.name == "lagwatch":
             lines.append(row("Lag watch", f"{item.url}/alerts  (consumer lag)  {item.url}/metrics"))
+        elif item.name == "postgres":
+            lines.append(row("PostgreSQL", f"{item.url}  (a database per service)"))
         elif re.search(r"-api(-\d+)?$", item.name):
             lines.append(row(item.name, f"{item.url}/docs  (OpenAPI)  {item.url}/metrics"))
         else:
