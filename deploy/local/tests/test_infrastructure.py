@@ -154,3 +154,39 @@ def test_the_summary_of_make_up_aligns_every_address_whatever_the_process_name()
     columns = {re.match(r"  \S+(?: \S+)?\s+", line).end() for line in rows}  # type: ignore[union-attr]
     assert len(rows) == 6, text
     assert len(columns) == 1, text
+
+
+@pytest.mark.postgres
+def test_make_agent_writes_to_the_running_stacks_postgresql_not_to_a_sqlite_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``make up DB=postgres`` then ``make agent``: the agent is in identity's PostgreSQL
+    database, where the running api reads it (it was written to ``var/db/identity.db``)."""
+    import asyncpg
+    from devstack.processes import Started, save
+    from devstack.stack import create_agent
+
+    server = start_postgres()
+    try:
+        assert server.pid is not None
+        running = Started("postgres", server.pid, str(tmp_path / "postgres.log"))
+        running.url = server.url.replace("postgresql+asyncpg", "postgresql")
+        save(tmp_path / "var" / "run" / "stack.json", [running])
+        monkeypatch.setenv("IDENTITY_AGENT_PASSWORD", "Une phrase de passe solide 2026")
+        root = Path(__file__).resolve().parents[3]
+        monkeypatch.chdir(root)
+        assert create_agent(tmp_path, ["anne.agent@caisse.example", "Anne Agent"]) == 0
+        url = run_sync(ensure_database(server.url, "identity"))
+
+        async def agents() -> list[str]:
+            conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+            try:
+                rows = await conn.fetch("SELECT email FROM accounts WHERE kind = 'agent'")
+                return [r["email"] for r in rows]
+            finally:
+                await conn.close()
+
+        assert run_sync(agents()) == ["anne.agent@caisse.example"]
+        assert not (tmp_path / "var" / "db" / "identity.db").exists()
+    finally:
+        server.stop()

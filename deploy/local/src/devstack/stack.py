@@ -302,8 +302,22 @@ def summary(info: StackInfo, seconds: float) -> str:
     return "\n".join(lines)
 
 
+def running_database_urls(var: Path) -> dict[str, str]:
+    """Each service's database in the stack ``up`` started: a database of its PostgreSQL
+    cluster when one runs (``make up DB=postgres``), else none (the SQLite files)."""
+    from devstack.postgres import ensure_database
+    from devstack.services import SERVICES
+
+    server = next((p for p in load(_record(var)) if p.name == "postgres" and alive(p.pid)), None)
+    if server is None or not server.url:
+        return {}
+    url = server.url.replace("postgresql://", "postgresql+asyncpg://", 1)
+    return {spec.name: run_sync(ensure_database(url, spec.name)) for spec in SERVICES}
+
+
 def create_agent(root: Path, args: list[str]) -> int:
-    """A back-office agent in the local stack's identity database (password asked)."""
+    """A back-office agent in the local stack's identity database (password asked): its
+    PostgreSQL database when the stack runs on PostgreSQL, its SQLite file otherwise."""
     import subprocess
 
     from devstack.platform import service_env
@@ -311,8 +325,13 @@ def create_agent(root: Path, args: list[str]) -> int:
 
     if len(args) != 2:
         raise SystemExit('usage: make agent EMAIL=agent@example.fr NAME="Prénom Nom"')
+    var = root / "var"
     cfg = PlatformConfig(
-        root=root, var=root / "var", kafka_bootstrap="127.0.0.1:9092", smtp_port=SMTP_PORT
+        root=root,
+        var=var,
+        kafka_bootstrap="127.0.0.1:9092",
+        smtp_port=SMTP_PORT,
+        database_urls=running_database_urls(var),
     )
     identity = next(s for s in SERVICES if s.name == "identity")
     done = subprocess.run(  # noqa: S603 - our own interpreter and module
