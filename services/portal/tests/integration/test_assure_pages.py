@@ -170,6 +170,8 @@ async def test_an_assure_asks_for_an_attestation_and_downloads_it(world: Platfor
         text = html.unescape(checked.text)
         assert "Attestation d'affiliation — Valide" in text
         assert "Titulaire : Jean Dupont (SIREN 732829320)" in text
+        # the statement reads as on the PDF, a sentence of its own
+        assert "La caisse atteste que Jean Dupont est affilié(e) depuis le " in text
 
 
 async def test_an_unknown_security_code_is_said_plainly(world: Platform) -> None:
