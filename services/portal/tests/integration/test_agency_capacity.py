@@ -333,6 +333,7 @@ async def test_the_agencys_record_is_changed_and_shown(world: Platform) -> None:
         assert page.status_code == 200
         text = main_text(page.text)
         assert f"Adresse {before['address']}" in text
+        assert "Région Nouvelle-Aquitaine" in text  # its name, not the code « NAQ »
         assert "Lundi : 8 h 30 – 12 h 00, 13 h 30 – 16 h 30" in text
         assert "Types de rendez-vous À l'agence, Par téléphone" in text
         fields = form_fields(page.text, path)

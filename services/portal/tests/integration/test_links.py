@@ -83,3 +83,21 @@ async def test_a_forgotten_password_is_reset_through_the_mailed_link(world: Plat
         assert (done.status_code, done.headers["location"]) == (303, "/connexion")
         assert (await sign_in(browser, email, PASSWORD)).status_code == 400
         assert (await sign_in(browser, email, NEW_PASSWORD)).status_code == 303
+
+
+async def test_a_link_cut_short_is_said_as_such_not_as_a_field_named_token(
+    world: Platform,
+) -> None:
+    async with world.portal() as browser:
+        for path, extra in (
+            ("/activation", {}),
+            ("/reinitialisation", {"mot_de_passe": NEW_PASSWORD, "confirmation": NEW_PASSWORD}),
+        ):
+            page = await browser.get(path, params={"token": "abc"})
+            resp = await browser.post(
+                path, data={"csrf": form_token(page.text), "token": "abc", **extra}
+            )
+            assert resp.status_code == 422, (path, resp.text)
+            text = main_text(resp.text)
+            assert "Ce lien n'est pas complet" in text, (path, text)
+            assert "token" not in text, (path, text)

@@ -27,7 +27,7 @@ from portal.entrypoints.web import checked_form, holder_of, render, signed_in, w
 router = APIRouter()
 
 
-def _record_page(
+async def _record_page(
     request: Request,
     agency: dict[str, Any],
     typed: dict[str, Any],
@@ -37,9 +37,12 @@ def _record_page(
     failure: str = "",
     status: int = 200,
 ) -> HTMLResponse:
+    regions = await appointments(request).regions()
+    region = next((r["name"] for r in regions if r["code"] == agency["region"]), agency["region"])
     return render(
         request,
         "agency_record.html",
+        region=region,
         title=f"Fiche de l'{agency['name']}" + (" — erreur" if status >= 400 else ""),
         status_code=status,
         agency=agency,
@@ -57,7 +60,7 @@ def _record_page(
 async def record(request: Request, agency_id: str) -> Response:
     agent_only(await signed_in(request))
     agency = await appointments(request).agency(agency_id)
-    return _record_page(request, agency, typed_of(agency), hours_of(agency))
+    return await _record_page(request, agency, typed_of(agency), hours_of(agency))
 
 
 @router.post("/gestion/rendez-vous/agences/{agency_id}/fiche", response_class=HTMLResponse)
@@ -71,7 +74,7 @@ async def record_changed(request: Request, agency_id: str) -> Response:
         [c for c in form.getlist("canaux") if isinstance(c, str)],
     )
     if changed.errors:
-        return _record_page(
+        return await _record_page(
             request, agency, changed.typed, changed.hours, errors=changed.errors, status=422
         )
     admin = admin_api(request)
@@ -81,7 +84,7 @@ async def record_changed(request: Request, agency_id: str) -> Response:
         if exc.status != 422:
             raise
         at, said = fault_at(exc.fields.get("record") or exc.message, changed.sent)
-        return _record_page(
+        return await _record_page(
             request,
             agency,
             changed.typed,

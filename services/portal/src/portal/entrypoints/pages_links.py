@@ -31,6 +31,18 @@ _CABINET_FIELDS = {
     "email": "courriel",
     "password": "mot_de_passe",
 }
+_LINK_INCOMPLETE = (
+    "Ce lien n'est pas complet : ouvrez à nouveau le lien reçu par courriel, en entier, ou "
+    "copiez-le tel quel dans la barre d'adresse."
+)
+
+
+def _link_refusal(exc: ApiError) -> str:
+    """identity's refusal of a mailed link, said to the person who opened it: a token cut or
+    missing (only a link copied in part or a forged form sends one) is not a field they see."""
+    return _LINK_INCOMPLETE if "token" in exc.fields else exc.message
+
+
 _SENT = (
     "Votre demande est enregistrée : un lien d'activation, valable 48 heures, vous est envoyé "
     "par courriel."
@@ -143,7 +155,7 @@ async def activate(request: Request) -> Response:
             status_code=exc.status,
             token=token,
             errors=errors,
-            failure="" if errors else exc.message,
+            failure="" if errors else _link_refusal(exc),
         )
     holder = holder_of(request)
     holder.set(holder.visit.with_flash("Votre compte est activé : vous pouvez vous connecter."))
@@ -225,7 +237,7 @@ async def reset(request: Request) -> Response:
             if "new_password" in exc.fields:
                 errors["mot_de_passe"] = exc.fields["new_password"]
             else:
-                failure, status = exc.message, exc.status
+                failure, status = _link_refusal(exc), exc.status
         else:
             holder = holder_of(request)
             holder.set(
