@@ -3,6 +3,7 @@ account from its mail, the key letters in the letter folder."""
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import re
@@ -12,6 +13,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
+from altcha.v1 import solve_challenge
 from bus_tools import publish
 from contracts.partners.v1 import RegistryAffiliationV1
 from identity_registry_samples import record
@@ -316,3 +318,21 @@ async def firm_collaborators(
 
         await eventually(readable, timeout_s=deadline_s, message="the firm reads the account")
     return users["payeur"][1], users["lecteur"][1], f"payeur.{suffix}@cabinet-paie.fr"
+
+
+async def verification_code(client: httpx.AsyncClient, api: str) -> str:
+    """What the booking page's widget sends once it has solved a challenge of
+    appointments' ``api``."""
+    challenge = (await client.get(f"{api}/v1/captcha")).json()
+    solution = solve_challenge(
+        challenge["challenge"], challenge["salt"], challenge["algorithm"], challenge["maxnumber"]
+    )
+    assert solution is not None
+    payload = {
+        "algorithm": challenge["algorithm"],
+        "challenge": challenge["challenge"],
+        "number": solution.number,
+        "salt": challenge["salt"],
+        "signature": challenge["signature"],
+    }
+    return base64.b64encode(json.dumps(payload).encode()).decode()

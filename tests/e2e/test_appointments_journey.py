@@ -10,7 +10,6 @@ appointment is due at once, whatever day the suite runs.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from collections.abc import Iterator
@@ -24,9 +23,8 @@ import holidays
 import httpx
 import icalendar
 import pytest
-from altcha.v1 import solve_challenge
 from devstack.processes import alive
-from journeys import agent_bearer, mails_to, text_of
+from journeys import agent_bearer, mails_to, text_of, verification_code
 from servicekit.testing.polling import eventually
 from stack_runner import ROOT, RunningPlatform, run_platform
 
@@ -98,23 +96,6 @@ def platform(
 def nir(serial: int) -> str:
     digits = f"18505751234{serial:02d}"
     return f"{digits}{97 - int(digits) % 97:02d}"
-
-
-async def verification_code(client: httpx.AsyncClient, api: str) -> str:
-    """What the booking page's widget sends once it has done the proof of work."""
-    challenge = (await client.get(f"{api}/v1/captcha")).json()
-    solution = solve_challenge(
-        challenge["challenge"], challenge["salt"], challenge["algorithm"], challenge["maxnumber"]
-    )
-    assert solution is not None
-    payload = {
-        "algorithm": challenge["algorithm"],
-        "challenge": challenge["challenge"],
-        "number": solution.number,
-        "salt": challenge["salt"],
-        "signature": challenge["signature"],
-    }
-    return base64.b64encode(json.dumps(payload).encode()).decode()
 
 
 async def tuesday_slots(client: httpx.AsyncClient, api: str) -> list[dict[str, Any]]:

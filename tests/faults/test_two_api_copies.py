@@ -16,9 +16,7 @@ into another's."""
 
 from __future__ import annotations
 
-import base64
 import itertools
-import json
 import random
 import time
 import uuid
@@ -28,7 +26,6 @@ from typing import Any
 
 import httpx
 import pytest
-from altcha.v1 import solve_challenge
 from devstack.postgres import PostgresServer, create_database
 from devstack.pytest_fixtures import start_test_broker
 from devstack.sync import run_sync
@@ -42,6 +39,7 @@ from journeys import (
     random_siret,
     registered_artisan,
     signup_body,
+    verification_code,
 )
 from mandates.domain.keys import new_key
 from servicekit.testing.polling import eventually
@@ -328,23 +326,6 @@ async def test_the_public_verification_limit_counts_both_copies_together(
 def a_nir(serial: int) -> str:
     body = f"18505751{serial:05d}"
     return body + stdnum_nir.calc_check_digits(body)
-
-
-async def verification_code(client: httpx.AsyncClient, api: str) -> str:
-    """What the booking page's widget sends once it has solved a challenge of ``api``."""
-    challenge = (await client.get(f"{api}/v1/captcha")).json()
-    solution = solve_challenge(
-        challenge["challenge"], challenge["salt"], challenge["algorithm"], challenge["maxnumber"]
-    )
-    assert solution is not None
-    payload = {
-        "algorithm": challenge["algorithm"],
-        "challenge": challenge["challenge"],
-        "number": solution.number,
-        "salt": challenge["salt"],
-        "signature": challenge["signature"],
-    }
-    return base64.b64encode(json.dumps(payload).encode()).decode()
 
 
 async def free_slots(client: httpx.AsyncClient, api: str) -> list[dict[str, Any]]:

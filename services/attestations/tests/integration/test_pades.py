@@ -42,6 +42,18 @@ async def _issued(api: Api) -> bytes:
     return (await api.client.get(made.json()["pdf_url"], headers=assure())).content
 
 
+async def _issued_to_files(folder: Path) -> bytes:
+    """A certificate issued, written as ``a.pdf`` beside the published keys (``jwks.json``),
+    as a stranger given both would have them; its bytes."""
+    data = folder / "data"
+    async with running_api(f"sqlite+aiosqlite:///{folder}/a.db", data, affiliate()) as api:
+        pdf = await _issued(api)
+        jwks = (await api.client.get("/.well-known/attestations-jwks.json")).json()
+    (folder / "jwks.json").write_text(json.dumps(jwks))
+    (folder / "a.pdf").write_bytes(pdf)
+    return pdf
+
+
 async def test_the_pdf_is_sealed_and_a_changed_byte_breaks_the_seal(tmp_path: Path) -> None:
     data = tmp_path / "data"
     async with running_api(f"sqlite+aiosqlite:///{tmp_path}/a.db", data, affiliate()) as api:
@@ -70,13 +82,8 @@ async def test_a_second_start_keeps_the_certificate_it_made(tmp_path: Path) -> N
 async def test_the_offline_command_checks_the_seal_a_changed_byte_fails_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = tmp_path / "data"
-    async with running_api(f"sqlite+aiosqlite:///{tmp_path}/a.db", data, affiliate()) as api:
-        pdf = await _issued(api)
-        jwks = (await api.client.get("/.well-known/attestations-jwks.json")).json()
-    (tmp_path / "jwks.json").write_text(json.dumps(jwks))
+    pdf = await _issued_to_files(tmp_path)
     jwks_file = str(tmp_path / "jwks.json")
-    (tmp_path / "a.pdf").write_bytes(pdf)
     # as the command runs, outside any event loop (pyHanko's validation runs its own)
     assert await asyncio.to_thread(verify_main, [str(tmp_path / "a.pdf"), "--jwks", jwks_file]) == 0
     said = capsys.readouterr().out
@@ -161,12 +168,7 @@ async def test_a_container_with_a_signing_time_is_never_taken_as_a_template(tmp_
 async def test_the_offline_command_run_as_a_stranger_would_says_only_french_lines(
     tmp_path: Path,
 ) -> None:
-    data = tmp_path / "data"
-    async with running_api(f"sqlite+aiosqlite:///{tmp_path}/a.db", data, affiliate()) as api:
-        pdf = await _issued(api)
-        jwks = (await api.client.get("/.well-known/attestations-jwks.json")).json()
-    (tmp_path / "jwks.json").write_text(json.dumps(jwks))
-    (tmp_path / "a.pdf").write_bytes(pdf)
+    await _issued_to_files(tmp_path)
     command = [sys.executable, "-m", "attestations.verify", str(tmp_path / "a.pdf")]
     done = await asyncio.to_thread(
         subprocess.run,
