@@ -14,18 +14,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import json
 import random
 import time
 import uuid
 from datetime import date
+from pathlib import Path
 
 import httpx
 import openpyxl
 from contracts.common import PostalAddress
 from contracts.identity import v1 as identity_v1
 from mandates.adapters.spreadsheet import XLSX_CONTENT_TYPE, parse_clients
+from profiling import heaviest, profiled
 from stack import (
     BENCH_ENV,
     MachineCpu,
@@ -69,8 +72,15 @@ def workbook(numbers: list[str]) -> bytes:
     return out.getvalue()
 
 
+PATH = ("mandates-api", "mandates-worker", "notifications-worker")
+
+
 async def run(
-    n: int, render_processes: int, db: str = "sqlite", worker_copies: int = 1
+    n: int,
+    render_processes: int,
+    db: str = "sqlite",
+    worker_copies: int = 1,
+    profile: Path | None = None,
 ) -> dict[str, object]:
     env = {**BENCH_ENV, "NOTIFICATIONS_RENDER_PROCESSES": str(render_processes)}
     async with local_stack(env, db=db, worker_copies=worker_copies) as stack:
@@ -95,20 +105,28 @@ async def run(
             pids = stack.pids()
             cpu_before = {name: cpu_s(pid) for name, pid in pids.items()}
             outside = MachineCpu.now(stack)
-            began = time.perf_counter()
-            resp = await client.post(
-                f"{stack.url('mandates-api')}/v1/cabinets/{cabinet_id}/imports?mode=valid_rows",
-                content=data,
-                headers={**headers, "Content-Type": XLSX_CONTENT_TYPE},
+            sampling = (
+                profiled({name: pids[name] for name in PATH}, profile)
+                if profile is not None
+                else contextlib.nullcontext()
             )
-            report_s = time.perf_counter() - began
-            resp.raise_for_status()
-            added = resp.json()["added"]
-        letters = stack.cfg.var / "letters"
-        await until(
-            lambda: sum(1 for _ in letters.glob("*.pdf")) >= added, 1800, "every key letter"
-        )
-        letters_s = time.perf_counter() - began
+            with sampling:
+                began = time.perf_counter()
+                resp = await client.post(
+                    f"{stack.url('mandates-api')}/v1/cabinets/{cabinet_id}/imports?mode=valid_rows",
+                    content=data,
+                    headers={**headers, "Content-Type": XLSX_CONTENT_TYPE},
+                )
+                report_s = time.perf_counter() - began
+                resp.raise_for_status()
+                added = resp.json()["added"]
+                letters = stack.cfg.var / "letters"
+                await until(
+                    lambda: sum(1 for _ in letters.glob("*.pdf")) >= added,
+                    1800,
+                    "every key letter",
+                )
+                letters_s = time.perf_counter() - began
         outside = outside.since(stack)
         cpu = {name: round(cpu_s(pid) - cpu_before[name], 1) for name, pid in pids.items()}
         memory = {p.name: round(peak_rss_mb(p.pid), 1) for p in stack.started}
@@ -129,6 +147,11 @@ async def run(
         "cpu_s": cpu,
         "cpu_busy_cores": round(sum(cpu.values()) / letters_s, 2),
         **outside.figures(letters_s, added),
+        **(
+            {"profile": {name: heaviest(profile / f"{name}.txt") for name in PATH}}
+            if profile is not None
+            else {}
+        ),
     }
 
 
@@ -142,8 +165,15 @@ def main() -> None:
     parser.add_argument(
         "--worker-copies", type=int, default=1, help="copies of every worker in its group"
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="a folder: py-spy samples mandates' api and worker and notifications' worker "
+        "from the upload to the last letter, leaves its collapsed stacks there and the "
+        "heaviest functions in the result",
+    )
     args = parser.parse_args()
-    result = run(args.rows, args.render_processes, args.db, args.worker_copies)
+    result = run(args.rows, args.render_processes, args.db, args.worker_copies, args.profile)
     print(json.dumps(asyncio.run(result)))
 
 

@@ -131,6 +131,9 @@ def _server_properties(
             "num.io.threads=4",
             "background.threads=4",
             "log.retention.hours=168",
+            # one node is its own quorum: no no-op record appended (and synced) twice a second
+            # to show other voters the controller is alive
+            "metadata.max.idle.interval.ms=0",
             "",
         ]
     )

@@ -361,12 +361,12 @@ def serve_api(build: Callable[[], Any], service: str, default_port: int) -> None
     Service, probes and scraping come from outside the container)."""
     import os
 
-    import uvicorn
+    from servicekit.serving import serve
 
     port = int(os.environ.get(f"{service.upper()}_API_PORT", str(default_port)))
     root_path = os.environ.get(f"{service.upper()}_ROOT_PATH", "").strip().rstrip("/")
     trusted = os.environ.get("TRUSTED_PROXIES", "").strip()
-    uvicorn.run(
+    serve(
         build(),
         host=bind_host(),
         port=port,

@@ -22,7 +22,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -33,6 +32,7 @@ from starlette.routing import Route
 
 from servicekit.errors import describe
 from servicekit.logging import configure_logging, get_logger
+from servicekit.serving import serve
 from servicekit.settings import ServiceSettings
 
 _log = get_logger(__name__)
@@ -206,9 +206,7 @@ def create_app(settings: LagWatchSettings | None = None) -> Starlette:
 def main() -> None:
     settings = LagWatchSettings()
     port = int(os.environ.get("LAGWATCH_PORT", settings.port))
-    uvicorn.run(
-        create_app(settings), host="127.0.0.1", port=port, log_config=None, access_log=False
-    )
+    serve(create_app(settings), host="127.0.0.1", port=port, log_config=None, access_log=False)
 
 
 if __name__ == "__main__":

@@ -195,6 +195,7 @@ class OutboxRelay:
         self._backoff_max_s = backoff_max_s
         self._producer_stall_after = producer_stall_after
         self._max_row_attempts = max_row_attempts
+        self._lease_ttl_s = lease_ttl_s
         self.lease = Lease(
             engine, lease_table, name="outbox-relay", clock=clock, ttl_s=lease_ttl_s, holder=holder
         )
@@ -241,10 +242,16 @@ class OutboxRelay:
             await self._close()
             _log.info("outbox_relay_stopped")
 
+    def idle_wait_s(self) -> float:
+        """How long the relay sleeps when nothing rang: the poll, but never more than half the
+        lease, so that a holder renews it in time and a standby takes over soon after it
+        expires."""
+        return min(self._poll_interval_s, self._lease_ttl_s / 2)
+
     async def _idle(self) -> None:
         self._wakeup.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval_s)
+            await asyncio.wait_for(self._wakeup.wait(), timeout=self.idle_wait_s())
 
     async def _on_failure(self, exc: Exception) -> None:
         self._failures += 1

@@ -211,7 +211,7 @@ class ServiceRuntime:
             return 0
 
         return [
-            PeriodicLoop("dlq-replayer", self.carry_out_replay, 2.0),
+            PeriodicLoop("dlq-replayer", self.carry_out_replay, s.dlq_replay_interval_s),
             PeriodicLoop("retention", retention.purge, s.retention_interval_s),
             PeriodicLoop("dead-letter-gauge", gauge, 15.0),
         ]

@@ -83,10 +83,10 @@ class ServiceSettings(BaseSettings):
     http_max_body_bytes: int = 1_048_576
     outbox_batch_size: int = 200
     outbox_poll_interval_s: float = Field(
-        default=0.5,
+        default=5.0,
         gt=0,
         description="How often the relay looks for rows nobody rang for (the doorbell wakes it "
-        "at each commit; the poll is the fallback).",
+        "at each commit; the poll is the fallback, and never longer than half the lease).",
     )
     outbox_doorbell_host: str = Field(
         default="127.0.0.1",
@@ -111,16 +111,22 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_max_s: float = 5.0
     consumer_commit_interval_s: float = 0.2
     consumer_wait_ms: int = Field(
-        default=1000,
+        default=2000,
         ge=10,
         description="How long a consumer waits on the broker before looking again; records "
-        "are handed over as they arrive, so this only bounds an idle consumer's wake-ups.",
+        "are handed over as they arrive, so this only bounds an idle consumer's wake-ups (and "
+        "how late a retried record may come back: its fetch waits for the one in flight).",
     )
     consumer_drain_timeout_s: float = 20.0
     outbox_retention_days: float = 7
     inbox_retention_days: float = 30
     dead_letters_retention_days: float = 90
     retention_interval_s: float = 3600.0
+    dlq_replay_interval_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often the worker looks for a replay an operator asked for.",
+    )
     idempotency_ttl_hours: float = Field(
         default=24, gt=0, description="How long the answer to an Idempotency-Key is kept."
     )

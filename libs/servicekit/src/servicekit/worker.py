@@ -20,7 +20,6 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
-import uvicorn
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -37,6 +36,7 @@ from servicekit.logging import configure_logging, get_logger
 from servicekit.loops import BackgroundLoop, PeriodicLoop
 from servicekit.messaging import EventRouter, make_broker
 from servicekit.runtime import ServiceRuntime
+from servicekit.serving import serve
 from servicekit.tracing import configure_tracing
 
 __all__ = ["BackgroundLoop", "PeriodicLoop", "WorkerApp", "serve_worker", "worker_app"]
@@ -213,4 +213,4 @@ def serve_worker(build: Callable[[], Any], service: str, default_port: int) -> N
     """``python -m <service>.entrypoints.worker``: serve the worker on ``<SERVICE>_WORKER_PORT``
     (its health and metrics), on ``BIND_HOST`` like the api."""
     port = int(os.environ.get(f"{service.upper()}_WORKER_PORT", str(default_port)))
-    uvicorn.run(build(), host=bind_host(), port=port, log_config=None, access_log=False)
+    serve(build(), host=bind_host(), port=port, log_config=None, access_log=False)

@@ -3,6 +3,7 @@ double that records what it is asked to send and can be made to fail."""
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -183,6 +184,33 @@ async def test_a_failing_producer_is_replaced_and_nothing_is_lost(database_url: 
     assert all(r.attempts == 1 for r in rows)
     assert all("ConnectionError" in (r.last_error or "") for r in rows)
     assert await relay.backlog() == (0, None)
+    await engine.dispose()
+
+
+async def test_a_relay_nobody_rings_looks_again_within_half_its_lease(database_url: str) -> None:
+    # a row written without the doorbell (another process, an operator's re-queue) waits for
+    # the poll; a poll set longer than the lease is cut to half of it
+    clock = FakeClock()
+    engine, outbox, inbox = await _setup(database_url)
+    producers = Producers()
+    relay = _relay(engine, outbox, producers, clock, poll_interval_s=60.0, lease_ttl_s=1.0)
+    assert relay.idle_wait_s() == 0.5
+    await _write(engine, outbox, inbox, clock, ["first"])
+    task = asyncio.create_task(relay.run())
+
+    def sent(count: int) -> Callable[[], Awaitable[bool]]:
+        async def check() -> bool:
+            return len(producers.sent) == count
+
+        return check
+
+    # the first row went out in the relay's first pass, which read the pending rows before
+    # the second one exists: only a later pass, after the idle wait, can find it
+    await eventually(sent(1), timeout_s=10, message="the first row published")
+    await _write(engine, outbox, inbox, clock, ["late"])
+    await eventually(sent(2), timeout_s=5, message="the row published without a ring")
+    relay.stop()
+    await task
     await engine.dispose()
 
 

@@ -33,7 +33,7 @@ class NotificationsSettings(ServiceSettings):
     delivery_backoff_max_s: float = 60.0
     delivery_sending_timeout_s: float = 30.0
     dispatch_interval_s: float = Field(
-        default=1.0,
+        default=5.0,
         gt=0,
         description="How often the dispatcher looks for deliveries due (retries after their "
         "backoff); a new delivery wakes it at once.",
