@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import math
 import os
@@ -40,7 +39,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from contracts.common import PostalAddress
 from contracts.partners.v1 import RegistryAffiliationV1
-from profiling import heaviest, profiled
+from profiling import profile_figures, profiled_if
 from pypdf import PdfReader
 from stack import (
     BENCH_ENV,
@@ -344,11 +343,7 @@ async def run(
             generator_before = time.process_time()
             activating = time.perf_counter()
             path = ("mandates-api", "mandates-worker", "cotisations-worker", "cotisations-api")
-            with (
-                profiled({name: stack.pids()[name] for name in path}, profile)
-                if profile is not None
-                else contextlib.nullcontext()
-            ):
+            with profiled_if({name: stack.pids()[name] for name in path}, profile):
                 lags, achieved, answers = await activations(
                     client,
                     mandates,
@@ -386,11 +381,7 @@ async def run(
         "load_generator_busy_cores": round(generator_cpu / elapsed, 2),
         **outside.figures(elapsed, len(lags)),
         "machine_cores": os.cpu_count(),
-        **(
-            {"profile": {name: heaviest(profile / f"{name}.txt") for name in path}}
-            if profile is not None
-            else {}
-        ),
+        **profile_figures(path, profile),
     }
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import io
 import json
 import random
@@ -28,7 +27,7 @@ import openpyxl
 from contracts.common import PostalAddress
 from contracts.identity import v1 as identity_v1
 from mandates.adapters.spreadsheet import XLSX_CONTENT_TYPE, parse_clients
-from profiling import heaviest, profiled
+from profiling import profile_figures, profiled_if
 from stack import (
     BENCH_ENV,
     MachineCpu,
@@ -105,12 +104,7 @@ async def run(
             pids = stack.pids()
             cpu_before = {name: cpu_s(pid) for name, pid in pids.items()}
             outside = MachineCpu.now(stack)
-            sampling = (
-                profiled({name: pids[name] for name in PATH}, profile)
-                if profile is not None
-                else contextlib.nullcontext()
-            )
-            with sampling:
+            with profiled_if({name: pids[name] for name in PATH}, profile):
                 began = time.perf_counter()
                 resp = await client.post(
                     f"{stack.url('mandates-api')}/v1/cabinets/{cabinet_id}/imports?mode=valid_rows",
@@ -147,11 +141,7 @@ async def run(
         "cpu_s": cpu,
         "cpu_busy_cores": round(sum(cpu.values()) / letters_s, 2),
         **outside.figures(letters_s, added),
-        **(
-            {"profile": {name: heaviest(profile / f"{name}.txt") for name in PATH}}
-            if profile is not None
-            else {}
-        ),
+        **profile_figures(PATH, profile),
     }
 
 

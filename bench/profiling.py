@@ -112,3 +112,17 @@ def heaviest(path: Path, count: int = 12) -> dict[str, object]:
             under[name] = under.get(name, 0) + int(samples)
     top = sorted(under.items(), key=lambda item: -item[1])[:count]
     return {"samples": total, "top": {name: round(100 * n / total, 1) for name, n in top}}
+
+
+def profiled_if(
+    pids: Mapping[str, int], folder: Path | None
+) -> contextlib.AbstractContextManager[None]:
+    """:func:`profiled` when a folder is given (a bench's ``--profile``), else nothing."""
+    return profiled(pids, folder) if folder is not None else contextlib.nullcontext()
+
+
+def profile_figures(names: tuple[str, ...], folder: Path | None) -> dict[str, object]:
+    """The ``profile`` entry of a bench's result: the heaviest functions of each process."""
+    if folder is None:
+        return {}
+    return {"profile": {name: heaviest(folder / f"{name}.txt") for name in names}}
