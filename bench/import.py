@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import io
 import json
+import os
 import random
 import time
 import uuid
@@ -101,6 +102,7 @@ async def run(
         async with httpx.AsyncClient(timeout=600) as client:
             cabinet_id, email = await firm(stack, client)
             headers = await login(client, stack.url("identity-api"), email)
+            os.sync()  # the letters of an earlier run are not being written back meanwhile
             pids = stack.pids()
             cpu_before = {name: cpu_s(pid) for name, pid in pids.items()}
             outside = MachineCpu.now(stack)

@@ -199,32 +199,32 @@ def test_every_font_of_every_letter_is_embedded(kind: MessageKind) -> None:
     assert all("DejaVu" in name for name in seen), seen
 
 
-def test_a_kept_font_file_is_the_subset_reportlab_makes_deflated_once() -> None:
-    """Letters reuse the font files made for the previous ones: what each PDF embeds is still
-    the TrueType subset of the glyphs it draws, decoded whole (``Length1``), whatever letters
-    came before."""
-    from notifications.adapters.rendering.letter import TEXT_FACE
-    from reportlab.pdfbase import pdfmetrics
+def test_an_embedded_font_file_is_reportlabs_subset_of_the_characters_it_maps() -> None:
+    """Letters reuse the font objects made for the previous ones: what each PDF embeds is still
+    the TrueType subset (made by reportlab) of the characters its ToUnicode map names, decoded
+    whole (``Length1``), whatever letters came before."""
+    from notifications.adapters.rendering.letter import TEXT_FACE, faces
     from reportlab.pdfbase.ttfonts import TTFontFace
 
     context, _ = SAMPLES[MessageKind.ACTIVATION_KEY_LETTER]
     first = render_letter(MessageKind.ACTIVATION_KEY_LETTER, context, today=date(2026, 1, 15))
     other = {**context, "recipient_name": "Zoé Œuvrard", "cabinet_name": "Cabinet Ærø"}
     second = render_letter(MessageKind.ACTIVATION_KEY_LETTER, other, today=date(2026, 1, 15))
-    face = pdfmetrics.getFont(TEXT_FACE).face
+    face = faces()[TEXT_FACE].ttf
     checked = 0
     for pdf in (first.pdf, second.pdf, first.pdf):
-        for page in PdfReader(BytesIO(pdf)).pages:
+        for page in PdfReader(BytesIO(pdf), strict=True).pages:
             for ref in page["/Resources"]["/Font"].values():
                 font = ref.get_object()
-                if "DejaVuSans" not in str(font["/BaseFont"]) or "Bold" in str(font["/BaseFont"]):
+                if not str(font["/BaseFont"]).endswith("+DejaVuSans"):
                     continue
                 stream = font["/FontDescriptor"]["/FontFile2"].get_object()
                 data = stream.get_data()
-                assert stream["/Filter"] == ["/FlateDecode"]  # deflated, as reportlab writes it
+                assert stream["/Filter"] == "/FlateDecode"
                 assert len(data) == stream["/Length1"]
-                codes = [int(c) for c in _unicode_codes(font)]
-                assert data == TTFontFace.makeSubset(face, codes)  # reportlab's own subset
+                codes = _unicode_codes(font)
+                assert len(codes) == font["/LastChar"] + 1 == len(font["/Widths"])
+                assert data == TTFontFace.makeSubset(face, codes)
                 checked += 1
     assert checked == 3
     assert "ZOÉ OEUVRARD" in _text(second.pdf)
@@ -234,31 +234,69 @@ def test_a_kept_font_file_is_the_subset_reportlab_makes_deflated_once() -> None:
 def _unicode_codes(font: object) -> list[int]:
     """The characters of a simple font's codes 0…n, read back from its ToUnicode map."""
     cmap = font["/ToUnicode"].get_object().get_data().decode()  # type: ignore[index]
-    chars = cmap.split("beginbfchar")[1].split("endbfchar")[0].split()
-    return [int(chars[i + 1].strip("<>"), 16) for i in range(0, len(chars), 2)]
+    chars = []
+    for block in cmap.split("beginbfchar")[1:]:
+        chars.extend(block.split("endbfchar")[0].split())
+    pairs = [
+        (int(chars[i].strip("<>"), 16), int(chars[i + 1].strip("<>"), 16))
+        for i in range(0, len(chars), 2)
+    ]
+    assert [code for code, _ in pairs] == list(range(len(pairs)))
+    return [char for _, char in pairs]
 
 
 @pytest.mark.parametrize("kind", LETTERS, ids=str)
-def test_what_letters_keep_between_them_changes_no_byte_of_the_pdf(
+def test_a_letter_is_the_same_bytes_whatever_letters_came_before(
     kind: MessageKind, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Font files, widths and ToUnicode maps kept from letter to letter: the PDF is byte for
-    byte the one reportlab writes with its own fonts, registered afresh, that keep nothing."""
+    """What a process keeps from letter to letter (font objects, widths, wrapped paragraphs)
+    changes no byte of a PDF: a letter rendered after others, with other characters, is the one
+    rendered by a process that kept nothing."""
     from notifications.adapters.rendering import letter as module
-    from reportlab import rl_config
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
 
-    monkeypatch.setattr(rl_config, "invariant", 1)  # no dates nor random document id
     context, _ = SAMPLES[kind]
     today = date(2026, 1, 15)
-    render_letter(kind, context, today)
+    render_letter(kind, {**context, "recipient_name": "Zoé Œuvrard Ğülşen"}, today)
     kept = render_letter(kind, context, today).pdf
-    for name, _ in module._FACES:
-        ours = pdfmetrics.getFont(name)
-        assert isinstance(ours, module._Font)
-        # registerFont keeps the first font of a name: the registry itself is swapped
-        monkeypatch.setitem(pdfmetrics._fonts, name, TTFont(name, ours.face.filename))
-        assert type(pdfmetrics.getFont(name)) is TTFont
-    plain = render_letter(kind, context, today).pdf
-    assert kept == plain
+    monkeypatch.setattr(module, "_faces", {})
+    monkeypatch.setattr(module, "_WRAPPED", {})
+    fresh = render_letter(kind, context, today).pdf
+    assert module._faces  # parsed again, nothing kept
+    assert kept == fresh
+
+
+def test_a_letter_using_many_characters_embeds_several_subsets_and_reads_back_whole() -> None:
+    """Beyond the 128 characters past ASCII that a font's first subset holds, the text goes on
+    in a second subset of the same face: every character is drawn, and read back."""
+    from notifications.adapters.rendering.letter import faces, printable
+
+    available = sorted(c for c in faces()["DejaVuSans"].ttf.charToGlyph if 0x100 <= c < 0x250)
+    name = "".join(chr(c) for c in available[:200])
+    context, _ = SAMPLES[MessageKind.ACTIVATION_KEY_LETTER]
+    letter = render_letter(
+        MessageKind.ACTIVATION_KEY_LETTER,
+        {**context, "cabinet_name": name},
+        today=date(2026, 1, 15),
+    )
+    reader = PdfReader(BytesIO(letter.pdf), strict=True)
+    regular = [
+        str(ref.get_object()["/BaseFont"])
+        for ref in reader.pages[0]["/Resources"]["/Font"].values()
+        if str(ref.get_object()["/BaseFont"]).endswith("+DejaVuSans")
+    ]
+    assert len(regular) == 2
+    assert printable(name) in "".join(_text(letter.pdf).split())
+
+
+def test_a_letter_longer_than_a_page_goes_on_to_the_next() -> None:
+    context, _ = SAMPLES[MessageKind.ACTIVATION_KEY_LETTER]
+    long_name = " ".join(["Cabinet d'expertise comptable du Grand Sud-Ouest"] * 60)
+    letter = render_letter(
+        MessageKind.ACTIVATION_KEY_LETTER,
+        {**context, "cabinet_name": long_name},
+        today=date(2026, 1, 15),
+    )
+    reader = PdfReader(BytesIO(letter.pdf), strict=True)
+    assert len(reader.pages) >= 2
+    assert context["activation_key"] in _text(letter.pdf)
+    assert "Cabinet d'expertise comptable du Grand Sud-Ouest" in reader.pages[1].extract_text()

@@ -45,9 +45,13 @@ class FolderLetterChannel:
 
     def _write_all(self, letters: Sequence[OutgoingLetter]) -> list[str | DeliveryFailed]:
         outcomes: list[str | DeliveryFailed] = []
+        try:
+            self._directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return [DeliveryFailed(f"letter folder: {exc}", permanent=False)] * len(letters)
         for letter in letters:
             try:
-                self._write(letter)
+                self._write_file(letter)
             except OSError as exc:
                 outcomes.append(DeliveryFailed(f"letter folder: {exc}", permanent=False))
             else:
@@ -56,6 +60,11 @@ class FolderLetterChannel:
 
     def _write(self, letter: OutgoingLetter) -> None:
         self._directory.mkdir(parents=True, exist_ok=True)
+        self._write_file(letter)
+
+    def _write_file(self, letter: OutgoingLetter) -> None:
+        """The PDF, then its manifest (one line of JSON): a manifest names a PDF that is
+        there."""
         pdf = self._directory / f"{letter.message_id}.pdf"
         manifest = self._directory / f"{letter.message_id}.json"
         _atomic_write(pdf, letter.content.pdf)
@@ -73,8 +82,8 @@ class FolderLetterChannel:
                     "queued_at": datetime.now(UTC).isoformat(),
                 },
                 ensure_ascii=False,
-                indent=2,
-            ).encode(),
+            ).encode()
+            + b"\n",
         )
 
     async def status(self, reference: str) -> str:
@@ -104,7 +113,7 @@ class FolderLetterChannel:
             return False
         data.update(status="withdrawn", withdrawn_at=datetime.now(UTC).isoformat())
         try:
-            _atomic_write(manifest, json.dumps(data, ensure_ascii=False, indent=2).encode())
+            _atomic_write(manifest, json.dumps(data, ensure_ascii=False).encode() + b"\n")
             (self._directory / str(data.get("pdf", f"{reference}.pdf"))).unlink(missing_ok=True)
         except OSError as exc:
             raise DeliveryFailed(f"letter folder: {exc}", permanent=False) from exc
@@ -112,8 +121,15 @@ class FolderLetterChannel:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    """A reader sees the whole file or none: written beside it, then renamed over it."""
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
     os.replace(tmp, path)
 
 

@@ -57,38 +57,37 @@ class SqlAlchemyDeliveryRepository:
         self._session = session
 
     async def add_all_if_absent(self, planned: Sequence[Delivery]) -> int:
-        """Insert those whose key is not there yet, in one ``INSERT … ON CONFLICT (key) DO
-        NOTHING`` statement (SQLite and PostgreSQL); how many were inserted."""
+        """Insert those whose key is not there yet, with ``INSERT … ON CONFLICT (key) DO
+        NOTHING`` (SQLite and PostgreSQL, rows sent in batches of values); how many were
+        inserted."""
         if not planned:
             return 0
-        insert_into = _upsert_insert(self._session)
+        rows = [
+            {
+                "id": d.id,
+                "key": d.key,
+                "source_event_id": d.source_event_id,
+                "kind": d.kind,
+                "channel": d.channel,
+                "recipient": d.recipient,
+                "context": d.context,
+                "sealed": d.sealed,
+                "state": d.state,
+                "attempts": d.attempts,
+                "next_attempt_at": d.next_attempt_at,
+                "event_time": d.event_time,
+                "created_at": d.created_at,
+                "optional": d.optional,
+            }
+            for d in planned
+        ]
         statement = (
-            insert_into(deliveries)
-            .values(
-                [
-                    {
-                        "id": d.id,
-                        "key": d.key,
-                        "source_event_id": d.source_event_id,
-                        "kind": d.kind,
-                        "channel": d.channel,
-                        "recipient": d.recipient,
-                        "context": d.context,
-                        "sealed": d.sealed,
-                        "state": d.state,
-                        "attempts": d.attempts,
-                        "next_attempt_at": d.next_attempt_at,
-                        "event_time": d.event_time,
-                        "created_at": d.created_at,
-                        "optional": d.optional,
-                    }
-                    for d in planned
-                ]
-            )
+            _upsert_insert(self._session)(deliveries)
             .on_conflict_do_nothing(index_elements=[deliveries.c.key])
             .returning(deliveries.c.id)
         )
-        return len((await self._session.execute(statement)).all())
+        # executemany: the statement is compiled once per process, not once per batch size
+        return len((await self._session.execute(statement, rows)).all())
 
     async def get(self, delivery_id: str) -> Delivery | None:
         row = (

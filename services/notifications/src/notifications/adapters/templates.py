@@ -1,7 +1,7 @@
 """The renderer port implemented with the package's Jinja2 templates and PDF letters; letters
-rendered in the worker's own process, or in a separate one (a PDF costs about a millisecond of
-CPU: a process of its own lets a claim render on another core while the worker goes on
-consuming and publishing)."""
+rendered in the worker's own process, or in a separate one (a PDF costs about 0.3 ms of CPU: a
+process of its own lets a claim render on another core while the worker goes on consuming and
+publishing)."""
 
 from __future__ import annotations
 

@@ -1,14 +1,11 @@
-"""Postal letters as print-ready A4 PDF (reportlab), every font embedded: print shops refuse a
-PDF whose fonts are not. The faces are DejaVu Sans (text, bold) and DejaVu Sans Mono Bold (the
-key), TrueType files kept under ``notifications/fonts/`` with their licence, reduced to the
-Latin, Latin Extended and punctuation characters (``pyftsubset``); reportlab embeds the subset
-of glyphs each letter uses (``/FontFile2``), with its ``/ToUnicode`` map, so that the text
-stays extractable.
-
-The fonts are parsed once per process (:func:`register_fonts`, idempotent and thread-safe, at
-the first letter), and what reportlab makes for a subset of a font (the font file, its widths,
-its ToUnicode map) is kept for the next letters that embed the same subset, which letters of
-one kind nearly all do: a letter then costs little more than its own drawing.
+"""Postal letters as print-ready A4 PDF, every font embedded: print shops refuse a PDF whose
+fonts are not. The faces are DejaVu Sans (text, bold) and DejaVu Sans Mono Bold (the key),
+TrueType files kept under ``notifications/fonts/`` with their licence, reduced to the Latin,
+Latin Extended and punctuation characters (``pyftsubset``); each letter embeds the subset of
+glyphs it uses (``/FontFile2``), with its ``/ToUnicode`` map, so that the text stays
+extractable. The file is written by :mod:`.pdf`: the fonts are parsed once per process
+(:func:`faces`), and what letters share (a subset's font file, widths, descriptor and map) is
+made once and kept, so that a letter costs little more than its own text.
 
 Layout for a French window envelope (DL, window on the right): the recipient's address block
 is printed inside the window, as ``domain/letters.py`` says (:data:`ADDRESS_WINDOW`, at most 6
@@ -23,18 +20,13 @@ Positions are in millimetres from the top left corner of the page, as the layout
 from __future__ import annotations
 
 import threading
-import zlib
 from dataclasses import dataclass
 from datetime import date
 from importlib.resources import as_file, files
 from typing import Any
 
-from reportlab.lib import units
-from reportlab.pdfbase import pdfdoc, pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
-from reportlab.pdfgen.canvas import Canvas
-
 from notifications.adapters.rendering.formatting import french_day
+from notifications.adapters.rendering.pdf import Document, Face
 from notifications.adapters.rendering.templating import render_blocks
 from notifications.domain.kinds import KINDS, MessageKind
 from notifications.domain.letters import ADDRESS_MARGIN, ADDRESS_WINDOW, address_block
@@ -80,106 +72,21 @@ _FACES = (
     (TEXT_BOLD_FACE, "DejaVuSans-Bold.ttf"),
     (KEY_FACE, "DejaVuSansMono-Bold.ttf"),
 )
-SUBSETS_KEPT = 64
-"""Subsets whose objects a face (font file) and a font (widths, ToUnicode map) keep, at most;
-beyond, they start again. A subset holds the ASCII characters, always, and the others a letter
-uses in the order it uses them: letters of one kind nearly all share theirs."""
+_faces: dict[str, Face] = {}
+_loading = threading.Lock()
 
 
-class _Face(TTFontFace):  # type: ignore[misc]  # reportlab has no types
-    """A TrueType face that keeps the font files it embeds: the subset of a set of glyphs, and
-    that subset deflated, are made once instead of at every letter (they are most of what
-    reportlab does for a letter). What is embedded is exactly what reportlab would embed."""
-
-    _files: dict[tuple[int, ...], tuple[bytes, bytes]]
-
-    def _file(self, subset: list[int]) -> tuple[bytes, bytes]:
-        key = tuple(subset)
-        made = self._files.get(key)
-        if made is None:
-            raw = super().makeSubset(subset)
-            made = (raw, zlib.compress(raw))
-            if len(self._files) >= SUBSETS_KEPT:
-                self._files.clear()
-            self._files[key] = made
-        return made
-
-    def makeSubset(self, subset: list[int]) -> bytes:  # noqa: N802 - reportlab's name
-        return self._file(subset)[0]
-
-    def addSubsetObjects(self, doc: Any, fontname: str, subset: list[int]) -> Any:  # noqa: N802
-        descriptor = super().addSubsetObjects(doc, fontname, subset)
-        if doc.compression:  # the font file deflated once, not at every letter
-            stream = doc.idToObject[f"fontFile:{self.filename}({fontname})"]
-            stream.content = self._file(subset)[1]
-            stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])
-        return descriptor
-
-
-class _Font(TTFont):  # type: ignore[misc]  # reportlab has no types
-    """A TrueType font that keeps, for each subset it embeds, its widths written out and its
-    ToUnicode map deflated: made once, not at every letter. Written as reportlab writes them."""
-
-    _objects: dict[tuple[str, tuple[int, ...]], tuple[bytes, bytes]]
-
-    def __init__(self, name: str, filename: str) -> None:
-        super().__init__(name, filename)
-        self._objects = {}
-
-    def _kept(self, doc: Any, base_font: str, subset: list[int], cmap: Any) -> tuple[bytes, bytes]:
-        key = (base_font, tuple(subset))
-        made = self._objects.get(key)
-        if made is None:
-            widths = pdfdoc.PDFArray([self.face.getCharWidth(code) for code in subset])
-            made = (widths.format(doc), zlib.compress(cmap.content.encode()))
-            if len(self._objects) >= SUBSETS_KEPT:
-                self._objects.clear()
-            self._objects[key] = made
-        return made
-
-    def addObjects(self, doc: Any) -> None:  # noqa: N802 - reportlab's name
-        state = self.state.get(doc)
-        subsets = [list(subset) for subset in state.subsets] if state is not None else []
-        internal_name = state.internalName if state is not None else None
-        super().addObjects(doc)
-        if not doc.compression or internal_name is None:
-            return
-        fonts = doc.idToObject["BasicFonts"].dict
-        for n, subset in enumerate(subsets):
-            pdf_font = fonts[f"{internal_name}+{n}"]
-            cmap = doc.idToObject[f"toUnicodeCMap:{pdf_font.BaseFont}"]
-            widths, deflated_cmap = self._kept(doc, pdf_font.BaseFont, subset, cmap)
-            pdf_font.Widths = widths
-            cmap.content = deflated_cmap
-            cmap.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])
-
-
-_registered = False
-_registering = threading.Lock()
-
-
-def register_fonts() -> None:
-    """Parse the TrueType files and register them with reportlab, once per process: every
-    letter of the process then shares them (reportlab keeps each document's subsets apart)."""
-    global _registered  # noqa: PLW0603 - the process-wide registration, done once
-    if _registered:
-        return
-    with _registering:
-        if _registered:
-            return
-        for name, filename in _FACES:
-            with as_file(FONTS / filename) as path:
-                font = _Font(name, str(path))
-            font.face.__class__ = _Face  # the same parsed face, keeping its font files
-            font.face._files = {}
-            pdfmetrics.registerFont(font)
-        _registered = True
-
-
-PAGE_COMPRESSION = True
-"""Page contents, font files and ToUnicode maps deflated. Measured on a key letter: 51 kB
-deflated against 72 kB not, and faster (about 1.9 against 2.4 ms): what is deflated for one
-letter is kept for the next ones (:class:`_Face`, :class:`_Font`), and there is less to write."""
+def faces() -> dict[str, Face]:
+    """The three faces, parsed once per process: every letter of the process shares them."""
+    if not _faces:
+        with _loading:
+            if not _faces:
+                loaded = {}
+                for name, filename in _FACES:
+                    with as_file(FONTS / filename) as path:
+                        loaded[name] = Face(str(path))
+                _faces.update(loaded)
+    return _faces
 
 
 @dataclass(frozen=True)
@@ -197,7 +104,7 @@ CELL_MARGIN = 1.0
 """The text of a cell (the date, the reference) is set this far inside the cell's edges."""
 KEY_BOX_HEIGHT = 12.0
 LINE_WIDTH = 0.2
-MM: float = units.mm
+MM: float = 72 / 25.4
 """A millimetre, in PDF points."""
 PT = 25.4 / 72
 """A point, in millimetres: font sizes are in points."""
@@ -216,41 +123,46 @@ def _cell_baseline(top: float, height: float, size: float) -> float:
     return top + height / 2 + 0.3 * size * PT
 
 
-class _Page:
-    """A canvas written from the top left in millimetres, which keeps its font and line width
-    across page breaks (reportlab resets the graphics state at each page)."""
+WRAPPED_KEPT = 10_000
+"""Paragraphs whose lines are kept, at most (by face, size, width and text)."""
+_WRAPPED: dict[tuple[str, float, float, str], tuple[str, ...]] = {}
 
-    def __init__(self, canvas: Canvas) -> None:
-        self.canvas = canvas
+
+class _Page:
+    """A document written from the top left in millimetres, in the current font."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
         self.face, self.size = TEXT_FACE, 10.0
-        canvas.setLineWidth(LINE_WIDTH * MM)
+        document.set_line_width(LINE_WIDTH * MM)
 
     def font(self, face: str, size: float) -> None:
         self.face, self.size = face, size
-        self.canvas.setFont(face, size)
+        self.document.set_font(face, size)
 
     def new_page(self) -> None:
-        self.canvas.showPage()
-        self.canvas.setFont(self.face, self.size)
-        self.canvas.setLineWidth(LINE_WIDTH * MM)
+        self.document.new_page()
 
     def text(self, x: float, y: float, line: str) -> None:
-        self.canvas.drawString(_x(x), _y(y), line)
+        self.document.text(_x(x), _y(y), line)
 
     def width(self, text: str) -> float:
         """``text``'s width in millimetres in the current font."""
-        points: float = pdfmetrics.stringWidth(text, self.face, self.size)
-        return points / MM
+        return self.document.string_width(text) / MM
 
-    def wrap(self, text: str, width: float) -> list[str]:
-        """Greedy word wrap measuring each word once."""
-        widths: dict[str, float] = {}
+    def wrap(self, text: str, width: float) -> tuple[str, ...]:
+        """Greedy word wrap (the paragraphs letters share are wrapped once per process)."""
+        key = (self.face, self.size, width, text)
+        lines = _WRAPPED.get(key)
+        if lines is None:
+            lines = self._wrap(text, width)
+            if len(_WRAPPED) >= WRAPPED_KEPT:
+                _WRAPPED.clear()
+            _WRAPPED[key] = lines
+        return lines
 
-        def measure(word: str) -> float:
-            if word not in widths:
-                widths[word] = self.width(word)
-            return widths[word]
-
+    def _wrap(self, text: str, width: float) -> tuple[str, ...]:
+        measure = self.width
         space = measure(" ")
         lines: list[str] = []
         for source in text.splitlines() or [""]:
@@ -264,7 +176,7 @@ class _Page:
                 used += (space if current else 0.0) + w
                 current.append(word)
             lines.append(" ".join(current))
-        return lines
+        return tuple(lines)
 
     def lines(self, text: str, baseline: float, height: float) -> float:
         """Write ``text`` from ``baseline`` down; return the baseline of its last line."""
@@ -285,11 +197,9 @@ class _Page:
             self.new_page()
             top = PAGE_TOP
         self.font(KEY_FACE, 22)
-        self.canvas.rect(
-            _x(LEFT), _y(top + KEY_BOX_HEIGHT), TEXT_WIDTH * MM, KEY_BOX_HEIGHT * MM, stroke=1
-        )
+        self.document.box(_x(LEFT), _y(top + KEY_BOX_HEIGHT), TEXT_WIDTH * MM, KEY_BOX_HEIGHT * MM)
         baseline = _cell_baseline(top, KEY_BOX_HEIGHT, 22)
-        self.canvas.drawCentredString(_x(LEFT + TEXT_WIDTH / 2), _y(baseline), key)
+        self.document.centred_text(_x(LEFT + TEXT_WIDTH / 2), _y(baseline), key)
         return top
 
 
@@ -302,17 +212,8 @@ def render_letter(kind: MessageKind, context: dict[str, Any], today: date) -> Re
         raise ValueError(f"{kind.value} is not a letter")
     subject, paragraphs = render_blocks("letter", kind, context)
     address = address_block(context["recipient_name"], context["address_lines"])
-    register_fonts()
-    canvas = Canvas(
-        None,
-        pagesize=(A4_WIDTH * MM, A4_HEIGHT * MM),
-        pageCompression=PAGE_COMPRESSION,
-        initialFontName=TEXT_FACE,
-        initialFontSize=10,
-    )
-    canvas.setTitle(printable(subject))
-    canvas.setCreator("Mon compte")
-    page = _Page(canvas)
+    document = Document(A4_WIDTH * MM, A4_HEIGHT * MM, faces())
+    page = _Page(document)
     page.font(TEXT_FACE, 9)
     for i, line in enumerate(sender(kind)):
         page.text(LEFT, 18 + i * 4.2, printable(line))
@@ -321,7 +222,7 @@ def render_letter(kind: MessageKind, context: dict[str, Any], today: date) -> Re
     for i, line in enumerate(address):
         page.text(ADDRESS_WINDOW.x + ADDRESS_MARGIN, top + i * 4.8, printable(line))
     baseline = _cell_baseline(100, 5, 10)
-    canvas.drawRightString(
+    document.right_text(
         _x(LEFT + TEXT_WIDTH - CELL_MARGIN), _y(baseline), printable(_french_date(today))
     )
     page.text(LEFT + CELL_MARGIN, baseline, printable(f"Référence : {context['reference']}"))
@@ -336,5 +237,5 @@ def render_letter(kind: MessageKind, context: dict[str, Any], today: date) -> Re
             continue
         page.font(TEXT_FACE, 10.5)
         y = page.lines(printable(paragraph), y + 5.2, 5.2) + 3
-    canvas.showPage()
-    return RenderedLetter(pdf=canvas.getpdfdata(), subject=subject, address_lines=address)
+    pdf = document.pdf(title=printable(subject), creator="Mon compte", dated=today)
+    return RenderedLetter(pdf=pdf, subject=subject, address_lines=address)
