@@ -1,6 +1,6 @@
 """Rendering of messages: French templates (Jinja2) for e-mails, PDF letters (``pdf.py``, with
-reportlab's TrueType fonts), ICS files (icalendar). The kinds and what each requires are the domain's (``domain/kinds.py``), and so is
-the letters' address window (``domain/letters.py``)."""
+reportlab's TrueType fonts), ICS files (icalendar). The kinds and what each requires are the
+domain's (``domain/kinds.py``), and so is the letters' address window (``domain/letters.py``)."""
 
 from notifications.adapters.rendering.email import RenderedAttachment, RenderedEmail, render_email
 from notifications.adapters.rendering.letter import RenderedLetter, render_letter
