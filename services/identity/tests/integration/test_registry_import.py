@@ -207,6 +207,7 @@ async def test_row_reasons_are_in_french_and_name_the_column(
         row(nir="179035746312371"),
         row(siren="732829321"),
         row(sirets="55210055400013"),
+        row(nir=""),
     ]
     reasons = [
         r["reason"] for r in (await _load(client, headers, "\n".join(lines).encode())).json()
@@ -220,4 +221,5 @@ async def test_row_reasons_are_in_french_and_name_the_column(
     )
     assert reasons[5].startswith("Colonne siren : ")
     assert reasons[6] == "Colonne sirets : un SIRET n'appartient pas au SIREN de l'enregistrement."
+    assert reasons[7] == "Colonne nir : valeur obligatoire manquante."
     assert not any("Input" in r or "should" in r for r in reasons)

@@ -23,7 +23,10 @@ DEPARTEMENT = re.compile(r"^([0-9]{2}|2A|2B|97[1-6])$")
 
 
 def _column(name: str, normalize: Callable[[str], str], value: str) -> str:
-    """``value`` checked; refused naming its column (as the registry's file and feed name it)."""
+    """``value`` checked; refused naming its column (as the registry's file and feed name it).
+    An empty value is said missing, as the other columns say it, not invalid."""
+    if not value.strip():
+        raise InvalidRegistryRecord(f"Colonne {name} : valeur obligatoire manquante.")
     try:
         return normalize(value)
     except ValueError as exc:
