@@ -123,13 +123,7 @@ class FolderLetterChannel:
 def _atomic_write(path: Path, data: bytes) -> None:
     """A reader sees the whole file or none: written beside it, then renamed over it."""
     tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
+    tmp.write_bytes(data)
     os.replace(tmp, path)
 
 

@@ -241,8 +241,9 @@ class Document:
     def set_line_width(self, width: float) -> None:
         self._line_width = width
 
-    def string_width(self, text: str, face: str | None = None, size: float | None = None) -> float:
-        return self._faces[face or self._face].width(text, self._size if size is None else size)
+    def string_width(self, text: str) -> float:
+        """``text``'s width in points in the current font."""
+        return self._faces[self._face].width(text, self._size)
 
     def text(self, x: float, y: float, text: str) -> None:
         self._pages[-1].append(_Text(self._face, self._size, x, y, text))
