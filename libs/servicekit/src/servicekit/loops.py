@@ -47,6 +47,9 @@ class PeriodicLoop:
     async def run(self) -> None:
         while not self._stopping.is_set():
             done = 0
+            # a wake from here on (work committed while the step looks) ends the next wait at
+            # once: the step may have looked before that work existed
+            self._wakeup.clear()
             try:
                 with LIVENESS.busy(self.name):
                     done = await self._step()
@@ -55,6 +58,5 @@ class PeriodicLoop:
             self.steps += 1
             if done:
                 continue
-            self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._interval_s)

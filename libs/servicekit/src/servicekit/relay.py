@@ -94,7 +94,7 @@ class AiokafkaProducer:
             client_id=client_id,
             enable_idempotence=True,
             acks="all",
-            linger_ms=5,
+            linger_ms=0,
             request_timeout_ms=15000,
             retry_backoff_ms=200,
             max_request_size=MAX_MESSAGE_BYTES,
@@ -226,6 +226,9 @@ class OutboxRelay:
         try:
             while not self._stopping.is_set():
                 published = 0
+                # a ring from here on (a commit while this batch is read and sent) wakes the
+                # next idle wait at once: the rows it rang for may be after this batch's read
+                self._wakeup.clear()
                 try:
                     with LIVENESS.busy(f"outbox relay {self._service}"):
                         published = await self.publish_once()
@@ -249,7 +252,6 @@ class OutboxRelay:
         return min(self._poll_interval_s, self._lease_ttl_s / 2)
 
     async def _idle(self) -> None:
-        self._wakeup.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), timeout=self.idle_wait_s())
 

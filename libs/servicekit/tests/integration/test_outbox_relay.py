@@ -214,6 +214,61 @@ async def test_a_relay_nobody_rings_looks_again_within_half_its_lease(database_u
     await engine.dispose()
 
 
+class RingingDuringSend(RecordingProducer):
+    """While the relay sends its first batch, a unit of work commits a row and rings."""
+
+    def __init__(self, log: list[Any], commit_and_ring: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(log, fail=0)
+        self._commit_and_ring: Callable[[], Awaitable[None]] | None = commit_and_ring
+
+    async def send(
+        self,
+        topic: str,
+        value: bytes | None = None,
+        key: bytes | None = None,
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> Any:
+        ring, self._commit_and_ring = self._commit_and_ring, None
+        if ring is not None:
+            await ring()
+        return await super().send(topic, value, key, headers)
+
+
+async def test_a_ring_while_a_batch_is_being_sent_is_not_lost(database_url: str) -> None:
+    # the row committed during the send is after the batch's read: only the ring can bring
+    # the relay back for it before its poll, a minute away
+    clock = FakeClock()
+    engine, outbox, inbox = await _setup(database_url)
+    sent: list[Any] = []
+    relay: OutboxRelay | None = None
+
+    async def commit_and_ring() -> None:
+        await _write(engine, outbox, inbox, clock, ["during the send"])
+        assert relay is not None
+        relay.wake()
+
+    relay = _relay(
+        engine,
+        outbox,
+        lambda: RingingDuringSend(sent, commit_and_ring),
+        clock,
+        poll_interval_s=60.0,
+        lease_ttl_s=300.0,
+    )
+    assert relay.idle_wait_s() == 60.0
+    await _write(engine, outbox, inbox, clock, ["first"])
+    task = asyncio.create_task(relay.run())
+
+    async def both_sent() -> bool:
+        return len(sent) == 2
+
+    await eventually(both_sent, timeout_s=5, message="the row rung for during a send published")
+    assert [key for _, key, _, _ in sent] == [b"first", b"during the send"]
+    relay.stop()
+    await task
+    await engine.dispose()
+
+
 async def test_the_backlog_reports_pending_rows_and_their_age(database_url: str) -> None:
     clock = FakeClock()
     engine, outbox, inbox = await _setup(database_url)
