@@ -229,9 +229,22 @@ class TokenVerifier:
             )
         return f"ok: {len(self._kids)} key(s), fetched {age:.0f} s ago"
 
+    async def warm_up(self) -> None:
+        """Fetch the first key set before any token needs it: an api runs this in the
+        background from its start (``servicekit.http.create_http_app``), so that its first
+        request does not wait for identity (and for the HTTP client's first import). While
+        identity does not answer, it is asked again every ``retry_interval_s``; a token that
+        comes first fetches the key set itself, as before."""
+        while self._keys is None:
+            with contextlib.suppress(Unavailable):
+                await self._key_set()
+            if self._keys is None:
+                await asyncio.sleep(self._retry_s)
+
     async def refresh_if_stale(self) -> None:
         """Refresh a key set past its ttl (readiness calls it, so the state it reports is not
-        older than the probe); never fetches the first one, which the first token does."""
+        older than the probe); never fetches the first one, which :meth:`warm_up` (or the
+        first token) does."""
         if self._keys is None:
             return
         with contextlib.suppress(Unavailable):

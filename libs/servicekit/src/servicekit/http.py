@@ -7,9 +7,11 @@ pages (``/docs``, Swagger UI; ``/redoc``) served with their assets, so they work
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib.resources import files
 from typing import Any
 
@@ -22,6 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekit.auth import TokenVerifier
 from servicekit.health import ReadinessCheck, health_router
 from servicekit.idempotency import Idempotency, IdempotencyStore
 from servicekit.metrics import HTTP_LATENCY, HTTP_REQUESTS
@@ -187,15 +190,17 @@ def create_http_app(
     openapi_tags: list[dict[str, Any]] | None = None,
     idempotency: IdempotencyStore | None = None,
     idempotency_exclude: Sequence[str] = (),
+    verifier: TokenVerifier | None = None,
 ) -> FastAPI:
     """The api of a service. With ``idempotency``, every ``POST`` takes an ``Idempotency-Key``
     (but the paths matching ``idempotency_exclude``, which handle it themselves), and the
-    OpenAPI says so."""
+    OpenAPI says so. With ``verifier``, identity's key set is fetched from the api's start, in
+    the background (:meth:`TokenVerifier.warm_up`), not by its first request."""
     app = FastAPI(
         title=title,
         description=description,
         version=version,
-        lifespan=lifespan,
+        lifespan=lifespan if verifier is None else _warming(verifier, lifespan),
         openapi_tags=openapi_tags,
         docs_url=None,
         redoc_url=None,
@@ -217,6 +222,27 @@ def create_http_app(
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_middleware(Observability, service=service)
     return app
+
+
+def _warming(verifier: TokenVerifier, lifespan: Lifespan | None) -> Lifespan:
+    """``lifespan`` with the key set's warm-up running beside it (cancelled at the end if
+    identity never answered)."""
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        warming = asyncio.create_task(verifier.warm_up(), name="jwks-warm-up")
+        try:
+            if lifespan is None:
+                yield
+            else:
+                async with lifespan(app):
+                    yield
+        finally:
+            warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await warming
+
+    return run
 
 
 _PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}

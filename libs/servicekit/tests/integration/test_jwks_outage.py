@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 from fastapi import APIRouter, Depends, FastAPI
 from joserfc import jwt
 from joserfc.jwk import KeySet, OKPKey
@@ -24,7 +25,9 @@ from servicekit.auth import (
 )
 from servicekit.fastapi_auth import bearer_principal
 from servicekit.health import health_router, jwks_check
+from servicekit.http import create_http_app
 from servicekit.problems import Unavailable, install_problem_handlers
+from servicekit.testing.polling import eventually
 
 KEY = OKPKey.generate_key("Ed25519", parameters={"kid": "k1"})
 TTL_S, GRACE_S = 60.0, 300.0
@@ -223,3 +226,72 @@ async def test_identity_unreachable_from_the_start_is_a_503_not_a_500(
         ready = await client.get("/health/ready")
         assert ready.status_code == 503
         assert ready.json()["checks"]["jwks"].startswith("unavailable")
+
+
+def _served(verifier: TokenVerifier) -> FastAPI:
+    """An api as the services make theirs: the key set fetched from its start."""
+    principal = bearer_principal(verifier)
+    router = APIRouter()
+
+    @router.get("/v1/whoami")
+    async def whoami(who: Annotated[Principal, Depends(principal)]) -> dict[str, str]:
+        return {"subject": who.subject}
+
+    return create_http_app(
+        service="mandates",
+        title="t",
+        description="t",
+        routers=[router],
+        checks=[jwks_check(verifier)],
+        verifier=verifier,
+    )
+
+
+async def test_an_api_fetches_the_key_set_at_start_not_at_its_first_request(
+    server: JwksServer,
+) -> None:
+    verifier = TokenVerifier(http_jwks_fetcher(server.url), audience=audience_of("mandates"))
+    api = _served(verifier)
+    async with LifespanManager(api):
+        transport = httpx.ASGITransport(app=api)
+        async with httpx.AsyncClient(transport=transport, base_url="http://s") as client:
+
+            async def keys_fetched() -> bool:
+                ready = await client.get("/health/ready")
+                return bool(ready.json()["checks"]["jwks"].startswith("ok: 1 key(s)"))
+
+            await eventually(keys_fetched, timeout_s=10, message="no key set fetched at start")
+            assert server.requests == 1
+            headers = {"Authorization": f"Bearer {_token()}"}
+            assert (await client.get("/v1/whoami", headers=headers)).status_code == 200
+    assert server.requests == 1  # the first token found the keys there
+
+
+async def test_an_api_started_while_identity_is_down_fetches_the_keys_once_it_answers(
+    server: JwksServer,
+) -> None:
+    port = server.port
+    server.stop()
+    verifier = TokenVerifier(
+        http_jwks_fetcher(server.url), audience=audience_of("mandates"), retry_interval_s=0.2
+    )
+    api = _served(verifier)
+    async with LifespanManager(api):
+        await eventually(
+            lambda: _at_least(verifier, 2), timeout_s=10, message="identity not asked again"
+        )
+        assert verifier.jwks_state().startswith("unavailable: never fetched")
+        server.port = port
+        server.start()
+        await eventually(
+            lambda: _ok(verifier), timeout_s=10, message="keys not fetched once identity is back"
+        )
+    assert server.requests == 1
+
+
+async def _at_least(verifier: TokenVerifier, failures: int) -> bool:
+    return verifier.refresh_failures >= failures
+
+
+async def _ok(verifier: TokenVerifier) -> bool:
+    return verifier.jwks_state().startswith("ok")

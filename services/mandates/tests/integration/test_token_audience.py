@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pytest
 from mandates_world import world
 from servicekit.auth import PLATFORM_AUDIENCES, audience_of
+from servicekit.testing.polling import eventually
 from servicekit.testing.tokens import token
 
 
@@ -33,9 +36,21 @@ async def test_mandates_accepts_only_access_tokens_meant_for_it(
 
 async def test_readiness_reports_the_state_of_identitys_key_set(database_url: str) -> None:
     async with world(database_url) as w:
-        before = (await w.client.get("/health/ready")).json()["checks"]
+
+        async def checks() -> dict[str, str]:
+            return dict((await w.client.get("/health/ready")).json()["checks"])
+
+        before = await eventually(
+            lambda: _fetched(checks), timeout_s=10, message="key set not fetched at start"
+        )
         jwt = token("assure", subject="acc-aff-1", aff="aff-1")
-        await w.client.get("/v1/me/mandates", headers={"Authorization": f"Bearer {jwt}"})
-        after = (await w.client.get("/health/ready")).json()["checks"]
-    assert before["jwks"] == "not fetched yet"
+        resp = await w.client.get("/v1/me/mandates", headers={"Authorization": f"Bearer {jwt}"})
+        assert resp.status_code == 200
+        after = await checks()
+    assert before["jwks"].startswith("ok: 1 key(s)")  # fetched at start, before any token
     assert after["jwks"].startswith("ok: 1 key(s)")
+
+
+async def _fetched(checks: Callable[[], Awaitable[dict[str, str]]]) -> dict[str, str] | None:
+    found = await checks()
+    return found if found["jwks"].startswith("ok") else None

@@ -467,6 +467,7 @@ def create_app(app: AppointmentsApp, verifier: TokenVerifier | None = None) -> F
             app.runtime.operator_router(who),
         ],
         checks=[database_check(app.engine), jwks_check(verifier)],
+        verifier=verifier,
         lifespan=app.runtime.api_lifespan(on_start=[app.load_reference]),
         idempotency=app.runtime.idempotency(),
     )

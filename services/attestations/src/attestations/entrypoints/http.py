@@ -273,6 +273,7 @@ def create_app(app: AttestationsApp, verifier: TokenVerifier | None = None) -> F
         "vérification publique par code de sécurité et les clés de leurs QR codes.",
         routers=[_router(app, who), _public_router(app), app.runtime.operator_router(who)],
         checks=[database_check(app.engine), jwks_check(verifier)],
+        verifier=verifier,
         lifespan=app.runtime.api_lifespan(on_start=[app.start]),
         idempotency=app.runtime.idempotency(),
     )

@@ -331,6 +331,7 @@ def create_app(app: CotisationsApp, verifier: TokenVerifier | None = None) -> Fa
             app.runtime.operator_router(bearer_principal(verifier)),
         ],
         checks=[database_check(app.engine), jwks_check(verifier)],
+        verifier=verifier,
         lifespan=app.runtime.api_lifespan(),
         idempotency=app.runtime.idempotency(),
     )

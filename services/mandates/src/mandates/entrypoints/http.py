@@ -81,6 +81,7 @@ def create_app(app: MandatesApp, verifier: TokenVerifier | None = None) -> FastA
             app.runtime.operator_router(who),
         ],
         checks=[database_check(app.engine), jwks_check(verifier)],
+        verifier=verifier,
         lifespan=app.runtime.api_lifespan(
             on_start=[app.freeze_startup_objects], on_stop=[app.unfreeze_objects]
         ),

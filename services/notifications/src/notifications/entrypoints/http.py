@@ -88,6 +88,7 @@ def create_app(app: NotificationsApp, verifier: TokenVerifier | None = None) -> 
         description="Courriels et courriers de la plateforme ; actions des opérateurs.",
         routers=[_router(app, verifier), app.runtime.operator_router(bearer_principal(verifier))],
         checks=[database_check(app.engine), jwks_check(verifier)],
+        verifier=verifier,
         lifespan=app.runtime.api_lifespan(on_stop=[app.stop]),
         idempotency=app.runtime.idempotency(),
     )
