@@ -18,6 +18,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 import holidays
+import holidays.countries  # every country, loaded with this module, not by a first request
 
 PARIS: Final = ZoneInfo("Europe/Paris")
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
+import holidays.countries  # every country, loaded with this module, not by a first request
 
 _SUBDIVISIONS = {"57": "57", "67": "6AE", "68": "6AE", "971": "971", "972": "972",
                  "973": "973", "974": "974", "976": "976"}  # fmt: skip
