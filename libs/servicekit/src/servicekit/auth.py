@@ -233,13 +233,27 @@ class TokenVerifier:
         """Fetch the first key set before any token needs it: an api runs this in the
         background from its start (``servicekit.http.create_http_app``), so that its first
         request does not wait for identity (and for the HTTP client's first import). While
-        identity does not answer, it is asked again every ``retry_interval_s``; a token that
-        comes first fetches the key set itself, as before."""
+        identity does not answer, it is asked again every ``retry_interval_s``. Its failures
+        are not the key set's state: an api started before identity stays ready, and a token
+        that comes first fetches the key set itself, as before."""
         while self._keys is None:
-            with contextlib.suppress(Unavailable):
-                await self._key_set()
+            if not self._lock.locked():
+                async with self._lock:
+                    if self._keys is None:
+                        await self._prefetch()
             if self._keys is None:
                 await asyncio.sleep(self._retry_s)
+
+    async def _prefetch(self) -> None:
+        try:
+            body = await self._fetch()
+            keys = KeySet.import_key_set(body)  # type: ignore[arg-type]
+        except Exception as exc:
+            _log.info("jwks_warm_up_waiting", error=describe(exc, limit=200))
+            return
+        if self._keys is None:
+            self._keys, self._fetched_at = keys, self._monotonic()
+            self._kids = frozenset(k.kid for k in keys.keys if k.kid is not None)
 
     async def refresh_if_stale(self) -> None:
         """Refresh a key set past its ttl (readiness calls it, so the state it reports is not

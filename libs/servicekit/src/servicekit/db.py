@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -111,6 +112,27 @@ def _then_leave(end: Callable[[Any], None], gate: WritersGate) -> Callable[[Any]
     return ended
 
 
+def _use_wal(cursor: Any, busy_timeout_s: float) -> None:
+    """WAL mode is kept in the file, so only a new file's first connections change it. Two
+    of them at once may find the file locked (SQLite does not call its busy handler for that
+    change): the one refused tries again, within the busy timeout. A connection to a file in
+    WAL already changes nothing."""
+    deadline = time.monotonic() + busy_timeout_s
+    delay = 0.01
+    while True:
+        cursor.execute("PRAGMA journal_mode")
+        if str(cursor.fetchone()[0]).lower() == "wal":
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)  # rare (a new file), and short: the other connection's change
+        delay = min(delay * 2, 0.2)
+
+
 def _configure_sqlite(engine: AsyncEngine, busy_timeout_s: float = 30.0) -> None:
     gate = WritersGate(busy_timeout_s)
 
@@ -118,8 +140,8 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_s: float = 30.0) -> None
     def _on_connect(dbapi_connection: Any, _: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        _use_wal(cursor, busy_timeout_s)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

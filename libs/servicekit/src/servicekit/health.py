@@ -58,7 +58,8 @@ LIVENESS = Liveness()
 
 def jwks_check(verifier: TokenVerifier) -> ReadinessCheck:
     """The state of identity's key set: ready while it is fresh or in its grace (or not
-    fetched yet: the first token fetches it), not ready once calls get 503."""
+    fetched yet: the api's warm-up, or its first token, fetches it), not ready once calls get
+    503."""
 
     async def check() -> str:
         await verifier.refresh_if_stale()
