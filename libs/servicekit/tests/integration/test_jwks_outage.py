@@ -119,7 +119,7 @@ def _verifier(server: JwksServer, clock: Monotonic) -> TokenVerifier:
     )
 
 
-def _api(verifier: TokenVerifier) -> FastAPI:
+def _whoami(verifier: TokenVerifier) -> APIRouter:
     principal = bearer_principal(verifier)
     router = APIRouter()
 
@@ -127,8 +127,12 @@ def _api(verifier: TokenVerifier) -> FastAPI:
     async def whoami(who: Annotated[Principal, Depends(principal)]) -> dict[str, str]:
         return {"subject": who.subject}
 
+    return router
+
+
+def _api(verifier: TokenVerifier) -> FastAPI:
     api = FastAPI()
-    api.include_router(router)
+    api.include_router(_whoami(verifier))
     api.include_router(health_router([jwks_check(verifier)]))
     install_problem_handlers(api)
     return api
@@ -230,18 +234,11 @@ async def test_identity_unreachable_from_the_start_is_a_503_not_a_500(
 
 def _served(verifier: TokenVerifier) -> FastAPI:
     """An api as the services make theirs: the key set fetched from its start."""
-    principal = bearer_principal(verifier)
-    router = APIRouter()
-
-    @router.get("/v1/whoami")
-    async def whoami(who: Annotated[Principal, Depends(principal)]) -> dict[str, str]:
-        return {"subject": who.subject}
-
     return create_http_app(
         service="mandates",
         title="t",
         description="t",
-        routers=[router],
+        routers=[_whoami(verifier)],
         checks=[jwks_check(verifier)],
         verifier=verifier,
     )
