@@ -32,6 +32,7 @@ from profiling import profile_figures, profiled_if
 from stack import (
     BENCH_ENV,
     MachineCpu,
+    caught_up,
     cpu_s,
     firm,
     local_stack,
@@ -95,6 +96,7 @@ async def run(
             600,
             "the registry seeded",
         )
+        await caught_up(stack.broker.bootstrap)
         data = workbook(numbers)
         parse_started = time.perf_counter()
         parse_clients(data, content_type=XLSX_CONTENT_TYPE, max_rows=n)

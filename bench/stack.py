@@ -20,7 +20,8 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import httpx
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from contracts.base import EventPayload
 from contracts.envelope import Envelope
 from devstack.kafka import KafkaBroker
@@ -192,6 +193,37 @@ async def until(probe: Callable[[], bool], timeout_s: float, what: str) -> None:
             return
         await asyncio.sleep(0.2)
     raise TimeoutError(what)
+
+
+async def caught_up(bootstrap: str, timeout_s: float = 600) -> None:
+    """Wait until every consumer group has committed the end of every partition it reads,
+    twice in a row half a second apart: the work a set-up step started (the registry's
+    events, the accounts and attestations they lead to) is not measured with what follows."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await admin.start()
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + timeout_s
+        quiet = 0
+        while quiet < 2:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the consumer groups did not catch up")
+            quiet = quiet + 1 if await _no_lag(admin, consumer) else 0
+            await asyncio.sleep(0.5)
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+async def _no_lag(admin: AIOKafkaAdminClient, consumer: AIOKafkaConsumer) -> bool:
+    groups = [g[0] for g in await admin.list_consumer_groups()]
+    for group in groups:
+        committed = await admin.list_consumer_group_offsets(group)
+        ends = await consumer.end_offsets(list(committed))
+        if any(meta.offset < ends[tp] for tp, meta in committed.items()):
+            return False
+    return True
 
 
 async def login(client: httpx.AsyncClient, identity: str, email: str) -> dict[str, str]:

@@ -32,12 +32,25 @@ def seal(public_key_b64: str, secret: str) -> str:
     return base64.b64encode(box.encrypt(secret.encode())).decode()
 
 
+class Unsealer:
+    """Opens values sealed to one private key; the box (and the public key it derives) is
+    made once, not for every value."""
+
+    def __init__(self, private_key_b64: str) -> None:
+        register_secret(private_key_b64)
+        self._box = SealedBox(PrivateKey(base64.b64decode(private_key_b64)))
+
+    def open(self, sealed: str) -> str:
+        try:
+            opened = bytes(self._box.decrypt(base64.b64decode(sealed))).decode()
+        except Exception as exc:
+            raise SealError("the sealed value cannot be opened with this key") from exc
+        register_secret(opened)
+        return opened
+
+    def __repr__(self) -> str:
+        return "Unsealer(<private key>)"
+
+
 def unseal(private_key_b64: str, sealed: str) -> str:
-    box = SealedBox(PrivateKey(base64.b64decode(private_key_b64)))
-    register_secret(private_key_b64)
-    try:
-        opened = bytes(box.decrypt(base64.b64decode(sealed))).decode()
-    except Exception as exc:
-        raise SealError("the sealed value cannot be opened with this key") from exc
-    register_secret(opened)
-    return opened
+    return Unsealer(private_key_b64).open(sealed)

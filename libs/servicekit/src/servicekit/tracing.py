@@ -5,6 +5,7 @@ The OTLP exporter is used when an endpoint is configured; tests use the in-memor
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from opentelemetry import context as otel_context
@@ -45,7 +46,10 @@ def in_memory_exporter(service: str = "test") -> InMemorySpanExporter:
     return exporter
 
 
+@functools.cache
 def tracer(name: str) -> trace.Tracer:
+    """The tracer named ``name``, made once: a span per event asked for a new one each time.
+    (Before a provider is installed this is OpenTelemetry's proxy, which follows it.)"""
     return trace.get_tracer(name)
 
 

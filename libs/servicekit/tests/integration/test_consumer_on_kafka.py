@@ -14,16 +14,19 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from contracts.envelope import Envelope
+from contracts.mandates.v1 import MandateKeyIssuedV1
+from prometheus_client import REGISTRY
 from servicekit.messaging import EventRouter, IncomingEvent, RetryPolicy, make_broker
 from servicekit.testing.polling import eventually
 
 pytestmark = pytest.mark.kafka
+THING_HAPPENED = "tests.thing.happened.v1"
 
 
 def _headers(event_id: str) -> list[tuple[str, bytes]]:
     return Envelope(
         id=event_id,
-        type="tests.thing.happened.v1",
+        type=THING_HAPPENED,
         source="tests",
         time=datetime.now(UTC),
         subject="k",
@@ -260,6 +263,62 @@ async def test_a_batch_that_succeeds_is_not_handled_again_one_by_one(
     assert len(batched) > 1
     # the event of another type was skipped on its header: neither parsed nor dead-lettered
     assert await _count(kafka_bootstrap, f"{topic}.tests.dlq") == 0
+
+
+async def test_records_of_a_type_not_taken_are_counted_once_and_committed(
+    kafka_bootstrap: str, topic: str
+) -> None:
+    """A fetch of records whose (known) type the subscription does not take: each counted
+    ``ignored`` once — not once by the run and again one by one — and their offsets
+    committed with the wanted event's behind them."""
+    not_taken = MandateKeyIssuedV1.event_type
+    handled: list[str] = []
+
+    async def one(event: IncomingEvent) -> None:
+        handled.append(event.data["n"])
+
+    async def many(events: Sequence[IncomingEvent]) -> None:
+        handled.extend(e.data["n"] for e in events)
+
+    router = EventRouter(service="tests", consumer="tests-ignoring")
+    router.on(topic, one, purpose="ignore-test", batch_handler=many, event_types={THING_HAPPENED})
+
+    def not_taken_headers(i: int) -> list[tuple[str, bytes]]:
+        return [(k, not_taken.encode() if k == "ce_type" else v) for k, v in _headers(f"other-{i}")]
+
+    await _produce(
+        kafka_bootstrap,
+        topic,
+        [(b"{}", not_taken_headers(i)) for i in range(30)]
+        + [(json.dumps({"n": "wanted"}).encode(), _headers("id-wanted"))],
+    )
+    labels = {
+        "service": "tests",
+        "consumer": "tests-ignoring",
+        "topic": topic,
+        "outcome": "ignored",
+    }
+    before = REGISTRY.get_sample_value("consumer_messages_total", labels) or 0.0
+    broker = make_broker(kafka_bootstrap, "tests")
+    router.attach(broker)
+    await broker.start()
+    try:
+
+        async def wanted_handled() -> bool:
+            return handled == ["wanted"]
+
+        await eventually(wanted_handled, timeout_s=30, message="the wanted event handled")
+    finally:
+        await router.drain(5)
+        await broker.stop()
+    assert (REGISTRY.get_sample_value("consumer_messages_total", labels) or 0.0) - before == 30
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(router.group_id("ignore-test"))
+    finally:
+        await admin.close()
+    assert sum(meta.offset for meta in committed.values()) == 31
 
 
 async def _count(bootstrap: str, topic: str) -> int:

@@ -42,6 +42,7 @@ from servicekit.messaging.events import (
     Record,
     headers_of,
     parse,
+    type_of,
 )
 from servicekit.messaging.partitions import PartitionTracker
 from servicekit.messaging.retry import RetryPolicy
@@ -143,10 +144,13 @@ class GroupConsumer:
         assert sub.batch_handler is not None
         events: list[IncomingEvent] = []
         links: list[trace.Link] = []
+        skipped: list[tuple[Record, str]] = []
         for record in run:
-            headers = headers_of(record)
-            if self._skip(sub, record, headers):
+            reason = self._skip_reason(sub, record, type_of(record))
+            if reason is not None:
+                skipped.append((record, reason))
                 continue
+            headers = headers_of(record)
             try:
                 event = parse(record, headers)
             except PoisonMessage:
@@ -155,6 +159,11 @@ class GroupConsumer:
             origin = trace.get_current_span(context_from_headers(headers)).get_span_context()
             if origin.is_valid:
                 links.append(trace.Link(origin))
+        if not events:  # none of the run is for this subscription: all of it is done
+            self._count_skipped(sub, skipped)
+            for record in run:
+                self.tracker.done(record)
+            return
         if len(events) < 2:
             return await self._one_by_one(sub, run, blocked)
         started = time.perf_counter()
@@ -178,7 +187,8 @@ class GroupConsumer:
             if transient:
                 return self._wait_for_each_partition(run, blocked)
             return await self._one_by_one(sub, run, blocked)
-        self._count_batch(sub, run, events, time.perf_counter() - started)
+        self._count_skipped(sub, skipped)
+        self._count_batch(sub, events, time.perf_counter() - started)
         self.handled.extend(e.envelope.id for e in events)
         for record in run:
             self.tracker.done(record)
@@ -201,44 +211,46 @@ class GroupConsumer:
             self.tracker.retry_later(record, attempts, self.retry.delay(attempts))
 
     def _count_batch(
-        self,
-        sub: Subscription,
-        run: Sequence[Record],
-        events: Sequence[IncomingEvent],
-        elapsed_s: float,
+        self, sub: Subscription, events: Sequence[IncomingEvent], elapsed_s: float
     ) -> None:
         now = datetime.now(UTC)
+        lag = CONSUMER_LAG.labels(self.service, self.consumer, sub.topic)
+        latency = CONSUMER_LATENCY.labels(self.service, self.consumer, sub.topic)
+        each_s = elapsed_s / len(events)
         for event in events:
-            lag = (now - event.envelope.time).total_seconds()
-            CONSUMER_LAG.labels(self.service, self.consumer, sub.topic).observe(max(lag, 0.0))
-            CONSUMER_LATENCY.labels(self.service, self.consumer, sub.topic).observe(
-                elapsed_s / len(events)
-            )
+            lag.observe(max((now - event.envelope.time).total_seconds(), 0.0))
+            latency.observe(each_s)
         CONSUMER_HANDLED.labels(self.service, self.consumer, sub.topic, "ok").inc(len(events))
 
+    def _count_skipped(self, sub: Subscription, skipped: Sequence[tuple[Record, str]]) -> None:
+        for reason in {r for _, r in skipped}:
+            count = sum(1 for _, r in skipped if r == reason)
+            CONSUMER_HANDLED.labels(self.service, self.consumer, sub.topic, reason).inc(count)
+
     # -- one record ------------------------------------------------------------------------
-    def _skip(self, sub: Subscription, record: Record, headers: dict[str, str]) -> bool:
-        """A type the subscription does not take, told by its header alone. (Without the
-        header the envelope cannot be read: the record is a poison message.)"""
-        kind = headers.get(HEADER_TYPE)
+    def _skip_reason(self, sub: Subscription, record: Record, kind: str | None) -> str | None:
+        """Why a record is skipped, told by its type header alone: ``ignored`` (a type the
+        subscription does not take), ``unknown_type`` (no contract knows it: logged once per
+        type), or ``None`` when it is to be handled. (Without the header the envelope cannot
+        be read: the record is a poison message, handled.)"""
         if sub.event_types is None or kind is None or kind in sub.event_types:
-            return False
+            return None
         if kind in BY_TYPE:
-            CONSUMER_HANDLED.labels(self.service, self.consumer, record.topic, "ignored").inc()
-            return True
+            return "ignored"
         CONSUMER_UNKNOWN_TYPES.labels(self.service, self.group, record.topic, kind).inc()
-        CONSUMER_HANDLED.labels(self.service, self.consumer, record.topic, "unknown_type").inc()
         if (self.group, kind) not in _warned_types:
             _warned_types.add((self.group, kind))
             _log.warning(
                 "consumer_unknown_event_type", group=self.group, topic=record.topic, type=kind
             )
-        return True
+        return "unknown_type"
 
     async def handle_one(self, sub: Subscription, record: Record) -> Outcome:
-        headers = headers_of(record)
-        if self._skip(sub, record, headers):
+        reason = self._skip_reason(sub, record, type_of(record))
+        if reason is not None:
+            self._count_skipped(sub, [(record, reason)])
             return Outcome.DONE
+        headers = headers_of(record)
         attempt = self.tracker.attempts(record) + 1
         try:
             event = parse(record, headers)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from contracts.base import EventPayload
-from contracts.envelope import Envelope
+from contracts.envelope import HEADER_TYPE, Envelope
 from pydantic import ValidationError
 
 from servicekit.errors import SafeError, describe
@@ -55,6 +55,14 @@ def headers_of(record: Record) -> dict[str, str]:
     for name, value in record.headers or ():
         out[name] = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
     return out
+
+
+def type_of(record: Record) -> str | None:
+    """The record's ``ce_type`` header, without reading the others."""
+    for name, value in record.headers or ():
+        if name == HEADER_TYPE:
+            return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+    return None
 
 
 def parse(record: Record, headers: dict[str, str]) -> IncomingEvent:

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from servicekit.db import as_utc
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,25 +46,43 @@ def _mandate(row: Any) -> Mandate:
     )
 
 
+_SAVED_COLUMNS = (
+    "cabinet_id",
+    "affiliate_id",
+    "siren",
+    "client_name",
+    "portfolio_id",
+    "state",
+    "key_hash",
+    "key_event_id",
+    "issued_at",
+    "created_at",
+    "failed_attempts",
+    "letter_status",
+    "activated_at",
+    "ended_at",
+    "ended_by",
+    "version",
+)
+"""The columns a mandate is written with (its attributes of the same names)."""
+
+
 def _values(m: Mandate) -> dict[str, Any]:
-    return {
-        "cabinet_id": m.cabinet_id,
-        "affiliate_id": m.affiliate_id,
-        "siren": m.siren,
-        "client_name": m.client_name,
-        "portfolio_id": m.portfolio_id,
-        "state": m.state,
-        "key_hash": m.key_hash,
-        "key_event_id": m.key_event_id,
-        "issued_at": m.issued_at,
-        "created_at": m.created_at,
-        "failed_attempts": m.failed_attempts,
-        "letter_status": m.letter_status,
-        "activated_at": m.activated_at,
-        "ended_at": m.ended_at,
-        "ended_by": m.ended_by,
-        "version": m.version,
-    }
+    return {name: getattr(m, name) for name in _SAVED_COLUMNS}
+
+
+def _save_statement() -> Any:
+    """``UPDATE mandates SET … WHERE id = :b_id AND version = :b_read``, built once: the
+    saved columns each bound as ``b_<column>``."""
+    columns = orm.mandates.c
+    return (
+        update(orm.mandates)
+        .where(columns.id == bindparam("b_id"), columns.version == bindparam("b_read"))
+        .values({name: bindparam(f"b_{name}") for name in _SAVED_COLUMNS})
+    )
+
+
+_SAVE = _save_statement()
 
 
 class SqlAlchemyMandateRepository:
@@ -143,7 +161,9 @@ class SqlAlchemyMandateRepository:
             self._versions[m.id] = m.version
         await self._write_history(mandates)
 
-    async def _execute(self, statement: Any, rows: list[dict[str, Any]] | None = None) -> Any:
+    async def _execute(
+        self, statement: Any, rows: list[dict[str, Any]] | dict[str, Any] | None = None
+    ) -> Any:
         """A write; a uniqueness rule broken by a concurrent request (one open mandate per
         firm and affilié, one active per affilié) is a :class:`errors.ClientWriteConflict`."""
         try:
@@ -183,11 +203,9 @@ class SqlAlchemyMandateRepository:
         the new history entries of all of them in one statement."""
         for mandate in mandates:
             read = self._versions[mandate.id]
-            result = await self._execute(
-                update(orm.mandates)
-                .where(orm.mandates.c.id == mandate.id, orm.mandates.c.version == read)
-                .values(**_values(mandate))
-            )
+            params = {f"b_{name}": value for name, value in _values(mandate).items()}
+            params.update(b_id=mandate.id, b_read=read)
+            result = await self._execute(_SAVE, params)
             if result.rowcount != 1:
                 raise errors.MandateVersionConflict(mandate.id)
             self._versions[mandate.id] = mandate.version

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from servicekit.sealing import unseal
+from servicekit.sealing import Unsealer
 
 
 class SealedSecretOpener:
     def __init__(self, private_key_b64: str) -> None:
-        self._private_key = private_key_b64
+        self._unsealer = Unsealer(private_key_b64)
 
     def open(self, sealed: str) -> str:
-        return unseal(self._private_key, sealed)
+        return self._unsealer.open(sealed)
 
     def __repr__(self) -> str:
         return "SealedSecretOpener(<private key>)"
