@@ -14,7 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -92,11 +92,16 @@ async def _pg_count(url: str, sql: str) -> int:
 
 @asynccontextmanager
 async def local_stack(
-    env: Mapping[str, str], *, db: str = "sqlite", worker_copies: int = 1
+    env: Mapping[str, str],
+    *,
+    db: str = "sqlite",
+    worker_copies: int = 1,
+    copies_of: Mapping[str, int] | None = None,
 ) -> AsyncIterator[Stack]:
     """The whole platform in a temporary folder, stopped (every process) on the way out:
     every service on SQLite files or on a database of its own in a throw-away PostgreSQL
-    cluster (``db="postgres"``), and ``worker_copies`` copies of every worker in its group."""
+    cluster (``db="postgres"``), and ``worker_copies`` copies of every worker in its group —
+    or, for the services named in ``copies_of``, that many copies of their worker."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         broker = start_test_broker(folder / "kafka")
@@ -119,7 +124,10 @@ async def local_stack(
         started: list[Started] = []
         try:
             started = start_platform(cfg)
-            started += start_copies(cfg, worker_copies, roles=("worker",))
+            for spec in cfg.services:
+                one = replace(cfg, services=(spec,))
+                copies = (copies_of or {}).get(spec.name, worker_copies)
+                started += start_copies(one, copies, roles=("worker",))
             yield Stack(broker, smtp, cfg, started, postgres)
         finally:
             stop_all(started)
