@@ -124,10 +124,13 @@ async def local_stack(
         started: list[Started] = []
         try:
             started = start_platform(cfg)
+            by_count: dict[int, list[ServiceSpec]] = {}
             for spec in cfg.services:
-                one = replace(cfg, services=(spec,))
                 copies = (copies_of or {}).get(spec.name, worker_copies)
-                started += start_copies(one, copies, roles=("worker",))
+                by_count.setdefault(copies, []).append(spec)
+            for copies, specs in by_count.items():  # each count's copies started at once
+                some = replace(cfg, services=tuple(specs))
+                started += start_copies(some, copies, roles=("worker",))
             yield Stack(broker, smtp, cfg, started, postgres)
         finally:
             stop_all(started)

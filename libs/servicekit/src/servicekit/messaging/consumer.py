@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import enum
 import time
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -223,8 +224,7 @@ class GroupConsumer:
         CONSUMER_HANDLED.labels(self.service, self.consumer, sub.topic, "ok").inc(len(events))
 
     def _count_skipped(self, sub: Subscription, skipped: Sequence[tuple[Record, str]]) -> None:
-        for reason in {r for _, r in skipped}:
-            count = sum(1 for _, r in skipped if r == reason)
+        for reason, count in Counter(r for _, r in skipped).items():
             CONSUMER_HANDLED.labels(self.service, self.consumer, sub.topic, reason).inc(count)
 
     # -- one record ------------------------------------------------------------------------

@@ -71,6 +71,10 @@ def _values(m: Mandate) -> dict[str, Any]:
     return {name: getattr(m, name) for name in _SAVED_COLUMNS}
 
 
+_BOUND = tuple((f"b_{name}", name) for name in _SAVED_COLUMNS)
+"""Each saved column's parameter name in :data:`_SAVE`, beside it."""
+
+
 def _save_statement() -> Any:
     """``UPDATE mandates SET … WHERE id = :b_id AND version = :b_read``, built once: the
     saved columns each bound as ``b_<column>``."""
@@ -78,7 +82,7 @@ def _save_statement() -> Any:
     return (
         update(orm.mandates)
         .where(columns.id == bindparam("b_id"), columns.version == bindparam("b_read"))
-        .values({name: bindparam(f"b_{name}") for name in _SAVED_COLUMNS})
+        .values({name: bindparam(bound) for bound, name in _BOUND})
     )
 
 
@@ -203,7 +207,7 @@ class SqlAlchemyMandateRepository:
         the new history entries of all of them in one statement."""
         for mandate in mandates:
             read = self._versions[mandate.id]
-            params = {f"b_{name}": value for name, value in _values(mandate).items()}
+            params = {bound: getattr(mandate, name) for bound, name in _BOUND}
             params.update(b_id=mandate.id, b_read=read)
             result = await self._execute(_SAVE, params)
             if result.rowcount != 1:
