@@ -3,8 +3,10 @@
 A consumer that stops (paused, stuck in a handler, its process frozen or gone) cannot report
 its own lag, so the lag is watched from outside: every ``LAGWATCH_INTERVAL_S`` this process
 reads, for every consumer group on the broker, the committed offset of each partition and the
-partition's end offset. It exports ``kafka_consumergroup_lag{group,topic,partition}`` (and the
-seconds since each group last moved) on ``/metrics``, and raises an alert when a group has
+partition's end offset, over every partition of each topic the group has committed on (a
+partition it has not reached yet counts from its first offset). It exports
+``kafka_consumergroup_lag{group,topic,partition}`` (and the seconds since each group last
+moved) on ``/metrics``, and raises an alert when a group has
 messages waiting (lag ≥ ``LAGWATCH_ALERT_LAG``) and has committed nothing for
 ``LAGWATCH_ALERT_AFTER_S``. Firing alerts are on ``/alerts`` and logged
 ``consumer_lag_alert_firing`` (error), then ``consumer_lag_alert_resolved``. In production the
@@ -99,6 +101,10 @@ class LagWatch:
         try:
             listed = await admin.list_consumer_groups()
             names = sorted(g[0] if isinstance(g, tuple) else g["group"] for g in listed)
+            partitions = {
+                t["topic"]: sorted(p["partition"] for p in t["partitions"])
+                for t in await admin.describe_topics()
+            }
             for group in filter(self._watched, names):
                 offsets = await admin.list_consumer_group_offsets(group)
                 committed = {
@@ -106,12 +112,7 @@ class LagWatch:
                     for tp, meta in offsets.items()
                     if meta.offset >= 0
                 }
-                end = await ends.end_offsets(list(offsets)) if offsets else {}
-                lags = {
-                    (tp.topic, tp.partition): max(end.get(tp, 0) - committed.get(key, 0), 0)
-                    for tp in offsets
-                    for key in [(tp.topic, tp.partition)]
-                }
+                lags = await _lags(ends, partitions, committed)
                 self._update(group, committed, lags)
             self.error = None
         finally:
@@ -161,6 +162,35 @@ class LagWatch:
                 _log.warning("lagwatch_observe_failed", error=self.error)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), self.settings.interval_s)
+
+
+async def _lags(
+    ends: Any, partitions: dict[str, list[int]], committed: dict[tuple[str, int], int]
+) -> dict[tuple[str, int], int]:
+    """The lag of every partition of each topic the group has committed on.
+
+    A partition the group has never committed on counts from its first offset (the group reads
+    from the earliest): messages keyed to a partition the group has not yet reached are waiting
+    too, and a lag counted on the committed partitions alone would miss them.
+    """
+    from aiokafka import TopicPartition
+
+    tps = [
+        TopicPartition(topic, partition)
+        for topic in sorted({topic for topic, _ in committed})
+        for partition in partitions.get(topic, ())
+    ]
+    if not tps:
+        return {}
+    end = await ends.end_offsets(tps)
+    unread = [tp for tp in tps if (tp.topic, tp.partition) not in committed]
+    first = await ends.beginning_offsets(unread) if unread else {}
+    return {
+        (tp.topic, tp.partition): max(
+            end.get(tp, 0) - committed.get((tp.topic, tp.partition), first.get(tp, 0)), 0
+        )
+        for tp in tps
+    }
 
 
 def create_app(settings: LagWatchSettings | None = None) -> Starlette:
