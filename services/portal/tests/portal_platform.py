@@ -742,6 +742,22 @@ def cotisations_on(world: Platform, instant: datetime) -> Iterator[FakeClock]:
         app.runtime.clock, app.bus.deps, app.queries.deps = kept
 
 
+async def payer_offered_on(world: Platform, email: str, affiliate_id: str) -> datetime:
+    """The instant from which « Payer » is offered next to one of the account's amounts: now
+    when one is offered today, else 9 h on the day the nearest window opens (in the week before
+    a monthly window opens, three weeks before its due date, no current amount is payable)."""
+    headers = {"Authorization": f"Bearer {await world.token_of(email)}"}
+    async with world.client("cotisations") as api:
+        resp = await api.get(f"/v1/accounts/{affiliate_id}/payables", headers=headers)
+    assert resp.status_code == 200, resp.text
+    payables: list[dict[str, Any]] = resp.json()["payables"]
+    now = datetime.now(UTC)
+    if any(p["payable"] for p in payables):
+        return now
+    opening = min(date.fromisoformat(p["opens_on"]) for p in payables if p["opens_on"])
+    return max(now, datetime(opening.year, opening.month, opening.day, 8, tzinfo=UTC))
+
+
 async def _cabinet_of(world: Platform, admin_email: str) -> tuple[str, dict[str, str]]:
     """The firm of ``admin_email`` (its id) and the headers of its administrator's calls."""
     headers = {"Authorization": f"Bearer {await world.token_of(admin_email)}"}

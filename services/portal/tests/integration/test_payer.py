@@ -4,8 +4,18 @@ amount, « Valider le paiement », debited on the due date; sent twice, paid onc
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
-from portal_platform import ASSURE_EMAIL, PASSWORD, Platform, form_token, main_text, sign_in
+from portal_platform import (
+    ASSURE_EMAIL,
+    PASSWORD,
+    Platform,
+    cotisations_on,
+    form_token,
+    main_text,
+    payer_offered_on,
+    sign_in,
+)
 
 IBAN = "FR76 3000 6000 0112 3456 7890 189"  # Crédit Agricole (30006)
 BIC = "AGRIFRPP"
@@ -26,6 +36,11 @@ async def _telepayments(world: Platform) -> list[dict[str, object]]:
 async def test_an_assure_adheres_pays_and_a_second_click_pays_nothing_more(
     world: Platform,
 ) -> None:
+    with cotisations_on(world, await payer_offered_on(world, ASSURE_EMAIL, world.affiliate_id)):
+        await _adheres_pays_and_clicks_twice(world)
+
+
+async def _adheres_pays_and_clicks_twice(world: Platform) -> None:
     async with world.portal() as browser:
         await sign_in(browser, ASSURE_EMAIL)
         account = await browser.get("/cotisations")
@@ -104,12 +119,15 @@ SECOND_IBAN = "FR14 2004 1010 0505 0001 3M02 606"  # La Banque postale (20041)
 
 
 async def test_a_payment_split_over_two_accounts_is_debited_from_both(world: Platform) -> None:
-    from decimal import Decimal
-
     from portal_platform import assure_of_its_own
 
     email = "marie.durand@artisans.fr"
     affiliate_id = await assure_of_its_own(world, "41820057", "Durand", email)
+    with cotisations_on(world, await payer_offered_on(world, email, affiliate_id)):
+        await _pays_from_two_accounts(world, email, affiliate_id)
+
+
+async def _pays_from_two_accounts(world: Platform, email: str, affiliate_id: str) -> None:
     async with world.portal() as browser:
         await sign_in(browser, email)
         form = await browser.get("/cotisations/telepaiement")
