@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from servicekit.health import NotReady, ReadinessCheck, health_router
-from servicekit.http import Observability
+from servicekit.http import NO_NATIVE_TELEMETRY, Observability
 from servicekit.logging import get_logger
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -137,6 +137,7 @@ def create_app(portal: PortalApp) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
         lifespan=lifespan,
+        telemetry=NO_NATIVE_TELEMETRY,  # the request's span and metrics are Observability's
     )
     app.state.portal = portal
     app.state.templates = templates()
