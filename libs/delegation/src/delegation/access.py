@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from servicekit.auth import Principal, Right
 from servicekit.messaging import IncomingEvent
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Exists, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from delegation.read_model import AccessReadModel
@@ -40,32 +40,40 @@ class DelegatedAccess:
             raise not_found()
 
     async def grant(self, principal: Principal, affiliate_id: str) -> Grant:
-        m, s = self._t.mandates, self._t.subscriptions
-        mandate = (
+        """What the rule needs to decide, read in one statement (the firm's reads of an
+        account ask it on every request: four round trips to the database were most of the
+        check's cost)."""
+        m, s, u = self._t.mandates, self._t.subscriptions, self._t.users
+        cabinet_id = principal.cabinet_id or ""
+        held = (
+            m.c.affiliate_id == affiliate_id,
+            m.c.cabinet_id == principal.cabinet_id,
+            m.c.active.is_(True),
+        )
+        portfolio = select(m.c.portfolio_id).where(*held).limit(1).scalar_subquery()
+        row = (
             await self._session.execute(
-                select(m.c.portfolio_id).where(
-                    m.c.affiliate_id == affiliate_id,
-                    m.c.cabinet_id == principal.cabinet_id,
-                    m.c.active.is_(True),
-                )
-            )
-        ).first()
-        subscribed = False
-        if mandate is not None and mandate.portfolio_id is not None:
-            subscribed = (
-                await self._session.execute(
-                    select(s.c.subscribed).where(
-                        s.c.portfolio_id == mandate.portfolio_id,
+                select(
+                    exists().where(*held).label("mandate_active"),
+                    exists()
+                    .where(
+                        s.c.portfolio_id == portfolio,
                         s.c.account_id == principal.subject,
                         s.c.subscribed.is_(True),
                     )
+                    .label("subscribed"),
+                    ~exists()
+                    .where(u.c.account_id == principal.subject, u.c.live.is_(False))
+                    .label("user_live"),
+                    self._quarantine(affiliate_id, cabinet_id).label("quarantined"),
                 )
-            ).first() is not None
+            )
+        ).one()
         return Grant(
-            mandate_active=mandate is not None,
-            subscribed=subscribed,
-            user_live=await self._user_live(principal.subject),
-            quarantined=await self._quarantined(affiliate_id, principal.cabinet_id or ""),
+            mandate_active=bool(row.mandate_active),
+            subscribed=bool(row.subscribed),
+            user_live=bool(row.user_live),
+            quarantined=bool(row.quarantined),
         )
 
     async def reaching(self, affiliate_id: str) -> list[str]:
@@ -107,21 +115,23 @@ class DelegatedAccess:
         return row is None or bool(row.live)
 
     async def _quarantined(self, affiliate_id: str, cabinet_id: str) -> bool:
+        return bool(
+            (
+                await self._session.execute(select(self._quarantine(affiliate_id, cabinet_id)))
+            ).scalar()
+        )
+
+    def _quarantine(self, affiliate_id: str, cabinet_id: str) -> Exists:
+        """Whether the affilié, the firm or everyone is quarantined (an access event of theirs
+        dead-lettered and not yet applied)."""
         q = self._t.quarantine
-        row = (
-            await self._session.execute(
-                select(q.c.key)
-                .where(
-                    or_(
-                        and_(q.c.scope == AFFILIATE, q.c.key == affiliate_id),
-                        and_(q.c.scope == CABINET, q.c.key == cabinet_id),
-                        q.c.scope == EVERYONE,
-                    )
-                )
-                .limit(1)
+        return exists().where(
+            or_(
+                and_(q.c.scope == AFFILIATE, q.c.key == affiliate_id),
+                and_(q.c.scope == CABINET, q.c.key == cabinet_id),
+                q.c.scope == EVERYONE,
             )
-        ).first()
-        return row is not None
+        )
 
     async def apply(self, event: IncomingEvent) -> None:
         """Update the read model (see :class:`AccessReadModel`)."""
