@@ -34,6 +34,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -217,7 +218,6 @@ async def raw_kafka(bootstrap: str, n: int, rate: float) -> list[float]:
 
 
 async def activations(
-    client: httpx.AsyncClient,
     mandates: str,
     cotisations: str,
     cabinet_id: str,
@@ -228,44 +228,56 @@ async def activations(
 ) -> tuple[list[float], float, list[float]]:
     """Type every key at ``rate`` per second; for each, the lag (seconds) from the key entry's
     response to the first 200 on the account. Also the key entries' rate achieved, and how
-    long each key entry took to be answered."""
+    long each key entry took to be answered.
+
+    The key entries and the polls go through aiohttp, whose client spends a fraction of
+    httpx's CPU a request: the load generator shares the machine's cores with the platform it
+    measures, and with httpx it was a third of the machine at 50 keys/s."""
     lags: list[float] = []
     entered: list[float] = []
     answers: list[float] = []  # how long each key entry took to be answered
-    began = time.perf_counter()
+    # idle connections dropped before uvicorn's keep-alive timeout (5 s) closes them
+    connector = aiohttp.TCPConnector(limit=400, keepalive_timeout=2)
+    timeout = aiohttp.ClientTimeout(total=600)
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=timeout, headers=headers
+    ) as session:
+        began = time.perf_counter()
 
-    async def one(i: int, c: Client) -> None:
-        delay = began + i / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        asked = time.perf_counter()
-        resp = await client.post(
-            f"{mandates}/v1/cabinets/{cabinet_id}/clients/{c.client_id}/activation",
-            json={"key": c.key},
-            headers=headers,
-        )
-        typed = time.perf_counter()
-        answers.append(typed - asked)
-        if resp.status_code != 200:
-            raise RuntimeError(f"key of {c.siren}: {resp.status_code} {resp.text}")
-        entered.append(typed)
-        url = f"{cotisations}/v1/accounts/{c.affiliate_id}"
-        wait = min(0.01, poll_s)
-        while time.perf_counter() - typed < LAG_TIMEOUT_S:
-            try:
-                read = await client.get(url, headers=headers)
-            except httpx.TransportError:
-                read = None
-            if read is not None and read.status_code == 200:
-                lags.append(time.perf_counter() - typed)
-                return
-            if read is not None and read.status_code != 404:
-                raise RuntimeError(f"account of {c.siren}: {read.status_code} {read.text}")
-            await asyncio.sleep(wait)
-            wait = min(wait * 1.5, poll_s)  # a pending client is not polled into the ground
-        raise TimeoutError(f"account of {c.siren} still refused after {LAG_TIMEOUT_S}s")
+        async def one(i: int, c: Client) -> None:
+            delay = began + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            asked = time.perf_counter()
+            async with session.post(
+                f"{mandates}/v1/cabinets/{cabinet_id}/clients/{c.client_id}/activation",
+                json={"key": c.key},
+            ) as resp:
+                body = await resp.read()
+            typed = time.perf_counter()
+            answers.append(typed - asked)
+            if resp.status != 200:
+                raise RuntimeError(f"key of {c.siren}: {resp.status} {body!r}")
+            entered.append(typed)
+            url = f"{cotisations}/v1/accounts/{c.affiliate_id}"
+            wait = min(0.01, poll_s)
+            while time.perf_counter() - typed < LAG_TIMEOUT_S:
+                status: int | None
+                try:
+                    async with session.get(url) as read:
+                        status, body = read.status, await read.read()
+                except aiohttp.ClientConnectionError:
+                    status = None
+                if status == 200:
+                    lags.append(time.perf_counter() - typed)
+                    return
+                if status is not None and status != 404:
+                    raise RuntimeError(f"account of {c.siren}: {status} {body!r}")
+                await asyncio.sleep(wait)
+                wait = min(wait * 1.5, poll_s)  # a pending client is not polled into the ground
+            raise TimeoutError(f"account of {c.siren} still refused after {LAG_TIMEOUT_S}s")
 
-    await asyncio.gather(*(one(i, c) for i, c in enumerate(clients)))
+        await asyncio.gather(*(one(i, c) for i, c in enumerate(clients)))
     return lags, len(entered) / (max(entered) - began), answers
 
 
@@ -345,7 +357,6 @@ async def run(
             path = ("mandates-api", "mandates-worker", "cotisations-worker", "cotisations-api")
             with profiled_if({name: stack.pids()[name] for name in path}, profile):
                 lags, achieved, answers = await activations(
-                    client,
                     mandates,
                     stack.url("cotisations-api"),
                     cabinet_id,
