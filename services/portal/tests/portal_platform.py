@@ -744,7 +744,7 @@ def cotisations_on(world: Platform, instant: datetime) -> Iterator[FakeClock]:
 
 async def payer_offered_on(world: Platform, email: str, affiliate_id: str) -> datetime:
     """The instant from which « Payer » is offered next to one of the account's amounts: now
-    when one is offered today, else 9 h on the day the nearest window opens (in the week before
+    when one is offered today, else 8 h UTC on the day the nearest window opens (in the week before
     a monthly window opens, three weeks before its due date, no current amount is payable)."""
     headers = {"Authorization": f"Bearer {await world.token_of(email)}"}
     async with world.client("cotisations") as api:

@@ -85,7 +85,7 @@ class LagWatch:
 
     async def observe(self) -> None:
         """One look at every group: lags, progress, alerts."""
-        from aiokafka import AIOKafkaConsumer
+        from aiokafka import AIOKafkaConsumer, TopicPartition
         from aiokafka.admin import AIOKafkaAdminClient
 
         s = self.settings
@@ -105,15 +105,21 @@ class LagWatch:
                 t["topic"]: sorted(p["partition"] for p in t["partitions"])
                 for t in await admin.describe_topics()
             }
+            committed_by: dict[str, dict[tuple[str, int], int]] = {}
             for group in filter(self._watched, names):
                 offsets = await admin.list_consumer_group_offsets(group)
-                committed = {
+                committed_by[group] = {
                     (tp.topic, tp.partition): meta.offset
                     for tp, meta in offsets.items()
                     if meta.offset >= 0
                 }
-                lags = await _lags(ends, partitions, committed)
-                self._update(group, committed, lags)
+            # the offsets of every partition the groups read, asked once for all of them
+            topics = {topic for committed in committed_by.values() for topic, _ in committed}
+            tps = [TopicPartition(t, p) for t in sorted(topics) for p in partitions.get(t, ())]
+            end = await ends.end_offsets(tps) if tps else {}
+            first = await ends.beginning_offsets(tps) if tps else {}
+            for group, committed in committed_by.items():
+                self._update(group, committed, _lags(committed, end, first))
             self.error = None
         finally:
             await ends.stop()
@@ -164,8 +170,8 @@ class LagWatch:
                 await asyncio.wait_for(stopping.wait(), self.settings.interval_s)
 
 
-async def _lags(
-    ends: Any, partitions: dict[str, list[int]], committed: dict[tuple[str, int], int]
+def _lags(
+    committed: dict[tuple[str, int], int], end: dict[Any, int], first: dict[Any, int]
 ) -> dict[tuple[str, int], int]:
     """The lag of every partition of each topic the group has committed on.
 
@@ -173,23 +179,13 @@ async def _lags(
     from the earliest): messages keyed to a partition the group has not yet reached are waiting
     too, and a lag counted on the committed partitions alone would miss them.
     """
-    from aiokafka import TopicPartition
-
-    tps = [
-        TopicPartition(topic, partition)
-        for topic in sorted({topic for topic, _ in committed})
-        for partition in partitions.get(topic, ())
-    ]
-    if not tps:
-        return {}
-    end = await ends.end_offsets(tps)
-    unread = [tp for tp in tps if (tp.topic, tp.partition) not in committed]
-    first = await ends.beginning_offsets(unread) if unread else {}
+    topics = {topic for topic, _ in committed}
     return {
         (tp.topic, tp.partition): max(
-            end.get(tp, 0) - committed.get((tp.topic, tp.partition), first.get(tp, 0)), 0
+            offset - committed.get((tp.topic, tp.partition), first.get(tp, 0)), 0
         )
-        for tp in tps
+        for tp, offset in end.items()
+        if tp.topic in topics
     }
 
 
